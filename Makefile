@@ -1,0 +1,29 @@
+# Quick start:  make shell  (install + open the shell on the demo app)   make test  (run the suite)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: shell test bench corpus clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+shell: $(STAMP)
+	$(BIN)/whamm-shell
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/codec.py
+
+# Rebuild the committed C test programs (needs Debian's clang lld wasi-libc libclang-rt-dev-wasm32).
+corpus:
+	$(MAKE) -C tests/corpus
+
+clean:
+	rm -rf $(VENV) build *.egg-info

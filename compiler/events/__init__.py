@@ -1,0 +1,1 @@
+"""The event catalog (providers, packages, events, modes, bound variables and functions) and rule matching."""

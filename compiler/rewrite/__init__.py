@@ -1,0 +1,1 @@
+"""The bytecode-rewriting target (REWRITING.md)."""

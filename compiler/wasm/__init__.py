@@ -1,0 +1,1 @@
+"""The WebAssembly binary toolkit: opcode table, module model, reader, writer, WAT printer, builder."""

@@ -1,0 +1,1 @@
+"""The engine monitor-module target (WEI.md)."""
