@@ -1,0 +1,576 @@
+"""The event catalog of EVENTS.md: provider, packages, events, modes, bound variables and bound functions.
+
+Everything a probe rule can match and everything in scope inside a probe is one immutable tree,
+:data:`CATALOG`, built once at import from data: the 310 opcode events come from
+``opcode_events.tsv`` (EVENTS.md §10 copied cell by cell, in the spec's own notation, so a test can
+compare it with the spec line by line), the rest from the small tables below (§1–§8).  Catalog order
+(the order of every tuple here) is what probe numbering (§9) and ``whamm info`` output follow.
+
+The checker asks :func:`scope` / :func:`scope_fns` what a probe at (package, event, mode) may use and
+:func:`lookup` for a concrete name such as ``arg3`` or ``imm2``, which the catalog lists as a family
+(``argN``, ``immN``) where the count depends on the site.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from compiler.lang.types import MapType, Prim, WhammType, parse_type
+
+__all__ = [
+    "BoundVar", "BoundFn", "Mode", "Operand", "MemAccess", "Event", "Package", "Provider",
+    "CATALOG", "CORE_VARS", "CORE_FNS", "CATEGORIES", "MODES", "ENGINE_ONLY_PREFIX",
+    "scope", "scope_fns", "lookup", "find_event", "opcode_events",
+]
+
+ENGINE_ONLY_PREFIX = "(ONLY SUPPORTED IN ENGINE INTERFACE) "
+
+
+@dataclass(frozen=True, slots=True)
+class BoundVar:
+    """A name the compiler binds in a probe (EVENTS.md §2, §7, §8).
+
+    ``name`` is concrete (``fid``, ``arg0``, ``imm1``) or a family (``argN``, ``resN``, ``immN``,
+    ``localN``) standing for any index; :func:`lookup` turns a family into the concrete name asked for.
+    ``type`` None means unknown (``?``): usable only through a type bound.  ``definition`` is the text
+    ``whamm info`` prints after `` ==> `` (constants, aliases, derived values); ``constant`` holds the value
+    of a per-event constant (§7.1), which the checker types like a literal.
+    """
+
+    name: str
+    type: WhammType | None
+    static: bool
+    doc: str
+    definition: str | None = None
+    constant: object | None = None
+    alias_of: str | None = None
+    engine_only: bool = False
+
+    @property
+    def is_family(self) -> bool:
+        """True for ``argN``/``resN``/``immN``/``localN``: one entry standing for every index."""
+        return self.name.endswith("N") and self.name[:-1] in _FAMILY_PREFIXES
+
+
+@dataclass(frozen=True, slots=True)
+class BoundFn:
+    """A function the catalog provides: a built-in (LANGUAGE.md §11.2) or an event's bound function (§8).
+
+    A parameter type None is an untyped parameter (``memid(lib)`` takes a library name).  ``alt_only``
+    functions may only be called in ``alt`` probes; the checker reports other uses.  ``static`` built-ins
+    are folded at compile time.
+    """
+
+    name: str
+    params: tuple[tuple[str, WhammType | None], ...]
+    result: WhammType | None
+    doc: str
+    alt_only: bool = False
+    static: bool = False
+
+    @property
+    def signature(self) -> str:
+        """``name(p: T, ...) -> R`` as ``whamm info -f`` prints it (`` -> R`` omitted without result)."""
+        params = ", ".join(name if t is None else f"{name}: {t}" for name, t in self.params)
+        result = "" if self.result is None else f" -> {self.result}"
+        return f"{self.name}({params}){result}"
+
+
+@dataclass(frozen=True, slots=True)
+class Mode:
+    """A mode of an opcode event under its user-facing name; ``internal`` is upstream's name for it
+    (``semantic_after``, ``block_alt``), which rules never match (EVENTS.md §7.2)."""
+
+    name: str
+    doc: str
+    internal: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Operand:
+    """One operand, result or immediate column entry of EVENTS.md §10.
+
+    ``index`` None is the open family (``argN:?``, ``immN:?``, ``imm0…immN:u32``): any number of them,
+    as the site has.  ``type`` None is ``?`` (the type depends on the site and needs a type bound).
+    """
+
+    prefix: str                  # "arg", "res" or "imm"
+    index: int | None
+    type: WhammType | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.prefix}{'N' if self.index is None else self.index}"
+
+
+@dataclass(frozen=True, slots=True)
+class MemAccess:
+    """``MEM(size, addr=argK, read|write)`` of EVENTS.md §8.3: how a load/store/atomic touches memory."""
+
+    size: int | None             # bytes accessed; None for memory.atomic.notify/wait*
+    addr_arg: int                # index K of the address operand argK
+    write: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An event: ``wasm:func:entry``, ``wasm:block:end`` or one of the 310 opcode events.
+
+    ``vars`` are the event's own bound variables in ``whamm info`` order (provider variables live on
+    :class:`Provider`).  Opcode events also carry their §10 row as structured data: ``index`` (``#``),
+    ``bytecode``, ``category``/``category_id``, ``args``/``results``/``imms`` and ``mem``.
+    """
+
+    name: str
+    package: str
+    doc: str
+    modes: tuple[Mode, ...] = ()
+    vars: tuple[BoundVar, ...] = ()
+    fns: tuple[BoundFn, ...] = ()
+    index: int | None = None
+    bytecode: int | None = None
+    category: str | None = None
+    category_id: int | None = None
+    args: tuple[Operand, ...] = ()
+    results: tuple[Operand, ...] = ()
+    imms: tuple[Operand, ...] = ()
+    mem: MemAccess | None = None
+
+    @property
+    def children(self) -> tuple[Mode, ...]:
+        return self.modes
+
+    @property
+    def opname(self) -> str:
+        """The ``opname`` constant (§7.1): the event name, except ``typed_select`` → ``select``."""
+        return _OPNAME_EXCEPTIONS.get(self.name, self.name)
+
+    def mode(self, name: str) -> Mode | None:
+        """The mode with this user-facing name (exact), or None."""
+        for m in self.modes:
+            if m.name == name:
+                return m
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """A package of the provider; ``begin``, ``end`` and ``report`` have no events (2-part rules)."""
+
+    name: str
+    doc: str
+    events: tuple[Event, ...] = ()
+    vars: tuple[BoundVar, ...] = ()
+    fns: tuple[BoundFn, ...] = ()
+    provider_vars: bool = True   # whether the provider's variables are in scope (not in begin/end/report)
+
+    @property
+    def children(self) -> tuple[Event, ...]:
+        return self.events
+
+    def event(self, name: str) -> Event | None:
+        """The event with this exact name, or None."""
+        return _event_index(self).get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """The provider ``wasm`` (the only one) with its packages and provider-wide variables (§2)."""
+
+    name: str
+    doc: str
+    packages: tuple[Package, ...]
+    vars: tuple[BoundVar, ...] = ()
+    fns: tuple[BoundFn, ...] = ()
+
+    @property
+    def children(self) -> tuple[Package, ...]:
+        return self.packages
+
+    def package(self, name: str) -> Package | None:
+        for p in self.packages:
+            if p.name == name:
+                return p
+        return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Descriptions (EVENTS.md §1, §8.6; CLI.md §3; LANGUAGE.md §11.2)
+
+_VAR_DOCS = {
+    "APP_MEMID": "Memory id of the application's first defined memory.",
+    "fid": "Index of the function containing the site (input index space).",
+    "fname": 'Name of that function from the name section, "" if none.',
+    "pc": "Byte offset of the instruction from the start of the function body (locals header included).",
+    "opidx": "Index of the instruction within the function body.",
+    "at_func_end": "Whether the instruction is the function body's final end.",
+    "localN": "Value of local N; needs a type bound.",
+    "probe_id": "Id of the dynamically inserted probe.",
+    "argN": "Operand N of the instruction, counted from the top of the stack (arg0 = top).",
+    "resN": "Result N of the instruction, counted from the top of the stack; after probes only.",
+    "immN": "Immediate N of the instruction.",
+    "opname": "Name of the instruction.",
+    "bytecode": "Opcode bytes of the instruction.",
+    "category_id": "Category number of the instruction.",
+    "category_name": "Category name of the instruction.",
+    "target_fn_type": 'Kind of the call target: "import" or "local".',
+    "target_fn_name": "Name of the call target.",
+    "target_imp_module": "Module name of the call target.",
+    "table_entry_idx": "Table slot used by the instruction.",
+    "target_funcref": "Function reference stored in that table slot.",
+    "resolved_fid": "Function index of the target, -1 if unknown.",
+    "data_size": "Number of bytes accessed.",
+    "addr": "Address operand of the memory access.",
+    "offset": "Static offset of the memory access.",
+    "align": "Alignment exponent of the memory access.",
+    "memory": "Memory index of the memory access.",
+    "effective_addr": "Address plus static offset.",
+    "is_write": "Whether the instruction writes memory.",
+    "num_targets": "Number of non-default br_table targets.",
+    "default_target": "Label depth of the default br_table target.",
+    "targets": "Map from target index to label depth.",
+    "target": "Index of the br_table target taken (num_targets for the default).",
+    "failed": "Whether memory.grow returned -1.",
+    "tid": "GC type index.",
+    "field_idx": "GC field index.",
+    "instr_count": "Number of instructions in the basic block.",
+}
+
+_MODE_DOCS = {
+    "before": "Runs the probe just before the instruction executes.",
+    "after": "Runs the probe just after the instruction completes (for blocks: after the matching end).",
+    "alt": "Runs the probe instead of the instruction (for blocks: instead of the whole block).",
+    "entry": "Runs the probe first thing inside the block.",
+    "exit": "Runs the probe last thing inside the block.",
+    "at_target": "Runs the probe where execution continues after the branch (its target, or the "
+                 "fall-through).",
+}
+
+#: Category ids of EVENTS.md §7.1.
+CATEGORIES: dict[str, int] = {
+    name: i for i, name in enumerate((
+        "arith", "atomic", "compare", "const", "control", "convert", "exn", "gc", "global", "load",
+        "local", "memory", "misc", "ref", "simd", "store", "table"))
+}
+
+_FAMILY_PREFIXES = ("arg", "res", "imm", "local")
+_OPNAME_EXCEPTIONS = {"typed_select": "select"}
+
+_U32, _I32, _STR, _BOOL = Prim.U32, Prim.I32, Prim.STR, Prim.BOOL
+
+
+def _var(name: str, type: WhammType | None, static: bool, **kw: object) -> BoundVar:
+    return BoundVar(name, type, static, _VAR_DOCS[name], **kw)  # type: ignore[arg-type]
+
+
+def _mode(name: str, internal: str | None = None) -> Mode:
+    return Mode(name, _MODE_DOCS[name], internal)
+
+
+#: Every mode name a rule can match, in the order of EVENTS.md §7.2.
+MODES = ("before", "after", "alt", "entry", "exit", "at_target")
+
+_MODE_SETS: dict[str, tuple[Mode, ...]] = {
+    "D": (_mode("before"), _mode("after"), _mode("alt")),
+    "B": (_mode("before"), _mode("after", "semantic_after"), _mode("alt", "block_alt"), _mode("entry"),
+          _mode("exit")),
+    "R": (_mode("before"), _mode("after"), _mode("alt"), _mode("at_target", "semantic_after")),
+}
+
+# --------------------------------------------------------------------------------------------------
+# Built-ins and provider variables
+
+CORE_VARS: tuple[BoundVar, ...] = (_var("APP_MEMID", _U32, True),)
+
+_MEM_PARAM = ("memid", _U32)
+CORE_FNS: tuple[BoundFn, ...] = (
+    BoundFn("strcmp", (("str_addr", parse_type("(i32, i32)")), ("value", _STR)), _BOOL,
+            "true iff the len bytes at addr in the instrumentation memory equal value"),
+    BoundFn("strcontains", (("str_addr", parse_type("(i32, i32)")), ("needle", _STR)), _BOOL,
+            "true iff needle occurs in those bytes"),
+    BoundFn("memid", (("lib", None),), _U32,
+            "memory id of a used library's memory (its first exported memory). memid(whamm_core) is the "
+            "instrumentation memory", static=True),
+    BoundFn("memcpy", (("src_mem", _U32), ("src_ptr", _U32), ("dst_mem", _U32), ("dst_ptr", _U32),
+                       ("len", _U32)), None,
+            "copy len bytes between memories (Wasm memory.copy semantics: overlapping allowed; out of "
+            "bounds traps)"),
+    BoundFn("read_str", (("src_mem", _U32), ("ptr", _I32), ("l", _U32)), _STR,
+            "a new string holding a copy of l bytes at ptr in src_mem"),
+    BoundFn("write_str", (("dst_mem", _U32), ("ptr", _I32), ("s", _STR)), None,
+            "copy the bytes of s to ptr in dst_mem"),
+    BoundFn("active_data_start", (_MEM_PARAM,), _U32,
+            "the lowest start offset of the active data segments of that application memory (0 if none)",
+            static=True),
+    BoundFn("active_data_len", (_MEM_PARAM,), _U32,
+            "(highest end offset) − (lowest start offset) over those segments (0 if none)", static=True),
+    BoundFn("page_size", (_MEM_PARAM,), _U32,
+            "page size in bytes (65536, or the custom page size, e.g. 1)", static=True),
+    BoundFn("mem_size", (_MEM_PARAM,), _U32, "current size in pages (memory.size)"),
+)
+
+_PROVIDER_VARS: tuple[BoundVar, ...] = (
+    _var("fid", _U32, True),
+    _var("fname", _STR, True),
+    _var("pc", _U32, True),
+    _var("opidx", _U32, True),
+    _var("at_func_end", _BOOL, True),
+    _var("localN", None, False),
+    _var("probe_id", _I32, True, engine_only=True),
+)
+
+_BOUND_FNS = {
+    "alt_call_by_id": BoundFn(
+        "alt_call_by_id", (("func_id", _I32),), None,
+        "Call the function with this index instead, with the saved arguments.", alt_only=True),
+    "alt_call_by_name": BoundFn(
+        "alt_call_by_name", (("func_name", _STR),), None,
+        "Call the function with this name instead, with the saved arguments.", alt_only=True),
+    "resolve_funcref": BoundFn(
+        "resolve_funcref", (("target_funcref", Prim.FUNCREF), ("table_entry_idx", _I32)), _I32,
+        "Function index stored in that table slot, -1 if unknown."),
+    "dup_at": BoundFn(
+        "dup_at", (("dst_mem", _U32), ("dst_addr", _U32)), None,
+        "Repeat the bulk memory operation with its destination at dst_addr in memory dst_mem."),
+    "drop_args": BoundFn(
+        "drop_args", (), None,
+        "Accepted for compatibility; does nothing (alt probes consume all operands).", alt_only=True),
+}
+
+# --------------------------------------------------------------------------------------------------
+# The §10 table: notation → structured data
+
+_DATA = Path(__file__).with_name("opcode_events.tsv")
+_NONE = "—"
+
+
+def _operands(cell: str, prefix: str) -> tuple[Operand, ...]:
+    """Parse an args/results/immediates cell: ``arg0:i32, argN:?``, ``imm0…immN:u32``, ``—``."""
+    if cell == _NONE:
+        return ()
+    out = []
+    for item in cell.split(", "):
+        name, _, tname = item.partition(":")
+        type_ = None if tname == "?" else parse_type(tname)
+        if "…" in name or name == prefix + "N":      # imm0…immN: the br_table targets + default
+            out.append(Operand(prefix, None, type_))
+        else:
+            out.append(Operand(prefix, int(name[len(prefix):]), type_))
+    return tuple(out)
+
+
+def _operand_var(op: Operand) -> BoundVar:
+    """The bound variable of an operand; concrete names get the index in their description (§8.6)."""
+    family = op.prefix + "N"
+    doc = _VAR_DOCS[family]
+    if op.index is not None:
+        word = doc.split(" ", 1)
+        doc = f"{word[0]} {op.index} {word[1].split(' ', 1)[1]}"
+    return BoundVar(op.name, op.type, op.prefix == "imm", doc)
+
+
+_MEM_RE = re.compile(r"MEM\((\d+|—), addr=arg(\d+), (read|write)\)")
+_EXPLICIT_RE = re.compile(r"(\w+):(\w+) = (.+?)( \(dyn\))?")
+_ALIAS_RE = re.compile(r"(arg|res|imm)\d+")
+
+
+def _other_vars(cell: str) -> tuple[tuple[BoundVar, ...], MemAccess | None]:
+    """Parse the "other bound vars" cell into variables (§8 families, lookback, explicit ones)."""
+    if cell == _NONE:
+        return (), None
+    if m := _MEM_RE.fullmatch(cell):
+        size = None if m[1] == _NONE else int(m[1])
+        mem = MemAccess(size, int(m[2]), m[3] == "write")
+        addr = f"arg{mem.addr_arg}"
+        out = [] if size is None else [_var("data_size", _U32, True, definition=str(size), constant=size)]
+        out += [
+            _var("addr", _U32, False, definition=addr, alias_of=addr),
+            _var("offset", Prim.U64, True),
+            _var("align", _U32, True),
+            _var("memory", _U32, True),
+            _var("effective_addr", _U32, False, definition="addr + offset as u32"),
+            _var("is_write", _BOOL, True, definition=_literal(mem.write), constant=mem.write),
+        ]
+        return tuple(out), mem
+    if cell == "CALLEE":
+        return (_var("target_fn_type", _STR, True), _var("target_fn_name", _STR, True),
+                _var("target_imp_module", _STR, True)), None
+    if cell == "INDIRECT":
+        return (_var("table_entry_idx", _I32, False, definition="arg0", alias_of="arg0"),
+                _var("target_funcref", Prim.FUNCREF, False),
+                _var("resolved_fid", _I32, False,
+                     definition="resolve_funcref(target_funcref, table_entry_idx)")), None
+    if cell == "BR_TABLE":
+        return (_var("num_targets", _U32, True), _var("default_target", _U32, True),
+                _var("targets", MapType(_U32, _U32), True),
+                _var("target", _U32, False, definition="arg0 <= (num_targets - 1) ? arg0 : num_targets")), None
+    if cell == "resolved_fid:i32 (lookback)":
+        return (_var("resolved_fid", _I32, True),), None
+    out = []
+    for item in cell.split("; "):
+        m = _EXPLICIT_RE.fullmatch(item)
+        if m is None:
+            raise ValueError(f"bad 'other' cell {cell!r}")
+        name, tname, definition, dyn = m.groups()
+        alias = definition if _ALIAS_RE.fullmatch(definition) else None
+        out.append(_var(name, parse_type(tname), dyn is None, definition=definition, alias_of=alias))
+    return tuple(out), None
+
+
+def _literal(value: object) -> str:
+    """A constant as whamm source text (how ``whamm info`` shows it after `` ==> ``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def _opcode_event(row: list[str]) -> Event:
+    index, name, bytecode_text, category, modes, args, results, imms, other, fns = row
+    bytecode = int(bytecode_text, 16)
+    category_id = CATEGORIES[category]
+    mode_set = _MODE_SETS.get(modes) or tuple(_mode(m) for m in modes.split(", "))
+    ev_args, ev_results, ev_imms = _operands(args, "arg"), _operands(results, "res"), _operands(imms, "imm")
+    opname = _OPNAME_EXCEPTIONS.get(name, name)
+    constants = (
+        _var("opname", _STR, True, definition=_literal(opname), constant=opname),
+        _var("bytecode", Prim.U16, True, definition=f"0x{bytecode:04X}", constant=bytecode),
+        _var("category_id", _U32, True, definition=str(category_id), constant=category_id),
+        _var("category_name", _STR, True, definition=_literal(category), constant=category),
+    )
+    others, mem = _other_vars(other)
+    operand_vars = tuple(_operand_var(op) for op in ev_args + ev_results + ev_imms)
+    return Event(
+        name=name, package="opcode",
+        doc=f"Instruments the {name} instruction ({category}, bytecode {bytecode_text}).",
+        modes=mode_set, vars=constants + operand_vars + others,
+        fns=() if fns == _NONE else tuple(_BOUND_FNS[f] for f in fns.split(", ")),
+        index=int(index), bytecode=bytecode, category=category, category_id=category_id,
+        args=ev_args, results=ev_results, imms=ev_imms, mem=mem,
+    )
+
+
+def _load_opcode_events() -> tuple[Event, ...]:
+    rows = [line.split("\t") for line in _DATA.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    events = tuple(_opcode_event(r) for r in rows)
+    assert [e.index for e in events] == list(range(len(events))), "opcode_events.tsv out of order"
+    return events
+
+
+def _build() -> Provider:
+    func = Package("func", "Function-level events.", events=(
+        Event("entry", "func", "Start of a function body."),
+        Event("exit", "func", "Every point where a function body is left."),
+    ))
+    block = Package("block", "Basic-block events.", events=(
+        Event("start", "block", "Start of a basic block."),
+        Event("end", "block", "End of a basic block.", vars=(_var("instr_count", _U32, True),)),
+    ))
+    opcode = Package("opcode", "Events for individual WebAssembly instructions.",
+                     events=_load_opcode_events(), fns=(_BOUND_FNS["drop_args"],))
+    return Provider("wasm", "Events specific to WebAssembly modules.", vars=_PROVIDER_VARS, packages=(
+        Package("begin", "Runs once when the program starts.", provider_vars=False),
+        Package("end", "Runs once when the program exits, before the report is printed.",
+                provider_vars=False),
+        Package("report", "Replaces the default printing of report variables at program exit.",
+                provider_vars=False),
+        func, block, opcode,
+    ))
+
+
+#: The whole catalog (EVENTS.md §1), in catalog order.
+CATALOG: Provider = _build()
+
+_EVENT_INDEX: dict[str, dict[str, Event]] = {
+    p.name: {e.name: e for e in p.events} for p in CATALOG.packages
+}
+
+
+def _event_index(package: Package) -> dict[str, Event]:
+    return _EVENT_INDEX.get(package.name) or {e.name: e for e in package.events}
+
+
+def opcode_events() -> tuple[Event, ...]:
+    """The 310 opcode events in catalog order (``#``)."""
+    return CATALOG.package("opcode").events  # type: ignore[union-attr]
+
+
+def find_event(package: str, event: str) -> Event:
+    """The event ``wasm:<package>:<event>`` (exact names); ``KeyError`` if there is none."""
+    try:
+        return _EVENT_INDEX[package][event]
+    except KeyError:
+        raise KeyError(f"no event wasm:{package}:{event}") from None
+
+
+def _resolve(package: str, event: str | None, mode: str | None) -> tuple[Package, Event | None]:
+    pkg = CATALOG.package(package)
+    if pkg is None:
+        raise KeyError(f"no package wasm:{package}")
+    if event is None:
+        if pkg.events:
+            raise KeyError(f"package wasm:{package} needs an event")
+        return pkg, None
+    ev = find_event(package, event)
+    if mode is not None and ev.mode(mode) is None:
+        raise KeyError(f"event wasm:{package}:{event} has no mode {mode}")
+    return pkg, ev
+
+
+def scope(package: str, event: str | None = None, mode: str | None = None) -> dict[str, BoundVar]:
+    """Every bound variable a probe at ``wasm:package[:event[:mode]]`` may read, by name.
+
+    Order: built-ins (``APP_MEMID``), provider variables (not in begin/end/report), the package's, the
+    event's.  Families (``argN``, ``immN``, ``localN``) appear under their family name; use
+    :func:`lookup` for concrete names.  Mode restrictions are the checker's to report with the right
+    message: ``resN`` is listed in every mode (error ``resN can only be used in after probes``).
+    Raises ``KeyError`` for a package, event or mode that does not exist.
+    """
+    pkg, ev = _resolve(package, event, mode)
+    out = {v.name: v for v in CORE_VARS}
+    if pkg.provider_vars:
+        out.update((v.name, v) for v in CATALOG.vars)
+    out.update((v.name, v) for v in pkg.vars)
+    if ev is not None:
+        out.update((v.name, v) for v in ev.vars)
+    return out
+
+
+def scope_fns(package: str, event: str | None = None, mode: str | None = None) -> dict[str, BoundFn]:
+    """Every function a probe at that point may call: built-ins, then package and event functions.
+
+    ``alt_only`` functions are included in every mode so the checker can say why a call is rejected.
+    """
+    pkg, ev = _resolve(package, event, mode)
+    out = {f.name: f for f in CORE_FNS}
+    out.update((f.name, f) for f in CATALOG.fns)
+    out.update((f.name, f) for f in pkg.fns)
+    if ev is not None:
+        out.update((f.name, f) for f in ev.fns)
+    return out
+
+
+_INDEXED_RE = re.compile(r"(arg|res|imm|local)(\d+)")
+
+
+def lookup(names: dict[str, BoundVar], name: str) -> BoundVar | None:
+    """The bound variable ``name`` in a :func:`scope` result, resolving families.
+
+    ``arg3`` is found as ``arg3`` if the catalog lists it, else through the family ``argN`` (giving a
+    concrete :class:`BoundVar` named ``arg3`` with the family's type, ``None`` for ``?``).  Returns None
+    when the event has no such variable (e.g. ``arg0`` at ``local.get``, whose args column is ``—``).
+    """
+    var = names.get(name)
+    if var is not None:
+        return var
+    m = _INDEXED_RE.fullmatch(name)
+    if m is None:
+        return None
+    family = names.get(m[1] + "N")
+    if family is None:
+        return None
+    doc = family.doc.replace(" N", f" {m[2]}", 1) if m[1] != "local" else family.doc
+    return BoundVar(name, family.type, family.static, doc, engine_only=family.engine_only)
