@@ -1,0 +1,31 @@
+"""``whamm info -r RULE [-v] [-f]``: what a rule matches and what is in scope there (CLI.md §2).
+
+The command only maps flags to :func:`compiler.events.info.render_info`; an unmatched rule raises the
+catalog's ``no match for the <level> pattern`` error, which ``compiler.cli`` prints with exit status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
+NAME = "info"
+HELP = "Explain what a probe rule matches and which variables and functions it binds."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-r", "--rule", required=True, help="probe-rule pattern, 1 to 4 parts (e.g. 'wasm:opcode:br*')")
+    parser.add_argument("-v", "--vars", action="store_true", help="also list bound variables")
+    parser.add_argument("-f", "--functions", action="store_true", help="also list bound functions")
+    parser.add_argument("-d", "--defs-path", metavar="DIR",
+                        help="accepted for compatibility and ignored (the event catalog is built in)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from compiler.events.info import render_info
+
+    if args.defs_path is not None:
+        print("warning: --defs-path is ignored (the event catalog is built in)", file=sys.stderr)
+    sys.stdout.write(render_info(args.rule, vars=args.vars, functions=args.functions))
+    return 0
