@@ -290,7 +290,7 @@ CORE_FNS: tuple[BoundFn, ...] = (
     BoundFn("strcontains", (("str_addr", parse_type("(i32, i32)")), ("needle", _STR)), _BOOL,
             "true iff needle occurs in those bytes"),
     BoundFn("memid", (("lib", None),), _U32,
-            "memory id of a used library's memory (its first exported memory). memid(whamm_core) is the "
+            "memory id (§11.1) of a used library's memory (its first exported memory). memid(whamm_core) is the "
             "instrumentation memory", static=True),
     BoundFn("memcpy", (("src_mem", _U32), ("src_ptr", _U32), ("dst_mem", _U32), ("dst_ptr", _U32),
                        ("len", _U32)), None,
