@@ -216,7 +216,7 @@ def test_function_descriptions() -> None:
         _, sig, meaning, static = builtins[f.name]
         assert f"{f.name}{_unquote(sig)}".replace(", ", ",").replace(" ", "") == \
             f.signature.replace(", ", ",").replace(" ", "")
-        assert f.doc == _unquote(meaning)
+        assert f.doc == _unquote(meaning).replace("**", "")  # markdown emphasis is not text
         assert f.static == (static == "yes")
 
 
