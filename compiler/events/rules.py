@@ -39,8 +39,12 @@ _GLOB_CHARS = frozenset("*?[|")
 
 @functools.lru_cache(maxsize=512)
 def _compile(text: str) -> re.Pattern[str]:
-    """Translate a rule pattern into one anchored, case-insensitive regex (cached: rules repeat)."""
-    return re.compile("|".join(_glob_regex(alt) for alt in text.split("|")), re.IGNORECASE)
+    """Translate a rule pattern into one regex over lower-case names (cached: rules repeat).
+
+    Case-insensitivity is lower-casing pattern and name alike (catalog names are lower case), so a range
+    such as ``[.-a]`` means the same as in a shell glob over lower-cased text.
+    """
+    return re.compile("|".join(_glob_regex(alt) for alt in text.lower().split("|")))
 
 
 def _glob_regex(glob: str) -> str:
@@ -89,12 +93,12 @@ class Pattern:
         return self.text or "*"
 
     def matches(self, name: str) -> bool:
-        return _compile(self.shown).fullmatch(name) is not None
+        return _compile(self.shown).fullmatch(name.lower()) is not None
 
     def filter(self, items: Iterable, attr: str = "name") -> list:
         """The items whose ``name`` matches, in their order."""
         rx = _compile(self.shown)
-        return [it for it in items if rx.fullmatch(getattr(it, attr)) is not None]
+        return [it for it in items if rx.fullmatch(getattr(it, attr).lower()) is not None]
 
 
 class RuleError(WhammError):
@@ -139,7 +143,7 @@ def _did_you_mean(text: str, candidates: Iterable[str]) -> str | None:
     pool = list(dict.fromkeys(candidates))
     for alt in text.split("|"):
         if alt and not _GLOB_CHARS.intersection(alt):
-            best = closest(alt, pool)
+            best = closest(alt.lower(), pool)       # names are lower case; matching ignores case
             if best is not None:
                 return f"did you mean `{best}`?"
     return None
