@@ -1,0 +1,455 @@
+"""Instruction decoding and encoding, driven by the opcode table, plus the value-type codecs they share.
+
+Decoding speed matters (the whole of a ~1 MB module is decoded for a full rewrite), so
+:func:`decode_body` is one loop with local aliases, dispatching on a precomputed *shape* per opcode byte:
+no immediates, one u32 index, a memarg, an ``i32.const``, or the generic path that walks the row's
+immediate kinds.  ``Instr`` is a tuple built with one ``tuple.__new__`` call.  Reading past the end of the
+buffer surfaces as ``IndexError`` and is converted once, outside the loop, into a ``DecodeError``.
+
+Encoding is the reverse walk over ``op.imms``; it always writes minimal LEB128s (unchanged bodies never
+get here: the writer copies their bytes).
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from compiler.wasm.binary import read_s32, read_s33, read_s64, read_u32, read_u64, sleb, uleb
+from compiler.wasm.errors import DecodeError
+from compiler.wasm.model import Catch, Instr, MemArg, RefType, ValType
+from compiler.wasm.opcodes import OPCODES, OpInfo
+
+__all__ = [
+    "decode_body", "decode_instrs", "decode_instr", "decode_expr", "encode_instrs", "encode_instr",
+    "encode_body", "encode_expr", "read_locals", "encode_locals", "read_valtype", "read_heaptype",
+    "read_blocktype", "read_storagetype", "encode_valtype", "encode_heaptype", "encode_blocktype",
+    "encode_storagetype", "HEAP_TYPE_CODES", "NUM_TYPE_CODES",
+]
+
+NUM_TYPE_CODES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128"}
+HEAP_TYPE_CODES = {0x74: "noexn", 0x73: "nofunc", 0x72: "noextern", 0x71: "none", 0x70: "func", 0x6F: "extern",
+                   0x6E: "any", 0x6D: "eq", 0x6C: "i31", 0x6B: "struct", 0x6A: "array", 0x69: "exn"}
+_PACKED_CODES = {0x78: "i8", 0x77: "i16"}
+_NUM_BYTES = {name: bytes([code]) for code, name in NUM_TYPE_CODES.items()}
+_HEAP_BYTES = {name: bytes([code]) for code, name in HEAP_TYPE_CODES.items()}
+_PACKED_BYTES = {name: bytes([code]) for code, name in _PACKED_CODES.items()}
+_SHORTHAND = {code: RefType(True, name) for code, name in HEAP_TYPE_CODES.items()}
+
+
+# --- types ----------------------------------------------------------------------------------------------
+
+def read_heaptype(data: bytes, pos: int) -> tuple[str | int, int]:
+    """An abstract heap type (by name) or a type index (s33, non-negative)."""
+    name = HEAP_TYPE_CODES.get(data[pos])
+    if name is not None:
+        return name, pos + 1
+    value, new = read_s33(data, pos)
+    if value < 0:
+        raise DecodeError(f"invalid heap type 0x{data[pos]:02x}", pos)
+    return value, new
+
+
+def read_valtype(data: bytes, pos: int) -> tuple[ValType, int]:
+    byte = data[pos]
+    num = NUM_TYPE_CODES.get(byte)
+    if num is not None:
+        return num, pos + 1
+    ref = _SHORTHAND.get(byte)
+    if ref is not None:
+        return ref, pos + 1
+    if byte == 0x63 or byte == 0x64:
+        heap, new = read_heaptype(data, pos + 1)
+        return RefType(byte == 0x63, heap), new
+    raise DecodeError(f"invalid value type 0x{byte:02x}", pos)
+
+
+def read_storagetype(data: bytes, pos: int) -> tuple[ValType, int]:
+    packed = _PACKED_CODES.get(data[pos])
+    if packed is not None:
+        return packed, pos + 1
+    return read_valtype(data, pos)
+
+
+def read_blocktype(data: bytes, pos: int) -> tuple[None | ValType | int, int]:
+    """``None`` (0x40, no results), a value type, or a type index."""
+    byte = data[pos]
+    if byte == 0x40:
+        return None, pos + 1
+    if byte in NUM_TYPE_CODES or byte in HEAP_TYPE_CODES or byte == 0x63 or byte == 0x64:
+        return read_valtype(data, pos)
+    value, new = read_s33(data, pos)
+    if value < 0:
+        raise DecodeError(f"invalid block type 0x{byte:02x}", pos)
+    return value, new
+
+
+def encode_heaptype(heap: str | int) -> bytes:
+    if isinstance(heap, int):
+        return sleb(heap)
+    return _HEAP_BYTES[heap]
+
+
+def encode_valtype(valtype: ValType) -> bytes:
+    if isinstance(valtype, str):
+        return _NUM_BYTES[valtype]
+    if valtype.nullable and isinstance(valtype.heap, str):
+        return _HEAP_BYTES[valtype.heap]
+    return (b"\x63" if valtype.nullable else b"\x64") + encode_heaptype(valtype.heap)
+
+
+def encode_storagetype(storage: ValType) -> bytes:
+    packed = _PACKED_BYTES.get(storage) if isinstance(storage, str) else None
+    return packed if packed is not None else encode_valtype(storage)
+
+
+def encode_blocktype(blocktype: None | ValType | int) -> bytes:
+    if blocktype is None:
+        return b"\x40"
+    if isinstance(blocktype, int):
+        return sleb(blocktype)
+    return encode_valtype(blocktype)
+
+
+# --- immediates: one reader and one writer per kind --------------------------------------------------------
+
+def _byte(data: bytes, pos: int) -> tuple[int, int]:
+    return data[pos], pos + 1
+
+
+def _f32(data: bytes, pos: int) -> tuple[int, int]:
+    return int.from_bytes(data[pos:pos + 4], "little"), pos + 4
+
+
+def _f64(data: bytes, pos: int) -> tuple[int, int]:
+    return int.from_bytes(data[pos:pos + 8], "little"), pos + 8
+
+
+def _bytes16(data: bytes, pos: int) -> tuple[bytes, int]:
+    return bytes(data[pos:pos + 16]), pos + 16
+
+
+def _memarg(data: bytes, pos: int) -> tuple[MemArg, int]:
+    at = pos
+    flags, pos = read_u32(data, pos)
+    memory = 0
+    if flags & 0x40:
+        memory, pos = read_u32(data, pos)
+        flags &= ~0x40
+    if flags >= 0x40:
+        raise DecodeError(f"invalid memarg flags 0x{flags:x}", at)
+    offset, pos = read_u64(data, pos)
+    return MemArg(flags, offset, memory), pos
+
+
+def _count(data: bytes, pos: int) -> tuple[int, int]:
+    at = pos
+    n, pos = read_u32(data, pos)
+    if n > len(data) - pos:
+        raise DecodeError(f"vector length {n} exceeds the remaining bytes", at)
+    return n, pos
+
+
+def _br_table(data: bytes, pos: int) -> tuple[tuple[int, ...], int]:
+    n, pos = _count(data, pos)
+    labels = []
+    for _ in range(n + 1):
+        label, pos = read_u32(data, pos)
+        labels.append(label)
+    return tuple(labels), pos
+
+
+def _valtypes(data: bytes, pos: int) -> tuple[tuple[ValType, ...], int]:
+    n, pos = _count(data, pos)
+    out = []
+    for _ in range(n):
+        valtype, pos = read_valtype(data, pos)
+        out.append(valtype)
+    return tuple(out), pos
+
+
+def _reftype(data: bytes, pos: int) -> tuple[RefType, int]:
+    valtype, new = read_valtype(data, pos)
+    if not isinstance(valtype, RefType):
+        raise DecodeError(f"expected a reference type, found {valtype}", pos)
+    return valtype, new
+
+
+def _catches(data: bytes, pos: int) -> tuple[tuple[Catch, ...], int]:
+    n, pos = _count(data, pos)
+    out = []
+    for _ in range(n):
+        at = pos
+        kind = data[pos]
+        pos += 1
+        if kind > 3:
+            raise DecodeError(f"invalid catch clause kind 0x{kind:02x}", at)
+        tag = None
+        if kind < 2:
+            tag, pos = read_u32(data, pos)
+        label, pos = read_u32(data, pos)
+        out.append(Catch(kind, tag, label))
+    return tuple(out), pos
+
+
+_INDEX_KINDS = ("labelidx", "funcidx", "typeidx", "tableidx", "memidx", "localidx", "globalidx", "dataidx",
+                "elemidx", "tagidx", "fieldidx", "u32")
+
+_READERS = {kind: read_u32 for kind in _INDEX_KINDS}
+_READERS.update({
+    "blocktype": read_blocktype, "br_table": _br_table, "memarg": _memarg, "i32": read_s32, "i64": read_s64,
+    "f32": _f32, "f64": _f64, "v128": _bytes16, "shuffle16": _bytes16, "lane": _byte, "castflags": _byte,
+    "reserved": _byte, "heaptype": read_heaptype, "reftype": _reftype, "valtypes": _valtypes,
+    "try_table_catches": _catches,
+})
+
+
+def _enc_memarg(m: MemArg) -> bytes:
+    if m.memory:
+        return uleb(m.align | 0x40) + uleb(m.memory) + uleb(m.offset)
+    return uleb(m.align) + uleb(m.offset)
+
+
+def _enc_catches(catches: Sequence[Catch]) -> bytes:
+    out = bytearray(uleb(len(catches)))
+    for c in catches:
+        out.append(c.kind)
+        if c.kind < 2:
+            out += uleb(c.tag)
+        out += uleb(c.label)
+    return bytes(out)
+
+
+def _enc_valtypes(types: Sequence[ValType]) -> bytes:
+    return uleb(len(types)) + b"".join(map(encode_valtype, types))
+
+
+def _enc_br_table(labels: Sequence[int]) -> bytes:
+    return uleb(len(labels) - 1) + b"".join(map(uleb, labels))
+
+
+_WRITERS = {kind: uleb for kind in _INDEX_KINDS}
+_WRITERS.update({
+    "blocktype": encode_blocktype, "br_table": _enc_br_table, "memarg": _enc_memarg, "i32": sleb, "i64": sleb,
+    "f32": lambda bits: bits.to_bytes(4, "little"), "f64": lambda bits: bits.to_bytes(8, "little"),
+    "v128": bytes, "shuffle16": bytes, "lane": lambda b: bytes((b,)), "castflags": lambda b: bytes((b,)),
+    "reserved": lambda b: bytes((b,)), "heaptype": encode_heaptype, "reftype": encode_valtype,
+    "valtypes": _enc_valtypes, "try_table_catches": _enc_catches,
+})
+
+# --- per-opcode dispatch tables ---------------------------------------------------------------------------
+
+_NONE, _INDEX, _MEMARG, _I32, _GENERIC, _PREFIX, _INVALID = range(7)
+_PREFIX_BYTES = (0xFB, 0xFC, 0xFD, 0xFE)
+
+_OP1: list[OpInfo | None] = [None] * 256
+_SHAPE1 = [_INVALID] * 256
+_PREFIXED: dict[int, dict[int, tuple[OpInfo, tuple]]] = {p: {} for p in _PREFIX_BYTES}
+for _row in OPCODES:
+    _readers = tuple(_READERS[kind] for kind in _row.imms)
+    if _row.prefix is not None:
+        _PREFIXED[_row.prefix][_row.code] = (_row, _readers)
+        continue
+    _OP1[_row.code] = _row
+    if not _row.imms:
+        _SHAPE1[_row.code] = _NONE
+    elif len(_row.imms) == 1 and _row.imms[0] in _INDEX_KINDS:
+        _SHAPE1[_row.code] = _INDEX
+    elif _row.imms == ("memarg",):
+        _SHAPE1[_row.code] = _MEMARG
+    elif _row.imms == ("i32",):
+        _SHAPE1[_row.code] = _I32
+    else:
+        _SHAPE1[_row.code] = _GENERIC
+for _p in _PREFIX_BYTES:
+    _SHAPE1[_p] = _PREFIX
+_GENERIC_READERS = {op.code: tuple(_READERS[k] for k in op.imms) for op in OPCODES if op.prefix is None}
+del _row, _readers, _p
+
+_new = tuple.__new__
+
+
+def _decode_slow(data: bytes, at: int, base: int) -> tuple[Instr, int]:
+    """Any instruction at ``at`` via the generic path: prefixed, multi-immediate or invalid."""
+    byte = data[at]
+    pos = at + 1
+    if byte in _PREFIXED:
+        code, pos = read_u32(data, pos)
+        entry = _PREFIXED[byte].get(code)
+        if entry is None:
+            raise DecodeError(f"invalid opcode 0x{byte:02x} 0x{code:x}", at)
+        op, readers = entry
+    else:
+        op = _OP1[byte]
+        if op is None:
+            raise DecodeError(f"invalid opcode 0x{byte:02x}", at)
+        readers = _GENERIC_READERS[byte]
+    if not readers:
+        return _new(Instr, (op, (), at - base)), pos
+    imms = []
+    for read in readers:
+        value, pos = read(data, pos)
+        imms.append(value)
+    return _new(Instr, (op, tuple(imms), at - base)), pos
+
+
+def decode_instr(data: bytes, pos: int, base: int = 0) -> tuple[Instr, int]:
+    """One instruction at ``pos`` (offset recorded relative to ``base``); returns it and the next position."""
+    try:
+        return _decode_slow(data, pos, base)
+    except IndexError:
+        raise DecodeError("unexpected end of code", min(pos, len(data))) from None
+
+
+def decode_instrs(data: bytes, start: int = 0, end: int | None = None, base: int | None = None) -> list[Instr]:
+    """Every instruction in ``data[start:end]``; offsets are relative to ``base`` (default ``start``).
+
+    The range must hold whole instructions; there is no structural validation (wasmtime does that).
+    """
+    if end is None:
+        end = len(data)
+    if base is None:
+        base = start
+    out: list[Instr] = []
+    append = out.append
+    op1 = _OP1
+    shape1 = _SHAPE1
+    new = _new
+    instr_t = Instr
+    empty = ()
+    slow = _decode_slow
+    u32 = read_u32
+    at = pos = start
+    try:
+        while pos < end:
+            at = pos
+            byte = data[pos]
+            pos += 1
+            shape = shape1[byte]
+            if shape == 0:
+                append(new(instr_t, (op1[byte], empty, at - base)))
+            elif shape == 1:
+                value = data[pos]
+                if value < 0x80:
+                    pos += 1
+                else:
+                    value, pos = u32(data, pos)
+                append(new(instr_t, (op1[byte], (value,), at - base)))
+            elif shape == 3:
+                value = data[pos]
+                if value < 0x80:
+                    pos += 1
+                    if value & 0x40:
+                        value -= 0x80
+                else:
+                    value, pos = read_s32(data, pos)
+                append(new(instr_t, (op1[byte], (value,), at - base)))
+            elif shape == 2:
+                align = data[pos]
+                offset = data[pos + 1]
+                if align < 0x40 and offset < 0x80:
+                    pos += 2
+                    append(new(instr_t, (op1[byte], (new(MemArg, (align, offset, 0)),), at - base)))
+                else:
+                    instr, pos = slow(data, at, base)
+                    append(instr)
+            else:
+                instr, pos = slow(data, at, base)
+                append(instr)
+    except IndexError:
+        raise DecodeError("unexpected end of code", min(at, len(data))) from None
+    if pos != end:
+        raise DecodeError("instruction runs past the end of the function body", at)
+    return out
+
+
+def decode_body(data: bytes, start: int, end: int, base: int, func: int | None = None) -> list[Instr]:
+    """The instructions of a function body: ``data[start:end]`` after the locals, offsets from ``base``
+    (the body's first byte, so offsets are EVENTS.md §2.1 pcs).  Errors name the code section and ``func``."""
+    try:
+        return decode_instrs(data, start, end, base)
+    except DecodeError as err:
+        err.section, err.func = "code", func
+        raise
+
+
+_NESTING = {"block": 1, "loop": 1, "if": 1, "try": 1, "try_table": 1, "end": -1, "delegate": -1}
+
+
+def decode_expr(data: bytes, pos: int, end: int) -> tuple[tuple[Instr, ...], int]:
+    """A constant expression at ``pos``: instructions up to and including its final ``end``.
+
+    Offsets are relative to the expression's start.  Returns the instructions and the position after.
+    """
+    base = pos
+    out = []
+    depth = 0
+    while True:
+        if pos >= end:
+            raise DecodeError("unexpected end of section in constant expression", pos)
+        instr, pos = decode_instr(data, pos, base)
+        if pos > end:
+            raise DecodeError("unexpected end of section in constant expression", instr.offset + base)
+        out.append(instr)
+        depth += _NESTING.get(instr.op.name, 0)
+        if depth < 0:
+            return tuple(out), pos
+
+
+def read_locals(data: bytes, start: int, end: int, func: int | None = None) -> tuple[tuple, int]:
+    """The locals declaration at the start of a body: ``((count, type), ...)`` and where code starts."""
+    pos = start
+    try:
+        n, pos = read_u32(data, pos)
+        if n > end - pos:
+            raise DecodeError(f"{n} local groups cannot fit in the function body", start)
+        groups = []
+        for _ in range(n):
+            count, pos = read_u32(data, pos)
+            valtype, pos = read_valtype(data, pos)
+            groups.append((count, valtype))
+    except IndexError:
+        raise DecodeError("unexpected end of code", min(pos, len(data)), "code", func) from None
+    except DecodeError as err:
+        err.section, err.func = "code", func
+        raise
+    if pos > end:
+        raise DecodeError("locals declaration runs past the end of the function body", start, "code", func)
+    return tuple(groups), pos
+
+
+# --- encoding ---------------------------------------------------------------------------------------------------
+
+def encode_instr(instr: Instr) -> bytes:
+    op = instr.op
+    if not op.imms:
+        return op.opbytes
+    return op.opbytes + b"".join([_WRITERS[kind](value) for kind, value in zip(op.imms, instr.imms)])
+
+
+def encode_instrs(instrs: Iterable[Instr]) -> bytes:
+    """The binary encoding of ``instrs`` (offsets are ignored)."""
+    out = []
+    append = out.append
+    writers = _WRITERS
+    for op, imms, _ in instrs:
+        if not imms:
+            append(op.opbytes)
+        elif len(imms) == 1:
+            append(op.opbytes)
+            append(writers[op.imms[0]](imms[0]))
+        else:
+            append(op.opbytes)
+            for kind, value in zip(op.imms, imms):
+                append(writers[kind](value))
+    return b"".join(out)
+
+
+encode_expr = encode_instrs
+
+
+def encode_locals(groups: Sequence[tuple[int, ValType]]) -> bytes:
+    return uleb(len(groups)) + b"".join(uleb(count) + encode_valtype(t) for count, t in groups)
+
+
+def encode_body(locals: Sequence[tuple[int, ValType]], instrs: Iterable[Instr]) -> bytes:
+    """A function body without its size prefix: locals declaration then code."""
+    return encode_locals(locals) + encode_instrs(instrs)

@@ -1,0 +1,37 @@
+"""Validation by wasmtime, behind one shared all-features engine.
+
+wasmtime is imported lazily (start-up speed, STYLE.md §14) and the ``Engine`` is built once: creating
+one costs milliseconds, and every emitted module is validated.  wasmtime's exceptions become
+:class:`~compiler.wasm.errors.ValidationError` here, at the one boundary.
+"""
+from __future__ import annotations
+
+__all__ = ["engine", "validate"]
+
+_ENGINE = None
+
+_FEATURES = ("wasm_gc", "wasm_function_references", "wasm_exceptions", "wasm_tail_call", "wasm_multi_memory",
+             "wasm_threads", "wasm_custom_page_sizes", "wasm_simd", "wasm_relaxed_simd",
+             "wasm_reference_types", "wasm_bulk_memory", "wasm_memory64")
+
+
+def engine():
+    """The shared ``wasmtime.Engine`` with every proposal this project handles switched on."""
+    global _ENGINE
+    if _ENGINE is None:
+        import wasmtime
+        config = wasmtime.Config()
+        for feature in _FEATURES:
+            setattr(config, feature, True)
+        _ENGINE = wasmtime.Engine(config)
+    return _ENGINE
+
+
+def validate(data: bytes) -> None:
+    """Raise :class:`ValidationError` with wasmtime's message if ``data`` is not a valid module."""
+    import wasmtime
+    from compiler.wasm.errors import ValidationError
+    try:
+        wasmtime.Module.validate(engine(), data)
+    except wasmtime.WasmtimeError as err:
+        raise ValidationError(f"invalid module: {err}") from None
