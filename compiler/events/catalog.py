@@ -171,7 +171,10 @@ class Package:
 
     def event(self, name: str) -> Event | None:
         """The event with this exact name, or None."""
-        return _event_index(self).get(name)
+        for e in self.events:
+            if e.name == name:
+                return e
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,13 +487,10 @@ def _build() -> Provider:
 #: The whole catalog (EVENTS.md §1), in catalog order.
 CATALOG: Provider = _build()
 
+#: package name → event name → event, for the lookups the checker does per probe.
 _EVENT_INDEX: dict[str, dict[str, Event]] = {
     p.name: {e.name: e for e in p.events} for p in CATALOG.packages
 }
-
-
-def _event_index(package: Package) -> dict[str, Event]:
-    return _EVENT_INDEX.get(package.name) or {e.name: e for e in package.events}
 
 
 def opcode_events() -> tuple[Event, ...]:

@@ -51,11 +51,11 @@ def render_info(rule: str, vars: bool = False, functions: bool = False) -> str:
 
 
 def _entry(title: str, doc: str, entry_vars: Iterable[BoundVar], entry_fns: Iterable[BoundFn],
-           vars: bool, functions: bool, level: int) -> list[str]:
+           show_vars: bool, show_fns: bool, level: int) -> list[str]:
     """A header line, its description, its requested member blocks, then a blank line."""
     pad = _INDENT * level
     lines = [f"{pad}{title}", f"{pad}{_INDENT}{doc}", ""]
-    lines += _members(entry_vars if vars else (), entry_fns if functions else (), level + 1)
+    lines += _members(entry_vars if show_vars else (), entry_fns if show_fns else (), level + 1)
     return lines
 
 

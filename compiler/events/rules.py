@@ -34,7 +34,7 @@ __all__ = [
 #: The level named by each rule part, in order.
 LEVELS = ("provider", "package", "event", "mode")
 
-_GLOB_CHARS = frozenset("*?[|")
+_GLOB_CHARS = frozenset("*?[")
 
 
 @functools.lru_cache(maxsize=512)
@@ -95,10 +95,10 @@ class Pattern:
     def matches(self, name: str) -> bool:
         return _compile(self.shown).fullmatch(name.lower()) is not None
 
-    def filter(self, items: Iterable, attr: str = "name") -> list:
-        """The items whose ``name`` matches, in their order."""
+    def filter(self, items: Iterable) -> list:
+        """The catalog entries (anything with a ``name``) whose name matches, in their order."""
         rx = _compile(self.shown)
-        return [it for it in items if rx.fullmatch(getattr(it, attr).lower()) is not None]
+        return [it for it in items if rx.fullmatch(it.name.lower()) is not None]
 
 
 class RuleError(WhammError):

@@ -176,6 +176,14 @@ def test_catalog_order_of_section_1() -> None:
     assert [m.name for m in find_event("opcode", "unreachable").modes] == ["alt", "before"]
     assert [m.name for m in find_event("opcode", "end").modes] == ["before", "after"]
     assert CATALOG.children == CATALOG.packages
+    opcode = CATALOG.package("opcode")
+    assert opcode.event("br_if") is find_event("opcode", "br_if") and opcode.event("semantic_after") is None
+    assert opcode.children is opcode.events and CATALOG.package("nope") is None
+    assert find_event("opcode", "typed_select").opname == "select"
+    assert find_event("opcode", "block").mode("after").internal == "semantic_after"
+    assert find_event("opcode", "block").mode("semantic_after") is None
+    with pytest.raises(KeyError):
+        find_event("opcode", "br_iff")
 
 
 def _all_vars() -> list[catalog.BoundVar]:
