@@ -11,7 +11,7 @@ import sys
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "info"
-HELP = "Explain what a probe rule matches and which variables and functions it binds."
+HELP = "explain what a probe rule matches and which variables and functions it binds"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
