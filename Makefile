@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: shell test bench corpus clean
+.PHONY: shell test bench corpus runtime clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ bench: $(STAMP)
 # Rebuild the committed C test programs (needs Debian's clang lld wasi-libc libclang-rt-dev-wasm32).
 corpus:
 	$(MAKE) -C tests/corpus
+
+# Rebuild the committed instrumentation runtime (compiler/rewrite/runtime/runtime.wasm; needs clang, lld).
+runtime:
+	$(MAKE) -C compiler/rewrite/runtime
 
 clean:
 	rm -rf $(VENV) build *.egg-info
