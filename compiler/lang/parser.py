@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from lark import Lark, Token
-from lark.exceptions import UnexpectedInput, UnexpectedToken
-from lark.lexer import Lexer
+from lark import Lark
+from lark.parsers.lalr_analysis import Shift
 
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError, Span, span_at
@@ -250,24 +249,39 @@ def _matching_paren(text: str, pos: int) -> int:
     return -1
 
 
-class _Lexer(Lexer):
-    """The lark-facing lexer: yields :class:`lark.Token` for an :class:`_Input`."""
+class _Tok:
+    """A token: lark terminal name, source text and offsets.  Lighter than ``lark.Token``; the
+    :class:`Span` (line/column) is computed only for the tokens a node or a message needs."""
 
-    __future_interface__ = 2  # lark calls lex(lexer_state, parser_state)
+    __slots__ = ("type", "value", "start", "end", "line_starts")
 
-    def __init__(self, lexer_conf: object) -> None:
-        pass
+    def __init__(self, type_: str, value: str, start: int, end: int, line_starts: list[int]) -> None:
+        self.type = type_
+        self.value = value
+        self.start = start
+        self.end = end
+        self.line_starts = line_starts
 
-    def lex(self, lexer_state, parser_state) -> Iterator[Token]:  # noqa: ANN001 (lark's interface)
-        return _tokens(lexer_state.text)
+    @property
+    def span(self) -> Span:
+        starts = self.line_starts
+        start, end = self.start, self.end
+        line = bisect.bisect_right(starts, start)
+        col = start - starts[line - 1] + 1
+        if "\n" in self.value:
+            end_line = bisect.bisect_right(starts, end)
+            return Span(start, end, line, col, end_line, end - starts[end_line - 1] + 1)
+        return Span(start, end, line, col, line, col + (end - start))
+
+    def __repr__(self) -> str:
+        return f"_Tok({self.type}, {self.value!r})"
 
 
-def _tokens(inp: _Input) -> Iterator[Token]:
+def _tokens(inp: _Input) -> Iterator[_Tok]:
     text = inp.text
     starts = inp.line_starts
     n = len(text)
     match = _MASTER.match
-    bisect_right = bisect.bisect_right
     delims = inp.open_delims
     prev = ""               # type of the previous token
     item_start = inp.rules  # may a probe rule start here?
@@ -277,24 +291,12 @@ def _tokens(inp: _Input) -> Iterator[Token]:
     angle = 0               # open "map<" angles, whose ">" must not be read as ">>"
     pos = 0
 
-    def make(type_: str, start: int, end: int, value: str | None = None) -> Token:
-        line = bisect_right(starts, start)
-        col = start - starts[line - 1] + 1
-        if value is None:
-            value = text[start:end]
-        if "\n" in value:
-            end_line = bisect_right(starts, end)
-            end_col = end - starts[end_line - 1] + 1
-        else:
-            end_line, end_col = line, col + (end - start)
-        return Token(type_, value, start, line, col, end_line, end_col, end)
-
     while True:
         if plan:
             kind, start, end = plan[0]
             if start <= pos:
                 del plan[0]
-                yield make(kind, start, end)
+                yield _Tok(kind, text[start:end], start, end, starts)
                 prev = kind
                 pos = max(pos, end)
                 continue
@@ -328,7 +330,7 @@ def _tokens(inp: _Input) -> Iterator[Token]:
                 lit = _NUMBER.match(text, end) or _FLOAT_WORD.match(text, end)
                 if lit is not None:
                     tok_type = _number_type(text, pos, lit.end())
-                    yield make(tok_type, pos, lit.end())
+                    yield _Tok(tok_type, text[pos:lit.end()], pos, lit.end(), starts)
                     prev = tok_type
                     pos = lit.end()
                     continue
@@ -360,7 +362,7 @@ def _tokens(inp: _Input) -> Iterator[Token]:
                         item_start = inp.rules
                 elif op == ";" and not delims:
                     item_start = inp.rules
-            yield make(tok_type, pos, end)
+            yield _Tok(tok_type, text[pos:end], pos, end, starts)
             prev = tok_type
             pos = end
             continue
@@ -378,7 +380,7 @@ def _tokens(inp: _Input) -> Iterator[Token]:
             tok_type = "INT"
         else:
             tok_type = _number_type(text, pos, end)
-        yield make(tok_type, pos, end)
+        yield _Tok(tok_type, text[pos:end], pos, end, starts)
         prev = tok_type
         pos = end
 
@@ -413,13 +415,9 @@ def _int_value(lit: str) -> int:
 
 # ------------------------------------------------------------------------------------ AST building
 
-def _tspan(tok: Token) -> Span:
-    return Span(tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column)
-
-
-def _cover(first: object, last: object) -> Span:
-    a = first.span if isinstance(first, ast.Node) else _tspan(first)  # type: ignore[arg-type]
-    b = last.span if isinstance(last, ast.Node) else _tspan(last)  # type: ignore[arg-type]
+def _cover(first: ast.Node | _Tok, last: ast.Node | _Tok) -> Span:
+    a = first.span
+    b = last.span
     return Span(a.start, b.end, a.line, a.column, b.end_line, b.end_column)
 
 
@@ -433,7 +431,7 @@ _PRIMS = {p.value: p for p in Prim}
 class _Builder:
     """lark callbacks, one per grammar rule/alias; each builds one AST node from its children.
 
-    Children are lark Tokens (every terminal is kept) and already-built nodes; ``[optional]`` parts
+    Children are tokens (every terminal is kept) and already-built nodes; ``[optional]`` parts
     arrive as None.  Only shape is built here; meaning is the checker's business.
     """
 
@@ -452,17 +450,17 @@ class _Builder:
 
     # ---- script level
     def use_decl(self, c: list) -> ast.Use:
-        return ast.Use(c[1].value, _tspan(c[1]), _cover(c[0], c[2]))
+        return ast.Use(c[1].value, c[1].span, _cover(c[0], c[2]))
 
     def params(self, c: list) -> tuple:
         return tuple(c[0::2])
 
     def param(self, c: list) -> ast.Param:
-        return ast.Param(c[0].value, c[2], _tspan(c[0]), _cover(c[0], c[2]))
+        return ast.Param(c[0].value, c[2], c[0].span, _cover(c[0], c[2]))
 
     def fn_def(self, c: list) -> ast.FnDef:
         # FN ID LPAR params? RPAR [ARROW type] block
-        return ast.FnDef(c[1].value, c[3] or (), c[6], c[7], _tspan(c[1]), _cover(c[0], c[7]))
+        return ast.FnDef(c[1].value, c[3] or (), c[6], c[7], c[1].span, _cover(c[0], c[7]))
 
     # ---- probes
     def probe(self, c: list) -> ast.Probe:
@@ -480,10 +478,10 @@ class _Builder:
 
     def rule_part(self, c: list) -> tuple[ast.RulePart, object]:
         tok, bounds = c
-        part = ast.RulePart(tok.value, bounds[0] if bounds else (), _tspan(tok))
+        part = ast.RulePart(tok.value, bounds[0] if bounds else (), tok.span)
         return part, (bounds[1] if bounds else tok)
 
-    def bounds(self, c: list) -> tuple[tuple[ast.TypeBound, ...], Token]:
+    def bounds(self, c: list) -> tuple[tuple[ast.TypeBound, ...], _Tok]:
         return tuple(c[1:-1:2]), c[-1]
 
     def bound(self, c: list) -> ast.TypeBound:
@@ -499,7 +497,7 @@ class _Builder:
             k += 1
         name = c[k + 1]
         return ast.VarDecl(tuple(t.value for t in c[:k]), name.value, c[k + 3], c[k + 5],
-                           _tspan(name), _cover(c[0], c[-1]))
+                           name.span, _cover(c[0], c[-1]))
 
     def assign(self, c: list) -> ast.Assign:
         target = c[0]
@@ -518,7 +516,7 @@ class _Builder:
         if isinstance(call, (ast.Call, ast.MethodCall)):
             return ast.CallStmt(call, _cover(call, c[1]))
         if _is_target(call, tuples=True):
-            raise _fail("expected `=`, `++` or `--`, found `;`", _tspan(c[1]))
+            raise _fail("expected `=`, `++` or `--`, found `;`", c[1].span)
         raise _fail("expected a statement, found an expression (only calls can stand alone)", call.span)
 
     def return_stmt(self, c: list) -> ast.Return:
@@ -538,8 +536,8 @@ class _Builder:
         tok = c[0]
         prim = _PRIMS.get(tok.value)
         if prim is None:
-            raise _fail(f"unknown type `{tok.value}`", _tspan(tok))
-        return ast.TypeRef(prim, _tspan(tok))
+            raise _fail(f"unknown type `{tok.value}`", tok.span)
+        return ast.TypeRef(prim, tok.span)
 
     def map_type(self, c: list) -> ast.TypeRef:
         return ast.TypeRef(MapType(c[2].type, c[4].type), _cover(c[0], c[5]))
@@ -585,24 +583,24 @@ class _Builder:
         tok = c[0]
         text = tok.value
         value = -_int_value(text[1:]) if text[0] == "-" else _int_value(text)
-        return ast.IntLit(value, text, _tspan(tok))
+        return ast.IntLit(value, text, tok.span)
 
     def float_lit(self, c: list) -> ast.FloatLit:
         tok = c[0]
-        return ast.FloatLit(float(tok.value.replace("_", "")), tok.value, _tspan(tok))
+        return ast.FloatLit(float(tok.value.replace("_", "")), tok.value, tok.span)
 
     def str_lit(self, c: list) -> ast.StrLit:
         tok = c[0]
-        return ast.StrLit(decode_string(tok.value)[0], _tspan(tok))
+        return ast.StrLit(decode_string(tok.value)[0], tok.span)
 
     def true_lit(self, c: list) -> ast.BoolLit:
-        return ast.BoolLit(True, _tspan(c[0]))
+        return ast.BoolLit(True, c[0].span)
 
     def false_lit(self, c: list) -> ast.BoolLit:
-        return ast.BoolLit(False, _tspan(c[0]))
+        return ast.BoolLit(False, c[0].span)
 
     def name(self, c: list) -> ast.Name:
-        return ast.Name(c[0].value, _tspan(c[0]))
+        return ast.Name(c[0].value, c[0].span)
 
     def call(self, c: list) -> ast.Call:
         return ast.Call(c[0].value, c[2] or (), None, _cover(c[0], c[3]))
@@ -644,16 +642,150 @@ def _is_target(node: ast.Node, tuples: bool) -> bool:
 # --------------------------------------------------------------------------------- the lark parser
 
 _STARTS = ("script", "probe_start", "stmt_start", "expr_start")
-_parser: Lark | None = None
 
 
-def _lark() -> Lark:
-    """The LALR parser, built on first use (building it costs more than parsing a long script)."""
-    global _parser
-    if _parser is None:
-        _parser = Lark.open(str(Path(__file__).with_name("whamm.lark")), parser="lalr", lexer=_Lexer,
-                            start=list(_STARTS), transformer=_Builder(), maybe_placeholders=True)
-    return _parser
+class _Unexpected(Exception):
+    """The LALR driver met a token no action accepts; ``states`` is the automaton's stack then."""
+
+    def __init__(self, token: _Tok, states: list[int], end_state: int):
+        super().__init__(token.type)
+        self.token = token
+        self.states = states
+        self.end_state = end_state
+
+    def expected(self) -> set[str]:
+        """The terminals that the parser would really accept here.
+
+        LALR merges lookaheads of similar states and reduces by default, so the row of the state
+        where the error surfaced lists terminals that only fit in *other* contexts (after ``x = 1``
+        it would offer `)` and `]`).  Simulating each terminal on a copy of the stack gives the exact
+        set, which is what "expected ..." must name.
+        """
+        tables = _get_tables()
+        return {t for t in tables.terminals
+                if _accepts(tables.actions, self.states, self.end_state, t)}
+
+
+def _accepts(actions: dict[int, dict[str, tuple[bool, object]]], states: list[int], end_state: int,
+             terminal: str) -> bool:
+    """Would the automaton with stack ``states`` shift ``terminal`` (or, for ``$END``, accept)?"""
+    stack = list(states)
+    while True:
+        act = actions[stack[-1]].get(terminal)
+        if act is None:
+            return False
+        if act[0]:
+            return True
+        size, _, origin = act[1]  # type: ignore[misc]
+        del stack[len(stack) - (1 if size < 0 else size):]
+        goto = actions[stack[-1]].get(origin)
+        if goto is None:
+            return False
+        stack.append(goto[1])  # type: ignore[arg-type]
+        if stack[-1] == end_state:
+            return terminal == "$END"
+
+
+class _Tables:
+    """lark's LALR tables and rule callbacks, re-keyed for :func:`_drive`.
+
+    lark builds and analyses the grammar (and wraps our :class:`_Builder` methods with its
+    ``?rule``/``[optional]`` shaping); we run the automaton ourselves.  This is the named fast path of
+    the parser: lark's own loop spends most of its time in ``Token``/``Rule`` equality on dictionary
+    lookups, and our loop with plain-string keys and precomputed reductions runs about twice as fast
+    (``benchmarks/bench_parse.py``).
+    """
+
+    def __init__(self) -> None:
+        lark = Lark.open(str(Path(__file__).with_name("whamm.lark")), rel_to=None, parser="lalr",
+                         lexer="basic", start=list(_STARTS), transformer=_Builder(),
+                         maybe_placeholders=True)
+        lalr = lark.parser.parser
+        table = lalr._parse_table
+        callbacks = lalr.parser.callbacks
+        self.start_states: dict[str, int] = dict(table.start_states)
+        self.end_states: dict[str, int] = dict(table.end_states)
+        reductions: dict[int, tuple[int, object, str]] = {}
+        self.actions: dict[int, dict[str, tuple[bool, object]]] = {}
+        for state, row in table.states.items():
+            out: dict[str, tuple[bool, object]] = {}
+            for symbol, (action, arg) in row.items():
+                if action is Shift:
+                    out[str(symbol)] = (True, arg)
+                else:
+                    red = reductions.get(id(arg))
+                    if red is None:
+                        size = len(arg.expansion)
+                        # `?rule: x` with one symbol just passes x up: no call, no stack shuffling.
+                        passthrough = size == 1 and arg.options.expand1 and arg.alias is None
+                        red = (-1 if passthrough else size, callbacks[arg], str(arg.origin.name))
+                        reductions[id(arg)] = red
+                    out[str(symbol)] = (False, red)
+            self.actions[state] = out
+        self.terminals = sorted({t for row in self.actions.values() for t in row if t.isupper()})
+
+
+_tables: _Tables | None = None
+
+
+def _get_tables() -> _Tables:
+    """The parser tables, built on first use (building costs more than parsing a long script)."""
+    global _tables
+    if _tables is None:
+        _tables = _Tables()
+    return _tables
+
+
+def _drive(tokens: Iterator[_Tok], start: str, eof: _Tok) -> object:
+    """Run the LALR(1) automaton over ``tokens``, calling the builder on every reduction."""
+    tables = _get_tables()
+    actions = tables.actions
+    end_state = tables.end_states[start]
+    states = [tables.start_states[start]]
+    values: list[object] = []
+    for tok in tokens:
+        ttype = tok.type
+        while True:
+            row = actions[states[-1]]
+            act = row.get(ttype)
+            if act is None:
+                raise _Unexpected(tok, states, end_state)
+            shift, arg = act
+            if shift:
+                states.append(arg)  # type: ignore[arg-type]
+                values.append(tok)
+                break
+            size, callback, origin = arg  # type: ignore[misc]
+            if size < 0:
+                del states[-1]
+            else:
+                if size:
+                    children = values[-size:]
+                    del states[-size:]
+                    del values[-size:]
+                else:
+                    children = []
+                values.append(callback(children))
+            states.append(actions[states[-1]][origin][1])  # type: ignore[arg-type]
+    while True:
+        row = actions[states[-1]]
+        act = row.get("$END")
+        if act is None or act[0]:
+            raise _Unexpected(eof, states, end_state)
+        size, callback, origin = act[1]  # type: ignore[misc]
+        if size < 0:
+            del states[-1]
+        else:
+            if size:
+                children = values[-size:]
+                del states[-size:]
+                del values[-size:]
+            else:
+                children = []
+            values.append(callback(children))
+        states.append(actions[states[-1]][origin][1])  # type: ignore[arg-type]
+        if states[-1] == end_state:
+            return values[-1]
 
 
 # ------------------------------------------------------------------------------ errors, in words
@@ -696,7 +828,7 @@ def _expected_words(expected: set[str]) -> str:
     if exp & _CONTINUATIONS:
         if exp - _CONTINUATIONS or phrases:
             exp -= _CONTINUATIONS
-        else:
+        elif len(exp) > 1:
             phrases.append("an operator")
             exp = set()
     singles = [_WORDS.get(t, t) for t in sorted(exp, key=lambda t: (_ORDER.get(t, 99), t))]
@@ -708,7 +840,7 @@ def _expected_words(expected: set[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _found_words(tok: Token) -> str:
+def _found_words(tok: _Tok) -> str:
     if tok.type in KEYWORDS.values():
         return f"keyword `{tok.value}`"
     if tok.type == "RULE_PART" and not tok.value:
@@ -731,7 +863,7 @@ def _to_diagnostic(exc: Exception, inp: _Input) -> tuple[Diagnostic, bool]:
         span = exc.span or span_at(text, exc.start, exc.end)
         diag = Diagnostic.error(exc.message, span, note=exc.note)
         return diag, exc.at_eof
-    assert isinstance(exc, UnexpectedToken)
+    assert isinstance(exc, _Unexpected)
     tok = exc.token
     if tok.type == "$END":
         note = None
@@ -740,15 +872,25 @@ def _to_diagnostic(exc: Exception, inp: _Input) -> tuple[Diagnostic, bool]:
             where = span_at(text, pos, pos + 1)
             note = f"unclosed `{ch}` opened at {where.line}:{where.column}"
         return Diagnostic.error("unexpected end of file", _eof_span(text), note=note), True
-    message = f"expected {_expected_words(exc.expected)}, found {_found_words(tok)}"
-    return Diagnostic.error(message, _tspan(tok)), False
+    expected = _expected_words(exc.expected())
+    message = f"expected {expected}, found {_found_words(tok)}"
+    help = None
+    if tok.type == "MINUS" and "an expression" in expected:
+        help = "there is no unary minus: write `0 - x` (a literal like `-1` is fine)"
+    return Diagnostic.error(message, tok.span, help=help), False
+
+
+def _run(inp: _Input, start: str) -> object:
+    end = len(inp.text)
+    eof = _Tok("$END", "", end, end, inp.line_starts)
+    return _drive(_tokens(inp), start, eof)
 
 
 def _parse(text: str, start: str, rules: bool, filename: str) -> object:
     inp = _Input(text, rules, _line_starts(text), [])
     try:
-        return _lark().parse(inp, start=start)  # type: ignore[arg-type]
-    except (_Problem, UnexpectedInput) as exc:
+        return _run(inp, start)
+    except (_Problem, _Unexpected) as exc:
         diag, _ = _to_diagnostic(exc, inp)
         raise ScriptError([diag], text, filename) from None
 
@@ -817,7 +959,7 @@ def is_complete(text: str, kind: str = "script") -> bool:
     start, rules = _COMPLETE_STARTS[kind]
     inp = _Input(text, rules, _line_starts(text), [])
     try:
-        _lark().parse(inp, start=start)  # type: ignore[arg-type]
-    except (_Problem, UnexpectedInput) as exc:
+        _run(inp, start)
+    except (_Problem, _Unexpected) as exc:
         return not _to_diagnostic(exc, inp)[1]
     return True
