@@ -105,7 +105,8 @@ class _Checker:
 
     def fail_if_errors(self) -> None:
         if self.errors:
-            errors = sorted(self.errors, key=lambda d: (d.span is None, d.span.start if d.span else 0))
+            unique = {(d.message, d.span): d for d in reversed(self.errors)}
+            errors = sorted(unique.values(), key=lambda d: (d.span is None, d.span.start if d.span else 0))
             raise ScriptError(errors[:MAX_ERRORS] + self.warnings, self.prog.source, self.prog.filename)
 
     # ---------------------------------------------------------------------------------------- phases
@@ -134,7 +135,7 @@ class _Checker:
         items = self.script.items
         probes = [i for i in items if isinstance(i, ast.Probe)]
         if not probes:
-            self.error("a script must contain at least one probe", self.script.span if items else None)
+            self.error("a script must contain at least one probe", items[0].span if items else None)
         first_probe = probes[0].span.start if probes else None
         for item in items:
             if isinstance(item, ast.Use):
@@ -269,7 +270,7 @@ class _Checker:
                 counts[p.name] = counts.get(p.name, 0) + 2
 
     def compute_constants(self) -> None:
-        from compiler.lang.folder import constant_value
+        from compiler.lang.folder import FoldError, constant_value
 
         prog = self.prog
         for stmt in prog.statements:
@@ -283,7 +284,11 @@ class _Checker:
             sym = prog.globals.get(name)
             if sym is None or not isinstance(sym.type, Prim) or sym.type is Prim.FUNCREF:
                 continue
-            value = constant_value(expr, prog.types, prog.names, prog.calls, prog.constants)
+            try:
+                value = constant_value(expr, prog.types, prog.names, prog.calls, prog.constants)
+            except FoldError as exc:
+                self.errors.append(exc.diagnostic)
+                continue
             if value is not None:
                 prog.constants[name] = value
 
@@ -851,6 +856,14 @@ class _Body:
         if not ok:
             self.error(f"operator `{op}` cannot be applied to {t}", e.span)
             return Prim.BOOL if compare else None
+        if op in ("/", "%") and is_integer(t) and self._plain_literal(e.right):
+            from compiler.lang.folder import FoldError, constant_value
+            try:
+                divisor = constant_value(e.right, self.types, {}, {}, {})
+            except FoldError:
+                divisor = None  # reported where it happens
+            if divisor == 0:
+                self.error("division by zero in constant expression", e.span)
         return Prim.BOOL if compare else t
 
     def ternary(self, e: ast.Ternary, want: WhammType | None) -> WhammType | None:
@@ -938,6 +951,12 @@ class _Body:
         lib = e.lib
         if lib is not None:
             if lib not in self.c.prog.uses:
+                receiver = self.variable_type(lib, e.span)
+                if receiver is not None:  # `x.m(...)` where x is a variable: an unknown method
+                    best = closest(e.func, values.STR_METHODS) if receiver is Prim.STR else None
+                    self.error(f"no method `{e.func}` on type {receiver}", e.span,
+                               help=f"did you mean `{best}`?" if best else None)
+                    return None
                 self.error(f"unknown library `{lib}`", e.span,
                            help=f"add `use {lib};` before the first probe")
                 return None
@@ -972,6 +991,18 @@ class _Body:
             return None
         kind = CalleeKind.BUILTIN if name in _CORE_FNS else CalleeKind.BOUND
         return Callee(kind, name, tuple(t for _, t in bf.params), bf.result or UNIT, bound_fn=bf)
+
+    def variable_type(self, name: str, span: Span) -> WhammType | None:
+        """The type of variable ``name`` if one is visible (without reporting anything)."""
+        sym = self.scope.get(name)
+        if sym is not None:
+            return sym.type
+        if self.cp is not None:
+            var = self.bound_lookup(name)
+            if var is not None:
+                return var.type
+        sym = self.c.prog.globals.get(name) or _BUILTIN_SYMBOLS.get(name)
+        return sym.type if sym is not None else None
 
     def memid_arg(self, e: ast.Call) -> None:
         if len(e.args) != 1 or not isinstance(e.args[0], ast.Name):
@@ -1034,7 +1065,7 @@ class _Body:
             if isinstance(n, ast.Call):
                 callee = self.calls.get(id(n))
                 if n.annotation == "static":
-                    add(_SITE, n)
+                    pass  # evaluated while instrumenting: as static as its arguments
                 elif callee is None or callee.kind is not CalleeKind.BUILTIN or \
                         callee.name not in _STATIC_BUILTINS:
                     add(_RUNTIME, n)

@@ -118,7 +118,10 @@ class _Folder:
         return n
 
     def residual(self, r: object, like: ast.Expr) -> ast.Expr:
+        """``r`` as an expression: a static value becomes a literal (the original node when it was one)."""
         if isinstance(r, _Const):
+            if isinstance(like, (ast.IntLit, ast.FloatLit, ast.BoolLit, ast.StrLit)):
+                return like
             return self.node(r.value, self.types[id(like)], like.span)
         return r  # type: ignore[return-value]
 
@@ -405,12 +408,9 @@ def fold_expr(expr: ast.Expr, types: Mapping[int, WhammType], names: Mapping[int
 def constant_value(expr: ast.Expr, types: Mapping[int, WhammType], names: Mapping[int, Symbol],
                    calls: Mapping[int, Callee], constants: Mapping[str, object]) -> object | None:
     """The value of a compile-time constant's assignment (§7.4), or None if it does not fold to a
-    primitive constant (or would trap: the run-time code then traps as written)."""
-    try:
-        f = _Folder(types, names, calls, {}, constants, None)
-        r = f.expr(expr)
-    except FoldError:
-        return None
+    primitive constant.  Raises :class:`FoldError` if folding it traps."""
+    f = _Folder(types, names, calls, {}, constants, None)
+    r = f.expr(expr)
     if isinstance(r, _Const) and not isinstance(r.value, tuple) and r.value is not None:
         return r.value
     return None

@@ -1,0 +1,3 @@
+wasm:opcode:call:before {
+    alt_call_by_id(0);
+}

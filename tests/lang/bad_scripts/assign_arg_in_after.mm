@@ -1,0 +1,3 @@
+wasm:opcode:br_if:after {
+    arg0 = 1;
+}

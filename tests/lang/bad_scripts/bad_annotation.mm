@@ -1,0 +1,2 @@
+use toggle;
+wasm:begin { @dynamic toggle.next(); }

@@ -1,0 +1,2 @@
+var z: u32 = 1 / 0;
+wasm:begin { z++; }

@@ -1,0 +1,2 @@
+wasm:opcode:call:before { }
+wasm:opcode:bogus { }

@@ -1,0 +1,4 @@
+wasm:opcode:br_iff:before {
+    report var n: u32;
+    n++;
+}

@@ -1,0 +1,2 @@
+fn memcpy() { }
+wasm:begin { memcpy(); }

@@ -1,0 +1,2 @@
+frame var x: u32;
+wasm:begin { x = 1; }

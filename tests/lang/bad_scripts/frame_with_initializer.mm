@@ -1,0 +1,3 @@
+wasm:func:entry {
+    frame var depth: u32 = 1;
+}

@@ -1,0 +1,1 @@
+wasm:func:entry:before { }

@@ -1,0 +1,4 @@
+wasm:opcode:*:before {
+    report var last: u32;
+    last = arg0;
+}

@@ -1,0 +1,4 @@
+wasm:opcode:*zzz*:before {
+    report var n: u32;
+    n++;
+}

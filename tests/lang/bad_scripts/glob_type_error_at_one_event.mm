@@ -1,0 +1,3 @@
+wasm:opcode:*store:before {
+    var v: i32 = arg0;
+}

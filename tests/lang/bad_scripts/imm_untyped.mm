@@ -1,0 +1,3 @@
+wasm:opcode:ref.test:before {
+    var x: u32 = imm0;
+}

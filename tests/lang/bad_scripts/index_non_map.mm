@@ -1,0 +1,4 @@
+var x: u32;
+wasm:begin {
+    x[1] = 2;
+}

@@ -1,0 +1,2 @@
+use toggle;
+wasm:begin { toggle.shuold_inject(1, 2); }

@@ -1,0 +1,2 @@
+use nosuchlib;
+wasm:begin { nosuchlib.f(); }

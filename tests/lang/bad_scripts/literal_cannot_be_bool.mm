@@ -1,0 +1,2 @@
+var b: bool = 1;
+wasm:begin { b = false; }

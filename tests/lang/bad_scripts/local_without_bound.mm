@@ -1,0 +1,3 @@
+wasm:func:entry {
+    var v: i32 = local0;
+}

@@ -1,0 +1,4 @@
+wasm:opcode:call:before {
+    report var n: u32
+    n++;
+}

@@ -1,0 +1,4 @@
+wasm:opcode:call:at_* {
+    report var n: u32;
+    n++;
+}

@@ -1,0 +1,4 @@
+wasm:opcode:call:befor {
+    report var n: u32;
+    n++;
+}

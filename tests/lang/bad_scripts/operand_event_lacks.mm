@@ -1,0 +1,3 @@
+wasm:opcode:local.get:before {
+    var x: u32 = arg0 as u32;
+}

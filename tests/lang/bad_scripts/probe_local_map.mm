@@ -1,0 +1,3 @@
+wasm:opcode:call:before {
+    var m: map<u32, u32>;
+}

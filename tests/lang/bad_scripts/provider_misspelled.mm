@@ -1,0 +1,1 @@
+wams:opcode:call:before { }

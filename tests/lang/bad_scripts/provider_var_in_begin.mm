@@ -1,0 +1,3 @@
+wasm:begin {
+    var f: u32 = fid;
+}

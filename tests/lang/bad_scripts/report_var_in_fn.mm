@@ -1,0 +1,5 @@
+fn count() {
+    report var n: u32;
+    n++;
+}
+wasm:opcode:call:before { count(); }

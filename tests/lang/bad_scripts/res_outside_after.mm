@@ -1,0 +1,3 @@
+wasm:opcode:i32.load:before {
+    var v: i32 = res0;
+}

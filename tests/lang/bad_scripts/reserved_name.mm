@@ -1,0 +1,2 @@
+var arg0: i32;
+wasm:begin { arg0 = 1; }

@@ -1,0 +1,3 @@
+wasm:opcode:call:before {
+    return 1;
+}

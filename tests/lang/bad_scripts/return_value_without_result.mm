@@ -1,0 +1,4 @@
+fn f() {
+    return 1;
+}
+wasm:begin { f(); }

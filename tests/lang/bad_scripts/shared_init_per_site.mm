@@ -1,0 +1,3 @@
+wasm:opcode:call:before {
+    shared var where: u32 = pc;
+}

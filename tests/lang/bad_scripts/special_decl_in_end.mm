@@ -1,0 +1,3 @@
+wasm:end {
+    report var n: u32;
+}

@@ -1,0 +1,4 @@
+wasm:func:entry / fname.startswith("a") / {
+    report var n: u32;
+    n++;
+}

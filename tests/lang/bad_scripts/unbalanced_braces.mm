@@ -1,0 +1,3 @@
+wasm:opcode:call:before {
+    report var n: u32;
+    n++;

@@ -1,0 +1,4 @@
+fn f() { }
+wasm:begin {
+    var x: u32 = f();
+}

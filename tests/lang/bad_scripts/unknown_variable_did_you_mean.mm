@@ -1,0 +1,4 @@
+var count: u32;
+wasm:opcode:call:before {
+    cnt++;
+}

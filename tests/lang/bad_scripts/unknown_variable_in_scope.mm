@@ -1,0 +1,3 @@
+wasm:opcode:br:before {
+    var q: u32 = zork;
+}

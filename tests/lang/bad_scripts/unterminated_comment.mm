@@ -1,0 +1,2 @@
+/* a comment /* nested */
+wasm:begin { }

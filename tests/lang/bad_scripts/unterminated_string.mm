@@ -1,0 +1,2 @@
+wasm:func:entry / fname == "main / {
+}

@@ -1,0 +1,2 @@
+wasm:begin { }
+use cache;
