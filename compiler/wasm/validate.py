@@ -23,6 +23,7 @@ def engine():
         config = wasmtime.Config()
         for feature in _FEATURES:
             setattr(config, feature, True)
+        config.shared_memory = True  # threads: lets modules define shared memories
         _ENGINE = wasmtime.Engine(config)
     return _ENGINE
 
