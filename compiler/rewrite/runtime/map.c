@@ -124,6 +124,9 @@ EXPORT("whamm_map_create") void whamm_map_create(i32 id, i32 desc) {
     Map *m;
     if (dir_cap && (m = *dir_slot(id)) != 0) {
         rt_free(m->entries);
+        rt_free(m->zero);
+        rt_free(m->scratch);
+        rt_free((void *)m->key_desc);
     } else {
         if ((dir_count + 1) * 2 > dir_cap) dir_grow();
         m = rt_alloc(sizeof(Map));
