@@ -9,7 +9,7 @@ from __future__ import annotations
 from compiler.wasm.code import decode_expr, decode_instrs, encode_body, encode_expr, encode_instrs
 from compiler.wasm.errors import DecodeError, ValidationError, WasmError
 from compiler.wasm.model import (
-    ArrayType, Catch, CustomSection, DataSegment, ElemSegment, Export, ExternKind, FieldType, FuncBody,
+    EXTERNREF, FUNCREF, ArrayType, Catch, CustomSection, DataSegment, ElemSegment, Export, ExternKind, FieldType, FuncBody,
     FuncType, Global, GlobalType, Import, Instr, Limits, MemArg, Module, Names, RecGroup, RefType,
     StructType, SubType, Table, TableType, Tag,
 )
@@ -23,5 +23,5 @@ __all__ = [
     "encode_body", "DecodeError", "ValidationError", "WasmError", "OPCODES", "BY_NAME", "OpInfo",
     "ArrayType", "Catch", "CustomSection", "DataSegment", "ElemSegment", "Export", "ExternKind", "FieldType",
     "FuncBody", "FuncType", "Global", "GlobalType", "Import", "Instr", "Limits", "MemArg", "Module", "Names",
-    "RecGroup", "RefType", "StructType", "SubType", "Table", "TableType", "Tag",
+    "RecGroup", "RefType", "StructType", "SubType", "Table", "TableType", "Tag", "FUNCREF", "EXTERNREF",
 ]

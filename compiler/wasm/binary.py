@@ -34,7 +34,7 @@ def _read_uleb(data: bytes, pos: int, bits: int) -> tuple[int, int]:
             if shift >= limit:
                 raise DecodeError("integer representation too long", start)
     except IndexError:
-        raise DecodeError("unexpected end", pos) from None
+        raise DecodeError("unexpected end of data", pos) from None
     if result >> bits:
         raise DecodeError("integer too large", start)
     return result, pos
@@ -55,7 +55,7 @@ def _read_sleb(data: bytes, pos: int, bits: int) -> tuple[int, int]:
             if shift >= limit:
                 raise DecodeError("integer representation too long", start)
     except IndexError:
-        raise DecodeError("unexpected end", pos) from None
+        raise DecodeError("unexpected end of data", pos) from None
     if byte & 0x40:
         result -= 1 << shift
     if not -(1 << (bits - 1)) <= result < 1 << (bits - 1):
