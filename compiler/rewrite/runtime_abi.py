@@ -27,7 +27,7 @@ __all__ = [
     "TYPE_CODES", "TUPLE_CODE", "OUTPUT_BUFFER_SIZE",
     "RuntimeFunc", "IMPORT", "EXPORTS", "EXPORT_BY_NAME", "CORE_FUNCTIONS", "EXPORTED_GLOBALS",
     "RuntimeTypeError", "encode_type", "decode_type", "map_descriptor", "check_map_type", "value_size",
-    "pack_value", "unpack_value", "runtime_wasm", "RuntimeLayout", "runtime_layout",
+    "pack_value", "unpack_value", "read_map", "runtime_wasm", "RuntimeLayout", "runtime_layout",
 ]
 
 OUTPUT_BUFFER_SIZE = 4096
@@ -99,6 +99,8 @@ EXPORTS: tuple[RuntimeFunc, ...] = (
        "pointer to m[key]'s value bytes in the map, inserting zero if absent (numeric in-place updates)"),
     _f("whamm_map_add", "i32 i32 i64", "", "m[key] += delta for a numeric value type (m[k]++)"),
     _f("whamm_map_len", "i32", "i32", "number of entries of map id"),
+    _f("whamm_map_entries", "i32", "i32",
+       "new array of whamm_map_len(id) pointers to key bytes in key order (value after key); mem_free it"),
 )
 EXPORT_BY_NAME: dict[str, RuntimeFunc] = {f.name: f for f in EXPORTS}
 CORE_FUNCTIONS: dict[str, RuntimeFunc] = {f.name: f for f in EXPORTS if f.core}
@@ -227,6 +229,23 @@ def unpack_value(t: WhammType, data: bytes, read: Callable[[int, int], bytes], p
         addr, length = struct.unpack_from("<II", data, pos)
         return bytes(read(addr, length)) if length else b""
     raise RuntimeTypeError(f"type {t} has no runtime representation")
+
+
+def read_map(t: MapType, map_id: int, call: Callable[..., int], read: Callable[[int, int], bytes]) -> dict:
+    """The entries of a live map in key order: for tools (the shell) that hold an instance exporting the
+    runtime's functions.  ``call(name, *args)`` calls an export, ``read(addr, n)`` reads memory."""
+    count = call("whamm_map_len", map_id)
+    table = call("whamm_map_entries", map_id)
+    try:
+        key_size = value_size(t.key)
+        entry = key_size + value_size(t.value)
+        out = {}
+        for (addr,) in struct.iter_unpack("<I", read(table, 4 * count)):
+            data = read(addr, entry)
+            out[unpack_value(t.key, data, read)] = unpack_value(t.value, data, read, key_size)
+        return out
+    finally:
+        call("mem_free", table)
 
 
 @functools.cache

@@ -50,7 +50,7 @@ def format_f64(x: float) -> str:
     special = _special(x)
     if special is not None:
         return special
-    sign, digits, exponent = Decimal(repr(abs(x))).as_tuple()
+    _, digits, exponent = Decimal(repr(abs(x))).as_tuple()
     text = "".join(map(str, digits)).rstrip("0")
     return _scientific(x < 0, text, int(exponent) + len(digits) - 1)
 

@@ -359,6 +359,10 @@ def test_maps_of_every_type_combination(spec, map_id):
         m.put(map_id, t, k, v)
         expected[k] = v
     assert rt.whamm_map_len(map_id) == len(expected)
+    live = abi.read_map(t, map_id, lambda name, *args: rt.__getattr__(name)(*args), rt.read)
+    assert [vf.format_map_value(t.key, k) for k in live] == \
+        [vf.format_map_value(t.key, k) for k in sorted(expected, key=lambda k: vf.map_key_order(t.key, k))]
+    assert vf.format_map(t.key, t.value, live) == vf.format_map(t.key, t.value, expected)
     for k, v in expected.items():
         got = m.get(map_id, t, k)
         assert vf.format_value(t.value, got) == vf.format_value(t.value, v)

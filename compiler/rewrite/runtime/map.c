@@ -244,6 +244,15 @@ static void print_entry(const Map *m, const u8 *e, const char *sep, u32 sep_len)
     print_value(m->val_desc, e + 4 + m->key_size, 1);
 }
 
+/* The entries in key order, for tools reading a live instance: an array of whamm_map_len(id) pointers
+ * to key bytes (each value follows its key), allocated for the caller, who releases it with mem_free. */
+EXPORT("whamm_map_entries") i32 whamm_map_entries(i32 id) {
+    Map *m = find_map(id);
+    const u8 **a = sorted_entries(m);
+    for (u32 i = 0; i < m->count; i++) a[i] += 4;
+    return (i32)a;
+}
+
 /* whamm_core.print_map: `empty map`, or `k->v;k->v` sorted by key, no newline. */
 EXPORT("print_map") void core_print_map(i32 id) {
     Map *m = find_map(id);
