@@ -6,7 +6,7 @@ one costs milliseconds, and every emitted module is validated.  wasmtime's excep
 """
 from __future__ import annotations
 
-__all__ = ["engine", "validate"]
+__all__ = ["config", "engine", "validate"]
 
 _ENGINE = None
 
@@ -20,12 +20,19 @@ def engine():
     global _ENGINE
     if _ENGINE is None:
         import wasmtime
-        config = wasmtime.Config()
-        for feature in _FEATURES:
-            setattr(config, feature, True)
-        config.shared_memory = True  # threads: lets modules define shared memories
-        _ENGINE = wasmtime.Engine(config)
+        _ENGINE = wasmtime.Engine(config())
     return _ENGINE
+
+
+def config():
+    """A fresh ``wasmtime.Config`` with every proposal on: the runner adds epoch interruption and fuel to
+    it, so running and validation accept exactly the same modules."""
+    import wasmtime
+    cfg = wasmtime.Config()
+    for feature in _FEATURES:
+        setattr(cfg, feature, True)
+    cfg.shared_memory = True  # threads: lets modules define shared memories
+    return cfg
 
 
 def validate(data: bytes) -> None:
