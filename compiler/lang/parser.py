@@ -647,9 +647,10 @@ _STARTS = ("script", "probe_start", "stmt_start", "expr_start")
 class _Unexpected(Exception):
     """The LALR driver met a token no action accepts; ``states`` is the automaton's stack then."""
 
-    def __init__(self, token: _Tok, states: list[int], end_state: int):
+    def __init__(self, token: _Tok, previous: _Tok | None, states: list[int], end_state: int):
         super().__init__(token.type)
         self.token = token
+        self.previous = previous
         self.states = states
         self.end_state = end_state
 
@@ -743,17 +744,19 @@ def _drive(tokens: Iterator[_Tok], start: str, eof: _Tok) -> object:
     end_state = tables.end_states[start]
     states = [tables.start_states[start]]
     values: list[object] = []
+    prev: _Tok | None = None
     for tok in tokens:
         ttype = tok.type
         while True:
             row = actions[states[-1]]
             act = row.get(ttype)
             if act is None:
-                raise _Unexpected(tok, states, end_state)
+                raise _Unexpected(tok, prev, states, end_state)
             shift, arg = act
             if shift:
                 states.append(arg)  # type: ignore[arg-type]
                 values.append(tok)
+                prev = tok
                 break
             size, callback, origin = arg  # type: ignore[misc]
             if size < 0:
@@ -771,7 +774,7 @@ def _drive(tokens: Iterator[_Tok], start: str, eof: _Tok) -> object:
         row = actions[states[-1]]
         act = row.get("$END")
         if act is None or act[0]:
-            raise _Unexpected(eof, states, end_state)
+            raise _Unexpected(eof, prev, states, end_state)
         size, callback, origin = act[1]  # type: ignore[misc]
         if size < 0:
             del states[-1]
@@ -874,10 +877,17 @@ def _to_diagnostic(exc: Exception, inp: _Input) -> tuple[Diagnostic, bool]:
         return Diagnostic.error("unexpected end of file", _eof_span(text), note=note), True
     expected = _expected_words(exc.expected())
     message = f"expected {expected}, found {_found_words(tok)}"
+    span = tok.span
+    prev = exc.previous
     help = None
+    if expected.startswith("`;`") and prev is not None and prev.span.end_line < span.line:
+        # A missing `;` at the end of a line: point where it belongs, as rustc does.
+        span = span_at(text, prev.end, prev.end)
     if tok.type == "MINUS" and "an expression" in expected:
         help = "there is no unary minus: write `0 - x` (a literal like `-1` is fine)"
-    return Diagnostic.error(message, tok.span, help=help), False
+    elif tok.type == "IF" and prev is not None and prev.type == "ELSE":
+        help = "write `elif (...)` instead of `else if`"
+    return Diagnostic.error(message, span, help=help), False
 
 
 def _run(inp: _Input, start: str) -> object:
