@@ -458,7 +458,7 @@ class Module:
     start: int | None = None
     elements: list[ElemSegment] = field(default_factory=list)
     data_count: int | None = None
-    """The data count section's value when present; the writer always writes ``len(data)``."""
+    """The data count section's value when present; the writer updates it when ``data`` changes."""
     code: list[FuncBody] = field(default_factory=list)
     data: list[DataSegment] = field(default_factory=list)
     customs: list[CustomSection] = field(default_factory=list)

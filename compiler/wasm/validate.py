@@ -6,6 +6,8 @@ one costs milliseconds, and every emitted module is validated.  wasmtime's excep
 """
 from __future__ import annotations
 
+import atexit
+
 __all__ = ["config", "engine", "validate"]
 
 _ENGINE = None

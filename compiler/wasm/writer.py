@@ -8,7 +8,8 @@ recorded position (after the section they followed in the input); the ``name`` s
 when ``Module.names`` differs from what was read.
 
 Changing a section is therefore just editing the model: replace, append or remove items, assign a
-``FuncBody``'s ``instrs``.  The data count section, when present, always states ``len(module.data)``.
+``FuncBody``'s ``instrs``.  Once the data segments change, a data count section present states
+``len(module.data)``.
 """
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def _custom_bytes(module: Module, custom: CustomSection, raw: dict) -> bytes:
 def _section_bytes(module: Module, sid: int) -> bytes | None:
     """Section ``sid`` copied from the input when unchanged, else encoded (``None`` when absent)."""
     if sid == 12:
-        value: object = len(module.data) if module.data_count is not None else None
+        value: object = _data_count(module)
     else:
         value = getattr(module, _FIELDS[sid])
     origin = module.origin
@@ -88,6 +89,17 @@ def _section_bytes(module: Module, sid: int) -> bytes | None:
     if value is None or value == []:
         return None
     return encode_section(sid, _ENCODERS[sid](module))
+
+
+def _data_count(module: Module) -> int | None:
+    """The data count to write: as read while the data section is unchanged, else ``len(module.data)``."""
+    if module.data_count is None:
+        return None
+    origin = module.origin
+    recorded = origin.sections.get(11) if origin is not None else None
+    if recorded is not None and module.data == recorded[2] or recorded is None and not module.data:
+        return module.data_count
+    return len(module.data)
 
 
 _FIELDS = {1: "types", 2: "imports", 3: "functions", 4: "tables", 5: "memories", 13: "tags", 6: "globals",
@@ -238,7 +250,7 @@ _ENCODERS: dict[int, Callable[[Module], bytes]] = {
     7: lambda m: _vec(m.exports, lambda e: _name(e.name.encode()) + bytes((int(e.kind),)) + uleb(e.index)),
     8: lambda m: uleb(m.start),
     9: lambda m: _vec(m.elements, _elem),
-    12: lambda m: uleb(len(m.data)),
+    12: lambda m: uleb(_data_count(m)),
     10: lambda m: _vec(m.code, _code_entry),
     11: lambda m: _vec(m.data, _data),
 }
