@@ -19,6 +19,7 @@ the code generator.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable, Mapping
 
@@ -67,8 +68,25 @@ def check_script(script: ast.Script, source: str = "", filename: str = "<script>
     return _Checker(script, source, filename, dict(libraries or {}), wei).run()
 
 
-def _is_map(t: WhammType | None) -> bool:
-    return isinstance(t, MapType)
+@functools.lru_cache(maxsize=None)
+def _bound_vars(package: str, event: str | None, mode: str | None) -> dict[str, cat.BoundVar]:
+    """The catalog scope of a probe without the built-ins (``APP_MEMID`` resolves after globals, §7.3).
+    Cached: the result is shared, never mutate it."""
+    names = cat.scope(package, event, mode)
+    for v in cat.CORE_VARS:
+        names.pop(v.name, None)
+    return names
+
+
+@functools.lru_cache(maxsize=256)
+def _match(parts: tuple[str, ...]) -> tuple:
+    """Rule matching, cached by the rule's text (scripts and the shell repeat rules)."""
+    return match_rule(parts)
+
+
+@functools.lru_cache(maxsize=None)
+def _bound_fns(package: str, event: str | None, mode: str | None) -> dict[str, cat.BoundFn]:
+    return cat.scope_fns(package, event, mode)
 
 
 def _key_ok(t: WhammType) -> bool:
@@ -319,9 +337,12 @@ class _Checker:
     def check_probe(self, probe: ast.Probe, counter: int) -> int:
         rule = probe.rule
         try:
-            targets = match_rule([p.pattern for p in rule.parts], [p.span for p in rule.parts])
-        except RuleError as exc:
-            self.errors.append(exc.diagnostic())
+            targets = _match(tuple(p.pattern for p in rule.parts))
+        except RuleError:
+            try:  # again with the spans, for a located diagnostic
+                match_rule([p.pattern for p in rule.parts], [p.span for p in rule.parts])
+            except RuleError as exc:
+                self.errors.append(exc.diagnostic())
             return counter
         bounds: dict[str, WhammType] = {}
         for b in rule.bounds:
@@ -341,10 +362,26 @@ class _Checker:
             self.warn("probe has an empty body", rule.span)
         seen_spans: set[tuple[int, int]] = set()
         many = len(targets) > 1
+        used_names, used_fns = _referenced(probe) if many else ((), ())
+        done: dict[tuple, CheckedProbe] = {}
         for i, t in enumerate(targets):
             exp = ExpandedProbe(counter + i, t.package.name, t.event.name if t.event else None,
                                 t.mode.name if t.mode else None)
             cp = CheckedProbe(probe, exp, t.event, dict(bounds))
+            if many:
+                # Expansions that bind every name the probe uses identically check identically: share
+                # the (read-only) tables of the first one instead of checking the body again.
+                scope = _bound_vars(exp.package, exp.event, exp.mode)
+                fns = _bound_fns(exp.package, exp.event, exp.mode)
+                key = (exp.package, exp.mode, tuple(cat.lookup(scope, n) for n in used_names),
+                       tuple(fns.get(f) for f in used_fns))
+                twin = done.get(key)
+                if twin is not None:
+                    cp.symbols, cp.bound_used = twin.symbols, twin.bound_used
+                    cp.types, cp.names, cp.calls = twin.types, twin.names, twin.calls
+                    self.prog.probes.append(cp)
+                    continue
+                done[key] = cp
             before = len(self.errors)
             _Body(self, "probe", cp.types, cp.names, cp.calls, probe=cp).probe()
             new = self.errors[before:]
@@ -362,17 +399,33 @@ class _Checker:
 
     def shadow_warnings(self) -> None:
         """Warn once per global that a bound variable hides in some probe (§7.3)."""
+        where: dict[tuple, CheckedProbe] = {}
+        for cp in self.prog.probes:
+            if cp.package not in _NO_SITE_PACKAGES:
+                where.setdefault((cp.package, cp.expansion.event, cp.mode), cp)
         for name, sym in self.prog.globals.items():
-            for cp in self.prog.probes:
-                if cp.event is None and cp.package in _NO_SITE_PACKAGES:
-                    continue
-                names = cat.scope(cp.package, cp.expansion.event, cp.mode)
-                if cat.lookup(names, name) is not None:
+            for key, cp in where.items():
+                if cat.lookup(_bound_vars(*key), name) is not None:
                     assert sym.decl is not None
                     self.warn(f"global `{name}` is shadowed by a bound variable in "
                               f"{cp.expansion.rule}", sym.decl.name_span,
                               note="inside such probes the name refers to the bound variable")
                     break
+
+
+def _referenced(probe: ast.Probe) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The variable names and plain function names a probe's predicate and body mention."""
+    names: set[str] = set()
+    fns: set[str] = set()
+    for n in ast.walk(probe):
+        if isinstance(n, ast.Name):
+            names.add(n.id)
+        elif isinstance(n, ast.Call):
+            if n.lib is None:
+                fns.add(n.func)
+            else:
+                names.add(n.lib)  # `x.m()` may be a method call on variable x
+    return tuple(sorted(names)), tuple(sorted(fns))
 
 
 def _always_returns(block: ast.Block) -> bool:
@@ -403,10 +456,8 @@ class _Body:
         self.bound_fns: dict[str, cat.BoundFn] = {}
         if probe is not None:
             exp = probe.expansion
-            self.bound_vars = cat.scope(exp.package, exp.event, exp.mode)
-            self.bound_fns = cat.scope_fns(exp.package, exp.event, exp.mode)
-            for v in cat.CORE_VARS:
-                self.bound_vars.pop(v.name, None)
+            self.bound_vars = _bound_vars(exp.package, exp.event, exp.mode)
+            self.bound_fns = _bound_fns(exp.package, exp.event, exp.mode)
 
     # ------------------------------------------------------------------------------------- helpers
 
