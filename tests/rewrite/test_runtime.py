@@ -554,3 +554,50 @@ def test_unsupported_map_types(text, message):
 def test_value_sizes():
     assert [abi.value_size(parse_type(s)) for s in ("u8", "i16", "bool", "f64", "str", "(u8,(str,u64))")] == \
         [1, 2, 4, 8, 8, 17]
+
+
+# ------------------------------------------------------------------------------ driven from Wasm code
+
+def test_wasm_code_can_drive_the_runtime():
+    """The pattern generated code follows: store a key's bytes in a scratch slot, call the runtime."""
+    store = wasmtime.Store(_ENGINE)
+    linker = wasmtime.Linker(_ENGINE)
+    out: list[bytes] = []
+    i32 = wasmtime.ValType.i32()
+
+    def write(caller: wasmtime.Caller, fd: int, ptr: int, length: int) -> None:
+        memory = caller["memory"]
+        assert isinstance(memory, wasmtime.Memory)
+        out.append(bytes(memory.read(caller, ptr, ptr + length)))
+
+    linker.define_func("whamm", "write", wasmtime.FuncType([i32] * 3, []), write, access_caller=True)
+    linker.define_instance(store, "rt", linker.instantiate(store, _MODULE))
+    desc = abi.map_descriptor(parse_type("map<(u32,u8),u64>"))
+    data = "".join(f"\\{b:02x}" for b in desc)
+    wat = f"""(module
+      (import "rt" "memory" (memory 1))
+      (import "rt" "mem_alloc" (func $alloc (param i32) (result i32)))
+      (import "rt" "whamm_map_create" (func $create (param i32 i32)))
+      (import "rt" "whamm_map_add" (func $add (param i32 i32 i64)))
+      (import "rt" "print_map" (func $print_map (param i32)))
+      (import "rt" "putc" (func $putc (param i32)))
+      (func (export "run") (local $desc i32) (local $key i32) (local $i i32)
+        (local.set $desc (call $alloc (i32.const {len(desc)})))
+        (memory.init $desc (local.get $desc) (i32.const 0) (i32.const {len(desc)}))
+        (call $create (i32.const 5) (local.get $desc))
+        (local.set $key (call $alloc (i32.const 5)))
+        (loop $l
+          (i32.store (local.get $key) (i32.sub (i32.const 2) (i32.rem_u (local.get $i) (i32.const 4))))
+          (i32.store8 offset=4 (local.get $key) (i32.and (local.get $i) (i32.const 1)))
+          (call $add (i32.const 5) (local.get $key) (i64.const 1))
+          (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 100))))
+        (call $print_map (i32.const 5))
+        (call $putc (i32.const 10)))
+      (data $desc "{data}"))"""
+    module = wasmtime.Module(_ENGINE, wasmtime.wat2wasm(wat))
+    linker.instantiate(store, module).exports(store)["run"](store)
+    counts: dict = {}
+    for i in range(100):
+        key = (wrap(2 - i % 4, P.U32), i & 1)
+        counts[key] = counts.get(key, 0) + 1
+    assert out == [(vf.format_map(parse_type("(u32,u8)"), P.U64, counts) + "\n").encode()]

@@ -13,6 +13,7 @@ typedef struct {
     u32 count;           /* entries in use */
     u32 cap;             /* entries allocated, a power of two */
     u32 key_size, val_size, stride;
+    u32 raw_key;         /* the key holds no str or bool: hash and equality can use its bytes as is */
     const u8 *key_desc;  /* the runtime's copy of the descriptor; the value descriptor follows */
     const u8 *val_desc;
     u8 *entries;
@@ -67,19 +68,40 @@ static u8 *alloc_entries(u32 cap, u32 stride) {
     return e;
 }
 
+static int key_eq(const Map *m, const u8 *a, const u8 *b) {
+    if (!m->raw_key) return value_eq(m->key_desc, a, b);
+    if (m->key_size == 4) return load_u32(a) == load_u32(b);
+    if (m->key_size == 8) return load_u64(a) == load_u64(b);
+    for (u32 i = 0; i < m->key_size; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+static int has_str_or_bool(const u8 *d) {
+    if (*d == T_STR || *d == T_BOOL) return 1;
+    if (*d != T_TUPLE) return 0;
+    u32 n = d[1];
+    for (d += 2; n--; d = type_skip(d))
+        if (has_str_or_bool(d)) return 1;
+    return 0;
+}
+
 /* The entry for `key` (hash `h`), or the free entry where it belongs. */
 static u8 *probe(const Map *m, const u8 *key, u32 h) {
     u32 i = h & (m->cap - 1);
     for (;;) {
         u8 *e = m->entries + i * m->stride;
         u32 tag = load_u32(e);
-        if (!tag || (tag == h && value_eq(m->key_desc, e + 4, key))) return e;
+        if (!tag || (tag == h && key_eq(m, e + 4, key))) return e;
         i = (i + 1) & (m->cap - 1);
     }
 }
 
 static u32 key_hash(const Map *m, const u8 *key) {
-    u32 h = mix(value_hash(m->key_desc, key, 2166136261u));
+    u32 h;
+    if (m->raw_key && m->key_size == 4) h = mix(load_u32(key));
+    else if (m->raw_key && m->key_size == 8) h = mix(load_u32(key) ^ mix(load_u32(key + 4)));
+    else h = mix(value_hash(m->key_desc, key, 2166136261u));
     return h ? h : 1;
 }
 
@@ -141,6 +163,7 @@ EXPORT("whamm_map_create") void whamm_map_create(i32 id, i32 desc) {
     m->key_desc = copy;
     m->val_desc = copy + (vd - kd);
     m->key_size = type_size(m->key_desc);
+    m->raw_key = !has_str_or_bool(m->key_desc);
     m->val_size = type_size(m->val_desc);
     m->stride = (4 + m->key_size + m->val_size + 3) & ~3u;
     m->entries = alloc_entries(m->cap, m->stride);
