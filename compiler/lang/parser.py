@@ -831,6 +831,8 @@ def _expected_words(expected: set[str]) -> str:
     if exp & _CONTINUATIONS:
         if exp - _CONTINUATIONS or phrases:
             exp -= _CONTINUATIONS
+        elif "$END" in expected:
+            exp = {"$END"}
         elif len(exp) > 1:
             phrases.append("an operator")
             exp = set()
