@@ -1,0 +1,416 @@
+"""Running a module on wasmtime with WASI preview 1: what ``whamm run`` and the shell execute (CLI.md §4).
+
+One :class:`Execution` is one run: its own engine (every proposal on, plus epoch interruption, plus fuel
+when a fuel limit is given — wasmtime fixes both per engine), a store with WASI, the user libraries the
+module imports instantiated once each in ``--user-libs`` order and registered under their import module
+names, then the module itself, ``_initialize``, and the entry point.  An engine per run costs
+microseconds and means an epoch tick (a timeout or :meth:`Execution.interrupt`, callable from any thread)
+can only ever stop this run.
+
+Nothing is printed here.  The outcome is a :class:`RunResult`: exit status per CLI.md §4.4 (``proc_exit``
+status, 134 for a trap, 124 for timeout or fuel), the error text the CLI prints, the backtrace with
+**input** function indices (via a :class:`FunctionMap`), and the live store and instance, so a caller can
+read report values out of memory after the program ended.
+
+Only failures to set the run up raise: :class:`RunError` (a :class:`~compiler.errors.WhammError`,
+exit 1), for example ``cannot instantiate library cache: unknown import ...``.
+"""
+from __future__ import annotations
+
+import enum
+import os
+import struct
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence, Union
+
+from compiler.errors import WhammError
+
+if TYPE_CHECKING:
+    import wasmtime
+
+__all__ = [
+    "RunError", "RunOptions", "LinkedLibrary", "Outcome", "TraceFrame", "FunctionMap", "RunResult",
+    "Execution", "run_module", "EXIT_TRAP", "EXIT_LIMIT",
+]
+
+EXIT_TRAP = 134
+"""Status of a run that trapped (as a process killed by SIGABRT)."""
+EXIT_LIMIT = 124
+"""Status of a run stopped by ``--timeout`` or ``--fuel`` (as coreutils ``timeout``)."""
+EXIT_INTERRUPTED = 130
+_NO_DEADLINE = 1 << 62
+
+#: Where a WASI output stream goes: ``None`` inherits the process's descriptor, a path writes a file, a
+#: callable receives each chunk of bytes (the shell's capture).
+Sink = Union[None, str, "os.PathLike[str]", Callable[[bytes], None]]
+
+
+class RunError(WhammError):
+    """The run could not be set up: a module or library failed to instantiate, or the entry is unusable."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How to run.  ``argv`` is complete (``argv[0]`` is the application's file name); ``dirs`` are
+    ``(host, guest)`` preopens; ``stdin`` is a path or ``None`` to inherit."""
+
+    argv: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    dirs: tuple[tuple[str, str], ...] = ()
+    stdin: str | None = None
+    stdout: Sink = None
+    stderr: Sink = None
+    invoke: str | None = None
+    timeout: float | None = None
+    fuel: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedLibrary:
+    """A user library to provide at run time under ``import_module`` (``NAME`` or ``IMPORT_MODULE``)."""
+
+    name: str
+    import_module: str
+    wasm: bytes
+    path: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"library {self.name}" + (f" ({self.path})" if self.path else "")
+
+
+class Outcome(enum.Enum):
+    """How the run ended."""
+
+    RETURNED = "returned"
+    EXITED = "exited"
+    TRAPPED = "trapped"
+    TIMED_OUT = "timed out"
+    OUT_OF_FUEL = "out of fuel"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True, slots=True)
+class TraceFrame:
+    """One backtrace frame in the user's terms: an application function by **input** index and name
+    (``fname`` or ``#fid``), or a compiler-added function ``whamm:<name>`` (``fid`` None)."""
+
+    name: str
+    fid: int | None
+
+    def __str__(self) -> str:
+        if self.fid is None:
+            return f"  at {self.name}"
+        return f"  at {self.name} (function {self.fid})"
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionMap:
+    """Output function index → :class:`TraceFrame`.
+
+    ``frames[i]`` describes output function ``i``; an index outside it is shown as-is.  Build one with
+    :meth:`identity` for an uninstrumented module, or let :mod:`compiler.api` derive one from the input
+    and output modules.
+    """
+
+    frames: tuple[TraceFrame, ...] = ()
+
+    def frame(self, index: int, wasmtime_name: str | None = None) -> TraceFrame:
+        if 0 <= index < len(self.frames):
+            return self.frames[index]
+        return TraceFrame(wasmtime_name or f"#{index}", index)
+
+    @classmethod
+    def identity(cls, names: Mapping[int, str], count: int) -> FunctionMap:
+        """Every function is an application function; ``names`` from the name section."""
+        return cls(tuple(TraceFrame(names.get(i) or f"#{i}", i) for i in range(count)))
+
+
+@dataclass(slots=True, eq=False)
+class RunResult:
+    """The end of a run.
+
+    ``status`` is the process exit status of CLI.md §4.4.  ``message`` (without ``error: ``) and
+    ``frames`` describe a trap or a limit; ``results`` are the ``--invoke`` results formatted one per
+    line.  ``store``/``instance`` stay usable: report values can be read from the instance's memory
+    after the program ended (``instance`` is None when instantiation itself trapped or exited).
+    """
+
+    outcome: Outcome
+    status: int
+    message: str | None = None
+    trap_code: str | None = None
+    frames: tuple[TraceFrame, ...] = ()
+    results: tuple[str, ...] = ()
+    elapsed: float = 0.0
+    store: wasmtime.Store | None = None
+    instance: wasmtime.Instance | None = None
+
+    @property
+    def error_text(self) -> str | None:
+        """What ``whamm run`` prints on stderr: ``error: wasm trap: <reason>`` plus one line per frame."""
+        if self.message is None:
+            return None
+        return "\n".join([f"error: {self.message}", *map(str, self.frames)])
+
+
+@dataclass(slots=True, eq=False)
+class _Stop:
+    """Why the epoch was bumped (set before the bump, read when the INTERRUPT trap arrives)."""
+
+    outcome: Outcome | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Execution:
+    """A prepared run: engine, compiled module, options.  :meth:`run` executes it once.
+
+    :meth:`interrupt` may be called from any thread while :meth:`run` is executing (the shell's Ctrl-C,
+    a watchdog); the run then ends with :attr:`Outcome.INTERRUPTED`.
+    """
+
+    def __init__(self, wasm: bytes, options: RunOptions = RunOptions(),
+                 libraries: Sequence[LinkedLibrary] = (), *, app_name: str = "app.wasm",
+                 functions: FunctionMap | None = None) -> None:
+        import wasmtime
+
+        from compiler.wasm.validate import config as base_config
+
+        self.options = options
+        self.app_name = app_name
+        self.functions = functions or FunctionMap()
+        cfg = base_config()
+        cfg.epoch_interruption = True
+        if options.fuel is not None:
+            cfg.consume_fuel = True
+        self.engine = wasmtime.Engine(cfg)
+        self._stop = _Stop()
+        self.module = self._compile(wasm, app_name)
+        imported = {imp.module for imp in self.module.imports}
+        self.libraries = [(lib, self._compile(lib.wasm, lib.label)) for lib in libraries
+                          if lib.import_module in imported]
+
+    def _compile(self, wasm: bytes, what: str) -> wasmtime.Module:
+        import wasmtime
+        try:
+            return wasmtime.Module(self.engine, wasm)
+        except wasmtime.WasmtimeError as exc:
+            raise RunError(f"cannot instantiate {what}: {_reason(exc)}") from None
+
+    # ------------------------------------------------------------------------------------------- running
+
+    def interrupt(self) -> None:
+        """Stop the running program as soon as possible (thread-safe; no effect once it has ended)."""
+        self._bump(Outcome.INTERRUPTED)
+
+    def _bump(self, outcome: Outcome) -> None:
+        with self._stop.lock:
+            if self._stop.outcome is None:
+                self._stop.outcome = outcome
+        self.engine.increment_epoch()
+
+    def run(self, *, interruptible: bool = False) -> RunResult:
+        """Instantiate and call the entry point.  With ``interruptible`` the program runs on a worker
+        thread and a ``KeyboardInterrupt`` in the calling thread interrupts it (native Wasm code does not
+        let Python's signal handler run, so Ctrl-C would otherwise wait for the program)."""
+        if not interruptible:
+            return self._run()
+        box: list[RunResult | BaseException] = []
+
+        def work() -> None:
+            try:
+                box.append(self._run())
+            except BaseException as exc:  # noqa: BLE001 - handed back to the calling thread
+                box.append(exc)
+
+        worker = threading.Thread(target=work, name="whamm-run", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            try:
+                worker.join(0.05)
+            except KeyboardInterrupt:
+                self.interrupt()
+        outcome = box[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def _run(self) -> RunResult:
+        import wasmtime
+
+        store = wasmtime.Store(self.engine)
+        store.set_epoch_deadline(1)
+        if self.options.fuel is not None:
+            store.set_fuel(self.options.fuel)
+        store.set_wasi(self._wasi())
+        linker = wasmtime.Linker(self.engine)
+        linker.define_wasi()
+        timer = None
+        if self.options.timeout is not None:
+            timer = threading.Timer(self.options.timeout, self._bump, (Outcome.TIMED_OUT,))
+            timer.daemon = True
+        for stream in (sys.stdout, sys.stderr):  # Python's buffered text first, then the program's
+            stream.flush()
+        start = time.perf_counter()
+        instance = None
+        try:
+            if timer is not None:
+                timer.start()
+            for lib, module in self.libraries:
+                lib_instance = self._instantiate(linker, store, module, lib.label)
+                linker.define_instance(store, lib.import_module, lib_instance)
+            instance = self._instantiate(linker, store, self.module, self.app_name)
+            results = self._call_entry(store, instance)
+            outcome, status, message, code, frames = Outcome.RETURNED, 0, None, None, ()
+        except wasmtime.ExitTrap as exc:
+            results, outcome, status, message, code, frames = (), Outcome.EXITED, exc.code, None, None, ()
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+            results = ()
+            outcome, status, message, code, frames = self._failure(exc)
+        finally:
+            if timer is not None:
+                timer.cancel()
+            # Lift the limits so the caller can still call exports (getters) on the live instance.
+            store.set_epoch_deadline(_NO_DEADLINE)
+            if self.options.fuel is not None:
+                store.set_fuel(_NO_DEADLINE)
+        return RunResult(outcome, status, message, code, frames, results, time.perf_counter() - start,
+                         store, instance)
+
+    def _wasi(self) -> wasmtime.WasiConfig:
+        import wasmtime
+
+        opts = self.options
+        wasi = wasmtime.WasiConfig()
+        wasi.argv = list(opts.argv) or [self.app_name]
+        wasi.env = [list(pair) for pair in opts.env]
+        for host, guest in opts.dirs:
+            try:
+                wasi.preopen_dir(host, guest)
+            except wasmtime.WasmtimeError:
+                raise RunError(f"cannot preopen directory '{host}'") from None
+        if opts.stdin is None:
+            wasi.inherit_stdin()
+        else:
+            try:
+                wasi.stdin_file = opts.stdin
+            except wasmtime.WasmtimeError:
+                raise RunError(f"cannot read stdin file '{opts.stdin}'") from None
+        _sink(wasi, "stdout", opts.stdout)
+        _sink(wasi, "stderr", opts.stderr)
+        return wasi
+
+    def _instantiate(self, linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module,
+                     what: str) -> wasmtime.Instance:
+        """Instantiate; traps and exits of a start function propagate, anything else is a setup error."""
+        import wasmtime
+        try:
+            return linker.instantiate(store, module)
+        except (wasmtime.Trap, wasmtime.ExitTrap):
+            raise
+        except wasmtime.WasmtimeError as exc:
+            if "wasm trap" in str(exc) or "wasm backtrace" in str(exc):
+                raise
+            raise RunError(f"cannot instantiate {what}: {_reason(exc)}") from None
+
+    def _call_entry(self, store: wasmtime.Store, instance: wasmtime.Instance) -> tuple[str, ...]:
+        import wasmtime
+
+        exports = instance.exports(store)
+        init = exports.get("_initialize")
+        if isinstance(init, wasmtime.Func):
+            init(store)
+        name = self.options.invoke
+        if name is None:
+            name = next((n for n in ("", "_start") if isinstance(exports.get(n), wasmtime.Func)), None)
+            if name is None:
+                return ()
+        func = exports.get(name)
+        if not isinstance(func, wasmtime.Func):
+            raise RunError(f"cannot invoke '{name}': the module exports no function of that name")
+        ftype = func.type(store)
+        if ftype.params:
+            raise RunError(f"cannot invoke '{name}': it takes {len(ftype.params)} parameter(s)")
+        value = func(store)
+        values = [] if value is None else list(value) if len(ftype.results) > 1 else [value]
+        return tuple(_format_value(v, t) for v, t in zip(values, ftype.results))
+
+    def _failure(self, exc: Exception) -> tuple[Outcome, int, str, str | None, tuple[TraceFrame, ...]]:
+        import wasmtime
+
+        code = getattr(exc, "trap_code", None)
+        if code == wasmtime.TrapCode.INTERRUPT:
+            why = self._stop.outcome or Outcome.INTERRUPTED
+            if why is Outcome.TIMED_OUT:
+                return why, EXIT_LIMIT, f"execution timed out after {_seconds(self.options.timeout)} s", \
+                    None, ()
+            return why, EXIT_INTERRUPTED, "execution interrupted", None, ()
+        if code == wasmtime.TrapCode.OUT_OF_FUEL:
+            return Outcome.OUT_OF_FUEL, EXIT_LIMIT, "execution ran out of fuel", None, ()
+        frames = tuple(self.functions.frame(f.func_index, f.func_name)
+                       for f in (getattr(exc, "frames", None) or ()))
+        reason = _reason(exc)
+        if reason.startswith("wasm trap: "):
+            reason = reason[len("wasm trap: "):]
+        return Outcome.TRAPPED, EXIT_TRAP, f"wasm trap: {reason}", code.name if code else None, frames
+
+
+def run_module(wasm: bytes, options: RunOptions = RunOptions(), libraries: Sequence[LinkedLibrary] = (),
+               *, app_name: str = "app.wasm", functions: FunctionMap | None = None,
+               interruptible: bool = False) -> RunResult:
+    """Prepare and run ``wasm`` once (see :class:`Execution`)."""
+    return Execution(wasm, options, libraries, app_name=app_name, functions=functions).run(
+        interruptible=interruptible)
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+def _sink(wasi: wasmtime.WasiConfig, stream: str, sink: Sink) -> None:
+    import wasmtime
+    if sink is None:
+        getattr(wasi, f"inherit_{stream}")()
+    elif callable(sink):
+        setattr(wasi, f"{stream}_custom", sink)
+    else:
+        try:
+            setattr(wasi, f"{stream}_file", os.fspath(sink))
+        except wasmtime.WasmtimeError:
+            raise RunError(f"cannot open {stream} file '{os.fspath(sink)}'") from None
+
+
+def _reason(exc: BaseException) -> str:
+    """The cause of a wasmtime error without its backtrace: the last line after ``Caused by:``."""
+    text = getattr(exc, "message", None) or str(exc)
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if "Caused by:" in lines:
+        lines = lines[lines.index("Caused by:") + 1:]
+    return lines[-1] if lines else type(exc).__name__
+
+
+def _seconds(value: float | None) -> str:
+    """``2`` for 2.0, ``0.5`` for 0.5: the timeout as the user is likely to have typed it."""
+    return "0" if value is None else f"{value:g}"
+
+
+def _format_value(value: object, valtype: object) -> str:
+    """One ``--invoke`` result: integers in decimal (signed, as wasmtime returns them), floats in the
+    shortest text that reads back to the same value of their own type, references by kind."""
+    import wasmtime
+    if isinstance(value, bool) or value is None:
+        return "null" if value is None else str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if str(valtype) == "f32" and value == value and value not in (float("inf"), float("-inf")):
+            bits = struct.pack("<f", value)
+            for digits in range(1, 10):
+                text = f"{value:.{digits}g}"
+                if struct.pack("<f", float(text)) == bits:
+                    return text
+        return repr(value)
+    if isinstance(value, wasmtime.Func):
+        return "<funcref>"
+    return f"<{valtype}>"
