@@ -50,6 +50,7 @@ _CORE_FNS = {f.name: f for f in cat.CORE_FNS}
 _BUILTIN_SYMBOLS = {v.name: Symbol(v.name, v.type, VarKind.BUILTIN, bound=v) for v in cat.CORE_VARS}
 _STATIC_BUILTINS = frozenset(f.name for f in cat.CORE_FNS if f.static)
 _CAST_TYPES = frozenset(t for t in Prim if t not in (Prim.STR, Prim.FUNCREF))
+_BOUND_TYPES = frozenset(t for t in Prim if t is not Prim.STR)
 
 # dependency flags of an expression (static analysis for initializers and @static arguments)
 _SITE = 1       # a per-site value (fid, pc, immN, unshared variables of the probe)
@@ -133,9 +134,8 @@ class _Checker:
         prog = self.prog
         self.structure()
         self.declare_globals_and_functions()
-        self.check_script_level()
         self.count_assignments()
-        self.compute_constants()
+        self.check_script_level()
         for fn in self.fn_sigs.values():
             self.check_function(fn)
         counter = 0
@@ -266,6 +266,7 @@ class _Checker:
                         body.expr(item.init, item.type.type)
                 else:
                     body.stmt(item)
+                self.constant(item)
 
     def count_assignments(self) -> None:
         """How often each global name is assigned anywhere (for §7.4); locals shadowing a global are
@@ -287,28 +288,29 @@ class _Checker:
             for p in fn.params:
                 counts[p.name] = counts.get(p.name, 0) + 2
 
-    def compute_constants(self) -> None:
+    def constant(self, stmt: ast.Stmt) -> None:
+        """Record ``stmt``'s target as a compile-time constant (§7.4) if it is one; called right after
+        the statement is checked, so later script-level code (``@static`` arguments) sees it."""
         from compiler.lang.folder import FoldError, constant_value
 
         prog = self.prog
-        for stmt in prog.statements:
-            name, expr = None, None
-            if isinstance(stmt, ast.VarDecl) and stmt.init is not None:
-                name, expr = stmt.name, stmt.init
-            elif isinstance(stmt, ast.Assign) and isinstance(stmt.target, ast.Name):
-                name, expr = stmt.target.id, stmt.value
-            if name is None or self.assign_counts.get(name) != 1:
-                continue
-            sym = prog.globals.get(name)
-            if sym is None or not isinstance(sym.type, Prim) or sym.type is Prim.FUNCREF:
-                continue
-            try:
-                value = constant_value(expr, prog.types, prog.names, prog.calls, prog.constants)
-            except FoldError as exc:
-                self.errors.append(exc.diagnostic)
-                continue
-            if value is not None:
-                prog.constants[name] = value
+        if isinstance(stmt, ast.VarDecl) and stmt.init is not None:
+            name, expr = stmt.name, stmt.init
+        elif isinstance(stmt, ast.Assign) and isinstance(stmt.target, ast.Name):
+            name, expr = stmt.target.id, stmt.value
+        else:
+            return
+        sym = prog.globals.get(name)
+        if self.assign_counts.get(name) != 1 or sym is None or not isinstance(sym.type, Prim) \
+                or sym.type is Prim.FUNCREF:
+            return
+        try:
+            value = constant_value(expr, prog.types, prog.names, prog.calls, prog.constants)
+        except FoldError as exc:
+            self.errors.append(exc.diagnostic)
+            return
+        if value is not None:
+            prog.constants[name] = value
 
     # ------------------------------------------------------------------------------------- functions
 
@@ -345,19 +347,17 @@ class _Checker:
                 self.errors.append(exc.diagnostic())
             return counter
         bounds: dict[str, WhammType] = {}
-        for b in rule.bounds:
+        for b in (b for part in rule.parts[:3] for b in part.bounds):  # bounds on the mode: ignored
             if not _BOUNDABLE.fullmatch(b.name):
                 self.error("type bounds may only name argN, resN or localN", b.span)
                 continue
             if b.name in bounds:
                 self.error(f"`{b.name}` is already defined", b.span)
-            if not self._plain_type_ok(b.type.type, b.type.span) or b.type.type == UNIT or \
-                    isinstance(b.type.type, TupleType) or b.type.type is Prim.STR:
-                if b.type.type is not Prim.FUNCREF and not isinstance(b.type.type, MapType):
-                    self.error(f"a type bound must be a numeric type, bool or funcref, found "
-                               f"{b.type.type}", b.type.span)
+            t = b.type.type
+            if t not in _BOUND_TYPES:
+                self.error(f"a type bound must be a numeric type, bool or funcref, found {t}", b.type.span)
                 continue
-            bounds[b.name] = b.type.type
+            bounds[b.name] = t
         if not probe.body.stmts and any(t.mode is None or t.mode.name != "alt" for t in targets):
             self.warn("probe has an empty body", rule.span)
         seen_spans: set[tuple[int, int]] = set()

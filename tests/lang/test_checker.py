@@ -376,3 +376,20 @@ def test_global_types_and_map_type_display():
     p = check("report var edges: map<(u32, u32), u32>;\nwasm:begin { }")
     assert p.globals["edges"].type == MapType(TupleType((Prim.U32, Prim.U32)), Prim.U32)
     assert str(p.globals["edges"].type) == "map<(u32,u32),u32>" == str(parse_type("map<(u32,u32),u32>"))
+
+
+def test_script_level_static_call_with_a_constant_argument():
+    p = check("use toggle;\nvar K: i32 = 3;\n@static toggle.should_inject(K, K + 1);\nwasm:begin { }")
+    assert p.constants == {"K": 3}
+    assert "cannot use dynamic data in a static library call" in errors(
+        "use toggle;\nvar K: i32 = 3;\nK = 4;\n@static toggle.should_inject(K, 1);\nwasm:begin { }")
+
+
+def test_type_bounds():
+    p = check("wasm:opcode:call_indirect(arg1: funcref, arg2: u8):before(fid: i32) { var x: u8 = arg2; }")
+    assert p.probes[0].bounds == {"arg1": Prim.FUNCREF, "arg2": Prim.U8}   # the mode's bound is ignored
+    assert p.probes[0].types  # checked
+    assert "a type bound must be a numeric type, bool or funcref, found (i32,i32)" in errors(
+        "wasm:opcode:call(arg0: (i32, i32)):before { }")
+    p = check("wasm:opcode:br_if(arg0: i32):before { var x: i32 = arg0; }")
+    assert list(p.probes[0].bound_used) == ["arg0"]
