@@ -3,6 +3,7 @@ formatters of valuefmt.py, plus the ABI of runtime_abi.py checked against the bi
 from __future__ import annotations
 
 import math
+import random
 import struct
 
 import pytest
@@ -34,6 +35,7 @@ class Runtime:
         self.writes.append((fd, bytes(self.memory.read(caller, ptr, ptr + length))))
 
     def __getattr__(self, name: str):
+        """``rt.putu32(7)`` calls the export ``putu32`` in this instance's store."""
         func = self.exports[name]
         return lambda *args: func(self.store, *args)
 
@@ -178,19 +180,25 @@ def test_integers_of_every_width(t, values):
     rt = Runtime()
     wide = t in (P.U64, P.I64)
     for v in values:
-        rt.__getattr__(_PUT_INT[t])(wrap(v, P.I64) if wide else wrap(v, P.I32))
+        getattr(rt, _PUT_INT[t])(wrap(v, P.I64) if wide else wrap(v, P.I32))
         rt.putc(ord(" "))
     assert rt.text() == "".join(vf.format_value(t, v) + " " for v in values)
 
 
 def test_integer_examples(rt):
-    rt.putu32(-1), rt.putc(32), rt.puti8(255), rt.putc(32), rt.putu8(-1), rt.putc(32), rt.puti16(0x18000)
-    rt.putc(32), rt.putu64(-1), rt.putc(32), rt.puti64(-(2**63)), rt.putc(32), rt.putbool(2), rt.putbool(0)
-    assert rt.text() == "4294967295 -1 255 -32768 18446744073709551615 -9223372036854775808 truefalse"
+    for name, arg in [("putu32", -1), ("puti8", 255), ("putu8", -1), ("puti16", 0x18000), ("putu64", -1),
+                      ("puti64", -(2**63)), ("putbool", 2), ("putbool", 0)]:
+        getattr(rt, name)(arg)
+        rt.putc(ord(" "))
+    assert rt.text() == "4294967295 -1 255 -32768 18446744073709551615 -9223372036854775808 true false "
 
 
 def _f64(bits: int) -> float:
     return struct.unpack("<d", struct.pack("<Q", bits))[0]
+
+
+def f32(x: float) -> float:
+    return struct.unpack("<f", struct.pack("<f", x))[0]
 
 
 def _f32(bits: int) -> float:
@@ -198,7 +206,7 @@ def _f32(bits: int) -> float:
 
 
 def _check_floats(rt: Runtime, name: str, values: list[float], fmt) -> None:
-    put = rt.__getattr__(name)
+    put = getattr(rt, name)
     for v in values:
         put(v)
         rt.putc(ord(" "))
@@ -241,11 +249,12 @@ def test_f32_random_bit_patterns(bits):
 
 
 def test_spec_float_examples(rt):
-    to_f32 = lambda x: struct.unpack("<f", struct.pack("<f", x))[0]  # noqa: E731
     for v in (1000.18, 3.4028235e38, 0.1):
-        rt.putf32(to_f32(v)), rt.putc(32)
+        rt.putf32(f32(v))
+        rt.putc(ord(" "))
     for v in (2.0, -1.1, 0.0, 1e-7, 123456789.0, -1.7976931348623157e308, -0.0, math.nan, -math.inf):
-        rt.putf64(v), rt.putc(32)
+        rt.putf64(v)
+        rt.putc(ord(" "))
     assert rt.text().split() == ["+1.00018e3", "+3.4028235e38", "+1e-1", "+2e0", "-1.1e0", "+0e0", "+1e-7",
                                  "+1.23456789e8", "-1.7976931348623157e308", "-0e0", "NaN", "-inf"]
 
@@ -359,7 +368,7 @@ def test_maps_of_every_type_combination(spec, map_id):
         m.put(map_id, t, k, v)
         expected[k] = v
     assert rt.whamm_map_len(map_id) == len(expected)
-    live = abi.read_map(t, map_id, lambda name, *args: rt.__getattr__(name)(*args), rt.read)
+    live = abi.read_map(t, map_id, lambda name, *args: getattr(rt, name)(*args), rt.read)
     assert [vf.format_map_value(t.key, k) for k in live] == \
         [vf.format_map_value(t.key, k) for k in sorted(expected, key=lambda k: vf.map_key_order(t.key, k))]
     assert vf.format_map(t.key, t.value, live) == vf.format_map(t.key, t.value, expected)
@@ -371,6 +380,43 @@ def test_maps_of_every_type_combination(spec, map_id):
     rt.writes.clear()
     rt.print_map_as_csv(map_id)
     assert rt.text() == vf.format_map_csv(map_id, t.key, t.value, expected)
+
+
+_KEY_SCALARS = [*INTEGER_TYPES, P.BOOL, P.STR]
+_VALUE_SCALARS = [*INTEGER_TYPES, P.F32, P.F64, P.BOOL, P.STR]
+
+
+@pytest.mark.parametrize("key", _KEY_SCALARS + [parse_type("(u32,(str,bool))")], ids=str)
+def test_every_scalar_key_and_value_combination(key):
+    """Each D8 key type with every scalar value type, contents from a seeded generator."""
+    rt = Runtime()
+    m = Maps(rt)
+    rng = random.Random(str(key))
+
+    def draw(t: WhammType) -> object:
+        if isinstance(t, TupleType):
+            return tuple(draw(e) for e in t.elems)
+        if t in INTEGER_TYPES:
+            return wrap(rng.choice([rng.randrange(-4, 4), rng.getrandbits(64)]), t)
+        if t is P.BOOL:
+            return rng.random() < 0.5
+        if t is P.STR:
+            return bytes(rng.choice(b"ab\n") for _ in range(rng.randrange(4)))
+        return f32(rng.uniform(-1e6, 1e6)) if t is P.F32 else rng.uniform(-1e300, 1e300)
+
+    for map_id, value in enumerate(_VALUE_SCALARS + [parse_type("(str,(f32,i8))")]):
+        t = MapType(key, value)
+        m.create(map_id, t)
+        expected = {}
+        for _ in range(12):
+            k, v = draw(key), draw(value)
+            m.put(map_id, t, k, v)
+            expected[k] = v
+        rt.print_map(map_id)
+        rt.putc(ord("\n"))
+        rt.print_map_as_csv(map_id)
+        assert rt.text() == vf.format_map(key, value, expected) + "\n" + vf.format_map_csv(map_id, key, value, expected)
+        rt.writes.clear()
 
 
 def test_absent_keys_read_as_zero_without_inserting(rt):
@@ -496,7 +542,7 @@ def test_unknown_map_id_traps_after_a_message(rt, call):
     Maps(rt).create(0, parse_type("map<u32,u32>"))
     rt.puts(rt.place(b"pending"), 7)
     with pytest.raises(wasmtime.Trap):
-        rt.__getattr__(call)(-7)
+        getattr(rt, call)(-7)
     assert rt.writes == [(1, b"pending"), (2, b"whamm: no map with id -7\n")]
 
 
