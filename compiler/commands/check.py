@@ -11,7 +11,7 @@ import os
 import sys
 
 from compiler.errors import WhammError
-from compiler.lang.diagnostics import render
+from compiler.lang.diagnostics import ScriptError, render
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -48,8 +48,12 @@ def run(args: argparse.Namespace) -> int:
         raise WhammError(f"cannot read script '{args.script}': {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise WhammError(f"cannot read script '{args.script}': not valid UTF-8 ({exc.reason})") from None
-    program = check_source(text, args.script, libraries)
+    color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
+    try:
+        program = check_source(text, args.script, libraries)
+    except ScriptError as exc:
+        print(exc.render(color), file=sys.stderr)
+        return 1
     if program.warnings:
-        color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
         print(render(program.warnings, text, args.script, color), file=sys.stderr)
     return 0
