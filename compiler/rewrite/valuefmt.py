@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 
-from compiler.lang.types import MapType, Prim, TupleType, WhammType, bit_width, is_integer, is_signed
+from compiler.lang.types import MapType, Prim, TupleType, WhammType, bit_width, is_integer
 from compiler.lang.values import wrap
 
 __all__ = [
