@@ -1,0 +1,379 @@
+"""Probes × sites: which probe goes where, in which order, with which folded predicate (REWRITING.md §5, §8).
+
+:func:`match` traverses the defined functions in ascending index and their instructions in order; at
+each instruction it collects the candidate sites (the instruction's opcode event, ``wasm:block``
+boundaries anchored there, ``wasm:func`` sites), orders the probes per §8, drops those whose type bounds
+or used operands do not exist here (LANGUAGE.md §4.2, ``br_table`` ``immK``), folds each remaining one
+with :func:`~compiler.lang.folder.fold_probe` (skipping a ``false`` predicate) and records a
+:class:`MatchedSite`.  The result lists sites in **site allocation order** (§11.3), which is also the
+order of ``@static`` calls (LANGUAGE.md §13.4), and groups them per function for the emitter and the
+shell.  Everything is a pure function of (module, program, static-call results).
+
+Order at one instruction (§8, as upstream): first the *pass-1* sites (``wasm:opcode`` probes in every
+mode, ``wasm:block`` sites), grouped by package in order of first appearance in the script, then by
+event (first appearance), then by mode (first appearance), then script order; then the *structural*
+sites (``wasm:func``), grouped the same way.  A ``func:exit`` function site counts at the first
+instruction, a proc_exit exit site at its call.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+from compiler.lang.diagnostics import Diagnostic, ScriptError
+from compiler.lang.folder import FoldError, Folded, StaticCall, fold_probe
+from compiler.lang.types import Prim, WhammType, wasm_types
+from compiler.rewrite.sites import FunctionSites, ModuleSites, Placement, Site
+from compiler.rewrite.stack import FunctionTypes, Types
+from compiler.wasm.model import FuncType, RefType
+
+if TYPE_CHECKING:
+    from compiler.events.catalog import Event
+    from compiler.lang.scopes import CheckedProbe, Program
+    from compiler.wasm.model import Module
+
+__all__ = ["MatchedSite", "Matches", "ProbeSummary", "SiteError", "AltConflictError", "match",
+           "SITE_PACKAGES"]
+
+#: The packages whose probes have sites (begin/end/report have none).
+SITE_PACKAGES = ("func", "block", "opcode")
+
+
+class SiteError(ScriptError):
+    """A script error that depends on the site (REWRITING.md §5): the diagnostic points at the probe's
+    rule and ends with ``= note: at <fname or #fid> (fid <fid>), pc <pc>`` (LANGUAGE.md §14.1)."""
+
+
+class AltConflictError(SiteError):
+    """``multiple alt probes match the same instruction`` (EVENTS.md §7.2), at the second alt probe."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MatchedSite:
+    """One probe injected at one site.
+
+    ``index`` is the anchor instruction (REWRITING.md §6: for block modes the opener, for
+    ``func:entry``/``func:exit`` function sites 0); ``placement`` says where the code goes; ``pc`` is the
+    report row's pc.  ``operands``/``results`` are the Wasm types of the instruction's operands and
+    results, top of stack first (``argN`` is ``operands[N]``); they are complete (the function was
+    walked) whenever the probe is ``alt`` or has an ``argN``/``resN`` type bound, otherwise an entry may
+    be ``None`` where only the stack could tell (``drop``, untyped ``select``, …).  Non-opcode sites
+    have none.  ``folded`` is the folded predicate, body and initialisers.
+    """
+
+    probe: CheckedProbe
+    fid: int
+    index: int
+    placement: Placement
+    pc: int
+    bindings: Mapping[str, object]
+    operands: Types
+    results: Types
+    folded: Folded
+
+    @property
+    def fname(self) -> str:
+        """The function's name-section name (``""`` if none)."""
+        return self.bindings["fname"]  # type: ignore[return-value]
+
+    @property
+    def report_fname(self) -> str:
+        """The name as report rows print it: the name, or ``#<fid>`` (REWRITING.md §11.2)."""
+        return self.fname or f"#{self.fid}"
+
+    @property
+    def probe_id(self) -> str:
+        return self.probe.probe_id
+
+    @property
+    def location(self) -> str:
+        """``<fname or #fid> (fid <fid>), pc <pc>`` as diagnostics quote a site."""
+        return f"{self.report_fname} (fid {self.fid}), pc {self.pc}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeSummary:
+    """Where one probe went: its number and id, how many sites, in which functions (ascending)."""
+
+    number: int
+    probe_id: str
+    sites: int
+    functions: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Matches:
+    """The matching result.  ``sites`` are in site allocation order; ``by_function`` maps each matched
+    function (ascending) to its sites in the same order, including functions with no site;
+    ``functions`` are the matched function indices; ``types`` the per-function type facts the matching
+    computed (control structure, and the walk where it ran), for the emitter to reuse."""
+
+    sites: tuple[MatchedSite, ...]
+    by_function: Mapping[int, tuple[MatchedSite, ...]]
+    functions: tuple[int, ...]
+    types: Mapping[int, FunctionTypes] = field(default_factory=dict)
+
+    def of_probe(self, number: int) -> tuple[MatchedSite, ...]:
+        """The sites of probe ``number``, in allocation order."""
+        return tuple(s for s in self.sites if s.probe.number == number)
+
+    def summary(self, probes: Iterable[CheckedProbe]) -> list[ProbeSummary]:
+        """One :class:`ProbeSummary` per probe given (zero sites included), in the order given."""
+        counts: dict[int, int] = {}
+        funcs: dict[int, dict[int, None]] = {}
+        for s in self.sites:
+            n = s.probe.number
+            counts[n] = counts.get(n, 0) + 1
+            funcs.setdefault(n, {})[s.fid] = None
+        return [ProbeSummary(p.number, p.probe_id, counts.get(p.number, 0), tuple(sorted(funcs.get(p.number, ()))))
+                for p in probes]
+
+    def replaced(self, other: Matches) -> Matches:
+        """These matches with the functions of ``other`` taken from ``other`` (a partial re-match, e.g.
+        after the shell changed some functions); allocation order is rebuilt by function index."""
+        by_function = dict(self.by_function)
+        by_function.update(other.by_function)
+        types = dict(self.types)
+        types.update(other.types)
+        fids = tuple(sorted(by_function))
+        by_function = {f: by_function[f] for f in fids}
+        return Matches(tuple(s for f in fids for s in by_function[f]), by_function, fids, types)
+
+
+# ------------------------------------------------------------------------------------------------
+# Probe facts computed once per match
+
+_INDEXED = re.compile(r"(arg|res|local|imm)(\d+)")
+_BOUND_WASM = {Prim.U8: "i32", Prim.I8: "i32", Prim.U16: "i32", Prim.I16: "i32", Prim.U32: "i32",
+               Prim.I32: "i32", Prim.BOOL: "i32", Prim.U64: "i64", Prim.I64: "i64", Prim.F32: "f32",
+               Prim.F64: "f64"}
+
+
+@dataclass(slots=True)
+class _Plan:
+    """One probe's matching facts: its §8 ordering key, what its bounds require, what it uses."""
+
+    probe: CheckedProbe
+    key: tuple
+    placement: Placement | None
+    bounds: tuple[tuple[str, int, WhammType], ...]     # (arg|res|local, N, bound type)
+    max_imm: int                                        # highest immK used (-1: none)
+    save: int                                           # operands that must have known types (-1: all)
+    needs_stack: bool
+
+
+def _plans(program: Program) -> list[_Plan]:
+    """Plans for every probe with sites, with the §8 keys from first appearance in script order."""
+    first: dict[tuple, int] = {}
+    for p in program.probes:                      # probe numbers follow script order
+        e = p.expansion
+        for k in ((e.package,), (e.package, e.event), (e.package, e.event, e.mode)):
+            first.setdefault(k, len(first))
+    out = []
+    for p in program.probes:
+        e = p.expansion
+        if e.package not in SITE_PACKAGES or e.event is None:
+            continue
+        key = (1 if e.package == "func" else 0, first[(e.package,)], first[(e.package, e.event)],
+               first[(e.package, e.event, e.mode)], p.number)
+        bounds = []
+        for name, t in p.bounds.items():
+            m = _INDEXED.fullmatch(name)
+            if m is not None:
+                bounds.append((m[1], int(m[2]), t))
+        max_imm = max((int(m[2]) for n in p.bound_used if (m := _INDEXED.fullmatch(n)) and m[1] == "imm"),
+                      default=-1)
+        arg_bounds = [n for kind, n, _ in bounds if kind in ("arg", "res")]
+        save = -1 if p.is_alt else 1 + max((n for kind, n, _ in bounds if kind == "arg"), default=-1)
+        placement = Placement(e.mode) if e.package == "opcode" else None
+        out.append(_Plan(p, key, placement, tuple(bounds), max_imm, save, p.is_alt or bool(arg_bounds)))
+    return out
+
+
+def _compatible(wasm: object, bound: WhammType, fs: FunctionSites) -> bool:
+    """LANGUAGE.md §4.2: whether a Wasm type satisfies a type bound."""
+    if wasm is None:
+        return False
+    if bound is Prim.FUNCREF:
+        if not isinstance(wasm, RefType):
+            return False
+        heap = wasm.heap
+        if isinstance(heap, int):
+            return isinstance(fs.ms.types.types[heap].composite, FuncType)
+        return heap == "func" or heap == "nofunc"
+    return wasm == _BOUND_WASM.get(bound)  # type: ignore[call-overload]
+
+
+def _catalog_type(entries: tuple, n: int) -> tuple[bool, object]:
+    """``(exists, type)`` of operand/result ``n`` per the catalog: a typed entry gives its Wasm type;
+    ``?`` entries (indexed or the open family) give ``...`` meaning "the actual one"."""
+    family = False
+    for e in entries:
+        if e.index == n:
+            return True, (... if e.type is None else wasm_types(e.type)[0])
+        if e.index is None:
+            family = True
+    return (True, ...) if family else (False, None)
+
+
+# ------------------------------------------------------------------------------------------------
+
+class _Matcher:
+    def __init__(self, module: Module, program: Program, static_call: StaticCall | None) -> None:
+        self.ms = ModuleSites(module)
+        self.program = program
+        self.static_call = static_call
+        self.constants = program.constants
+        plans = _plans(program)
+        self.by_opcode: dict[str, list[_Plan]] = {}
+        self.block: dict[str, list[_Plan]] = {}
+        self.func: dict[str, list[_Plan]] = {}
+        for plan in plans:
+            e = plan.probe.expansion
+            table = self.by_opcode if e.package == "opcode" else self.block if e.package == "block" else self.func
+            table.setdefault(e.event, []).append(plan)   # type: ignore[arg-type]
+        for table in (self.by_opcode, self.block, self.func):
+            for lst in table.values():
+                lst.sort(key=lambda p: p.key)
+        defined_memories = len(module.memories)
+        imported = len(module.memory_limits()) - defined_memories
+        self.app_memid = imported if defined_memories else None
+
+    def function(self, fid: int) -> tuple[list[MatchedSite], FunctionSites]:
+        fs = self.ms.function(fid)
+        out: list[MatchedSite] = []
+        extra: dict[int, list[tuple[_Plan, Site]]] = {}
+        for event, plans in self.block.items():
+            for site in fs.block_sites(event):
+                extra.setdefault(site.index, []).extend((p, site) for p in plans)
+        for event, plans in self.func.items():
+            sites = [fs.entry_site()] if event == "entry" else fs.exit_sites()
+            for site in sites:
+                extra.setdefault(site.index, []).extend((p, site) for p in plans)
+        by_opcode = self.by_opcode
+        instrs = fs.instrs
+        for i in range(len(instrs)):
+            plans = by_opcode.get(instrs[i].op.name)
+            more = extra.get(i)
+            if plans is None and more is None:
+                continue
+            candidates: list[tuple[_Plan, Site | None]] = [(p, None) for p in plans] if plans else []
+            if more:
+                candidates.extend(more)
+                candidates.sort(key=lambda c: c[0].key)
+            self.instruction(fs, i, candidates, out)
+        return out, fs
+
+    def instruction(self, fs: FunctionSites, i: int, candidates: list[tuple[_Plan, Site | None]],
+                    out: list[MatchedSite]) -> None:
+        opcode_bindings: dict[str, object] | None = None
+        alt: MatchedSite | None = None
+        for plan, site in candidates:
+            probe = plan.probe
+            if site is None:                          # an opcode site
+                found = self.opcode_types(fs, i, plan)
+                if found is None:
+                    continue
+                operands, results = found
+                if plan.max_imm >= 0 and not self.imms_exist(fs, i, plan.max_imm):
+                    continue
+                if opcode_bindings is None:
+                    opcode_bindings = fs.opcode_bindings(i)
+                    if self.app_memid is not None:
+                        opcode_bindings["APP_MEMID"] = self.app_memid
+                bindings: Mapping[str, object] = opcode_bindings
+                placement, pc = plan.placement, fs.instrs[i].offset
+            else:
+                if not self.locals_fit(fs, plan, site):
+                    continue
+                operands = results = ()
+                bindings = site.bindings
+                if self.app_memid is not None and "APP_MEMID" not in bindings:
+                    bindings = dict(bindings, APP_MEMID=self.app_memid)
+                placement, pc = site.placement, site.pc
+            try:
+                folded = fold_probe(probe, bindings, constants=self.constants, static_call=self.static_call)
+            except FoldError as exc:
+                raise self.error(SiteError, exc.diagnostic, fs, pc) from None
+            if folded.predicate is False:
+                continue
+            matched = MatchedSite(probe, fs.fid, i, placement, pc, bindings, operands, results, folded)  # type: ignore[arg-type]
+            if probe.is_alt:
+                if alt is not None:
+                    diag = Diagnostic.error("multiple alt probes match the same instruction", probe.probe.rule.span)
+                    raise self.error(AltConflictError, diag, fs, pc)
+                alt = matched
+            out.append(matched)
+
+    @staticmethod
+    def imms_exist(fs: FunctionSites, i: int, k: int) -> bool:
+        """EVENTS.md §7.4: a probe using ``immK`` with ``K > n`` does not match a ``br_table`` with ``n``
+        targets (other events' immediates are fixed by the catalog, which the checker enforced)."""
+        ins = fs.instrs[i]
+        return ins.op.name != "br_table" or k < len(ins.imms[0])
+
+    def error(self, cls: type[SiteError], diag: Diagnostic, fs: FunctionSites, pc: int) -> SiteError:
+        note = f"at {fs.fname or f'#{fs.fid}'} (fid {fs.fid}), pc {pc}"
+        return cls([diag.with_note("note", note)], self.program.source, self.program.filename)
+
+    def opcode_types(self, fs: FunctionSites, i: int, plan: _Plan) -> tuple[Types, Types] | None:
+        """The instruction's operand/result types for this probe, or None if its bounds rule it out."""
+        ft = fs.types
+        if plan.needs_stack:
+            operands, results = ft.operands(i), ft.results(i)
+        else:
+            operands, results = ft.signature(i)
+        if not plan.bounds:
+            return operands, results
+        event: Event = fs.event(i)
+        for kind, n, bound in plan.bounds:
+            if kind == "local":
+                locals_ = ft.locals
+                if n >= len(locals_) or not _compatible(locals_[n], bound, fs):
+                    return None
+                continue
+            actual = operands if kind == "arg" else results
+            exists, wasm = _catalog_type(event.args if kind == "arg" else event.results, n)
+            if not exists:
+                return None
+            if wasm is ...:
+                if n >= len(actual):
+                    return None
+                wasm = actual[n]
+            if not _compatible(wasm, bound, fs):
+                return None
+        k = len(operands) if plan.save < 0 else plan.save
+        if None in operands[:k]:
+            return None
+        return operands, results
+
+    def locals_fit(self, fs: FunctionSites, plan: _Plan, site: Site) -> bool:
+        """Bounds at ``wasm:func``/``wasm:block`` sites: only ``localN`` can exist there."""
+        for kind, n, bound in plan.bounds:
+            if kind != "local":
+                return False
+            locals_ = fs.types.locals
+            if n >= len(locals_) or not _compatible(locals_[n], bound, fs):
+                return False
+        return True
+
+
+def match(module: Module, program: Program, *, static_call: StaticCall | None = None,
+          functions: Iterable[int] | None = None) -> Matches:
+    """Match every probe with sites against the defined functions of ``module`` (all of them, or only
+    ``functions``), in traversal order, folding predicates with ``static_call`` for ``@static`` calls
+    and static built-ins.  Raises :class:`SiteError` (a static computation traps at a site) or
+    :class:`AltConflictError`."""
+    matcher = _Matcher(module, program, static_call)
+    defined = matcher.ms.defined
+    fids = defined if functions is None else sorted(f for f in set(functions) if f in defined)
+    sites: list[MatchedSite] = []
+    by_function: dict[int, tuple[MatchedSite, ...]] = {}
+    types: dict[int, FunctionTypes] = {}
+    for fid in fids:
+        found, fs = matcher.function(fid)
+        sites.extend(found)
+        by_function[fid] = tuple(found)
+        types[fid] = fs.types
+    return Matches(tuple(sites), by_function, tuple(fids), types)

@@ -1,0 +1,385 @@
+"""Static site data: where each event of one function can be instrumented, and what a probe there knows.
+
+A *site* is an event at a location (REWRITING.md §5): an opcode event at its instruction, a basic-block
+boundary (EVENTS.md §6), a function's entry, its exit, or a ``proc_exit`` call.  Each site carries its
+**static bindings** — the values the folder substitutes for static bound variables (LANGUAGE.md §13.1):
+provider variables (``fid``, ``fname``, ``pc``, ``opidx``, ``at_func_end``), immediates (``immN`` with the
+conventions of EVENTS.md §7.4), per-event constants, memory-access data, callee data, ``br_table``
+targets, GC indices, the statically recovered ``resolved_fid`` and ``instr_count``.
+
+:class:`ModuleSites` holds the module-wide facts (names, imports, types) once; :class:`FunctionSites`
+answers per function.  Everything is computed from the input module only, so a site's data is a pure
+function of (module, fid, instruction index).
+"""
+from __future__ import annotations
+
+import enum
+import struct
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
+
+from compiler.events.catalog import Event, opcode_events
+from compiler.rewrite.stack import EXIT_LABEL, FunctionTypes, ModuleTypes
+from compiler.wasm.model import ExternKind, Instr
+
+if TYPE_CHECKING:
+    from compiler.wasm.model import Module
+
+__all__ = [
+    "Placement", "Site", "ModuleSites", "FunctionSites", "PROC_EXIT_MODULES", "EXIT_INSTRUCTIONS",
+    "BLOCK_ENDING",
+]
+
+#: Import modules whose ``proc_exit`` function is a proc_exit call (EVENTS.md §5, REWRITING.md §10).
+PROC_EXIT_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
+
+#: Instructions that leave the function wherever they are (REWRITING.md §6.6: func:exit copies go before
+#: them); the final ``end`` and branches to the outermost label are exits too (see ``exit_points``).
+EXIT_INSTRUCTIONS = frozenset({"return", "return_call", "return_call_indirect", "return_call_ref",
+                               "unreachable", "throw", "throw_ref", "rethrow"})
+
+#: Instructions that end a basic block before them (EVENTS.md §6, the second branch of the machine).
+BLOCK_ENDING = frozenset({"if", "else", "catch", "catch_all", "throw", "rethrow", "return", "unreachable",
+                          "br", "br_if", "br_table", "br_on_null", "br_on_non_null", "br_on_cast",
+                          "br_on_cast_fail"})
+
+
+class Placement(enum.Enum):
+    """Where a site's code goes relative to its anchor instruction (REWRITING.md §6, §8).
+
+    Opcode probes take the placement of their mode (``BEFORE`` … ``AT_TARGET``); ``wasm:block`` sites are
+    ``BEFORE`` or ``AFTER`` their anchor; ``FUNC_ENTRY`` is the start of the body; ``FUNC_EXIT`` is the
+    function exit site (after the wrapper block, plus copies before every exit instruction);
+    ``PROC_EXIT`` is the extra exit site immediately before a proc_exit call.
+    """
+
+    BEFORE = "before"
+    AFTER = "after"
+    ALT = "alt"
+    ENTRY = "entry"
+    EXIT = "exit"
+    AT_TARGET = "at_target"
+    FUNC_ENTRY = "func_entry"
+    FUNC_EXIT = "func_exit"
+    PROC_EXIT = "proc_exit"
+
+    @property
+    def structural(self) -> bool:
+        """Whether code at this placement is *structural* (§8 positions 2 and 5: ``wasm:func``)."""
+        return self in (Placement.FUNC_ENTRY, Placement.FUNC_EXIT, Placement.PROC_EXIT)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A candidate site: an event at a location of one function, with its static bindings.
+
+    ``index`` is the anchor instruction (0 for the function sites of ``wasm:func``); ``pc`` is what the
+    report prints for it (REWRITING.md §11.2: the first instruction's pc for ``func:entry``/``func:exit``,
+    the call's for a proc_exit site).  ``placement`` is None for opcode sites, whose probes' modes decide.
+    """
+
+    package: str
+    event: str
+    fid: int
+    index: int
+    pc: int
+    placement: Placement | None
+    bindings: Mapping[str, object]
+
+
+# ------------------------------------------------------------------------------------------------
+# Per-instruction binders: bound-variable name → value at (function, instruction)
+
+def _float32(bits: int) -> float:
+    return struct.unpack("<f", struct.pack("<I", bits))[0]
+
+
+def _float64(bits: int) -> float:
+    return struct.unpack("<d", struct.pack("<Q", bits))[0]
+
+
+def _imm(ins: Instr, k: int) -> object:
+    """Immediate ``immK`` (EVENTS.md §7.4) from the decoded immediates."""
+    name = ins.op.name
+    if name == "br_on_cast" or name == "br_on_cast_fail":
+        return ins.imms[k + 1]                      # after the cast flags: the label
+    if name == "f32.const":
+        return _float32(ins.imms[0])
+    if name == "f64.const":
+        return _float64(ins.imms[0])
+    return ins.imms[k]
+
+
+_Binder = Callable[["FunctionSites", int, Instr], object]
+
+
+def _memarg(ins: Instr):
+    return ins.imms[0]
+
+
+def _callee_kind(fs: FunctionSites, ins: Instr) -> tuple[str, str, str]:
+    return fs.ms.callee_info(ins.imms[0])
+
+
+def _lookback(fs: FunctionSites, i: int, ins: Instr) -> int:
+    """``resolved_fid`` of ``call_ref``/``return_call_ref``/``table.set`` (EVENTS.md §8.2): ``N`` when the
+    instruction immediately before is ``ref.func N``, else -1."""
+    if ins.op.name == "ref.func":
+        return ins.imms[0]
+    if i > 0:
+        prev = fs.instrs[i - 1]
+        if prev.op.name == "ref.func":
+            return prev.imms[0]
+    return -1
+
+
+_BINDERS: dict[str, _Binder] = {
+    "offset": lambda fs, i, ins: _memarg(ins).offset,
+    "align": lambda fs, i, ins: _memarg(ins).align,
+    "memory": lambda fs, i, ins: _memarg(ins).memory,
+    "target_fn_type": lambda fs, i, ins: _callee_kind(fs, ins)[0],
+    "target_fn_name": lambda fs, i, ins: _callee_kind(fs, ins)[1],
+    "target_imp_module": lambda fs, i, ins: _callee_kind(fs, ins)[2],
+    "num_targets": lambda fs, i, ins: len(ins.imms[0]) - 1,
+    "default_target": lambda fs, i, ins: ins.imms[0][-1],
+    "targets": lambda fs, i, ins: dict(enumerate(ins.imms[0][:-1])),
+    "tid": lambda fs, i, ins: ins.imms[0],
+    "field_idx": lambda fs, i, ins: ins.imms[1],
+    "resolved_fid": _lookback,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _EventPlan:
+    """What to bind at every site of one opcode event: its constants and the binders of the rest."""
+
+    constants: dict[str, object]
+    imms: tuple[int, ...]           # concrete immK indices
+    imm_family: bool                # br_table: imm0 … immn
+    binders: tuple[tuple[str, _Binder], ...]
+
+
+def _plan(event: Event) -> _EventPlan:
+    constants: dict[str, object] = {}
+    imms: list[int] = []
+    family = False
+    binders: list[tuple[str, _Binder]] = []
+    for var in event.vars:
+        if not var.static:
+            continue
+        if var.constant is not None:
+            constants[var.name] = var.constant
+        elif var.name.startswith("imm"):
+            if var.type is None:
+                continue                            # immN:? has no usable value
+            if var.name == "immN":
+                family = True
+            else:
+                imms.append(int(var.name[3:]))
+        elif var.name in _BINDERS:
+            binders.append((var.name, _BINDERS[var.name]))
+    return _EventPlan(constants, tuple(imms), family, tuple(binders))
+
+
+_PLANS: dict[str, _EventPlan] = {e.name: _plan(e) for e in opcode_events()}
+_EVENTS_BY_OPNAME: dict[str, Event] = {e.name: e for e in opcode_events()}
+
+
+# ------------------------------------------------------------------------------------------------
+
+class ModuleSites:
+    """Module-wide facts for site data: function names, imports, the proc_exit functions, types."""
+
+    __slots__ = ("module", "types", "num_imported", "names", "imports", "proc_exit", "name_module",
+                 "_functions")
+
+    def __init__(self, module: Module, types: ModuleTypes | None = None) -> None:
+        self.module = module
+        self.types = types if types is not None else ModuleTypes(module)
+        self.imports = [imp for imp in module.imports if imp.kind == ExternKind.FUNC]
+        self.num_imported = len(self.imports)
+        self.names: dict[int, str] = dict(module.names.functions) if module.names is not None else {}
+        self.name_module = (module.names.module or "") if module.names is not None else ""
+        self.proc_exit = frozenset(i for i, imp in enumerate(self.imports)
+                                   if imp.name == "proc_exit" and imp.module in PROC_EXIT_MODULES)
+        self._functions: dict[int, FunctionSites] = {}
+
+    def fname(self, fid: int) -> str:
+        """The name-section name of function ``fid``, ``""`` if it has none (EVENTS.md §2)."""
+        return self.names.get(fid, "")
+
+    def callee_info(self, funcidx: int) -> tuple[str, str, str]:
+        """``(target_fn_type, target_fn_name, target_imp_module)`` of a direct call (EVENTS.md §8.1)."""
+        if funcidx < self.num_imported:
+            imp = self.imports[funcidx]
+            return "import", imp.name, imp.module
+        return "local", self.names.get(funcidx, ""), self.name_module
+
+    @property
+    def defined(self) -> range:
+        """The defined functions' indices, ascending (the traversal order of REWRITING.md §5)."""
+        return range(self.num_imported, self.num_imported + len(self.module.code))
+
+    def function(self, fid: int) -> FunctionSites:
+        """The site data of defined function ``fid`` (created once and kept)."""
+        fs = self._functions.get(fid)
+        if fs is None:
+            fs = self._functions[fid] = FunctionSites(self, fid)
+        return fs
+
+    def is_proc_exit(self, ins: Instr) -> bool:
+        """Whether ``ins`` is a proc_exit call: ``call``/``return_call`` of an imported proc_exit."""
+        name = ins.op.name
+        return (name == "call" or name == "return_call") and ins.imms[0] in self.proc_exit
+
+
+class FunctionSites:
+    """The sites of one defined function and their static bindings."""
+
+    __slots__ = ("ms", "fid", "fname", "instrs", "types", "_provider")
+
+    def __init__(self, ms: ModuleSites, fid: int) -> None:
+        self.ms = ms
+        self.fid = fid
+        self.fname = ms.fname(fid)
+        self.types = FunctionTypes(ms.types, fid)
+        self.instrs = self.types.instrs
+        self._provider = {"fid": fid, "fname": self.fname}
+
+    @property
+    def control(self):
+        return self.types.control
+
+    def provider(self, index: int) -> dict[str, object]:
+        """The provider variables at instruction ``index`` (EVENTS.md §2)."""
+        out = dict(self._provider)
+        out["pc"] = self.instrs[index].offset
+        out["opidx"] = index
+        out["at_func_end"] = index == len(self.instrs) - 1
+        return out
+
+    # -- opcode sites ----------------------------------------------------------------------------
+
+    def event(self, index: int) -> Event:
+        """The opcode event of instruction ``index`` (every instruction with an event; see
+        :meth:`has_event`)."""
+        return _EVENTS_BY_OPNAME[self.instrs[index].op.name]
+
+    def opcode_bindings(self, index: int) -> dict[str, object]:
+        """The static bindings of the opcode site at instruction ``index``."""
+        ins = self.instrs[index]
+        plan = _PLANS[ins.op.name]
+        out = self.provider(index)
+        out.update(plan.constants)
+        for k in plan.imms:
+            out[f"imm{k}"] = _imm(ins, k)
+        if plan.imm_family:                         # br_table: imm0 … immn (the default last)
+            for k, depth in enumerate(ins.imms[0]):
+                out[f"imm{k}"] = depth
+        for name, binder in plan.binders:
+            out[name] = binder(self, index, ins)
+        return out
+
+    def opcode_site(self, index: int) -> Site:
+        ins = self.instrs[index]
+        return Site("opcode", _EVENTS_BY_OPNAME[ins.op.name].name, self.fid, index, ins.offset, None,
+                    self.opcode_bindings(index))
+
+    # -- wasm:func -----------------------------------------------------------------------------------
+
+    def entry_site(self) -> Site:
+        """``wasm:func:entry``: ``pc`` bound to 0, reported as the first instruction's (EVENTS.md §2.1)."""
+        b = self.provider(0)
+        b["pc"] = 0
+        return Site("func", "entry", self.fid, 0, self.instrs[0].offset, Placement.FUNC_ENTRY, b)
+
+    def exit_sites(self) -> list[Site]:
+        """``wasm:func:exit``: the function site (values of the first instruction), then one site per
+        proc_exit call in instruction order (values of the call)."""
+        out = [Site("func", "exit", self.fid, 0, self.instrs[0].offset, Placement.FUNC_EXIT, self.provider(0))]
+        for i in self.proc_exit_calls():
+            out.append(Site("func", "exit", self.fid, i, self.instrs[i].offset, Placement.PROC_EXIT,
+                            self.provider(i)))
+        return out
+
+    def proc_exit_calls(self) -> list[int]:
+        """Indices of the proc_exit calls of this function."""
+        is_pe = self.ms.is_proc_exit
+        if not self.ms.proc_exit:
+            return []
+        return [i for i, ins in enumerate(self.instrs) if is_pe(ins)]
+
+    def exit_points(self) -> list[int]:
+        """Indices of every instruction where the body is left (REWRITING.md §6.6): exit instructions
+        (``return``, ``return_call*``, ``unreachable``, ``throw``, ``throw_ref``, ``rethrow``), branches
+        with a label that is the function's outermost label, and the final ``end``."""
+        labels = self.control.labels
+        out = []
+        last = len(self.instrs) - 1
+        for i, ins in enumerate(self.instrs):
+            name = ins.op.name
+            if name in EXIT_INSTRUCTIONS or i == last:
+                out.append(i)
+            elif i in labels and name != "try_table" and EXIT_LABEL in labels[i]:
+                out.append(i)
+        return out
+
+    # -- wasm:block --------------------------------------------------------------------------------------
+
+    def block_sites(self, event: str) -> list[Site]:
+        """The ``wasm:block:start`` or ``wasm:block:end`` sites, each event with its own state machine
+        exactly as EVENTS.md §6 (``instr_count`` bound for ``end``)."""
+        is_end = event == "end"
+        out: list[Site] = []
+        instrs = self.instrs
+        last = len(instrs) - 1
+        proc_exit = self.ms.is_proc_exit if self.ms.proc_exit else None
+        start = end = 0
+
+        def site(k: int, placement: Placement, count: int) -> None:
+            b = self.provider(k)
+            if is_end:
+                b["instr_count"] = count
+            out.append(Site("block", event, self.fid, k, instrs[k].offset, placement, b))
+
+        for k, ins in enumerate(instrs):
+            name = ins.op.name
+            if name == "loop" or name == "end":
+                if start != k:
+                    count = end - start
+                    start = end
+                    site(k, Placement.AFTER if name == "end" and k != last else Placement.BEFORE, count)
+                elif k == 0 and not is_end:
+                    end += 1
+                    site(k, Placement.BEFORE, 0)
+            elif name in BLOCK_ENDING:
+                end += 1
+                count = end - start
+                start = end
+                site(k, Placement.BEFORE, count)
+            else:
+                end += 1
+                if k == 0 and not is_end:
+                    site(k, Placement.BEFORE, 0)
+                if is_end and proc_exit is not None and proc_exit(ins):
+                    site(k, Placement.BEFORE, end - start)
+        return out
+
+    def sites(self, package: str, event: str) -> Iterator[Site]:
+        """Every candidate site of ``wasm:<package>:<event>`` in this function, in instruction order."""
+        if package == "opcode":
+            for i, ins in enumerate(self.instrs):
+                if ins.op.name == event:
+                    yield self.opcode_site(i)
+        elif package == "block":
+            yield from self.block_sites(event)
+        elif event == "entry":
+            yield self.entry_site()
+        else:
+            yield from self.exit_sites()
+
+    def has_event(self, index: int) -> bool:
+        """Whether the instruction at ``index`` has an opcode event (SIMD and legacy instructions do not)."""
+        return self.instrs[index].op.name in _EVENTS_BY_OPNAME
+
+
