@@ -9,7 +9,7 @@ Three pieces, one boundary:
   top-level item, §4.1) and the ``/ predicate /`` delimiters (§4.3).
 * ``whamm.lark`` — the LALR(1) grammar, built once per process.
 * :class:`_Builder` — the transformer lark runs *during* parsing, so AST nodes are built directly
-  (no intermediate parse tree; see ``benchmarks/bench_parse.py``).
+  (no intermediate parse tree; see ``benchmarks/parse.py``).
 
 Every problem becomes a :class:`~compiler.lang.diagnostics.Diagnostic` and is raised as a
 :class:`~compiler.lang.diagnostics.ScriptError` at the public functions; lark's exceptions never escape.
@@ -17,13 +17,11 @@ Every problem becomes a :class:`~compiler.lang.diagnostics.Diagnostic` and is ra
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
-
-from lark import Lark
-from lark.parsers.lalr_analysis import Shift
 
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError, Span, span_at
@@ -694,13 +692,18 @@ class _Tables:
     ``?rule``/``[optional]`` shaping); we run the automaton ourselves.  This is the named fast path of
     the parser: lark's own loop spends most of its time in ``Token``/``Rule`` equality on dictionary
     lookups, and our loop with plain-string keys and precomputed reductions runs about twice as fast
-    (``benchmarks/bench_parse.py``).
+    (``benchmarks/parse.py``).
     """
 
     def __init__(self) -> None:
-        lark = Lark.open(str(Path(__file__).with_name("whamm.lark")), rel_to=None, parser="lalr",
-                         lexer="basic", start=list(_STARTS), transformer=_Builder(),
-                         maybe_placeholders=True)
+        from lark import Lark  # lazily: importing lark is most of the cost of building the tables
+        from lark.parsers.lalr_analysis import Shift
+
+        # cache=True: lark keeps the analysed tables in a temporary file keyed by the grammar's hash,
+        # so later processes load them (~15 ms) instead of recomputing them (~70 ms).
+        lark = Lark.open(str(Path(__file__).with_name("whamm.lark")), parser="lalr", lexer="basic",
+                         start=list(_STARTS), transformer=_Builder(), maybe_placeholders=True,
+                         cache=True)
         lalr = lark.parser.parser
         table = lalr._parse_table
         callbacks = lalr.parser.callbacks
@@ -724,6 +727,23 @@ class _Tables:
                     out[str(symbol)] = (False, red)
             self.actions[state] = out
         self.terminals = sorted({t for row in self.actions.values() for t in row if t.isupper()})
+        self.gotos: dict[int, dict[str, int]] = {
+            state: {sym: arg for sym, (_, arg) in row.items() if not sym.isupper()}  # type: ignore[misc]
+            for state, row in self.actions.items()}
+        #: Memo for runs of pass-through reductions: (state below, top state, lookahead) → new top.
+        self.chains: dict[tuple[int, int, str], int] = {}
+
+    def chain(self, below: int, top: int, lookahead: str) -> int:
+        """The top state after every pass-through reduction (``?rule: x``) that ``lookahead``
+        triggers from ``top``.  Each such reduction pops one state and pushes the goto from
+        ``below``, so the run depends only on these three values: in an expression an operand climbs
+        ten precedence levels this way, which the driver then does in one dictionary lookup."""
+        cur = self.gotos[below][self.actions[top][lookahead][1][2]]  # type: ignore[index]
+        while True:
+            act = self.actions[cur].get(lookahead)
+            if act is None or act[0] or act[1][0] >= 0:  # type: ignore[index]
+                return cur
+            cur = self.gotos[below][act[1][2]]  # type: ignore[index]
 
 
 _tables: _Tables | None = None
@@ -741,16 +761,18 @@ def _drive(tokens: Iterator[_Tok], start: str, eof: _Tok) -> object:
     """Run the LALR(1) automaton over ``tokens``, calling the builder on every reduction."""
     tables = _get_tables()
     actions = tables.actions
+    gotos = tables.gotos
+    chains = tables.chains
     end_state = tables.end_states[start]
     states = [tables.start_states[start]]
     values: list[object] = []
     prev: _Tok | None = None
-    for tok in tokens:
+    for tok in itertools.chain(tokens, (eof,)):
         ttype = tok.type
         while True:
-            row = actions[states[-1]]
-            act = row.get(ttype)
-            if act is None:
+            top = states[-1]
+            act = actions[top].get(ttype)
+            if act is None or (act[0] and tok is eof):
                 raise _Unexpected(tok, prev, states, end_state)
             shift, arg = act
             if shift:
@@ -760,25 +782,12 @@ def _drive(tokens: Iterator[_Tok], start: str, eof: _Tok) -> object:
                 break
             size, callback, origin = arg  # type: ignore[misc]
             if size < 0:
-                del states[-1]
-            else:
-                if size:
-                    children = values[-size:]
-                    del states[-size:]
-                    del values[-size:]
-                else:
-                    children = []
-                values.append(callback(children))
-            states.append(actions[states[-1]][origin][1])  # type: ignore[arg-type]
-    while True:
-        row = actions[states[-1]]
-        act = row.get("$END")
-        if act is None or act[0]:
-            raise _Unexpected(eof, prev, states, end_state)
-        size, callback, origin = act[1]  # type: ignore[misc]
-        if size < 0:
-            del states[-1]
-        else:
+                key = (states[-2], top, ttype)
+                nxt = chains.get(key)
+                if nxt is None:
+                    nxt = chains[key] = tables.chain(states[-2], top, ttype)
+                states[-1] = nxt
+                continue
             if size:
                 children = values[-size:]
                 del states[-size:]
@@ -786,9 +795,10 @@ def _drive(tokens: Iterator[_Tok], start: str, eof: _Tok) -> object:
             else:
                 children = []
             values.append(callback(children))
-        states.append(actions[states[-1]][origin][1])  # type: ignore[arg-type]
-        if states[-1] == end_state:
-            return values[-1]
+            states.append(gotos[states[-1]][origin])
+            if states[-1] == end_state:
+                return values[-1]
+    raise AssertionError("the automaton ended without accepting")  # $END always resolves above
 
 
 # ------------------------------------------------------------------------------ errors, in words
