@@ -2,17 +2,17 @@
 
 Three pieces, one boundary:
 
-* :class:`_Lexer` — a hand-written tokenizer (one master regex plus a little state) for what a regex
+* :func:`_tokens` — a hand-written lexer (one master regex plus a little state) for what a regex
   lexer cannot decide alone: nested block comments, string escapes, negative literals (``-1`` is a
   literal unless it follows an operand, §2.3), ``t.1.0`` (tuple indices, not the float ``1.0``),
   ``map<K, map<..>>`` closing angles, probe-rule parts (recognised by their shape at the start of a
   top-level item, §4.1) and the ``/ predicate /`` delimiters (§4.3).
-* ``whamm.lark`` — the LALR(1) grammar, built once per process.
-* :class:`_Builder` — the transformer lark runs *during* parsing, so AST nodes are built directly
-  (no intermediate parse tree; see ``benchmarks/parse.py``).
-
-Every problem becomes a :class:`~compiler.lang.diagnostics.Diagnostic` and is raised as a
-:class:`~compiler.lang.diagnostics.ScriptError` at the public functions; lark's exceptions never escape.
+* ``whamm.lark`` — the LALR(1) grammar.  lark analyses it once per process (tables cached on disk);
+  :func:`_drive` runs the automaton and calls :class:`_Builder` on every reduction, so AST nodes are
+  built directly, with no intermediate parse tree (``benchmarks/parse.py``).
+* :func:`_to_diagnostic` — the one place where lexer, builder and automaton errors become
+  :class:`~compiler.lang.diagnostics.Diagnostic` values, raised as
+  :class:`~compiler.lang.diagnostics.ScriptError` by the public functions.
 """
 from __future__ import annotations
 
@@ -80,28 +80,27 @@ _SIMPLE_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", '"': b'"', "'": b"'", "\\
 
 #: Token types after which ``-`` is the binary minus rather than the sign of a literal (§2.3).
 _OPERAND_END = frozenset({"ID", "INT", "FLOAT", "STRING", "TRUE", "FALSE", "RPAR", "RSQB"})
-_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_OPENERS = frozenset("([{")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 _INT_MIN = -(1 << 63)
 _INT_MAX = (1 << 64) - 1
 
 
-class _Problem(Exception):
-    """A syntax problem found while lexing or building (internal; becomes a Diagnostic).
+class _Problem(ValueError):
+    """A syntax problem found while lexing or building, at ``[start, end)`` (becomes a Diagnostic).
 
     ``at_eof`` marks problems that more input could fix (an unterminated string or comment), which is
     what :func:`is_complete` needs to know.
     """
 
     def __init__(self, message: str, start: int, end: int, at_eof: bool = False,
-                 span: Span | None = None, note: str | None = None):
+                 span: Span | None = None):
         super().__init__(message)
         self.message = message
         self.start = start
         self.end = end
         self.at_eof = at_eof
         self.span = span
-        self.note = note
 
 
 @dataclass(slots=True)
@@ -160,8 +159,9 @@ def _block_comment_end(text: str, pos: int) -> int:
 def decode_string(text: str, pos: int = 0) -> tuple[bytes, int]:
     """Decode the string literal whose opening quote is at ``text[pos]`` (§2.4).
 
-    Returns the bytes and the offset just past the closing quote.  Raises the internal problem type
-    for a bad escape (located at the escape) or a missing closing quote (located at the opening one).
+    Returns the bytes and the offset just past the closing quote.  Raises ``ValueError`` (with
+    ``start``/``end`` attributes) for a bad escape, located at the escape, or a missing closing quote,
+    located at the opening one.
     """
     out = bytearray()
     i = pos + 1
@@ -876,8 +876,7 @@ def _to_diagnostic(exc: Exception, inp: _Input) -> tuple[Diagnostic, bool]:
     text = inp.text
     if isinstance(exc, _Problem):
         span = exc.span or span_at(text, exc.start, exc.end)
-        diag = Diagnostic.error(exc.message, span, note=exc.note)
-        return diag, exc.at_eof
+        return Diagnostic.error(exc.message, span), exc.at_eof
     assert isinstance(exc, _Unexpected)
     tok = exc.token
     if tok.type == "$END":
