@@ -231,6 +231,14 @@ def test_f64_random_bit_patterns(bits):
     _check_floats(Runtime(), "putf64", [_f64(b) for b in bits], vf.format_f64)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.floats(1e-3, 1e18), st.integers(-(2**53), 2**53).map(float),
+                          st.decimals(-10**6, 10**6, places=4, allow_nan=False, allow_infinity=False).map(float)), min_size=50, max_size=50))
+def test_f64_moderate_values(values):
+    """Values whose digits come from float.c's machine-word loop (no big integers)."""
+    _check_floats(Runtime(), "putf64", values, vf.format_f64)
+
+
 _F32_EDGES = [_f32(b) for b in (0, 0x80000000, 1, 0x80000001, 0x007FFFFF, 0x00800000, 0x7F7FFFFF, 0xFF7FFFFF,
                                 0x7F800000, 0xFF800000, 0x7FC00000, 0x3DCCCCCD, 0x447A0B85)]
 _F32_EDGES += [_f32(e << 23) for e in range(1, 255)]            # every power of two (lopsided intervals)

@@ -98,6 +98,37 @@ static i32 ceil_log10_pow2(i32 x) {
     return k < t ? k + 1 : k;
 }
 
+/* The digit loop of shortest_digits on machine words: used when s < 2^60, so r, m+ and m- (all below s
+ * whenever the loop continues) can be multiplied by 10 without overflow.  The common case (values
+ * whose exponent is moderate) then needs no big-integer arithmetic at all. */
+static u32 digits_u64(u64 r, u64 s, u64 mp, u64 mm, int even, u8 *digits) {
+    u32 n = 0;
+    for (;;) {
+        r *= 10;
+        mp *= 10;
+        mm *= 10;
+        u8 d = (u8)(r / s);
+        r %= s;
+        int low = even ? r <= mm : r < mm;
+        int high = even ? r + mp >= s : r + mp > s;
+        if (!low && !high) {
+            digits[n++] = d;
+            continue;
+        }
+        if (low && high) {
+            if (2 * r > s || (2 * r == s && (d & 1))) d++;
+        } else if (high) {
+            d++;
+        }
+        digits[n++] = d;
+        return n;
+    }
+}
+
+static u64 big_to_u64(const Big *a) {
+    return a->n == 0 ? 0 : a->n == 1 ? a->w[0] : ((u64)a->w[1] << 32) | a->w[0];
+}
+
 /* Digits of the positive value f * 2^e (f < 2^p; e == min_e for subnormals).  Writes the digits
  * (0..9) to `digits`, returns their count and sets *exp10 so the value is d1.d2...dn * 10^exp10. */
 static u32 shortest_digits(u64 f, i32 e, u32 p, i32 min_e, u8 *digits, i32 *exp10) {
@@ -135,6 +166,9 @@ static u32 shortest_digits(u64 f, i32 e, u32 p, i32 min_e, u8 *digits, i32 *exp1
         big_mul_small(&s, 10);
         k++;
     }
+    *exp10 = k - 1;
+    if (s.n == 1 || (s.n == 2 && s.w[1] < (1u << 28)))
+        return digits_u64(big_to_u64(&r), big_to_u64(&s), big_to_u64(&mp), big_to_u64(&mm), even, digits);
     u32 n = 0;
     for (;;) {
         big_mul_small(&r, 10);
@@ -162,10 +196,8 @@ static u32 shortest_digits(u64 f, i32 e, u32 p, i32 min_e, u8 *digits, i32 *exp1
             d++;
         }
         digits[n++] = d;
-        break;
+        return n;
     }
-    *exp10 = k - 1;
-    return n;
 }
 
 static void out_finite(int negative, u64 f, i32 e, u32 p, i32 min_e) {
