@@ -107,20 +107,30 @@ class TraceFrame:
         return f"  at {self.name} (function {self.fid})"
 
 
-@dataclass(frozen=True, slots=True)
 class FunctionMap:
     """Output function index → :class:`TraceFrame`.
 
-    ``frames[i]`` describes output function ``i``; an index outside it is shown as-is.  Build one with
-    :meth:`identity` for an uninstrumented module, or let :mod:`compiler.api` derive one from the input
-    and output modules.
+    Built from the frames of every output function, or from a function computing them, called on the
+    first trap only (working the map out means reading the output module, which a run that does not
+    trap never needs).  An index without a frame is shown as wasmtime names it.
     """
 
-    frames: tuple[TraceFrame, ...] = ()
+    __slots__ = ("_frames", "_compute")
+
+    def __init__(self, frames: Sequence[TraceFrame] | Callable[[], FunctionMap] = ()) -> None:
+        self._frames: tuple[TraceFrame, ...] | None = None if callable(frames) else tuple(frames)
+        self._compute = frames if callable(frames) else None
+
+    @property
+    def frames(self) -> tuple[TraceFrame, ...]:
+        if self._frames is None:
+            self._frames = self._compute().frames  # type: ignore[misc]
+        return self._frames
 
     def frame(self, index: int, wasmtime_name: str | None = None) -> TraceFrame:
-        if 0 <= index < len(self.frames):
-            return self.frames[index]
+        frames = self.frames
+        if 0 <= index < len(frames):
+            return frames[index]
         return TraceFrame(wasmtime_name or f"#{index}", index)
 
     @classmethod

@@ -1,0 +1,139 @@
+"""``whamm instr -s SCRIPT -a APP [-o OUT] [-u LIBS]... [knobs]``: instrument and write (CLI.md §1).
+
+Flags map to :func:`compiler.api.instrument`; the result is written only once it exists, which means
+it validated, and atomically: to a temporary file beside the target, then renamed over it, so a failed
+or interrupted run never leaves a half-written or stale-but-replaced output.  Upstream's compatibility
+flags are accepted with a warning (``--core-lib``, ``--defs-path``) or refused as usage errors
+(``--link-strategy merged``, ``--testing``).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+
+from compiler.errors import WhammError
+
+__all__ = ["NAME", "HELP", "add_arguments", "run", "add_compile_arguments", "compile_inputs", "write_output",
+           "print_warnings"]
+
+NAME = "instr"
+HELP = "instrument a Wasm application with a whamm script (bytecode rewriting)"
+
+
+def add_compile_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags ``instr`` and ``run`` share: script, app, output, libraries, knobs."""
+    parser.add_argument("-s", "--script", metavar="PATH", help="the whamm script (required)")
+    parser.add_argument("-a", "--app", metavar="PATH", help="the application, .wasm or .wat")
+    parser.add_argument("-u", "--user-libs", "--lib", action="append", default=[], metavar="LIBS",
+                        help="user libraries: NAME=PATH or NAME(IMPORT_MODULE)=PATH, comma-separated; "
+                             "may be repeated")
+    parser.add_argument("--no-body", action="store_true", help="emit empty probe bodies")
+    parser.add_argument("--no-pred", action="store_true", help="drop dynamic predicates")
+    parser.add_argument("--no-report", action="store_true", help="do not emit report printing")
+    parser.add_argument("--no-bundle", action="store_true",
+                        help="emit nothing at sites (requires --no-body and --no-pred)")
+    parser.add_argument("-m", "--metrics", action="store_true",
+                        help="print phase timings (parse, check, match, emit, encode, validate) to stderr")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_compile_arguments(parser)
+    parser.add_argument("-o", "--output-path", metavar="PATH", default="output.wasm",
+                        help="where to write the result (default: output.wasm)")
+    parser.add_argument("-w", "--wei", action="store_true",
+                        help="build an engine monitor module instead of rewriting (--app is then ignored)")
+    parser.add_argument("-c", "--core-lib", metavar="PATH",
+                        help="accepted for compatibility and ignored (the core library is built in)")
+    parser.add_argument("-l", "--link-strategy", choices=("imported", "merged"), default="imported",
+                        help="how user libraries are linked: 'imported' (the only strategy)")
+    parser.add_argument("-d", "--defs-path", metavar="DIR",
+                        help="accepted for compatibility and ignored (the event catalog is built in)")
+    parser.add_argument("-t", "--testing", action="store_true", help="not supported")
+
+
+def compile_inputs(args: argparse.Namespace):
+    """Check the shared flags and instrument: the :class:`~compiler.api.InstrumentResult`.  Usage
+    problems raise ``UsageError``; input problems ``WhammError``.  Warnings are printed here (stderr)."""
+    from compiler import api
+    from compiler.cli import UsageError
+    from compiler.lang.libraries import LibSpecError, parse_lib_specs
+
+    if args.script is None:
+        raise UsageError("missing required option --script")
+    if args.app is None:
+        raise UsageError("--app is required unless --wei is given")
+    if args.no_bundle and not (args.no_body and args.no_pred):
+        raise UsageError("--no-bundle requires --no-body and --no-pred")
+    try:
+        specs = parse_lib_specs(args.user_libs)
+    except LibSpecError as exc:
+        raise UsageError(str(exc)) from None
+    options = api.Options(args.no_body, args.no_pred, args.no_report, args.no_bundle)
+    text = api.read_script(args.script)
+    libs = api.load_libraries(specs)
+    result = api.instrument(args.app, text, script_name=args.script, libs=libs, options=options)
+    print_warnings(result.render_warnings(_color()))
+    if args.metrics:
+        for phase, seconds in result.timings.items():
+            print(f"{phase:>10}: {seconds * 1000:9.2f} ms", file=sys.stderr)
+    return result
+
+
+def print_warnings(text: str) -> None:
+    if text:
+        print(text, file=sys.stderr)
+
+
+def _color() -> bool:
+    return sys.stderr.isatty() and "NO_COLOR" not in os.environ
+
+
+def write_output(path: str, data: bytes) -> None:
+    """Create or replace ``path`` with ``data`` atomically (temporary file in the same directory, then
+    ``os.replace``); on any failure the previous file, if any, is untouched."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".whamm-", suffix=".wasm.tmp", dir=directory)
+    except OSError as exc:
+        raise WhammError(f"cannot write output '{path}': {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        os.unlink(tmp)
+        raise WhammError(f"cannot write output '{path}': {exc.strerror or exc}") from None
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def run(args: argparse.Namespace) -> int:
+    from compiler.cli import UsageError
+
+    if args.testing:
+        raise UsageError("--testing is not supported")
+    if args.link_strategy == "merged":
+        raise UsageError("link strategy 'merged' is not supported")
+    if args.core_lib is not None:
+        print("warning: --core-lib is ignored (the core library is built in)", file=sys.stderr)
+    if args.defs_path is not None:
+        print("warning: --defs-path is ignored (the event catalog is built in)", file=sys.stderr)
+    if args.wei:
+        if args.script is None:
+            raise UsageError("missing required option --script")
+        if args.app is not None:
+            print("warning: --app is ignored with --wei", file=sys.stderr)
+        raise WhammError("the engine monitor target (--wei) is not available in this version")
+    result = compile_inputs(args)
+    write_output(args.output_path, result.wasm)
+    return 0

@@ -1,0 +1,99 @@
+"""``whamm run -s SCRIPT -a APP [...] [-- APP_ARGS...]``: instrument in memory and run (CLI.md §4).
+
+Compilation is exactly ``whamm instr``'s (shared flags, warnings, ``-o`` writes the module too); the
+run is :func:`compiler.api.run` with inherited standard streams.  The exit status is the program's
+(CLI.md §4.4): 0, its ``proc_exit`` status, 134 after a trap, 124 at the time or fuel limit; compile
+errors exit 1 before anything runs.  Ctrl-C interrupts the program (status 130).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from compiler.commands.instr import add_compile_arguments, compile_inputs, write_output
+
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
+NAME = "run"
+HELP = "instrument a Wasm application in memory and run it on wasmtime"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_compile_arguments(parser)
+    parser.add_argument("-o", "--output-path", metavar="PATH",
+                        help="also write the instrumented module to PATH")
+    parser.add_argument("--env", action="append", default=[], metavar="K=V",
+                        help="set an environment variable for the application (repeatable)")
+    parser.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]",
+                        help="preopen a host directory (repeatable; GUEST defaults to HOST)")
+    parser.add_argument("--invoke", metavar="NAME", help="call the export NAME instead of the default entry")
+    parser.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
+                        help="interrupt the run after this wall time")
+    parser.add_argument("--fuel", type=_fuel, metavar="N", help="limit execution to N units of wasmtime fuel")
+    parser.add_argument("-w", "--wei", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("app_args", nargs="*", metavar="-- APP_ARGS", help="arguments for the application")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"invalid --timeout value '{text}': expected a positive number "
+                                         "of seconds")
+    return value
+
+
+def _fuel(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid --fuel value '{text}': expected a non-negative integer")
+    return value
+
+
+def _env(entries: list[str]) -> tuple[tuple[str, str], ...]:
+    from compiler.cli import UsageError
+    out = []
+    for entry in entries:
+        key, sep, value = entry.partition("=")
+        if not sep or not key:
+            raise UsageError(f"invalid --env value '{entry}': expected K=V")
+        out.append((key, value))
+    return tuple(out)
+
+
+def _dirs(entries: list[str]) -> tuple[tuple[str, str], ...]:
+    from compiler.cli import UsageError
+    out = []
+    for entry in entries:
+        host, sep, guest = entry.partition("::")
+        if not host or (sep and not guest):
+            raise UsageError(f"invalid --dir value '{entry}': expected HOST or HOST::GUEST")
+        out.append((host, guest or host))
+    return tuple(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    from compiler import api
+    from compiler.cli import UsageError
+    from compiler.runner import RunOptions
+
+    if args.wei:
+        raise UsageError("--wei is not allowed with 'whamm run'")
+    env, dirs = _env(args.env), _dirs(args.dir)
+    result = compile_inputs(args)
+    if args.output_path is not None:
+        write_output(args.output_path, result.wasm)
+    argv = (os.path.basename(args.app), *args.app_args)
+    outcome = api.run(result, RunOptions(argv, env, dirs, invoke=args.invoke, timeout=args.timeout,
+                                         fuel=args.fuel), interruptible=True)
+    if outcome.results:
+        print("\n".join(outcome.results), flush=True)
+    if outcome.error_text:
+        print(outcome.error_text, file=sys.stderr, flush=True)
+    return outcome.status

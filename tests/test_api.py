@@ -1,0 +1,148 @@
+"""The compiler API: loading and validating applications (with locations), scripts, libraries, options,
+the output → input function map, and instrumenting + running through the same door as the CLI."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import wasmtime
+
+from compiler import api
+from compiler.errors import WhammError
+from compiler.lang.diagnostics import ScriptError
+from compiler.lang.libraries import LibraryError, LibSpecError
+from compiler.runner import TraceFrame
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+DEMO = EXAMPLES / "demo" / "app.wasm"
+
+
+# ---------------------------------------------------------------------------------------- load_app
+
+def test_binary_app_from_a_path(tmp_path):
+    app = api.load_app(DEMO)
+    assert app.name == str(DEMO) and app.wasm == DEMO.read_bytes()
+    assert app.module.names.functions[2] == "calc"
+
+
+def test_wat_app_is_assembled(tmp_path):
+    path = tmp_path / "app.wat"
+    path.write_text(DEMO.with_suffix(".wat").read_text())
+    app = api.load_app(path)
+    assert app.wasm == DEMO.read_bytes() and app.name == str(path)
+
+
+def test_bytes_are_named_app_wasm_unless_named():
+    data = wasmtime.wat2wasm("(module)")
+    assert api.load_app(data).name == "app.wasm"
+    assert api.load_app(data, "mine.wasm").name == "mine.wasm"
+
+
+def _error(app, name=None) -> str:
+    with pytest.raises(api.InputError) as info:
+        api.load_app(app, name)
+    return str(info.value)
+
+
+def test_wat_syntax_error_points_at_line_and_column(tmp_path):
+    path = tmp_path / "bad.wat"
+    path.write_text("(module\n  (func (result i32)\n    (i32.ad (i32.const 1))))\n")
+    assert _error(path) == (f"invalid Wasm module {path}: unknown operator or unexpected token\n"
+                            f" --> {path}:3:6\n"
+                            "  |\n"
+                            "3 |     (i32.ad (i32.const 1))))\n"
+                            "  |      ^")
+
+
+def test_malformed_binary_names_section_and_offset():
+    assert _error(b"\0asm\1\0\0\0\x01\x05", "app.wasm") == (
+        "invalid Wasm module app.wasm: section size 5 exceeds the 0 bytes left\n"
+        " --> app.wasm: type section, byte offset 0x9")
+
+
+def test_invalid_function_names_code_section_function_and_offset():
+    data = wasmtime.wat2wasm('(module (import "m" "f" (func)) (func) (func (result i32) (i64.const 1)))')
+    assert _error(data, "app.wasm") == ("invalid Wasm module app.wasm: type mismatch: expected i32, found i64\n"
+                                        " --> app.wasm: code section, function 2, byte offset 0x2a")
+
+
+def test_text_that_is_not_wat_is_rejected_with_a_location(tmp_path):
+    path = tmp_path / "notes.wasm"
+    path.write_text("hello world\n")
+    assert _error(path).startswith(f"invalid Wasm module {path}: expected `(`\n --> {path}:1:1\n")
+
+
+def test_bytes_that_are_neither_binary_nor_text():
+    assert _error(b"\xff\xfe\0\x01", "x.wasm") == (
+        "invalid Wasm module x.wasm: neither a Wasm binary (bad magic number) nor WAT text (not UTF-8)\n"
+        " --> x.wasm: header section, byte offset 0x0")
+
+
+def test_missing_app():
+    assert _error("no/such/app.wasm") == "cannot read application 'no/such/app.wasm': No such file or directory"
+
+
+# ------------------------------------------------------------------------------ scripts and libraries
+
+def test_read_script(tmp_path):
+    (tmp_path / "a.mm").write_text("wasm:begin { }\n")
+    assert api.read_script(tmp_path / "a.mm") == "wasm:begin { }\n"
+    with pytest.raises(api.InputError, match=r"^cannot read script '.*nope\.mm': No such file or directory$"):
+        api.read_script(tmp_path / "nope.mm")
+    (tmp_path / "b.mm").write_bytes(b"\xff\xff")
+    with pytest.raises(api.InputError, match="not valid UTF-8"):
+        api.read_script(tmp_path / "b.mm")
+
+
+def test_libraries_from_specs_keep_order_bytes_and_import_module():
+    cache = EXAMPLES / "cache" / "cache.wasm"
+    libs = api.load_libraries([f"cache(whamm:cache)={cache}", f"whamm_core={cache}"])
+    assert list(libs.signatures) == ["cache"]
+    assert libs.signatures["cache"].function("check_access") is not None
+    (linked,) = libs.linked
+    assert (linked.name, linked.import_module, linked.wasm) == ("cache", "whamm:cache", cache.read_bytes())
+    assert libs.warnings == ("--user-libs entry for whamm_core ignored (it is built in)",)
+
+
+def test_library_errors(tmp_path):
+    with pytest.raises(LibSpecError, match="invalid --user-libs entry 'cache'"):
+        api.load_libraries(["cache"])
+    with pytest.raises(LibraryError, match=r"^invalid library cache \(nope\.wasm\): No such file or directory$"):
+        api.load_libraries(["cache=nope.wasm"])
+    (tmp_path / "bad.wasm").write_bytes(b"\0asm\1\0\0\0\x0a")
+    with pytest.raises(LibraryError, match=r"^invalid library bad \("):
+        api.load_libraries([f"bad={tmp_path / 'bad.wasm'}"])
+
+
+def test_check_uses_library_signatures():
+    libs = api.load_libraries([f"cache={EXAMPLES / 'cache' / 'cache.wasm'}"])
+    program = api.check((EXAMPLES / "cache" / "cache.mm").read_text(), "cache.mm", libs)
+    assert program.uses == ["cache"]
+    with pytest.raises(ScriptError, match="library cache is used by the script but was not provided"):
+        api.check((EXAMPLES / "cache" / "cache.mm").read_text(), "cache.mm")
+
+
+def test_no_bundle_needs_no_body_and_no_pred():
+    with pytest.raises(api.OptionsError, match="--no-bundle requires --no-body and --no-pred"):
+        api.Options(no_bundle=True, no_body=True)
+    assert api.Options(no_body=True, no_pred=True, no_bundle=True).no_bundle
+
+
+def test_errors_are_whamm_errors():
+    assert issubclass(api.InputError, WhammError) and issubclass(api.OptionsError, WhammError)
+
+
+# ------------------------------------------------------------------------------------- function map
+
+INPUT = """(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+  (func $main) (func))"""
+OUTPUT = """(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+  (func $main) (func) (func $whamm:flush) (func $helper))"""
+
+
+def test_function_map_shifts_app_functions_back_and_names_added_ones():
+    fmap = api.function_map(api.load_app(wasmtime.wat2wasm(INPUT)).module, wasmtime.wat2wasm(OUTPUT))
+    assert fmap.frames == (TraceFrame("#0", 0), TraceFrame("whamm:wasi_snapshot_preview1.fd_write", None),
+                           TraceFrame("main", 1), TraceFrame("#2", 2), TraceFrame("whamm:flush", None),
+                           TraceFrame("whamm:helper", None))

@@ -1,0 +1,123 @@
+"""``whamm instr``: flags, compatibility flags, usage errors (exit 2), input errors (exit 1) and the
+output file: written only after validation, atomically, never on error (CLI.md §1, §5)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import wasmtime
+
+from compiler.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+DEMO = EXAMPLES / "demo" / "app.wasm"
+CALLS = EXAMPLES / "calls" / "calls.mm"
+USAGE = "usage: whamm [-h] [--version] COMMAND ...\n"
+
+
+def whamm(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(["instr", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize("argv, message", [
+    ((), "missing required option --script"),
+    (("-a", "app.wasm"), "missing required option --script"),
+    (("-s", "x.mm"), "--app is required unless --wei is given"),
+    (("-s", "x.mm", "-a", "a.wasm", "-l", "merged"), "link strategy 'merged' is not supported"),
+    (("-s", "x.mm", "-a", "a.wasm", "--link-strategy", "static"),
+     "argument -l/--link-strategy: invalid choice: 'static' (choose from 'imported', 'merged')"),
+    (("-s", "x.mm", "-a", "a.wasm", "-t"), "--testing is not supported"),
+    (("-s", "x.mm", "-a", "a.wasm", "--no-bundle"), "--no-bundle requires --no-body and --no-pred"),
+    (("-s", "x.mm", "-a", "a.wasm", "--no-bundle", "--no-body"), "--no-bundle requires --no-body and --no-pred"),
+    (("-s", "x.mm", "-a", "a.wasm", "-u", "cache"),
+     "invalid --user-libs entry 'cache': expected NAME=PATH or NAME(MODULE)=PATH"),
+    (("-s", "x.mm", "-a", "a.wasm", "--bogus"), "unrecognized arguments: --bogus"),
+])
+def test_usage_errors_exit_2(capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = whamm(capsys, *argv)
+    assert (status, out, err) == (2, "", f"error: {message}\n{USAGE}")
+    assert not (tmp_path / "output.wasm").exists()
+
+
+def test_compatibility_flags_warn_and_are_ignored(capsys, tmp_path):
+    status, _, err = whamm(capsys, "-s", str(tmp_path / "none.mm"), "-a", str(DEMO), "-c", "core.wasm",
+                           "-d", "./", "-l", "imported")
+    assert status == 1
+    assert err == ("warning: --core-lib is ignored (the core library is built in)\n"
+                   "warning: --defs-path is ignored (the event catalog is built in)\n"
+                   f"error: cannot read script '{tmp_path / 'none.mm'}': No such file or directory\n")
+
+
+def test_wei_is_refused_after_checking_its_flags(capsys):
+    status, _, err = whamm(capsys, "--wei", "-s", str(CALLS), "-a", str(DEMO))
+    assert status == 1
+    assert err == ("warning: --app is ignored with --wei\n"
+                   "error: the engine monitor target (--wei) is not available in this version\n")
+
+
+def _no_output(tmp_path: Path, out: Path) -> None:
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".whamm-")] == []
+
+
+def test_app_that_is_not_wasm(capsys, tmp_path):
+    app = tmp_path / "app.wasm"
+    app.write_bytes(b"\0asm\1\0\0\0\x01\x05")
+    out = tmp_path / "out.wasm"
+    status, stdout, err = whamm(capsys, "-s", str(CALLS), "-a", str(app), "-o", str(out))
+    assert (status, stdout) == (1, "")
+    assert err == (f"error: invalid Wasm module {app}: section size 5 exceeds the 0 bytes left\n"
+                   f" --> {app}: type section, byte offset 0x9\n")
+    _no_output(tmp_path, out)
+
+
+def test_missing_app_file(capsys, tmp_path):
+    out = tmp_path / "out.wasm"
+    status, _, err = whamm(capsys, "-s", str(CALLS), "-a", str(tmp_path / "nope.wasm"), "-o", str(out))
+    assert (status, err) == (1, f"error: cannot read application '{tmp_path / 'nope.wasm'}': "
+                                "No such file or directory\n")
+    _no_output(tmp_path, out)
+
+
+def test_script_error_is_rendered_and_nothing_is_written(capsys, tmp_path):
+    script = tmp_path / "bad.mm"
+    script.write_text("report var n: u32;\nwasm:opcode:call:before { m++; }\n")
+    out = tmp_path / "out.wasm"
+    out.write_bytes(b"previous")
+    status, _, err = whamm(capsys, "-s", str(script), "-a", str(DEMO), "-o", str(out))
+    assert status == 1
+    assert err.startswith("error: unknown variable `m`\n --> ")
+    assert err.endswith("error: aborting due to 1 previous error\n")
+    assert out.read_bytes() == b"previous"  # left untouched
+
+
+def test_invalid_library(capsys, tmp_path):
+    lib = tmp_path / "cache.wasm"
+    lib.write_bytes(b"not wasm")
+    out = tmp_path / "out.wasm"
+    status, _, err = whamm(capsys, "-s", str(EXAMPLES / "cache" / "cache.mm"), "-a", str(DEMO),
+                           "-u", f"cache={lib}", "-o", str(out))
+    assert status == 1 and err.startswith(f"error: invalid library cache ({lib}): ")
+    _no_output(tmp_path, out)
+
+
+def test_write_output_is_atomic(tmp_path, monkeypatch):
+    from compiler.commands import instr
+    target = tmp_path / "out.wasm"
+    target.write_bytes(b"old")
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(Exception, match="cannot write output .*No space left on device"):
+        instr.write_output(str(target), b"new")
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wasm"]
+    monkeypatch.undo()
+    instr.write_output(str(target), wasmtime.wat2wasm("(module)"))
+    assert target.read_bytes() == wasmtime.wat2wasm("(module)")
