@@ -6,7 +6,7 @@ The core surface re-exported here: the opcode table (``opcodes``), the model (``
 """
 from __future__ import annotations
 
-from compiler.wasm.code import decode_expr, decode_instrs, encode_body, encode_expr, encode_instrs
+from compiler.wasm.code import decode_all, decode_expr, decode_instrs, encode_body, encode_expr, encode_instrs
 from compiler.wasm.errors import DecodeError, ValidationError, WasmError
 from compiler.wasm.model import (
     EXTERNREF, FUNCREF, ArrayType, Catch, CustomSection, DataSegment, ElemSegment, Export, ExternKind, FieldType, FuncBody,
@@ -19,7 +19,7 @@ from compiler.wasm.validate import validate
 from compiler.wasm.writer import write_module
 
 __all__ = [
-    "read_module", "write_module", "validate", "decode_instrs", "decode_expr", "encode_instrs", "encode_expr",
+    "read_module", "write_module", "validate", "decode_all", "decode_instrs", "decode_expr", "encode_instrs", "encode_expr",
     "encode_body", "DecodeError", "ValidationError", "WasmError", "OPCODES", "BY_NAME", "OpInfo",
     "ArrayType", "Catch", "CustomSection", "DataSegment", "ElemSegment", "Export", "ExternKind", "FieldType",
     "FuncBody", "FuncType", "Global", "GlobalType", "Import", "Instr", "Limits", "MemArg", "Module", "Names",

@@ -11,6 +11,7 @@ get here: the writer copies their bytes).
 """
 from __future__ import annotations
 
+import gc
 from typing import Iterable, Sequence
 
 from compiler.wasm.binary import read_s32, read_s33, read_s64, read_u32, read_u64, sleb, uleb
@@ -19,7 +20,7 @@ from compiler.wasm.model import Catch, Instr, MemArg, RefType, ValType
 from compiler.wasm.opcodes import OPCODES, OpInfo
 
 __all__ = [
-    "decode_body", "decode_instrs", "decode_instr", "decode_expr", "encode_instrs", "encode_instr",
+    "decode_body", "decode_all", "decode_instrs", "decode_instr", "decode_expr", "encode_instrs", "encode_instr",
     "encode_body", "encode_expr", "read_locals", "encode_locals", "read_valtype", "read_heaptype",
     "read_blocktype", "read_storagetype", "encode_valtype", "encode_heaptype", "encode_blocktype",
     "encode_storagetype", "HEAP_TYPE_CODES", "NUM_TYPE_CODES",
@@ -237,32 +238,41 @@ _WRITERS.update({
 
 # --- per-opcode dispatch tables ---------------------------------------------------------------------------
 
-_NONE, _INDEX, _MEMARG, _I32, _GENERIC, _PREFIX, _INVALID = range(7)
+# Shapes of single-byte opcodes, each with a fast path in decode_instrs for its common one-byte form.
+_NONE, _INDEX, _MEMARG, _SCONST, _BLOCK, _OTHER = range(6)
 _PREFIX_BYTES = (0xFB, 0xFC, 0xFD, 0xFE)
 
 _OP1: list[OpInfo | None] = [None] * 256
-_SHAPE1 = [_INVALID] * 256
 _PREFIXED: dict[int, dict[int, tuple[OpInfo, tuple]]] = {p: {} for p in _PREFIX_BYTES}
+_GENERIC_READERS: dict[int, tuple] = {}
+_DISPATCH: list[tuple[OpInfo | None, int]] = [(None, _OTHER)] * 256
 for _row in OPCODES:
     _readers = tuple(_READERS[kind] for kind in _row.imms)
     if _row.prefix is not None:
         _PREFIXED[_row.prefix][_row.code] = (_row, _readers)
         continue
     _OP1[_row.code] = _row
+    _GENERIC_READERS[_row.code] = _readers
     if not _row.imms:
-        _SHAPE1[_row.code] = _NONE
+        _shape = _NONE
     elif len(_row.imms) == 1 and _row.imms[0] in _INDEX_KINDS:
-        _SHAPE1[_row.code] = _INDEX
+        _shape = _INDEX
     elif _row.imms == ("memarg",):
-        _SHAPE1[_row.code] = _MEMARG
-    elif _row.imms == ("i32",):
-        _SHAPE1[_row.code] = _I32
+        _shape = _MEMARG
+    elif _row.imms in (("i32",), ("i64",)):
+        _shape = _SCONST
+    elif _row.imms == ("blocktype",):
+        _shape = _BLOCK
     else:
-        _SHAPE1[_row.code] = _GENERIC
-for _p in _PREFIX_BYTES:
-    _SHAPE1[_p] = _PREFIX
-_GENERIC_READERS = {op.code: tuple(_READERS[k] for k in op.imms) for op in OPCODES if op.prefix is None}
-del _row, _readers, _p
+        _shape = _OTHER
+    _DISPATCH[_row.code] = (_row, _shape)
+del _row, _readers, _shape
+
+# Shared immediate tuples for the one-byte forms, so the fast paths allocate only the Instr itself.
+_SMALL_U = [(i,) for i in range(128)]
+_SMALL_S = [(i - 0x80 if i & 0x40 else i,) for i in range(128)]
+_SMALL_MEMARG = [(MemArg(align, offset, 0),) for align in range(64) for offset in range(128)]
+_SMALL_BLOCKTYPE = {0x40: (None,), **{code: (name,) for code, name in NUM_TYPE_CODES.items()}}
 
 _new = tuple.__new__
 
@@ -292,7 +302,10 @@ def _decode_slow(data: bytes, at: int, base: int) -> tuple[Instr, int]:
 
 
 def decode_instr(data: bytes, pos: int, base: int = 0) -> tuple[Instr, int]:
-    """One instruction at ``pos`` (offset recorded relative to ``base``); returns it and the next position."""
+    """One instruction at ``pos`` (offset recorded relative to ``base``); returns it and the next position.
+
+    This is the obvious path; :func:`decode_instrs` must agree with it (``tests/wasm/test_code.py``).
+    """
     try:
         return _decode_slow(data, pos, base)
     except IndexError:
@@ -303,61 +316,75 @@ def decode_instrs(data: bytes, start: int = 0, end: int | None = None, base: int
     """Every instruction in ``data[start:end]``; offsets are relative to ``base`` (default ``start``).
 
     The range must hold whole instructions; there is no structural validation (wasmtime does that).
+    The cyclic garbage collector is paused meanwhile: the loop allocates one tuple per instruction, and
+    the collections those allocations trigger (over every ``Instr`` built so far) would otherwise
+    triple the decoding time of a large module.
     """
     if end is None:
         end = len(data)
     if base is None:
         base = start
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _decode_loop(data, start, end, base)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _decode_loop(data: bytes, start: int, end: int, base: int) -> list[Instr]:
     out: list[Instr] = []
     append = out.append
-    op1 = _OP1
-    shape1 = _SHAPE1
+    dispatch = _DISPATCH
     new = _new
     instr_t = Instr
     empty = ()
+    small_u = _SMALL_U
+    small_s = _SMALL_S
+    small_memarg = _SMALL_MEMARG
+    small_blocktype = _SMALL_BLOCKTYPE
     slow = _decode_slow
-    u32 = read_u32
-    at = pos = start
+    pos = start
     try:
         while pos < end:
-            at = pos
-            byte = data[pos]
-            pos += 1
-            shape = shape1[byte]
-            if shape == 0:
-                append(new(instr_t, (op1[byte], empty, at - base)))
-            elif shape == 1:
-                value = data[pos]
+            op, shape = dispatch[data[pos]]
+            if shape == 1:  # _INDEX
+                value = data[pos + 1]
                 if value < 0x80:
-                    pos += 1
-                else:
-                    value, pos = u32(data, pos)
-                append(new(instr_t, (op1[byte], (value,), at - base)))
-            elif shape == 3:
-                value = data[pos]
-                if value < 0x80:
-                    pos += 1
-                    if value & 0x40:
-                        value -= 0x80
-                else:
-                    value, pos = read_s32(data, pos)
-                append(new(instr_t, (op1[byte], (value,), at - base)))
-            elif shape == 2:
-                align = data[pos]
-                offset = data[pos + 1]
-                if align < 0x40 and offset < 0x80:
+                    append(new(instr_t, (op, small_u[value], pos - base)))
                     pos += 2
-                    append(new(instr_t, (op1[byte], (new(MemArg, (align, offset, 0)),), at - base)))
-                else:
-                    instr, pos = slow(data, at, base)
-                    append(instr)
-            else:
-                instr, pos = slow(data, at, base)
-                append(instr)
+                    continue
+            elif shape == 0:  # _NONE
+                append(new(instr_t, (op, empty, pos - base)))
+                pos += 1
+                continue
+            elif shape == 3:  # _SCONST
+                value = data[pos + 1]
+                if value < 0x80:
+                    append(new(instr_t, (op, small_s[value], pos - base)))
+                    pos += 2
+                    continue
+            elif shape == 2:  # _MEMARG
+                align = data[pos + 1]
+                offset = data[pos + 2]
+                if align < 0x40 and offset < 0x80:
+                    append(new(instr_t, (op, small_memarg[align << 7 | offset], pos - base)))
+                    pos += 3
+                    continue
+            elif shape == 4:  # _BLOCK
+                imms = small_blocktype.get(data[pos + 1])
+                if imms is not None:
+                    append(new(instr_t, (op, imms, pos - base)))
+                    pos += 2
+                    continue
+            instr, new_pos = slow(data, pos, base)
+            append(instr)
+            pos = new_pos
     except IndexError:
-        raise DecodeError("unexpected end of code", min(at, len(data))) from None
+        raise DecodeError("unexpected end of code", min(pos, len(data))) from None
     if pos != end:
-        raise DecodeError("instruction runs past the end of the function body", at)
+        raise DecodeError("instruction runs past the end of the function body", out[-1].offset + base)
     return out
 
 
@@ -369,6 +396,21 @@ def decode_body(data: bytes, start: int, end: int, base: int, func: int | None =
     except DecodeError as err:
         err.section, err.func = "code", func
         raise
+
+
+def decode_all(bodies: Iterable) -> None:
+    """Decode every body (``FuncBody`` objects, e.g. ``module.code``) in one go — the fast path for whole-
+    module work such as a full rewrite.  The garbage collector stays paused across all bodies: between
+    bodies it would otherwise run full collections over every instruction decoded so far, which costs
+    about as much as the decoding itself on a ~1 MB module."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for body in bodies:
+            body.instrs
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 _NESTING = {"block": 1, "loop": 1, "if": 1, "try": 1, "try_table": 1, "end": -1, "delegate": -1}
