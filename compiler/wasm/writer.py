@@ -61,7 +61,11 @@ def encode_section(sid: int, payload: bytes) -> bytes:
 
 def _custom_bytes(module: Module, custom: CustomSection, raw: dict) -> bytes:
     origin = module.origin
-    if origin is not None and custom is origin.names_custom and module.names != origin.names:
+    if origin is not None:
+        names_changed = custom is origin.names_custom and module.names != origin.names
+    else:  # nothing to compare with: the parsed names are the truth
+        names_changed = custom.name == "name" and module.names is not None
+    if names_changed:
         if module.names is None:
             return b""
         return encode_section(0, _name(b"name") + encode_names(module.names))
