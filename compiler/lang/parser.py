@@ -219,7 +219,8 @@ def _scan_rule(text: str, pos: int) -> tuple[list[tuple[str, int, int]], int] | 
         if text.startswith("(", j):
             close = _matching_paren(text, j)
             if close < 0:
-                return None
+                # Unbalanced bounds: after a `:` this is still a rule (the parser reports the bounds).
+                return (plan, j) if colons else None
             j = _skip_trivia(text, close)
         if text.startswith(":", j):
             colons += 1
