@@ -393,3 +393,30 @@ def test_type_bounds():
         "wasm:opcode:call(arg0: (i32, i32)):before { }")
     p = check("wasm:opcode:br_if(arg0: i32):before { var x: i32 = arg0; }")
     assert list(p.probes[0].bound_used) == ["arg0"]
+
+
+def test_mutated_scripts_never_crash():
+    """D11: whatever the input, the front end answers with diagnostics, never a Python exception."""
+    import random
+    import re
+
+    from compiler.errors import WhammError
+
+    corpus = list(SPEC_EXAMPLES.values())
+    tokens = sorted({t for c in corpus for t in re.findall(r"\w+|[^\w\s]{1,2}", c)})
+    rnd = random.Random(20261121)
+    for _ in range(400):
+        parts = re.findall(r"\w+|[^\w\s]|\s+", rnd.choice(corpus))
+        for _ in range(rnd.randint(1, 3)):
+            k = rnd.randrange(len(parts))
+            r = rnd.random()
+            if r < 0.4:
+                parts[k] = rnd.choice(tokens)
+            elif r < 0.7:
+                parts.insert(k, rnd.choice(tokens) + " ")
+            else:
+                del parts[k]
+        try:
+            check("".join(parts))
+        except WhammError:
+            pass

@@ -225,3 +225,12 @@ def test_fold_expr_for_script_level():
     decl = program.statements[0]
     value, _ = fold_expr(decl.init, program.types, program.names, program.calls)
     assert math.isclose(value, 0.2, rel_tol=1e-6) and program.constants["x"] == value
+
+
+def test_per_event_constants_differ_between_expansions():
+    program = check_source('wasm:opcode:*load*:before / opname == "i64.load" || data_size == 2 / { }', "t.mm")
+    folded = {cp.expansion.event: fold_probe(cp, {}).predicate for cp in program.probes}
+    assert sorted(e for e, pred in folded.items() if pred is True) == [
+        "i32.atomic.load16_u", "i32.load16_s", "i32.load16_u", "i64.atomic.load16_u", "i64.load",
+        "i64.load16_s", "i64.load16_u"]
+    assert all(pred is False or pred is True for pred in folded.values())
