@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from compiler.errors import WhammError
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import FoldError, Folded, StaticCall, fold_probe
 from compiler.lang.types import Prim, WhammType, wasm_types
@@ -296,6 +297,10 @@ class _Matcher:
                 folded = fold_probe(probe, bindings, constants=self.constants, static_call=self.static_call)
             except FoldError as exc:
                 raise self.error(SiteError, exc.diagnostic, fs, pc) from None
+            except ScriptError:
+                raise
+            except WhammError as exc:                 # a failing @static call or static built-in
+                raise self.error(SiteError, Diagnostic.error(str(exc), probe.probe.rule.span), fs, pc) from None
             if folded.predicate is False:
                 continue
             matched = MatchedSite(probe, fs.fid, i, placement, pc, bindings, operands, results, folded)  # type: ignore[arg-type]

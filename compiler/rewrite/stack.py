@@ -30,11 +30,13 @@ nothing (the stack is polymorphic afterwards).
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from compiler.wasm.model import ArrayType, ExternKind, FuncType, Instr, RefType, StructType, ValType
-from compiler.wasm.opcodes import ADDR, BY_NAME, OpInfo
+from compiler.wasm.opcodes import ADDR, BY_NAME, OPCODES, OpInfo
 
 if TYPE_CHECKING:
     from compiler.wasm.model import Module
@@ -119,8 +121,26 @@ class Control:
         return tuple(self.target_point(o) for o in seen)
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic collector around a loop that allocates per instruction (as the decoder does):
+    collections triggered by those allocations would scan every ``Instr`` of the module each time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def control(instrs: Sequence[Instr]) -> Control:
     """The block structure of a body whose last instruction is the final ``end`` (one pass, no types)."""
+    with _gc_paused():
+        return _control(instrs)
+
+
+def _control(instrs: Sequence[Instr]) -> Control:
     n = len(instrs)
     end = [-1] * n
     middle = [-1] * n
@@ -129,8 +149,14 @@ def control(instrs: Sequence[Instr]) -> Control:
     labels: dict[int, tuple[int, ...]] = {}
     stack: list[int] = [EXIT_LABEL]
     last_middle: dict[int, int] = {}
-    for i, ins in enumerate(instrs):
-        name = ins.op.name
+    structural = _STRUCTURAL_OPS
+    i = -1
+    for ins in instrs:
+        i += 1
+        op = ins[0]
+        if op not in structural:
+            continue
+        name = op.name
         if name in OPENERS:
             if name == "try_table":
                 labels[i] = tuple(stack[-1 - c.label] for c in ins.imms[1])
@@ -189,7 +215,7 @@ class ModuleTypes:
     """Module-wide type facts the signatures need, computed once per module (index spaces with imports)."""
 
     __slots__ = ("module", "types", "funcs", "globals", "tables", "tags", "mem64", "any_mem64",
-                 "_blocks", "_fixed")
+                 "_blocks", "_fixed", "memo")
 
     def __init__(self, module: Module) -> None:
         self.module = module
@@ -203,6 +229,8 @@ class ModuleTypes:
         self.any_mem64 = any(self.mem64)
         self._blocks: dict[object, tuple[tuple[ValType, ...], tuple[ValType, ...]]] = {}
         self._fixed: dict[OpInfo, tuple[Types, Types] | None] = {}
+        self.memo: dict[tuple, tuple[Types, Types]] = {}
+        """Signatures that depend only on an instruction's opcode and immediates (see ``signature``)."""
 
     def func_type(self, typeidx: int) -> FuncType:
         comp = self.types[typeidx].composite
@@ -248,17 +276,18 @@ class ModuleTypes:
     def fixed(self, op: OpInfo) -> tuple[Types, Types] | None:
         """The signature of a fixed-signature instruction (``addr`` resolved to ``i32``), top first; None
         for computed signatures and, in a memory64 module, for rows mentioning ``addr``."""
-        try:
-            return self._fixed[op]
-        except KeyError:
-            pass
-        sig: tuple[Types, Types] | None = None
-        if op.params is not None:
-            if ADDR not in op.params and ADDR not in op.results or not self.any_mem64:
-                sig = (tuple(reversed([_addr32(t) for t in op.params])),
-                       tuple(reversed([_addr32(t) for t in op.results])))   # type: ignore[arg-type]
-        self._fixed[op] = sig
-        return sig
+        return self.fixed_table()[op]
+
+    def fixed_table(self) -> dict[OpInfo, tuple[Types, Types] | None]:
+        """:meth:`fixed` for every opcode, built on first use (the walk indexes it directly)."""
+        if not self._fixed:
+            for op in OPCODES:
+                sig: tuple[Types, Types] | None = None
+                if op.params is not None and (not self.any_mem64 or ADDR not in op.params + op.results):
+                    sig = (tuple(reversed([_addr32(t) for t in op.params])),
+                           tuple(reversed([_addr32(t) for t in op.results])))   # type: ignore[arg-type]
+                self._fixed[op] = sig
+        return self._fixed
 
 
 def _addr32(t: ValType) -> ValType:
@@ -298,7 +327,7 @@ class FunctionTypes:
     :meth:`operands` / :meth:`results` give the complete answer, walking only if needed.
     """
 
-    __slots__ = ("mt", "fid", "instrs", "locals", "func", "control", "_walk")
+    __slots__ = ("mt", "fid", "instrs", "locals", "func", "control", "_walk", "_memo", "_labels")
 
     def __init__(self, mt: ModuleTypes, fid: int, instrs: Sequence[Instr] | None = None) -> None:
         module = mt.module
@@ -310,16 +339,33 @@ class FunctionTypes:
         self.locals: tuple[ValType, ...] = tuple(self.func.params) + tuple(body.local_types())
         self.control = control(self.instrs)
         self._walk: StackTypes | None = None
+        self._memo: dict[tuple, tuple[Types, Types]] = {}
+        self._labels: dict[int, tuple[ValType, ...]] = {}
 
     # -- static signatures -----------------------------------------------------------------------
 
     def signature(self, index: int) -> tuple[Types, Types]:
         """``(operands, results)`` of instruction ``index`` from immediates and context, top first."""
         ins = self.instrs[index]
-        sig = self.mt.fixed(ins.op)
+        op = ins[0]
+        mt = self.mt
+        sig = mt.fixed_table()[op]
         if sig is not None:
             return sig
-        op = ins.op
+        # Most computed signatures depend only on the immediates (calls, globals, blocks, GC) or on
+        # them and the function (locals): memoised per module / per function, as the walk's hot path.
+        if op in _MODULE_MEMO_OPS:
+            key = (op, ins[1])
+            sig = mt.memo.get(key)
+            if sig is None:
+                sig = mt.memo[key] = _RULES[op.rule](self, index, ins)   # type: ignore[index]
+            return sig
+        if op in _FUNCTION_MEMO_OPS:
+            key = (op, ins[1])
+            sig = self._memo.get(key)
+            if sig is None:
+                sig = self._memo[key] = _RULES[op.rule](self, index, ins)   # type: ignore[index]
+            return sig
         if op.rule is None:                      # fixed row with addr in a memory64 module
             is64 = self.mt.mem64[_memidx(ins)]
             a = "i64" if is64 else "i32"
@@ -329,10 +375,15 @@ class FunctionTypes:
 
     def label_types(self, opener: int) -> tuple[ValType, ...]:
         """The types a branch to the label of ``opener`` carries, bottom to top."""
-        if opener == EXIT_LABEL:
-            return tuple(self.func.results)
-        params, results = self.mt.block(self.instrs[opener].imms[0])
-        return params if self.control.kinds[opener] == "loop" else results
+        types = self._labels.get(opener)
+        if types is None:
+            if opener == EXIT_LABEL:
+                types = tuple(self.func.results)
+            else:
+                params, results = self.mt.block(self.instrs[opener].imms[0])
+                types = params if self.control.kinds[opener] == "loop" else results
+            self._labels[opener] = types
+        return types
 
     def construct(self, opener: int) -> tuple[tuple[ValType, ...], tuple[ValType, ...]]:
         """``(params, results)`` of the construct opened at ``opener`` (the function for -1)."""
@@ -359,15 +410,17 @@ class FunctionTypes:
     def walk(self) -> StackTypes:
         """The validator-style walk over the whole body (once; the result is cached)."""
         if self._walk is None:
-            self._walk = self._run()
+            with _gc_paused():
+                self._walk = self._run()
         return self._walk
 
     def _run(self) -> StackTypes:
+        # The hot loop of the module: locals only, instructions indexed as tuples, fixed signatures
+        # from a per-module table, operands popped with one slice deletion.
         instrs = self.instrs
         n = len(instrs)
-        fixed = self.mt.fixed
+        fixed = self.mt.fixed_table()
         signature = self.signature
-        ctl_end = self.control.end
         out_ops: list[Types] = [()] * n
         out_res: list[Types] = [()] * n
         reach = [True] * n
@@ -377,28 +430,39 @@ class FunctionTypes:
         frames: list[tuple[int, bool]] = []     # the enclosing constructs' (height, dead)
         control_ops = _CONTROL_OPS
         dependent = _DEPENDENT_OPS
-        for i in range(n):
-            ins = instrs[i]
-            op = ins.op
-            sig = fixed(op)
-            ops, res = sig if sig is not None else signature(i)
+        fmemo, fmemo_ops = self._memo, _FUNCTION_MEMO_OPS
+        mmemo, mmemo_ops = self.mt.memo, _MODULE_MEMO_OPS
+        i = -1
+        for ins in instrs:
+            i += 1
+            op = ins[0]
+            sig = fixed[op]
+            if sig is None:
+                if op in fmemo_ops:
+                    sig = fmemo.get((op, ins[1])) or signature(i)
+                elif op in mmemo_ops:
+                    sig = mmemo.get((op, ins[1])) or signature(i)
+                else:
+                    sig = signature(i)
+            ops, res = sig
             if dead:
                 reach[i] = False
             k = len(ops)
             if k:
                 if len(stack) - height >= k:
-                    popped = stack[-k:]
+                    if op in dependent:
+                        ops, res = _dependent(op.name, ops, res, stack[:-k - 1:-1])
                     del stack[-k:]
                 else:                             # polymorphic stack: missing operands are unknown
-                    popped = [None] * (k - len(stack) + height) + stack[height:]
+                    if op in dependent:
+                        actual = stack[:height - 1:-1] if height else stack[::-1]
+                        ops, res = _dependent(op.name, ops, res, actual + [None] * (k - len(actual)))
                     del stack[height:]
-                if op in dependent:
-                    ops, res = _dependent(self.mt, op.name, ops, res, popped[::-1])
             out_ops[i] = ops
             out_res[i] = res
             if op not in control_ops:
                 if res:
-                    stack.extend(reversed(res))
+                    stack.extend(res[::-1])
                 continue
             name = op.name
             if name in OPENERS:
@@ -416,11 +480,11 @@ class FunctionTypes:
                 del stack[height:]
                 dead = True
                 continue
-            stack.extend(reversed(res))
+            stack.extend(res[::-1])
         return StackTypes(out_ops, out_res, reach)
 
 
-def _dependent(mt: ModuleTypes, name: str, ops: Types, res: Types, actual: list) -> tuple[Types, Types]:
+def _dependent(name: str, ops: Types, res: Types, actual: list) -> tuple[Types, Types]:
     """Fill in the types of a :data:`STACK_DEPENDENT` instruction from the actual operands (top first)."""
     a0 = actual[0]
     if name == "drop":
@@ -778,4 +842,8 @@ def _ops(names: frozenset[str] | set[str]) -> frozenset[OpInfo]:
 
 
 _CONTROL_OPS = _ops(OPENERS | _MIDDLES | UNCONDITIONAL | {"end", "delegate"})
+_STRUCTURAL_OPS = _ops(OPENERS | _MIDDLES | _BRANCHES | {"end"})
+_FUNCTION_MEMO_OPS = _ops({"local.get", "local.set", "local.tee", "return"})
+_MODULE_MEMO_OPS = frozenset(op for op in OPCODES if op.rule is not None and op not in _FUNCTION_MEMO_OPS) - _ops(
+    _MIDDLES | _BRANCHES | {"end", "delegate", "return"} | STACK_DEPENDENT)
 _DEPENDENT_OPS = _ops(STACK_DEPENDENT)
