@@ -384,7 +384,8 @@ def _decode_loop(data: bytes, start: int, end: int, base: int) -> list[Instr]:
     except IndexError:
         raise DecodeError("unexpected end of code", min(pos, len(data))) from None
     if pos != end:
-        raise DecodeError("instruction runs past the end of the function body", out[-1].offset + base)
+        at = out[-1].offset + base if out else pos
+        raise DecodeError("instruction runs past the end of the function body", at)
     return out
 
 
@@ -444,8 +445,13 @@ def read_locals(data: bytes, start: int, end: int, func: int | None = None) -> t
         if n > end - pos:
             raise DecodeError(f"{n} local groups cannot fit in the function body", start)
         groups = []
+        total = 0
         for _ in range(n):
+            at = pos
             count, pos = read_u32(data, pos)
+            total += count
+            if total > 0xFFFFFFFF:
+                raise DecodeError("too many locals", at)
             valtype, pos = read_valtype(data, pos)
             groups.append((count, valtype))
     except IndexError:

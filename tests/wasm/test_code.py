@@ -95,6 +95,9 @@ def test_locals_and_body_encoding():
     assert read_locals(body, 0, len(body)) == (((2, "i32"), (1, RefType(False, 0))), 6)
     with pytest.raises(DecodeError, match="local groups"):
         read_locals(b"\x09\x01\x7f", 0, 3)
+    with pytest.raises(DecodeError, match="too many locals") as info:
+        read_locals(b"\x02\xff\xff\xff\xff\x0f\x7f\x01\x7e\x0b", 0, 10)
+    assert info.value.offset == 7
 
 
 def test_decode_errors():

@@ -128,3 +128,12 @@ def test_data_count_follows_the_data_section():
     validate(out)
     again = read_module(out)
     assert again.data_count == 3 and again.data[-1].data == b"tail" and again.data[-1].mode == "passive"
+
+
+def test_validate_reports_wasmtime_message():
+    from compiler.wasm import ValidationError
+    module = read_module(assemble("multi_value"))
+    body = module.code[0]
+    body.instrs = body.instrs[:-2] + body.instrs[-1:]  # drop a `local.get`: results no longer match
+    with pytest.raises(ValidationError, match="invalid module: .*type mismatch"):
+        validate(write_module(module))
