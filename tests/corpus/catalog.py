@@ -18,7 +18,7 @@ from pathlib import Path
 
 __all__ = [
     "CORPUS_DIR", "Run", "Program", "PROGRAMS", "WAT_PROGRAMS", "C_PROGRAMS", "program",
-    "engine", "validate", "call_export", "run_command", "check_runs",
+    "engine", "call_export", "run_command", "check_runs",
 ]
 
 CORPUS_DIR = Path(__file__).resolve().parent
@@ -103,23 +103,10 @@ def program(name: str) -> Program:
     return next(p for p in PROGRAMS if p.name == name)
 
 
-@functools.cache
 def engine():
-    """One wasmtime engine with every proposal the corpus uses switched on."""
-    import wasmtime
-    config = wasmtime.Config()
-    for feature in ("wasm_gc", "wasm_function_references", "wasm_exceptions", "wasm_tail_call",
-                    "wasm_multi_memory", "wasm_threads", "wasm_custom_page_sizes", "wasm_simd",
-                    "wasm_relaxed_simd", "wasm_reference_types", "wasm_bulk_memory", "wasm_memory64"):
-        setattr(config, feature, True)
-    config.shared_memory = True  # instantiating (not just validating) a shared memory needs it
-    return wasmtime.Engine(config)
-
-
-def validate(wasm: bytes) -> None:
-    """Raise wasmtime's error when ``wasm`` is not a valid module."""
-    import wasmtime
-    wasmtime.Module.validate(engine(), wasm)
+    """The toolkit's shared all-features engine: fixtures run under exactly what validation accepts."""
+    from compiler.wasm.validate import engine as shared_engine
+    return shared_engine()
 
 
 def _value(v):
