@@ -362,7 +362,13 @@ class Call(Expr):
 
 @dataclass(frozen=True, slots=True)
 class MethodCall(Expr):
-    """``receiver.method(args)``: a string method such as ``fname.starts_with("a")`` (§9.2)."""
+    """``receiver.method(args)``: a string method such as ``fname.starts_with("a")`` (§9.2).
+
+    The grammar cannot tell ``lib.f(x)`` from ``s.f(x)``; the parser makes ``name.m(...)`` a
+    :class:`Call` with target ``"name.m"`` unless ``m`` is a string method
+    (``parser.STRING_METHODS``).  So a ``MethodCall`` whose receiver is a :class:`Name` naming a
+    library (one exporting, say, ``len``) is a library call for the checker to resolve.
+    """
 
     receiver: Expr
     method: str
