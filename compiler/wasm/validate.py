@@ -6,8 +6,6 @@ one costs milliseconds, and every emitted module is validated.  wasmtime's excep
 """
 from __future__ import annotations
 
-import atexit
-
 __all__ = ["config", "engine", "validate"]
 
 _ENGINE = None
@@ -18,7 +16,7 @@ _FEATURES = ("wasm_gc", "wasm_function_references", "wasm_exceptions", "wasm_tai
 
 
 def engine():
-    """The shared ``wasmtime.Engine`` with every proposal this project handles switched on."""
+    """The shared ``wasmtime.Engine`` built from :func:`config`."""
     global _ENGINE
     if _ENGINE is None:
         import wasmtime
