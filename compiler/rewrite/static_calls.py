@@ -120,7 +120,6 @@ class StaticCalls:
         self.ids = memory_ids(module, program)
         self._library_bytes = dict(library_bytes or {})
         self._instances: dict[str, tuple[object, object]] = {}
-        self._engine: object | None = None
 
     def __call__(self, library: str | None, function: str, args: tuple) -> object:
         if library is not None:
@@ -221,15 +220,8 @@ class StaticCalls:
         if found is not None:
             return found
         import wasmtime
-        if self._engine is None:
-            config = wasmtime.Config()
-            for feature in ("wasm_gc", "wasm_function_references", "wasm_exceptions", "wasm_tail_call",
-                            "wasm_multi_memory", "wasm_threads", "wasm_custom_page_sizes", "wasm_simd",
-                            "wasm_relaxed_simd", "wasm_reference_types", "wasm_bulk_memory",
-                            "wasm_memory64"):
-                setattr(config, feature, True)
-            self._engine = wasmtime.Engine(config)
-        engine = self._engine
+        from compiler.wasm.validate import engine as shared_engine
+        engine = shared_engine()
         module = wasmtime.Module(engine, self._bytes(name))
         for imp in module.imports:
             if imp.module not in WASI_MODULES:
