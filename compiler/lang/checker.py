@@ -57,6 +57,8 @@ _SITE = 1       # a per-site value (fid, pc, immN, unshared variables of the pro
 _RUNTIME = 2    # known only while the program runs, but not per visit (globals, library calls)
 _VISIT = 4      # per-visit state (argN, probe locals, frame variables, parameters)
 
+_FAILED = object()  # a name lookup that already reported its error
+
 
 def check_script(script: ast.Script, source: str = "", filename: str = "<script>",
                  libraries: Mapping[str, Library] | None = None, *, wei: bool = False) -> Program:
@@ -655,8 +657,8 @@ class _Body:
         """Resolve a variable name (§7.3 lookup order) and check bound-variable rules."""
         sym = self.scope.get(n.id)
         if sym is None and self.cp is not None:
-            sym = self.bound_symbol(n)
-            if sym is False:
+            sym = self.bound_symbol(n)  # type: ignore[assignment]
+            if sym is _FAILED:
                 return None
         if sym is None:
             sym = self.c.prog.globals.get(n.id) or _BUILTIN_SYMBOLS.get(n.id)
@@ -666,14 +668,16 @@ class _Body:
         self.names[id(n)] = sym
         return sym
 
-    def bound_symbol(self, n: ast.Name):  # -> Symbol | None | False (False: error reported)
+    def bound_symbol(self, n: ast.Name) -> Symbol | None | object:
+        """The bound variable ``n`` names in this probe, None if it names none, or ``_FAILED`` when it
+        names one that cannot be used here (the error is reported)."""
         cp = self.cp
         assert cp is not None
         name = n.id
         exp = cp.expansion
         if exp.package in _NO_SITE_PACKAGES and (name in _PROVIDER_NAMES or _BOUNDABLE.fullmatch(name)):
             self.error(f"{name} is not available in wasm:{exp.package}", n.span)
-            return False
+            return _FAILED
         var = self.bound_lookup(name)
         bound_t = cp.bounds.get(name)
         m = _RESERVED.fullmatch(name)
@@ -681,14 +685,14 @@ class _Body:
             if m and exp.package not in _NO_SITE_PACKAGES:
                 what = {"arg": "operand", "res": "result", "imm": "immediate", "local": "local"}[m[1]]
                 self.error(f"event {self.event_name} has no {what} {name}", n.span)
-                return False
+                return _FAILED
             return None
         if name.startswith("res") and m and exp.mode != "after":
             self.error(f"{name} can only be used in after probes", n.span)
-            return False
+            return _FAILED
         if var is not None and var.engine_only and not self.c.wei:
             self.error(f"{name} is only available in the engine target (--wei)", n.span)
-            return False
+            return _FAILED
         t = bound_t if bound_t is not None and m and m[1] != "imm" else (var.type if var else None)
         if t is None:
             if m and m[1] == "imm":
@@ -696,7 +700,7 @@ class _Body:
             else:
                 self.error(f"{name} has no known type at event {self.event_name}; add a type bound, "
                            f"e.g. {self.bound_example(name)}", n.span)
-            return False
+            return _FAILED
         if var is None:
             var = cat.BoundVar(name, t, False, "")
         cp.bound_used.setdefault(name, var)
