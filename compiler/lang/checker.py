@@ -122,7 +122,9 @@ class _Checker:
         self.errors.append(Diagnostic.error(message, span, **notes))
 
     def warn(self, message: str, span: Span | None, **notes: str | None) -> None:
-        self.warnings.append(Diagnostic.warning(message, span, **notes))
+        d = Diagnostic.warning(message, span, **notes)
+        if d not in self.warnings:  # the body of a glob rule is checked once per expansion
+            self.warnings.append(d)
 
     def fail_if_errors(self) -> None:
         if self.errors:

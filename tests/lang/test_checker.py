@@ -420,3 +420,8 @@ def test_mutated_scripts_never_crash():
             check("".join(parts))
         except WhammError:
             pass
+
+
+def test_glob_warnings_are_reported_once():
+    p = check("wasm:opcode:*:before { report var n: u32; return; n++; }")
+    assert [w.message for w in p.warnings] == ["unreachable statement"]
