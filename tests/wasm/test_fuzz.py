@@ -49,3 +49,16 @@ def test_mutated_modules_are_read_or_rejected_cleanly(data):
         str(err)
         return
     assert write_module(module) == data
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=64))
+def test_random_code_decodes_or_raises_decode_error(code):
+    from compiler.wasm.code import decode_instrs, encode_instrs
+    try:
+        instrs = decode_instrs(code)
+    except DecodeError as err:
+        assert 0 <= err.offset <= len(code)
+        return
+    reencoded = decode_instrs(encode_instrs(instrs))
+    assert [(i.op, i.imms) for i in reencoded] == [(i.op, i.imms) for i in instrs]

@@ -160,3 +160,31 @@ def test_overlong_leb_and_body_overrun():
     assert err.message == "instruction runs past the end of the function body"
     err = _error(data[:-4])  # the same body at the very end of the file
     assert (err.section, err.func) == ("code", 0) and err.message.startswith("unexpected end")
+
+
+def _with_name_section(payload: bytes) -> bytes:
+    from compiler.wasm.binary import uleb
+    base = assemble("sign_ext_sat")
+    body = b"\x04name" + payload
+    return base + b"\x00" + uleb(len(body)) + body
+
+
+def test_unknown_name_subsections_are_kept_raw():
+    from compiler.wasm import write_module
+    functions = b"\x01\x06\x01\x00\x03run"
+    unknown = b"\x20\x03abc"
+    data = _with_name_section(functions + unknown)
+    m = read_module(data)
+    assert m.names.functions == {0: "run"} and m.names.other == [(0x20, b"abc")]
+    assert write_module(m) == data
+    m.names.functions[0] = "go"
+    again = read_module(write_module(m))
+    assert again.names.functions == {0: "go"} and again.names.other == [(0x20, b"abc")]
+
+
+def test_malformed_name_section_is_an_opaque_custom_section():
+    from compiler.wasm import write_module
+    data = _with_name_section(b"\x01\x09\x05\x00\x03run")  # claims 5 names, holds one
+    m = read_module(data)
+    assert m.names is None and m.customs[-1].name == "name"
+    assert write_module(m) == data
