@@ -329,6 +329,9 @@ class _Matcher:
             operands, results = ft.operands(i), ft.results(i)
         else:
             operands, results = ft.signature(i)
+        k = len(operands) if plan.save < 0 else plan.save
+        if k and None in operands[:k]:
+            return None
         if not plan.bounds:
             return operands, results
         event: Event = fs.event(i)
@@ -348,9 +351,6 @@ class _Matcher:
                 wasm = actual[n]
             if not _compatible(wasm, bound, fs):
                 return None
-        k = len(operands) if plan.save < 0 else plan.save
-        if None in operands[:k]:
-            return None
         return operands, results
 
     def locals_fit(self, fs: FunctionSites, plan: _Plan, site: Site) -> bool:

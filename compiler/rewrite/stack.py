@@ -407,6 +407,11 @@ class FunctionTypes:
             return self.walk().results[index]
         return res
 
+    @property
+    def walked(self) -> bool:
+        """Whether :meth:`walk` has run (matching walks only functions that need it)."""
+        return self._walk is not None
+
     def walk(self) -> StackTypes:
         """The validator-style walk over the whole body (once; the result is cached)."""
         if self._walk is None:
