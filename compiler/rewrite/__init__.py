@@ -1,1 +1,24 @@
-"""The bytecode-rewriting target (REWRITING.md)."""
+"""The bytecode-rewriting target (REWRITING.md): instrument an application module in place.
+
+Entry points (everything else in the package is internal):
+
+* :func:`compiler.rewrite.emit.instrument` ``(module, program, *, static_call=None, options=None,
+  cache=None) -> Emitted`` — the whole backend after parsing: folds the script-level code, matches
+  probes against the module (:func:`compiler.rewrite.matching.match`), emits and validates.  ``module`` is
+  the decoded input (:func:`compiler.wasm.read_module`, not modified), ``program`` the checked script
+  (:func:`compiler.lang.frontend.check_source`), ``static_call`` the ``@static``/static built-in callback
+  of :mod:`compiler.rewrite.static_calls`, ``options`` any object with ``no_body``, ``no_pred``,
+  ``no_report``, ``no_bundle`` (REWRITING.md §16).
+* :func:`compiler.rewrite.emit.emit` ``(module, program, matches, options=None, *, prelude=None,
+  static_call=None, cache=None, libraries=None) -> Emitted`` — the same from existing matches (the shell
+  re-matches only what changed).  Fold the script-level code first with
+  :func:`compiler.rewrite.emit.fold_prelude` when ``@static`` order matters (LANGUAGE.md §13.4).
+
+:class:`compiler.rewrite.emit.Emitted` carries ``wasm`` (validated bytes), ``layout`` (its ``report`` list
+of :class:`compiler.rewrite.layout.ReportVar`: name, kind, type, probe id, fid, fname, pc and location of
+every report variable — what the shell reads live values through, REWRITING.md §17), ``warnings``
+(diagnostics), ``timings`` (seconds per phase: match, layout, emit, encode, validate) and
+``added_functions`` / :meth:`~compiler.rewrite.emit.Emitted.input_function` to map output function
+indices back to the input's.  Errors: :class:`compiler.rewrite.matching.SiteError` (script errors at a
+site, rendered like script diagnostics) and :class:`compiler.rewrite.emit.EmitError`.
+"""

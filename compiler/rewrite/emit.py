@@ -1,0 +1,609 @@
+"""The rewriting pipeline: input module + checked program + matched sites → validated output bytes.
+
+:func:`emit` is the backend's entry point (REWRITING.md as a whole); :func:`instrument` is the
+convenience that also folds the script-level code and runs the matcher in the order LANGUAGE.md §13.4
+requires for ``@static`` calls.  Phases, each timed (:attr:`Emitted.timings`):
+
+1. **layout** — fold ``wasm:begin/end/report`` bodies, find what the emitted code uses, and decide
+   indices, globals, slots, map ids and report rows (:mod:`compiler.rewrite.layout`);
+2. **emit** — rewrite the functions that need it (one :class:`~compiler.rewrite.inject.FunctionRewriter`
+   per function, from that function's sites only; every other body is copied as raw bytes, or only
+   renumbered when added imports shift indices), link the runtime, generate the start routine, exit
+   sequence, helpers, user functions and getters, and fill the data, exports, start and name sections;
+3. **encode** — :func:`~compiler.wasm.writer.write_module` (unchanged sections are copied);
+4. **validate** — wasmtime; a failure is a compiler bug reported as
+   ``the instrumented module failed validation: <reason>`` and no bytes are returned.
+
+Incrementality (SHELL.md): pass the same :class:`FunctionCache` to successive calls; a function whose
+sites (by fingerprint) and layout facts are unchanged reuses its previously emitted body bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from compiler.errors import WhammError
+from compiler.lang import ast
+from compiler.lang.diagnostics import Diagnostic
+from compiler.lang.folder import Folded, fold_expr, fold_probe
+from compiler.lang.types import wasm_types
+from compiler.rewrite.codegen import CodegenError, Helper, string_helpers
+from compiler.rewrite.exit import (
+    compile_function, descriptors, exit_function, getter, start_function,
+)
+from compiler.rewrite.inject import FunctionRewriter, ModuleContext
+from compiler.rewrite.layout import (
+    GlobalLocation, Layout, LibraryMemory, MapLocation, MemoryLocation, Uses, folded_nodes, plan_layout,
+    shared_symbols,
+)
+from compiler.rewrite.link import (
+    FD_WRITE, Remap, TypeTable, link_runtime, remap_body, remap_instrs, runtime_image, shift_after,
+    shift_module, write_helper,
+)
+from compiler.rewrite.runtime_abi import runtime_layout
+from compiler.rewrite.stack import FunctionTypes, ModuleTypes
+from compiler.wasm.code import encode_body
+from compiler.wasm.model import (
+    CustomSection, DataSegment, Export, ExternKind, FuncBody, Global, GlobalType, Import, Limits, Module,
+    Names,
+)
+
+if TYPE_CHECKING:
+    from compiler.lang.folder import StaticCall
+    from compiler.lang.scopes import CheckedProbe, Program
+    from compiler.rewrite.matching import MatchedSite, Matches
+
+__all__ = ["EmitOptions", "Prelude", "Emitted", "EmitError", "FunctionCache", "emit", "instrument",
+           "fold_prelude"]
+
+
+class EmitError(WhammError):
+    """The output cannot be produced (validation failed, an unprintable ``memory`` export, …)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EmitOptions:
+    """The measurement knobs of REWRITING.md §16 (any object with these attributes works)."""
+
+    no_body: bool = False
+    no_pred: bool = False
+    no_report: bool = False
+    no_bundle: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Prelude:
+    """Script-level code folded before any site (LANGUAGE.md §13.4 rule 1): each statement with its
+    type and callee tables, and per probe number its folded shared initialisers."""
+
+    statements: tuple[tuple[ast.Stmt, Mapping, Mapping], ...]
+    shared: Mapping[int, tuple[Mapping[str, ast.Expr], Mapping]]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Emitted:
+    """The result: validated output bytes, the layout (report variables and where they live, §17),
+    warnings, per-phase seconds, and the name of every function the output adds (output index →
+    ``whamm:…``) so traps in added code can be attributed."""
+
+    wasm: bytes
+    layout: Layout
+    warnings: tuple[Diagnostic, ...]
+    timings: Mapping[str, float]
+    added_functions: Mapping[int, str]
+    func_shift: int
+    func_imports: int
+
+    def input_function(self, index: int) -> int | None:
+        """The input function index of output function ``index``, or None for added functions."""
+        if index in self.added_functions:
+            return None
+        if index < self.func_imports:
+            return index
+        if index < self.func_imports + self.func_shift:
+            return None
+        return index - self.func_shift
+
+    @property
+    def report(self):
+        return self.layout.report
+
+
+@dataclass(slots=True)
+class FunctionCache:
+    """Previously emitted function bodies (SHELL.md "Incremental re-instrumentation").
+
+    Keyed by (input function index, fingerprint of its sites, fingerprint of the layout facts the body
+    depends on); the value is the encoded body.  Keep one per (application, options).
+    """
+
+    bodies: dict[tuple, bytes] = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+
+
+# ------------------------------------------------------------------------------------------------
+# Folding outside sites
+
+
+def fold_prelude(program: Program, static_call: StaticCall | None = None) -> Prelude:
+    """Fold the script-level statements (script order), then the shared initialisers (probe order) —
+    the first ``@static`` calls of a compilation (LANGUAGE.md §13.4 rule 1)."""
+    statements = []
+    for stmt in program.statements:
+        folded = _fold_statement(stmt, program, static_call)
+        if folded is not None:
+            statements.append(folded)
+    shared: dict[int, tuple[Mapping[str, ast.Expr], Mapping]] = {}
+    bindings = _memid_bindings_of(program)
+    for cp in program.probes:
+        inits: dict[str, ast.Expr] = {}
+        types = _Chain(cp.types)
+        for sym in shared_symbols(cp):
+            d = sym.decl
+            if isinstance(d, ast.VarDecl) and d.init is not None:
+                inits[sym.name] = _fold(d.init, cp.types, cp.names, cp.calls, bindings, program, static_call,
+                                        types, sym.type)
+        if inits:
+            shared[cp.number] = (inits, types)
+    return Prelude(tuple(statements), shared)
+
+
+class _Chain(dict):
+    """A type (or callee) table of new nodes falling back to the checker's table."""
+
+    def __init__(self, base: Mapping) -> None:
+        super().__init__()
+        self.base = base
+
+    def __missing__(self, key):
+        return self.base[key]
+
+    def get(self, key, default=None):
+        if key in self:
+            return self[key]
+        return self.base.get(key, default)
+
+
+def _memid_bindings_of(program: Program) -> dict[str, object]:
+    """``APP_MEMID`` is bound per application; outside a module it is left to the residual."""
+    return {}
+
+
+def _fold(e: ast.Expr, types: Mapping, names: Mapping, calls: Mapping, bindings: Mapping[str, object],
+          program: Program, static_call: StaticCall | None, out_types: dict, t) -> ast.Expr:
+    """Fold one expression; a static result becomes a literal node typed in ``out_types``."""
+    value, new_types = fold_expr(e, types, names, calls, bindings, constants=program.constants,
+                                 static_call=static_call)
+    if isinstance(value, ast.Expr):
+        out_types.update(new_types.maps[0])  # the folder's table of the nodes it created
+        return value
+    return _literal(value, t, e.span, out_types)
+
+
+def _fold_statement(stmt: ast.Stmt, program: Program, static_call: StaticCall | None):
+    """One script-level statement with its ``@static`` calls evaluated and constants folded (None when
+    the statement was a ``@static`` call, which ran now)."""
+    import dataclasses
+    types = _Chain(program.types)
+    calls = _Chain(program.calls)
+
+    def fold(e: ast.Expr) -> ast.Expr:
+        return _fold(e, program.types, program.names, program.calls, {}, program, static_call, types,
+                     program.types[id(e)])
+
+    if isinstance(stmt, ast.VarDecl) and stmt.init is not None:
+        return dataclasses.replace(stmt, init=fold(stmt.init)), types, calls
+    if isinstance(stmt, ast.Assign):
+        return dataclasses.replace(stmt, value=fold(stmt.value)), types, calls
+    if isinstance(stmt, ast.CallStmt) and isinstance(stmt.call, ast.Call):
+        folded = fold(stmt.call) if stmt.call.annotation == "static" else None
+        if folded is not None and not isinstance(folded, ast.Call):
+            return None
+        if folded is not None:
+            return dataclasses.replace(stmt, call=folded), types, calls
+    return stmt, types, calls
+
+
+def _literal(value: object, t, span, types: dict) -> ast.Expr:
+    if isinstance(value, bool):
+        n: ast.Expr = ast.BoolLit(value, span)
+    elif isinstance(value, int):
+        n = ast.IntLit(value, str(value), span)
+    elif isinstance(value, float):
+        n = ast.FloatLit(value, repr(value), span)
+    elif isinstance(value, (bytes, str)):
+        n = ast.StrLit(value.encode() if isinstance(value, str) else value, span)
+    else:
+        n = ast.TupleLit(tuple(_literal(v, et, span, types) for v, et in zip(value, t.elems)), span)  # type: ignore
+    types[id(n)] = t
+    return n
+
+
+# ------------------------------------------------------------------------------------------------
+# The pipeline
+
+
+def instrument(module: Module, program: Program, *, static_call: StaticCall | None = None,
+               options: object = None, cache: FunctionCache | None = None) -> Emitted:
+    """Fold the script-level code, match, and emit (the whole of ``whamm instr`` after parsing)."""
+    from compiler.rewrite.matching import match
+    t0 = time.perf_counter()
+    prelude = fold_prelude(program, static_call)
+    matches = match(module, program, static_call=static_call)
+    t1 = time.perf_counter()
+    out = emit(module, program, matches, options, prelude=prelude, static_call=static_call, cache=cache)
+    timings = {"match": t1 - t0, **out.timings}
+    return Emitted(out.wasm, out.layout, out.warnings, timings, out.added_functions, out.func_shift,
+                   out.func_imports)
+
+
+def emit(module: Module, program: Program, matches: Matches, options: object = None, *,
+         prelude: Prelude | None = None, static_call: StaticCall | None = None,
+         cache: FunctionCache | None = None, libraries: Mapping[str, bytes] | None = None) -> Emitted:
+    """Produce the instrumented module.  ``module`` is not modified.  ``libraries`` gives the bytes of
+    user libraries whose memory ``memid(lib)`` imports (read from their path when absent).  Raises
+    :class:`~compiler.rewrite.matching.SiteError` for per-site script errors and :class:`EmitError`."""
+    opts = options if options is not None else EmitOptions()
+    no_report = bool(getattr(opts, "no_report", False))
+    t0 = time.perf_counter()
+    if prelude is None:
+        prelude = fold_prelude(program, static_call)
+    warnings: list[Diagnostic] = []
+    app_bindings = _memid_bindings(module)
+    special: dict[str, list[tuple[CheckedProbe, Folded]]] = {"begin": [], "end": [], "report": []}
+    for cp in program.probes:
+        if cp.package in special:
+            f = fold_probe(cp, app_bindings, constants=program.constants, static_call=static_call)
+            if f.predicate is not False:
+                special[cp.package].append((cp, f))
+    sites = matches.sites
+    mtypes = ModuleTypes(module)
+    ftypes: dict[int, FunctionTypes] = dict(matches.types)
+
+    def ft(fid: int) -> FunctionTypes:
+        t = ftypes.get(fid)
+        if t is None:
+            t = ftypes[fid] = FunctionTypes(mtypes, fid)
+        return t
+
+    # ---- what the code uses
+    uses = Uses()
+    for stmt, types, calls in prelude.statements:
+        uses.scan(stmt, calls, program.names, types)
+    for site in sites:
+        table = None
+        ins = ft(site.fid).instrs[site.index] if site.probe.package == "opcode" else None
+        if ins is not None and ins.op.name in ("call_indirect", "return_call_indirect"):
+            table = ins.imms[1]
+        elif ins is not None and ins.op.name == "table.get":
+            table = ins.imms[0]
+        for node in folded_nodes(site.folded):
+            uses.scan(node, site.folded.calls, site.probe.names, site.folded.types, table)
+    with_sites = {s.probe.number: s.probe for s in sites}
+    for number, (inits, types) in prelude.shared.items():
+        if number in with_sites:
+            for e in inits.values():
+                uses.scan(e, with_sites[number].calls, with_sites[number].names, types)
+    for lst in special.values():
+        for cp, f in lst:
+            for node in folded_nodes(f):
+                uses.scan(node, f.calls, cp.names, f.types)
+    done: set[str] = set()
+    while True:
+        todo = [n for n in uses.user_functions if n not in done]
+        if not todo:
+            break
+        for name in todo:
+            done.add(name)
+            cf = program.functions[name]
+            uses.scan(cf.fn.body, cf.calls, cf.names, cf.types)
+    user_fns = [n for n in program.functions if n in done]
+
+    # ---- the layout
+    rt = runtime_image()
+    rl = runtime_layout()
+    lib_memories = _library_memories(program, uses, libraries)
+    lay = plan_layout(module, program, sites, uses=uses, no_report=no_report, library_memory=lib_memories,
+                      runtime_heap_base=rl.heap_base, runtime_exports=rt.exports,
+                      runtime_functions=len(rt.bodies), runtime_globals=len(rt.globals),
+                      emitted_user_functions=user_fns, special=special)
+    for sym in program.globals.values():
+        if len(wasm_types(sym.type)) == 1 and sym.name not in lay.getters:
+            warnings.append(Diagnostic.warning(
+                f"getter get_{sym.name} not exported: the application already exports that name", None))
+    t1 = time.perf_counter()
+
+    # ---- the output module
+    types = TypeTable(module)
+    out = Module(types=list(module.types), imports=list(module.imports), functions=list(module.functions),
+                 tables=list(module.tables), memories=list(module.memories), tags=list(module.tags),
+                 globals=list(module.globals), exports=list(module.exports), start=module.start,
+                 elements=list(module.elements), data_count=module.data_count, code=list(module.code),
+                 data=list(module.data), customs=list(module.customs),
+                 names=module.names.copy() if module.names is not None else Names(), origin=module.origin)
+    for kind, what in lay.added_imports:
+        if kind == "fd_write":
+            mod, name, ftype = FD_WRITE
+            out.imports.append(Import(mod, name, ExternKind.FUNC, types.func(ftype)))
+        else:
+            lib, fname = what  # type: ignore[misc]
+            library = program.libraries[lib]
+            lf = library.function(fname)
+            assert lf is not None
+            from compiler.wasm.model import FuncType
+            ftype = FuncType(tuple(wasm_types(p)[0] for p in lf.params),
+                             tuple(wasm_types(lf.result)) if lf.result is not None else ())
+            out.imports.append(Import(library.import_module, fname, ExternKind.FUNC, types.func(ftype)))
+    for lib in uses.library_memories:
+        lm = lib_memories[lib]
+        out.imports.append(Import(program.libraries[lib].import_module, lm.export, ExternKind.MEMORY, lm.limits))
+    remap = Remap(func=shift_after(lay.func_imports, lay.func_shift),
+                  memory=shift_after(lay.app_memory_imports, lay.mem_shift),
+                  moves_funcs=lay.func_shift > 0, moves_memories=lay.mem_shift > 0)
+    shift_module(out, remap)
+
+    # flush points (§10)
+    exported = {e.name: e for e in module.exports}
+    flush: set[int] = set()
+    main = exported.get("main")
+    start_export = exported.get("_start")
+    if main is not None and main.kind == ExternKind.FUNC:
+        flush.add(main.index)
+    elif start_export is not None and start_export.kind == ExternKind.FUNC:
+        flush.add(start_export.index)
+    elif module.start is not None:
+        flush.add(module.start)
+    flush = {f for f in flush if f >= lay.func_imports}
+    if lay.needs_exit and not flush:
+        warnings.append(Diagnostic.warning(
+            "no flush point: the report will not be printed unless the host calls whamm_flush", None))
+    mem_export = exported.get("memory")
+    if lay.can_print:
+        if mem_export is not None and mem_export.kind != ExternKind.MEMORY:
+            raise EmitError('cannot print: the application exports a non-memory item named "memory"')
+        if mem_export is not None:
+            limits = module.memory_limits()[mem_export.index]
+            if limits.is64:
+                raise EmitError("unsupported Wasm feature memory64: the exported memory cannot be written from")
+            log2 = 16 if limits.page_size_log2 is None else limits.page_size_log2
+            lay.borrow = (lay.out_memory(mem_export.index), log2, limits.is64)
+    proc_exit = frozenset(i for i, imp in enumerate(imp for imp in module.imports if imp.kind == ExternKind.FUNC)
+                          if imp.name == "proc_exit" and imp.module in ("wasi_snapshot_preview1", "wasi_unstable"))
+    ctx = ModuleContext(module, program, lay, types, remap,
+                        no_body=bool(getattr(opts, "no_body", False)),
+                        no_pred=bool(getattr(opts, "no_pred", False)),
+                        no_bundle=bool(getattr(opts, "no_bundle", False)),
+                        flush_functions=frozenset(flush), proc_exit=proc_exit,
+                        exit_func=lay.functions.get("whamm:exit"),
+                        fnames=dict(module.names.functions) if module.names is not None else {},
+                        probe_bindings=app_bindings)
+
+    # ---- function bodies
+    nimp = module.num_imported_funcs
+    by_function = matches.by_function
+    candidates = set(fid for fid, s in by_function.items() if s) | flush
+    if ctx.exit_func is not None and proc_exit:
+        candidates |= _calling(module, proc_exit)
+    if lay.shadows:
+        candidates |= set(range(nimp, nimp + len(module.code)))
+    for fid in sorted(candidates):
+        fsites = by_function.get(fid, ())
+        key = None
+        if cache is not None:
+            key = (fid, _fingerprint(fsites), _layout_fingerprint(lay, fsites, ctx, fid))
+            raw = cache.bodies.get(key)
+            if raw is not None:
+                cache.hits += 1
+                out.code[fid - nimp] = FuncBody.from_bytes(raw, 0, len(raw), fid)
+                continue
+            cache.misses += 1
+        f_types = ft(fid)
+        rewriter = FunctionRewriter(ctx, fid, f_types, fsites)
+        if remap.moves_funcs or remap.moves_memories:
+            rewriter.instrs = remap_instrs(f_types.instrs, remap)
+        raw = rewriter.rewrite()
+        if cache is not None:
+            cache.bodies[key] = raw  # type: ignore[index]
+        out.code[fid - nimp] = FuncBody.from_bytes(raw, 0, len(raw), fid)
+    if remap.moves_funcs or remap.moves_memories:
+        for k, body in enumerate(out.code):
+            if nimp + k not in candidates:
+                out.code[k] = remap_body(body, remap)
+
+    # ---- the instrumentation memory and the runtime
+    added_names: dict[int, str] = {}
+    desc: dict[bytes, int] = {}
+    if lay.has_runtime:
+        region = lay.region
+        assert region is not None
+        desc = descriptors(lay)
+        link_runtime(out, types, func_base=lay.runtime_base, write=lay.functions["whamm:write"],
+                     memory=lay.memory)
+        for i in range(lay.runtime_base, lay.runtime_base + len(rt.bodies)):
+            added_names[i] = out.names.functions.get(i, "whamm:rt")  # type: ignore[union-attr]
+    for g in lay.global_types:
+        out.globals.append(Global(GlobalType(g, True), _zero_expr(g)))
+
+    # ---- generated functions, in the layout's order
+    helpers: dict[str, Helper] = {}
+    try:
+        if lay.has_runtime:
+            helpers["whamm:write"] = write_helper(lay.fd_write, lay.memory, lay.write_scratch, lay.borrow)
+            for h in string_helpers(lay.memory, lay.functions):
+                helpers[h.name] = h
+        for name in user_fns:
+            helpers[f"fn:{name}"] = compile_function(ctx, program.functions[name])
+        app_start = remap.func(module.start) if module.start is not None else None
+        shared_inits = []
+        for number in sorted(with_sites):
+            if number in prelude.shared:
+                inits, itypes = prelude.shared[number]
+                shared_inits.append((with_sites[number], inits, itypes))
+        helpers["whamm:start"] = start_function(ctx, prelude.statements, shared_inits, sites,
+                                                special["begin"], app_start, desc)
+        if lay.needs_exit:
+            helpers["whamm:exit"] = exit_function(ctx, special["end"], special["report"], no_report, desc)
+    except CodegenError as exc:
+        raise EmitError(exc.message) from None
+    for var, export in lay.getters.items():
+        helpers[export] = getter(lay, program.globals[var], export)
+    for name in lay.generated:
+        h = helpers[name]
+        index = lay.functions[name]
+        assert index == out.num_imported_funcs + len(out.functions), name
+        out.functions.append(types.func(h.type))
+        raw = encode_body(h.locals, h.instrs)
+        out.code.append(FuncBody.from_bytes(raw, 0, len(raw)))
+        label = name if name.startswith("whamm:") else f"whamm:{name}"
+        out.names.functions[index] = label  # type: ignore[union-attr]
+        added_names[index] = label
+    start_body = helpers["whamm:start"]
+    needs_start = len(start_body.instrs) > 1 and not (
+        len(start_body.instrs) == 2 and start_body.instrs[0].op.name == "call")
+    if needs_start:
+        out.start = lay.functions["whamm:start"]
+
+    # ---- memory contents, exports, metadata
+    if lay.has_runtime:
+        region = lay.region
+        assert region is not None
+        end = (region.end + 7) // 8 * 8
+        pages = max(rt.memory_min, (end + 0xFFFF) // 0x10000)
+        out.memories.append(Limits(pages))
+        for addr, data in region.segments():
+            out.data.append(DataSegment(data, lay.memory, _i32_expr(addr), 2 if lay.memory else 0))
+        out.data.append(DataSegment(end.to_bytes(4, "little"), lay.memory, _i32_expr(rl.heap_next_addr),
+                                    2 if lay.memory else 0))
+        if lay.can_print and mem_export is None:
+            out.exports.append(Export("memory", ExternKind.MEMORY, lay.memory))
+            lay.memory_exported_as_memory = True
+        out.exports.append(Export("whamm:memory", ExternKind.MEMORY, lay.memory))
+    for var, export in lay.getters.items():
+        out.exports.append(Export(export, ExternKind.FUNC, lay.functions[export]))
+    if lay.needs_exit and not flush:
+        out.exports.append(Export("whamm_flush", ExternKind.FUNC, lay.functions["whamm:exit"]))
+    if lay.report or lay.has_runtime:
+        out.customs.append(CustomSection("whamm.report", _metadata(lay), 0 if not out.customs else 11))
+    out.types = types.groups()
+    t2 = time.perf_counter()
+
+    from compiler.wasm.writer import write_module
+    data = write_module(out)
+    t3 = time.perf_counter()
+    from compiler.wasm import ValidationError, validate
+    try:
+        validate(data)
+    except ValidationError as exc:
+        reason = str(exc).removeprefix("invalid module: ").strip()
+        raise EmitError(f"the instrumented module failed validation: {reason}") from None
+    t4 = time.perf_counter()
+    timings = {"layout": t1 - t0, "emit": t2 - t1, "encode": t3 - t2, "validate": t4 - t3}
+    return Emitted(data, lay, tuple(warnings), timings, added_names, lay.func_shift, lay.func_imports)
+
+
+# ------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _memid_bindings(module: Module) -> dict[str, object]:
+    defined = len(module.memories)
+    if not defined:
+        return {}
+    return {"APP_MEMID": len(module.memory_limits()) - defined}
+
+
+def _zero_expr(t: str):
+    from compiler.rewrite.codegen import const, op
+    return (const(t, 0), op("end"))
+
+
+def _i32_expr(value: int):
+    from compiler.rewrite.codegen import const, op
+    return (const("i32", value), op("end"))
+
+
+def _calling(module: Module, targets: frozenset[int]) -> set[int]:
+    """Defined functions whose body calls one of ``targets`` (a raw byte pre-filter, then decoded)."""
+    from compiler.wasm.binary import uleb
+    patterns = [bytes((opcode,)) + uleb(t) for t in targets for opcode in (0x10, 0x12)]
+    nimp = module.num_imported_funcs
+    out = set()
+    for k, body in enumerate(module.code):
+        raw = body.raw
+        if raw is not None and not any(p in raw for p in patterns):
+            continue
+        if any(ins.op.name in ("call", "return_call") and ins.imms[0] in targets for ins in body.instrs):
+            out.add(nimp + k)
+    return out
+
+
+def _library_memories(program: Program, uses: Uses, libraries: Mapping[str, bytes] | None) -> dict[str, LibraryMemory]:
+    out: dict[str, LibraryMemory] = {}
+    for lib in uses.library_memories:
+        data = (libraries or {}).get(lib)
+        library = program.libraries[lib]
+        if data is None:
+            if library.path is None:
+                raise EmitError(f"the memory of library {lib} is needed (memid) but its module is not available")
+            with open(library.path, "rb") as f:
+                data = f.read()
+        from compiler.wasm.reader import read_module
+        m = read_module(data)
+        mems = [e for e in m.exports if e.kind == ExternKind.MEMORY]
+        if not mems:
+            raise EmitError(f"library {lib} exports no memory (memid({lib}) needs one)")
+        out[lib] = LibraryMemory(mems[0].name, m.memory_limits()[mems[0].index])
+    return out
+
+
+def _fingerprint(sites: Sequence[MatchedSite]) -> str:
+    """A digest of what determines a function's site code: probes, placements, bindings, folded code."""
+    from compiler.lang.printer import to_source
+    h = hashlib.sha256()
+    for s in sites:
+        f = s.folded
+        parts = [str(s.probe.number), s.placement.value, str(s.index), repr(sorted(s.bindings.items(), key=str)),
+                 repr(s.operands), repr(s.results),
+                 to_source(f.predicate) if isinstance(f.predicate, ast.Node) else repr(f.predicate),
+                 to_source(f.body) if f.body is not None else "-"]
+        h.update("\x00".join(parts).encode())
+    return h.hexdigest()
+
+
+def _layout_fingerprint(lay: Layout, sites: Sequence[MatchedSite], ctx: ModuleContext, fid: int) -> str:
+    """The layout facts a function's code can depend on; conservative: slot addresses of its sites and
+    every global index/function index table (cheap to hash)."""
+    h = hashlib.sha256()
+    for s in sites:
+        h.update(repr(sorted(lay.site_slots.get(s, {}).items())).encode())
+        h.update(repr(sorted(lay.site_maps.get(s, {}).items())).encode())
+    h.update(repr((lay.func_shift, lay.mem_shift, lay.memory, sorted(lay.functions.items()),
+                   sorted(lay.runtime.items()), sorted(lay.globals.items()), sorted(lay.shared_slots.items()),
+                   sorted((k[0], k[1], str(k[2]), v) for k, v in lay.frame_slots.items() if k[0] == fid),
+                   sorted(lay.shadows.items()), sorted(lay.library_funcs.items()), lay.scratch,
+                   sorted(lay.region.strings.items()) if lay.region is not None else None,
+                   fid in ctx.flush_functions, ctx.exit_func, ctx.no_body, ctx.no_pred, ctx.no_bundle)).encode())
+    return h.hexdigest()
+
+
+def _metadata(lay: Layout) -> bytes:
+    """The ``whamm.report`` custom section (REWRITING.md §17)."""
+    out = []
+    for v in lay.report:
+        loc = v.location
+        if isinstance(loc, MemoryLocation):
+            where: dict = {"memory_offset": loc.memory_offset}
+        elif isinstance(loc, MapLocation):
+            where = {"map_id": loc.map_id}
+        else:
+            assert isinstance(loc, GlobalLocation)
+            where = {"global_export": loc.export} if loc.export else {"globals": list(loc.globals)}
+        out.append({"name": v.name, "whamm_type": str(v.whamm_type), "kind": v.kind, "fid": v.fid, "pc": v.pc,
+                    "fname": v.fname, "probe_id": v.probe_id, "location": where})
+    doc = {"version": 1, "memory_export": "whamm:memory" if lay.has_runtime else None, "vars": out}
+    return json.dumps(doc, separators=(",", ":")).encode()
+

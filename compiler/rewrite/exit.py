@@ -1,0 +1,378 @@
+"""Program start and exit: the start routine, the exit sequence, the default report (REWRITING.md §4,
+§10, §11), and the code that runs outside sites (user functions, getters).
+
+* ``whamm:start`` (§4) creates the maps, runs the script-level statements, the shared initialisers (probe
+  order), every site's initialisers and ``@init`` calls (site allocation order), the ``wasm:begin`` bodies,
+  and finally the application's own start function.  Initialisers that fold to constants are not code at
+  all: their bytes go straight into the instrumentation memory's data (they have no effects to order).
+* ``whamm:exit`` (§10) is guarded to run once; it runs the ``wasm:end`` bodies, then the ``wasm:report``
+  bodies or the default report (only if some report variable instance exists), then flushes the output.
+* The default report (§11) is one ``puts`` of the banner, a loop over a static table of
+  ``(prefix, prefix length, type descriptor, value address)`` records for every ``memaddr`` row (so a
+  branch monitor with thousands of sites adds a table, not thousands of calls), then the ``global_id``
+  and ``map_id`` rows.
+"""
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from compiler.lang import ast
+from compiler.lang.scopes import CheckedFunction, CheckedProbe, Symbol, VarKind
+from compiler.lang.types import UNIT, MapType, WhammType
+from compiler.rewrite.codegen import (
+    BodyCompiler, Code, CodegenError, Helper, LocalPool, LocalStorage, MemStorage, Storage, flat,
+    mem_parts, op,
+)
+from compiler.rewrite.inject import ModuleContext, SiteEnv, global_storage, site_error
+from compiler.rewrite.layout import MapLocation, MemoryLocation, ReportVar, row_prefix
+from compiler.rewrite.runtime_abi import encode_type, pack_value
+from compiler.wasm.model import FuncType, MemArg
+
+if TYPE_CHECKING:
+    from compiler.lang.folder import Folded
+    from compiler.rewrite.matching import MatchedSite
+    from compiler.wasm.model import Module
+
+__all__ = ["ScriptEnv", "compile_function", "start_function", "exit_function", "getter", "static_builtin",
+           "BANNER", "HEADER"]
+
+BANNER = "=" * 33 + " REPORT CSV FLUSH " + "=" * 36
+HEADER = "id, id_type, name, whamm_type, wasm_type, script_id, fname, fid, pc, probe_id, value(s)"
+
+
+def static_builtin(module: Module, name: str, memid: int) -> int:
+    """``page_size``/``active_data_start``/``active_data_len`` of application memory ``memid``
+    (LANGUAGE.md §11.2), from the input module."""
+    limits = module.memory_limits()
+    if not 0 <= memid < len(limits):
+        raise CodegenError(f"no application memory with id {memid}")
+    if name == "page_size":
+        log2 = limits[memid].page_size_log2
+        return 1 << (16 if log2 is None else log2)
+    spans = []
+    for seg in module.data:
+        if seg.offset is None or seg.memory != memid:
+            continue
+        expr = [i for i in seg.offset if i.op.name != "end"]
+        if len(expr) != 1 or expr[0].op.name not in ("i32.const", "i64.const"):
+            raise CodegenError("active_data_* needs constant data segment offsets")
+        start = expr[0].imms[0] & 0xFFFFFFFF
+        spans.append((start, start + len(seg.data)))
+    if not spans:
+        return 0
+    lo = min(s for s, _ in spans)
+    if name == "active_data_start":
+        return lo
+    return max(e for _, e in spans) - lo
+
+
+class ScriptEnv(SiteEnv):
+    """Code outside sites: script-level statements, user functions, ``wasm:begin/end/report`` bodies.
+    Locals (function locals, parameters, the bodies' ``var``s) are Wasm locals of the generated
+    function; globals are as in :class:`SiteEnv`; there is no site data."""
+
+    def __init__(self, ctx: ModuleContext, probe: CheckedProbe | None, pool: LocalPool,
+                 decls: Mapping[int, Symbol], params: Mapping[int, LocalStorage] | None = None) -> None:
+        super().__init__(ctx, probe, None, pool, None, None)  # type: ignore[arg-type]
+        self.decls = dict(decls)
+        self.params = dict(params or {})
+
+    def storage(self, sym: Symbol) -> Storage:
+        if sym.kind is VarKind.GLOBAL:
+            return global_storage(self.layout, sym)
+        if sym.kind is VarKind.PARAM:
+            return self.params[id(sym)]
+        if sym.kind in (VarKind.FUNCTION_LOCAL, VarKind.PROBE_LOCAL):
+            st = self.locals.get(id(sym))
+            if st is None:
+                st = self.locals[id(sym)] = LocalStorage(sym.type, tuple(self.pool.new(w) for w in flat(sym.type)))
+            return st
+        raise CodegenError(f"`{sym.name}` cannot be used here")
+
+
+# ------------------------------------------------------------------------------------------------
+# User functions (D3)
+
+
+def compile_function(ctx: ModuleContext, cf: CheckedFunction) -> Helper:
+    """A user function: parameters flattened (maps by id), result flattened (multi-value for tuples
+    and ``str``), locals zero at every call (Wasm locals are)."""
+    params: dict[int, LocalStorage] = {}
+    ptypes: list[str] = []
+    for p in cf.params:
+        types = flat(p.type)
+        params[id(p)] = LocalStorage(p.type, tuple(range(len(ptypes), len(ptypes) + len(types))))
+        ptypes.extend(types)
+    result = cf.result if cf.result is not None else UNIT
+    pool = LocalPool(len(ptypes))
+    env = ScriptEnv(ctx, None, pool, {id(s.decl): s for s in cf.symbols if s.decl is not None}, params)
+    c = BodyCompiler(env, cf.types, cf.names, cf.calls)
+    c.function_return = True
+    for s in cf.fn.body.stmts:
+        c.stmt(s)
+    if flat(result):
+        c.code.emit("unreachable")  # the checker proved every path returns
+    c.code.emit("end")
+    return Helper(f"fn:{cf.name}", FuncType(tuple(ptypes), flat(result)), tuple(pool.groups()),
+                  tuple(c.code.instrs))
+
+
+def getter(layout, sym: Symbol, name: str) -> Helper:
+    """``get_<name>`` (§14): the variable's single Wasm value (integers are normalised already)."""
+    if isinstance(sym.type, MapType):
+        body = (op("i32.const", layout.map_ids[sym.name]), op("end"))
+    else:
+        body = (op("global.get", layout.globals[sym.name][0]), op("end"))
+    return Helper(name, FuncType((), flat(sym.type)), (), body)
+
+
+# ------------------------------------------------------------------------------------------------
+# The start routine (§4)
+
+
+def _constant(expr: ast.Expr, types: Mapping[int, WhammType]) -> tuple[bool, object]:
+    """Whether ``expr`` is a literal (or a tuple of literals) and its value in ``values`` form."""
+    from compiler.lang import values
+    if isinstance(expr, ast.IntLit):
+        t = types.get(id(expr))
+        return True, values.int_literal(expr.value, t) if t is not None else expr.value  # type: ignore[arg-type]
+    if isinstance(expr, ast.FloatLit):
+        t = types.get(id(expr))
+        return (t is not None), values.float_literal(expr.text, t) if t is not None else None  # type: ignore
+    if isinstance(expr, (ast.BoolLit, ast.StrLit)):
+        return True, expr.value
+    if isinstance(expr, ast.TupleLit) and expr.elems:
+        parts = [_constant(e, types) for e in expr.elems]
+        if all(ok for ok, _ in parts):
+            return True, tuple(v for _, v in parts)
+    return False, None
+
+
+def _init_slot(ctx: ModuleContext, storage: Storage, t: WhammType, expr: ast.Expr, types: Mapping[int, WhammType],
+               compiler: BodyCompiler) -> None:
+    """Initialise a slot: constant bytes in the data when possible, else code in the start routine."""
+    ok, value = _constant(expr, types)
+    region = ctx.layout.region
+    if ok and isinstance(storage, MemStorage) and region is not None:
+        region.put(storage.addr, pack_value(t, value, region.string))
+        return
+    storage.store_prefix(compiler.code, compiler.env)
+    compiler.expr(expr)
+    storage.store_suffix(compiler.code, compiler.env)
+
+
+def _guarded(c: BodyCompiler, folded: Folded, no_pred: bool) -> None:
+    """``[P] BODY`` for a probe without a site (``wasm:begin/end/report``)."""
+    code = c.code
+    pred = folded.predicate if not no_pred else True
+    if pred is False or folded.body is None:
+        return
+    from compiler.rewrite.codegen import _contains_return
+    if pred is not True:
+        c.expr(pred)  # type: ignore[arg-type]
+        c.ret_label = code.open("if", None)
+    elif _contains_return(folded.body):
+        c.ret_label = code.open("block", None)
+    for s in folded.body.stmts:
+        c.stmt(s)
+    if c.ret_label is not None:
+        code.end()
+    c.ret_label = None
+
+
+def start_function(ctx: ModuleContext, statements: Sequence[tuple[ast.Stmt, Mapping, Mapping]],
+                   shared_inits: Sequence[tuple[CheckedProbe, Mapping[str, ast.Expr], Mapping]],
+                   sites: Sequence[MatchedSite], begin: Sequence[tuple[CheckedProbe, Folded]],
+                   app_start: int | None, desc: Mapping[bytes, int]) -> Helper:
+    """``whamm:start`` (§4); ``statements`` are the folded script-level statements with their
+    types/calls tables, ``shared_inits`` the folded shared initialisers per probe (probe order)."""
+    lay = ctx.layout
+    prog = ctx.program
+    pool = LocalPool(0)
+    code = Code()
+    # 1. state: maps
+    for mid, mt in lay.maps:
+        code.emit("i32.const", mid)
+        code.emit("i32.const", desc[encode_type(mt.key) + encode_type(mt.value)])
+        code.emit("call", lay.runtime["whamm_map_create"])
+    # 2. script-level statements
+    env = ScriptEnv(ctx, None, pool, {})
+    for stmt, types, calls in statements:
+        c = BodyCompiler(env, types, prog.names, calls, code)
+        if isinstance(stmt, ast.VarDecl):
+            if stmt.init is None:
+                continue
+            sym = prog.globals[stmt.name]
+            if sym.decl is stmt:
+                c.assign_to(global_storage(lay, sym), sym.type, (), stmt.init)
+            continue
+        c.stmt(stmt)
+    # 3. shared initialisers, probe order
+    for probe, inits, types in shared_inits:
+        senv = SiteEnv(ctx, probe, None, pool, None, None)
+        c = BodyCompiler(senv, types, probe.names, probe.calls, code)
+        for sym in probe.symbols:
+            if sym.kind is VarKind.SHARED and sym.name in inits and not isinstance(sym.type, MapType):
+                _init_slot(ctx, senv.storage(sym), sym.type, inits[sym.name], types, c)
+    # 4. per-site initialisation, site allocation order
+    for site in sites:
+        f = site.folded
+        init_calls = _init_calls(f.body)
+        if not f.inits and not init_calls:
+            continue
+        senv = SiteEnv(ctx, site.probe, site, pool, None, None)
+        c = BodyCompiler(senv, f.types, site.probe.names, f.calls, code)
+        try:
+            for sym in site.probe.symbols:
+                if sym.kind is VarKind.UNSHARED and sym.name in f.inits and not isinstance(sym.type, MapType):
+                    _init_slot(ctx, senv.storage(sym), sym.type, f.inits[sym.name], f.types, c)
+            for call in init_calls:
+                c.expr(call)
+                c.drop(f.types.get(id(call), UNIT))
+        except CodegenError as exc:
+            raise site_error(prog, exc.message, exc.span, site) from None
+    # 5. wasm:begin
+    for probe, folded in begin:
+        benv = ScriptEnv(ctx, probe, pool, {id(s.decl): s for s in probe.symbols if s.decl is not None})
+        _guarded(BodyCompiler(benv, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
+    # 6. the application's start function
+    if app_start is not None:
+        code.emit("call", app_start)
+    code.emit("end")
+    return Helper("whamm:start", FuncType((), ()), tuple(pool.groups()), tuple(code.instrs))
+
+
+def _init_calls(body: ast.Block | None) -> list[ast.Call]:
+    out: list[ast.Call] = []
+    if body is None:
+        return out
+
+    def walk(b: ast.Block) -> None:
+        for s in b.stmts:
+            if isinstance(s, ast.CallStmt) and isinstance(s.call, ast.Call) and s.call.annotation == "init":
+                out.append(s.call)
+            elif isinstance(s, ast.If):
+                walk(s.then)
+                for e in s.elifs:
+                    walk(e.body)
+                if s.orelse is not None:
+                    walk(s.orelse)
+
+    walk(body)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# The exit sequence (§10) and the default report (§11)
+
+
+def exit_function(ctx: ModuleContext, end: Sequence[tuple[CheckedProbe, Folded]],
+                  report: Sequence[tuple[CheckedProbe, Folded]], no_report: bool,
+                  desc: Mapping[bytes, int]) -> Helper:
+    lay = ctx.layout
+    pool = LocalPool(0)
+    code = Code()
+    flag = lay.exit_flag
+    assert flag is not None
+    code.emit("global.get", flag)
+    code.open("if", None)
+    code.emit("return")
+    code.end()
+    code.emit("i32.const", 1)
+    code.emit("global.set", flag)
+    for probe, folded in end:
+        env = ScriptEnv(ctx, probe, pool, {id(s.decl): s for s in probe.symbols if s.decl is not None})
+        _guarded(BodyCompiler(env, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
+    if not no_report:
+        if report:
+            for probe, folded in report:
+                env = ScriptEnv(ctx, probe, pool, {id(s.decl): s for s in probe.symbols if s.decl is not None})
+                _guarded(BodyCompiler(env, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
+        elif lay.has_instances:
+            _default_report(ctx, code, pool, desc)
+    if lay.has_runtime:
+        code.emit("call", lay.runtime["whamm_flush"])
+    code.emit("end")
+    return Helper("whamm:exit", FuncType((), ()), tuple(pool.groups()), tuple(code.instrs))
+
+
+def _puts(code: Code, lay, text: bytes) -> None:
+    code.emit("i32.const", lay.string(text))
+    code.emit("i32.const", len(text))
+    code.emit("call", lay.runtime["puts"])
+
+
+def _default_report(ctx: ModuleContext, code: Code, pool: LocalPool, desc: Mapping[bytes, int]) -> None:
+    lay = ctx.layout
+    region = lay.region
+    assert region is not None
+    mem = lay.memory
+    rt = lay.runtime
+    _puts(code, lay, f"\n{BANNER}\n{HEADER}\n".encode())
+    memrows = [v for v in lay.report if isinstance(v.location, MemoryLocation)]
+    if memrows:
+        table = bytearray()
+        for v in memrows:
+            prefix = row_prefix(v).encode()
+            d = 0 if isinstance(v.whamm_type, MapType) else desc[encode_type(v.whamm_type)]
+            table += struct.pack("<IIII", region.string(prefix), len(prefix), d, v.location.memory_offset)  # type: ignore
+        base = region.alloc(len(table), 8)
+        region.put(base, bytes(table))
+        ptr = pool.new("i32")
+        ld = lambda off: op("i32.load", MemArg(2, off, mem))  # noqa: E731
+        for ins in (
+            op("i32.const", base), op("local.set", ptr),
+            op("block", None), op("loop", None),
+            op("local.get", ptr), op("i32.const", base + len(table)), op("i32.ge_u"), op("br_if", 1),
+            op("local.get", ptr), ld(0), op("local.get", ptr), ld(4), op("call", rt["puts"]),
+            op("local.get", ptr), ld(8), op("i32.eqz"),
+            op("if", None),
+            op("local.get", ptr), ld(12), op("i32.load", MemArg(2, 0, mem)), op("call", rt["print_map"]),
+            op("else"),
+            op("local.get", ptr), ld(8), op("local.get", ptr), ld(12), op("call", rt["whamm_print_value"]),
+            op("end"),
+            op("i32.const", 10), op("call", rt["putc"]),
+            op("local.get", ptr), op("i32.const", 16), op("i32.add"), op("local.set", ptr),
+            op("br", 0), op("end"), op("end"),
+        ):
+            code.add(ins)
+    for v in lay.report:
+        if isinstance(v.location, MemoryLocation):
+            continue
+        _puts(code, lay, row_prefix(v).encode())
+        if isinstance(v.location, MapLocation):
+            code.emit("i32.const", v.location.map_id)
+            code.emit("call", rt["print_map"])
+        else:
+            _global_value(code, lay, v, desc)
+        code.emit("i32.const", 10)
+        code.emit("call", rt["putc"])
+
+
+def _global_value(code: Code, lay, v: ReportVar, desc: Mapping[bytes, int]) -> None:
+    """Copy a global report variable into the value scratch slot and print it from there."""
+    parts = mem_parts(v.whamm_type, lay.value_scratch)
+    for g, (off, _, store, _) in zip(v.location.globals, parts):  # type: ignore[union-attr]
+        code.emit("i32.const", 0)
+        code.emit("global.get", g)
+        code.emit(store, MemArg(0, off, lay.memory))
+    code.emit("i32.const", desc[encode_type(v.whamm_type)])
+    code.emit("i32.const", lay.value_scratch)
+    code.emit("call", lay.runtime["whamm_print_value"])
+
+
+def descriptors(layout) -> dict[bytes, int]:
+    """Place every type descriptor the start routine and the report need; returns bytes → address."""
+    out: dict[bytes, int] = {}
+    region = layout.region
+    if region is None:
+        return out
+    for _, mt in layout.maps:
+        d = encode_type(mt.key) + encode_type(mt.value)
+        out.setdefault(d, region.string(d))
+    for v in layout.report:
+        if not isinstance(v.whamm_type, MapType):
+            d = encode_type(v.whamm_type)
+            out.setdefault(d, region.string(d))
+    return out

@@ -1,0 +1,615 @@
+"""Where instrumentation state lives in the output module (REWRITING.md §3, §9, §11, §14, §17).
+
+:func:`plan_layout` decides, before any code is generated, everything whose position other code depends
+on: the indices of added imports and functions, the globals of script variables, the addresses of every
+per-site, shared and frame-report slot in the instrumentation memory, map ids (LANGUAGE.md §8) and the
+report rows in their exact order (§11.3).  Code generation then only *reads* the layout, apart from two
+on-demand tables whose indices are handed out in generation order (deterministic): string literals (the
+string pool) and function types for multi-value block types.
+
+The static region of the instrumentation memory starts at the runtime's ``__heap_base``; its end is
+stored into the runtime's bump pointer (``whamm_heap_next``) by a data segment, so the ``whamm_core`` heap,
+dynamic strings and maps are allocated above it (runtime/README.md "Linking contract").
+
+The resulting :class:`ReportVar` list is also the machine-readable layout the shell reads live values
+through (§17): per report variable its name, kind, type, probe, function, pc and location.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from compiler.lang import ast
+from compiler.lang.scopes import CalleeKind, CheckedProbe, Program, Symbol, VarKind
+from compiler.lang.types import MapType, Prim, TupleType, WhammType, wasm_types
+from compiler.rewrite.runtime_abi import value_size
+
+if TYPE_CHECKING:
+    from compiler.lang.folder import Folded
+
+__all__ = [
+    "MemoryLocation", "GlobalLocation", "MapLocation", "Location", "ReportVar", "StaticRegion",
+    "type_group_key", "row_prefix", "PRINT_FUNCTIONS", "wasm_type_text",
+]
+
+#: ``whamm_core`` functions that write output (REWRITING.md §2 guarantee 2: they make a script "able to
+#: print").
+PRINT_FUNCTIONS = frozenset({"putc", "puts", "putu8", "puti8", "putu16", "puti16", "putu32", "puti32",
+                             "putu64", "puti64", "putf32", "putf64", "putbool", "print_map",
+                             "print_map_as_csv"})
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryLocation:
+    """The value lives at ``memory_offset`` of the instrumentation memory (packed runtime layout)."""
+
+    memory_offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalLocation:
+    """The value lives in output globals (one per flattened value); ``export`` is its getter, if any."""
+
+    globals: tuple[int, ...]
+    export: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MapLocation:
+    map_id: int
+
+
+Location = MemoryLocation | GlobalLocation | MapLocation
+
+
+@dataclass(frozen=True, slots=True)
+class ReportVar:
+    """One report variable instance = one row of the report (REWRITING.md §11.2) and one entry of the
+    ``whamm.report`` metadata (§17).  ``kind`` is ``site``, ``shared``, ``frame``, ``global`` or ``map``.
+    ``fname`` is the function's name-section name (``""`` if none); ``pc``/``fid``/``probe_id`` are None
+    where the row leaves them empty."""
+
+    name: str
+    kind: str
+    whamm_type: WhammType
+    probe_id: str | None
+    fid: int | None
+    fname: str | None
+    pc: int | None
+    location: Location
+
+    @property
+    def display_fname(self) -> str:
+        """The ``fname`` column: the name, or ``#<fid>`` when the function has none."""
+        if self.fid is None:
+            return ""
+        return self.fname or f"#{self.fid}"
+
+
+def wasm_type_text(t: WhammType) -> str:
+    """The ``wasm_type`` column: one type bare, several as ``(t1; t2; …)``; maps are ``i32``."""
+    types = wasm_types(t)
+    return types[0] if len(types) == 1 else "(" + "; ".join(types) + ")"
+
+
+def row_prefix(var: ReportVar) -> str:
+    """A report row up to and including the ``", "`` before the value (§11.2)."""
+    t = var.whamm_type
+    loc = var.location
+    if isinstance(loc, MemoryLocation):
+        ident, id_type = str(loc.memory_offset), "memaddr"
+    elif isinstance(loc, MapLocation):
+        ident, id_type = str(loc.map_id), "map_id"
+    elif len(loc.globals) == 1:
+        ident, id_type = str(loc.globals[0]), "global_id"
+    else:
+        ident = "(" + "; ".join(map(str, loc.globals)) + ")"
+        id_type = "(" + "; ".join(["global_id"] * len(loc.globals)) + ")"
+    wasm = "i32" if isinstance(t, MapType) else wasm_type_text(t)
+    fields = [ident, id_type, var.name, str(t), wasm, "script0", var.display_fname,
+              "" if var.fid is None else str(var.fid), "" if var.pc is None else str(var.pc),
+              var.probe_id or ""]
+    return ", ".join(fields) + ", "
+
+
+_SCALAR_GROUPS = (Prim.U8, Prim.I8, Prim.U16, Prim.I16, Prim.U32, Prim.I32, Prim.F32, Prim.U64, Prim.I64,
+                  Prim.F64, Prim.BOOL, Prim.STR)
+
+
+def type_group_key(t: WhammType) -> tuple[int, bytes]:
+    """Sort key of a ``memaddr`` row's type group (§11.3): the scalar groups in their fixed order, then
+    tuples, then maps, each by the bytes of the display form."""
+    if isinstance(t, Prim):
+        return (_SCALAR_GROUPS.index(t), b"")
+    if isinstance(t, TupleType):
+        return (len(_SCALAR_GROUPS), str(t).encode())
+    return (len(_SCALAR_GROUPS) + 1, str(t).encode())
+
+
+class StaticRegion:
+    """The instrumentation memory's static part ``[base, end)``: slots, tables and strings, with their
+    initial bytes (everything else starts zeroed)."""
+
+    def __init__(self, base: int) -> None:
+        self.base = base
+        self.end = base
+        self.init = bytearray()
+        self.strings: dict[bytes, int] = {}
+
+    def alloc(self, size: int, align: int = 8) -> int:
+        addr = (self.end + align - 1) // align * align
+        self.end = addr + max(size, 0)
+        return addr
+
+    def put(self, addr: int, data: bytes) -> None:
+        off = addr - self.base
+        if len(self.init) < off + len(data):
+            self.init.extend(bytes(off + len(data) - len(self.init)))
+        self.init[off:off + len(data)] = data
+
+    def string(self, data: bytes) -> int:
+        """The address of a literal (deduplicated, §9 "string literals")."""
+        addr = self.strings.get(data)
+        if addr is None:
+            addr = self.alloc(len(data), 1)
+            self.put(addr, data)
+            self.strings[data] = addr
+        return addr
+
+    def segments(self, min_gap: int = 32) -> list[tuple[int, bytes]]:
+        """The non-zero parts of the initial bytes as ``(address, bytes)`` runs (long zero runs split)."""
+        data = bytes(self.init)
+        out: list[tuple[int, bytes]] = []
+        i, n = 0, len(data)
+        while i < n:
+            while i < n and data[i] == 0:
+                i += 1
+            if i >= n:
+                break
+            j = i
+            zeros = 0
+            k = i
+            while k < n:
+                if data[k] == 0:
+                    zeros += 1
+                    if zeros >= min_gap:
+                        break
+                else:
+                    zeros = 0
+                    j = k + 1
+                k += 1
+            out.append((self.base + i, data[i:j]))
+            i = j
+        return out
+
+
+def unshared_symbols(probe: CheckedProbe) -> list[Symbol]:
+    """The probe's per-site variables (``unshared``, ``report``), declaration order."""
+    return [s for s in probe.symbols if s.kind is VarKind.UNSHARED]
+
+
+def shared_symbols(probe: CheckedProbe) -> list[Symbol]:
+    return [s for s in probe.symbols if s.kind is VarKind.SHARED]
+
+
+def frame_symbols(probe: CheckedProbe) -> list[Symbol]:
+    return [s for s in probe.symbols if s.kind is VarKind.FRAME]
+
+
+def size_of(t: WhammType) -> int:
+    """Bytes of a variable slot (maps hold their ``i32`` id)."""
+    return 4 if isinstance(t, MapType) else value_size(t)
+
+
+def folded_nodes(folded: Folded) -> list[ast.Node]:
+    """The nodes of a folded probe that will be compiled: predicate, body, initialisers."""
+    out: list[ast.Node] = []
+    if isinstance(folded.predicate, ast.Node):
+        out.append(folded.predicate)
+    if folded.body is not None:
+        out.append(folded.body)
+    out.extend(folded.inits.values())
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# What the emitted code uses
+
+
+@dataclass(slots=True)
+class Uses:
+    """What the code to be emitted needs, found by walking every body that will be compiled."""
+
+    user_functions: dict[str, None] = field(default_factory=dict)
+    library_functions: dict[tuple[str, str], None] = field(default_factory=dict)
+    library_memories: dict[str, None] = field(default_factory=dict)
+    core: set[str] = field(default_factory=set)
+    strings: bool = False
+    shadows: set[int] = field(default_factory=set)        # tables whose shadow is read
+
+    def scan(self, node: ast.Node, calls: Mapping[int, object], names: Mapping[int, Symbol],
+             types: Mapping[int, WhammType], site_table: int | None = None) -> None:
+        for n in ast.walk(node):
+            if isinstance(n, ast.StrLit):
+                if n.value:
+                    self.strings = True
+            elif isinstance(n, ast.MethodCall):
+                self.strings = True
+            elif isinstance(n, ast.Name):
+                sym = names.get(id(n))
+                if sym is not None and sym.kind is VarKind.BOUND and n.id == "resolved_fid" and \
+                        site_table is not None and not (sym.bound is not None and sym.bound.static):
+                    self.shadows.add(site_table)
+                t = types.get(id(n))
+                if t is not None and _has_str(t):
+                    self.strings = True
+            elif isinstance(n, ast.VarDecl):
+                if _has_str(n.type.type):
+                    self.strings = True
+            elif isinstance(n, ast.Call):
+                callee = calls.get(id(n))
+                if callee is None:
+                    continue
+                kind = callee.kind  # type: ignore[attr-defined]
+                name = callee.name  # type: ignore[attr-defined]
+                if kind is CalleeKind.USER:
+                    self.user_functions[name] = None
+                elif kind is CalleeKind.LIBRARY and n.annotation != "static":
+                    lib = callee.library  # type: ignore[attr-defined]
+                    if lib == "whamm_core":
+                        self.core.add(name)
+                    else:
+                        self.library_functions[(lib, name)] = None
+                elif kind is CalleeKind.BUILTIN:
+                    if name in ("read_str", "strcmp", "strcontains", "write_str"):
+                        self.strings = True
+                    if name == "memid" and n.args and isinstance(n.args[0], ast.Name):
+                        lib = n.args[0].id
+                        if lib != "whamm_core":
+                            self.library_memories[lib] = None
+                elif kind is CalleeKind.BOUND and name == "resolve_funcref" and site_table is not None:
+                    self.shadows.add(site_table)
+
+    @property
+    def prints(self) -> bool:
+        return bool(self.core & PRINT_FUNCTIONS)
+
+
+def _has_str(t: WhammType) -> bool:
+    if t is Prim.STR:
+        return True
+    if isinstance(t, TupleType):
+        return any(_has_str(e) for e in t.elems)
+    if isinstance(t, MapType):
+        return _has_str(t.key) or _has_str(t.value)
+    return False
+
+
+# ------------------------------------------------------------------------------------------------
+# The layout
+
+
+@dataclass(slots=True)
+class Layout:
+    """Every placement decision of one emit (see the module docstring).  Function, global and memory
+    indices are **output** indices; ``fid``s in report rows stay input indices (guarantee 2.6)."""
+
+    # functions
+    func_imports: int                       # the application's imported functions
+    func_shift: int                         # added function imports (they precede defined functions)
+    added_imports: list[tuple[str, object]] = field(default_factory=list)  # ("fd_write"|"lib", what)
+    fd_write: int | None = None
+    library_funcs: dict[tuple[str, str], int] = field(default_factory=dict)
+    runtime: dict[str, int] = field(default_factory=dict)  # runtime export → output index
+    runtime_base: int = 0
+    functions: dict[str, int] = field(default_factory=dict)  # generated functions by name
+    generated: list[str] = field(default_factory=list)       # their names in index order
+    # memories
+    mem_shift: int = 0                      # added memory imports
+    app_memories: int = 0                   # memories of the input (imports first)
+    app_memory_imports: int = 0
+    library_memories: dict[str, int] = field(default_factory=dict)
+    library_order: list[str] = field(default_factory=list)   # used libraries (memid numbering)
+    memory: int = -1                        # the instrumentation memory, -1 if none
+    memory_exported_as_memory: bool = False
+    borrow: tuple[int, int, bool] | None = None
+    # globals
+    runtime_global_base: int = 0
+    globals: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    global_types: list[str] = field(default_factory=list)    # types of the globals this emit adds
+    first_global: int = 0
+    exit_flag: int | None = None
+    # memory contents
+    region: StaticRegion | None = None
+    scratch: int = 0                        # map keys and values
+    write_scratch: int = 0                  # the output writer's iovec / saved region
+    value_scratch: int = 0                  # a global report value being printed
+    site_slots: dict = field(default_factory=dict)           # MatchedSite → {name: address}
+    site_maps: dict = field(default_factory=dict)            # MatchedSite → {name: map id}
+    shared_slots: dict[tuple[int, str], int] = field(default_factory=dict)
+    shared_maps: dict[tuple[int, str], int] = field(default_factory=dict)
+    frame_slots: dict[tuple[int, str, WhammType], int] = field(default_factory=dict)
+    maps: list[tuple[int, MapType]] = field(default_factory=list)
+    map_ids: dict[str, int] = field(default_factory=dict)    # script-level maps
+    shadows: dict[int, tuple[int, int]] = field(default_factory=dict)  # table → (address, entries)
+    # what the program needs
+    uses: Uses = field(default_factory=Uses)
+    can_print: bool = False
+    needs_exit: bool = False
+    has_instances: bool = False
+    report: list[ReportVar] = field(default_factory=list)
+    getters: dict[str, str] = field(default_factory=dict)   # variable → export name
+
+    def out_func(self, fid: int) -> int:
+        """Output index of input function ``fid``."""
+        return fid + self.func_shift if fid >= self.func_imports else fid
+
+    def out_memory(self, index: int) -> int:
+        """Output index of input memory ``index``."""
+        return index + self.mem_shift if index >= self.app_memory_imports else index
+
+    def memory_of(self, memid: int) -> int:
+        """Output memory index of a script memory id (LANGUAGE.md §11.1)."""
+        a = self.app_memories
+        if memid < a:
+            return self.out_memory(memid)
+        if memid == a:
+            if self.memory < 0:
+                raise ValueError("the instrumentation memory is not present")
+            return self.memory
+        lib = self.library_order[memid - a - 1]
+        return self.library_memories[lib]
+
+    def memid(self, library: str) -> int:
+        """``memid(lib)``: the instrumentation memory for ``whamm_core``, else ``A + 1 + k``."""
+        if library == "whamm_core":
+            return self.app_memories
+        return self.app_memories + 1 + self.library_order.index(library)
+
+    @property
+    def has_runtime(self) -> bool:
+        return self.memory >= 0
+
+    def string(self, data: bytes) -> int:
+        assert self.region is not None
+        return self.region.string(data)
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryMemory:
+    """A library's first exported memory: its export name and declared limits (for the import)."""
+
+    export: str
+    limits: object
+
+
+def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_report: bool,
+                library_memory: Mapping[str, LibraryMemory], runtime_heap_base: int,
+                runtime_exports: Mapping[str, int], runtime_functions: int, runtime_globals: int,
+                emitted_user_functions: Sequence[str], special: Mapping[str, Sequence]) -> Layout:
+    """Decide the layout for ``sites`` (the matched sites, allocation order).
+
+    ``special`` maps ``begin``/``end``/``report`` to their probes; ``uses`` is what the emitted code
+    needs (:class:`Uses`, already filled); ``library_memory`` describes the memories ``memid(lib)`` imports.
+    """
+    from compiler.wasm.model import ExternKind
+
+    fimports = [imp for imp in module.imports if imp.kind == ExternKind.FUNC]
+    mem_imports = [imp for imp in module.imports if imp.kind == ExternKind.MEMORY]
+    lay = Layout(func_imports=len(fimports), func_shift=0)
+    lay.uses = uses
+    lay.app_memory_imports = len(mem_imports)
+    lay.app_memories = len(mem_imports) + len(module.memories)
+    lay.library_order = [u for u in program.uses if u != "whamm_core"]
+
+    # ---- report variable instances and slots that will exist (decides memory and printing)
+    site_list = list(sites)
+    probes_with_sites: dict[int, CheckedProbe] = {}
+    for s in site_list:
+        probes_with_sites.setdefault(s.probe.number, s.probe)
+    frames: dict[tuple[int, str, WhammType], tuple[Symbol, CheckedProbe]] = {}
+    for s in site_list:
+        for sym in frame_symbols(s.probe):
+            frames.setdefault((s.fid, sym.name, sym.type), (sym, s.probe))
+    global_report = [g for g in program.globals.values() if g.report]
+    any_site_report = any(sym.report for s in site_list for sym in unshared_symbols(s.probe)) or \
+        any(sym.report for p in probes_with_sites.values() for sym in shared_symbols(p)) or \
+        any(sym.report for sym, _ in frames.values())
+    lay.has_instances = bool(global_report) or any_site_report
+    has_report_probe = bool(special.get("report"))
+    lay.can_print = lay.has_instances and not no_report or (has_report_probe and not no_report) or uses.prints
+    lay.needs_exit = lay.has_instances or has_report_probe or bool(special.get("end")) or lay.can_print
+    has_slots = any(unshared_symbols(s.probe) for s in site_list) or \
+        any(shared_symbols(p) for p in probes_with_sites.values()) or \
+        any(sym.report for sym, _ in frames.values())
+    has_maps = any(g.is_map for g in program.globals.values()) or \
+        any(sym.is_map for p in probes_with_sites.values() for sym in p.symbols)
+    needs_runtime = lay.can_print or has_slots or has_maps or uses.strings or bool(uses.core) or \
+        bool(uses.shadows)
+
+    # ---- imports: fd_write, library functions, library memories
+    added: list = []
+    if lay.can_print:
+        for i, imp in enumerate(fimports):
+            if imp.module == "wasi_snapshot_preview1" and imp.name == "fd_write":
+                lay.fd_write = i
+                break
+        else:
+            added.append(("fd_write", None))
+    for lib, name in uses.library_functions:
+        added.append(("lib", (lib, name)))
+    lay.func_shift = len(added)
+    for k, (kind, what) in enumerate(added):
+        if kind == "fd_write":
+            lay.fd_write = lay.func_imports + k
+        else:
+            lay.library_funcs[what] = lay.func_imports + k  # type: ignore[index]
+    lay.added_imports = added
+    for k, lib in enumerate(uses.library_memories):
+        lay.library_memories[lib] = len(mem_imports) + k
+    lay.mem_shift = len(uses.library_memories)
+
+    # ---- functions
+    app_funcs = lay.func_imports + lay.func_shift + len(module.functions)
+    next_index = app_funcs
+    if needs_runtime:
+        lay.runtime_base = next_index
+        lay.runtime = {name: next_index + i - 1 for name, i in runtime_exports.items()}
+        next_index += runtime_functions
+        lay.memory = lay.app_memories + lay.mem_shift
+    names = []
+    if needs_runtime:
+        from compiler.rewrite.codegen import STRING_HELPERS
+        names += ["whamm:write", *STRING_HELPERS]
+    names += [f"fn:{n}" for n in emitted_user_functions]
+    names.append("whamm:start")
+    if lay.needs_exit:
+        names.append("whamm:exit")
+    for n in names:
+        lay.functions[n] = next_index
+        lay.generated.append(n)
+        next_index += 1
+
+    # ---- globals: the runtime's, then ours
+    gbase = len(module.global_types())
+    if needs_runtime:
+        lay.runtime_global_base = gbase
+        gbase += runtime_globals
+    lay.first_global = gbase
+    for g in program.globals.values():
+        if g.is_map:
+            continue
+        types = wasm_types(g.type)
+        lay.globals[g.name] = tuple(range(gbase, gbase + len(types)))
+        lay.global_types.extend(types)
+        gbase += len(types)
+    if lay.needs_exit:
+        lay.exit_flag = gbase
+        lay.global_types.append("i32")
+        gbase += 1
+
+    # ---- the instrumentation memory's static region
+    if needs_runtime:
+        region = StaticRegion(runtime_heap_base)
+        lay.region = region
+        key_sizes = [size_of(t.key) + size_of(t.value) for t in _all_map_types(program, probes_with_sites)]
+        lay.scratch = region.alloc(max(key_sizes, default=0))
+        from compiler.rewrite.link import WRITE_SAVE_SIZE
+        lay.write_scratch = region.alloc(WRITE_SAVE_SIZE)
+        lay.value_scratch = region.alloc(max((size_of(g.type) for g in global_report), default=0))
+        _place_state(lay, program, site_list, probes_with_sites, frames)
+        for table in sorted(uses.shadows):
+            size = module.table_types()[table].limits.min
+            lay.shadows[table] = (region.alloc(4 * size), size)
+            region.put(lay.shadows[table][0], b"\xff" * (4 * size))
+    else:
+        _place_state(lay, program, site_list, probes_with_sites, frames)
+
+    # ---- getters (§14)
+    exported = {e.name for e in module.exports}
+    for g in program.globals.values():
+        if len(wasm_types(g.type)) == 1 and g.type is not Prim.FUNCREF:
+            name = f"get_{g.name}"
+            if name not in exported:
+                lay.getters[g.name] = name
+    for g, export in lay.getters.items():
+        lay.functions[export] = next_index
+        lay.generated.append(export)
+        next_index += 1
+    _report(lay, program, site_list, probes_with_sites, frames)
+    return lay
+
+
+def _all_map_types(program: Program, probes: Mapping[int, CheckedProbe]) -> list[MapType]:
+    out = [g.type for g in program.globals.values() if isinstance(g.type, MapType)]
+    for p in probes.values():
+        out += [s.type for s in p.symbols if isinstance(s.type, MapType)]
+    for f in program.functions.values():
+        out += [s.type for s in (*f.params, *f.symbols) if isinstance(s.type, MapType)]
+    return out  # type: ignore[return-value]
+
+
+def _place_state(lay: Layout, program: Program, sites: list, probes: Mapping[int, CheckedProbe],
+                 frames: Mapping[tuple[int, str, WhammType], tuple[Symbol, CheckedProbe]]) -> None:
+    """Map ids (LANGUAGE.md §8) and the slots of unshared, shared and frame-report variables."""
+    region = lay.region
+    lay.map_ids = dict(program.map_ids)
+    next_id = len(program.map_ids)
+    for name, mid in sorted(program.map_ids.items(), key=lambda kv: kv[1]):
+        lay.maps.append((mid, program.globals[name].type))  # type: ignore[arg-type]
+    for number in sorted(probes):
+        for sym in shared_symbols(probes[number]):
+            if isinstance(sym.type, MapType):
+                lay.shared_maps[(number, sym.name)] = next_id
+                lay.maps.append((next_id, sym.type))
+                next_id += 1
+    for s in sites:
+        for sym in unshared_symbols(s.probe):
+            if isinstance(sym.type, MapType):
+                lay.site_maps.setdefault(s, {})[sym.name] = next_id
+                lay.maps.append((next_id, sym.type))
+                next_id += 1
+    if region is None:
+        return
+    for s in sites:
+        slots: dict[str, int] = {}
+        for sym in unshared_symbols(s.probe):
+            slots[sym.name] = region.alloc(size_of(sym.type), _align(sym.type))
+            if isinstance(sym.type, MapType):
+                region.put(slots[sym.name], lay.site_maps[s][sym.name].to_bytes(4, "little"))
+        if slots:
+            lay.site_slots[s] = slots
+    for number in sorted(probes):
+        for sym in shared_symbols(probes[number]):
+            addr = region.alloc(size_of(sym.type), _align(sym.type))
+            lay.shared_slots[(number, sym.name)] = addr
+            if isinstance(sym.type, MapType):
+                region.put(addr, lay.shared_maps[(number, sym.name)].to_bytes(4, "little"))
+    for key in sorted(frames, key=lambda k: k[0]):
+        sym, _ = frames[key]
+        if sym.report:
+            lay.frame_slots[key] = region.alloc(size_of(sym.type), _align(sym.type))
+
+
+def _align(t: WhammType) -> int:
+    return 8 if size_of(t) >= 8 else 4
+
+
+def _report(lay: Layout, program: Program, sites: list, probes: Mapping[int, CheckedProbe],
+            frames: Mapping[tuple[int, str, WhammType], tuple[Symbol, CheckedProbe]]) -> None:
+    """The report rows in the order of §11.3."""
+    rows: list[tuple[tuple, ReportVar]] = []
+    order = 0
+    for s in sites:
+        slots = lay.site_slots.get(s, {})
+        for sym in unshared_symbols(s.probe):
+            if sym.report:
+                rows.append(((type_group_key(sym.type), 0, order), ReportVar(
+                    sym.name, "site", sym.type, s.probe.probe_id, s.fid, s.fname, s.pc,
+                    MemoryLocation(slots[sym.name]))))
+                order += 1
+    for number in sorted(probes):
+        for sym in shared_symbols(probes[number]):
+            if sym.report:
+                rows.append(((type_group_key(sym.type), 1, order), ReportVar(
+                    sym.name, "shared", sym.type, probes[number].probe_id, None, None, None,
+                    MemoryLocation(lay.shared_slots[(number, sym.name)]))))
+                order += 1
+    fnames: dict[int, str] = {s.fid: s.fname for s in sites}
+    for key in sorted(frames, key=lambda k: k[0]):
+        sym, _ = frames[key]
+        if sym.report:
+            rows.append(((type_group_key(sym.type), 2, order), ReportVar(
+                sym.name, "frame", sym.type, None, key[0], fnames.get(key[0], ""), None,
+                MemoryLocation(lay.frame_slots[key]))))
+            order += 1
+    rows.sort(key=lambda r: r[0])
+    lay.report = [r for _, r in rows]
+    for g in sorted((g for g in program.globals.values() if g.report and not g.is_map),
+                    key=lambda g: g.name.encode()):
+        lay.report.append(ReportVar(g.name, "global", g.type, None, None, None, None,
+                                    GlobalLocation(lay.globals[g.name], lay.getters.get(g.name))))
+    for name, mid in sorted(lay.map_ids.items(), key=lambda kv: kv[1]):
+        g = program.globals[name]
+        if g.report:
+            lay.report.append(ReportVar(name, "map", g.type, None, None, None, None, MapLocation(mid)))

@@ -1,0 +1,393 @@
+"""Index remapping and merging the instrumentation runtime into the output module (REWRITING.md §3, §9).
+
+Two jobs share one mechanism, :class:`Remap` (how each index space moves) and :func:`remap_instrs`:
+
+* **Shifting the application.**  Added function imports (``fd_write``, library functions) precede the
+  application's defined functions, and added memory imports (library memories) precede its defined
+  memories, so every reference to those must move: ``call``/``return_call``/``ref.func``, memory
+  immediates and memargs, element segments, exports, the start section, global/table initialisers, data
+  segments and the name section.  Bodies are decoded and re-encoded only when they contain such a
+  reference (:func:`needs_remap`); the others are copied as raw bytes.
+* **Linking ``runtime.wasm``.**  Its types are appended (or reused), its functions appended after the
+  application's with every call renumbered, its import ``whamm.write`` bound to a generated function, its
+  globals appended, its memory *becomes* the instrumentation memory (memory 0 of the runtime → the
+  output index of that memory) and its data segment is placed there (runtime/README.md "Linking
+  contract").  The remapped runtime bodies depend only on a few bases, so they are cached per process.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from compiler.rewrite.codegen import Helper, op
+from compiler.rewrite.runtime_abi import EXPORT_BY_NAME, OUTPUT_BUFFER_SIZE, runtime_wasm
+from compiler.wasm.code import encode_body
+from compiler.wasm.model import (
+    DataSegment, ElemSegment, Export, ExternKind, FuncBody, FuncType, Global, Instr, MemArg, Module, Names,
+    RecGroup, RefType, Table,
+)
+from compiler.wasm.reader import read_module
+
+__all__ = [
+    "Remap", "remap_instrs", "remap_expr", "needs_remap", "TypeTable", "RuntimeImage", "runtime_image",
+    "link_runtime", "shift_module", "RUNTIME_FUNCTIONS", "write_helper", "WRITE_SAVE_SIZE", "FD_WRITE",
+]
+
+IndexMap = Callable[[int], int]
+
+
+def _identity(i: int) -> int:
+    return i
+
+
+@dataclass(frozen=True, slots=True)
+class Remap:
+    """Where each index space's indices go; identity where nothing moves."""
+
+    func: IndexMap = _identity
+    memory: IndexMap = _identity
+    glob: IndexMap = _identity
+    type: IndexMap = _identity
+    data: IndexMap = _identity
+    moves_funcs: bool = False
+    moves_memories: bool = False
+    moves_globals: bool = False
+    moves_types: bool = False
+    moves_data: bool = False
+
+
+def shift_after(first: int, by: int) -> IndexMap:
+    """Indices ``>= first`` move up by ``by`` (defined items after added imports)."""
+    def f(i: int) -> int:
+        return i + by if i >= first else i
+    return f
+
+
+# per-opcode: positions of the immediates a remap may touch, and their kinds
+_REMAP_KINDS = frozenset({"funcidx", "memidx", "globalidx", "typeidx", "dataidx", "memarg", "blocktype",
+                          "heaptype", "reftype"})
+
+
+@functools.cache
+def _positions(op: object) -> tuple[tuple[int, str], ...]:
+    return tuple((i, k) for i, k in enumerate(op.imms) if k in _REMAP_KINDS)  # type: ignore[attr-defined]
+
+
+def _kinds_moving(r: Remap) -> frozenset[str]:
+    kinds = set()
+    if r.moves_funcs:
+        kinds.add("funcidx")
+    if r.moves_memories:
+        kinds.update(("memidx", "memarg"))
+    if r.moves_globals:
+        kinds.add("globalidx")
+    if r.moves_types:
+        kinds.update(("typeidx", "blocktype", "heaptype", "reftype"))
+    if r.moves_data:
+        kinds.add("dataidx")
+    return frozenset(kinds)
+
+
+def _remap_imm(kind: str, value: object, r: Remap) -> object:
+    if kind == "funcidx":
+        return r.func(value)  # type: ignore[arg-type]
+    if kind == "memidx":
+        return r.memory(value)  # type: ignore[arg-type]
+    if kind == "memarg":
+        return MemArg(value.align, value.offset, r.memory(value.memory))  # type: ignore[attr-defined]
+    if kind == "globalidx":
+        return r.glob(value)  # type: ignore[arg-type]
+    if kind == "dataidx":
+        return r.data(value)  # type: ignore[arg-type]
+    if kind in ("typeidx", "blocktype", "heaptype"):
+        return r.type(value) if isinstance(value, int) and not isinstance(value, bool) else \
+            _remap_valtype(value, r)
+    if kind == "reftype":
+        return _remap_valtype(value, r)
+    return value
+
+
+def _remap_valtype(t: object, r: Remap) -> object:
+    if isinstance(t, RefType) and isinstance(t.heap, int):
+        return RefType(t.nullable, r.type(t.heap))
+    return t
+
+
+def needs_remap(instrs: Sequence[Instr], r: Remap) -> bool:
+    """Whether any instruction names an index that ``r`` moves."""
+    kinds = _kinds_moving(r)
+    if not kinds:
+        return False
+    for ins in instrs:
+        for _, k in _positions(ins.op):
+            if k in kinds:
+                return True
+    return False
+
+
+def remap_instrs(instrs: Sequence[Instr], r: Remap) -> list[Instr]:
+    """``instrs`` with every moving index renumbered (offsets kept)."""
+    kinds = _kinds_moving(r)
+    out: list[Instr] = []
+    append = out.append
+    new = tuple.__new__
+    for ins in instrs:
+        pos = _positions(ins.op)
+        if pos and any(k in kinds for _, k in pos):
+            imms = list(ins.imms)
+            for i, k in pos:
+                if k in kinds:
+                    imms[i] = _remap_imm(k, imms[i], r)
+            append(new(Instr, (ins.op, tuple(imms), ins.offset)))
+        else:
+            append(ins)
+    return out
+
+
+def remap_expr(expr: tuple[Instr, ...] | None, r: Remap) -> tuple[Instr, ...] | None:
+    return None if expr is None else tuple(remap_instrs(expr, r))
+
+
+def remap_body(body: FuncBody, r: Remap) -> FuncBody:
+    """``body`` itself when nothing in it moves, else a re-encoded copy."""
+    instrs = body.instrs
+    if not needs_remap(instrs, r):
+        return body
+    data = encode_body(body.locals, remap_instrs(instrs, r))
+    return FuncBody.from_bytes(data, 0, len(data), body.index)
+
+
+# ------------------------------------------------------------------------------------------------
+# Types
+
+
+class TypeTable:
+    """Function types appended to the output's type section, reusing equal top-level types.
+
+    The application's types stay where they are; a new :class:`FuncType` first looks for an identical
+    single, final, supertype-less function type of the input (so the output stays small), otherwise it is
+    appended as its own one-type group.  Indices are handed out in request order (deterministic).
+    """
+
+    def __init__(self, module: Module) -> None:
+        self.base: list[RecGroup] = list(module.types)
+        self.added: list[RecGroup] = []
+        self.index: dict[FuncType, int] = {}
+        i = 0
+        for group in self.base:
+            if len(group.types) == 1 and not group.explicit:
+                sub = group.types[0]
+                if isinstance(sub.composite, FuncType) and sub.final and not sub.supertypes:
+                    self.index.setdefault(sub.composite, i)
+            i += len(group.types)
+        self.count = i
+
+    def func(self, ft: FuncType) -> int:
+        idx = self.index.get(ft)
+        if idx is None:
+            idx = self.count
+            self.count += 1
+            self.added.append(RecGroup.single(ft))
+            self.index[ft] = idx
+        return idx
+
+    def groups(self) -> list[RecGroup]:
+        return self.base + self.added
+
+
+# ------------------------------------------------------------------------------------------------
+# The runtime
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeImage:
+    """``runtime.wasm`` decoded once: its function types, bodies, globals, data and export indices."""
+
+    types: tuple[FuncType, ...]          # per runtime type index
+    func_types: tuple[int, ...]          # runtime type index of each defined function
+    bodies: tuple[FuncBody, ...]
+    globals: tuple[Global, ...]
+    data: tuple[DataSegment, ...]
+    exports: dict[str, int]              # export name → runtime function index (1-based: 0 = the import)
+    names: dict[int, str]
+    memory_min: int
+
+
+@functools.cache
+def runtime_image() -> RuntimeImage:
+    m = read_module(runtime_wasm())
+    types = tuple(sub.composite for sub in m.defined_types())
+    exports = {e.name: e.index for e in m.exports if e.kind == ExternKind.FUNC}
+    return RuntimeImage(types, tuple(m.functions), tuple(m.code), tuple(m.globals), tuple(m.data),  # type: ignore
+                        exports, dict(m.names.functions) if m.names else {}, m.memories[0].min)
+
+
+#: Runtime exports generated code may call (runtime_abi.EXPORTS).
+RUNTIME_FUNCTIONS = tuple(EXPORT_BY_NAME)
+
+
+@functools.lru_cache(maxsize=8)
+def _runtime_bodies(func_base: int, write: int, global_base: int, memory: int, data_base: int,
+                    type_map: tuple[int, ...]) -> tuple[bytes, ...]:
+    img = runtime_image()
+
+    def func(i: int) -> int:
+        return write if i == 0 else func_base + i - 1
+
+    r = Remap(func=func, memory=lambda i: memory, glob=lambda i: global_base + i,
+              type=lambda i: type_map[i], data=lambda i: data_base + i, moves_funcs=True,
+              moves_memories=True, moves_globals=True, moves_types=True, moves_data=True)
+    return tuple(encode_body(b.locals, remap_instrs(b.instrs, r)) for b in img.bodies)
+
+
+def link_runtime(out: Module, types: TypeTable, *, func_base: int, write: int, memory: int) -> dict[str, int]:
+    """Append the runtime's functions, globals and data to ``out`` (whose defined functions currently
+    end at ``func_base``).  ``write`` is the output index of the function implementing ``whamm.write``;
+    ``memory`` the output index of the instrumentation memory, which the caller defines.  Returns the
+    output function index of every runtime export; the runtime's globals start at the returned
+    ``"__globals__"`` entry."""
+    img = runtime_image()
+    assert len(out.functions) + out.num_imported_funcs == func_base
+    type_map = tuple(types.func(t) for t in img.types)
+    global_base = len(out.global_types())
+    data_base = len(out.data)
+    bodies = _runtime_bodies(func_base, write, global_base, memory, data_base, type_map)
+    for ti, raw in zip(img.func_types, bodies):
+        out.functions.append(type_map[ti])
+        out.code.append(FuncBody.from_bytes(raw, 0, len(raw)))
+    r = Remap(memory=lambda i: memory, glob=lambda i: global_base + i, moves_memories=True,
+              moves_globals=True)
+    for g in img.globals:
+        out.globals.append(Global(g.type, remap_expr(g.init, r)))  # type: ignore[arg-type]
+    for d in img.data:
+        out.data.append(DataSegment(d.data, memory, remap_expr(d.offset, r), d.flags))
+    if out.names is not None:
+        for i, name in img.names.items():
+            if i > 0:
+                out.names.functions[func_base + i - 1] = f"whamm:rt:{name}"
+    index = {name: func_base + i - 1 for name, i in img.exports.items()}
+    index["__globals__"] = global_base
+    return index
+
+
+# ------------------------------------------------------------------------------------------------
+# Shifting the application for added imports
+
+
+def shift_module(out: Module, r: Remap) -> None:
+    """Renumber every reference outside function bodies that ``r`` moves (the caller handles bodies):
+    exports, start, element segments, global and table initialisers, data segments, names."""
+    if r.moves_funcs:
+        out.exports = [Export(e.name, e.kind, r.func(e.index)) if e.kind == ExternKind.FUNC else e
+                       for e in out.exports]
+        if out.start is not None:
+            out.start = r.func(out.start)
+        out.elements = [_remap_elem(seg, r) for seg in out.elements]
+        out.globals = [Global(g.type, remap_expr(g.init, r)) for g in out.globals]  # type: ignore[arg-type]
+        out.tables = [Table(t.type, remap_expr(t.init, r)) for t in out.tables]
+    if r.moves_memories:
+        out.exports = [Export(e.name, e.kind, r.memory(e.index)) if e.kind == ExternKind.MEMORY else e
+                       for e in out.exports]
+        out.data = [DataSegment(d.data, r.memory(d.memory), d.offset, d.flags if not r.memory(d.memory)
+                                else 2) if d.offset is not None else d for d in out.data]
+    if out.names is not None:
+        out.names = _remap_names(out.names, r)
+
+
+def _remap_elem(seg: ElemSegment, r: Remap) -> ElemSegment:
+    if seg.uses_exprs:
+        items = tuple(remap_expr(e, r) for e in seg.items)
+    else:
+        items = tuple(r.func(i) for i in seg.items)
+    return ElemSegment(seg.flags, seg.type, items, seg.table, seg.offset)
+
+
+def _remap_names(names: Names, r: Remap) -> Names:
+    n = names.copy()
+    if r.moves_funcs:
+        n.functions = {r.func(k): v for k, v in names.functions.items()}
+        n.locals = {r.func(k): dict(v) for k, v in names.locals.items()}
+        n.labels = {r.func(k): dict(v) for k, v in names.labels.items()}
+    if r.moves_memories:
+        n.memories = {r.memory(k): v for k, v in names.memories.items()}
+    return n
+
+
+# ------------------------------------------------------------------------------------------------
+# whamm.write: the runtime's output import, implemented with WASI fd_write (REWRITING.md §12.5)
+
+#: The WASI function used for all output and its type.
+FD_WRITE = ("wasi_snapshot_preview1", "fd_write", FuncType(("i32",) * 4, ("i32",)))
+
+#: Bytes the borrowing writer needs in the instrumentation memory to save the borrowed region.
+WRITE_SAVE_SIZE = 16 + OUTPUT_BUFFER_SIZE
+
+
+def write_helper(fd_write: int | None, memory: int, scratch: int,
+                 borrow: tuple[int, int, bool] | None) -> Helper:
+    """``whamm:write(fd, ptr, len)``: hand ``len`` bytes at ``ptr`` of the instrumentation memory to
+    ``fd_write``.
+
+    * ``fd_write`` None: the script cannot print (no WASI import is added), so writing does nothing.
+    * ``borrow`` None: the instrumentation memory is exported as ``memory``; the ``iovec`` and the
+      ``nwritten`` slot live at ``scratch`` and the bytes are written in place.
+    * ``borrow = (E, page_size_log2, is64)``: the application exports memory ``E`` as ``memory``.  For each
+      chunk, the last ``16 + n`` bytes below its current size (start rounded down to 8) are saved at
+      ``scratch``, the ``iovec`` (8 bytes), ``nwritten`` (4 + 4 padding) and the data are put there,
+      ``fd_write`` is called and the saved bytes are copied back, so the application's memory is
+      unchanged after every write (guarantee 2.4).  Memories under 24 bytes drop the output.
+    """
+    i32 = "i32"
+    sig = FuncType((i32, i32, i32), ())
+    if fd_write is None:
+        return Helper("whamm:write", sig, (), (op("end"),))
+    if borrow is None:
+        body = [
+            op("i32.const", 0), op("local.get", 1), op("i32.store", MemArg(2, scratch, memory)),
+            op("i32.const", 0), op("local.get", 2), op("i32.store", MemArg(2, scratch + 4, memory)),
+            op("local.get", 0), op("i32.const", scratch), op("i32.const", 1), op("i32.const", scratch + 8),
+            op("call", fd_write), op("drop"), op("end"),
+        ]
+        return Helper("whamm:write", sig, (), tuple(body))
+    mem, log2, _ = borrow
+    e = MemArg(2, 0, mem)
+    # locals: 3 size, 4 n, 5 start, 6 cap (i32); 7 size (i64)
+    body = [
+        op("memory.size", mem), op("i64.extend_i32_u"), op("i64.const", log2), op("i64.shl"),
+        op("local.tee", 7),
+        op("i64.const", 0xFFFFFFF8), op("local.get", 7), op("i64.const", 0xFFFFFFF8), op("i64.lt_u"),
+        op("select"), op("i32.wrap_i64"), op("local.tee", 3),
+        op("i32.const", 24), op("i32.lt_u"), op("if", None), op("return"), op("end"),
+        # cap = min(4096, (size - 16) & ~7)
+        op("i32.const", OUTPUT_BUFFER_SIZE), op("local.get", 3), op("i32.const", 16), op("i32.sub"),
+        op("i32.const", -8), op("i32.and"), op("local.tee", 6),
+        op("i32.const", OUTPUT_BUFFER_SIZE), op("local.get", 6), op("i32.lt_u"), op("select"),
+        op("local.set", 6),
+        op("block", None), op("loop", None),
+        op("local.get", 2), op("i32.eqz"), op("br_if", 1),
+        # n = min(len, cap)
+        op("local.get", 2), op("local.get", 6), op("local.get", 2), op("local.get", 6), op("i32.lt_u"),
+        op("select"), op("local.set", 4),
+        # start = (size - 16 - n) & ~7
+        op("local.get", 3), op("i32.const", 16), op("i32.sub"), op("local.get", 4), op("i32.sub"),
+        op("i32.const", -8), op("i32.and"), op("local.set", 5),
+        # save the region
+        op("i32.const", scratch), op("local.get", 5), op("local.get", 4), op("i32.const", 16), op("i32.add"),
+        op("memory.copy", memory, mem),
+        # iovec = (start + 16, n)
+        op("local.get", 5), op("local.get", 5), op("i32.const", 16), op("i32.add"), op("i32.store", e),
+        op("local.get", 5), op("local.get", 4), op("i32.store", MemArg(2, 4, mem)),
+        # the data
+        op("local.get", 5), op("i32.const", 16), op("i32.add"), op("local.get", 1), op("local.get", 4),
+        op("memory.copy", mem, memory),
+        op("local.get", 0), op("local.get", 5), op("i32.const", 1), op("local.get", 5), op("i32.const", 8),
+        op("i32.add"), op("call", fd_write), op("drop"),
+        # restore
+        op("local.get", 5), op("i32.const", scratch), op("local.get", 4), op("i32.const", 16), op("i32.add"),
+        op("memory.copy", mem, memory),
+        op("local.get", 1), op("local.get", 4), op("i32.add"), op("local.set", 1),
+        op("local.get", 2), op("local.get", 4), op("i32.sub"), op("local.set", 2),
+        op("br", 0), op("end"), op("end"), op("end"),
+    ]
+    return Helper("whamm:write", sig, ((4, i32), (1, "i64")), tuple(body))

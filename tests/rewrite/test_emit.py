@@ -1,0 +1,238 @@
+"""The emit pipeline end to end (compiler/rewrite/emit.py): small apps are instrumented, validated, run on
+wasmtime + WASI, and their complete output is compared with values worked out by hand from the app.
+
+The helpers at the top (``instrument``, ``run``, ``report``) are shared by the other emitter tests
+(``from test_emit import ...``).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import wasmtime
+
+from compiler.lang.frontend import check_source
+from compiler.rewrite.emit import EmitError, EmitOptions, Emitted, instrument as _instrument
+from compiler.wasm import read_module, validate
+from compiler.wasm.model import ExternKind
+from compiler.wasm.validate import engine
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "examples" / "demo" / "app.wasm"
+BANNER = "\n" + "=" * 33 + " REPORT CSV FLUSH " + "=" * 36 + "\n" + \
+    "id, id_type, name, whamm_type, wasm_type, script_id, fname, fid, pc, probe_id, value(s)\n"
+
+
+def wasm_of(app: str | bytes | Path) -> bytes:
+    if isinstance(app, Path):
+        return app.read_bytes()
+    if isinstance(app, str):
+        return wasmtime.wat2wasm(app)
+    return app
+
+
+def instrument(script: str, app: str | bytes | Path, *, options: object = None, static_call=None,
+               libraries=None) -> Emitted:
+    """Check ``script``, instrument ``app`` (WAT text, bytes or a path) and validate the output again."""
+    program = check_source(script, "test.mm", libraries)
+    out = _instrument(read_module(wasm_of(app)), program, options=options, static_call=static_call)
+    validate(out.wasm)
+    return out
+
+
+def run(wasm: bytes, invoke: str | None = "_start", *, preload: dict | None = None) -> tuple[object, str, str]:
+    """Run a module with WASI; returns (exit status or ``"trap: …"``, stdout, stderr)."""
+    store = wasmtime.Store(engine())
+    cfg = wasmtime.WasiConfig()
+    with tempfile.TemporaryDirectory() as d:
+        out, err = os.path.join(d, "out"), os.path.join(d, "err")
+        cfg.stdout_file = out
+        cfg.stderr_file = err
+        store.set_wasi(cfg)
+        linker = wasmtime.Linker(store.engine)
+        linker.define_wasi()
+        for name, lib in (preload or {}).items():
+            linker.define_instance(store, name, linker.instantiate(store, wasmtime.Module(store.engine, lib)))
+        status: object = 0
+        try:
+            instance = linker.instantiate(store, wasmtime.Module(store.engine, wasm))
+            if invoke is not None:
+                func = instance.exports(store).get(invoke)
+                if func is not None:
+                    func(store)  # type: ignore[operator]
+        except wasmtime.ExitTrap as exc:
+            status = exc.code
+        except wasmtime.Trap as exc:
+            status = f"trap: {exc.message}"
+        return status, Path(out).read_text(), Path(err).read_text()
+
+
+def report(*rows: str) -> str:
+    """The exact default report with these rows."""
+    return BANNER + "".join(r + "\n" for r in rows)
+
+
+def run_script(script: str, app, **kw) -> tuple[object, str, str]:
+    return run(instrument(script, app, **kw).wasm)
+
+
+DEMO_OUTPUT = """==== CALC ====
+calc(9, 0) -> 9
+calc(3, 2) -> 6
+calc(4, 4) -> 14
+==== COLLATZ ====
+collatz(6) -> 8 steps
+collatz(27) -> 111 steps
+"""
+
+
+# ------------------------------------------------------------------------------------------------
+# the seed demo and basic guarantees
+
+
+def test_seed_demo_call_counter():
+    # calc (fid 2) is called with b == 0 exactly once per top-level calc: calc(9,0), calc(6,0) after
+    # two recursive steps of calc(3,2), and calc(14,0) at the bottom of calc(4,4).
+    script = "report var count: u32;\nwasm:opcode:call(arg0: i32):before / imm0 == 2 && arg0 == 0 / { count++; }"
+    out = instrument(script, DEMO)
+    status, stdout, _ = run(out.wasm)
+    assert status == 0
+    g = out.layout.globals["count"][0]
+    assert stdout == DEMO_OUTPUT + report(f"{g}, global_id, count, u32, i32, script0, , , , , 3")
+
+
+def test_app_output_and_memory_unchanged_by_borrowed_writes():
+    # the demo exports its memory as "memory": every report write borrows its top bytes and restores them
+    out = instrument("report var n: u32; wasm:opcode:call:before { n++; }", DEMO)
+    module = read_module(out.wasm)
+    assert [e.name for e in module.exports if e.kind == ExternKind.MEMORY] == ["memory", "whamm:memory"]
+    store = wasmtime.Store(engine())
+    cfg = wasmtime.WasiConfig()
+    with tempfile.TemporaryDirectory() as d:
+        cfg.stdout_file = os.path.join(d, "out")
+        store.set_wasi(cfg)
+        linker = wasmtime.Linker(store.engine)
+        linker.define_wasi()
+        inst = linker.instantiate(store, wasmtime.Module(store.engine, out.wasm))
+        mem = inst.exports(store)["memory"]
+        size = mem.data_len(store)
+        before = bytes(mem.read(store, size - 8192, size))
+        inst.exports(store)["_start"](store)
+        assert bytes(mem.read(store, size - 8192, size)) == before
+        text = Path(d, "out").read_text()
+    assert text.startswith(DEMO_OUTPUT)
+    # calls: each show_calc 17 + its calc chain (1, 3, 5), each show_collatz 13, main 9
+    assert text.endswith(", n, u32, i32, script0, , , , , 95\n")
+
+
+NO_MEMORY_APP = """
+(module
+  (func $f (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "main") (result i32) (call $f (call $f (i32.const 1)))))
+"""
+
+
+def test_numeric_global_needs_no_memory_and_no_import():
+    out = instrument("var count: u32; wasm:opcode:call:before { count++; }", NO_MEMORY_APP)
+    module = read_module(out.wasm)
+    assert module.memories == [] and module.imports == []
+    # count++ compiles to global.get; i32.const 1; i32.add; global.set (REWRITING.md: lean code)
+    body = module.code[1].instrs
+    names = [i.op.name for i in body]
+    assert names[:6] == ["i32.const", "global.get", "i32.const", "i32.add", "global.set", "call"]
+    store = wasmtime.Store(engine())
+    inst = wasmtime.Instance(store, wasmtime.Module(store.engine, out.wasm), [])
+    assert inst.exports(store)["main"](store) == 3
+    assert inst.exports(store)["get_count"](store) == 2
+
+
+def test_static_predicate_false_injects_nothing():
+    out = instrument("var count: u32; wasm:opcode:call:before / fid == 99 / { count++; }", NO_MEMORY_APP)
+    module = read_module(out.wasm)
+    original = read_module(wasmtime.wat2wasm(NO_MEMORY_APP))
+    assert [b.instrs for b in module.code[:2]] == [b.instrs for b in original.code]
+
+
+def test_residual_predicate_guards_the_body():
+    # calls in main: f(1) then f(2); arg0 == 2 holds once
+    out = instrument("var hits: u32; wasm:opcode:call(arg0: i32):before / arg0 == 2 / { hits++; }", NO_MEMORY_APP)
+    store = wasmtime.Store(engine())
+    inst = wasmtime.Instance(store, wasmtime.Module(store.engine, out.wasm), [])
+    assert inst.exports(store)["main"](store) == 3
+    assert inst.exports(store)["get_hits"](store) == 1
+
+
+PRINT_APP = """
+(module
+  (func $f (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "_start") (drop (call $f (call $f (i32.const 1))))))
+"""
+
+
+def test_own_memory_exported_when_app_exports_none():
+    out = instrument("report var calls: u32; wasm:opcode:call:before { calls++; }", PRINT_APP)
+    module = read_module(out.wasm)
+    mems = [e for e in module.exports if e.kind == ExternKind.MEMORY]
+    assert {e.name for e in mems} == {"memory", "whamm:memory"}
+    assert [imp.name for imp in module.imports] == ["fd_write"]
+    status, stdout, _ = run(out.wasm)
+    g = out.layout.globals["calls"][0]
+    assert (status, stdout) == (0, report(f"{g}, global_id, calls, u32, i32, script0, , , , , 2"))
+
+
+def test_non_memory_export_named_memory_cannot_print():
+    app = '(module (global (export "memory") i32 (i32.const 0)) (func (export "_start") (nop)))'
+    with pytest.raises(EmitError, match='cannot print: the application exports a non-memory item named "memory"'):
+        instrument("report var n: u32; wasm:opcode:nop:before { n++; }", app)
+
+
+def test_no_flush_point_warns_and_exports_whamm_flush():
+    app = '(module (func (export "work") (nop) (nop)))'
+    out = instrument("report var n: u32; wasm:opcode:nop:before { n++; }", app)
+    assert [w.message for w in out.warnings] == [
+        "no flush point: the report will not be printed unless the host calls whamm_flush"]
+    status, stdout, _ = run(out.wasm, "work")
+    assert stdout == ""
+    store = wasmtime.Store(engine())
+    cfg = wasmtime.WasiConfig()
+    with tempfile.TemporaryDirectory() as d:
+        cfg.stdout_file = os.path.join(d, "out")
+        store.set_wasi(cfg)
+        linker = wasmtime.Linker(store.engine)
+        linker.define_wasi()
+        inst = linker.instantiate(store, wasmtime.Module(store.engine, out.wasm))
+        inst.exports(store)["work"](store)
+        inst.exports(store)["work"](store)
+        inst.exports(store)["whamm_flush"](store)
+        inst.exports(store)["whamm_flush"](store)  # guarded: runs once
+        g = out.layout.globals["n"][0]
+        assert Path(d, "out").read_text() == report(f"{g}, global_id, n, u32, i32, script0, , , , , 4")
+
+
+PROC_EXIT_APP = """
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (func $work (nop))
+  (func (export "_start") (call $work) (call $work) (call $exit (i32.const 3)) (call $work)))
+"""
+
+
+def test_flush_before_proc_exit_runs_once():
+    out = instrument("report var calls: u32; wasm:opcode:call:before { calls++; }", PROC_EXIT_APP)
+    status, stdout, _ = run(out.wasm)
+    g = out.layout.globals["calls"][0]
+    # the proc_exit call itself is counted before the flush (probe code first, §8)
+    assert (status, stdout) == (3, report(f"{g}, global_id, calls, u32, i32, script0, , , , , 3"))
+
+
+def test_deterministic_output():
+    script = "report var count: u32; wasm:opcode:call:before { count++; }"
+    assert instrument(script, DEMO).wasm == instrument(script, DEMO).wasm
+
+
+def test_options_no_report_keeps_state_but_prints_nothing():
+    out = instrument("report var count: u32; wasm:opcode:call:before { count++; }", DEMO,
+                     options=EmitOptions(no_report=True))
+    assert run(out.wasm)[1] == DEMO_OUTPUT
