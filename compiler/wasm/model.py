@@ -294,14 +294,18 @@ class Instr(NamedTuple):
 
     @classmethod
     def of(cls, name: str, *imms: object) -> Instr:
-        """Build an instruction by text-format name, checking the immediate count: ``Instr.of("call", 3)``."""
-        from compiler.wasm.opcodes import BY_NAME
+        """Build an instruction by text-format name, checking its immediates: ``Instr.of("call", 3)``.
+
+        This is the public door (STYLE.md §1): names, counts and values are checked here (see
+        ``opcodes.normalize_immediate`` for the accepted spellings); the decoder builds ``Instr`` directly.
+        """
+        from compiler.wasm.opcodes import BY_NAME, normalize_immediate
         op = BY_NAME.get(name)
         if op is None:
             raise ValueError(f"unknown instruction {name!r}")
         if len(imms) != len(op.imms):
             raise ValueError(f"{name} takes {len(op.imms)} immediate(s) {op.imms}, got {len(imms)}")
-        return cls(op, imms)
+        return cls(op, tuple(normalize_immediate(kind, value) for kind, value in zip(op.imms, imms)))
 
     @property
     def name(self) -> str:

@@ -36,13 +36,14 @@ whamm opcode catalog uses instead (EVENTS.md §10): ``typed_select`` (0x1C, ``se
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
-from compiler.wasm.model import RefType
+from compiler.wasm.model import ABSTRACT_HEAP_TYPES, Catch, MemArg, RefType
 
 __all__ = [
     "OpInfo", "OPCODES", "BY_NAME", "RULES", "IMMEDIATE_KINDS", "CATEGORIES", "ADDR",
-    "lookup", "lookup_prefixed",
+    "lookup", "lookup_prefixed", "normalize_immediate",
 ]
 
 #: The placeholder for "the address type of this instruction's memory" in fixed signatures.
@@ -536,3 +537,80 @@ def lookup_prefixed(prefix: int, code: int) -> OpInfo | None:
     """The instruction ``prefix code`` (``None`` if unassigned)."""
     table = _PREFIXED.get(prefix)
     return None if table is None else table.get(code)
+
+
+# --- checking immediates at the public door (Instr.of) ---------------------------------------------------
+
+_NUMERIC = frozenset({"i32", "i64", "f32", "f64", "v128"})
+_INDEX_LIKE = frozenset({"labelidx", "funcidx", "typeidx", "tableidx", "memidx", "localidx", "globalidx",
+                         "dataidx", "elemidx", "tagidx", "fieldidx", "u32"})
+
+
+def _is_u32(value: object) -> bool:
+    return type(value) is int and 0 <= value < 1 << 32
+
+
+def _is_valtype(value: object) -> bool:
+    return value in _NUMERIC or isinstance(value, RefType) and _is_heaptype(value.heap)
+
+
+def _is_heaptype(value: object) -> bool:
+    return value in ABSTRACT_HEAP_TYPES or _is_u32(value)
+
+
+def _signed(value: object, bits: int) -> int:
+    if type(value) is not int or not -(1 << (bits - 1)) <= value < 1 << bits:
+        raise ValueError
+    return value - (1 << bits) if value >= 1 << (bits - 1) else value
+
+
+def _float_bits(value: object, fmt: str, bits: int) -> int:
+    if isinstance(value, float):
+        return int.from_bytes(struct.pack(fmt, value), "little")
+    if type(value) is int and 0 <= value < 1 << bits:
+        return value
+    raise ValueError
+
+
+def _require(ok: bool, value: object) -> object:
+    if not ok:
+        raise ValueError
+    return value
+
+
+_NORMALIZERS = {kind: (lambda v: _require(_is_u32(v), v)) for kind in _INDEX_LIKE}
+_NORMALIZERS.update({
+    "i32": lambda v: _signed(v, 32),
+    "i64": lambda v: _signed(v, 64),
+    "f32": lambda v: _float_bits(v, "<f", 32),
+    "f64": lambda v: _float_bits(v, "<d", 64),
+    "v128": lambda v: _require(isinstance(v, (bytes, bytearray)) and len(v) == 16, bytes(v)),
+    "shuffle16": lambda v: _require(isinstance(v, (bytes, bytearray)) and len(v) == 16 and max(v) < 32,
+                                    bytes(v)),
+    "lane": lambda v: _require(type(v) is int and 0 <= v < 64, v),
+    "castflags": lambda v: _require(type(v) is int and 0 <= v <= 3, v),
+    "reserved": lambda v: _require(v == 0, 0),
+    "memarg": lambda v: _require(isinstance(v, tuple) and len(v) in (2, 3)
+                                 and all(type(x) is int and x >= 0 for x in v) and v[0] < 64, MemArg(*v)),
+    "blocktype": lambda v: _require(v is None or _is_valtype(v) or _is_u32(v), v),
+    "heaptype": lambda v: _require(_is_heaptype(v), v),
+    "reftype": lambda v: _require(isinstance(v, RefType) and _is_heaptype(v.heap), v),
+    "valtypes": lambda v: _require(all(_is_valtype(t) for t in v), tuple(v)),
+    "br_table": lambda v: _require(len(v) >= 1 and all(_is_u32(x) for x in v), tuple(v)),
+    "try_table_catches": lambda v: _require(
+        all(isinstance(c, tuple) and len(c) == 3 and 0 <= c[0] <= 3 and (c[1] is None) == (c[0] >= 2)
+            for c in v), tuple(Catch(*c) for c in v)),
+})
+
+
+def normalize_immediate(kind: str, value: object) -> object:
+    """``value`` checked against immediate ``kind`` and put in the form the codec expects.
+
+    Conveniences: ``i32``/``i64`` accept the unsigned spelling (``0xFFFFFFFF`` becomes -1), ``f32``/``f64``
+    accept a Python float (stored as its bit pattern), ``memarg`` and catch clauses accept plain tuples.
+    Raises ``ValueError`` naming the kind when the value does not fit.
+    """
+    try:
+        return _NORMALIZERS[kind](value)
+    except (ValueError, TypeError):
+        raise ValueError(f"invalid {kind} immediate: {value!r}") from None

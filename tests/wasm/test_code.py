@@ -120,3 +120,19 @@ def test_instr_of_checks_names_and_arity():
     with pytest.raises(ValueError, match="takes 2 immediate"):
         Instr.of("call_indirect", 1)
     assert Instr.of("call", 3).offset == -1
+
+
+def test_instr_of_normalizes_and_rejects_immediates():
+    assert Instr.of("i32.const", 0xFFFFFFFF).imms == (-1,)
+    assert Instr.of("i64.const", 1 << 63).imms == (-(1 << 63),)
+    assert Instr.of("f32.const", 1.5).imms == (0x3FC00000,)
+    assert Instr.of("f64.const", -0.0).imms == (0x8000000000000000,)
+    assert Instr.of("i32.load", (2, 8)).imms == (MemArg(2, 8, 0),)
+    assert Instr.of("br_table", [1, 0]).imms == ((1, 0),)
+    assert Instr.of("try_table", None, [(2, None, 0)]).imms[1][0].kind == 2
+    for name, imms in [("i32.const", (1 << 32,)), ("local.get", (-1,)), ("call", ("f",)),
+                       ("v128.const", (b"short",)), ("block", ("i33",)), ("ref.null", ("anything",)),
+                       ("br_table", ([],)), ("atomic.fence", (1,)), ("i8x16.shuffle", (bytes([32] * 16),)),
+                       ("try_table", (None, [(0, None, 0)])), ("i64.load", (MemArg(64, 0),))]:
+        with pytest.raises(ValueError, match=f"invalid .* immediate"):
+            Instr.of(name, *imms)
