@@ -1,0 +1,135 @@
+"""The WAT printer (issue 2, must-show 3): print -> wat2wasm -> read gives the same instructions and an
+equivalent module, for every corpus program (sqlite included); plus the line model the shell uses."""
+from __future__ import annotations
+
+import math
+import struct
+
+import pytest
+import wasmtime
+
+from compiler.wasm import Instr, read_module, validate, write_module
+from compiler.wasm.wat import Line, format_instr, function_lines, module_lines, print_function, print_module
+from tests.corpus.catalog import PROGRAMS, Program, check_runs, program
+
+
+def _instrs(module) -> list[list[tuple]]:
+    return [[(i.op, i.imms) for i in body.instrs] for body in module.code]
+
+
+def _elements(module) -> list[tuple]:
+    # the printer may choose another of the 8 encodings; what the segment means must not change
+    return [(s.mode, s.type, s.items, s.table, s.offset and [(i.op, i.imms) for i in s.offset])
+            for s in module.elements]
+
+
+def _reassemble(module) -> bytes:
+    return bytes(wasmtime.wat2wasm(print_module(module)))
+
+
+@pytest.mark.parametrize("prog", PROGRAMS, ids=[p.name for p in PROGRAMS])
+def test_print_assemble_read_gives_same_module(prog: Program) -> None:
+    module = read_module(prog.wasm)
+    wasm = _reassemble(module)
+    again = read_module(wasm)
+    assert _instrs(again) == _instrs(module)
+    assert [[(i.op, i.imms) for i in g.init] for g in again.globals] == \
+        [[(i.op, i.imms) for i in g.init] for g in module.globals]
+    assert [g.type for g in again.globals] == [g.type for g in module.globals]
+    assert again.defined_types() == module.defined_types() or \
+        [s.composite for s in again.defined_types()] == [s.composite for s in module.defined_types()]
+    assert (again.imports, again.exports, again.functions, again.start) == \
+        (module.imports, module.exports, module.functions, module.start)
+    assert (again.memories, again.tables, again.tags) == (module.memories, module.tables, module.tags)
+    assert _elements(again) == _elements(module)
+    assert [(d.data, d.memory, d.offset and [(i.op, i.imms) for i in d.offset]) for d in again.data] == \
+        [(d.data, d.memory, d.offset and [(i.op, i.imms) for i in d.offset]) for d in module.data]
+    assert {c.name: c.data for c in again.customs if c.name != "name"} == \
+        {c.name: c.data for c in module.customs if c.name != "name"}
+    if module.names is not None:  # names survive, except duplicates, which get unique suffixes
+        names = list(module.names.functions.values())
+        for index, name in module.names.functions.items():
+            assert again.names.functions[index] == name or names.count(name) > 1
+        assert again.names.locals == module.names.locals
+    if not prog.legacy_exceptions:
+        check_runs(prog, wasm)
+
+
+def test_lines_carry_pcs_and_function_indices() -> None:
+    module = read_module(program("mvp").wasm)
+    imported = module.num_imported_funcs
+    for index in range(imported, imported + len(module.code)):
+        body = module.code[index - imported]
+        lines = list(function_lines(module, index))
+        assert all(line.func == index for line in lines)
+        pcs = [line.offset for line in lines if line.offset is not None]
+        assert pcs == [i.offset for i in body.instrs[:-1]]  # the final end is the closing parenthesis
+        assert pcs[0] == body.code_offset
+        assert not any(line.injected for line in lines)
+    assert "".join(l.text + "\n" for l in function_lines(module, imported)) == print_function(module, imported)
+
+
+def test_injected_instructions_are_marked() -> None:
+    module = read_module(program("mvp").wasm)
+    body = module.code[1]
+    body.instrs = (Instr.of("i32.const", 7), Instr.of("drop")) + body.instrs
+    lines = [l for l in function_lines(module, 1) if l.offset is not None or l.injected]
+    assert [l.injected for l in lines[:3]] == [True, True, False]
+    assert lines[0].text.strip() == "i32.const 7" and lines[0].offset is None
+    assert lines[2].offset == body.instrs[2].offset
+    validate(_reassemble(module))
+
+
+def test_module_lines_cover_every_function_line() -> None:
+    module = read_module(program("names").wasm)
+    lines = list(module_lines(module))
+    assert isinstance(lines[0], Line) and lines[0].text == "(module" and lines[-1].text == ")"
+    text = print_module(module)
+    assert "(func $area (type $binop) (param $width i32) (param $height i32) (result i32)" in text
+    assert "local.get $width" in text and "(local $result i32)" in text and "global.get $counter" in text
+    assert "call_indirect $callbacks (type $binop)" not in text  # table 0 is the default
+    assert '(@custom "whamm.note" (after data) "corpus fixture")' in text
+
+
+def _const_module(body: str, result: str) -> bytes:
+    return bytes(wasmtime.wat2wasm(f'(module (func (export "f") (result {result}) {body}))'))
+
+
+@pytest.mark.parametrize("bits", [0x7FC00000, 0xFFC00000, 0x7F800001, 0x7FA00000, 0x80000000, 0x7F800000,
+                                  0xFF800000, 0x00000001, 0x3DCCCCCD, 0x4B800001, 0x7F7FFFFF])
+def test_f32_literals_are_exact(bits: int) -> None:
+    module = read_module(_const_module(f"f32.const nan:0x1 drop f32.const 0", "f32"))
+    const = module.code[0].instrs[-2]
+    module.code[0].instrs = module.code[0].instrs[:-2] + (const._replace(imms=(bits,)),) + \
+        module.code[0].instrs[-1:]
+    again = read_module(_reassemble(module))
+    assert again.code[0].instrs[-2].imms == (bits,)
+
+
+@pytest.mark.parametrize("value", [0.1, -0.0, 1e308, 5e-324, math.inf, -math.inf, 2.5, 123456789.125])
+def test_f64_literals_are_exact(value: float) -> None:
+    bits = int.from_bytes(struct.pack("<d", value), "little")
+    module = read_module(_const_module("f64.const 0", "f64"))
+    module.code[0].instrs = (Instr.of("f64.const", bits), Instr.of("end"))
+    assert read_module(_reassemble(module)).code[0].instrs[0].imms == (bits,)
+
+
+def test_awkward_and_duplicate_names_still_assemble() -> None:
+    module = read_module(program("mvp").wasm)
+    imported = module.num_imported_funcs
+    module.names.functions[imported] = "has space"
+    module.names.functions[imported + 1] = "dup"
+    module.names.functions[imported + 2] = "dup"
+    text = print_module(module)
+    assert '$"has space"' in text and "$dup.%d" % (imported + 2) in text
+    again = read_module(bytes(wasmtime.wat2wasm(text)))
+    assert again.names.functions[imported] == "has space"
+    assert _instrs(again) == _instrs(module)
+
+
+def test_format_instr_resolves_names() -> None:
+    module = read_module(program("names").wasm)
+    get = module.code[1].instrs[-4]
+    assert format_instr(module, get, func=1) == "local.get $result"
+    assert format_instr(module, Instr.of("call", 0)) == "call $area"
+    assert format_instr(module, Instr.of("memory.copy", 0, 0)) == "memory.copy"
