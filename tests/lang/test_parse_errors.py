@@ -279,3 +279,31 @@ def test_entry_points_report_errors(parse, source: str, message: str) -> None:  
         parse(source)
     assert info.value.diagnostics[0].message == message
     assert str(info.value).startswith("error: ")
+
+
+# ---------------------------------------------------------------- never a traceback (fuzzing)
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from([
+    "wasm", ":", "opcode", "call", "before", "end", "(", ")", "{", "}", "[", "]", "/", "*", "?", "|",
+    "!", "\\", ".", "+", "-", "1", "0x", "0b", "1.", "e5", "_", "inf", "var", "x", ":", "u32", "map",
+    "<", ">", ">>", ",", ";", "=", "==", "&&", "@", "static", "init", "if", "elif", "else", "return",
+    "fn", "use", "report", "\"", "\\u{", "\\x", "'", "/*", "*/", "//", "\n", " ", "\t", "é", "$", "as",
+])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_any_text_parses_or_raises_script_error(text: str) -> None:
+    try:
+        parse_script(text, "fuzz.mm")
+    except ScriptError as err:
+        rendered = str(err)
+        assert rendered.startswith("error: ") and "aborting due to" in rendered
+    for parse in (parse_expression, parse_statement, parse_probe):
+        try:
+            parse(text)
+        except ScriptError:
+            pass
