@@ -6,6 +6,8 @@ the parser's error wording: change it deliberately, together with the parser.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compiler.lang.diagnostics import ScriptError
 from compiler.lang.parser import parse_expression, parse_probe, parse_script, parse_statement
@@ -282,9 +284,6 @@ def test_entry_points_report_errors(parse, source: str, message: str) -> None:  
 
 
 # ---------------------------------------------------------------- never a traceback (fuzzing)
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 _PIECES = st.sampled_from([
     "wasm", ":", "opcode", "call", "before", "end", "(", ")", "{", "}", "[", "]", "/", "*", "?", "|",
