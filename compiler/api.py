@@ -22,7 +22,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Union
 
 from compiler.errors import WhammError
 from compiler.lang.libraries import (
@@ -32,13 +32,15 @@ from compiler.runner import Execution, FunctionMap, LinkedLibrary, RunOptions, R
 
 if TYPE_CHECKING:
     from compiler.lang.diagnostics import Diagnostic
+    from compiler.rewrite.emit import Emitted
+    from compiler.rewrite.layout import Layout
     from compiler.lang.scopes import Program
     from compiler.wasm.model import Module
 
 __all__ = [
     "Options", "App", "Libraries", "InstrumentResult", "InputError", "OptionsError",
     "load_app", "read_script", "load_libraries", "check", "instrument", "prepare_run", "run",
-    "function_map",
+    "function_map", "RunOptions", "RunResult",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -221,9 +223,9 @@ class InstrumentResult:
     """A validated instrumented module and what goes with it.
 
     ``diagnostics`` are the script's warnings (render with :meth:`render_warnings`, which needs the
-    source), ``messages`` other warnings as text; ``layout`` is the emitter's machine-readable layout of
-    the report variables (REWRITING.md §17); ``timings`` maps each phase (``read``, ``parse``, ``check``,
-    ``match``, then the emitter's phases such as ``emit``/``encode``/``validate``) to seconds.
+    source), ``messages`` other warnings as text; ``emitted`` is the backend's result, whose ``layout``
+    says where every report variable lives (REWRITING.md §17); ``timings`` maps each phase (``read``,
+    ``parse``, ``check``, ``match``, ``layout``, ``emit``, ``encode``, ``validate``) to seconds.
     """
 
     wasm: bytes
@@ -232,7 +234,7 @@ class InstrumentResult:
     libraries: Libraries
     diagnostics: tuple[Diagnostic, ...]
     messages: tuple[str, ...]
-    layout: object
+    emitted: Emitted
     timings: dict[str, float]
 
     def render_warnings(self, color: bool = False) -> str:
@@ -244,9 +246,14 @@ class InstrumentResult:
         return "\n".join(parts)
 
     @property
+    def layout(self) -> Layout:
+        """Where every report variable lives (the emitter's layout)."""
+        return self.emitted.layout
+
+    @property
     def functions(self) -> FunctionMap:
-        """Output function index → input function (for backtraces), computed on first use."""
-        return FunctionMap(lambda: function_map(self.app.module, self.wasm))
+        """Output function index → input function, for backtraces."""
+        return function_map(self.app, self.emitted)
 
 
 def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "script.mm",
@@ -268,45 +275,31 @@ def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "
     clock = time.perf_counter()
     program = check_script(script_ast, script, script_name, libraries.signatures)
     timings["check"] = time.perf_counter() - clock
-    from compiler.rewrite import instrument as rewrite
-    emitted = rewrite(app.module, program, options=options)
+    from compiler.rewrite.emit import instrument as rewrite
+    from compiler.rewrite.static_calls import StaticCalls
+    static = StaticCalls(app.module, program, library_bytes={lib.name: lib.wasm for lib in libraries.linked})
+    try:
+        emitted = rewrite(app.module, program, static_call=static, options=options)
+    finally:
+        static.close()
     timings.update(emitted.timings)
-    return InstrumentResult(emitted.wasm, app, program, libraries, tuple(program.warnings),
-                            libraries.warnings + tuple(emitted.warnings), emitted.layout, timings)
+    return InstrumentResult(emitted.wasm, app, program, libraries,
+                            (*program.warnings, *emitted.warnings), libraries.warnings, emitted, timings)
 
 
-def function_map(input_module: Module, output: bytes) -> FunctionMap:
-    """Which input function each output function is (REWRITING.md §3, guarantee 6).
+def function_map(app: App, emitted: Emitted) -> FunctionMap:
+    """Which input function each output function is (REWRITING.md §3, guarantee 6): application
+    functions by input index and name (``fname`` or ``#fid``), added ones as ``whamm:<name>``."""
+    names = app.module.names.functions if app.module.names else {}
 
-    The output keeps the input's imports first and its defined functions in order; it may add function
-    imports (``fd_write``, library functions) after the input's and defined functions after the input's.
-    Added functions are shown by their name-section name (``whamm:…``) or, for imports,
-    ``module.name``.
-    """
-    from compiler.wasm import ExternKind, read_module
-    out = read_module(output)
-    in_names = input_module.names.functions if input_module.names else {}
-    out_names = out.names.functions if out.names else {}
-    in_imports = [(i.module, i.name) for i in input_module.imports if i.kind == ExternKind.FUNC]
-    out_imports = [(i.module, i.name) for i in out.imports if i.kind == ExternKind.FUNC]
-    frames: list[TraceFrame] = []
-    by_key = {key: fid for fid, key in enumerate(in_imports)}
-    for index, key in enumerate(out_imports):
-        fid = by_key.get(key)
+    def resolve(index: int) -> TraceFrame:
+        fid = emitted.input_function(index)
         if fid is None:
-            frames.append(TraceFrame(out_names.get(index) or f"whamm:{key[0]}.{key[1]}", None))
-        else:
-            frames.append(TraceFrame(in_names.get(fid) or f"#{fid}", fid))
-    n_in_imports = len(in_imports)
-    for i in range(len(out.functions)):
-        index = len(out_imports) + i
-        if i < len(input_module.functions):
-            fid = n_in_imports + i
-            frames.append(TraceFrame(in_names.get(fid) or f"#{fid}", fid))
-        else:
-            name = out_names.get(index) or f"whamm:#{index}"
-            frames.append(TraceFrame(name if name.startswith("whamm:") else f"whamm:{name}", None))
-    return FunctionMap(tuple(frames))
+            name = emitted.added_functions.get(index) or f"#{index}"
+            return TraceFrame(name if name.startswith("whamm:") else f"whamm:{name}", None)
+        return TraceFrame(names.get(fid) or f"#{fid}", fid)
+
+    return FunctionMap(resolve)
 
 
 # ------------------------------------------------------------------------------------------------- run

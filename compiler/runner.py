@@ -110,28 +110,20 @@ class TraceFrame:
 class FunctionMap:
     """Output function index → :class:`TraceFrame`.
 
-    Built from the frames of every output function, or from a function computing them, called on the
-    first trap only (working the map out means reading the output module, which a run that does not
-    trap never needs).  An index without a frame is shown as wasmtime names it.
+    Built from the frames of every output function, or from a function resolving one index (called
+    only when a trap needs it).  An index neither covers is shown as wasmtime names it.
     """
 
-    __slots__ = ("_frames", "_compute")
+    __slots__ = ("_frames", "_resolve")
 
-    def __init__(self, frames: Sequence[TraceFrame] | Callable[[], FunctionMap] = ()) -> None:
-        self._frames: tuple[TraceFrame, ...] | None = None if callable(frames) else tuple(frames)
-        self._compute = frames if callable(frames) else None
-
-    @property
-    def frames(self) -> tuple[TraceFrame, ...]:
-        if self._frames is None:
-            self._frames = self._compute().frames  # type: ignore[misc]
-        return self._frames
+    def __init__(self, frames: Sequence[TraceFrame] | Callable[[int], TraceFrame | None] = ()) -> None:
+        self._resolve = frames if callable(frames) else None
+        self._frames = () if callable(frames) else tuple(frames)
 
     def frame(self, index: int, wasmtime_name: str | None = None) -> TraceFrame:
-        frames = self.frames
-        if 0 <= index < len(frames):
-            return frames[index]
-        return TraceFrame(wasmtime_name or f"#{index}", index)
+        found = self._resolve(index) if self._resolve is not None else (
+            self._frames[index] if 0 <= index < len(self._frames) else None)
+        return found or TraceFrame(wasmtime_name or f"#{index}", index)
 
     @classmethod
     def identity(cls, names: Mapping[int, str], count: int) -> FunctionMap:

@@ -11,7 +11,6 @@ from compiler import api
 from compiler.errors import WhammError
 from compiler.lang.diagnostics import ScriptError
 from compiler.lang.libraries import LibraryError, LibSpecError
-from compiler.runner import TraceFrame
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 DEMO = EXAMPLES / "demo" / "app.wasm"
@@ -132,17 +131,76 @@ def test_errors_are_whamm_errors():
     assert issubclass(api.InputError, WhammError) and issubclass(api.OptionsError, WhammError)
 
 
-# ------------------------------------------------------------------------------------- function map
+# ------------------------------------------------------------------------------- instrument and run
 
-INPUT = """(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
-  (func $main) (func))"""
-OUTPUT = """(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
-  (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
-  (func $main) (func) (func $whamm:flush) (func $helper))"""
+CALLS = (EXAMPLES / "calls" / "calls.mm").read_text()
+REPORT_HEADER = (b"================================= REPORT CSV FLUSH ====================================\n"
+                 b"id, id_type, name, whamm_type, wasm_type, script_id, fname, fid, pc, probe_id, value(s)\n")
+DEMO_OUTPUT = (b"==== CALC ====\ncalc(9, 0) -> 9\ncalc(3, 2) -> 6\ncalc(4, 4) -> 14\n"
+               b"==== COLLATZ ====\ncollatz(6) -> 8 steps\ncollatz(27) -> 111 steps\n")
 
 
-def test_function_map_shifts_app_functions_back_and_names_added_ones():
-    fmap = api.function_map(api.load_app(wasmtime.wat2wasm(INPUT)).module, wasmtime.wat2wasm(OUTPUT))
-    assert fmap.frames == (TraceFrame("#0", 0), TraceFrame("whamm:wasi_snapshot_preview1.fd_write", None),
-                           TraceFrame("main", 1), TraceFrame("#2", 2), TraceFrame("whamm:flush", None),
-                           TraceFrame("whamm:helper", None))
+def test_instrument_returns_validated_bytes_layout_and_timings():
+    result = api.instrument(DEMO, CALLS, script_name="calls.mm")
+    from compiler.wasm import validate
+    validate(result.wasm)
+    assert result.app.name == str(DEMO) and result.program.filename == "calls.mm"
+    assert [name for name in ("read", "parse", "check", "match", "emit", "encode", "validate")
+            if name not in result.timings] == []
+    assert all(seconds >= 0 for seconds in result.timings.values())
+    assert result.layout is result.emitted.layout
+    assert result.render_warnings() == ""
+
+
+def test_run_prints_app_output_then_the_report(tmp_path):
+    out = tmp_path / "out"
+    result = api.run(api.instrument(DEMO, CALLS), api.RunOptions(stdout=str(out)))
+    assert result.status == 0
+    text = out.read_bytes()
+    assert text.startswith(DEMO_OUTPUT + b"\n" + REPORT_HEADER)
+    assert text.endswith(b", global_id, count, u32, i32, script0, , , , , 3\n")
+
+
+def test_script_and_emitter_warnings_are_rendered_with_the_source():
+    result = api.instrument(DEMO, "wasm:opcode:call:before { }\n", script_name="w.mm")
+    text = result.render_warnings()
+    assert text.startswith("warning: probe has an empty body\n --> w.mm:1:1")
+
+
+def test_library_warnings_come_first():
+    libs = api.load_libraries([f"whamm_core={EXAMPLES / 'cache' / 'cache.wasm'}"])
+    result = api.instrument(DEMO, CALLS, libs=libs)
+    assert result.render_warnings() == "warning: --user-libs entry for whamm_core ignored (it is built in)"
+
+
+TRAPPING = """(module
+  (func $boom (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0)))
+  (func $main (export "_start") (drop (call $boom (i32.const 0)))))"""
+
+
+def test_trap_backtrace_uses_input_function_indices():
+    """The report adds an fd_write import, which shifts every defined function in the output."""
+    result = api.instrument(wasmtime.wat2wasm(TRAPPING), "report var n: u32;\nwasm:opcode:call:before { n++; }\n")
+    outcome = api.run(result)
+    assert outcome.status == 134
+    assert outcome.error_text == ("error: wasm trap: integer divide by zero\n"
+                                  "  at boom (function 0)\n  at main (function 1)")
+
+
+def test_added_functions_are_named_whamm():
+    result = api.instrument(wasmtime.wat2wasm(TRAPPING), "report var n: u32;\nwasm:opcode:call:before { n++; }\n")
+    added = [result.functions.frame(i) for i in result.emitted.added_functions]
+    assert added and all(f.fid is None and f.name.startswith("whamm:") for f in added)
+
+
+def test_prepare_run_names_argv0_after_the_app_and_links_libraries(tmp_path):
+    cache_dir = EXAMPLES / "cache"
+    script = ("use cache;\nreport var hits: u32;\n"
+              "wasm:opcode:i32.load:before { hits = hits + cache.check_access(effective_addr as i32, 4) as u32; }\n")
+    result = api.instrument(cache_dir / "matrix.wasm", script, libs=[f"cache={cache_dir / 'cache.wasm'}"])
+    execution = api.prepare_run(result, api.RunOptions(stdout=str(tmp_path / "out")))
+    assert execution.options.argv == ("matrix.wasm",)
+    assert [lib.name for lib, _ in execution.libraries] == ["cache"]
+    outcome = execution.run()
+    assert outcome.status == 0
+    assert (tmp_path / "out").read_text().startswith("row-major sum 8386560\ncolumn-major sum 8386560\n")
