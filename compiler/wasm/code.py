@@ -1,10 +1,12 @@
 """Instruction decoding and encoding, driven by the opcode table, plus the value-type codecs they share.
 
 Decoding speed matters (the whole of a ~1 MB module is decoded for a full rewrite), so
-:func:`decode_body` is one loop with local aliases, dispatching on a precomputed *shape* per opcode byte:
-no immediates, one u32 index, a memarg, an ``i32.const``, or the generic path that walks the row's
-immediate kinds.  ``Instr`` is a tuple built with one ``tuple.__new__`` call.  Reading past the end of the
-buffer surfaces as ``IndexError`` and is converted once, outside the loop, into a ``DecodeError``.
+:func:`decode_instrs` is one loop with local aliases, dispatching on a precomputed *shape* per opcode byte
+(no immediates, one u32 index, a memarg, an integer constant, a block type), each with a fast path for its
+one-byte form that reuses shared immediate tuples; everything else takes the generic path, which walks
+the row's immediate kinds.  ``Instr`` is a tuple built with one ``tuple.__new__`` call.  Reading past the
+end of the buffer surfaces as ``IndexError`` and is converted once, outside the loop, into a
+``DecodeError``.  :func:`decode_instr` is the obvious one-at-a-time path the fast loop must agree with.
 
 Encoding is the reverse walk over ``op.imms``; it always writes minimal LEB128s (unchanged bodies never
 get here: the writer copies their bytes).

@@ -8,14 +8,17 @@ an opcode is a one-row change.
 Immediate kinds (the values :class:`~compiler.wasm.model.Instr` carries for each, see ``code.py``):
 
 =====================  ==================================================================================
+kind                   value carried by ``Instr.imms``
+=====================  ==================================================================================
 ``blocktype``          ``None`` (empty), a value type, or a type index (``int``)
-``labelidx`` …         ``int`` for every index kind: ``labelidx funcidx typeidx tableidx memidx localidx
-                       globalidx dataidx elemidx tagidx fieldidx`` and ``u32`` (a plain count)
+index kinds            ``int``: ``labelidx funcidx typeidx tableidx memidx localidx globalidx dataidx
+                       elemidx tagidx fieldidx``, and ``u32`` (a plain count)
 ``br_table``           ``tuple[int, ...]``: the targets followed by the default label
 ``memarg``             :class:`~compiler.wasm.model.MemArg` (align, offset, memory)
-``i32`` / ``i64``      signed ``int``
-``f32`` / ``f64``      the IEEE bit pattern as an unsigned ``int`` (keeps NaN payloads exact)
-``v128`` / ``shuffle16``  ``bytes`` of length 16
+``i32``, ``i64``       signed ``int``
+``f32``, ``f64``       the IEEE bit pattern as an unsigned ``int`` (keeps NaN payloads exact)
+``v128``               ``bytes`` of length 16
+``shuffle16``          ``bytes`` of length 16 (lane indices)
 ``lane``               ``int`` (one byte)
 ``heaptype``           an abstract heap type name (``"func"``, ``"any"``…) or a type index
 ``reftype``            :class:`~compiler.wasm.model.RefType`
