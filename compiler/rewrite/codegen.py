@@ -701,8 +701,7 @@ class BodyCompiler:
         code = self.code
         target = s.target
         if isinstance(target, ast.Index):
-            mt = self.type_of(target.map)
-            assert isinstance(mt, MapType)
+            mt = self.map_type(target.map)
             ptr = self.map_slot(target, insert=True)
             storage: Storage = PtrStorage(mt.value, self.env.memory, ptr)
             t = mt.value
@@ -1102,7 +1101,21 @@ class BodyCompiler:
     # --------------------------------------------------------------------------------------- maps
 
     def map_id(self, node: ast.Expr) -> None:
+        if isinstance(node, ast.Name):
+            sym = self.names.get(id(node))
+            if sym is not None:
+                self.env.storage(sym).load(self.code, self.env)
+                return
         self.expr(node)
+
+    def map_type(self, node: ast.Expr) -> MapType:
+        """The type of a map operand (assignment targets record no type for the map name itself)."""
+        t = self.types.get(id(node))
+        if t is None and isinstance(node, ast.Name) and self.names.get(id(node)) is not None:
+            t = self.names[id(node)].type
+        if not isinstance(t, MapType):
+            raise CodegenError("not a map", node.span)
+        return t
 
     def store_key(self, key: ast.Expr, kt: WhammType, at: int) -> None:
         """Evaluate ``key`` and write it into the scratch area at ``at`` (runtime layout)."""
@@ -1126,8 +1139,7 @@ class BodyCompiler:
         """Call ``whamm_map_slot``/``whamm_map_get`` for ``m[k]``; the value's address ends in a new
         temporary local (the caller releases it)."""
         code = self.code
-        mt = self.type_of(e.map)
-        assert isinstance(mt, MapType)
+        mt = self.map_type(e.map)
         scratch = self.env.scratch()
         # the key may itself read maps: evaluate it completely before filling the scratch area
         self.store_key(e.key, mt.key, scratch)
@@ -1145,8 +1157,7 @@ class BodyCompiler:
             if sym is not None and sym.kind is VarKind.BOUND:  # br_table `targets`: a static table
                 self.static_lookup(e, self.env.static(m.id) or {})
                 return
-        mt = self.type_of(m)
-        assert isinstance(mt, MapType)
+        mt = self.map_type(m)
         ptr = self.map_slot(e, insert=False)
         PtrStorage(mt.value, self.env.memory, ptr).load(self.code, self.env)
         self.env.pool.release(ptr)
@@ -1169,8 +1180,7 @@ class BodyCompiler:
 
     def map_put(self, target: ast.Index, value: ast.Expr) -> None:
         code = self.code
-        mt = self.type_of(target.map)
-        assert isinstance(mt, MapType)
+        mt = self.map_type(target.map)
         mem = self.env.memory
         self.expr(target.key)
         key_temps = self.stash(mt.key)

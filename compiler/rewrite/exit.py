@@ -204,8 +204,7 @@ def start_function(ctx: ModuleContext, statements: Sequence[tuple[ast.Stmt, Mapp
             if stmt.init is None:
                 continue
             sym = prog.globals[stmt.name]
-            if sym.decl is stmt:
-                c.assign_to(global_storage(lay, sym), sym.type, (), stmt.init)
+            c.assign_to(global_storage(lay, sym), sym.type, (), stmt.init)
             continue
         c.stmt(stmt)
     # 3. shared initialisers, probe order
