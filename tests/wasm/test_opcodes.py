@@ -151,3 +151,17 @@ def test_every_row_matches_the_text_format():
     for op, func in zip(rows, module.code):
         names = [i.op.name for i in func.instrs]
         assert op.name in names, (op.name, names)
+
+
+def test_agrees_with_the_opcode_event_catalog():
+    """EVENTS.md §10 (``compiler/events/opcode_events.tsv``) names 310 instructions: each is a row here with
+    the same bytecode and category, so events can look their instruction up by name."""
+    from pathlib import Path
+    import compiler.events
+    tsv = Path(compiler.events.__file__).with_name("opcode_events.tsv")
+    rows = [line.split("\t") for line in tsv.read_text().splitlines() if line and not line.startswith("#")]
+    assert len(rows) == 310
+    for row in rows:
+        name, bytecode, category = row[1].rstrip(" ¹²"), int(row[2], 16), row[3]
+        op = BY_NAME[name]
+        assert (op.bytecode, op.category) == (bytecode, category), name
