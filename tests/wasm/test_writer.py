@@ -137,3 +137,23 @@ def test_validate_reports_wasmtime_message():
     body.instrs = body.instrs[:-2] + body.instrs[-1:]  # drop a `local.get`: results no longer match
     with pytest.raises(ValidationError, match="invalid module: .*type mismatch"):
         validate(write_module(module))
+
+
+def test_module_built_from_scratch():
+    from compiler.wasm import DataSegment, Limits, Module, Names
+    module = Module()
+    module.types.append(RecGroup.single(FuncType((), ("i32",))))
+    module.memories.append(Limits(1))
+    module.data.append(DataSegment(b"\x2a", offset=(Instr.of("i32.const", 8), Instr.of("end"))))
+    module.functions.append(0)
+    module.code.append(FuncBody([], [Instr.of("i32.const", 8), Instr.of("i32.load8_u", (0, 0)),
+                                     Instr.of("end")]))
+    module.exports.append(Export("run", ExternKind.FUNC, 0))
+    module.names = Names(module="scratch", functions={0: "run"})
+    out = write_module(module)
+    validate(out)
+    assert run(out) == 42
+    again = read_module(out)
+    assert again.names.module == "scratch" and again.names.functions == {0: "run"}
+    assert [(i.name, i.imms) for i in again.code[0].instrs] == [(i.name, i.imms) for i in module.code[0].instrs]
+    assert again.customs[-1].name == "name" and again.customs[-1].after == 11
