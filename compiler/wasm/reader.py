@@ -13,7 +13,7 @@ round trip would be impossible, and wasmtime rejects such modules anyway).
 from __future__ import annotations
 
 from compiler.wasm.binary import Cursor
-from compiler.wasm.code import decode_expr, read_heaptype, read_storagetype, read_valtype
+from compiler.wasm.code import decode_expr, read_storagetype, read_valtype
 from compiler.wasm.errors import DecodeError
 from compiler.wasm.model import (
     FUNCREF, SECTION_NAMES, SECTION_ORDER, ArrayType, CustomSection, DataSegment, ElemSegment, Export,
