@@ -113,28 +113,33 @@ def _value(v):
     return v.value if hasattr(v, "value") else v
 
 
-def call_export(wasm: bytes, export: str, args: tuple = (), imports=None):
-    """Instantiate ``wasm`` (with ``imports``: a dict ``{(module, name): python callable/wasmtime
-    extern}``) and call ``export``; return the results as a list, or ``"trap"``."""
+def call_export(wasm: bytes, export: str, args: tuple = (), imports=None, inspect=None):
+    """Instantiate ``wasm`` (with ``imports``: a dict ``{(module, name): make_extern}``, where
+    ``make_extern(store)`` returns the wasmtime extern) and call ``export``; return the results as a list, or ``"trap"``.  ``inspect(instance,
+    store)`` runs after the call."""
     import wasmtime
     store = wasmtime.Store(engine())
     module = wasmtime.Module(engine(), wasm)
     linker = wasmtime.Linker(engine())
     for (mod, name), item in (imports or {}).items():
-        linker.define(store, mod, name, item(store) if callable(item) else item)
+        linker.define(store, mod, name, item(store))
     instance = linker.instantiate(store, module)
     func = instance.exports(store)[export]
     try:
         result = func(store, *args)
     except wasmtime.Trap:
         return "trap"
+    finally:
+        if inspect is not None:
+            inspect(instance, store)
     if result is None:
         return []
     return [_value(r) for r in result] if isinstance(result, (list, tuple)) else [_value(result)]
 
 
-def run_command(wasm: bytes, args: tuple = (), define=None) -> tuple[int, str]:
-    """Run a WASI command: ``(exit status, stdout)``.  ``define(linker, store)`` may add imports."""
+def run_command(wasm: bytes, args: tuple = (), imports=None, inspect=None) -> tuple[int, str]:
+    """Run a WASI command: ``(exit status, stdout)``.  ``imports`` as for :func:`call_export`;
+    ``inspect(instance, store)`` is called after the run (to read globals or memory)."""
     import wasmtime
     store = wasmtime.Store(engine())
     linker = wasmtime.Linker(engine())
@@ -145,25 +150,28 @@ def run_command(wasm: bytes, args: tuple = (), define=None) -> tuple[int, str]:
         wasi.argv = ["app", *map(str, args)]
         wasi.stdout_file = out
         store.set_wasi(wasi)
-        if define is not None:
-            define(linker, store)
+        for (mod, name), item in (imports or {}).items():
+            linker.define(store, mod, name, item(store))
         instance = linker.instantiate(store, wasmtime.Module(engine(), wasm))
         try:
             instance.exports(store)["_start"](store)
             status = 0
         except wasmtime.ExitTrap as exc:
             status = exc.code
+        if inspect is not None:
+            inspect(instance, store)
         return status, Path(out).read_text()
 
 
-def check_runs(prog: Program, wasm: bytes) -> None:
-    """Assert that ``wasm`` (the program itself or a rewritten copy) behaves as ``prog`` promises."""
+def check_runs(prog: Program, wasm: bytes, imports=None) -> None:
+    """Assert that ``wasm`` (the program itself or a rewritten copy, given ``imports``) behaves as
+    ``prog`` promises."""
     for run in prog.runs:
         if prog.kind == "wat":
-            got = call_export(wasm, run.export, run.args)
+            got = call_export(wasm, run.export, run.args, imports)
             assert _same(got, run.expected), f"{prog.name}: {run.export}{run.args} gave {got}"
         else:
-            got = run_command(wasm, run.args)
+            got = run_command(wasm, run.args, imports)
             assert got == run.expected, f"{prog.name}: {got!r}"
 
 
