@@ -12,8 +12,7 @@ import codecs
 from compiler.wasm.errors import DecodeError
 
 __all__ = [
-    "read_u32", "read_u64", "read_s32", "read_s33", "read_s64", "encode_u32", "encode_u64", "encode_s32",
-    "encode_s64", "uleb", "sleb", "Cursor",
+    "read_u32", "read_u64", "read_s32", "read_s33", "read_s64", "uleb", "sleb", "Cursor",
 ]
 
 _UTF8 = codecs.getdecoder("utf-8")
@@ -121,10 +120,6 @@ def sleb(value: int) -> bytes:
             out.append(byte)
             return bytes(out)
         out.append(byte | 0x80)
-
-
-encode_u32 = encode_u64 = uleb
-encode_s32 = encode_s64 = sleb
 
 
 class Cursor:
