@@ -1,0 +1,94 @@
+"""``whamm wat APP [--func NAME|INDEX]``: print a module, or one function, as WAT.
+
+The first user-facing command of the Wasm toolkit: it reads the module (a ``.wat`` file is assembled
+first), then prints with :mod:`compiler.wasm.wat`.  It does not validate: a module the reader
+understands can be printed even when wasmtime would reject it (legacy exception handling, say), which is
+exactly when looking at it helps.  Every input problem is one line: a decode error names the byte offset,
+section and function; an assembler error keeps wat2wasm's ``line:col``.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from compiler.errors import WhammError
+
+__all__ = ["NAME", "HELP", "add_arguments", "run", "WatInputError", "load_module"]
+
+NAME = "wat"
+HELP = "print a WebAssembly module (or one function) as WAT text"
+
+
+class WatInputError(WhammError):
+    """An unreadable, malformed or unassemblable input, or an unknown function."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("app", metavar="APP", help="the module: a .wasm binary or .wat text")
+    parser.add_argument("--func", metavar="NAME|INDEX",
+                        help="print only this function (name from the name section, or function index)")
+
+
+_LOCATION = re.compile(r"-->\s*<anon>:(\d+):(\d+)")
+
+
+def _assemble(text: bytes, name: str) -> bytes:
+    import wasmtime
+    try:
+        return bytes(wasmtime.wat2wasm(text.decode("utf-8")))
+    except UnicodeDecodeError:
+        raise WatInputError(f"{name}: neither a Wasm binary (bad magic number) nor WAT text (not UTF-8)") from None
+    except wasmtime.WasmtimeError as exc:
+        message = str(exc)
+        reason = message.splitlines()[0].strip()
+        where = _LOCATION.search(message)
+        location = f"{name}:{where.group(1)}:{where.group(2)}" if where else name
+        raise WatInputError(f"{location}: {reason}") from None
+
+
+def load_module(path: str):
+    """Read ``path`` (binary or WAT) into a :class:`~compiler.wasm.model.Module`, or raise a one-line
+    :class:`WatInputError`."""
+    from compiler.wasm import DecodeError, read_module
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise WatInputError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    if not data.startswith(b"\0asm"):
+        data = _assemble(data, path)
+    try:
+        return read_module(data)
+    except DecodeError as exc:
+        raise WatInputError(f"{path}: {exc}") from None
+
+
+def _function_index(module, spec: str, path: str) -> int:
+    total = module.num_imported_funcs + len(module.functions)
+    if spec.isdigit():
+        index = int(spec)
+        if index >= total:
+            raise WatInputError(f"{path} has no function {index} (it has {total} functions)")
+        return index
+    wanted = spec.removeprefix("$")
+    names = module.names.functions if module.names is not None else {}
+    matches = sorted(i for i, name in names.items() if name == wanted)
+    if not matches:
+        raise WatInputError(f"{path} has no function named '{wanted}'")
+    return matches[0]
+
+
+def run(args: argparse.Namespace) -> int:
+    from compiler.wasm.wat import function_lines, module_lines
+
+    module = load_module(args.app)
+    if args.func is None:
+        lines = module_lines(module)
+    else:
+        lines = function_lines(module, _function_index(module, args.func, args.app))
+    out = sys.stdout
+    for line in lines:
+        out.write(line.text)
+        out.write("\n")
+    return 0
