@@ -500,8 +500,9 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
         _place_state(lay, program, site_list, probes_with_sites, frames)
         for table in sorted(uses.shadows):
             size = module.table_types()[table].limits.min
-            lay.shadows[table] = (region.alloc(4 * size), size)
-            region.put(lay.shadows[table][0], b"\xff" * (4 * size))
+            addr = region.alloc(4 * size)
+            lay.shadows[table] = (addr, size)
+            region.put(addr, shadow_init(module, table, size))
     else:
         _place_state(lay, program, site_list, probes_with_sites, frames)
 
@@ -518,6 +519,29 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
         next_index += 1
     _report(lay, program, site_list, probes_with_sites, frames)
     return lay
+
+
+def shadow_init(module, table: int, size: int) -> bytes:
+    """A table shadow's initial entries (REWRITING.md §15): -1 everywhere, then every active element
+    segment on the table with a constant offset, in order (``ref.func N`` or index ``N`` → ``N``, anything
+    else → -1); entries outside the table's initial size are ignored."""
+    entries = [-1] * size
+    for seg in module.elements:
+        if seg.mode != "active" or seg.table != table or seg.offset is None:
+            continue
+        expr = [i for i in seg.offset if i.op.name != "end"]
+        if len(expr) != 1 or expr[0].op.name != "i32.const":
+            continue
+        start = expr[0].imms[0]
+        for k, item in enumerate(seg.items):
+            if not 0 <= start + k < size:
+                continue
+            if isinstance(item, int):
+                entries[start + k] = item
+            else:
+                code = [i for i in item if i.op.name != "end"]
+                entries[start + k] = code[0].imms[0] if len(code) == 1 and code[0].op.name == "ref.func" else -1
+    return b"".join((e & 0xFFFFFFFF).to_bytes(4, "little") for e in entries)
 
 
 def _all_map_types(program: Program, probes: Mapping[int, CheckedProbe]) -> list[MapType]:
