@@ -22,7 +22,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Union
+from typing import TYPE_CHECKING, Iterable, MutableMapping, Union
 
 from compiler.errors import WhammError
 from compiler.lang.libraries import (
@@ -304,14 +304,16 @@ def function_map(app: App, emitted: Emitted) -> FunctionMap:
 
 # ------------------------------------------------------------------------------------------------- run
 
-def prepare_run(result: InstrumentResult, options: RunOptions = RunOptions()) -> Execution:
+def prepare_run(result: InstrumentResult, options: RunOptions = RunOptions(), *,
+                compiled: MutableMapping[bytes, bytes] | None = None) -> Execution:
     """An :class:`~compiler.runner.Execution` of the instrumented module with the user libraries it
     imports; ``argv[0]`` defaults to the application's file name.  Call ``.run()`` (and
-    ``.interrupt()`` from another thread) — the shell keeps the returned store/instance."""
+    ``.interrupt()`` from another thread) — the shell keeps the returned store/instance.  ``compiled``
+    is a cache of compiled modules shared between runs (see :class:`~compiler.runner.Execution`)."""
     if not options.argv:
         options = _with_argv0(options, result.app.name)
     return Execution(result.wasm, options, result.libraries.linked, app_name=result.app.name,
-                     functions=result.functions)
+                     functions=result.functions, compiled=compiled)
 
 
 def run(result: InstrumentResult, options: RunOptions = RunOptions(), *,

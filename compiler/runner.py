@@ -18,13 +18,14 @@ exit 1), for example ``cannot instantiate library cache: unknown import ...``.
 from __future__ import annotations
 
 import enum
+import hashlib
 import os
 import struct
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Callable, Mapping, MutableMapping, Sequence, Union
 
 from compiler.errors import WhammError
 
@@ -172,11 +173,17 @@ class Execution:
 
     :meth:`interrupt` may be called from any thread while :meth:`run` is executing (the shell's Ctrl-C,
     a watchdog); the run then ends with :attr:`Outcome.INTERRUPTED`.
+
+    ``compiled`` is an optional cache of compiled code shared between executions (the shell's, SHELL.md
+    "compiled wasmtime modules are cached by content hash"): serialized wasmtime modules keyed by the
+    SHA-256 of the Wasm bytes and the engine's fuel setting.  Deserializing skips Cranelift, so running
+    an unchanged module again starts in milliseconds although every execution has its own engine.
     """
 
     def __init__(self, wasm: bytes, options: RunOptions = RunOptions(),
                  libraries: Sequence[LinkedLibrary] = (), *, app_name: str = "app.wasm",
-                 functions: FunctionMap | None = None) -> None:
+                 functions: FunctionMap | None = None,
+                 compiled: MutableMapping[bytes, bytes] | None = None) -> None:
         import wasmtime
 
         from compiler.wasm.validate import config as base_config
@@ -189,6 +196,7 @@ class Execution:
         if options.fuel is not None:
             cfg.consume_fuel = True
         self.engine = wasmtime.Engine(cfg)
+        self._compiled = compiled
         self._stop = _Stop()
         self.module = self._compile(wasm, app_name)
         imported = {imp.module for imp in self.module.imports}
@@ -197,10 +205,19 @@ class Execution:
 
     def _compile(self, wasm: bytes, what: str) -> wasmtime.Module:
         import wasmtime
+        key = None
+        if self._compiled is not None:
+            key = hashlib.sha256(wasm).digest() + (b"fuel" if self.options.fuel is not None else b"")
+            data = self._compiled.get(key)
+            if data is not None:
+                return wasmtime.Module.deserialize(self.engine, data)
         try:
-            return wasmtime.Module(self.engine, wasm)
+            module = wasmtime.Module(self.engine, wasm)
         except wasmtime.WasmtimeError as exc:
             raise RunError(f"cannot instantiate {what}: {_reason(exc)}") from None
+        if key is not None:
+            self._compiled[key] = module.serialize()  # type: ignore[index]
+        return module
 
     # ------------------------------------------------------------------------------------------- running
 
