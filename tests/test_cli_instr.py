@@ -121,3 +121,65 @@ def test_write_output_is_atomic(tmp_path, monkeypatch):
     monkeypatch.undo()
     instr.write_output(str(target), wasmtime.wat2wasm("(module)"))
     assert target.read_bytes() == wasmtime.wat2wasm("(module)")
+
+
+LIB = """(module (func (export "pair") (param i32) (result i32 i32) (local.get 0) (local.get 0))
+                  (func (export "one") (param i64) (result i64) (local.get 0)))"""
+
+
+@pytest.mark.parametrize("script, first_lines", [
+    ("use lib;\nwasm:opcode:call:before { lib.nope(1); }\n",
+     "error: library lib has no exported function nope\n --> {s}:2:27\n"),
+    ("use lib;\nwasm:opcode:call:before { var r: i32 = lib.pair(1); }\n",
+     "error: library function pair has an unsupported signature\n --> {s}:2:40\n"),
+    ("use lib;\nwasm:opcode:call:before { var r: i64 = lib.one(imm0); }\n",
+     "error: expected i64, found u32\n --> {s}:2:48\n"),
+    ("report var n: u32;\nwasm:opcode:call:alt / imm0 == 1 / { n++; }\n"
+     "wasm:opcode:call(arg0: i32):alt { n++; alt_call_by_id(1); }\n",
+     "error: multiple alt probes match the same instruction\n --> {s}:3:1\n"),
+], ids=["missing-function", "unsupported-signature", "incompatible-argument", "two-alt-probes"])
+def test_bad_inputs_are_clear_errors_without_output(capsys, tmp_path, script, first_lines):
+    path = tmp_path / "bad.mm"
+    path.write_text(script)
+    lib = tmp_path / "lib.wasm"
+    lib.write_bytes(wasmtime.wat2wasm(LIB))
+    out = tmp_path / "out.wasm"
+    status, stdout, err = whamm(capsys, "-s", str(path), "-a", str(DEMO), "-u", f"lib={lib}", "-o", str(out))
+    assert (status, stdout) == (1, "")
+    assert err.startswith(first_lines.format(s=path))
+    assert err.endswith("error: aborting due to 1 previous error\n")
+    _no_output(tmp_path, out)
+
+
+def test_success_writes_a_valid_module_and_prints_nothing(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = whamm(capsys, "-s", str(CALLS), "-a", str(DEMO))
+    assert (status, out, err) == (0, "", "")
+    from compiler.wasm import validate
+    validate((tmp_path / "output.wasm").read_bytes())  # the default output path
+
+
+def test_wat_app_and_metrics(capsys, tmp_path):
+    out = tmp_path / "o.wasm"
+    status, _, err = whamm(capsys, "-s", str(CALLS), "-a", str(DEMO.with_suffix(".wat")), "-o", str(out), "-m")
+    assert status == 0
+    phases = [line.split(":")[0].strip() for line in err.splitlines()]
+    assert phases[:4] == ["read", "parse", "check", "match"] and "validate" in phases
+    assert all(line.endswith(" ms") for line in err.splitlines())
+
+
+def test_output_is_deterministic(capsys, tmp_path):
+    first, second = tmp_path / "a.wasm", tmp_path / "b.wasm"
+    for out in (first, second):
+        assert whamm(capsys, "-s", str(EXAMPLES / "branches" / "branches.mm"), "-a", str(DEMO), "-o", str(out))[0] == 0
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_knobs_reach_the_emitter(capsys, tmp_path):
+    """--no-report: the module still runs, but prints no report."""
+    out = tmp_path / "o.wasm"
+    assert whamm(capsys, "-s", str(CALLS), "-a", str(DEMO), "-o", str(out), "--no-report")[0] == 0
+    from compiler.runner import RunOptions, run_module
+    result = run_module(out.read_bytes(), RunOptions(stdout=str(tmp_path / "stdout")))
+    assert result.status == 0
+    assert "REPORT" not in (tmp_path / "stdout").read_text()
