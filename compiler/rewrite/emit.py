@@ -484,6 +484,10 @@ def emit(module: Module, program: Program, matches: Matches, options: object = N
         out.exports.append(Export("whamm:memory", ExternKind.MEMORY, lay.memory))
     for var, export in lay.getters.items():
         out.exports.append(Export(export, ExternKind.FUNC, lay.functions[export]))
+    if lay.maps:
+        # §17: tools (the shell) read live maps through the runtime (runtime_abi.read_map).
+        for name in ("whamm_map_len", "whamm_map_entries", "mem_free"):
+            out.exports.append(Export(f"whamm:{name}", ExternKind.FUNC, lay.runtime[name]))
     if lay.needs_exit and not flush:
         out.exports.append(Export("whamm_flush", ExternKind.FUNC, lay.functions["whamm:exit"]))
     if lay.report or lay.has_runtime:
