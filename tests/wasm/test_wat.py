@@ -8,7 +8,9 @@ import struct
 import pytest
 import wasmtime
 
-from compiler.wasm import Instr, read_module, validate, write_module
+from compiler.wasm import (
+    FUNCREF, OPCODES, Catch, FuncBody, FuncType, Instr, MemArg, Module, RecGroup, RefType, read_module, validate,
+)
 from compiler.wasm.wat import Line, format_instr, function_lines, module_lines, print_function, print_module
 from tests.corpus.catalog import PROGRAMS, Program, check_runs, program
 
@@ -133,3 +135,49 @@ def test_format_instr_resolves_names() -> None:
     assert format_instr(module, get, func=1) == "local.get $result"
     assert format_instr(module, Instr.of("call", 0)) == "call $area"
     assert format_instr(module, Instr.of("memory.copy", 0, 0)) == "memory.copy"
+
+
+_FIRST = {"blocktype": None, "labelidx": 0, "br_table": (0, 0), "u32": 2, "i32": -5, "i64": -5,
+          "f32": 0x3FC00000, "f64": 0x3FF8000000000000, "v128": bytes(range(16)), "lane": 1,
+          "shuffle16": bytes(range(16)), "heaptype": "any", "reftype": FUNCREF, "valtypes": ("i32",),
+          "try_table_catches": (Catch(0, 0, 0), Catch(3, None, 0)), "castflags": 3, "reserved": 0}
+_SECOND = {"blocktype": 1, "labelidx": 1, "br_table": (1, 0, 2), "u32": 0, "i32": 2**31 - 1, "i64": -2**63,
+           "f32": 0xFF800000, "f64": 0x7FF0000000000001, "v128": bytes(16), "lane": 0,
+           "shuffle16": bytes(range(31, 15, -1)), "heaptype": 0, "reftype": RefType(False, 0),
+           "valtypes": (RefType(True, "extern"),), "try_table_catches": (Catch(1, 1, 1), Catch(2, None, 2)),
+           "castflags": 0, "reserved": 0}
+
+
+def _every_opcode(values: dict, index: int, memarg) -> list[Instr]:
+    """One instance of every opcode (block instructions with the instructions they need around them);
+    wat2wasm does not validate, so the immediates only have to be well-formed."""
+    code = []
+    end = Instr.of("end")
+    for op in OPCODES:
+        imms = tuple(memarg(op) if kind == "memarg" else values.get(kind, index) for kind in op.imms)
+        ins = Instr(op, imms)
+        name = op.name
+        if name in ("block", "loop", "try_table"):
+            code += [ins, end]
+        elif name == "if":
+            code += [ins, Instr.of("else"), end]
+        elif name == "try":
+            code += [ins, Instr.of("catch", index), Instr.of("catch_all"), end, ins, Instr.of("delegate", index)]
+        elif name not in ("end", "else", "catch", "catch_all", "delegate"):
+            code.append(ins)
+    return code + [end]
+
+
+@pytest.mark.parametrize("variant", [0, 1])
+def test_every_opcode_prints_and_reassembles(variant: int) -> None:
+    """Drives the printer through the whole opcode table, with two sets of immediates (plain, and
+    extreme: another memory, 64-bit offsets, NaN payloads, type-index heap types)."""
+    if variant == 0:
+        code = _every_opcode(_FIRST, 0, lambda op: MemArg(0, 8, 0))  # natural alignments: the corpus
+    else:
+        code = _every_opcode(_SECOND, 3, lambda op: MemArg(0, 2**40, 2))
+    module = Module(types=[RecGroup.single(FuncType()), RecGroup.single(FuncType((), ("i32",)))],
+                    functions=[0], code=[FuncBody((), code)])
+    again = read_module(bytes(wasmtime.wat2wasm(print_module(module))))
+    assert [(i.op, i.imms) for i in again.code[0].instrs] == [(i.op, i.imms) for i in code]
+    assert len({i.op for i in code}) == len(OPCODES)
