@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #define N 20000
-#define ROUNDS 120
+#define ROUNDS 240
 
 static uint32_t seed = 12345;
 static int32_t data[N];
@@ -66,9 +66,9 @@ int main(void) {
         for (int i = 0; i < N; i += 97) sorted = sorted * 31 + (uint32_t)data[i];
     }
     uint32_t primes = 0;
-    for (uint32_t n = 0; n < 1600000; n++) primes += is_prime(n);
+    for (uint32_t n = 0; n < 3200000; n++) primes += is_prime(n);
     uint64_t steps = 0;
-    for (uint64_t n = 1; n < 1100000; n++) steps += collatz_len(n);
+    for (uint64_t n = 1; n < 2200000; n++) steps += collatz_len(n);
     printf("sorted checksum %llu\nprimes %u\ncollatz steps %llu\n", (unsigned long long)sorted, primes,
            (unsigned long long)steps);
     return 0;
