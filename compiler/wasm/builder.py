@@ -117,7 +117,9 @@ def resolve_labels(code: Code) -> list[Instr]:
         name = item.op.name
         if pending is not None and name not in _OPENERS:
             raise BuildError(f"{pending!r} is followed by {name}, not a block instruction")
-        # catch clauses of try_table are resolved outside the try_table's own label
+        # a delegate's target (like a try_table's catch clauses) is counted from outside its own block
+        if name == "delegate" and stack:
+            stack.pop()
         if any(_has_label(k, v) for k, v in zip(item.op.imms, item.imms)):
             imms = []
             for kind, value in zip(item.op.imms, item.imms):
@@ -132,9 +134,8 @@ def resolve_labels(code: Code) -> list[Instr]:
         if name in _OPENERS:
             stack.append(pending)
             pending = None
-        elif name in _CLOSERS:
-            if stack:
-                stack.pop()
+        elif name == "end" and stack:
+            stack.pop()
         out.append(item)
     if pending is not None:
         raise BuildError(f"{pending!r} ends the code without naming a block")
@@ -312,9 +313,8 @@ class ModuleBuilder:
         self._edit(func, pc)[0].extend(code)
 
     def insert_after(self, func: int, pc: int, code: Code) -> None:
-        """Run ``code`` just after the instruction at ``pc`` (before earlier insertions there)."""
-        after = self._edit(func, pc)[2]
-        after[:0] = code
+        """Run ``code`` just after the instruction at ``pc`` (after earlier insertions there)."""
+        self._edit(func, pc)[2].extend(code)
 
     def replace(self, func: int, pc: int, code: Code) -> None:
         """Replace the instruction at ``pc`` with ``code`` (which must leave the stack as it would)."""

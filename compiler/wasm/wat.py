@@ -590,3 +590,10 @@ def print_module(module: Module) -> str:
 def print_function(module: Module, index: int) -> str:
     """Function ``index`` (imports included in the numbering) as WAT text."""
     return "\n".join(line.text for line in function_lines(module, index)) + "\n"
+
+
+if __name__ == "__main__":  # python -m compiler.wasm.wat APP [--func NAME|INDEX], same as `whamm wat`
+    import sys
+
+    from compiler.cli import main
+    main(["wat", *sys.argv[1:]])

@@ -6,7 +6,7 @@ import pytest
 import wasmtime
 
 from compiler.wasm import (
-    ExternKind, FuncType, GlobalType, Limits, TableType, FUNCREF, read_module, validate, write_module,
+    ExternKind, FuncType, GlobalType, Limits, TableType, FUNCREF, read_module, validate,
 )
 from compiler.wasm.builder import BuildError, Label, ModuleBuilder, instr, resolve_labels
 from compiler.wasm.wat import print_module
@@ -84,11 +84,12 @@ def test_insert_after_and_replace() -> None:
     body = module.code[divmod_ - module.num_imported_funcs]
     div, rem = [i for i in body.instrs if i.op.name in ("i32.div_u", "i32.rem_u")]
     builder.replace(divmod_, div.offset, [instr("i32.mul")])
-    builder.insert_after(divmod_, rem.offset, [instr("i32.const", 100), instr("i32.add")])
+    builder.insert_after(divmod_, rem.offset, [instr("i32.const", 2), instr("i32.mul")])
     builder.insert_after(divmod_, rem.offset, [instr("i32.const", 1000), instr("i32.add")])
+    builder.insert_before(divmod_, rem.offset, [instr("drop"), instr("i32.const", 3)])
     wasm = _build(builder)
-    # insert_after puts later insertions first: rem -> +1000 -> +100
-    assert call_export(wasm, "divmod", (17, 5)) == [85, 1102]
+    # 17 * 5; then (17 rem 3) * 2 + 1000: insertions at one pc run in the order they were made
+    assert call_export(wasm, "divmod", (17, 5)) == [85, 1004]
 
 
 def test_edits_need_an_instruction_at_the_pc() -> None:
@@ -123,6 +124,10 @@ def test_labels_become_depths() -> None:
         resolve_labels([instr("br", Label())])
     with pytest.raises(BuildError, match="not a block"):
         resolve_labels([Label(), instr("nop")])
+    outside, tried = Label("outside"), Label("tried")
+    legacy = resolve_labels([outside, instr("block", None), tried, instr("try", None),
+                             instr("delegate", outside), instr("end")])
+    assert legacy[2].imms == (0,)  # counted from outside the try it closes
 
 
 def test_wrapping_code_in_a_block_needs_no_renumbering() -> None:
