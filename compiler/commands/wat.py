@@ -88,7 +88,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         lines = function_lines(module, _function_index(module, args.func, args.app))
     out = sys.stdout
-    for line in lines:
-        out.write(line.text)
-        out.write("\n")
+    try:
+        for line in lines:
+            out.write(line.text)
+            out.write("\n")
+        out.flush()
+    except BrokenPipeError:  # `whamm wat big.wasm | head`: the reader has seen enough
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
     return 0
