@@ -5,7 +5,7 @@ from __future__ import annotations
 import wasmtime
 
 from compiler.cli import main
-from compiler.wasm import read_module
+from compiler.wasm import read_module, validate
 from tests.corpus.catalog import CORPUS_DIR, program
 
 
@@ -20,7 +20,9 @@ def test_prints_a_binary_module_that_reassembles(capsys) -> None:
     status, out, err = _run(capsys, str(path))
     assert status == 0 and err == ""
     assert out.startswith("(module") and "(func $__original_main" in out
-    again = read_module(bytes(wasmtime.wat2wasm(out)))
+    wasm = bytes(wasmtime.wat2wasm(out))
+    validate(wasm)
+    again = read_module(wasm)
     original = read_module(path.read_bytes())
     assert [[(i.op, i.imms) for i in b.instrs] for b in again.code] == \
         [[(i.op, i.imms) for i in b.instrs] for b in original.code]

@@ -104,8 +104,9 @@ def test_f32_literals_are_exact(bits: int) -> None:
     const = module.code[0].instrs[-2]
     module.code[0].instrs = module.code[0].instrs[:-2] + (const._replace(imms=(bits,)),) + \
         module.code[0].instrs[-1:]
-    again = read_module(_reassemble(module))
-    assert again.code[0].instrs[-2].imms == (bits,)
+    wasm = _reassemble(module)
+    validate(wasm)
+    assert read_module(wasm).code[0].instrs[-2].imms == (bits,)
 
 
 @pytest.mark.parametrize("value", [0.1, -0.0, 1e308, 5e-324, math.inf, -math.inf, 2.5, 123456789.125])
@@ -113,7 +114,9 @@ def test_f64_literals_are_exact(value: float) -> None:
     bits = int.from_bytes(struct.pack("<d", value), "little")
     module = read_module(_const_module("f64.const 0", "f64"))
     module.code[0].instrs = (Instr.of("f64.const", bits), Instr.of("end"))
-    assert read_module(_reassemble(module)).code[0].instrs[0].imms == (bits,)
+    wasm = _reassemble(module)
+    validate(wasm)
+    assert read_module(wasm).code[0].instrs[0].imms == (bits,)
 
 
 def test_awkward_and_duplicate_names_still_assemble() -> None:
@@ -124,7 +127,9 @@ def test_awkward_and_duplicate_names_still_assemble() -> None:
     module.names.functions[imported + 2] = "dup"
     text = print_module(module)
     assert '$"has space"' in text and "$dup.%d" % (imported + 2) in text
-    again = read_module(bytes(wasmtime.wat2wasm(text)))
+    wasm = bytes(wasmtime.wat2wasm(text))
+    validate(wasm)
+    again = read_module(wasm)
     assert again.names.functions[imported] == "has space"
     assert _instrs(again) == _instrs(module)
 
@@ -149,8 +154,9 @@ _SECOND = {"blocktype": 1, "labelidx": 1, "br_table": (1, 0, 2), "u32": 0, "i32"
 
 
 def _every_opcode(values: dict, index: int, memarg) -> list[Instr]:
-    """One instance of every opcode (block instructions with the instructions they need around them);
-    wat2wasm does not validate, so the immediates only have to be well-formed."""
+    """One instance of every opcode (block instructions with the instructions they need around them).
+    The module is deliberately not valid (it is never run): wat2wasm does not validate, so the
+    immediates only have to be well-formed, and one function can hold the whole table."""
     code = []
     end = Instr.of("end")
     for op in OPCODES:
