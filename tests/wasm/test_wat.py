@@ -9,8 +9,10 @@ import pytest
 import wasmtime
 
 from compiler.wasm import (
-    FUNCREF, OPCODES, Catch, FuncBody, FuncType, Instr, MemArg, Module, RecGroup, RefType, read_module, validate,
+    FUNCREF, OPCODES, Catch, FuncBody, FuncType, GlobalType, Instr, Limits, MemArg, Module, RecGroup, RefType,
+    TableType, read_module, validate,
 )
+from compiler.wasm.builder import ModuleBuilder
 from compiler.wasm.wat import Line, format_instr, function_lines, module_lines, print_function, print_module
 from tests.corpus.catalog import PROGRAMS, Program, check_runs, program
 
@@ -187,3 +189,22 @@ def test_every_opcode_prints_and_reassembles(variant: int) -> None:
     again = read_module(bytes(wasmtime.wat2wasm(print_module(module))))
     assert [(i.op, i.imms) for i in again.code[0].instrs] == [(i.op, i.imms) for i in code]
     assert len({i.op for i in code}) == len(OPCODES)
+
+
+@pytest.mark.parametrize("name", ["exceptions", "gc", "multi_memory", "mvp"])
+def test_modules_with_imports_of_every_kind_reassemble(name: str) -> None:
+    module = read_module(program(name).wasm)
+    builder = ModuleBuilder(module)
+    builder.import_function("host", "note", FuncType(("i32",), ()), debug_name="note")
+    builder.import_memory("host", "mem", Limits(1, 2))
+    builder.import_global("host", "g", GlobalType("i64", True))
+    builder.import_table("host", "tab", TableType(FUNCREF, Limits(1)))
+    builder.import_tag("host", "tag", FuncType(("i32",), ()))
+    wasm = builder.write()
+    validate(wasm)
+    edited = read_module(wasm)
+    text = print_module(edited)
+    assert '(import "host" "note" (func $note (type' in text
+    assert '(import "host" "mem" (memory 1 2))' in text and '(import "host" "g" (global (mut i64)))' in text
+    again = read_module(bytes(wasmtime.wat2wasm(text)))
+    assert again.imports == edited.imports and _instrs(again) == _instrs(edited)

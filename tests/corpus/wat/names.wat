@@ -2,7 +2,7 @@
 ;; plus an unrelated custom section; names drive the WAT printer's $identifiers.
 ;; @run area 3 4 => 12
 ;; @run run => 57
-(module
+(module $corpus_names
   (type $binop (func (param i32 i32) (result i32)))
   (memory $heap 1)
   (table $callbacks 1 funcref)

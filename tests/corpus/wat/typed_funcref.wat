@@ -4,11 +4,19 @@
 ;; @run maybe 0 => -1
 ;; @run maybe 1 => 12
 ;; @run tail 4 => 8
+;; @run from_table 21 => 42
 (module
   (type $u (func (param i32) (result i32)))
   (func $dbl (type $u) local.get 0 local.get 0 i32.add)
   (elem declare func $dbl)
   (global $g (ref null $u) (ref.func $dbl))
+  ;; a table of non-nullable references needs an initialiser (the 0x40 0x00 table encoding)
+  (table $direct 2 (ref $u) (ref.func $dbl))
+  (func (export "from_table") (param i32) (result i32)
+    local.get 0
+    i32.const 1
+    table.get $direct
+    call_ref $u)
   (func (export "apply") (param i32) (result i32)
     local.get 0
     ref.func $dbl
