@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple
 
 from compiler.errors import WhammError
+from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import FoldError, Folded, StaticCall, fold_probe
 from compiler.lang.types import Prim, WhammType, wasm_types
 from compiler.rewrite.sites import FunctionSites, ModuleSites, Placement, Site
 from compiler.rewrite.stack import FunctionTypes, Types
 from compiler.wasm.model import FuncType, RefType
+from compiler.wasm.opcodes import BY_NAME
 
 if TYPE_CHECKING:
     from compiler.events.catalog import Event
@@ -50,9 +52,9 @@ class AltConflictError(SiteError):
     """``multiple alt probes match the same instruction`` (EVENTS.md §7.2), at the second alt probe."""
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class MatchedSite:
-    """One probe injected at one site.
+class MatchedSite(NamedTuple):
+    """One probe injected at one site (a tuple: matching builds one per site, up to one per instruction
+    of a large module, and a tuple is built several times faster than a frozen dataclass).
 
     ``index`` is the anchor instruction (REWRITING.md §6: for block modes the opener, for
     ``func:entry``/``func:exit`` function sites 0); ``placement`` says where the code goes; ``pc`` is the
@@ -60,7 +62,8 @@ class MatchedSite:
     results, top of stack first (``argN`` is ``operands[N]``); they are complete (the function was
     walked) whenever the probe is ``alt`` or has an ``argN``/``resN`` type bound, otherwise an entry may
     be ``None`` where only the stack could tell (``drop``, untyped ``select``, …).  Non-opcode sites
-    have none.  ``folded`` is the folded predicate, body and initialisers.
+    have none.  ``folded`` is the folded predicate, body and initialisers; sites whose static inputs
+    are equal may share one ``Folded`` (and its AST nodes).
     """
 
     probe: CheckedProbe
@@ -162,6 +165,10 @@ class _Plan:
     max_imm: int                                        # highest immK used (-1: none)
     save: int                                           # operands that must have known types (-1: all)
     needs_stack: bool
+    static_names: tuple[str, ...] | None                # what folding reads; None: never reuse a fold
+    is_alt: bool = False
+    simple: bool = False                                # no bound, no operand need: the signature will do
+    folds: dict[tuple, Folded] = field(default_factory=dict)
 
 
 def _plans(program: Program) -> list[_Plan]:
@@ -188,8 +195,50 @@ def _plans(program: Program) -> list[_Plan]:
         arg_bounds = [n for kind, n, _ in bounds if kind in ("arg", "res")]
         save = -1 if p.is_alt else 1 + max((n for kind, n, _ in bounds if kind == "arg"), default=-1)
         placement = Placement(e.mode) if e.package == "opcode" else None
-        out.append(_Plan(p, key, placement, tuple(bounds), max_imm, save, p.is_alt or bool(arg_bounds)))
+        needs_stack = p.is_alt or bool(arg_bounds)
+        out.append(_Plan(p, key, placement, tuple(bounds), max_imm, save, needs_stack, _static_names(p),
+                         p.is_alt, not bounds and save == 0 and not needs_stack and max_imm < 0))
     return out
+
+
+class _FindStaticCalls(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if node.annotation == "static":
+            self.found = True
+        self.generic_visit(node)
+
+
+def _static_names(probe: CheckedProbe) -> tuple[str, ...] | None:
+    """The site-dependent static names folding this probe reads, in a fixed order — or None when the
+    probe makes ``@static`` library calls, which must run at every site (LANGUAGE.md §13.4).
+
+    Folding is a pure function of these values (plus the program's constants and the module-wide
+    ``APP_MEMID``, the same at every site; per-event constants are the same for one expansion), so
+    sites agreeing on them share one :class:`Folded`: the branch monitor folds once, not 27 000 times.
+    """
+    finder = _FindStaticCalls()
+    if probe.probe.predicate is not None:
+        finder.visit(probe.probe.predicate)
+    finder.visit(probe.probe.body)
+    if finder.found:
+        return None
+    return tuple(sorted(name for name, var in probe.bound_used.items()
+                        if var.static and var.constant is None))
+
+
+def _fold_key(names: tuple[str, ...], bindings: Mapping[str, object]) -> tuple:
+    key = []
+    for name in names:
+        value = bindings.get(name)
+        if isinstance(value, dict):
+            value = tuple(value.items())
+        elif isinstance(value, float):
+            value = value.hex()                   # keeps -0.0 apart from 0.0
+        key.append(value)
+    return tuple(key)
 
 
 def _compatible(wasm: object, bound: WhammType, fs: FunctionSites) -> bool:
@@ -220,6 +269,10 @@ def _catalog_type(entries: tuple, n: int) -> tuple[bool, object]:
 
 # ------------------------------------------------------------------------------------------------
 
+def _by_key(candidate: tuple[_Plan, Site | None]) -> tuple:
+    return candidate[0].key
+
+
 class _Matcher:
     def __init__(self, module: Module, program: Program, static_call: StaticCall | None) -> None:
         self.ms = ModuleSites(module)
@@ -237,6 +290,9 @@ class _Matcher:
         for table in (self.by_opcode, self.block, self.func):
             for lst in table.values():
                 lst.sort(key=lambda p: p.key)
+        # per opcode row: the (plan, no site) candidates of its event, built once
+        self.by_op: dict[object, list[tuple[_Plan, Site | None]]] = {
+            BY_NAME[event]: [(p, None) for p in plans] for event, plans in self.by_opcode.items()}
         defined_memories = len(module.memories)
         imported = len(module.memory_limits()) - defined_memories
         self.app_memid = imported if defined_memories else None
@@ -252,18 +308,18 @@ class _Matcher:
             sites = [fs.entry_site()] if event == "entry" else fs.exit_sites()
             for site in sites:
                 extra.setdefault(site.index, []).extend((p, site) for p in plans)
-        by_opcode = self.by_opcode
-        instrs = fs.instrs
-        for i in range(len(instrs)):
-            plans = by_opcode.get(instrs[i].op.name)
-            more = extra.get(i)
-            if plans is None and more is None:
-                continue
-            candidates: list[tuple[_Plan, Site | None]] = [(p, None) for p in plans] if plans else []
-            if more:
-                candidates.extend(more)
-                candidates.sort(key=lambda c: c[0].key)
-            self.instruction(fs, i, candidates, out)
+        by_op = self.by_op
+        instruction = self.instruction
+        i = -1
+        for ins in fs.instrs:
+            i += 1
+            candidates = by_op.get(ins[0])
+            if extra:
+                more = extra.get(i)
+                if more is not None:
+                    candidates = sorted((candidates or []) + more, key=_by_key)
+            if candidates is not None:
+                instruction(fs, i, candidates, out)
         return out, fs
 
     def instruction(self, fs: FunctionSites, i: int, candidates: list[tuple[_Plan, Site | None]],
@@ -271,45 +327,61 @@ class _Matcher:
         opcode_bindings: dict[str, object] | None = None
         alt: MatchedSite | None = None
         for plan, site in candidates:
-            probe = plan.probe
             if site is None:                          # an opcode site
-                found = self.opcode_types(fs, i, plan)
-                if found is None:
-                    continue
-                operands, results = found
-                if plan.max_imm >= 0 and not self.imms_exist(fs, i, plan.max_imm):
-                    continue
+                if plan.simple:
+                    operands, results = fs.types.signature(i)
+                else:
+                    found = self.opcode_types(fs, i, plan)
+                    if found is None:
+                        continue
+                    operands, results = found
+                    if plan.max_imm >= 0 and not self.imms_exist(fs, i, plan.max_imm):
+                        continue
                 if opcode_bindings is None:
                     opcode_bindings = fs.opcode_bindings(i)
                     if self.app_memid is not None:
                         opcode_bindings["APP_MEMID"] = self.app_memid
                 bindings: Mapping[str, object] = opcode_bindings
-                placement, pc = plan.placement, fs.instrs[i].offset
+                placement, pc = plan.placement, fs.instrs[i][2]
             else:
-                if not self.locals_fit(fs, plan, site):
+                if plan.bounds and not self.locals_fit(fs, plan):
                     continue
                 operands = results = ()
                 bindings = site.bindings
                 if self.app_memid is not None and "APP_MEMID" not in bindings:
                     bindings = dict(bindings, APP_MEMID=self.app_memid)
                 placement, pc = site.placement, site.pc
-            try:
-                folded = fold_probe(probe, bindings, constants=self.constants, static_call=self.static_call)
-            except FoldError as exc:
-                raise self.error(SiteError, exc.diagnostic, fs, pc) from None
-            except ScriptError:
-                raise
-            except WhammError as exc:                 # a failing @static call or static built-in
-                raise self.error(SiteError, Diagnostic.error(str(exc), probe.probe.rule.span), fs, pc) from None
+            folded = self.fold(plan, bindings, fs, pc)
             if folded.predicate is False:
                 continue
-            matched = MatchedSite(probe, fs.fid, i, placement, pc, bindings, operands, results, folded)  # type: ignore[arg-type]
-            if probe.is_alt:
+            matched = MatchedSite(plan.probe, fs.fid, i, placement, pc, bindings, operands, results, folded)  # type: ignore[arg-type]
+            if plan.is_alt:
                 if alt is not None:
-                    diag = Diagnostic.error("multiple alt probes match the same instruction", probe.probe.rule.span)
+                    diag = Diagnostic.error("multiple alt probes match the same instruction",
+                                            plan.probe.probe.rule.span)
                     raise self.error(AltConflictError, diag, fs, pc)
                 alt = matched
             out.append(matched)
+
+    def fold(self, plan: _Plan, bindings: Mapping[str, object], fs: FunctionSites, pc: int) -> Folded:
+        """Fold the probe at a site, reusing an earlier fold with the same static inputs if possible."""
+        probe = plan.probe
+        try:
+            names = plan.static_names
+            if names is None:
+                return fold_probe(probe, bindings, constants=self.constants, static_call=self.static_call)
+            key = _fold_key(names, bindings) if names else ()
+            folded = plan.folds.get(key)
+            if folded is None:
+                folded = plan.folds[key] = fold_probe(probe, bindings, constants=self.constants,
+                                                      static_call=self.static_call)
+            return folded
+        except FoldError as exc:
+            raise self.error(SiteError, exc.diagnostic, fs, pc) from None
+        except ScriptError:
+            raise
+        except WhammError as exc:                 # a failing @static call or static built-in
+            raise self.error(SiteError, Diagnostic.error(str(exc), probe.probe.rule.span), fs, pc) from None
 
     @staticmethod
     def imms_exist(fs: FunctionSites, i: int, k: int) -> bool:
@@ -353,7 +425,7 @@ class _Matcher:
                 return None
         return operands, results
 
-    def locals_fit(self, fs: FunctionSites, plan: _Plan, site: Site) -> bool:
+    def locals_fit(self, fs: FunctionSites, plan: _Plan) -> bool:
         """Bounds at ``wasm:func``/``wasm:block`` sites: only ``localN`` can exist there."""
         for kind, n, bound in plan.bounds:
             if kind != "local":

@@ -236,7 +236,7 @@ class ModuleSites:
 class FunctionSites:
     """The sites of one defined function and their static bindings."""
 
-    __slots__ = ("ms", "fid", "fname", "instrs", "types", "_provider")
+    __slots__ = ("ms", "fid", "fname", "instrs", "types", "_provider", "_last", "_base", "_plans")
 
     def __init__(self, ms: ModuleSites, fid: int) -> None:
         self.ms = ms
@@ -245,6 +245,9 @@ class FunctionSites:
         self.types = FunctionTypes(ms.types, fid)
         self.instrs = self.types.instrs
         self._provider = {"fid": fid, "fname": self.fname}
+        self._last = len(self.instrs) - 1
+        self._base: dict[object, dict[str, object]] = {}
+        self._plans: dict[object, _EventPlan] = {}
 
     @property
     def control(self):
@@ -255,7 +258,7 @@ class FunctionSites:
         out = dict(self._provider)
         out["pc"] = self.instrs[index].offset
         out["opidx"] = index
-        out["at_func_end"] = index == len(self.instrs) - 1
+        out["at_func_end"] = index == self._last
         return out
 
     # -- opcode sites ----------------------------------------------------------------------------
@@ -266,11 +269,19 @@ class FunctionSites:
         return _EVENTS_BY_OPNAME[self.instrs[index].op.name]
 
     def opcode_bindings(self, index: int) -> dict[str, object]:
-        """The static bindings of the opcode site at instruction ``index``."""
+        """The static bindings of the opcode site at instruction ``index`` (a new dict)."""
         ins = self.instrs[index]
-        plan = _PLANS[ins.op.name]
-        out = self.provider(index)
-        out.update(plan.constants)
+        op = ins[0]
+        base = self._base.get(op)
+        if base is None:                            # provider constants + the event's constants
+            plan = _PLANS[op.name]
+            base = self._base[op] = {**self._provider, **plan.constants}
+            self._plans[op] = plan
+        plan = self._plans[op]
+        out = base.copy()
+        out["pc"] = ins[2]
+        out["opidx"] = index
+        out["at_func_end"] = index == self._last
         for k in plan.imms:
             out[f"imm{k}"] = _imm(ins, k)
         if plan.imm_family:                         # br_table: imm0 … immn (the default last)

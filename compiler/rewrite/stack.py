@@ -327,7 +327,7 @@ class FunctionTypes:
     :meth:`operands` / :meth:`results` give the complete answer, walking only if needed.
     """
 
-    __slots__ = ("mt", "fid", "instrs", "locals", "func", "control", "_walk", "_memo", "_labels")
+    __slots__ = ("mt", "fid", "instrs", "locals", "func", "_control", "_walk", "_memo", "_labels", "_fixed")
 
     def __init__(self, mt: ModuleTypes, fid: int, instrs: Sequence[Instr] | None = None) -> None:
         module = mt.module
@@ -337,10 +337,18 @@ class FunctionTypes:
         self.instrs: Sequence[Instr] = body.instrs if instrs is None else instrs
         self.func = mt.callee(fid)
         self.locals: tuple[ValType, ...] = tuple(self.func.params) + tuple(body.local_types())
-        self.control = control(self.instrs)
+        self._control: Control | None = None
         self._walk: StackTypes | None = None
         self._memo: dict[tuple, tuple[Types, Types]] = {}
         self._labels: dict[int, tuple[ValType, ...]] = {}
+        self._fixed = mt.fixed_table()
+
+    @property
+    def control(self) -> Control:
+        """The block structure (computed on first use: many signatures do not need it)."""
+        if self._control is None:
+            self._control = control(self.instrs)
+        return self._control
 
     # -- static signatures -----------------------------------------------------------------------
 
@@ -348,10 +356,10 @@ class FunctionTypes:
         """``(operands, results)`` of instruction ``index`` from immediates and context, top first."""
         ins = self.instrs[index]
         op = ins[0]
-        mt = self.mt
-        sig = mt.fixed_table()[op]
+        sig = self._fixed[op]
         if sig is not None:
             return sig
+        mt = self.mt
         # Most computed signatures depend only on the immediates (calls, globals, blocks, GC) or on
         # them and the function (locals): memoised per module / per function, as the walk's hot path.
         if op in _MODULE_MEMO_OPS:
