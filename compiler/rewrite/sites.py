@@ -264,8 +264,8 @@ class FunctionSites:
     # -- opcode sites ----------------------------------------------------------------------------
 
     def event(self, index: int) -> Event:
-        """The opcode event of instruction ``index`` (every instruction with an event; see
-        :meth:`has_event`)."""
+        """The opcode event of instruction ``index`` (SIMD and legacy exception instructions have none:
+        ``KeyError``)."""
         return _EVENTS_BY_OPNAME[self.instrs[index].op.name]
 
     def opcode_bindings(self, index: int) -> dict[str, object]:
@@ -388,9 +388,3 @@ class FunctionSites:
             yield self.entry_site()
         else:
             yield from self.exit_sites()
-
-    def has_event(self, index: int) -> bool:
-        """Whether the instruction at ``index`` has an opcode event (SIMD and legacy instructions do not)."""
-        return self.instrs[index].op.name in _EVENTS_BY_OPNAME
-
-

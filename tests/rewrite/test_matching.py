@@ -260,3 +260,21 @@ def test_partial_match_summary_and_replacement():
     assert [(p.number, p.sites, p.functions) for p in summary] == [(0, 3, (0, 1)), (1, 0, ())]
     assert summary[0].probe_id == "0_wasm:opcode:nop:before"
     assert len(full.of_probe(0)) == 3
+
+
+# ---------------------------------------------------------------------------------- shared folds
+
+def test_sites_share_a_fold_only_when_its_static_inputs_agree():
+    app = "(module (func f32.const 0 drop f32.const -0 drop f32.const 0 drop nop nop))"
+    _, _, ms = run(app, """
+        wasm:opcode:f32.const:before / imm0 == 0.0 / { report var a: f32 = imm0; }
+        wasm:opcode:nop:before { report var n: u32; n++; }
+        wasm:opcode:nop:before / pc > 0 / { report var m: u32; m++; }""")
+    consts = [s for s in ms.sites if s.probe.number == 0]
+    assert len(consts) == 3
+    assert consts[0].folded is consts[2].folded               # same imm0 (+0.0)
+    assert consts[1].folded is not consts[0].folded           # -0.0 is a different value
+    nops_ = [s for s in ms.sites if s.probe.number == 1]
+    assert nops_[0].folded is nops_[1].folded                 # reads no site-dependent static name
+    by_pc = [s for s in ms.sites if s.probe.number == 2]
+    assert by_pc[0].folded is not by_pc[1].folded             # reads pc
