@@ -1,0 +1,276 @@
+"""``whamm instr --wei``: a checked script → a validated monitor module (WEI.md §3–§8).
+
+Phases (timed in :attr:`Monitor.timings`):
+
+1. **plan** — reject what the interface cannot express (:mod:`compiler.wei.support`), fold and place
+   every probe, merge coinciding exports (:mod:`compiler.wei.plan`);
+2. **layout** — what the code uses, then indices, globals, slots, site blocks and report groups
+   (:mod:`compiler.wei.layout`);
+3. **emit** — the linked runtime and the rewriting target's helpers, start routine, user functions and
+   getters; ``wasm:exit`` and ``whamm:site_rows`` (:mod:`compiler.wei.report`); every probe's ``$P``,
+   ``$A``, ``$S`` and body (:mod:`compiler.wei.codegen`); memory, exports and the start function;
+4. **encode** and **validate** (a failure is a compiler bug: ``the monitor module failed validation``).
+
+Exports: ``whamm_buffer`` (and ``memory`` when the monitor prints), ``whamm_buffer:start`` and
+``whamm_buffer:max``, the ``get_<name>`` getters, every probe under its export name, every callback as
+``$N`` (its function index), and ``wasm:exit`` whenever rewriting would emit the exit sequence.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
+
+from compiler.errors import WhammError
+from compiler.lang import ast
+from compiler.lang.diagnostics import Diagnostic, ScriptError
+from compiler.lang.folder import fold_probe
+from compiler.lang.types import wasm_types
+from compiler.rewrite.codegen import CodegenError, Helper, const, op, string_helpers
+from compiler.rewrite.exit import compile_function, descriptors, getter, start_function
+from compiler.rewrite.inject import ModuleContext
+from compiler.rewrite.layout import Uses, folded_nodes
+from compiler.rewrite.link import FD_WRITE, Remap, TypeTable, link_runtime, write_helper
+from compiler.wasm.code import encode_body
+from compiler.wasm.model import (
+    DataSegment, Export, ExternKind, FuncBody, FuncType, Global, GlobalType, Import, Limits, Module, Names,
+)
+from compiler.wei.codegen import alloc_function, body_function, predicate_function, static_function
+from compiler.wei.layout import BUFFER_SIZE, library_memory, plan_monitor
+from compiler.wei.names import ExportName
+from compiler.wei.plan import plan_probes
+from compiler.wei.report import exit_function, site_rows_function
+from compiler.wei.support import check_supported
+
+if TYPE_CHECKING:
+    from compiler.lang.scopes import Program
+    from compiler.wei.layout import MonitorLayout
+    from compiler.wei.plan import MonitorProbe
+
+__all__ = ["Monitor", "MonitorError", "build_monitor", "BUFFER_START", "BUFFER_MAX", "BUFFER_MEMORY",
+           "EXIT_EXPORT"]
+
+BUFFER_MEMORY = "whamm_buffer"
+BUFFER_START = "whamm_buffer:start"
+BUFFER_MAX = "whamm_buffer:max"
+EXIT_EXPORT = "wasm:exit"
+
+
+class MonitorError(WhammError):
+    """The monitor cannot be produced (a library memory is missing, validation failed)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Monitor:
+    """A validated monitor module: its bytes, the probe exports (name and plan, export order), the
+    layout, the script's warnings and per-phase seconds."""
+
+    wasm: bytes
+    program: Program
+    exports: tuple[tuple[ExportName, MonitorProbe], ...]
+    layout: MonitorLayout
+    warnings: tuple[Diagnostic, ...]
+    timings: Mapping[str, float]
+
+    @property
+    def export_names(self) -> tuple[str, ...]:
+        return tuple(str(name) for name, _ in self.exports)
+
+
+def build_monitor(program: Program, *, options: object = None,
+                  libraries: Mapping[str, bytes] | None = None) -> Monitor:
+    """The monitor module of a script checked with ``wei=True``.  ``options`` is any object with the
+    knobs of REWRITING.md §16 (``no_body``, ``no_pred``, ``no_report``, ``no_bundle``); ``libraries`` the
+    bytes of user libraries whose memory ``memid`` imports (read from their path when absent).  Raises
+    :class:`~compiler.wei.support.UnsupportedError`, :class:`ScriptError` for code that cannot be compiled
+    (at its source position) and :class:`MonitorError`."""
+    from compiler.rewrite.emit import fold_prelude
+    no_report = bool(getattr(options, "no_report", False))
+    no_body = bool(getattr(options, "no_body", False)) or bool(getattr(options, "no_bundle", False))
+    no_pred = bool(getattr(options, "no_pred", False))
+    t0 = time.perf_counter()
+    check_supported(program)
+    probes = plan_probes(program)
+    prelude = fold_prelude(program, None)
+    special: dict[str, list] = {"begin": [], "end": [], "report": []}
+    for cp in program.probes:
+        if cp.package in special:
+            f = fold_probe(cp, {}, constants=program.constants)
+            if f.predicate is not False:
+                special[cp.package].append((cp, f))
+    t1 = time.perf_counter()
+
+    uses, user_fns = _uses(program, probes, prelude, special)
+    lib_memories = {lib: library_memory(program, lib, (libraries or {}).get(lib)) for lib in uses.library_memories}
+    ml = plan_monitor(program, probes, uses, no_report=no_report, special=special, user_functions=user_fns,
+                      library_memories=lib_memories)
+    lay = ml.layout
+    t2 = time.perf_counter()
+
+    out = Module(names=Names())
+    types = TypeTable(out)
+    for kind, what in lay.added_imports:
+        if kind == "fd_write":
+            mod, name, ftype = FD_WRITE
+            out.imports.append(Import(mod, name, ExternKind.FUNC, types.func(ftype)))
+        else:
+            lib, fname = what  # type: ignore[misc]
+            library = program.libraries[lib]
+            lf = library.function(fname)
+            assert lf is not None
+            ftype = FuncType(tuple(wasm_types(p)[0] for p in lf.params),
+                             tuple(wasm_types(lf.result)) if lf.result is not None else ())
+            out.imports.append(Import(library.import_module, fname, ExternKind.FUNC, types.func(ftype)))
+    for lib, lm in lib_memories.items():
+        out.imports.append(Import(program.libraries[lib].import_module, lm.export, ExternKind.MEMORY, lm.limits))
+    link_runtime(out, types, func_base=lay.runtime_base, write=lay.functions["whamm:write"], memory=lay.memory)
+    for g in lay.global_types:
+        out.globals.append(Global(GlobalType(g, True), (const(g, 0), op("end"))))
+    for k in range(ml.extra_globals):
+        init = ml.first_map if ml.first_map and k == ml.extra_globals - 1 else 0
+        out.globals.append(Global(GlobalType("i32", True), (const("i32", init), op("end"))))
+    for value in (ml.buffer, BUFFER_SIZE):
+        out.globals.append(Global(GlobalType("i32", False), (const("i32", value), op("end"))))
+
+    ctx = ModuleContext(Module(), program, lay, types, Remap(), no_body=no_body, no_pred=no_pred)
+    helpers: dict[str, Helper] = {}
+    probe_helpers: list[list[Helper]] = []
+    desc = descriptors(lay)
+    try:
+        helpers["whamm:write"] = write_helper(lay.fd_write, lay.memory, lay.write_scratch, None)
+        for h in string_helpers(lay.memory, lay.functions):
+            helpers[h.name] = h
+        for name in user_fns:
+            helpers[f"fn:{name}"] = compile_function(ctx, program.functions[name])
+        shared_inits = [(m.probe, *prelude.shared[m.number]) for m in _members(probes) if m.number in prelude.shared]
+        helpers["whamm:start"] = start_function(ctx, prelude.statements, shared_inits, (), special["begin"], None,
+                                                desc)
+        if lay.needs_exit:
+            helpers["whamm:exit"] = exit_function(ctx, ml, special["end"], special["report"], no_report)
+        for var, export in lay.getters.items():
+            helpers[export] = getter(lay, program.globals[var], export)
+        if "whamm:site_rows" in lay.functions:
+            helpers["whamm:site_rows"] = site_rows_function(ml)
+        for p, block in zip(probes, ml.blocks):
+            fns = []
+            if p.static_predicate:
+                fns.append(predicate_function(ctx, p))
+            if block is not None:
+                fns.append(alloc_function(ctx, ml, p, block))
+            fns.extend(static_function(ctx, p, k) for k in range(len(p.statics)))
+            fns.append(body_function(ctx, ml, p, block, no_body=no_body, no_pred=no_pred))
+            probe_helpers.append(fns)
+    except CodegenError as exc:
+        raise ScriptError([Diagnostic.error(exc.message, exc.span)], program.source, program.filename) from None
+
+    for name in lay.generated:
+        _append(out, types, helpers[name], lay.functions[name])
+    exports: list[tuple[ExportName, MonitorProbe]] = []
+    for p, fns, indices in zip(probes, probe_helpers, ml.functions):
+        first = indices.callbacks + (indices.body,)
+        for h, index in zip(fns, first):
+            _append(out, types, h, index)
+        name = p.export_name(indices.callbacks)
+        exports.append((name, p))
+
+    # ---- memory, exports, start
+    from compiler.rewrite.runtime_abi import runtime_layout
+    from compiler.rewrite.link import runtime_image
+    rl = runtime_layout()
+    region = lay.region
+    assert region is not None
+    end = (region.end + 7) // 8 * 8
+    out.memories.append(Limits(max(runtime_image().memory_min, (end + 0xFFFF) // 0x10000)))
+    flags = 2 if lay.memory else 0
+    for addr, data in region.segments():
+        out.data.append(DataSegment(data, lay.memory, (const("i32", addr), op("end")), flags))
+    out.data.append(DataSegment(end.to_bytes(4, "little"), lay.memory, (const("i32", rl.heap_next_addr), op("end")),
+                                flags))
+    out.exports.append(Export(BUFFER_MEMORY, ExternKind.MEMORY, lay.memory))
+    if lay.can_print:
+        out.exports.append(Export("memory", ExternKind.MEMORY, lay.memory))
+        lay.memory_exported_as_memory = True
+    out.exports.append(Export(BUFFER_START, ExternKind.GLOBAL, ml.buffer_globals))
+    out.exports.append(Export(BUFFER_MAX, ExternKind.GLOBAL, ml.buffer_globals + 1))
+    for var, export in lay.getters.items():
+        out.exports.append(Export(export, ExternKind.FUNC, lay.functions[export]))
+    for (name, p), indices in zip(exports, ml.functions):
+        for index in indices.callbacks:
+            out.exports.append(Export(f"${index}", ExternKind.FUNC, index))
+        out.exports.append(Export(str(name), ExternKind.FUNC, indices.body))
+    if lay.needs_exit:
+        out.exports.append(Export(EXIT_EXPORT, ExternKind.FUNC, lay.functions["whamm:exit"]))
+    start = helpers["whamm:start"]
+    if len(start.instrs) > 1:
+        out.start = lay.functions["whamm:start"]
+    out.types = types.groups()
+    t3 = time.perf_counter()
+
+    from compiler.wasm import ValidationError, validate
+    from compiler.wasm.writer import write_module
+    data = write_module(out)
+    t4 = time.perf_counter()
+    try:
+        validate(data)
+    except ValidationError as exc:
+        reason = str(exc).removeprefix("invalid module: ").strip()
+        raise MonitorError(f"the monitor module failed validation: {reason}") from None
+    t5 = time.perf_counter()
+    timings = {"plan": t1 - t0, "layout": t2 - t1, "emit": t3 - t2, "encode": t4 - t3, "validate": t5 - t4}
+    return Monitor(data, program, tuple(exports), ml, tuple(program.warnings), timings)
+
+
+def _append(out: Module, types: TypeTable, h: Helper, index: int) -> None:
+    assert index == out.num_imported_funcs + len(out.functions), h.name
+    out.functions.append(types.func(h.type))
+    raw = encode_body(h.locals, h.instrs)
+    out.code.append(FuncBody.from_bytes(raw, 0, len(raw)))
+    out.names.functions[index] = h.name if h.name.startswith(("whamm:", "wei:")) else f"whamm:{h.name}"  # type: ignore
+
+
+def _members(probes):
+    seen: dict[int, object] = {}
+    for p in probes:
+        for m in p.members:
+            seen.setdefault(m.number, m)
+    return [seen[n] for n in sorted(seen)]
+
+
+def _uses(program: Program, probes, prelude, special) -> tuple[Uses, list[str]]:
+    """What the monitor's code needs (as :class:`~compiler.rewrite.layout.Uses`), including the library
+    functions that ``$P`` and ``$S`` call for ``@static`` calls, and the user functions to compile."""
+    uses = Uses()
+    for stmt, types, calls in prelude.statements:
+        uses.scan(stmt, calls, program.names, types)
+    members = _members(probes)
+    for m in members:
+        f = m.folded
+        for node in folded_nodes(f):
+            uses.scan(node, f.calls, m.probe.names, f.types)
+            for n in ast.walk(node):
+                if isinstance(n, ast.Call) and n.annotation == "static" and n.lib is not None:
+                    callee = f.calls.get(id(n))
+                    if callee is None:
+                        continue
+                    if callee.library == "whamm_core":
+                        uses.core.add(callee.name)
+                    else:
+                        uses.library_functions[(callee.library, callee.name)] = None
+        if m.number in prelude.shared:
+            inits, types = prelude.shared[m.number]
+            for e in inits.values():
+                uses.scan(e, m.probe.calls, m.probe.names, types)
+    for lst in special.values():
+        for cp, f in lst:
+            for node in folded_nodes(f):
+                uses.scan(node, f.calls, cp.names, f.types)
+    done: set[str] = set()
+    while True:
+        todo = [n for n in uses.user_functions if n not in done]
+        if not todo:
+            break
+        for name in todo:
+            done.add(name)
+            cf = program.functions[name]
+            uses.scan(cf.fn.body, cf.calls, cf.names, cf.types)
+    return uses, [n for n in program.functions if n in uses.user_functions]

@@ -1,0 +1,298 @@
+"""From checked probes to monitor probes: folding, predicate placement, callbacks, merging
+(WEI.md §4–§6, §8).  Pure data; :mod:`compiler.wei.monitor` turns the plan into code.
+
+For every expanded probe with sites (``wasm:opcode``, ``wasm:func``, ``wasm:block``):
+
+1. fold it without any site (:func:`~compiler.lang.folder.fold_probe` with no bindings), which folds the
+   per-event constants and compile-time constants and leaves site values (``fid``, ``imm0`` …) and
+   ``@static`` calls in place; a predicate folding to ``false`` drops the probe for this event;
+2. place the predicate (§6): **static for the engine** — only literals, match-time bound variables, pure
+   string built-ins and ``@static`` calls — becomes the ``$P`` callback; anything else is pushed down
+   into the body as ``if (<predicate>) { … }``;
+3. find the per-site callbacks (§5.3, §5.4): ``$A`` when the probe has unshared/report variables or
+   ``@init`` statements, one ``$S`` per outermost ``@static`` call of the body (and of a pushed-down
+   predicate), in source order;
+4. compute the parameter lists (:mod:`compiler.wei.params`);
+5. merge probes whose export names coincide (§8) until all are unique.
+
+Export names contain the monitor's function indices, which only the module builder knows; probes are
+therefore grouped by their **shape** — the name with every ``$N`` written ``$_`` — which is exactly the
+name each probe would get "if it were alone" (its callbacks at the same positions).
+
+Exports are ordered like the rewriter's probes at one location (REWRITING.md §8: pass-1 packages before
+``wasm:func``, then first appearance of package, event, mode, then script order), so an engine that
+fires probes at one location in export order — the emulator does — matches the rewriting target.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from compiler.lang import ast
+from compiler.lang.folder import fold_probe
+from compiler.lang.scopes import CalleeKind, VarKind
+from compiler.wei.names import CallbackRef, ExportName
+from compiler.wei.params import Requests
+
+if TYPE_CHECKING:
+    from compiler.lang.folder import Folded
+    from compiler.lang.scopes import CheckedProbe, Program, Symbol
+    from compiler.lang.types import WhammType
+
+__all__ = ["Member", "StaticCallback", "MonitorProbe", "plan_probes", "static_for_engine",
+           "outer_static_calls", "site_inits", "SITE_PACKAGES", "PURE_BUILTINS", "ALLOC_PARAMS"]
+
+#: Packages whose probes become engine probes.
+SITE_PACKAGES = ("opcode", "func", "block")
+#: Built-ins that only compute on their arguments (allowed in an engine-static predicate).
+PURE_BUILTINS = frozenset({"strcmp", "strcontains"})
+#: ``$A``'s leading parameters (WEI.md §5.3).
+ALLOC_PARAMS = ("fname", "fid", "pc")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Member:
+    """One expanded probe inside a monitor probe: its folded code, its residual predicate (None for
+    ``true``) and the report names of its unshared variables (renamed ``x_1`` … on merge clashes)."""
+
+    probe: CheckedProbe
+    folded: Folded
+    predicate: ast.Expr | None
+    names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def number(self) -> int:
+        return self.probe.number
+
+    def unshared(self) -> list[Symbol]:
+        """The per-site variables, declaration order."""
+        return [s for s in self.probe.symbols if s.kind is VarKind.UNSHARED]
+
+    def decl_symbol(self, decl: ast.VarDecl) -> Symbol | None:
+        """The symbol a (possibly folded, hence rebuilt) declaration declares (matched by position)."""
+        for s in self.probe.symbols:
+            if s.decl is not None and s.decl.span == decl.span and s.name == decl.name:
+                return s
+        return None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StaticCallback:
+    """A ``$S`` callback: one outermost ``@static`` call of ``member``, its parameters and result."""
+
+    member: Member
+    call: ast.Call
+    params: tuple[str, ...]
+    result: WhammType
+
+
+@dataclass(slots=True, eq=False)
+class MonitorProbe:
+    """One export of the monitor: a rule and one or more members (more after merging, §8)."""
+
+    rule: str
+    members: tuple[Member, ...]
+    key: tuple
+    static_predicate: bool = False
+    pred_params: tuple[str, ...] = ()
+    statics: tuple[StaticCallback, ...] = ()
+    alloc: bool = False
+    alloc_params: tuple[str, ...] = ()
+    body_params: tuple[str, ...] = ()
+
+    @property
+    def event(self):
+        return self.members[0].probe.event
+
+    @property
+    def merged(self) -> bool:
+        return len(self.members) > 1
+
+    def pushed(self, member: Member) -> ast.Expr | None:
+        """The predicate ``member``'s body is wrapped in (None: no wrapping)."""
+        return None if self.static_predicate else member.predicate
+
+    def export_name(self, indices: tuple[int, ...] | None = None) -> ExportName:
+        """The export name with callback function ``indices`` (``$P``, ``$A``, ``$S``… in that order),
+        or ``0`` everywhere for the shape."""
+        it = iter(indices or ())
+        pred = CallbackRef(next(it, 0), self.pred_params) if self.static_predicate else None
+        calls = []
+        if self.alloc:
+            calls.append(CallbackRef(next(it, 0), self.alloc_params))
+        calls.extend(CallbackRef(next(it, 0), s.params) for s in self.statics)
+        return ExportName(self.rule, pred, tuple(calls), self.body_params)
+
+    @property
+    def shape(self) -> str:
+        return str(self.export_name()).replace("$0(", "$_(")
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def plan_probes(program: Program) -> list[MonitorProbe]:
+    """Every export of the monitor of ``program`` (already checked for support), in export order."""
+    keys = _order_keys(program)
+    probes: list[MonitorProbe] = []
+    for cp in program.probes:
+        e = cp.expansion
+        if e.package not in SITE_PACKAGES or e.event is None:
+            continue
+        folded = fold_probe(cp, {}, constants=program.constants)
+        if folded.predicate is False:
+            continue
+        pred = None if folded.predicate is True else folded.predicate
+        member = Member(cp, folded, pred)  # type: ignore[arg-type]
+        probes.append(_probe(f"wasm:{e.package}:{e.event}", (member,), keys[cp.number]))
+    probes = _merge(probes)
+    probes.sort(key=lambda p: p.key)
+    return probes
+
+
+def _order_keys(program: Program) -> dict[int, tuple]:
+    """REWRITING.md §8's order of probes at one location, as the rewriter's matcher computes it."""
+    first: dict[tuple, int] = {}
+    for p in program.probes:
+        e = p.expansion
+        for k in ((e.package,), (e.package, e.event), (e.package, e.event, e.mode)):
+            first.setdefault(k, len(first))
+    out = {}
+    for p in program.probes:
+        e = p.expansion
+        out[p.number] = (1 if e.package == "func" else 0, first[(e.package,)], first[(e.package, e.event)],
+                         first[(e.package, e.event, e.mode)], p.number)
+    return out
+
+
+def _merge(probes: list[MonitorProbe]) -> list[MonitorProbe]:
+    """§8: replace every group of probes with the same shape by one probe, until shapes are unique."""
+    while True:
+        groups: dict[str, list[MonitorProbe]] = {}
+        for p in probes:
+            groups.setdefault(p.shape, []).append(p)
+        if all(len(g) == 1 for g in groups.values()):
+            return probes
+        out = []
+        for g in groups.values():
+            if len(g) == 1:
+                out.append(g[0])
+                continue
+            members = sorted((m for p in g for m in p.members), key=lambda m: m.number)
+            out.append(_probe(g[0].rule, _renamed(members), min(p.key for p in g), merged=True))
+        probes = out
+
+
+def _renamed(members: list[Member]) -> tuple[Member, ...]:
+    """Members with unshared names unique across the merged probe: a clash with an earlier member's
+    name becomes ``name_1``, ``name_2`` … (the first free suffix)."""
+    taken: set[str] = set()
+    out = []
+    for m in members:
+        names: dict[str, str] = {}
+        for sym in m.unshared():
+            base = m.names.get(sym.name, sym.name)
+            new, k = base, 0
+            while new in taken:
+                k += 1
+                new = f"{base}_{k}"
+            taken.add(new)
+            names[sym.name] = new
+        out.append(Member(m.probe, m.folded, m.predicate, names))
+    return tuple(out)
+
+
+def _probe(rule: str, members: tuple[Member, ...], key: tuple, merged: bool = False) -> MonitorProbe:
+    """A monitor probe with its predicate placement, callbacks and parameter lists (§5.1)."""
+    p = MonitorProbe(rule, members, key)
+    only = members[0]
+    p.static_predicate = not merged and only.predicate is not None and \
+        static_for_engine(only.predicate, only)
+    if p.static_predicate:
+        req = Requests()
+        req.scan(only.predicate, only.probe.names, only.probe.event)  # type: ignore[arg-type]
+        p.pred_params = tuple(req.names)
+    statics: list[StaticCallback] = []
+    alloc = Requests(ALLOC_PARAMS)
+    body = Requests()
+    for m in members:
+        cp = m.probe
+        names, event = cp.names, cp.event
+        pushed = p.pushed(m)
+        roots: list[ast.Node] = ([pushed] if pushed is not None else []) + [m.folded.body]  # type: ignore
+        calls = [c for r in roots for c in outer_static_calls(r, cp)]
+        skip = frozenset(id(c) for c in calls)
+        for c in calls:
+            req = Requests()
+            for a in c.args:
+                req.scan(a, names, event)
+            statics.append(StaticCallback(m, c, tuple(req.names), m.folded.types[id(c)]))
+        inits = site_inits(m)
+        init_ids = frozenset(id(n) for _, n in inits)
+        for _, n in inits:
+            alloc.scan(n, names, event, skip)
+        if pushed is not None:
+            body.scan(pushed, names, event, skip)
+        body.scan(m.folded.body, names, event, skip | init_ids)  # type: ignore[arg-type]
+        p.alloc = p.alloc or bool(m.unshared()) or any(sym is None for sym, _ in inits)
+    p.statics = tuple(statics)
+    p.alloc_params = tuple(alloc.names) if p.alloc else ()
+    p.body_params = tuple(body.names)
+    return p
+
+
+def site_inits(member: Member) -> list[tuple[Symbol | None, ast.Node]]:
+    """The per-site initialisation of ``member`` in source order (WEI.md §5.3 step 5), the code that runs
+    in ``$A``: ``(variable, initialiser)`` for unshared variables, ``(None, statement)`` for ``@init``
+    call statements."""
+    out: list[tuple[Symbol | None, ast.Node]] = []
+
+    def walk(block: ast.Block) -> None:
+        for s in block.stmts:
+            if isinstance(s, ast.VarDecl) and s.init is not None:
+                sym = member.decl_symbol(s)
+                if sym is not None and sym.kind is VarKind.UNSHARED:
+                    out.append((sym, s.init))
+            elif isinstance(s, ast.CallStmt) and isinstance(s.call, ast.Call) and s.call.annotation == "init":
+                out.append((None, s))
+            elif isinstance(s, ast.If):
+                for b in (s.then, *(e.body for e in s.elifs), *((s.orelse,) if s.orelse else ())):
+                    walk(b)
+
+    if member.folded.body is not None:
+        walk(member.folded.body)
+    return out
+
+
+def outer_static_calls(node: ast.Node, probe: CheckedProbe) -> list[ast.Call]:
+    """The outermost ``@static`` library calls in ``node``, source order."""
+    out: list[ast.Call] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Call) and n.annotation == "static" and n.lib is not None:
+            out.append(n)
+            continue
+        stack.extend(reversed(list(ast.children(n))))
+    return out
+
+
+def static_for_engine(expr: ast.Expr, member: Member) -> bool:
+    """WEI.md §5.2: whether ``member``'s residual predicate can be decided at match time."""
+    names, calls = member.probe.names, member.folded.calls
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Name):
+            sym = names.get(id(n))
+            if sym is None or sym.kind is not VarKind.BOUND or sym.bound is None or not sym.bound.static:
+                return False
+        elif isinstance(n, ast.Call):
+            callee = calls.get(id(n))
+            if callee is None:
+                return False
+            if n.annotation == "static" and callee.kind is CalleeKind.LIBRARY:
+                continue
+            if not (callee.kind is CalleeKind.BUILTIN and callee.name in PURE_BUILTINS):
+                return False
+        elif isinstance(n, ast.Index):
+            return False
+    return True

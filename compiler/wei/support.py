@@ -1,0 +1,92 @@
+"""What the engine interface cannot express (WEI.md §2): one clear error per rejected feature.
+
+An engine calls a monitor *before* an instruction, at function entry/exit and at basic-block
+boundaries, with values it reads; it never hands the monitor a way to change the application.  So
+everything that needs another position (``after``, ``alt``, ``entry``, ``exit``, ``at_target``, and
+with them ``resN``/``failed``), writes into the application (assignments to ``argN``/``localN``,
+``alt_call_*``, ``drop_args``, ``dup_at``), per-activation state (``frame`` variables), the application's
+memory or tables (``APP_MEMID``, ``resolve_funcref``) or a static table the interface has no parameter
+for (``targets``) is rejected with ``<feature> is not supported by the wei target`` at the offending
+source text.
+
+Note (differs from upstream whamm): upstream dropped the mode of ``after``/``alt`` probes silently.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from compiler.lang import ast
+from compiler.lang.diagnostics import Diagnostic, ScriptError
+from compiler.lang.scopes import CalleeKind, VarKind
+
+if TYPE_CHECKING:
+    from compiler.lang.diagnostics import Span
+    from compiler.lang.scopes import CheckedProbe, Program
+
+__all__ = ["UnsupportedError", "check_supported", "UNSUPPORTED_MODES", "UNSUPPORTED_CALLS"]
+
+#: Modes other than ``before`` (WEI.md §2).
+UNSUPPORTED_MODES = frozenset({"after", "alt", "entry", "exit", "at_target"})
+#: Bound functions that act on the application.
+UNSUPPORTED_CALLS = frozenset({"alt_call_by_id", "alt_call_by_name", "drop_args", "dup_at", "resolve_funcref"})
+
+
+class UnsupportedError(ScriptError):
+    """The script uses features the engine interface cannot express (rendered like script errors)."""
+
+
+def check_supported(program: Program) -> None:
+    """Raise :class:`UnsupportedError` listing each unsupported use once (source order)."""
+    found: dict[tuple[str, int], Diagnostic] = {}
+
+    def reject(feature: str, span: Span | None) -> None:
+        key = (feature, span.start if span is not None else -1)
+        if key not in found:
+            found[key] = Diagnostic.error(f"{feature} is not supported by the wei target", span)
+
+    for stmt in program.statements:
+        for n in ast.walk(stmt):
+            sym = program.names.get(id(n)) if isinstance(n, ast.Name) else None
+            if sym is not None and sym.kind is VarKind.BOUND:
+                reject("bound variables in script-level statements", n.span)
+    for cp in program.probes:
+        if cp.event is None:
+            continue
+        _check_probe(cp, reject)
+    if found:
+        raise UnsupportedError(list(found.values()), program.source, program.filename)
+
+
+def _check_probe(cp: CheckedProbe, reject) -> None:
+    mode = cp.mode
+    if mode in UNSUPPORTED_MODES:
+        parts = cp.probe.rule.parts
+        span = parts[3].span if len(parts) > 3 and parts[3].pattern == mode else cp.probe.rule.span
+        reject(f"mode `{mode}`", span)
+    for sym in cp.symbols:
+        if sym.kind is VarKind.FRAME:
+            reject("frame variables", sym.decl.span if sym.decl is not None else None)
+    roots: list[ast.Node] = [cp.probe.body]
+    if cp.probe.predicate is not None:
+        roots.insert(0, cp.probe.predicate)
+    for root in roots:
+        for n in ast.walk(root):
+            if isinstance(n, (ast.Assign, ast.IncDec)):
+                target = n.target
+                while isinstance(target, ast.Field):
+                    target = target.tuple
+                sym = cp.names.get(id(target)) if isinstance(target, ast.Name) else None
+                if sym is not None and sym.kind is VarKind.BOUND:
+                    reject(f"assignment to the bound variable `{target.id}`", n.span)  # type: ignore[union-attr]
+            elif isinstance(n, ast.Name):
+                sym = cp.names.get(id(n))
+                if sym is None:
+                    continue
+                if sym.kind is VarKind.BUILTIN:
+                    reject(f"`{n.id}` (application memory access)", n.span)
+                elif sym.kind is VarKind.BOUND and n.id == "targets":
+                    reject("the br_table variable `targets` (use immN, num_targets, default_target)", n.span)
+            elif isinstance(n, ast.Call):
+                callee = cp.calls.get(id(n))
+                if callee is not None and callee.kind is CalleeKind.BOUND and callee.name in UNSUPPORTED_CALLS:
+                    reject(f"`{callee.name}`", n.span)
