@@ -170,3 +170,15 @@ def test_unknown_memory_ids_are_errors():
         calls(None, "active_data_start", (2,))
     with pytest.raises(StaticCallError, match="no memory with id 9"):
         calls(None, "page_size", (9,))
+
+
+def test_void_static_calls_run_after_the_site_initialisers(tmp_path):
+    """§13.4 rule 2: a site's initialisers fold before its body, so ``v`` sees the count before this
+    site's ``bump()``; the void call statement disappears from the folded body."""
+    lib = library(tmp_path, "lib", """(module (global $n (mut i32) (i32.const 0))
+        (func (export "bump") global.get $n i32.const 1 i32.add global.set $n)
+        (func (export "get") (result i32) global.get $n))""")
+    script = "use lib; wasm:opcode:nop:before { @static lib.bump(); report var v: i32 = @static lib.get(); }"
+    ms = matched("(module (func nop nop nop))", script, {"lib": lib})
+    assert [s.folded.inits["v"].value for s in ms.sites] == [0, 1, 2]
+    assert all(not any(isinstance(st, ast.CallStmt) for st in s.folded.body.stmts) for s in ms.sites)
