@@ -12,6 +12,10 @@ per kind), with a few instructions whose text syntax reorders or merges immediat
 from the name section (``$name``; quoted ``$"…"`` when the name has characters an identifier cannot
 hold; made unique per index space), falling back to indices.  The output assembles with
 ``wasmtime.wat2wasm`` back to the same instructions (``tests/wasm/test_wat.py`` checks the corpus).
+
+Block instructions carry a ``;; label = @N`` comment and branches a ``;; @N`` comment naming the block
+they leave (``@0`` is the function body), as ``wasm-tools print`` does, so a reader need not count
+``end`` instructions.
 """
 from __future__ import annotations
 
@@ -200,6 +204,9 @@ _SPACES = {"funcidx": "func", "typeidx": "type", "tableidx": "table", "globalidx
            "dataidx": "data", "elemidx": "elem", "tagidx": "tag"}
 
 _NESTED = {"block", "loop", "if", "try", "try_table"}
+# Instructions naming a branch target: the position of the label (or br_table's label list).
+_BRANCH_LABEL = {op.name: op.imms.index(kind) for op in OPCODES for kind in ("labelidx", "br_table")
+                 if kind in op.imms}
 _MIDDLE = {"else", "catch", "catch_all"}
 _CLOSING = {"end", "delegate"}
 
@@ -457,7 +464,18 @@ def function_lines(module: Module, index: int, *, namer: Namer | None = None, in
         if name in _CLOSING or name in _MIDDLE:
             depth -= 1
         injected = instr.offset < 0
-        yield Line(indent + _INDENT * depth + fmt(instr), None if injected else instr.offset, injected, index)
+        text = fmt(instr)
+        if name in _NESTED:
+            text += f"  ;; label = @{depth}"
+        else:
+            target = _BRANCH_LABEL.get(name)
+            if target is not None:  # which enclosing block a branch leaves (@0: the function body)
+                labels = instr.imms[target]
+                if isinstance(labels, tuple):
+                    text += "  ;; " + " ".join(f"@{depth - 1 - label}" for label in labels)
+                else:
+                    text += f"  ;; @{depth - 1 - labels}"
+        yield Line(indent + _INDENT * depth + text, None if injected else instr.offset, injected, index)
         if name in _NESTED or name in _MIDDLE:
             depth += 1
     yield Line(indent + ")", func=index)

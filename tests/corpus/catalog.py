@@ -114,9 +114,10 @@ def _value(v):
 
 
 def call_export(wasm: bytes, export: str, args: tuple = (), imports=None, inspect=None):
-    """Instantiate ``wasm`` (with ``imports``: a dict ``{(module, name): make_extern}``, where
-    ``make_extern(store)`` returns the wasmtime extern) and call ``export``; return the results as a list, or ``"trap"``.  ``inspect(instance,
-    store)`` runs after the call."""
+    """Instantiate ``wasm`` and call ``export``; return the results as a list, or ``"trap"``.
+
+    ``imports`` is a dict ``{(module, name): make_extern}`` where ``make_extern(store)`` returns the
+    wasmtime extern; ``inspect(instance, store)`` runs after the call."""
     import wasmtime
     store = wasmtime.Store(engine())
     module = wasmtime.Module(engine(), wasm)

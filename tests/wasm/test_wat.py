@@ -208,3 +208,13 @@ def test_modules_with_imports_of_every_kind_reassemble(name: str) -> None:
     assert '(import "host" "mem" (memory 1 2))' in text and '(import "host" "g" (global (mut i64)))' in text
     again = read_module(bytes(wasmtime.wat2wasm(text)))
     assert again.imports == edited.imports and _instrs(again) == _instrs(edited)
+
+
+def test_blocks_and_branches_carry_label_comments() -> None:
+    module = read_module(program("mvp").wasm)
+    lines = [l.text.strip() for l in function_lines(module, 3)]  # $classify
+    assert lines[1:5] == ["block  ;; label = @1", "block  ;; label = @2", "block  ;; label = @3",
+                          "block  ;; label = @4"]
+    assert "br_table 0 1 2 3  ;; @4 @3 @2 @1" in lines
+    fac = [l.text.strip() for l in function_lines(module, 1)]
+    assert "br_if 1  ;; @1" in fac and "br 0  ;; @2" in fac
