@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 from compiler.events.catalog import Event, opcode_events
 from compiler.rewrite.stack import EXIT_LABEL, FunctionTypes, ModuleTypes
-from compiler.wasm.model import ExternKind, Instr
+from compiler.wasm.model import ExternKind, Instr, MemArg
 
 if TYPE_CHECKING:
     from compiler.wasm.model import Module
@@ -113,7 +113,7 @@ def _imm(ins: Instr, k: int) -> object:
 _Binder = Callable[["FunctionSites", int, Instr], object]
 
 
-def _memarg(ins: Instr):
+def _memarg(ins: Instr) -> MemArg:
     return ins.imms[0]
 
 

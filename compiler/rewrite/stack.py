@@ -85,7 +85,6 @@ class TargetPoint:
     index: int
 
 
-
 @dataclass(frozen=True, slots=True, eq=False)
 class Control:
     """The block structure of one function body (instruction indices throughout).

@@ -276,3 +276,10 @@ def test_opcode_sites_iterate_in_instruction_order():
                for s in sites)
     assert list(ms.defined) == [1, 2, 3]
     assert ms.function(3) is fs
+
+
+def test_typed_select_is_named_select():
+    fs = first_function("(module (func (result i64) i64.const 1 i64.const 2 i32.const 0 select (result i64)))")
+    b = fs.opcode_bindings(3)
+    assert fs.instrs[3].op.name == "typed_select"
+    assert (b["opname"], b["bytecode"]) == ("select", 0x1C)
