@@ -9,6 +9,7 @@ Prints, best of ``--repeat`` runs in one process:
 * re-encoding every body (``encode_body``), as MB/s of code;
 * load + write of the unchanged module (bodies copied as bytes), in ms per MB (target <= 30 ms/MB);
 * a full rewrite: load, decode every body, mark it modified, write;
+* importing a function (every defined function index shifts; only bodies naming one are re-encoded);
 * the WAT printer on the largest function, and on the whole module (lines per second);
 * wasmtime's own validation of the module, as a native yardstick run in the same process.
 """
@@ -23,7 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from compiler.wasm import decode_all, read_module, validate, write_module  # noqa: E402
+from compiler.wasm import FuncType, decode_all, read_module, validate, write_module  # noqa: E402
+from compiler.wasm.builder import ModuleBuilder  # noqa: E402
 from compiler.wasm.code import encode_body  # noqa: E402
 from compiler.wasm.wat import function_lines, module_lines  # noqa: E402
 
@@ -93,6 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     t_rewrite, rewritten = best(rewrite, max(1, args.repeat // 2))
     print(f"full rewrite            {t_rewrite * 1e3:8.1f} ms  (load, decode all, re-encode all, write)")
 
+    def import_function():
+        m = read_module(data)
+        ModuleBuilder(m).import_function("bench", "probe", FuncType(("i32",), ()))
+        return m, write_module(m)
+
+    t_import, (shifted, shifted_wasm) = best(import_function, max(1, args.repeat // 2))
+    touched = sum(body.modified for body in shifted.code)
+    print(f"import a function       {t_import * 1e3:8.1f} ms  (load, shift every function index, write; "
+          f"{touched:,} of {len(shifted.code):,} bodies re-encoded)")
+
     imported = decoded.num_imported_funcs
     largest = max(range(len(decoded.code)), key=lambda i: len(decoded.code[i].instrs))
     lines_fn = len(decoded.code[largest].instrs)
@@ -106,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wasmtime validate       {t_validate * 1e3:8.1f} ms  (native yardstick; full decode is "
           f"{t_decode / t_validate:.1f}x that)")
     validate(rewritten)
+    validate(shifted_wasm)
     return 0
 
 
