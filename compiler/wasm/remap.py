@@ -19,6 +19,7 @@ sqlite touches the bodies that call something and copies the rest.
 from __future__ import annotations
 
 import functools
+import gc
 from dataclasses import dataclass, replace
 from typing import Mapping
 
@@ -56,9 +57,15 @@ del _space
 
 
 @functools.cache
-def _positions(op, spaces: frozenset[str]) -> tuple[tuple[int, str], ...]:
-    """``(immediate position, kind)`` of ``op``'s immediates that name one of ``spaces``."""
-    return tuple((i, k) for i, k in enumerate(op.imms) if _KIND_SPACE.get(k) in spaces)
+def _positions(spaces: frozenset[str]) -> dict:
+    """``op -> ((immediate position, kind), …)`` for the opcodes with an immediate naming one of
+    ``spaces``; opcodes without one are absent, so the hot loop skips them with one dict lookup."""
+    table = {}
+    for op in OPCODES:
+        found = tuple((i, k) for i, k in enumerate(op.imms) if _KIND_SPACE.get(k) in spaces)
+        if found:
+            table[op] = found
+    return table
 
 
 def _remap_imm(kind: str, value, shifts: Mapping[str, Shift]):
@@ -73,11 +80,11 @@ def _remap_imm(kind: str, value, shifts: Mapping[str, Shift]):
 def shift_instrs(instrs, shifts: Mapping[str, Shift]) -> tuple[Instr, ...] | None:
     """``instrs`` with every index in a shifted space renumbered, or ``None`` when nothing changed
     (so callers keep the original, possibly undecoded, bytes).  Offsets are kept."""
-    spaces = frozenset(shifts)
+    table = _positions(frozenset(shifts))
     out = None
     for n, instr in enumerate(instrs):
-        positions = _positions(instr.op, spaces)
-        if not positions:
+        positions = table.get(instr.op)
+        if positions is None:
             continue
         imms = list(instr.imms)
         for i, kind in positions:
@@ -117,12 +124,20 @@ def shift_indices(module: Module, shifts: Mapping[str, Shift]) -> None:
     if not shifts:
         return
     triggers = b"".join(_TRIGGERS[space] for space in shifts)
-    for body in module.code:
-        if not _might_need(body, triggers):
-            continue
-        changed = shift_instrs(body.instrs, shifts)
-        if changed is not None:
-            body.instrs = changed
+    # the cyclic GC is paused as in ``decode_all``: its collections over the many Instr tuples built
+    # here would cost as much as the decoding itself
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for body in module.code:
+            if not _might_need(body, triggers):
+                continue
+            changed = shift_instrs(body.instrs, shifts)
+            if changed is not None:
+                body.instrs = changed
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     module.globals = [replace(g, init=_expr(g.init, shifts)) for g in module.globals]
     module.tables = [replace(t, init=_expr(t.init, shifts)) for t in module.tables]
     module.elements = [_elem(seg, shifts) for seg in module.elements]
