@@ -36,6 +36,7 @@ from compiler.rewrite.exit import (
 )
 from compiler.rewrite.inject import FunctionRewriter, ModuleContext
 from compiler.rewrite.layout import (
+    type_text,
     GlobalLocation, Layout, LibraryMemory, MapLocation, MemoryLocation, Uses, folded_nodes, plan_layout,
     shared_symbols,
 )
@@ -387,7 +388,8 @@ def emit(module: Module, program: Program, matches: Matches, options: object = N
     by_function = matches.by_function
     candidates = set(fid for fid, s in by_function.items() if s) | flush
     if ctx.exit_func is not None and proc_exit:
-        candidates |= _calling(module, proc_exit)
+        ctx.proc_exit_callers = frozenset(_calling(module, proc_exit))
+        candidates |= ctx.proc_exit_callers
     if lay.shadows:
         candidates |= set(range(nimp, nimp + len(module.code)))
     for fid in sorted(candidates):
@@ -583,8 +585,7 @@ def _layout_fingerprint(lay: Layout, sites: Sequence[MatchedSite], ctx: ModuleCo
     every global index/function index table (cheap to hash)."""
     h = hashlib.sha256()
     for s in sites:
-        h.update(repr(sorted(lay.site_slots.get(s, {}).items())).encode())
-        h.update(repr(sorted(lay.site_maps.get(s, {}).items())).encode())
+        h.update(repr((lay.site_base.get(id(s)), sorted(lay.site_maps.get(id(s), {}).items()))).encode())
     h.update(repr((lay.func_shift, lay.mem_shift, lay.memory, sorted(lay.functions.items()),
                    sorted(lay.runtime.items()), sorted(lay.globals.items()), sorted(lay.shared_slots.items()),
                    sorted((k[0], k[1], str(k[2]), v) for k, v in lay.frame_slots.items() if k[0] == fid),
@@ -595,19 +596,33 @@ def _layout_fingerprint(lay: Layout, sites: Sequence[MatchedSite], ctx: ModuleCo
 
 
 def _metadata(lay: Layout) -> bytes:
-    """The ``whamm.report`` custom section (REWRITING.md §17)."""
-    out = []
+    """The ``whamm.report`` custom section (REWRITING.md §17): UTF-8 JSON, written piece by piece with
+    the repeated strings (names, types, functions, probe ids) encoded once — a branch monitor on a large
+    module describes tens of thousands of variables."""
+    quoted: dict[object, str] = {}
+
+    def q(value: object) -> str:
+        got = quoted.get(value)
+        if got is None:
+            got = quoted[value] = "null" if value is None else json.dumps(value if isinstance(value, (str, int))
+                                                                          else str(value))
+        return got
+
+    parts = []
     for v in lay.report:
         loc = v.location
         if isinstance(loc, MemoryLocation):
-            where: dict = {"memory_offset": loc.memory_offset}
+            where = '{"memory_offset":%d}' % loc.memory_offset
         elif isinstance(loc, MapLocation):
-            where = {"map_id": loc.map_id}
+            where = '{"map_id":%d}' % loc.map_id
+        elif loc.export:
+            where = '{"global_export":%s}' % q(loc.export)
         else:
-            assert isinstance(loc, GlobalLocation)
-            where = {"global_export": loc.export} if loc.export else {"globals": list(loc.globals)}
-        out.append({"name": v.name, "whamm_type": str(v.whamm_type), "kind": v.kind, "fid": v.fid, "pc": v.pc,
-                    "fname": v.fname, "probe_id": v.probe_id, "location": where})
-    doc = {"version": 1, "memory_export": "whamm:memory" if lay.has_runtime else None, "vars": out}
-    return json.dumps(doc, separators=(",", ":")).encode()
+            where = '{"globals":%s}' % json.dumps(list(loc.globals))
+        parts.append('{"name":%s,"whamm_type":%s,"kind":"%s","fid":%s,"pc":%s,"fname":%s,"probe_id":%s,'
+                     '"location":%s}' % (q(v.name), q(type_text(v.whamm_type)),
+                                         v.kind, "null" if v.fid is None else v.fid,
+                                         "null" if v.pc is None else v.pc, q(v.fname), q(v.probe_id), where))
+    memory = '"whamm:memory"' if lay.has_runtime else "null"
+    return ('{"version":1,"memory_export":%s,"vars":[%s]}' % (memory, ",".join(parts))).encode()
 

@@ -14,7 +14,8 @@
 """
 from __future__ import annotations
 
-import struct
+import array
+import sys
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from compiler.lang import ast
@@ -25,7 +26,9 @@ from compiler.rewrite.codegen import (
     mem_parts, op,
 )
 from compiler.rewrite.inject import ModuleContext, SiteEnv, global_storage, site_error
-from compiler.rewrite.layout import MapLocation, MemoryLocation, ReportVar, row_prefix
+from compiler.rewrite.layout import (
+    MapLocation, MemoryLocation, ReportVar, row_prefix, type_text, wasm_type_text,
+)
 from compiler.rewrite.runtime_abi import encode_type, pack_value
 from compiler.wasm.model import FuncType, MemArg
 
@@ -215,9 +218,12 @@ def start_function(ctx: ModuleContext, statements: Sequence[tuple[ast.Stmt, Mapp
             if sym.kind is VarKind.SHARED and sym.name in inits and not isinstance(sym.type, MapType):
                 _init_slot(ctx, senv.storage(sym), sym.type, inits[sym.name], types, c)
     # 4. per-site initialisation, site allocation order
+    calls_of: dict[int, list[ast.Call]] = {}
     for site in sites:
         f = site.folded
-        init_calls = _init_calls(f.body)
+        init_calls = calls_of.get(id(f.body))
+        if init_calls is None:
+            init_calls = calls_of[id(f.body)] = _init_calls(f.body)
         if not f.inits and not init_calls:
             continue
         senv = SiteEnv(ctx, site.probe, site, pool, None, None)
@@ -303,39 +309,79 @@ def _puts(code: Code, lay, text: bytes) -> None:
 
 
 def _default_report(ctx: ModuleContext, code: Code, pool: LocalPool, desc: Mapping[bytes, int]) -> None:
+    """§11: the banner, then a loop over a static table with one record per ``memaddr`` row, then the
+    ``global_id`` and ``map_id`` rows one by one.
+
+    A record is nine ``u32``: value address (also the row's id), the fixed part
+    ``", memaddr, <name>, <type>, <wasm>, script0, "``, the function part ``"<fname>, <fid>, "`` (or
+    ``", , "``), the pc (-1: empty), the probe part ``", <probe_id>, "`` (or ``", , "``) — each text as
+    address and length — and the value's type descriptor (0: a map id to print with ``print_map``)."""
     lay = ctx.layout
     region = lay.region
     assert region is not None
     mem = lay.memory
     rt = lay.runtime
     _puts(code, lay, f"\n{BANNER}\n{HEADER}\n".encode())
-    memrows = [v for v in lay.report if isinstance(v.location, MemoryLocation)]
-    if memrows:
-        table = bytearray()
-        for v in memrows:
-            prefix = row_prefix(v).encode()
-            d = 0 if isinstance(v.whamm_type, MapType) else desc[encode_type(v.whamm_type)]
-            table += struct.pack("<IIII", region.string(prefix), len(prefix), d, v.location.memory_offset)  # type: ignore
-        base = region.alloc(len(table), 8)
-        region.put(base, bytes(table))
+    texts: dict[str, tuple[int, int]] = {}
+
+    def text(t: str) -> tuple[int, int]:
+        got = texts.get(t)
+        if got is None:
+            data = t.encode()
+            got = texts[t] = (region.string(data) if data else 0, len(data))
+        return got
+
+    descs: dict[object, int] = {}
+    fixed: dict[tuple[str, object], tuple[int, int]] = {}
+    funcs: dict[object, tuple[int, int]] = {}
+    probes: dict[object, tuple[int, int]] = {}
+    table = array.array("i")
+    rows = 0
+    for v in lay.report:
+        loc = v.location
+        if not isinstance(loc, MemoryLocation):
+            continue
+        t = v.whamm_type
+        d = descs.get(t)
+        if d is None:
+            d = descs[t] = 0 if isinstance(t, MapType) else desc[encode_type(t)]
+        a = fixed.get((v.name, t))
+        if a is None:
+            wasm = "i32" if isinstance(t, MapType) else wasm_type_text(t)
+            a = fixed[(v.name, t)] = text(f", memaddr, {v.name}, {type_text(t)}, {wasm}, script0, ")
+        b = funcs.get(v.fid)
+        if b is None:
+            b = funcs[v.fid] = text(", , " if v.fid is None else f"{v.fname or f'#{v.fid}'}, {v.fid}, ")
+        c = probes.get(v.probe_id)
+        if c is None:
+            c = probes[v.probe_id] = text(", , " if v.probe_id is None else f", {v.probe_id}, ")
+        table.extend((loc.memory_offset, a[0], a[1], b[0], b[1], -1 if v.pc is None else v.pc, c[0], c[1], d))
+        rows += 1
+    if rows:
+        data = table.tobytes() if sys.byteorder == "little" else _swapped(table)
+        base = region.alloc(len(data), 8)
+        region.put(base, data)
+        end = base + len(data)
         ptr = pool.new("i32")
-        ld = lambda off: op("i32.load", MemArg(2, off, mem))  # noqa: E731
-        for ins in (
-            op("i32.const", base), op("local.set", ptr),
-            op("block", None), op("loop", None),
-            op("local.get", ptr), op("i32.const", base + len(table)), op("i32.ge_u"), op("br_if", 1),
-            op("local.get", ptr), ld(0), op("local.get", ptr), ld(4), op("call", rt["puts"]),
-            op("local.get", ptr), ld(8), op("i32.eqz"),
-            op("if", None),
-            op("local.get", ptr), ld(12), op("i32.load", MemArg(2, 0, mem)), op("call", rt["print_map"]),
-            op("else"),
-            op("local.get", ptr), ld(8), op("local.get", ptr), ld(12), op("call", rt["whamm_print_value"]),
-            op("end"),
-            op("i32.const", 10), op("call", rt["putc"]),
-            op("local.get", ptr), op("i32.const", 16), op("i32.add"), op("local.set", ptr),
-            op("br", 0), op("end"), op("end"),
-        ):
-            code.add(ins)
+
+        def ld(off: int) -> list:
+            return [op("local.get", ptr), op("i32.load", MemArg(2, off, mem))]
+
+        seq = [op("i32.const", base), op("local.set", ptr), op("block", None), op("loop", None),
+               op("local.get", ptr), op("i32.const", end), op("i32.ge_u"), op("br_if", 1),
+               *ld(0), op("call", rt["putu32"]),
+               *ld(4), *ld(8), op("call", rt["puts"]),
+               *ld(12), *ld(16), op("call", rt["puts"]),
+               *ld(20), op("i32.const", -1), op("i32.ne"), op("if", None), *ld(20), op("call", rt["putu32"]),
+               op("end"),
+               *ld(24), *ld(28), op("call", rt["puts"]),
+               *ld(32), op("i32.eqz"), op("if", None),
+               *ld(0), op("i32.load", MemArg(2, 0, mem)), op("call", rt["print_map"]),
+               op("else"), *ld(32), *ld(0), op("call", rt["whamm_print_value"]), op("end"),
+               op("i32.const", 10), op("call", rt["putc"]),
+               op("local.get", ptr), op("i32.const", 36), op("i32.add"), op("local.set", ptr),
+               op("br", 0), op("end"), op("end")]
+        code.extend(seq)
     for v in lay.report:
         if isinstance(v.location, MemoryLocation):
             continue
@@ -347,6 +393,12 @@ def _default_report(ctx: ModuleContext, code: Code, pool: LocalPool, desc: Mappi
             _global_value(code, lay, v, desc)
         code.emit("i32.const", 10)
         code.emit("call", rt["putc"])
+
+
+def _swapped(table: array.array) -> bytes:
+    t = array.array("i", table)
+    t.byteswap()
+    return t.tobytes()
 
 
 def _global_value(code: Code, lay, v: ReportVar, desc: Mapping[bytes, int]) -> None:
@@ -370,8 +422,7 @@ def descriptors(layout) -> dict[bytes, int]:
     for _, mt in layout.maps:
         d = encode_type(mt.key) + encode_type(mt.value)
         out.setdefault(d, region.string(d))
-    for v in layout.report:
-        if not isinstance(v.whamm_type, MapType):
-            d = encode_type(v.whamm_type)
-            out.setdefault(d, region.string(d))
+    for t in {v.whamm_type for v in layout.report if not isinstance(v.whamm_type, MapType)}:
+        d = encode_type(t)
+        out.setdefault(d, region.string(d))
     return out

@@ -22,6 +22,7 @@ function needs nothing are never decoded: the emitter copies their bytes.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Sequence
@@ -36,7 +37,8 @@ from compiler.rewrite.codegen import (
 )
 from compiler.rewrite.matching import MatchedSite, SiteError
 from compiler.rewrite.sites import EXIT_INSTRUCTIONS, Placement
-from compiler.wasm.code import encode_body
+from compiler.wasm.binary import uleb
+from compiler.wasm.code import encode_instr, encode_instrs, encode_locals
 from compiler.wasm.model import Catch, FuncType, Instr, MemArg
 
 if TYPE_CHECKING:
@@ -107,7 +109,10 @@ class ModuleContext:
     exit_func: int | None = None
     fnames: Mapping[int, str] = field(default_factory=dict)
     probe_bindings: Mapping[str, object] = field(default_factory=dict)   # APP_MEMID, outside sites
+    proc_exit_callers: frozenset[int] = frozenset()   # functions containing a proc_exit call
     infos: dict[int, ProbeInfo] = field(default_factory=dict)
+    templates: dict[tuple, Template] = field(default_factory=dict)
+    templatable: dict[int, bool] = field(default_factory=dict)
 
     def info(self, probe: CheckedProbe) -> ProbeInfo:
         info = self.infos.get(probe.number)
@@ -167,8 +172,8 @@ class SiteEnv(Env):
             return global_storage(lay, sym)
         if kind is VarKind.UNSHARED:
             if isinstance(sym.type, MapType):
-                return ConstStorage(sym.type, lay.site_maps[self.site][sym.name])
-            return MemStorage(sym.type, lay.memory, lay.site_slots[self.site][sym.name])
+                return ConstStorage(sym.type, lay.site_maps[id(self.site)][sym.name])
+            return MemStorage(sym.type, lay.memory, lay.slot(self.site, sym.name))
         if kind is VarKind.SHARED:
             key = (self.probe.number, sym.name)
             if isinstance(sym.type, MapType):
@@ -393,6 +398,152 @@ def global_storage(lay: Layout, sym: Symbol) -> Storage:
     return GlobalStorage(sym.type, lay.globals[sym.name])
 
 
+def compile_body(ctx: ModuleContext, site: MatchedSite, env: SiteEnv, info: ProbeInfo) -> list[Instr]:
+    """``[P] BODY`` of one site, compiled from its folded predicate and body (§6 notation)."""
+    f = site.folded
+    body = f.body
+    c = BodyCompiler(env, f.types, site.probe.names, f.calls)
+    c.skip_init_calls = True
+    code = c.code
+    stmts = () if ctx.no_body or body is None else body.stmts
+    pred = f.predicate if not ctx.no_pred else True
+    if pred is True and not stmts:
+        return []
+    if pred is not True:
+        c.expr(pred)  # type: ignore[arg-type]
+        c.ret_label = code.open("if", None)
+    elif body is not None and _contains_return(body):
+        c.ret_label = code.open("block", None)
+    for sym in info.zeroed:
+        st = env.storage(sym)
+        code.instrs.extend(_zero(sym.type))
+        st.store_suffix(code, env)
+    for s in stmts:
+        c.stmt(s)
+    if c.ret_label is not None:
+        code.end()
+    return code.instrs
+
+
+#: Local indices at and above this are placeholders while a template is compiled.
+VIRTUAL = 1 << 24
+#: Memory index placeholder for the site's own block of unshared variables in a template.
+SITE_BLOCK = -2
+_SITE_DEPENDENT = frozenset({"effective_addr", "target", "target_funcref"})
+_LOCAL_OPS = frozenset({"local.get", "local.set", "local.tee"})
+
+
+def template_key(ctx: ModuleContext, site: MatchedSite, env: SiteEnv, info: ProbeInfo) -> tuple | None:
+    """The key of a body that only depends on its site through slot addresses and saved operands, or
+    None when the body needs the site itself (frame variables, per-site maps, derived variables that
+    read immediates, bound functions)."""
+    probe = site.probe
+    ok = ctx.templatable.get(probe.number)
+    if ok is None:
+        ok = not any(s.kind is VarKind.FRAME or (s.kind is VarKind.UNSHARED and isinstance(s.type, MapType))
+                     for s in probe.symbols) \
+            and not any(n in _SITE_DEPENDENT or (n == "resolved_fid" and not v.static)
+                        for n, v in probe.bound_used.items()) \
+            and not any(c.kind.value == "bound" and c.name != "drop_args" for c in probe.calls.values())
+        ctx.templatable[probe.number] = ok
+    if not ok:
+        return None
+    f = site.folded
+    pred = f.predicate
+    return (probe.number, id(f.body), pred if isinstance(pred, bool) else id(pred),
+            tuple(site.operands[:len(env.args)]), tuple(site.results[:len(env.results)]))
+
+
+class Template:
+    """A compiled body with placeholders, pre-encoded: byte runs between the instructions that need a
+    per-site value — virtual locals (the saved operands and results first, then temporaries) and
+    memargs in :data:`SITE_BLOCK` whose offsets are relative to the site's block."""
+
+    __slots__ = ("parts", "types", "empty")
+
+    def __init__(self, instrs: list[Instr], types: list) -> None:
+        self.types = types
+        self.empty = not instrs
+        parts: list[object] = []
+        run: list[Instr] = []
+        for ins in instrs:
+            imms = ins.imms
+            if (ins.op.name in _LOCAL_OPS and imms[0] >= VIRTUAL) or \
+                    (imms and isinstance(imms[0], MemArg) and imms[0].memory == SITE_BLOCK):
+                if run:
+                    parts.append(encode_instrs(run))
+                    run = []
+                parts.append(ins)
+            else:
+                run.append(ins)
+        if run:
+            parts.append(encode_instrs(run))
+        self.parts = parts
+
+    @classmethod
+    def compile(cls, ctx: ModuleContext, site: MatchedSite, info: ProbeInfo, like: SiteEnv) -> Template:
+        pool = LocalPool(VIRTUAL)
+        env = _TemplateEnv(ctx, site.probe, site, pool, None, like.instr)
+        env.args = [pool.new(t) for t in site.operands[:len(like.args)]]  # type: ignore[arg-type]
+        env.results = [pool.new(t) for t in site.results[:len(like.results)]]  # type: ignore[arg-type]
+        return cls(compile_body(ctx, site, env, info), list(pool.types))
+
+    def instantiate(self, env: SiteEnv, pool: LocalPool, base: int, memory: int) -> bytes:
+        """The body's bytes for one site: placeholders replaced by the site's operand locals, fresh
+        temporaries of the function and the site's block address."""
+        if self.empty:
+            return b""
+        real = env.args + env.results
+        temps = [pool.temp(t) for t in self.types[len(real):]] if len(self.types) > len(real) else []
+        if temps:
+            real = real + temps
+        out = []
+        for part in self.parts:
+            if part.__class__ is bytes:
+                out.append(part)
+                continue
+            op_, imms, _ = part  # type: ignore[misc]
+            m = imms[0]
+            if m.__class__ is MemArg:
+                out.append(op_.opbytes + _memarg(m.align, m.offset + base, memory))
+            else:
+                out.append(op_.opbytes + _uleb(real[m - VIRTUAL]))
+        if temps:
+            pool.release(*temps)
+        return b"".join(out)
+
+
+def _memarg(align: int, offset: int, memory: int) -> bytes:
+    if memory:
+        return bytes((align | 0x40,)) + _uleb(memory) + _uleb(offset)
+    return bytes((align,)) + _uleb(offset)
+
+
+def _uleb(v: int) -> bytes:
+    """LEB128 with the one- to three-byte cases (local indices, slot addresses) unrolled."""
+    if v < 0x80:
+        return bytes((v,))
+    if v < 0x4000:
+        return bytes((v & 0x7F | 0x80, v >> 7))
+    if v < 0x200000:
+        return bytes((v & 0x7F | 0x80, (v >> 7) & 0x7F | 0x80, v >> 14))
+    return uleb(v)
+
+
+def enc(code: Sequence[Instr] | bytes) -> bytes:
+    """Encoded code (bytes pass through)."""
+    return code if code.__class__ is bytes else encode_instrs(code)  # type: ignore[return-value]
+
+
+class _TemplateEnv(SiteEnv):
+    """Compiles a template: the site's unshared variables live at offsets of a placeholder block."""
+
+    def storage(self, sym: Symbol) -> Storage:
+        if sym.kind is VarKind.UNSHARED:
+            return MemStorage(sym.type, SITE_BLOCK, self.layout.probe_slots[self.probe.number].offsets[sym.name])
+        return super().storage(sym)
+
+
 # ------------------------------------------------------------------------------------------------
 # One function
 
@@ -404,9 +555,9 @@ class _Replace:
 
     start: int
     stop: int
-    prefix: list[Instr]
+    prefix: bytes
     keep: bool
-    suffix: list[Instr]
+    suffix: bytes
 
 
 _PRE_CATS = ("func_entry", "flag", "block_exit", "func_exit", "flush")
@@ -428,38 +579,38 @@ class FunctionRewriter:
         self.pool = LocalPool(len(ftypes.locals))
         self.frames: dict[tuple[str, WhammType], LocalStorage] = {}
         n = len(self.instrs)
-        self.pass1_pre: dict[int, list[Instr]] = {}
-        self.pass1_post: dict[int, list[Instr]] = {}
-        self.pre: dict[int, dict[str, list[Instr]]] = {}
-        self.post: dict[int, dict[str, list[Instr]]] = {}
-        self.exit: dict[str, list[Instr]] = {}
+        self.pass1_pre: dict[int, list[bytes]] = {}
+        self.pass1_post: dict[int, list[bytes]] = {}
+        self.pre: dict[int, dict[str, list[bytes]]] = {}
+        self.post: dict[int, dict[str, list[bytes]]] = {}
+        self.exit: dict[str, list[bytes]] = {}
         self.replace_before: dict[int, _Replace] = {}
         self.replace_after: dict[int, _Replace] = {}
         self.wrap = False
         self.last = n - 1
 
-    # -- buckets -------------------------------------------------------------------------------
+    # -- buckets: encoded code around instructions -----------------------------------------------
 
-    def add_pre1(self, i: int, code: Sequence[Instr]) -> None:
+    def add_pre1(self, i: int, code: Sequence[Instr] | bytes) -> None:
         if code:
-            self.pass1_pre.setdefault(i, []).extend(code)
+            self.pass1_pre.setdefault(i, []).append(enc(code))
 
-    def add_post1(self, i: int, code: Sequence[Instr]) -> None:
+    def add_post1(self, i: int, code: Sequence[Instr] | bytes) -> None:
         if code:
-            self.pass1_post.setdefault(i, []).extend(code)
+            self.pass1_post.setdefault(i, []).append(enc(code))
 
-    def add_pre(self, i: int, cat: str, code: Sequence[Instr]) -> None:
+    def add_pre(self, i: int, cat: str, code: Sequence[Instr] | bytes) -> None:
         if code:
-            self.pre.setdefault(i, {}).setdefault(cat, []).extend(code)
+            self.pre.setdefault(i, {}).setdefault(cat, []).append(enc(code))
 
-    def add_post(self, i: int, cat: str, code: Sequence[Instr]) -> None:
+    def add_post(self, i: int, cat: str, code: Sequence[Instr] | bytes) -> None:
         if code:
-            self.post.setdefault(i, {}).setdefault(cat, []).extend(code)
+            self.post.setdefault(i, {}).setdefault(cat, []).append(enc(code))
 
-    def add_exit(self, cat: str, code: Sequence[Instr]) -> None:
+    def add_exit(self, cat: str, code: Sequence[Instr] | bytes) -> None:
         self.wrap = True
         if code:
-            self.exit.setdefault(cat, []).extend(code)
+            self.exit.setdefault(cat, []).append(enc(code))
 
     def exit_instructions(self) -> list[int]:
         return [i for i, ins in enumerate(self.instrs) if ins.op.name in EXIT_INSTRUCTIONS]
@@ -476,17 +627,36 @@ class FunctionRewriter:
                 raise site_error(ctx.program, exc.message, exc.span, site) from None
         if ctx.exit_func is not None:
             call = [op("call", ctx.exit_func)]
-            for i, ins in enumerate(self.instrs):
-                if ins.op.name in ("call", "return_call") and ins.imms[0] in ctx.proc_exit:
-                    self.add_pre(i, "flush", call)
+            if self.fid in ctx.proc_exit_callers:
+                for i, ins in enumerate(self.instrs):
+                    if ins.op.name in ("call", "return_call") and ins.imms[0] in ctx.proc_exit:
+                        self.add_pre(i, "flush", call)
             if self.fid in ctx.flush_functions:
                 for i in self.exit_instructions():
                     self.add_pre(i, "flush", call)
                 self.add_exit("flush", call)
         self.shadow_updates()
-        instrs = self.assemble()
         body = self.ctx.module.code[self.fid - self.ctx.module.num_imported_funcs]
-        return encode_body(tuple(body.locals) + tuple(self.pool.groups()), instrs)
+        locals_ = tuple(body.locals) + tuple(self.pool.groups())
+        raw = body.raw
+        if raw is None or self.instrs is not self.ft.instrs:
+            raw = self.reencoded()            # renumbered (or built in memory): encode every instruction
+        return encode_locals(locals_) + self.splice(raw)
+
+    def reencoded(self) -> bytes:
+        """The (renumbered) instructions encoded one by one; their offsets are re-pointed into the
+        result so :meth:`splice` can copy from it like from the input's bytes."""
+        pieces = []
+        pos = 0
+        instrs = []
+        new = tuple.__new__
+        for ins in self.instrs:
+            b = encode_instr(ins)
+            instrs.append(new(Instr, (ins.op, ins.imms, pos)))
+            pieces.append(b)
+            pos += len(b)
+        self.instrs = instrs
+        return b"".join(pieces)
 
     # -- one site --------------------------------------------------------------------------------
 
@@ -555,7 +725,7 @@ class FunctionRewriter:
             return
         raise CodegenError(f"unsupported placement {placement}")
 
-    def save(self, env: SiteEnv, site: MatchedSite, k: int, dedicated: bool = False) -> list[Instr]:
+    def save(self, env: SiteEnv, site: MatchedSite, k: int, dedicated: bool = False) -> bytes:
         """SAVE k (§6): pop the top ``k`` operands into locals, ``arg0`` (the top) first."""
         operands = site.operands
         if k == ALL:
@@ -565,20 +735,20 @@ class FunctionRewriter:
             raise CodegenError("an operand's type is unknown at this site")
         env.args = [self.pool.new(t) if dedicated else self.pool.temp(t) for t in types]  # type: ignore[arg-type]
         env.dedicated = dedicated
-        return [op("local.set", a) for a in env.args]
+        return b"".join([b"\x21" + _uleb(a) for a in env.args])
 
-    def push(self, env: SiteEnv) -> list[Instr]:
-        return [op("local.get", a) for a in reversed(env.args)]
+    def push(self, env: SiteEnv) -> bytes:
+        return b"".join([b"\x20" + _uleb(a) for a in reversed(env.args)])
 
-    def save_results(self, env: SiteEnv, site: MatchedSite, m: int) -> list[Instr]:
+    def save_results(self, env: SiteEnv, site: MatchedSite, m: int) -> bytes:
         types = site.results[:m]
         if None in types:
             raise CodegenError("a result's type is unknown at this site")
         env.results = [self.pool.temp(t) for t in types]  # type: ignore[arg-type]
-        return [op("local.set", r) for r in env.results]
+        return b"".join([b"\x21" + uleb(r) for r in env.results])
 
-    def push_results(self, env: SiteEnv) -> list[Instr]:
-        return [op("local.get", r) for r in reversed(env.results)]
+    def push_results(self, env: SiteEnv) -> bytes:
+        return b"".join([b"\x20" + uleb(r) for r in reversed(env.results)])
 
     def release(self, env: SiteEnv) -> None:
         """Give back the site's temporaries (dedicated operand locals are never taken from the free
@@ -597,36 +767,22 @@ class FunctionRewriter:
         c.skip_init_calls = True
         return c
 
-    def body(self, site: MatchedSite, env: SiteEnv, info: ProbeInfo, *, release: bool = True) -> list[Instr]:
+    def body(self, site: MatchedSite, env: SiteEnv, info: ProbeInfo, *, release: bool = True) -> bytes:
         """``[P] BODY``: the residual predicate guarding the compiled body (empty code for an empty
-        body without predicate)."""
+        body without predicate).  Bodies that do not depend on their site beyond slot addresses and
+        saved operands come from a per-emit :class:`Template` (compiled once, patched per site)."""
         ctx = self.ctx
-        f = site.folded
-        body = f.body
-        c = self.compiler(env, site)
-        code = c.code
-        stmts = () if ctx.no_body or body is None else body.stmts
-        pred = f.predicate if not ctx.no_pred else True
-        if pred is True and not stmts:
-            if release:
-                self.release(env)
-            return []
-        if pred is not True:
-            c.expr(pred)  # type: ignore[arg-type]
-            c.ret_label = code.open("if", None)
-        elif body is not None and _contains_return(body):
-            c.ret_label = code.open("block", None)
-        for sym in info.zeroed:
-            st = env.storage(sym)
-            c.code.instrs.extend(_zero(sym.type))
-            st.store_suffix(code, env)
-        for s in stmts:
-            c.stmt(s)
-        if c.ret_label is not None:
-            code.end()
+        key = template_key(ctx, site, env, info)
+        if key is None:
+            code = encode_instrs(compile_body(ctx, site, env, info))
+        else:
+            tpl = ctx.templates.get(key)
+            if tpl is None:
+                tpl = ctx.templates[key] = Template.compile(ctx, site, info, env)
+            code = tpl.instantiate(env, self.pool, ctx.layout.site_base.get(id(site), 0), ctx.layout.memory)
         if release:
             self.release(env)
-        return code.instrs
+        return code
 
     # -- alt ---------------------------------------------------------------------------------------
 
@@ -662,7 +818,7 @@ class FunctionRewriter:
                                f"at {site.location} (--no-body)")
         saved = list(reversed(operands))   # bottom → top
         env.args = [self.pool.temp(t) for t in reversed(saved)]  # arg0 (top) first
-        prefix = [op("local.set", a) for a in env.args]
+        prefix = b"".join([b"\x21" + uleb(a) for a in env.args])
         c = self.compiler(env, site)
         code = c.code
         keep = pred is not True
@@ -687,14 +843,14 @@ class FunctionRewriter:
             if results:
                 code.emit("unreachable")  # every path returned (checked above)
             code.end()
-        suffix: list[Instr] = []
+        suffix = b""
+        tail = b""
         if keep:
             code.emit("else")
-            code.extend(self.push(env))
-            suffix = [op("end")]
-        prefix += code.instrs
+            tail = self.push(env)
+            suffix = b"\x0b"       # end
         self.release(env)
-        rep = _Replace(start, stop, prefix, keep, suffix)
+        rep = _Replace(start, stop, prefix + encode_instrs(code.instrs) + tail, keep, suffix)
         if name == "else" and start == i + 1:
             self.replace_after[i] = rep
         else:
@@ -709,9 +865,8 @@ class FunctionRewriter:
         self.add_pre1(i, save + self.push(env))
         self.add_pre(i, "flag", [op("i32.const", 1), op("local.set", flag)])
         inner = self.body(site, env, info, release=False)
-        guarded = [op("local.get", flag), op("if", None), op("i32.const", 0), op("local.set", flag)]
-        guarded += inner
-        guarded.append(op("end"))
+        guarded = encode_instrs([op("local.get", flag), op("if", None), op("i32.const", 0),
+                                 op("local.set", flag)]) + inner + b"\x0b"
         self.release(env)
         if self.instrs[i].op.name == "br_if":
             self.add_post(i, "fallthrough", guarded)
@@ -857,65 +1012,94 @@ class FunctionRewriter:
             imms[0] += extra[0]
         return tuple.__new__(Instr, (ins.op, tuple(imms), ins.offset))
 
-    def pre_code(self, i: int, out: list[Instr]) -> None:
-        out.extend(self.pass1_pre.get(i, ()))
+    def pre_code(self, i: int) -> bytes:
+        """Code before instruction ``i``: pass-1 code, then the structural categories in §8 order."""
+        out = self.pass1_pre.get(i, [])
         cats = self.pre.get(i)
         if cats:
-            for cat in _PRE_CATS:
-                out.extend(cats.get(cat, ()))
+            out = out + [c for cat in _PRE_CATS for c in cats.get(cat, ())]
+        return b"".join(out)
 
-    def post_code(self, i: int, out: list[Instr]) -> None:
-        out.extend(self.pass1_post.get(i, ()))
+    def post_code(self, i: int) -> bytes:
+        out = self.pass1_post.get(i, [])
         cats = self.post.get(i)
         if cats:
-            for cat in _POST_CATS:
-                out.extend(cats.get(cat, ()))
+            out = out + [c for cat in _POST_CATS for c in cats.get(cat, ())]
+        return b"".join(out)
 
-    def assemble(self) -> list[Instr]:
-        out: list[Instr] = []
-        if self.wrap:
-            out.append(op("block", self.ctx.blocktype(self.ft.func.results)))
+    # -- assembling: copy the input's bytes between insertion points -------------------------------
+
+    def splice(self, raw: bytes) -> bytes:
+        """The instrumented code: the input body's bytes copied between the instructions that get code
+        around them (or are replaced, or need their branch depths adjusted), so the cost follows the
+        number of sites rather than the size of the function.  ``raw`` holds the instructions at their
+        ``offset`` (the input body, or :meth:`reencoded`)."""
+        instrs = self.instrs
+        last = self.last
         regions = self.kept_regions()
-        self.emit_range(0, self.last, out, regions)
-        self.pre_code(self.last, out)
+        adjusted: dict[int, bytes] = {}
+        for s_, e_ in regions:
+            for k in range(s_, e_):
+                ins = self.adjusted(k, regions)
+                if ins is not instrs[k]:
+                    adjusted[k] = encode_instr(ins)
+        active = sorted(set(self.pass1_pre) | set(self.pass1_post) | set(self.pre) | set(self.post)
+                        | set(self.replace_before) | set(self.replace_after) | set(adjusted))
+        pieces: list[bytes] = []
+        append = pieces.append
         if self.wrap:
-            out.append(op("end"))
-            for cat in _EXIT_CATS:
-                out.extend(self.exit.get(cat, ()))
-        out.append(self.instrs[self.last])
-        return out
+            append(encode_instrs([op("block", self.ctx.blocktype(self.ft.func.results))]))
 
-    def emit_range(self, start: int, stop: int, out: list[Instr], regions: list[tuple[int, int]]) -> None:
-        i = start
-        while i < stop:
-            r = self.replace_before.get(i)
-            self.pre_code(i, out)
-            if r is None:
-                out.append(self.adjusted(i, regions))
-                self.post_code(i, out)
-                after = self.replace_after.get(i)
-                if after is not None:
-                    out.extend(after.prefix)
-                    if after.keep:
-                        self.emit_range(after.start, after.stop, out, regions)
-                        out.extend(after.suffix)
-                    i = after.stop
+        def instr(k: int) -> None:
+            a = adjusted.get(k)
+            append(a if a is not None else raw[instrs[k].offset:instrs[k + 1].offset])
+
+        def emit_range(i: int, stop: int) -> None:
+            while True:
+                n = bisect.bisect_left(active, i)
+                j = active[n] if n < len(active) else stop
+                if j >= stop:
+                    if i < stop:
+                        append(raw[instrs[i].offset:instrs[stop].offset])
+                    return
+                if i < j:
+                    append(raw[instrs[i].offset:instrs[j].offset])
+                append(self.pre_code(j))
+                r = self.replace_before.get(j)
+                if r is None:
+                    instr(j)
+                    append(self.post_code(j))
+                    after = self.replace_after.get(j)
+                    if after is not None:
+                        append(after.prefix)
+                        if after.keep:
+                            emit_range(after.start, after.stop)
+                            append(after.suffix)
+                        i = after.stop
+                    else:
+                        i = j + 1
                     continue
-                i += 1
-                continue
-            out.extend(r.prefix)
-            last = r.stop - 1
-            if r.keep:
-                out.append(self.adjusted(i, regions))
-                if last > i:
-                    self.post_code(i, out)
-                    self.emit_range(i + 1, last, out, regions)
-                    self.pre_code(last, out)
-                    out.append(self.adjusted(last, regions))
-                out.extend(r.suffix)
-            self.post_code(last, out)
-            i = r.stop
+                append(r.prefix)
+                end = r.stop - 1
+                if r.keep:
+                    instr(j)
+                    if end > j:
+                        append(self.post_code(j))
+                        emit_range(j + 1, end)
+                        append(self.pre_code(end))
+                        instr(end)
+                    append(r.suffix)
+                append(self.post_code(end))
+                i = r.stop
 
+        emit_range(0, last)
+        append(self.pre_code(last))
+        if self.wrap:
+            append(b"\x0b")                                  # the wrapper block's end
+            for cat in _EXIT_CATS:
+                pieces.extend(self.exit.get(cat, ()))
+        append(raw[instrs[last].offset:])
+        return b"".join(pieces)
 
 _NO_FALLTHROUGH = frozenset({"br", "br_table", "return", "unreachable", "throw", "throw_ref", "rethrow",
                              "return_call", "return_call_indirect", "return_call_ref"})

@@ -16,8 +16,9 @@ through (§17): per report variable its name, kind, type, probe, function, pc an
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, NamedTuple, Sequence
 
 from compiler.lang import ast
 from compiler.lang.scopes import CalleeKind, CheckedProbe, Program, Symbol, VarKind
@@ -39,35 +40,31 @@ PRINT_FUNCTIONS = frozenset({"putc", "puts", "putu8", "puti8", "putu16", "puti16
                              "print_map_as_csv"})
 
 
-@dataclass(frozen=True, slots=True)
-class MemoryLocation:
+class MemoryLocation(NamedTuple):
     """The value lives at ``memory_offset`` of the instrumentation memory (packed runtime layout)."""
 
     memory_offset: int
 
 
-@dataclass(frozen=True, slots=True)
-class GlobalLocation:
+class GlobalLocation(NamedTuple):
     """The value lives in output globals (one per flattened value); ``export`` is its getter, if any."""
 
     globals: tuple[int, ...]
     export: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class MapLocation:
+class MapLocation(NamedTuple):
     map_id: int
 
 
 Location = MemoryLocation | GlobalLocation | MapLocation
 
 
-@dataclass(frozen=True, slots=True)
-class ReportVar:
+class ReportVar(NamedTuple):
     """One report variable instance = one row of the report (REWRITING.md §11.2) and one entry of the
     ``whamm.report`` metadata (§17).  ``kind`` is ``site``, ``shared``, ``frame``, ``global`` or ``map``.
     ``fname`` is the function's name-section name (``""`` if none); ``pc``/``fid``/``probe_id`` are None
-    where the row leaves them empty."""
+    where the row leaves them empty.  (A tuple: a branch monitor on a large module has tens of thousands.)"""
 
     name: str
     kind: str
@@ -86,6 +83,13 @@ class ReportVar:
         return self.fname or f"#{self.fid}"
 
 
+@functools.lru_cache(maxsize=None)
+def type_text(t: WhammType) -> str:
+    """``str(t)`` (the display form), memoised: report rows repeat a handful of types many times."""
+    return str(t)
+
+
+@functools.lru_cache(maxsize=None)
 def wasm_type_text(t: WhammType) -> str:
     """The ``wasm_type`` column: one type bare, several as ``(t1; t2; …)``; maps are ``i32``."""
     types = wasm_types(t)
@@ -157,30 +161,19 @@ class StaticRegion:
         return addr
 
     def segments(self, min_gap: int = 32) -> list[tuple[int, bytes]]:
-        """The non-zero parts of the initial bytes as ``(address, bytes)`` runs (long zero runs split)."""
+        """The non-zero parts of the initial bytes as ``(address, bytes)`` runs: memory starts zeroed,
+        so runs of at least ``min_gap`` zero bytes are left out."""
+        import re
         data = bytes(self.init)
         out: list[tuple[int, bytes]] = []
-        i, n = 0, len(data)
-        while i < n:
-            while i < n and data[i] == 0:
-                i += 1
-            if i >= n:
-                break
-            j = i
-            zeros = 0
-            k = i
-            while k < n:
-                if data[k] == 0:
-                    zeros += 1
-                    if zeros >= min_gap:
-                        break
-                else:
-                    zeros = 0
-                    j = k + 1
-                k += 1
-            out.append((self.base + i, data[i:j]))
-            i = j
-        return out
+        pos = 0
+        for m in re.finditer(b"\\x00{%d,}" % min_gap, data):
+            if m.start() > pos:
+                out.append((self.base + pos, data[pos:m.start()]))
+            pos = m.end()
+        if pos < len(data):
+            out.append((self.base + pos, data[pos:].rstrip(b"\x00")))
+        return [(a, d) for a, d in out if d]
 
 
 def unshared_symbols(probe: CheckedProbe) -> list[Symbol]:
@@ -226,9 +219,16 @@ class Uses:
     core: set[str] = field(default_factory=set)
     strings: bool = False
     shadows: set[int] = field(default_factory=set)        # tables whose shadow is read
+    seen: set[tuple[int, int | None]] = field(default_factory=set)
 
     def scan(self, node: ast.Node, calls: Mapping[int, object], names: Mapping[int, Symbol],
              types: Mapping[int, WhammType], site_table: int | None = None) -> None:
+        """Record what ``node`` needs.  Sites usually share their folded nodes, so a node already
+        scanned (with the same table) is skipped."""
+        key = (id(node), site_table)
+        if key in self.seen:
+            return
+        self.seen.add(key)
         for n in ast.walk(node):
             if isinstance(n, ast.StrLit):
                 if n.value:
@@ -324,8 +324,9 @@ class Layout:
     scratch: int = 0                        # map keys and values
     write_scratch: int = 0                  # the output writer's iovec / saved region
     value_scratch: int = 0                  # a global report value being printed
-    site_slots: dict = field(default_factory=dict)           # MatchedSite → {name: address}
-    site_maps: dict = field(default_factory=dict)            # MatchedSite → {name: map id}
+    probe_slots: dict[int, ProbeSlots] = field(default_factory=dict)  # probe number → its block layout
+    site_base: dict[int, int] = field(default_factory=dict)   # id(MatchedSite) → address of its block
+    site_maps: dict[int, dict[str, int]] = field(default_factory=dict)  # id(MatchedSite) → name → map id
     shared_slots: dict[tuple[int, str], int] = field(default_factory=dict)
     shared_maps: dict[tuple[int, str], int] = field(default_factory=dict)
     frame_slots: dict[tuple[int, str, WhammType], int] = field(default_factory=dict)
@@ -373,6 +374,10 @@ class Layout:
     def string(self, data: bytes) -> int:
         assert self.region is not None
         return self.region.string(data)
+
+    def slot(self, site, name: str) -> int:
+        """Address of unshared variable ``name`` of a matched site."""
+        return self.site_base[id(site)] + self.probe_slots[site.probe.number].offsets[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -553,9 +558,34 @@ def _all_map_types(program: Program, probes: Mapping[int, CheckedProbe]) -> list
     return out  # type: ignore[return-value]
 
 
+@dataclass(frozen=True, slots=True)
+class ProbeSlots:
+    """A probe's per-site variables laid out as one block: each variable's offset in the block
+    (declaration order), the block size, and its report variables in declaration order."""
+
+    offsets: dict[str, int]
+    size: int
+    maps: tuple[Symbol, ...]
+    report: tuple[tuple[Symbol, tuple], ...]     # (symbol, type group key)
+
+
+def probe_slots(probe: CheckedProbe) -> ProbeSlots:
+    offsets: dict[str, int] = {}
+    size = 0
+    for sym in unshared_symbols(probe):
+        align = _align(sym.type)
+        size = (size + align - 1) // align * align
+        offsets[sym.name] = size
+        size += size_of(sym.type)
+    maps = tuple(s for s in unshared_symbols(probe) if isinstance(s.type, MapType))
+    report = tuple((s, type_group_key(s.type)) for s in unshared_symbols(probe) if s.report)
+    return ProbeSlots(offsets, size, maps, report)
+
+
 def _place_state(lay: Layout, program: Program, sites: list, probes: Mapping[int, CheckedProbe],
                  frames: Mapping[tuple[int, str, WhammType], tuple[Symbol, CheckedProbe]]) -> None:
-    """Map ids (LANGUAGE.md §8) and the slots of unshared, shared and frame-report variables."""
+    """Map ids (LANGUAGE.md §8) and the slots of unshared, shared and frame-report variables.  A site's
+    unshared variables form one block (:class:`ProbeSlots`) at ``site_base[id(site)]``."""
     region = lay.region
     lay.map_ids = dict(program.map_ids)
     next_id = len(program.map_ids)
@@ -567,32 +597,39 @@ def _place_state(lay: Layout, program: Program, sites: list, probes: Mapping[int
                 lay.shared_maps[(number, sym.name)] = next_id
                 lay.maps.append((next_id, sym.type))
                 next_id += 1
+    facts = lay.probe_slots
+    for number, probe in probes.items():
+        facts[number] = probe_slots(probe)
     for s in sites:
-        for sym in unshared_symbols(s.probe):
-            if isinstance(sym.type, MapType):
-                lay.site_maps.setdefault(s, {})[sym.name] = next_id
-                lay.maps.append((next_id, sym.type))
+        f = facts[s.probe.number]
+        if f.maps:
+            ids = {}
+            for sym in f.maps:
+                ids[sym.name] = next_id
+                lay.maps.append((next_id, sym.type))  # type: ignore[arg-type]
                 next_id += 1
+            lay.site_maps[id(s)] = ids
     if region is None:
         return
+    alloc = region.alloc
+    base = lay.site_base
     for s in sites:
-        slots: dict[str, int] = {}
-        for sym in unshared_symbols(s.probe):
-            slots[sym.name] = region.alloc(size_of(sym.type), _align(sym.type))
-            if isinstance(sym.type, MapType):
-                region.put(slots[sym.name], lay.site_maps[s][sym.name].to_bytes(4, "little"))
-        if slots:
-            lay.site_slots[s] = slots
+        f = facts[s.probe.number]
+        if f.size:
+            b = base[id(s)] = alloc(f.size, 8)
+            if f.maps:
+                for sym in f.maps:
+                    region.put(b + f.offsets[sym.name], lay.site_maps[id(s)][sym.name].to_bytes(4, "little"))
     for number in sorted(probes):
         for sym in shared_symbols(probes[number]):
-            addr = region.alloc(size_of(sym.type), _align(sym.type))
+            addr = alloc(size_of(sym.type), _align(sym.type))
             lay.shared_slots[(number, sym.name)] = addr
             if isinstance(sym.type, MapType):
                 region.put(addr, lay.shared_maps[(number, sym.name)].to_bytes(4, "little"))
     for key in sorted(frames, key=lambda k: k[0]):
         sym, _ = frames[key]
         if sym.report:
-            lay.frame_slots[key] = region.alloc(size_of(sym.type), _align(sym.type))
+            lay.frame_slots[key] = alloc(size_of(sym.type), _align(sym.type))
 
 
 def _align(t: WhammType) -> int:
@@ -601,34 +638,42 @@ def _align(t: WhammType) -> int:
 
 def _report(lay: Layout, program: Program, sites: list, probes: Mapping[int, CheckedProbe],
             frames: Mapping[tuple[int, str, WhammType], tuple[Symbol, CheckedProbe]]) -> None:
-    """The report rows in the order of §11.3."""
-    rows: list[tuple[tuple, ReportVar]] = []
-    order = 0
+    """The report rows in the order of §11.3: ``memaddr`` rows by type group (per-site rows in site
+    allocation order, then shared, then frame rows), then ``global_id`` rows by name, then maps by id."""
+    groups: dict[tuple, list[list[ReportVar]]] = {}
+    facts = lay.probe_slots
+    base = lay.site_base
     for s in sites:
-        slots = lay.site_slots.get(s, {})
-        for sym in unshared_symbols(s.probe):
-            if sym.report:
-                rows.append(((type_group_key(sym.type), 0, order), ReportVar(
-                    sym.name, "site", sym.type, s.probe.probe_id, s.fid, s.fname, s.pc,
-                    MemoryLocation(slots[sym.name]))))
-                order += 1
+        f = facts[s.probe.number]
+        if not f.report:
+            continue
+        b = base[id(s)]
+        probe_id = s.probe.probe_id
+        fname = s.fname
+        for sym, key in f.report:
+            rows = groups.get(key)
+            if rows is None:
+                rows = groups[key] = [[], [], []]
+            rows[0].append(ReportVar(sym.name, "site", sym.type, probe_id, s.fid, fname, s.pc,
+                                     MemoryLocation(b + f.offsets[sym.name])))
     for number in sorted(probes):
         for sym in shared_symbols(probes[number]):
             if sym.report:
-                rows.append(((type_group_key(sym.type), 1, order), ReportVar(
+                groups.setdefault(type_group_key(sym.type), [[], [], []])[1].append(ReportVar(
                     sym.name, "shared", sym.type, probes[number].probe_id, None, None, None,
-                    MemoryLocation(lay.shared_slots[(number, sym.name)]))))
-                order += 1
+                    MemoryLocation(lay.shared_slots[(number, sym.name)])))
     fnames: dict[int, str] = {s.fid: s.fname for s in sites}
     for key in sorted(frames, key=lambda k: k[0]):
         sym, _ = frames[key]
         if sym.report:
-            rows.append(((type_group_key(sym.type), 2, order), ReportVar(
+            groups.setdefault(type_group_key(sym.type), [[], [], []])[2].append(ReportVar(
                 sym.name, "frame", sym.type, None, key[0], fnames.get(key[0], ""), None,
-                MemoryLocation(lay.frame_slots[key]))))
-            order += 1
-    rows.sort(key=lambda r: r[0])
-    lay.report = [r for _, r in rows]
+                MemoryLocation(lay.frame_slots[key])))
+    report: list[ReportVar] = []
+    for key in sorted(groups):
+        for rows in groups[key]:
+            report.extend(rows)
+    lay.report = report
     for g in sorted((g for g in program.globals.values() if g.report and not g.is_map),
                     key=lambda g: g.name.encode()):
         lay.report.append(ReportVar(g.name, "global", g.type, None, None, None, None,
