@@ -1,0 +1,177 @@
+"""``whamm-shell [APP] [-s SCRIPT]... [-u NAME=PATH]... [-x FILE] [-c "CMD; CMD"] [-- APP ARGS...]``
+(SHELL.md "Start-up").
+
+Without ``-c``/``-x`` and with a terminal on stdin, the interactive prompt (:mod:`whamm_shell.ui`);
+otherwise batch mode: the ``-x`` files, then the ``-c`` texts (or, with neither, standard input) run
+command by command and the first failing command ends the shell with status 1.  No APP opens the bundled
+demo application.  Exit statuses follow ``whamm`` (CLI.md): 0, 1 for a bad APP/SCRIPT/library or a
+failing batch command (one clear ``error:`` line, never a traceback), 2 for an invalid command line, 3
+for an internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+from typing import Sequence
+
+from compiler.errors import WhammError
+
+__all__ = ["main", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERNAL"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class _Usage(Exception):
+    """An invalid command line (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:     # raise instead of exiting, so main() decides the status
+        raise _Usage(message)
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog="whamm-shell", description="the interactive whamm instrumentation shell",
+                usage="whamm-shell [APP] [-s SCRIPT]... [-u NAME=PATH]... [-x FILE]... [-c 'CMD; CMD']... "
+                      "[-- APP ARGS...]")
+    p.add_argument("app", nargs="?", metavar="APP", help="the application (.wasm or .wat); default: the demo app")
+    p.add_argument("-s", "--script", action="append", default=[], metavar="SCRIPT",
+                   help="load the probes and globals of a whamm script (repeatable)")
+    p.add_argument("-u", "--user-libs", action="append", default=[], metavar="NAME=PATH",
+                   help="register a user library, as `whamm instr -u` (repeatable)")
+    p.add_argument("-x", dest="files", action="append", default=[], metavar="FILE",
+                   help="run the shell commands of FILE, then exit (batch mode)")
+    p.add_argument("-c", dest="commands", action="append", default=[], metavar="CMDS",
+                   help="run these commands (separated by newlines or `;`), then exit (batch mode)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``whamm-shell`` console script; returns (and, as a script, exits with) the status."""
+    status = _main(list(sys.argv[1:] if argv is None else argv))
+    if argv is None:
+        sys.exit(status)
+    return status
+
+
+def _main(argv: list[str]) -> int:
+    app_args: list[str] | None = None
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, app_args = argv[:cut], argv[cut + 1:]
+    try:
+        args = _parser().parse_args(argv)
+    except _Usage as exc:
+        sys.stderr.write(f"{_parser().format_usage()}whamm-shell: error: {exc}\n")
+        return EXIT_USAGE
+    shell = None
+    try:
+        shell = _start(args, app_args)
+        if args.files or args.commands or not sys.stdin.isatty():
+            return _batch(shell, args)
+        _interactive(shell)
+        return EXIT_OK
+    except _Usage as exc:
+        sys.stderr.write(f"whamm-shell: error: {exc}\n")
+        return EXIT_USAGE
+    except WhammError as exc:
+        sys.stderr.write(f"error: {_one_line(exc)}\n")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:                    # a bug: say so, without a traceback
+        sys.stderr.write(f"error: internal error: {exc!r} (please report this bug)\n")
+        return EXIT_INTERNAL
+    finally:
+        if shell is not None:
+            # Drop the last run's store before the interpreter shuts down: wasmtime's WASI threads must
+            # not outlive Python.
+            shell.session.last_run = None
+            gc.collect()
+
+
+def _one_line(exc: WhammError) -> str:
+    """A start-up error on one line: the message plus its location (`` --> file: where``), if any;
+    script diagnostics keep their caret layout."""
+    from compiler.lang.diagnostics import ScriptError
+    text = str(exc)
+    if isinstance(exc, ScriptError):
+        return text.removeprefix("error: ")
+    lines = text.splitlines()
+    where = next((ln.strip()[4:] for ln in lines[1:] if ln.strip().startswith("--> ")), None)
+    return lines[0] + (f" ({where})" if where else "")
+
+
+def _start(args: argparse.Namespace, app_args: list[str] | None):
+    from compiler import api
+    from compiler.lang.libraries import LibSpecError
+    from whamm_shell.builtin_commands import Shell
+    from whamm_shell.render import Renderer
+    from whamm_shell.session import Session, Settings, demo_app
+    from whamm_shell.ui import history_path
+
+    try:
+        libraries = api.load_libraries(args.user_libs)
+    except LibSpecError as exc:
+        raise _Usage(str(exc)) from None
+    app = api.load_app(args.app if args.app is not None else demo_app())
+    session = Session(app, libraries, Settings(args=tuple(app_args or ())))
+    for path in args.script:
+        session.load_script(api.read_script(path), path)
+    color = sys.stdout.isatty()
+    width = _width()
+    renderer = Renderer(sys.stdout, color, err=sys.stderr, width=width)
+    for warning in libraries.warnings:
+        renderer.warning(warning)
+    return Shell(session, renderer, history_path=history_path())
+
+
+def _width() -> int:
+    try:
+        return os.get_terminal_size().columns
+    except OSError:
+        return 80
+
+
+def _batch(shell, args: argparse.Namespace) -> int:
+    """Run ``-x`` files, then ``-c`` texts (or stdin); the first failing command ends with status 1."""
+    from compiler.api import read_script
+    sources: list[tuple[str, str]] = []
+    for path in args.files:
+        try:
+            sources.append((read_script(path), path))
+        except WhammError as exc:
+            raise WhammError(str(exc).replace("cannot read script", "cannot read command file")) from None
+    sources += [(text, "-c") for text in args.commands]
+    if not sources:
+        sources.append((sys.stdin.read(), "<stdin>"))
+    for text, origin in sources:
+        try:
+            if shell.run_text(text, origin):
+                break
+        except WhammError as exc:
+            shell.renderer.error(exc)
+            return EXIT_FAILED
+    return EXIT_OK
+
+
+def _interactive(shell) -> None:
+    from whamm_shell.completion import ProbeCompleter, ShellCompleter
+    from whamm_shell.ui import Repl, make_prompt
+
+    completer = ShellCompleter(shell.registry, ProbeCompleter(globals=shell.session.global_names,
+                                                              functions=shell.session.functions))
+    prompt = make_prompt(completer, history=shell.history_path, status=shell.status)
+    shell.edit_inline = lambda text: prompt.prompt(default=text)
+    shell.renderer.message(f"whamm-shell on {shell.session.app.name}: type a probe, `run`, `report`; "
+                           f"`help` lists the commands, Ctrl-D leaves")
+    Repl(prompt, shell.onecmd, shell.renderer).run()
+
+
+if __name__ == "__main__":
+    main()

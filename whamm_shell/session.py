@@ -1,0 +1,742 @@
+"""The session model of SHELL.md: what a shell holds between commands, and the operations on it.
+
+A :class:`Session` holds the loaded application (decoded once per ``load``), the probes in the order they
+were added — each with a stable gdb-like number, an enabled flag and its source text — the script-level
+items (``var``, ``report var``, ``use``, ``fn``, assignments, calls), the registered libraries, the run
+settings and the last run.  It is the engine of the shell (STYLE.md §4, ``bdb`` to the commands'
+``cmd``): it calls the compiler through :mod:`compiler.api` and the :mod:`whamm_shell.incremental`
+layer, returns values and raises :class:`~compiler.errors.WhammError`\\ s; it never prints.
+
+The compiler sees the session as one script (:meth:`Session.compose`): the script-level items, then the
+enabled probes in session order — exactly the script ``save`` writes, so ``probe_id``\\ s (EVENTS.md §9)
+and report rows are the same in the shell and under ``whamm run -s``.  Every change is checked against
+that script *before* it is made; a problem leaves the session unchanged and comes back as the
+compiler's diagnostics, re-based onto the text the user typed (:class:`ScriptErrors`).
+
+Report values are read from the live instance after a run through the emitter's layout (REWRITING.md
+§17) — memory slots through ``whamm:memory``, globals through their getters, maps through the runtime's
+exported readers — never by parsing what the program printed.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+
+from compiler import api
+from compiler.errors import WhammError
+from compiler.lang.diagnostics import ScriptError, Span
+from whamm_shell.incremental import SCRIPT_NAME, Build, Composition, Instrumenter, Matched, ProbeSlice
+
+if TYPE_CHECKING:
+    from compiler.lang.diagnostics import Diagnostic
+    from compiler.rewrite.layout import ReportVar
+    from compiler.rewrite.matching import MatchedSite
+    from compiler.runner import Execution, RunResult
+
+__all__ = [
+    "SessionError", "ScriptErrors", "Probe", "Item", "Settings", "Added", "SiteRow", "ReportValue", "RunRecord",
+    "Session", "read_report", "report_csv", "demo_app",
+]
+
+#: The placeholder probe that lets a session with no enabled probe still check and run its globals
+#: (a whamm script needs at least one probe, LANGUAGE.md §3); it has no sites and does nothing.
+_PLACEHOLDER = "wasm:begin { }\n"
+
+
+class SessionError(WhammError):
+    """A shell command that cannot be carried out (no such probe, nothing to save, no run yet…)."""
+
+
+class ScriptErrors(WhammError):
+    """Compiler diagnostics re-based onto the session items they are about.
+
+    Each part is a :class:`~compiler.lang.diagnostics.ScriptError` over one item's text (``<input>`` for
+    the text being added, ``probe N`` or ``global`` for items already in the session), so carets point
+    into what the user typed rather than into the composed script.
+    """
+
+    def __init__(self, parts: Sequence[ScriptError]):
+        self.parts = tuple(parts)
+        super().__init__(self.render())
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for p in self.parts for d in p.diagnostics)
+
+    def render(self, color: bool = False) -> str:
+        return "\n\n".join(p.render(color) for p in self.parts)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+# ------------------------------------------------------------------------------------------ values
+
+@dataclass(slots=True)
+class Probe:
+    """A session probe: its stable ``number``, its source ``text`` and whether it is enabled."""
+
+    number: int
+    text: str
+    enabled: bool = True
+
+    @property
+    def rule(self) -> str:
+        """The rule as typed (type bounds included)."""
+        probe = _parse_probe(self.text)
+        return self.text[probe.rule.span.start:probe.rule.span.end]
+
+    @property
+    def predicate(self) -> str | None:
+        """The predicate as typed, or None."""
+        probe = _parse_probe(self.text)
+        if probe.predicate is None:
+            return None
+        return self.text[probe.predicate.span.start:probe.predicate.span.end]
+
+    @property
+    def first_line(self) -> str:
+        return self.text.strip().splitlines()[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A script-level item: its text (ending in ``;`` or ``}``) and kind (``use``, ``fn``, ``var``,
+    ``statement``)."""
+
+    text: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Run settings, with the meaning of the ``whamm run`` options (CLI.md §4)."""
+
+    args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    dirs: tuple[tuple[str, str], ...] = ()
+    stdin: str | None = None
+    timeout: float | None = None
+    fuel: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """What adding (or editing) a probe did: its number, its sites and in how many functions, and the
+    compiler's warnings about it (rendered)."""
+
+    number: int
+    sites: int
+    functions: int
+    has_sites: bool
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRow:
+    """One site as ``match`` and ``sites`` list it: where it is, the instruction there (WAT, with its
+    immediates; ``[func:entry]``-style tags for non-opcode events) and what the predicate folds to there
+    (``true``, ``false`` = not injected, or the residual run-time predicate)."""
+
+    fid: int
+    fname: str
+    pc: int
+    instruction: str
+    predicate: str
+
+    @property
+    def injected(self) -> bool:
+        return self.predicate != "false"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ReportValue:
+    """One report row with its live value: ``value`` in the form of :mod:`compiler.lang.values`
+    (``bytes`` for ``str``, a dict for a map) or None when ``readable`` is False (a ``str`` or tuple
+    global has no getter; an instance that never started has no memory); ``probe`` is the session
+    number of the row's probe."""
+
+    var: ReportVar
+    probe: int | None
+    value: object
+    readable: bool = True
+
+    @property
+    def text(self) -> str:
+        """The value as the report prints it (REWRITING.md §12), ``?`` when unreadable."""
+        if not self.readable:
+            return "?"
+        from compiler.rewrite.valuefmt import format_value
+        return format_value(self.var.whamm_type, self.value)
+
+
+@dataclass(slots=True, eq=False)
+class RunRecord:
+    """The last run: the build it ran, the runner's result (with the live store and instance) and the
+    phase timings (``check``, ``match``, ``emit``, ``encode``, ``validate``, ``compile``, ``execute``)."""
+
+    build: Build
+    result: RunResult
+    timings: dict[str, float]
+    _values: list[ReportValue] | None = field(default=None, repr=False)
+
+    @property
+    def status(self) -> str:
+        """A short outcome: ``exit 0``, ``trap: …``, ``timed out``, ``interrupted``."""
+        from compiler.runner import Outcome
+        r = self.result
+        if r.outcome in (Outcome.RETURNED, Outcome.EXITED):
+            return f"exit {r.status}"
+        if r.outcome is Outcome.TRAPPED:
+            return "trap: " + (r.message or "").removeprefix("wasm trap: ")
+        return r.outcome.value
+
+    @property
+    def ok(self) -> bool:
+        from compiler.runner import Outcome
+        return self.result.outcome in (Outcome.RETURNED, Outcome.EXITED) and self.result.status == 0
+
+    def values(self) -> list[ReportValue]:
+        """Every report row with its value, in report order (read once, then kept)."""
+        if self._values is None:
+            self._values = read_report(self.build, self.result)
+        return self._values
+
+    def global_values(self) -> list[tuple[str, str, str]]:
+        """Every script-level variable as (name, type, value text); ``?`` where it cannot be read."""
+        from compiler.rewrite.valuefmt import format_value
+        program = self.build.result.program
+        getters = self.build.result.layout.getters
+        reader = _Reader.of(self.result)
+        out = []
+        for name, sym in program.globals.items():
+            text = "?"
+            export = getters.get(name)
+            if reader is not None and export is not None:
+                try:
+                    text = format_value(sym.type, reader.getter(export, sym.type))
+                except Exception:          # a value that cannot be read is shown as unknown
+                    text = "?"
+            out.append((name, str(sym.type), text))
+        return out
+
+
+# ----------------------------------------------------------------------------------------- session
+
+class Session:
+    """One shell session (see the module docstring)."""
+
+    def __init__(self, app: api.App, libraries: api.Libraries = api.Libraries(),
+                 settings: Settings = Settings()) -> None:
+        self.app = app
+        self.libraries = libraries
+        self.settings = settings
+        self.probes: dict[int, Probe] = {}
+        self.items: list[Item] = []
+        self.last_run: RunRecord | None = None
+        self._next = 1
+        self.instrumenter = Instrumenter(app, libraries)
+
+    # ---------------------------------------------------------------------------------- the app
+
+    def load(self, path: str | os.PathLike[str]) -> Matched | ScriptErrors | WhammError:
+        """Replace the application (decoded once here); probes are kept and re-matched.  Returns the
+        new matches, or the error the existing probes now cause (the app is loaded all the same)."""
+        app = api.load_app(path)
+        self.app = app
+        self.instrumenter = Instrumenter(app, self.libraries)
+        self.last_run = None
+        try:
+            return self.matched()
+        except WhammError as exc:
+            return exc
+
+    def use_libraries(self, specs: Iterable[str]) -> None:
+        """Register user libraries (``NAME=PATH``, as ``-u``); they join those already registered."""
+        new = api.load_libraries(specs)
+        signatures = {**self.libraries.signatures, **new.signatures}
+        linked = tuple(lib for lib in self.libraries.linked if lib.name not in new.signatures) + new.linked
+        self.libraries = api.Libraries(signatures, linked, self.libraries.warnings + new.warnings)
+        self.instrumenter = Instrumenter(self.app, self.libraries)
+
+    def functions(self) -> list[tuple[int, str | None]]:
+        """Every function of the application as (index, name or None), imports included."""
+        module = self.app.module
+        names = module.names.functions if module.names is not None else {}
+        total = module.num_imported_funcs + len(module.code)
+        return [(i, names.get(i)) for i in range(total)]
+
+    def global_names(self) -> list[str]:
+        """The script-level variables of the last checked script (for completion; never checks)."""
+        matched = self.instrumenter.last_matched
+        return list(matched.program.globals) if matched is not None else []
+
+    def function_index(self, ref: str) -> int:
+        """A function by name or index (``calc``, ``$calc``, ``2``)."""
+        text = ref.strip().removeprefix("$")
+        funcs = self.functions()
+        if text.isdigit():
+            index = int(text)
+            if index < len(funcs):
+                return index
+            raise SessionError(f"no function {index}: the application has {len(funcs)} functions")
+        for index, name in funcs:
+            if name == text:
+                return index
+        raise SessionError(f"no function named `{text}` in {self.app.name}")
+
+    # ------------------------------------------------------------------------------- the script
+
+    def compose(self, probes: Iterable[Probe] | None = None, items: Iterable[Item] | None = None) -> Composition:
+        """The script the compiler sees: items, then the enabled probes (``probes``/``items`` replace
+        the session's, to try a change before making it)."""
+        items = list(self.items if items is None else items)
+        probes = list(self.probes.values() if probes is None else probes)
+        source = "".join(item.text + "\n" for item in items)
+        prologue = len(source)
+        slices = []
+        for p in probes:
+            if p.enabled:
+                start = len(source)
+                source += p.text + "\n"
+                slices.append(ProbeSlice(p.number, start, len(source)))
+        if not slices:
+            source += _PLACEHOLDER
+        return Composition(source, prologue, tuple(slices))
+
+    def script_text(self) -> str:
+        """The session as a whamm script (``save``): items, then the enabled probes."""
+        if not any(p.enabled for p in self.probes.values()):
+            raise SessionError("nothing to save: the session has no enabled probe")
+        return self.compose().source
+
+    def matched(self) -> Matched:
+        """The current script checked and matched (incrementally)."""
+        return self._try(self.compose(), self.probes.values(), self.items)
+
+    def add_probe(self, text: str) -> Added:
+        """Add a probe (``RULE [/ PRED /] { BODY }``) at the end; raises the compiler's diagnostics and
+        leaves the session unchanged when the probe is wrong."""
+        text = text.strip()
+        _parse_probe(text)          # syntax errors point into the typed text as it is
+        probe = Probe(self._next, text)
+        matched = self._try(self.compose([*self.probes.values(), probe]), [*self.probes.values(), probe],
+                            self.items, pending=probe.number)
+        self.probes[probe.number] = probe
+        self._next += 1
+        return self._added(probe.number, matched)
+
+    def edit_probe(self, number: int, text: str) -> Added:
+        """Replace probe ``number``'s text (checked first, like :meth:`add_probe`)."""
+        old = self.probe(number)
+        text = text.strip()
+        _parse_probe(text)
+        new = Probe(number, text, old.enabled)
+        probes = [new if p.number == number else p for p in self.probes.values()]
+        matched = self._try(self.compose(probes), probes, self.items, pending=number)
+        self.probes[number] = new
+        return self._added(number, matched)
+
+    def add_item(self, text: str) -> Item:
+        """Add a script-level item (``var``, ``report var``, ``use``, ``fn``, an assignment or a call);
+        the final ``;`` of a one-line statement may be omitted."""
+        from compiler.lang import ast
+        from compiler.lang.parser import parse_items
+
+        text = text.strip()
+        try:
+            parsed = parse_items(text, "<input>")
+        except ScriptError:
+            if text.endswith((";", "}")):
+                raise
+            try:
+                parsed = parse_items(text + ";", "<input>")
+            except ScriptError:
+                parse_items(text, "<input>")    # report the error of the text as typed
+                raise
+            text += ";"
+        if not parsed:
+            raise SessionError("nothing to add: the text holds no statement")
+        if any(isinstance(i, ast.Probe) for i in parsed):
+            raise SessionError("that is a probe: type it directly or use `probe add`")
+        first = parsed[0]
+        kind = ("use" if isinstance(first, ast.Use) else "fn" if isinstance(first, ast.FnDef)
+                else "var" if isinstance(first, ast.VarDecl) else "statement")
+        item = Item(text, kind)
+        items = [*self.items, item]
+        self._try(self.compose(items=items), self.probes.values(), items, pending=-1)
+        self.items.append(item)
+        return item
+
+    def load_script(self, text: str, name: str) -> list[int]:
+        """Add every item and probe of a script file (``-s``) in order; returns the new probe numbers.
+
+        The file is checked as a whole first, so its errors point into the file (``name:line:col``);
+        then each top-level item becomes a session item or probe with its text as written.
+        """
+        from compiler.lang import ast
+        from compiler.lang.parser import parse_items
+
+        api.check(text, name, self.libraries)
+        items, probes, numbers = list(self.items), list(self.probes.values()), []
+        for node in parse_items(text, name):
+            piece = text[node.span.start:node.span.end]
+            if isinstance(node, ast.Probe):
+                probes.append(Probe(self._next + len(numbers), piece))
+                numbers.append(probes[-1].number)
+            else:
+                kind = ("use" if isinstance(node, ast.Use) else "fn" if isinstance(node, ast.FnDef)
+                        else "var" if isinstance(node, ast.VarDecl) else "statement")
+                items.append(Item(piece, kind))
+        self._try(self.compose(probes, items), probes, items)
+        self.items = items
+        self.probes = {p.number: p for p in probes}
+        self._next += len(numbers)
+        return numbers
+
+    def probe(self, number: int) -> Probe:
+        try:
+            return self.probes[number]
+        except KeyError:
+            raise SessionError(f"no probe {number} (`probes` lists them)") from None
+
+    def remove(self, numbers: Iterable[int]) -> list[int]:
+        """Remove probes; the others keep their numbers.  Returns the numbers removed."""
+        numbers = self._existing(numbers)
+        probes = [p for p in self.probes.values() if p.number not in numbers]
+        self._try(self.compose(probes), probes, self.items)
+        for n in numbers:
+            del self.probes[n]
+        return numbers
+
+    def set_enabled(self, numbers: Iterable[int], enabled: bool) -> list[int]:
+        """Enable or disable probes (checked first: enabling may meet a conflict).  Returns the numbers
+        whose state changed."""
+        numbers = [n for n in self._existing(numbers) if self.probes[n].enabled != enabled]
+        probes = [replace(p, enabled=enabled) if p.number in numbers else p for p in self.probes.values()]
+        self._try(self.compose(probes), probes, self.items)
+        for n in numbers:
+            self.probes[n].enabled = enabled
+        return numbers
+
+    def _existing(self, numbers: Iterable[int]) -> list[int]:
+        out = []
+        for n in numbers:
+            self.probe(n)
+            if n not in out:
+                out.append(n)
+        return out
+
+    def _try(self, composition: Composition, probes: Iterable[Probe], items: Sequence[Item],
+             pending: int | None = None) -> Matched:
+        """Check and match a composition; diagnostics are re-based onto the items they are about."""
+        try:
+            return self.instrumenter.match(composition)
+        except ScriptError as exc:
+            raise _localize(exc, composition, {p.number: p for p in probes}, items, pending) from None
+
+    def _added(self, number: int, matched: Matched) -> Added:
+        from compiler.rewrite.matching import SITE_PACKAGES
+        expansions = matched.expansions.get(number, ())
+        has_sites = any(cp.package in SITE_PACKAGES for cp in expansions)
+        warnings = []
+        for diag in matched.program.warnings:
+            if diag.span is not None and self.compose().probe_at(diag.span.start) == number:
+                warnings.append(diag.message)
+        return Added(number, len(matched.sites_of(number)), len(matched.functions_of(number)), has_sites,
+                     tuple(warnings))
+
+    # --------------------------------------------------------------------------------- dry runs
+
+    def dry_match(self, text: str) -> list[SiteRow]:
+        """``match RULE [/ PRED /]``: every site the rule matches in the application, with what the
+        predicate folds to at each — including ``false`` sites, where nothing would be injected.
+
+        The rule is matched without its predicate (with the session's script-level items in scope), then
+        the predicate is folded at each of those sites with the site's static bindings.
+        """
+        from compiler.lang.folder import fold_probe
+        from compiler.rewrite.matching import match
+        from compiler.rewrite.static_calls import StaticCalls
+
+        text = text.strip()
+        probe = _parse_probe(text + " { }")
+        prologue = self.compose(probes=()).source[:self.compose(probes=()).prologue]
+        rule_only = prologue + text[:probe.rule.span.end] + " { }\n"
+        with_pred = prologue + text + " { }\n"
+        pending = Probe(0, text + " { }")
+        try:
+            everywhere = self.instrumenter.check(rule_only)
+            program = self.instrumenter.check(with_pred) if probe.predicate is not None else everywhere
+        except ScriptError as exc:
+            composition = Composition(with_pred, len(prologue), (ProbeSlice(0, len(prologue), len(with_pred)),))
+            raise _localize(exc, composition, {0: pending}, self.items, 0) from None
+        static = StaticCalls(self.app.module, program,
+                             library_bytes={lib.name: lib.wasm for lib in self.libraries.linked})
+        try:
+            sites = match(self.app.module, everywhere, static_call=static).sites
+            by_number = {cp.number: cp for cp in program.probes}
+            rows = []
+            for site in sites:
+                if probe.predicate is None:
+                    folded = site.folded.predicate
+                else:
+                    cp = by_number[site.probe.number]
+                    try:
+                        folded = fold_probe(cp, site.bindings, constants=program.constants,
+                                            static_call=static).predicate
+                    except WhammError as exc:
+                        folded = f"error: {exc}"
+                rows.append((site, folded))
+        finally:
+            static.close()
+        return self._rows(rows)
+
+    def site_rows(self, number: int) -> list[SiteRow]:
+        """``sites N``: where probe ``number`` is injected, with the folded predicate per site."""
+        probe = self.probe(number)
+        if not probe.enabled:
+            raise SessionError(f"probe {number} is disabled: it has no sites (`probe enable {number}`)")
+        matched = self.matched()
+        return self._rows([(s, s.folded.predicate) for s in matched.sites_of(number)])
+
+    def _rows(self, sites: Iterable[tuple[MatchedSite, object]]) -> list[SiteRow]:
+        from compiler.lang.printer import expression_source
+        from compiler.wasm.wat import Namer, format_instr
+
+        module = self.app.module
+        namer = Namer(module)
+        nimp = module.num_imported_funcs
+        out = []
+        for site, folded in sites:
+            instr = format_instr(module, module.code[site.fid - nimp].instrs[site.index], site.fid, namer)
+            if site.probe.package != "opcode":
+                e = site.probe.expansion
+                instr = f"[{e.package}:{e.event}{':' + e.mode if e.mode else ''}] {instr}"
+            if folded is True or folded is False:
+                pred = "true" if folded else "false"
+            elif isinstance(folded, str):
+                pred = folded
+            else:
+                pred = expression_source(folded)  # type: ignore[arg-type]
+            out.append(SiteRow(site.fid, site.report_fname, site.pc, instr, pred))
+        return out
+
+    # ------------------------------------------------------------------------------------ build
+
+    def build(self) -> Build:
+        """The instrumented module of the current script (incrementally).
+
+        The shell reads the report from the live instance, so the default report is not emitted
+        (REWRITING.md §16 ``--no-report``: variables are still maintained) — unless the script has a
+        ``wasm:report`` probe, whose body would otherwise never run.
+        """
+        composition = self.compose()
+        matched = self._try(composition, self.probes.values(), self.items)
+        wants_report = any(cp.package == "report" for cp in matched.program.probes)
+        try:
+            return self.instrumenter.build(composition, api.Options(no_report=not wants_report))
+        except ScriptError as exc:
+            raise _localize(exc, composition, self.probes, self.items, None) from None
+
+    def export(self, path: str | os.PathLike[str]) -> int:
+        """Write the instrumented module; returns its size in bytes."""
+        data = self.build().wasm
+        try:
+            Path(path).write_bytes(data)
+        except OSError as exc:
+            raise SessionError(f"cannot write '{os.fspath(path)}': {exc.strerror or exc}") from None
+        return len(data)
+
+    def save(self, path: str | os.PathLike[str]) -> str:
+        """Write the session as a script that ``whamm run -s`` accepts; returns the text written."""
+        text = self.script_text()
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise SessionError(f"cannot write '{os.fspath(path)}': {exc.strerror or exc}") from None
+        return text
+
+    # -------------------------------------------------------------------------------------- run
+
+    def run(self, args: Sequence[str] | None = None, *, stdout: Callable[[bytes], None] | None = None,
+            stderr: Callable[[bytes], None] | None = None,
+            started: Callable[[Execution], None] | None = None) -> RunRecord:
+        """Instrument (incrementally) and execute the application.
+
+        ``args`` replace the remembered ``set args`` (as gdb's ``run ARGS``).  ``stdout``/``stderr``
+        receive the program's output as it is written (None: the process's own streams); ``started``
+        sees the execution before it runs (to interrupt it from elsewhere).  Ctrl-C in the calling
+        thread interrupts the program; the record keeps the live instance either way.
+        """
+        from compiler.runner import RunOptions
+
+        if args is not None:
+            self.settings = replace(self.settings, args=tuple(args))
+        build = self.build()
+        s = self.settings
+        options = RunOptions((os.path.basename(self.app.name), *s.args), s.env, s.dirs, s.stdin, stdout,
+                             stderr, timeout=s.timeout, fuel=s.fuel)
+        clock = time.perf_counter()
+        execution = api.prepare_run(build.result, options, compiled=self.instrumenter.compiled)
+        compiled = time.perf_counter() - clock
+        if started is not None:
+            started(execution)
+        result = execution.run(interruptible=True)
+        record = RunRecord(build, result, {**build.timings, "compile": compiled, "execute": result.elapsed})
+        self.last_run = record
+        return record
+
+    def require_run(self) -> RunRecord:
+        if self.last_run is None:
+            raise SessionError("no run yet: type `run` first")
+        return self.last_run
+
+
+# ----------------------------------------------------------------------------------- reading values
+
+class _Reader:
+    """Access to a finished (or interrupted) instance: memory reads and export calls."""
+
+    def __init__(self, store, exports) -> None:
+        self.store = store
+        self.exports = exports
+        memory = exports.get("whamm:memory")
+        self.memory = memory
+
+    @classmethod
+    def of(cls, result: RunResult) -> _Reader | None:
+        if result.instance is None or result.store is None:
+            return None
+        return cls(result.store, result.instance.exports(result.store))
+
+    def read(self, addr: int, size: int) -> bytes:
+        if self.memory is None:
+            raise SessionError("the instrumented module exports no whamm:memory")
+        return bytes(self.memory.read(self.store, addr, addr + size))
+
+    def call(self, name: str, *args: int) -> int:
+        return self.exports[f"whamm:{name}"](self.store, *args)
+
+    def getter(self, export: str, t) -> object:
+        from compiler.lang.types import MapType, Prim, is_integer
+        from compiler.lang.values import wrap
+
+        raw = self.exports[export](self.store)
+        if isinstance(t, MapType):
+            return self.map(t, raw)
+        if t is Prim.BOOL:
+            return bool(raw)
+        if is_integer(t):
+            return wrap(int(raw), t)
+        return raw
+
+    def map(self, t, map_id: int) -> dict:
+        from compiler.rewrite.runtime_abi import read_map
+        return read_map(t, map_id, self.call, self.read)
+
+
+def read_report(build: Build, result: RunResult) -> list[ReportValue]:
+    """The value of every report row of ``build`` in the instance ``result`` left (REWRITING.md §17)."""
+    from compiler.lang.types import MapType
+    from compiler.rewrite.layout import GlobalLocation, MapLocation, MemoryLocation
+    from compiler.rewrite.runtime_abi import unpack_value, value_size
+
+    reader = _Reader.of(result)
+    numbers = {}
+    out = []
+    for var in build.result.layout.report:
+        if var.probe_id is not None and var.probe_id not in numbers:
+            numbers[var.probe_id] = build.matched.session_number(var.probe_id)
+        probe = numbers.get(var.probe_id) if var.probe_id is not None else None
+        if reader is None:
+            out.append(ReportValue(var, probe, None, False))
+            continue
+        t, loc = var.whamm_type, var.location
+        try:
+            if isinstance(loc, MemoryLocation):
+                if isinstance(t, MapType):
+                    value: object = reader.map(t, int.from_bytes(reader.read(loc.memory_offset, 4), "little"))
+                else:
+                    value = unpack_value(t, reader.read(loc.memory_offset, value_size(t)), reader.read)
+            elif isinstance(loc, MapLocation):
+                value = reader.map(t, loc.map_id)
+            elif isinstance(loc, GlobalLocation) and loc.export is not None:
+                value = reader.getter(loc.export, t)
+            else:
+                out.append(ReportValue(var, probe, None, False))
+                continue
+        except Exception:                  # a trap in a getter, memory gone: the value is unknown
+            out.append(ReportValue(var, probe, None, False))
+            continue
+        out.append(ReportValue(var, probe, value))
+    return out
+
+
+def report_csv(values: Sequence[ReportValue]) -> str:
+    """The report as the instrumented program prints it (REWRITING.md §11.2): the banner, the header
+    and one row per variable — the upstream-compatible CSV of ``report --csv``."""
+    from compiler.rewrite.exit import BANNER, HEADER
+    from compiler.rewrite.layout import row_prefix
+    lines = [BANNER, HEADER]
+    lines += [row_prefix(v.var) + (v.text if v.readable else "") for v in values]
+    return "".join(line + "\n" for line in lines)
+
+
+def demo_app() -> Path:
+    """The bundled demo application: ``whamm_shell/demo.wasm``, package data that is a link to
+    ``examples/demo/app.wasm`` in the source tree (a wheel stores the file itself); the examples
+    directory of a source checkout as a fallback."""
+    here = Path(__file__).parent
+    for candidate in (here / "demo.wasm", here.resolve().parent / "examples" / "demo" / "app.wasm"):
+        if candidate.is_file():
+            return candidate.resolve()
+    raise SessionError("the bundled demo application is missing (examples/demo/app.wasm); give an APP")
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+def _parse_probe(text: str):
+    from compiler.lang.parser import parse_probe
+    return parse_probe(text, "<input>")
+
+
+def _localize(exc: ScriptError, composition: Composition, probes: dict[int, Probe], items: Sequence[Item],
+              pending: int | None) -> ScriptErrors:
+    """Re-base each diagnostic onto the item it points into (see :class:`ScriptErrors`).  ``pending``
+    is the number of the probe being added or edited (-1: the item being added, the last one)."""
+    segments: list[tuple[int, int, str, str]] = []   # start, end, text, label
+    pos = 0
+    for k, item in enumerate(items):
+        label = "<input>" if pending == -1 and k == len(items) - 1 else "global"
+        segments.append((pos, pos + len(item.text) + 1, item.text, label))
+        pos += len(item.text) + 1
+    for piece in composition.probes:
+        text = probes[piece.number].text
+        label = "<input>" if piece.number == pending else f"probe {piece.number}"
+        segments.append((piece.start, piece.end, text, label))
+    groups: dict[int, list[Diagnostic]] = {}
+    loose: list[Diagnostic] = []
+    for diag in exc.diagnostics:
+        where = None if diag.span is None else next(
+            (k for k, (s, e, _, _) in enumerate(segments) if s <= diag.span.start < e), None)
+        if where is None:
+            loose.append(diag)
+        else:
+            groups.setdefault(where, []).append(_rebase(diag, segments[where][0], composition.source))
+    parts = [ScriptError(diags, segments[k][2], segments[k][3]) for k, diags in sorted(groups.items())]
+    if loose:
+        parts.append(ScriptError(loose, composition.source, exc.filename or SCRIPT_NAME))
+    return ScriptErrors(parts)
+
+
+def _rebase(diag: Diagnostic, base: int, source: str) -> Diagnostic:
+    span = diag.span
+    assert span is not None
+    lines = source.count("\n", 0, base)
+    moved = Span(span.start - base, span.end - base, span.line - lines, span.column, span.end_line - lines,
+                 span.end_column)
+    return replace(diag, span=moved)
