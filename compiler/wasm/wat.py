@@ -42,8 +42,8 @@ class Line(NamedTuple):
     ``offset`` is the ``pc`` (EVENTS.md §2.1) of the instruction the line shows, ``None`` for lines that
     are not instructions and for injected ones; ``injected`` marks instructions added by a rewrite;
     ``func`` is the function index for every line inside a function (header and locals included).
-    A ``NamedTuple`` rather than a frozen dataclass: printing sqlite builds half a million lines, and
-    a tuple is built three times faster.
+    A ``NamedTuple`` rather than a frozen dataclass (like ``Instr``): printing sqlite builds half a
+    million lines, and a frozen dataclass's ``__init__`` cost a third of the printing time.
     """
 
     text: str
@@ -144,12 +144,15 @@ def _float(bits: int, width: int) -> str:
         return f"{sign}nan:0x{mantissa:x}"
     if width == 64:
         return repr(struct.unpack("<d", bits.to_bytes(8, "little"))[0])
-    value = struct.unpack("<f", bits.to_bytes(4, "little"))[0]
-    for digits in range(6, 10):  # the shortest decimal that reads back as the same f32
+    raw = bits.to_bytes(4, "little")
+    value = struct.unpack("<f", raw)[0]
+    for digits in (6, 7, 8):  # the shortest decimal that reads back as the same f32
         text = f"{value:.{digits}g}"
-        if struct.pack("<f", float(text)) == bits.to_bytes(4, "little"):
-            return text if any(c in text for c in ".en") else text + ".0"
-    return value.hex()
+        if struct.pack("<f", float(text)) == raw:
+            break
+    else:
+        text = f"{value:.9g}"  # nine significant digits always identify an f32
+    return text if any(c in text for c in ".en") else text + ".0"
 
 
 def _heap(namer: Namer, heap: str | int) -> str:
@@ -214,8 +217,7 @@ _CLOSING = {"end", "delegate"}
 class _InstrFormatter:
     """Formats instructions of one function: immediates by kind, a few instructions by name."""
 
-    def __init__(self, module: Module, namer: Namer, func: int | None) -> None:
-        self.module = module
+    def __init__(self, namer: Namer, func: int | None) -> None:
         self.namer = namer
         self.func = func
 
@@ -235,43 +237,18 @@ class _InstrFormatter:
         return " ".join(parts)
 
     def imm(self, kind: str, value, name: str) -> str:
-        namer = self.namer
+        """One immediate as text (empty when the text format leaves it implicit)."""
         space = _SPACES.get(kind)
         if space is not None:
-            return namer.ref(space, value)
-        if kind == "localidx":
-            local = namer.local(self.func, value) if self.func is not None else None
-            return local or str(value)
-        if kind == "memidx":
-            return namer.ref("memory", value) if value else ""
-        if kind in ("labelidx", "u32", "lane", "i32", "i64"):
-            return str(value)
-        if kind == "memarg":
-            return self.memarg(value, name)
-        if kind == "blocktype":
-            return _blocktype(namer, value).lstrip()
-        if kind == "br_table":
-            return " ".join(map(str, value))
-        if kind == "f32":
-            return _float(value, 32)
-        if kind == "f64":
-            return _float(value, 64)
-        if kind == "v128":
-            return "i32x4 " + " ".join(f"0x{int.from_bytes(value[i:i + 4], 'little'):08x}"
-                                       for i in range(0, 16, 4))
-        if kind == "shuffle16":
-            return " ".join(map(str, value))
-        if kind == "heaptype":
-            return _heap(namer, value)
-        if kind == "reftype":
-            return _reftype(namer, value)
-        if kind == "valtypes":
-            return _results(namer, value).lstrip()
-        if kind == "reserved":
-            return ""
-        raise ValueError(f"no WAT form for immediate kind {kind!r}")
+            return self.namer.ref(space, value)
+        return _IMM_FORMATS[kind](self, value, name)
+
+    def local(self, index: int, _name: str) -> str:
+        local = self.namer.local(self.func, index) if self.func is not None else None
+        return local or str(index)
 
     def memarg(self, memarg: MemArg, name: str) -> str:
+        """``$mem offset=N align=M``, each part only when it differs from the default."""
         parts = []
         if memarg.memory:
             parts.append(self.namer.ref("memory", memarg.memory))
@@ -343,9 +320,31 @@ _SPECIAL = {
 }
 
 
+def _v128(value: bytes) -> str:
+    return "i32x4 " + " ".join(f"0x{int.from_bytes(value[i:i + 4], 'little'):08x}" for i in range(0, 16, 4))
+
+
+# How each immediate kind prints.  Index kinds naming a space go through the Namer (see ``imm``); the
+# kinds only some instructions have (catch clauses, cast flags, field indices) print in ``_SPECIAL``.
+_IMM_FORMATS = {
+    "localidx": _InstrFormatter.local,
+    "memidx": lambda f, v, _: f.namer.ref("memory", v) if v else "",
+    "labelidx": lambda f, v, _: str(v), "u32": lambda f, v, _: str(v), "lane": lambda f, v, _: str(v),
+    "i32": lambda f, v, _: str(v), "i64": lambda f, v, _: str(v),
+    "memarg": _InstrFormatter.memarg,
+    "blocktype": lambda f, v, _: _blocktype(f.namer, v).lstrip(),
+    "br_table": lambda f, v, _: " ".join(map(str, v)),
+    "f32": lambda f, v, _: _float(v, 32), "f64": lambda f, v, _: _float(v, 64),
+    "v128": lambda f, v, _: _v128(v), "shuffle16": lambda f, v, _: " ".join(map(str, v)),
+    "heaptype": lambda f, v, _: _heap(f.namer, v), "reftype": lambda f, v, _: _reftype(f.namer, v),
+    "valtypes": lambda f, v, _: _results(f.namer, v).lstrip(),
+    "reserved": lambda f, v, _: "",
+}
+
+
 def format_instr(module: Module, instr: Instr, func: int | None = None, namer: Namer | None = None) -> str:
     """One instruction as WAT text (``func`` resolves local names)."""
-    return _InstrFormatter(module, namer or Namer(module), func)(instr)
+    return _InstrFormatter(namer or Namer(module), func)(instr)
 
 
 def _expr(fmt: _InstrFormatter, instrs) -> str:
@@ -453,7 +452,7 @@ def function_lines(module: Module, index: int, *, namer: Namer | None = None, in
         yield Line(f"{indent}{_INDENT}(local {name} {_valtype(namer, valtype)})", func=index)
     if unnamed:
         yield Line(f"{indent}{_INDENT}(local {' '.join(unnamed)})", func=index)
-    fmt = _InstrFormatter(module, namer, index)
+    fmt = _InstrFormatter(namer, index)
     instrs = body.instrs
     depth = 1
     last = len(instrs) - 1
@@ -485,7 +484,7 @@ def module_lines(module: Module) -> Iterator[Line]:
     """The lines of the whole module, in binary section order (imports first, as the text format
     requires them before definitions)."""
     namer = Namer(module)
-    fmt = _InstrFormatter(module, namer, None)
+    fmt = _InstrFormatter(namer, None)
     header = "(module"
     if module.names is not None and module.names.module is not None:
         header += " " + _ident(module.names.module)
