@@ -255,37 +255,6 @@ def test_imported_function_called_from_a_c_program(prog: Program) -> None:
     assert calls[0] == start and out.names.functions[start] == module.names.functions[start]
 
 
-def test_remapping_reencodes_only_bodies_that_need_it() -> None:
-    prog = program("strings")
-    module = read_module(prog.wasm)
-    fresh = read_module(prog.wasm)
-    imported = fresh.num_imported_funcs
-    calls = [any(i.op.name in ("call", "return_call", "ref.func") and i.imms[0] >= imported
-                 for i in body.instrs) for body in fresh.code]
-    ModuleBuilder(module).import_function("host", "note", FuncType(("i32",), ()))
-    assert [body.modified for body in module.code] == calls
-    assert 0 < sum(calls) < len(calls)
-    untouched = read_module(prog.wasm)
-    ModuleBuilder(untouched).import_global("host", "g", GlobalType("i32"))
-    touches_globals = [any(i.op.name.startswith("global.") for i in b.instrs) for b in fresh.code]
-    assert [body.modified for body in untouched.code] == touches_globals
-
-
-def test_remapping_covers_names_start_exports_and_elements() -> None:
-    module = read_module(program("mvp").wasm)
-    before_names = dict(module.names.functions)
-    before_start = module.start
-    before_elems = [seg.items for seg in module.elements]
-    ModuleBuilder(module).import_function("host", "note", FuncType(("i32",), ()))
-    assert module.start == before_start + 1
-    assert module.names.functions == {i + 1: n for i, n in before_names.items()}
-    assert [seg.items for seg in module.elements] == [tuple(i + 1 for i in items) for items in before_elems]
-    assert module.names.locals  # keyed by the shifted function index
-    fac = _func_index(module, "fac")
-    assert module.names.locals[fac] == {0: "n", 1: "acc"}
-    assert next(e.index for e in module.exports if e.name == "fac") == fac
-
-
 def test_unchanged_builder_writes_identical_bytes() -> None:
     prog = program("sort_hash")
     assert ModuleBuilder(read_module(prog.wasm)).write() == prog.wasm
