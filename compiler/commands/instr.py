@@ -133,7 +133,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("missing required option --script")
         if args.app is not None:
             print("warning: --app is ignored with --wei", file=sys.stderr)
-        raise WhammError("the engine monitor target (--wei) is not available in this version")
+        from compiler.wei.cli import instr_wei
+        return instr_wei(args)
     result = compile_inputs(args)
     write_output(args.output_path, result.wasm)
     return 0

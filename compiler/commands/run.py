@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="interrupt the run after this wall time")
     parser.add_argument("--fuel", type=_fuel, metavar="N", help="limit execution to N units of wasmtime fuel")
     parser.add_argument("-w", "--wei", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--wei-monitor", metavar="PATH",
+                        help="run the application under this engine monitor module (whamm instr --wei) "
+                             "on the emulated engine instead of instrumenting it")
     parser.add_argument("app_args", nargs="*", metavar="-- APP_ARGS", help="arguments for the application")
 
 
@@ -86,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
     if args.wei:
         raise UsageError("--wei is not allowed with 'whamm run'")
     env, dirs = _env(args.env), _dirs(args.dir)
+    if args.wei_monitor is not None:
+        from compiler.wei.cli import run_monitor
+        return run_monitor(args, env, dirs)
     result = compile_inputs(args)
     if args.output_path is not None:
         write_output(args.output_path, result.wasm)

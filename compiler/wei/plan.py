@@ -11,7 +11,9 @@ For every expanded probe with sites (``wasm:opcode``, ``wasm:func``, ``wasm:bloc
    into the body as ``if (<predicate>) { … }``;
 3. find the per-site callbacks (§5.3, §5.4): ``$A`` when the probe has unshared/report variables or
    ``@init`` statements, one ``$S`` per outermost ``@static`` call of the body (and of a pushed-down
-   predicate), in source order;
+   predicate), in source order.  ``@static`` calls inside the per-site initialisation (unshared
+   initialisers, ``@init`` arguments) are made by ``$A`` itself, which also runs once per site at match
+   time: its results are needed there, and a ``$S`` would call the library a second time;
 4. compute the parameter lists (:mod:`compiler.wei.params`);
 5. merge probes whose export names coincide (§8) until all are unique.
 
@@ -219,18 +221,18 @@ def _probe(rule: str, members: tuple[Member, ...], key: tuple, merged: bool = Fa
         cp = m.probe
         names, event = cp.names, cp.event
         pushed = p.pushed(m)
+        inits = site_inits(m)
+        init_ids = frozenset(id(n) for _, n in inits)
         roots: list[ast.Node] = ([pushed] if pushed is not None else []) + [m.folded.body]  # type: ignore
-        calls = [c for r in roots for c in outer_static_calls(r, cp)]
+        calls = [c for r in roots for c in outer_static_calls(r, init_ids)]
         skip = frozenset(id(c) for c in calls)
         for c in calls:
             req = Requests()
             for a in c.args:
                 req.scan(a, names, event)
             statics.append(StaticCallback(m, c, tuple(req.names), m.folded.types[id(c)]))
-        inits = site_inits(m)
-        init_ids = frozenset(id(n) for _, n in inits)
         for _, n in inits:
-            alloc.scan(n, names, event, skip)
+            alloc.scan(n, names, event)
         if pushed is not None:
             body.scan(pushed, names, event, skip)
         body.scan(m.folded.body, names, event, skip | init_ids)  # type: ignore[arg-type]
@@ -264,12 +266,15 @@ def site_inits(member: Member) -> list[tuple[Symbol | None, ast.Node]]:
     return out
 
 
-def outer_static_calls(node: ast.Node, probe: CheckedProbe) -> list[ast.Call]:
-    """The outermost ``@static`` library calls in ``node``, source order."""
+def outer_static_calls(node: ast.Node, skip: frozenset[int] = frozenset()) -> list[ast.Call]:
+    """The outermost ``@static`` library calls in ``node``, source order, not looking inside the nodes
+    whose ids are in ``skip``."""
     out: list[ast.Call] = []
     stack = [node]
     while stack:
         n = stack.pop()
+        if id(n) in skip:
+            continue
         if isinstance(n, ast.Call) and n.annotation == "static" and n.lib is not None:
             out.append(n)
             continue
