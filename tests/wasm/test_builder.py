@@ -6,7 +6,8 @@ import pytest
 import wasmtime
 
 from compiler.wasm import (
-    ExternKind, FuncType, GlobalType, Limits, TableType, FUNCREF, read_module, validate,
+    FUNCREF, ArrayType, ExternKind, FieldType, FuncType, GlobalType, Limits, RefType, StructType, SubType,
+    TableType, read_module, validate,
 )
 from compiler.wasm.builder import BuildError, Label, ModuleBuilder, instr, resolve_labels
 from compiler.wasm.wat import print_module
@@ -258,3 +259,23 @@ def test_imported_function_called_from_a_c_program(prog: Program) -> None:
 def test_unchanged_builder_writes_identical_bytes() -> None:
     prog = program("sort_hash")
     assert ModuleBuilder(read_module(prog.wasm)).write() == prog.wasm
+
+
+def test_add_rec_group_table_and_tag() -> None:
+    module = read_module(program("mvp").wasm)
+    builder = ModuleBuilder(module)
+    node = builder.add_rec_group([SubType(StructType((FieldType("i32", True), FieldType(RefType(True, len(
+        module.defined_types())))))), SubType(ArrayType(FieldType("i8", True)), final=False)])
+    table = builder.add_table(TableType(FUNCREF, Limits(2)), name="extra")
+    tag = builder.add_tag(FuncType(("i32",), ()))
+    handler = Label("handler")
+    code = [instr("i32.const", 5), instr("ref.null", node), instr("struct.new", node),
+            instr("struct.get", node, 0),
+            instr("ref.null", "func"), instr("i32.const", 3), instr("table.grow", table), instr("i32.add"),
+            handler, instr("block", "i32"), instr("try_table", None, [(0, tag, handler)]),
+            instr("i32.const", 100), instr("throw", tag), instr("end"), instr("unreachable"), instr("end"),
+            instr("i32.add")]
+    builder.add_function(FuncType((), ("i32",)), code, export="appended")
+    wasm = _build(builder)
+    assert call_export(wasm, "appended") == [5 + 2 + 100]
+    check_runs(program("mvp"), wasm)
