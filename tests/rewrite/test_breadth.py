@@ -81,17 +81,20 @@ def _alt_result(event) -> str | None:
     return None
 
 
-def _probe(package: str, event, mode: str | None) -> str | None:
-    """The probe text, or None when the mode cannot be given a valid generic body (see _alt_result)."""
+def _probe(package: str, event, mode: str | None, typed: bool) -> tuple[str | None, bool]:
+    """The probe text (None when the mode cannot be given a valid generic body, see _alt_result) and
+    whether the event has variables only a type bound makes readable.  With ``typed`` those are read
+    too, under ``i32`` bounds, which restrict the probe to sites where they are ``i32``; without, the
+    probe reads everything else and lands on every site."""
     names = scope(package, event.name if event else None, mode)
     bounds: dict[str, str] = {}
     reads: list[str] = []
     explicit = {n for n in names if not names[n].is_family}
     predicate = None
+    needs_bounds = False
     if mode == "alt":
-        ending = _alt_result(event)
-        if ending is None:
-            return None
+        if _alt_result(event) is None:
+            return None, False
         static = _ALT_STATIC.get(event.name)
         if event.name in ("block", "loop", "if", "else", "try_table"):
             predicate = f"{_NO_RESULT_BLOCKS} && never"
@@ -102,36 +105,30 @@ def _probe(package: str, event, mode: str | None) -> str | None:
             predicate = "never"
         if event.name in _RESULT_FROM_OPERAND:
             bounds[_RESULT_FROM_OPERAND[event.name]] = "i32"
+        if any(r.prefix == "res" and r.type is None for r in event.results):
+            bounds["res0"] = "i32"      # types the replacement's result
     for name, var in names.items():
-        if var.engine_only:
+        if var.engine_only or name in bounds and mode == "alt" and name.startswith("res"):
             continue
         if var.is_family:
             prefix = name[:-1]
+            if prefix == "res" and mode != "after" or prefix == "imm" and var.type is None:
+                continue        # results exist only after; `immN:?` is not usable (EVENTS.md §7.4)
             index = next(i for i in range(8) if f"{prefix}{i}" not in explicit)
-            if prefix == "local":
-                if package == "opcode":
-                    continue    # localN is covered by the func/block probes (a bound filters sites)
-                bounds.setdefault("local0", "i32")
-                name = "local0"
-            elif prefix == "res":
-                if mode not in ("after", "alt"):
+            name = f"{prefix}{0 if prefix in ('local', 'imm') else index}"
+            if var.type is None:
+                needs_bounds = True
+                if not typed:
                     continue
-                name = f"res{index}"
-                bounds[name] = "i32"
-                if mode == "alt":
-                    continue    # the bound types the alt's result; results are not readable there
-            elif prefix == "imm":
-                if var.type is None:
-                    continue    # `immN:?`: not usable (EVENTS.md §7.4)
-                name = "imm0"
-            else:
-                name = f"{prefix}{index}"
                 bounds[name] = "i32"
         elif (name.startswith("res") or "res0" in (var.definition or "")) and mode != "after":
             continue            # results (and `failed`, derived from res0) exist only after the instruction
         elif var.type is None:
             if name.startswith("imm"):
                 continue        # `immK:?` (heap types of GC casts): not usable
+            needs_bounds = True
+            if not typed:
+                continue
             bounds[name] = "i32"
         reads.append(_read(name, var.type, bounds.get(name)))
     if mode == "alt":
@@ -146,7 +143,7 @@ def _probe(package: str, event, mode: str | None) -> str | None:
         rule = f"wasm:{package}{rule_event}"
     pred = f" / {predicate} /" if predicate else ""
     body = "\n    ".join(r for r in reads if r)
-    return f"{rule}{pred} {{\n    {body}\n}}\n"
+    return f"{rule}{pred} {{\n    {body}\n}}\n", needs_bounds
 
 
 def _read(name: str, wtype, bound: str | None) -> str:
@@ -160,23 +157,30 @@ def _read(name: str, wtype, bound: str | None) -> str:
     return f"var {var}: {wtype} = {name};"
 
 
-def breadth_script() -> tuple[str, list[str]]:
-    """The generated script and the (event, mode) pairs left out, with the reason."""
+def breadth_script() -> tuple[str, set[tuple[str, str | None]], list[str]]:
+    """The generated script, the (event, mode) pairs it has probes for, and those left out (``alt``
+    only, see _alt_result).
+
+    Per (event, mode): one probe reading every variable readable without a bound; and, where the event
+    has ``?`` operands or results (or ``localN``), a second one reading those too under ``i32`` bounds —
+    except for ``alt``, where two probes would conflict at one site."""
     probes: list[str] = ["var never: bool;\n", "wasm:begin { never = false; }\n",
                          "wasm:end { never = false; }\n"]
+    covered: set[tuple[str, str | None]] = set()
     skipped: list[str] = []
-    provider = CATALOG
-    for package in provider.packages:
-        if not package.events:
-            continue
+    for package in CATALOG.packages:
         for event in package.events:
             for mode in event.modes or (None,):
-                text = _probe(package.name, event, mode.name if mode else None)
+                name = mode.name if mode else None
+                text, needs_bounds = _probe(package.name, event, name, typed=False)
                 if text is None:
-                    skipped.append(f"{event.name}:{mode.name if mode else ''}")
-                else:
-                    probes.append(text)
-    return "\n".join(probes), skipped
+                    skipped.append(f"{event.name}:{name}")
+                    continue
+                probes.append(text)
+                covered.add((event.name, name))
+                if needs_bounds and name != "alt":
+                    probes.append(_probe(package.name, event, name, typed=True)[0])
+    return "\n".join(probes), covered, skipped
 
 
 @pytest.fixture(scope="module")
@@ -186,17 +190,17 @@ def app() -> bytes:
 
 @pytest.fixture(scope="module")
 def instrumented(app) -> api.InstrumentResult:
-    script, _ = breadth_script()
+    script, _, _ = breadth_script()
     return api.instrument(app, script, script_name="breadth.mm")
 
 
 def test_script_covers_every_event_and_mode():
-    script, skipped = breadth_script()
-    pairs = sum(len(e.modes) or 1 for p in CATALOG.packages for e in p.events)
-    assert script.count("\n}\n") + len(skipped) == pairs
+    _, covered, skipped = breadth_script()
+    pairs = {(e.name, m.name if m else None) for p in CATALOG.packages for e in p.events
+             for m in e.modes or (None,)}
+    assert covered | {tuple(s.split(":")) for s in skipped} == pairs
     # alt is left out only where no generic body can produce the replaced instruction's result
-    assert all(s.endswith(":alt") for s in skipped)
-    assert len(skipped) < 30
+    assert all(s.endswith(":alt") for s in skipped) and len(skipped) < 30
 
 
 def test_output_validates_and_behaviour_is_unchanged(app, instrumented, tmp_path):
@@ -209,12 +213,22 @@ def test_output_validates_and_behaviour_is_unchanged(app, instrumented, tmp_path
     assert (tmp_path / "b").read_bytes() == (tmp_path / "a").read_bytes()
 
 
-def test_probes_landed_on_every_family(instrumented):
-    """Every instrumented function of the app got code (the probes found sites in each family)."""
-    from compiler.wasm import read_module
-    before = read_module(wasmtime.wat2wasm(APP.read_text()))
-    after = read_module(instrumented.wasm)
-    names = before.names.functions
-    grown = [names[i + before.num_imported_funcs] for i, body in enumerate(before.code)
-             if len(after.code[i].instrs) > len(body.instrs)]
-    assert grown == [names[i + before.num_imported_funcs] for i in range(len(before.code))]
+def test_every_instruction_of_the_app_got_its_probes(instrumented):
+    """Every instrumentable instruction in all_ops is a site of its event's ``before`` probe, and of
+    its ``after`` probe unless it never falls through; every mode of the catalog found some site."""
+    from compiler.events.catalog import find_event
+    from compiler.rewrite.matching import match
+    from compiler.rewrite.static_calls import StaticCalls
+    module = instrumented.app.module
+    matches = match(module, instrumented.program, static_call=StaticCalls(module, instrumented.program))
+    landed = {(s.probe.expansion.event, s.probe.expansion.mode) for s in matches.sites}
+    ops = set()
+    for body in module.code:
+        for instr in body.instrs:
+            try:
+                ops.add(find_event("opcode", instr.op.name).name)
+            except KeyError:
+                pass            # SIMD: no events (EVENTS.md §10)
+    assert {op for op in ops if (op, "before") not in landed} == set()
+    assert {mode for _, mode in landed} == {"before", "after", "alt", "entry", "exit", "at_target", None}
+    assert len(landed) > 400
