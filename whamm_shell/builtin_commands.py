@@ -374,7 +374,7 @@ class Shell:
         self.renderer.message(f"saved {_plural(probes, 'probe')} and {_plural(len(self.session.items), 'global')}"
                               f" to {words[0]}")
 
-    def do_source(self, args: str) -> None:
+    def do_source(self, args: str) -> bool:
         words, _ = parse_options(args, "source FILE", {}, positional=(1, 1))
         path = Path(words[0])
         if path.resolve() in self._sourcing:
@@ -385,8 +385,7 @@ class Shell:
             raise SessionError(f"cannot read '{words[0]}': {getattr(exc, 'strerror', None) or exc}") from None
         self._sourcing.append(path.resolve())
         try:
-            if self.run_text(text, words[0]):
-                return
+            return self.run_text(text, words[0])
         finally:
             self._sourcing.pop()
 
