@@ -6,9 +6,10 @@ For every expanded probe with sites (``wasm:opcode``, ``wasm:func``, ``wasm:bloc
 1. fold it without any site (:func:`~compiler.lang.folder.fold_probe` with no bindings), which folds the
    per-event constants and compile-time constants and leaves site values (``fid``, ``imm0`` …) and
    ``@static`` calls in place; a predicate folding to ``false`` drops the probe for this event;
-2. place the predicate (§6): **static for the engine** — only literals, match-time bound variables, pure
-   string built-ins and ``@static`` calls — becomes the ``$P`` callback; anything else is pushed down
-   into the body as ``if (<predicate>) { … }``;
+2. place the predicate (§6): **static for the engine** — only literals, match-time bound variables,
+   operators and string methods on them, and ``@static`` calls — becomes the ``$P`` callback; anything
+   else (operands, globals, maps, user functions, built-ins reading memory) is pushed down into the
+   body as ``if (<predicate>) { … }``;
 3. find the per-site callbacks (§5.3, §5.4): ``$A`` when the probe has unshared/report variables or
    ``@init`` statements, one ``$S`` per outermost ``@static`` call of the body (and of a pushed-down
    predicate), in source order.  ``@static`` calls inside the per-site initialisation (unshared
@@ -42,12 +43,10 @@ if TYPE_CHECKING:
     from compiler.lang.types import WhammType
 
 __all__ = ["Member", "StaticCallback", "MonitorProbe", "plan_probes", "static_for_engine",
-           "outer_static_calls", "site_inits", "SITE_PACKAGES", "PURE_BUILTINS", "ALLOC_PARAMS"]
+           "outer_static_calls", "site_inits", "SITE_PACKAGES", "ALLOC_PARAMS"]
 
 #: Packages whose probes become engine probes.
 SITE_PACKAGES = ("opcode", "func", "block")
-#: Built-ins that only compute on their arguments (allowed in an engine-static predicate).
-PURE_BUILTINS = frozenset({"strcmp", "strcontains"})
 #: ``$A``'s leading parameters (WEI.md §5.3).
 ALLOC_PARAMS = ("fname", "fid", "pc")
 
@@ -294,9 +293,7 @@ def static_for_engine(expr: ast.Expr, member: Member) -> bool:
             callee = calls.get(id(n))
             if callee is None:
                 return False
-            if n.annotation == "static" and callee.kind is CalleeKind.LIBRARY:
-                continue
-            if not (callee.kind is CalleeKind.BUILTIN and callee.name in PURE_BUILTINS):
+            if not (n.annotation == "static" and callee.kind is CalleeKind.LIBRARY):
                 return False
         elif isinstance(n, ast.Index):
             return False

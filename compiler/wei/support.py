@@ -39,10 +39,10 @@ def check_supported(program: Program) -> None:
     """Raise :class:`UnsupportedError` listing each unsupported use once (source order)."""
     found: dict[tuple[str, int], Diagnostic] = {}
 
-    def reject(feature: str, span: Span | None) -> None:
+    def reject(feature: str, span: Span | None, help: str | None = None) -> None:
         key = (feature, span.start if span is not None else -1)
         if key not in found:
-            found[key] = Diagnostic.error(f"{feature} is not supported by the wei target", span)
+            found[key] = Diagnostic.error(f"{feature} is not supported by the wei target", span, help=help)
 
     for stmt in program.statements:
         for n in ast.walk(stmt):
@@ -85,7 +85,7 @@ def _check_probe(cp: CheckedProbe, reject) -> None:
                 if sym.kind is VarKind.BUILTIN:
                     reject(f"`{n.id}` (application memory access)", n.span)
                 elif sym.kind is VarKind.BOUND and n.id == "targets":
-                    reject("the br_table variable `targets` (use immN, num_targets, default_target)", n.span)
+                    reject("the br_table variable `targets`", n.span, "use immN, num_targets and default_target")
             elif isinstance(n, ast.Call):
                 callee = cp.calls.get(id(n))
                 if callee is not None and callee.kind is CalleeKind.BOUND and callee.name in UNSUPPORTED_CALLS:
