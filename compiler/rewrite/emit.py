@@ -19,6 +19,7 @@ sites (by fingerprint) and layout facts are unchanged reuses its previously emit
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import time
@@ -234,7 +235,13 @@ def instrument(module: Module, program: Program, *, static_call: StaticCall | No
     from compiler.rewrite.matching import match
     t0 = time.perf_counter()
     prelude = fold_prelude(program, static_call)
-    matches = match(module, program, static_call=static_call)
+    enabled = gc.isenabled()
+    gc.disable()   # as in emit: matching allocates per site while the decoded module is alive
+    try:
+        matches = match(module, program, static_call=static_call)
+    finally:
+        if enabled:
+            gc.enable()
     t1 = time.perf_counter()
     out = emit(module, program, matches, options, prelude=prelude, static_call=static_call, cache=cache)
     timings = {"match": t1 - t0, **out.timings}
@@ -247,7 +254,23 @@ def emit(module: Module, program: Program, matches: Matches, options: object = N
          cache: FunctionCache | None = None, libraries: Mapping[str, bytes] | None = None) -> Emitted:
     """Produce the instrumented module.  ``module`` is not modified.  ``libraries`` gives the bytes of
     user libraries whose memory ``memid(lib)`` imports (read from their path when absent).  Raises
-    :class:`~compiler.rewrite.matching.SiteError` for per-site script errors and :class:`EmitError`."""
+    :class:`~compiler.rewrite.matching.SiteError` for per-site script errors and :class:`EmitError`.
+
+    The cyclic garbage collector is paused meanwhile: emitting allocates a tuple or two per site and
+    report row while hundreds of thousands of decoded instructions are alive, and its full passes over
+    them cost more than the rest of the work on a large module (nothing here builds cycles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _emit(module, program, matches, options, prelude, static_call, cache, libraries)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _emit(module: Module, program: Program, matches: Matches, options: object, prelude: Prelude | None,
+          static_call: StaticCall | None, cache: FunctionCache | None,
+          libraries: Mapping[str, bytes] | None) -> Emitted:
     opts = options if options is not None else EmitOptions()
     no_report = bool(getattr(opts, "no_report", False))
     t0 = time.perf_counter()
@@ -609,6 +632,8 @@ def _metadata(lay: Layout) -> bytes:
         return got
 
     parts = []
+    heads: dict[tuple, str] = {}
+    tails: dict[tuple, str] = {}
     for v in lay.report:
         loc = v.location
         if isinstance(loc, MemoryLocation):
@@ -619,10 +644,17 @@ def _metadata(lay: Layout) -> bytes:
             where = '{"global_export":%s}' % q(loc.export)
         else:
             where = '{"globals":%s}' % json.dumps(list(loc.globals))
-        parts.append('{"name":%s,"whamm_type":%s,"kind":"%s","fid":%s,"pc":%s,"fname":%s,"probe_id":%s,'
-                     '"location":%s}' % (q(v.name), q(type_text(v.whamm_type)),
-                                         v.kind, "null" if v.fid is None else v.fid,
-                                         "null" if v.pc is None else v.pc, q(v.fname), q(v.probe_id), where))
+        hk = (v.name, v.whamm_type, v.kind)
+        head = heads.get(hk)
+        if head is None:
+            head = heads[hk] = '{"name":%s,"whamm_type":%s,"kind":"%s","fid":' % (
+                q(v.name), q(type_text(v.whamm_type)), v.kind)
+        tk = (v.fname, v.probe_id)
+        tail = tails.get(tk)
+        if tail is None:
+            tail = tails[tk] = ',"fname":%s,"probe_id":%s,"location":' % (q(v.fname), q(v.probe_id))
+        parts.append('%s%s,"pc":%s%s%s}' % (head, "null" if v.fid is None else v.fid,
+                                            "null" if v.pc is None else v.pc, tail, where))
     memory = '"whamm:memory"' if lay.has_runtime else "null"
     return ('{"version":1,"memory_export":%s,"vars":[%s]}' % (memory, ",".join(parts))).encode()
 

@@ -457,25 +457,34 @@ def template_key(ctx: ModuleContext, site: MatchedSite, env: SiteEnv, info: Prob
 class Template:
     """A compiled body with placeholders, pre-encoded: byte runs between the instructions that need a
     per-site value — virtual locals (the saved operands and results first, then temporaries) and
-    memargs in :data:`SITE_BLOCK` whose offsets are relative to the site's block."""
+    memargs in :data:`SITE_BLOCK` whose offsets are relative to the site's block.
 
-    __slots__ = ("parts", "types", "empty")
+    ``parts`` holds bytes, or ``(prefix, value, is_slot)`` patches: ``prefix`` is everything of the
+    instruction before the one LEB128 that varies, ``value`` the virtual local or relative offset."""
 
-    def __init__(self, instrs: list[Instr], types: list) -> None:
+    __slots__ = ("parts", "types", "empty", "memory")
+
+    def __init__(self, instrs: list[Instr], types: list, memory: int) -> None:
         self.types = types
         self.empty = not instrs
+        self.memory = memory
         parts: list[object] = []
         run: list[Instr] = []
         for ins in instrs:
             imms = ins.imms
-            if (ins.op.name in _LOCAL_OPS and imms[0] >= VIRTUAL) or \
-                    (imms and isinstance(imms[0], MemArg) and imms[0].memory == SITE_BLOCK):
-                if run:
-                    parts.append(encode_instrs(run))
-                    run = []
-                parts.append(ins)
+            if ins.op.name in _LOCAL_OPS and imms[0] >= VIRTUAL:
+                patch = (ins.op.opbytes, imms[0] - VIRTUAL, False)
+            elif imms and isinstance(imms[0], MemArg) and imms[0].memory == SITE_BLOCK:
+                m = imms[0]
+                head = bytes((m.align | 0x40,)) + uleb(memory) if memory else bytes((m.align,))
+                patch = (ins.op.opbytes + head, m.offset, True)
             else:
                 run.append(ins)
+                continue
+            if run:
+                parts.append(encode_instrs(run))
+                run = []
+            parts.append(patch)
         if run:
             parts.append(encode_instrs(run))
         self.parts = parts
@@ -486,28 +495,29 @@ class Template:
         env = _TemplateEnv(ctx, site.probe, site, pool, None, like.instr)
         env.args = [pool.new(t) for t in site.operands[:len(like.args)]]  # type: ignore[arg-type]
         env.results = [pool.new(t) for t in site.results[:len(like.results)]]  # type: ignore[arg-type]
-        return cls(compile_body(ctx, site, env, info), list(pool.types))
+        return cls(compile_body(ctx, site, env, info), list(pool.types), ctx.layout.memory)
 
-    def instantiate(self, env: SiteEnv, pool: LocalPool, base: int, memory: int) -> bytes:
+    def instantiate(self, env: SiteEnv, pool: LocalPool, base: int) -> bytes:
         """The body's bytes for one site: placeholders replaced by the site's operand locals, fresh
         temporaries of the function and the site's block address."""
+        return self.fill(env.args + env.results if env.results else env.args, pool, base)
+
+    def fill(self, real: list[int], pool: LocalPool, base: int) -> bytes:
         if self.empty:
             return b""
-        real = env.args + env.results
-        temps = [pool.temp(t) for t in self.types[len(real):]] if len(self.types) > len(real) else []
-        if temps:
+        temps = None
+        if len(self.types) > len(real):
+            temps = [pool.temp(t) for t in self.types[len(real):]]
             real = real + temps
         out = []
+        append = out.append
+        u = _uleb
         for part in self.parts:
             if part.__class__ is bytes:
-                out.append(part)
-                continue
-            op_, imms, _ = part  # type: ignore[misc]
-            m = imms[0]
-            if m.__class__ is MemArg:
-                out.append(op_.opbytes + _memarg(m.align, m.offset + base, memory))
+                append(part)
             else:
-                out.append(op_.opbytes + _uleb(real[m - VIRTUAL]))
+                prefix, value, slot = part  # type: ignore[misc]
+                append(prefix + u(value + base if slot else real[value]))
         if temps:
             pool.release(*temps)
         return b"".join(out)
@@ -586,6 +596,7 @@ class FunctionRewriter:
         self.exit: dict[str, list[bytes]] = {}
         self.replace_before: dict[int, _Replace] = {}
         self.replace_after: dict[int, _Replace] = {}
+        self.save_push: dict[tuple[int, ...], tuple[bytes, bytes]] = {}
         self.wrap = False
         self.last = n - 1
 
@@ -670,6 +681,8 @@ class FunctionRewriter:
         if ctx.no_bundle:
             return
         info = ctx.info(site.probe)
+        if placement is Placement.BEFORE and self.fast_before(site, info):
+            return
         env = SiteEnv(ctx, site.probe, site, self.pool, self.frames, instrs[i])
         if placement is Placement.ALT:
             self.alt(site, env, info)
@@ -725,6 +738,37 @@ class FunctionRewriter:
             return
         raise CodegenError(f"unsupported placement {placement}")
 
+    def fast_before(self, site: MatchedSite, info: ProbeInfo) -> bool:
+        """``SAVE k; [P] BODY; PUSH k`` from an existing template without building a
+        :class:`SiteEnv` — the common case of counters at many sites (same code as the general path)."""
+        ctx = self.ctx
+        probe = site.probe
+        if not ctx.templatable.get(probe.number, False):
+            return False
+        k = info.args
+        operands = site.operands
+        types = operands if k == ALL else operands[:k]
+        f = site.folded
+        pred = f.predicate
+        key = (probe.number, id(f.body), pred if pred is True or pred is False else id(pred), types, ())
+        tpl = ctx.templates.get(key)
+        if tpl is None or None in types:
+            return False
+        pool = self.pool
+        args = [pool.temp(t) for t in types]  # type: ignore[arg-type]
+        sp = self.save_push.get(tuple(args))
+        if sp is None:
+            sp = self.save_push[tuple(args)] = (b"".join([b"\x21" + _uleb(a) for a in args]),
+                                                 b"".join([b"\x20" + _uleb(a) for a in reversed(args)]))
+        code = tpl.fill(args, pool, ctx.layout.site_base.get(id(site), 0))
+        pool.release(*args)
+        i = site.index
+        bucket = self.pass1_pre.get(i)
+        if bucket is None:
+            bucket = self.pass1_pre[i] = []
+        bucket.append(sp[0] + code + sp[1])
+        return True
+
     def save(self, env: SiteEnv, site: MatchedSite, k: int, dedicated: bool = False) -> bytes:
         """SAVE k (§6): pop the top ``k`` operands into locals, ``arg0`` (the top) first."""
         operands = site.operands
@@ -779,7 +823,7 @@ class FunctionRewriter:
             tpl = ctx.templates.get(key)
             if tpl is None:
                 tpl = ctx.templates[key] = Template.compile(ctx, site, info, env)
-            code = tpl.instantiate(env, self.pool, ctx.layout.site_base.get(id(site), 0), ctx.layout.memory)
+            code = tpl.instantiate(env, self.pool, ctx.layout.site_base.get(id(site), 0))
         if release:
             self.release(env)
         return code

@@ -567,6 +567,7 @@ class ProbeSlots:
     size: int
     maps: tuple[Symbol, ...]
     report: tuple[tuple[Symbol, tuple], ...]     # (symbol, type group key)
+    report_at: tuple[tuple[Symbol, tuple, int], ...]   # (symbol, type group key, offset in the block)
 
 
 def probe_slots(probe: CheckedProbe) -> ProbeSlots:
@@ -579,7 +580,7 @@ def probe_slots(probe: CheckedProbe) -> ProbeSlots:
         size += size_of(sym.type)
     maps = tuple(s for s in unshared_symbols(probe) if isinstance(s.type, MapType))
     report = tuple((s, type_group_key(s.type)) for s in unshared_symbols(probe) if s.report)
-    return ProbeSlots(offsets, size, maps, report)
+    return ProbeSlots(offsets, size, maps, report, tuple((s, k, offsets[s.name]) for s, k in report))
 
 
 def _place_state(lay: Layout, program: Program, sites: list, probes: Mapping[int, CheckedProbe],
@@ -641,6 +642,7 @@ def _report(lay: Layout, program: Program, sites: list, probes: Mapping[int, Che
     """The report rows in the order of §11.3: ``memaddr`` rows by type group (per-site rows in site
     allocation order, then shared, then frame rows), then ``global_id`` rows by name, then maps by id."""
     groups: dict[tuple, list[list[ReportVar]]] = {}
+    new = tuple.__new__
     facts = lay.probe_slots
     base = lay.site_base
     for s in sites:
@@ -650,12 +652,14 @@ def _report(lay: Layout, program: Program, sites: list, probes: Mapping[int, Che
         b = base[id(s)]
         probe_id = s.probe.probe_id
         fname = s.fname
-        for sym, key in f.report:
+        fid = s.fid
+        pc = s.pc
+        for sym, key, off in f.report_at:
             rows = groups.get(key)
             if rows is None:
                 rows = groups[key] = [[], [], []]
-            rows[0].append(ReportVar(sym.name, "site", sym.type, probe_id, s.fid, fname, s.pc,
-                                     MemoryLocation(b + f.offsets[sym.name])))
+            rows[0].append(new(ReportVar, (sym.name, "site", sym.type, probe_id, fid, fname, pc,
+                                           new(MemoryLocation, (b + off,)))))
     for number in sorted(probes):
         for sym in shared_symbols(probes[number]):
             if sym.report:
