@@ -410,8 +410,11 @@ def _tag_type(namer: Namer, tag: Tag) -> str:
 _EXPORT_SPACES = {ExternKind.FUNC: "func", ExternKind.TABLE: "table", ExternKind.MEMORY: "memory",
                   ExternKind.GLOBAL: "global", ExternKind.TAG: "tag"}
 
-_SECTION_KEYWORDS = {1: "type", 2: "import", 3: "func", 4: "table", 5: "memory", 13: "tag", 6: "global",
-                     7: "export", 8: "start", 9: "elem", 12: "datacount", 10: "code", 11: "data"}
+# Where a custom section recorded after section id N goes, in the text format's placement syntax (which
+# has no keyword for the data count section: it always sits right before the code section).
+_PLACEMENT = {0: "before first", 1: "after type", 2: "after import", 3: "after func", 4: "after table",
+              5: "after memory", 13: "after tag", 6: "after global", 7: "after export", 8: "after start",
+              9: "after elem", 12: "before code", 10: "after code", 11: "after data", -1: "after last"}
 
 
 def _signature(namer: Namer, module: Module, func: int) -> str:
@@ -556,14 +559,10 @@ def _customs(module: Module, after: int) -> list[str]:
     """``@custom`` annotations for the custom sections recorded after section ``after`` (the name
     section is left out: the ``$identifiers`` regenerate it)."""
     out = []
-    known = set(_SECTION_KEYWORDS) | {0}
     for custom in module.customs:
-        position = custom.after if custom.after in known else -1
-        if position != after or custom.name == "name":
-            continue
-        place = "(before first) " if after == 0 else (
-            f"(after {_SECTION_KEYWORDS[after]}) " if after in _SECTION_KEYWORDS else "")
-        out.append(f"(@custom {_quote(custom.name.encode())} {place}{_quote(custom.data)})")
+        position = custom.after if custom.after in _PLACEMENT else -1
+        if position == after and custom.name != "name":
+            out.append(f"(@custom {_quote(custom.name.encode())} ({_PLACEMENT[after]}) {_quote(custom.data)})")
     return out
 
 

@@ -9,8 +9,8 @@ import pytest
 import wasmtime
 
 from compiler.wasm import (
-    FUNCREF, OPCODES, Catch, FuncBody, FuncType, GlobalType, Instr, Limits, MemArg, Module, RecGroup, RefType,
-    TableType, read_module, validate,
+    FUNCREF, OPCODES, Catch, CustomSection, FuncBody, FuncType, GlobalType, Instr, Limits, MemArg, Module, RecGroup, RefType,
+    TableType, read_module, validate, write_module,
 )
 from compiler.wasm.builder import ModuleBuilder
 from compiler.wasm.wat import Line, format_instr, function_lines, module_lines, print_function, print_module
@@ -218,3 +218,14 @@ def test_blocks_and_branches_carry_label_comments() -> None:
     assert "br_table 0 1 2 3  ;; @4 @3 @2 @1" in lines
     fac = [l.text.strip() for l in function_lines(module, 1)]
     assert "br_if 1  ;; @1" in fac and "br 0  ;; @2" in fac
+
+
+def test_custom_sections_keep_their_place() -> None:
+    module = read_module(program("bulk_memory").wasm)  # has a data count section
+    present = [0] + [sid for sid in (1, 3, 4, 5, 7, 9, 12, 10, 11) if module.origin.sections.get(sid)]
+    module.customs = [CustomSection(f"c{after}", bytes([after, 0, 255]), after) for after in present]
+    placed = read_module(write_module(module))
+    again = read_module(bytes(wasmtime.wat2wasm(print_module(placed))))
+    assert [(c.name, c.data, c.after) for c in again.customs if c.name != "name"] == \
+        [(c.name, c.data, c.after) for c in placed.customs if c.name != "name"]
+    assert 12 in present
