@@ -258,3 +258,15 @@ def test_runs_are_independent_engines(app):
     worker.join()
     assert results["first"].outcome is Outcome.INTERRUPTED
     assert results["second"].outcome is Outcome.TIMED_OUT
+
+
+def test_compiled_cache_is_filled_once_and_reused(app, tmp_path):
+    cache: dict[bytes, bytes] = {}
+    first = Execution(app, RunOptions(stdout=str(tmp_path / "1")), compiled=cache)
+    assert len(cache) == 1
+    second = Execution(app, RunOptions(stdout=str(tmp_path / "2")), compiled=cache)
+    assert len(cache) == 1
+    assert first.run().status == second.run().status == 0
+    assert (tmp_path / "1").read_bytes() == (tmp_path / "2").read_bytes() == b"app.wasm\0"
+    with_fuel = Execution(app, RunOptions(fuel=10**6, stdout=str(tmp_path / "3")), compiled=cache)
+    assert len(cache) == 2 and with_fuel.run().status == 0  # fuel-metered code is cached apart
