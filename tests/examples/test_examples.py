@@ -41,6 +41,7 @@ class Example:
 ALL = [
     Example("calls"),
     Example("branches"),
+    Example("callgraph", "callgraph/app.wasm"),
     Example("cache", "cache/matrix.wasm", ("cache=cache/cache.wasm",)),
     Example("instr_count"),
     Example("hotness"),
@@ -71,8 +72,34 @@ def test_example_output(example, capfd):
 
 
 def test_every_example_directory_is_tested():
-    dirs = {p.name for p in EXAMPLES.iterdir() if p.is_dir()} - {"demo", "callgraph"}
+    dirs = {p.name for p in EXAMPLES.iterdir() if p.is_dir()} - {"demo"}
     assert dirs == {e.name for e in ALL}
+
+
+def test_callgraph_to_dot(capfd, monkeypatch, tmp_path):
+    report = tmp_path / "report.txt"
+    report.write_text(run_example(ALL[2], capfd))
+    sys.path.insert(0, str(EXAMPLES / "callgraph"))
+    try:
+        import to_dot
+    finally:
+        sys.path.pop(0)
+    assert to_dot.main([str(report), "--app", str(EXAMPLES / "callgraph" / "app.wasm")]) == 0
+    assert capfd.readouterr().out == """digraph calls {
+    node [shape=box];
+    "print" -> "fd_write" [label="6"];
+    "print_num" -> "print" [label="6"];
+    "apply" -> "add" [label="2"];
+    "apply" -> "sub" [label="2"];
+    "apply" -> "mul" [label="2"];
+    "main" -> "print_num" [label="6"];
+    "main" -> "apply" [label="6"];
+}
+"""
+    assert to_dot.parse_edges("REPORT CSV FLUSH\n0, map_id, edges, map<(u32,u32),u32>, i32, script0, , , , , "
+                              "empty map\n") == []
+    with pytest.raises(ValueError, match="no map row named 'calls'"):
+        to_dot.parse_edges(report.read_text(), "calls")
 
 
 def test_instruction_count_oracle():
