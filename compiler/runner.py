@@ -238,18 +238,23 @@ class Execution:
         if not interruptible:
             return self._run()
         box: list[RunResult | BaseException] = []
+        done = threading.Event()
 
         def work() -> None:
             try:
                 box.append(self._run())
             except BaseException as exc:  # noqa: BLE001 - handed back to the calling thread
                 box.append(exc)
+            finally:
+                done.set()
 
         worker = threading.Thread(target=work, name="whamm-run", daemon=True)
         worker.start()
-        while worker.is_alive():
+        # Wait on an Event, not Thread.join: a KeyboardInterrupt raised inside join() can leave CPython's
+        # thread state saying "finished" while the worker still runs, and the result would be missing.
+        while not done.is_set():
             try:
-                worker.join(0.05)
+                done.wait(0.05)
             except KeyboardInterrupt:
                 self.interrupt()
         outcome = box[0]
