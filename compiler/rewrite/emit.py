@@ -230,20 +230,33 @@ def _literal(value: object, t, span, types: dict) -> ast.Expr:
 
 
 def instrument(module: Module, program: Program, *, static_call: StaticCall | None = None,
-               options: object = None, cache: FunctionCache | None = None) -> Emitted:
-    """Fold the script-level code, match, and emit (the whole of ``whamm instr`` after parsing)."""
+               options: object = None, cache: FunctionCache | None = None,
+               libraries: Mapping[str, bytes] | None = None) -> Emitted:
+    """Fold the script-level code, match, and emit (the whole of ``whamm instr`` after parsing).
+
+    Without ``static_call`` a :class:`~compiler.rewrite.static_calls.StaticCalls` for this compilation
+    is used (its library instances are discarded at the end, REWRITING.md §13.3); ``libraries`` gives
+    user library binaries by name (else they are read from their paths when needed)."""
     from compiler.rewrite.matching import match
-    t0 = time.perf_counter()
-    prelude = fold_prelude(program, static_call)
-    enabled = gc.isenabled()
-    gc.disable()   # as in emit: matching allocates per site while the decoded module is alive
+    from compiler.rewrite.static_calls import StaticCalls
+    own = static_call is None
+    calls = StaticCalls(module, program, library_bytes=libraries) if own else static_call
     try:
-        matches = match(module, program, static_call=static_call)
+        t0 = time.perf_counter()
+        prelude = fold_prelude(program, calls)
+        enabled = gc.isenabled()
+        gc.disable()   # as in emit: matching allocates per site while the decoded module is alive
+        try:
+            matches = match(module, program, static_call=calls)
+        finally:
+            if enabled:
+                gc.enable()
+        t1 = time.perf_counter()
+        out = emit(module, program, matches, options, prelude=prelude, static_call=calls, cache=cache,
+                   libraries=libraries)
     finally:
-        if enabled:
-            gc.enable()
-    t1 = time.perf_counter()
-    out = emit(module, program, matches, options, prelude=prelude, static_call=static_call, cache=cache)
+        if own:
+            calls.close()  # type: ignore[union-attr]
     timings = {"match": t1 - t0, **out.timings}
     return Emitted(out.wasm, out.layout, out.warnings, timings, out.added_functions, out.func_shift,
                    out.func_imports)
@@ -326,6 +339,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
             cf = program.functions[name]
             uses.scan(cf.fn.body, cf.calls, cf.names, cf.types)
     user_fns = [n for n in program.functions if n in done]
+    uses.resolve_memids(len(module.memory_limits()), [u for u in program.uses if u != "whamm_core"])
 
     # ---- the layout
     rt = runtime_image()

@@ -220,6 +220,7 @@ class Uses:
     strings: bool = False
     shadows: set[int] = field(default_factory=set)        # tables whose shadow is read
     seen: set[tuple[int, int | None]] = field(default_factory=set)
+    memids: set[int] = field(default_factory=set)         # constant memory ids passed to built-ins
 
     def scan(self, node: ast.Node, calls: Mapping[int, object], names: Mapping[int, Symbol],
              types: Mapping[int, WhammType], site_table: int | None = None) -> None:
@@ -260,19 +261,34 @@ class Uses:
                         self.core.add(name)
                     else:
                         self.library_functions[(lib, name)] = None
-                elif kind is CalleeKind.BUILTIN:
+                elif kind is CalleeKind.BUILTIN or kind is CalleeKind.BOUND:
                     if name in ("read_str", "strcmp", "strcontains", "write_str"):
                         self.strings = True
                     if name == "memid" and n.args and isinstance(n.args[0], ast.Name):
                         lib = n.args[0].id
                         if lib != "whamm_core":
                             self.library_memories[lib] = None
+                    # memory-id arguments fold to integers before this scan sees them
+                    for a, (pname, _) in zip(n.args, getattr(callee, "bound_fn").params
+                                             if getattr(callee, "bound_fn", None) else ()):
+                        if pname in _MEMID_PARAMS and isinstance(a, ast.IntLit):
+                            self.memids.add(a.value)
                 elif kind is CalleeKind.BOUND and name == "resolve_funcref" and site_table is not None:
                     self.shadows.add(site_table)
 
     @property
     def prints(self) -> bool:
         return bool(self.core & PRINT_FUNCTIONS)
+
+    def resolve_memids(self, app_memories: int, libraries: Sequence[str]) -> None:
+        """Library memories named by folded memory ids (``A + 1 + k`` is the k-th used library)."""
+        for memid in sorted(self.memids):
+            k = memid - app_memories - 1
+            if 0 <= k < len(libraries):
+                self.library_memories.setdefault(libraries[k], None)
+
+
+_MEMID_PARAMS = frozenset({"src_mem", "dst_mem", "memid"})
 
 
 def _has_str(t: WhammType) -> bool:

@@ -34,10 +34,16 @@ def wasm_of(app: str | bytes | Path) -> bytes:
 
 
 def instrument(script: str, app: str | bytes | Path, *, options: object = None, static_call=None,
-               libraries=None) -> Emitted:
-    """Check ``script``, instrument ``app`` (WAT text, bytes or a path) and validate the output again."""
-    program = check_source(script, "test.mm", libraries)
-    out = _instrument(read_module(wasm_of(app)), program, options=options, static_call=static_call)
+               libraries: dict[str, bytes] | None = None) -> Emitted:
+    """Check ``script`` (against ``libraries``: name → module bytes), instrument ``app`` (WAT text, bytes
+    or a path) and validate the output again."""
+    signatures = None
+    if libraries:
+        from compiler.lang.libraries import library_from_bytes
+        signatures = {name: library_from_bytes(name, data) for name, data in libraries.items()}
+    program = check_source(script, "test.mm", signatures)
+    out = _instrument(read_module(wasm_of(app)), program, options=options, static_call=static_call,
+                      libraries=libraries)
     validate(out.wasm)
     return out
 
