@@ -1,0 +1,85 @@
+"""A real terminal: ``whamm-shell`` in a pseudo-terminal (pexpect) on the demo app — type a probe over
+several lines, run, read the report, interrupt a looping app with Ctrl-C, and leave with Ctrl-D."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import pexpect
+import pytest
+
+from shellrun import LOOP_WAT, REPO, wat_app
+
+PROMPT = "whamm> "
+
+
+def spawn(tmp_path, *args: str) -> pexpect.spawn:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
+    child = pexpect.spawn(sys.executable, ["-m", "whamm_shell", *args], env=env, encoding="utf-8",
+                          timeout=60, dimensions=(40, 120))
+    child.expect(PROMPT)
+    return child
+
+
+@pytest.fixture
+def finish():
+    children: list[pexpect.spawn] = []
+    yield children.append
+    for child in children:
+        if child.isalive():
+            child.terminate(force=True)
+
+
+def test_probe_run_report_quit(tmp_path, finish) -> None:
+    child = spawn(tmp_path)
+    finish(child)
+    child.sendline("report var count: u32")
+    child.expect("global: report var count: u32;")
+    child.expect(PROMPT)
+    child.send("wasm:opcode:call(arg0: i32):before / imm0 == 2 && arg0 == 0 / {\r")   # braces open: go on
+    child.send("count++;\r")
+    child.send("}\r")
+    child.expect("probe 1 added: 2 sites in 2 functions")
+    child.expect(PROMPT)
+    child.sendline("run")
+    child.expect(r"collatz\(27\) -> 111 steps")
+    child.expect(r"\[exit status 0")
+    child.expect(r"count = 3")
+    child.expect(PROMPT)
+    child.sendline("report")
+    child.expect(r"name\s+probe\s+probe_id\s+fname\s+fid\s+pc\s+value")
+    child.expect(r"count\s+3")
+    child.expect(PROMPT)
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "panicked" not in child.before
+    history = (tmp_path / "data" / "whamm-shell" / "history").read_text()
+    assert "+run" in history and "+quit" in history
+
+
+def test_ctrl_c_interrupts_a_run_and_the_shell_goes_on(tmp_path, finish) -> None:
+    app = wat_app(tmp_path, "loop.wat", LOOP_WAT)
+    child = spawn(tmp_path, str(app))
+    finish(child)
+    child.sendline("wasm:opcode:br_if:before { report var spins: u64; spins++; }")
+    child.expect("probe 1 added: 1 site in 1 function")
+    child.expect(PROMPT)
+    child.sendline("run")
+    child.expect("run")
+    time.sleep(1.0)                                  # the app is spinning now
+    child.sendintr()
+    child.expect("execution interrupted; the values collected so far are kept")
+    child.expect(r"\[exit status 130")
+    child.expect(PROMPT)
+    child.sendline("report spins")
+    child.expect(r"spins\s+1\s+0_wasm:opcode:br_if:before\s+spin\s+0\s+\d+\s+(\d+)")
+    assert int(child.match.group(1)) > 0
+    child.expect(PROMPT)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
