@@ -666,6 +666,12 @@ class BodyCompiler:
         if flat(t) == want:
             self.expr(e)
             return
+        if isinstance(e, ast.TupleLit) and isinstance(t, TupleType) and len(e.elems) > 1:
+            parts = [flat(self.type_of(x)) for x in e.elems]
+            if sum(map(len, parts)) == len(want) and all(len(p) == 1 for p in parts):
+                for x, w in zip(e.elems, want):
+                    self.expr_as(x, (w,))
+                return
         if len(want) == 1 and isinstance(e, (ast.IntLit, ast.FloatLit)):
             target = {"i32": Prim.I32, "i64": Prim.I64, "f32": Prim.F32, "f64": Prim.F64}.get(want[0])
             if target is not None:

@@ -487,7 +487,8 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
         if lay.needs_exit:
             helpers["whamm:exit"] = exit_function(ctx, special["end"], special["report"], no_report, desc)
     except CodegenError as exc:
-        raise EmitError(exc.message) from None
+        from compiler.lang.diagnostics import ScriptError
+        raise ScriptError([Diagnostic.error(exc.message, exc.span)], program.source, program.filename) from None
     for var, export in lay.getters.items():
         helpers[export] = getter(lay, program.globals[var], export)
     for name in lay.generated:
@@ -523,6 +524,10 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
         out.exports.append(Export("whamm:memory", ExternKind.MEMORY, lay.memory))
     for var, export in lay.getters.items():
         out.exports.append(Export(export, ExternKind.FUNC, lay.functions[export]))
+    for v in lay.report:
+        if isinstance(v.location, GlobalLocation) and v.location.export is None:
+            for k, g in enumerate(v.location.globals):  # §17: tools read str/tuple globals through these
+                out.exports.append(Export(f"whamm:global:{v.name}.{k}", ExternKind.GLOBAL, g))
     if lay.maps:
         # §17: tools (the shell) read live maps through the runtime (runtime_abi.read_map).
         for name in ("whamm_map_len", "whamm_map_entries", "mem_free"):
@@ -657,7 +662,8 @@ def _metadata(lay: Layout) -> bytes:
         elif loc.export:
             where = '{"global_export":%s}' % q(loc.export)
         else:
-            where = '{"globals":%s}' % json.dumps(list(loc.globals))
+            where = '{"global_exports":%s}' % json.dumps([f"whamm:global:{v.name}.{k}"
+                                                          for k in range(len(loc.globals))])
         hk = (v.name, v.whamm_type, v.kind)
         head = heads.get(hk)
         if head is None:

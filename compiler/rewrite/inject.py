@@ -707,14 +707,13 @@ class FunctionRewriter:
             self.add_pre1(i, code)
             return
         if placement is Placement.AFTER:
+            if not is_block and name in _NO_FALLTHROUGH:
+                return     # §6.2: the code after I would be unreachable; nothing is emitted
             save = self.save(env, site, info.args, dedicated=True) + self.push(env)
             if is_block:
                 self.add_pre1(i, save)
                 j = self.control.end[i]
                 self.add_post(j, "block_after", self.body(site, env, info))
-                return
-            if name in _NO_FALLTHROUGH:
-                self.add_pre1(i, save)
                 return
             results = self.save_results(env, site, info.results)
             code = results + self.body(site, env, info) + self.push_results(env)

@@ -357,3 +357,23 @@ def test_resolved_fid_follows_the_table_shadow():
         live("call", 0)
     assert live.get("last") == -1
     assert live.get("sum") == 1 + 1 - 1
+
+
+MULTI = """
+(module
+  (func $pair (param i32) (result i32 i64) (local.get 0) (i64.const 5))
+  (func (export "sum") (param i32) (result i64) (local i64)
+    (call $pair (local.get 0))
+    (local.set 1)
+    (i64.extend_i32_u)
+    (local.get 1)
+    (i64.add)))
+"""
+
+
+def test_alt_returns_a_tuple_for_several_results():
+    # sum(x) = (x as i64) + 5 normally; the alt makes $pair return (x + 1, 100)
+    live = Live("wasm:opcode:call(arg0: i32):alt / imm0 == 0 / { return (arg0 + 1, 100); }", MULTI)
+    assert live("sum", 3) == 104
+    original = Live("wasm:opcode:call(arg0: i32):alt / imm0 == 0 && arg0 == 99 / { return (0, 0); }", MULTI)
+    assert original("sum", 3) == 8

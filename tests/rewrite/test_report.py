@@ -168,3 +168,14 @@ def test_metadata_section_describes_the_rows():
                     "probe_id": "0_wasm:opcode:br_if:before",
                     "location": {"memory_offset": out.layout.report[0].location.memory_offset}}
     assert glob["location"] == {"global_export": "get_total"} and glob["kind"] == "global"
+
+
+def test_multi_value_report_globals_are_exported_for_tools():
+    out = instrument('report var where: (u32, str);\nwasm:opcode:br_if:before { where = (pc, fname); }', APP)
+    module = read_module(out.wasm)
+    (section,) = [c for c in module.customs if c.name == "whamm.report"]
+    (var,) = json.loads(section.data)["vars"]
+    names = var["location"]["global_exports"]
+    assert names == ["whamm:global:where.0", "whamm:global:where.1", "whamm:global:where.2"]
+    exported = {e.name: e.index for e in module.exports}
+    assert [exported[n] for n in names] == list(out.layout.report[0].location.globals)
