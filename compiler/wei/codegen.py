@@ -150,9 +150,9 @@ class MonitorEnv(SiteEnv):
 
 
 class MonitorCompiler(BodyCompiler):
-    """A :class:`BodyCompiler` whose bound variables and ``@static`` calls come from the environment."""
-
-    env: MonitorEnv
+    """A :class:`BodyCompiler` whose bound variables come from the environment's parameters and whose
+    ``@static`` calls read a ``$S`` result (bodies) or call the library (everywhere else: ``$P``, ``$A``,
+    ``$S`` and the code outside probes, which all run in the engine's library instance)."""
 
     def name(self, e: ast.Name) -> None:
         sym = self.names.get(id(e))
@@ -163,7 +163,7 @@ class MonitorCompiler(BodyCompiler):
 
     def call(self, e: ast.Call) -> None:
         if e.annotation == "static" and e.lib is not None:
-            got = self.env.statics.get(id(e))
+            got = getattr(self.env, "statics", {}).get(id(e))
             if got is not None:
                 t, locals_ = got
                 LocalStorage(t, locals_).load(self.code, self.env)

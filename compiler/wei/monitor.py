@@ -25,9 +25,10 @@ from compiler.errors import WhammError
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import fold_probe
+from compiler.lang.scopes import VarKind
 from compiler.lang.types import wasm_types
 from compiler.rewrite.codegen import CodegenError, Helper, const, op, string_helpers
-from compiler.rewrite.exit import compile_function, descriptors, getter, start_function
+from compiler.rewrite.exit import compile_function, getter
 from compiler.rewrite.inject import ModuleContext
 from compiler.rewrite.layout import Uses, folded_nodes
 from compiler.rewrite.link import FD_WRITE, Remap, TypeTable, link_runtime, write_helper
@@ -40,6 +41,7 @@ from compiler.wei.layout import BUFFER_SIZE, library_memory, plan_monitor
 from compiler.wei.names import ExportName
 from compiler.wei.plan import plan_probes
 from compiler.wei.report import exit_function, site_rows_function
+from compiler.wei.start import start_function
 from compiler.wei.support import check_supported
 
 if TYPE_CHECKING:
@@ -84,14 +86,12 @@ def build_monitor(program: Program, *, options: object = None,
     bytes of user libraries whose memory ``memid`` imports (read from their path when absent).  Raises
     :class:`~compiler.wei.support.UnsupportedError`, :class:`ScriptError` for code that cannot be compiled
     (at its source position) and :class:`MonitorError`."""
-    from compiler.rewrite.emit import fold_prelude
     no_report = bool(getattr(options, "no_report", False))
     no_body = bool(getattr(options, "no_body", False)) or bool(getattr(options, "no_bundle", False))
     no_pred = bool(getattr(options, "no_pred", False))
     t0 = time.perf_counter()
     check_supported(program)
     probes = plan_probes(program)
-    prelude = fold_prelude(program, None)
     special: dict[str, list] = {"begin": [], "end": [], "report": []}
     for cp in program.probes:
         if cp.package in special:
@@ -100,7 +100,7 @@ def build_monitor(program: Program, *, options: object = None,
                 special[cp.package].append((cp, f))
     t1 = time.perf_counter()
 
-    uses, user_fns = _uses(program, probes, prelude, special)
+    uses, user_fns = _uses(program, probes, special)
     lib_memories = {lib: library_memory(program, lib, (libraries or {}).get(lib)) for lib in uses.library_memories}
     ml = plan_monitor(program, probes, uses, no_report=no_report, special=special, user_functions=user_fns,
                       library_memories=lib_memories)
@@ -135,16 +135,13 @@ def build_monitor(program: Program, *, options: object = None,
     ctx = ModuleContext(Module(), program, lay, types, Remap(), no_body=no_body, no_pred=no_pred)
     helpers: dict[str, Helper] = {}
     probe_helpers: list[list[Helper]] = []
-    desc = descriptors(lay)
     try:
         helpers["whamm:write"] = write_helper(lay.fd_write, lay.memory, lay.write_scratch, None)
         for h in string_helpers(lay.memory, lay.functions):
             helpers[h.name] = h
         for name in user_fns:
             helpers[f"fn:{name}"] = compile_function(ctx, program.functions[name])
-        shared_inits = [(m.probe, *prelude.shared[m.number]) for m in _members(probes) if m.number in prelude.shared]
-        helpers["whamm:start"] = start_function(ctx, prelude.statements, shared_inits, (), special["begin"], None,
-                                                desc)
+        helpers["whamm:start"] = start_function(ctx, ml, [m.probe for m in _members(probes)], special["begin"])
         if lay.needs_exit:
             helpers["whamm:exit"] = exit_function(ctx, ml, special["end"], special["report"], no_report)
         for var, export in lay.getters.items():
@@ -236,34 +233,37 @@ def _members(probes):
     return [seen[n] for n in sorted(seen)]
 
 
-def _uses(program: Program, probes, prelude, special) -> tuple[Uses, list[str]]:
+def _uses(program: Program, probes, special) -> tuple[Uses, list[str]]:
     """What the monitor's code needs (as :class:`~compiler.rewrite.layout.Uses`), including the library
-    functions that ``$P`` and ``$S`` call for ``@static`` calls, and the user functions to compile."""
+    functions that ``@static`` calls make at run time (in ``$P``, ``$A``, ``$S`` and outside probes), and
+    the user functions to compile."""
     uses = Uses()
-    for stmt, types, calls in prelude.statements:
-        uses.scan(stmt, calls, program.names, types)
-    members = _members(probes)
-    for m in members:
+
+    def scan(node: ast.Node, calls, names, types) -> None:
+        uses.scan(node, calls, names, types)
+        for n in ast.walk(node):
+            if isinstance(n, ast.Call) and n.annotation == "static" and n.lib is not None:
+                callee = calls.get(id(n))
+                if callee is None:
+                    continue
+                if callee.library == "whamm_core":
+                    uses.core.add(callee.name)
+                else:
+                    uses.library_functions[(callee.library, callee.name)] = None
+
+    for stmt in program.statements:
+        scan(stmt, program.calls, program.names, program.types)
+    for m in _members(probes):
         f = m.folded
         for node in folded_nodes(f):
-            uses.scan(node, f.calls, m.probe.names, f.types)
-            for n in ast.walk(node):
-                if isinstance(n, ast.Call) and n.annotation == "static" and n.lib is not None:
-                    callee = f.calls.get(id(n))
-                    if callee is None:
-                        continue
-                    if callee.library == "whamm_core":
-                        uses.core.add(callee.name)
-                    else:
-                        uses.library_functions[(callee.library, callee.name)] = None
-        if m.number in prelude.shared:
-            inits, types = prelude.shared[m.number]
-            for e in inits.values():
-                uses.scan(e, m.probe.calls, m.probe.names, types)
+            scan(node, f.calls, m.probe.names, f.types)
+        for sym in m.probe.symbols:
+            if sym.kind is VarKind.SHARED and isinstance(sym.decl, ast.VarDecl) and sym.decl.init is not None:
+                scan(sym.decl.init, m.probe.calls, m.probe.names, m.probe.types)
     for lst in special.values():
         for cp, f in lst:
             for node in folded_nodes(f):
-                uses.scan(node, f.calls, cp.names, f.types)
+                scan(node, f.calls, cp.names, f.types)
     done: set[str] = set()
     while True:
         todo = [n for n in uses.user_functions if n not in done]
@@ -272,5 +272,5 @@ def _uses(program: Program, probes, prelude, special) -> tuple[Uses, list[str]]:
         for name in todo:
             done.add(name)
             cf = program.functions[name]
-            uses.scan(cf.fn.body, cf.calls, cf.names, cf.types)
+            scan(cf.fn.body, cf.calls, cf.names, cf.types)
     return uses, [n for n in program.functions if n in uses.user_functions]

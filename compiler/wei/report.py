@@ -18,11 +18,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from compiler.lang.types import MapType
-from compiler.rewrite.codegen import BodyCompiler, Code, Helper, LocalPool, _contains_return, mem_parts
-from compiler.rewrite.exit import BANNER, HEADER, ScriptEnv
+from compiler.rewrite.codegen import Code, Helper, LocalPool, mem_parts
+from compiler.rewrite.exit import BANNER, HEADER
 from compiler.rewrite.layout import GlobalLocation, MapLocation, MemoryLocation, row_prefix, type_group_key
 from compiler.wasm.model import FuncType, MemArg
 from compiler.wei.layout import HEADER_SIZE, Header, Info
+from compiler.wei.start import guarded
 
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
@@ -40,24 +41,6 @@ def _puts(code: Code, ml: MonitorLayout, text: bytes) -> None:
     code.emit("call", ml.layout.runtime["puts"])
 
 
-def _guarded(ctx: ModuleContext, probe: CheckedProbe, folded: Folded, pool: LocalPool, code: Code) -> None:
-    """``[P] BODY`` of a ``wasm:end``/``wasm:report`` probe."""
-    env = ScriptEnv(ctx, probe, pool, {id(s.decl): s for s in probe.symbols if s.decl is not None})
-    c = BodyCompiler(env, folded.types, probe.names, folded.calls, code)
-    pred = True if ctx.no_pred else folded.predicate
-    if pred is False or folded.body is None:
-        return
-    if pred is not True:
-        c.expr(pred)  # type: ignore[arg-type]
-        c.ret_label = code.open("if", None)
-    elif _contains_return(folded.body):
-        c.ret_label = code.open("block", None)
-    for s in folded.body.stmts:
-        c.stmt(s)
-    if c.ret_label is not None:
-        code.end()
-
-
 def exit_function(ctx: ModuleContext, ml: MonitorLayout, end: Sequence[tuple[CheckedProbe, Folded]],
                   report: Sequence[tuple[CheckedProbe, Folded]], no_report: bool) -> Helper:
     """``wasm:exit`` (WEI.md §7)."""
@@ -72,11 +55,11 @@ def exit_function(ctx: ModuleContext, ml: MonitorLayout, end: Sequence[tuple[Che
     code.emit("i32.const", 1)
     code.emit("global.set", lay.exit_flag)
     for probe, folded in end:
-        _guarded(ctx, probe, folded, pool, code)
+        guarded(ctx, probe, folded, pool, code)
     if not no_report:
         if report:
             for probe, folded in report:
-                _guarded(ctx, probe, folded, pool, code)
+                guarded(ctx, probe, folded, pool, code)
         elif ml.static_instances or ml.groups:
             _default_report(ml, code)
     code.emit("call", lay.runtime["whamm_flush"])

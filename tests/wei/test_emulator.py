@@ -156,3 +156,13 @@ def test_invoke_and_missing_entry(tmp_path):
     e, _ = _emulate(m.wasm, app, tmp_path, invoke="f")
     assert e.result.results == ("40",)
     assert _get(e, "get_c") == 2
+
+
+def test_static_calls_outside_probes_use_the_engine_instance(tmp_path):
+    """WEI.md §5.4: the library instance is the engine's, so state set by a script-level ``@static``
+    call at instantiation is visible at run time (unlike rewriting, where it is a compile-time instance)."""
+    lib = Lib(tmp_path)
+    out, _ = run_wei("use lib; report var t: i32; var v: i32 = @static lib.val(1); @static lib.note(5);"
+                     "wasm:opcode:call:before { shared var s: i32 = @static lib.val(2); t = lib.total() + v + s; }"
+                     "wasm:end { t = t + @static lib.val(0); }", DEMO, (lib,))
+    assert out.rstrip().endswith(", global_id, t, i32, i32, script0, , , , , 308")
