@@ -1,4 +1,4 @@
-"""The one door into the compiler: what ``whamm instr``, ``whamm run``, ``whamm check`` and the shell call.
+"""The one door into the compiler: what ``whamm instr``, ``whamm run`` and the shell call.
 
 Everything here takes inputs as values (bytes, text, library specs, options) and returns result objects;
 nothing prints.  Problems with the inputs raise :class:`~compiler.errors.WhammError` subclasses whose
@@ -32,9 +32,9 @@ from compiler.runner import Execution, FunctionMap, LinkedLibrary, RunOptions, R
 
 if TYPE_CHECKING:
     from compiler.lang.diagnostics import Diagnostic
+    from compiler.lang.scopes import Program
     from compiler.rewrite.emit import Emitted
     from compiler.rewrite.layout import Layout
-    from compiler.lang.scopes import Program
     from compiler.wasm.model import Module
 
 __all__ = [

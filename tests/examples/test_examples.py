@@ -76,7 +76,7 @@ def test_every_example_directory_is_tested():
     assert dirs == {e.name for e in ALL}
 
 
-def test_callgraph_to_dot(capfd, monkeypatch, tmp_path):
+def test_callgraph_to_dot(capfd, tmp_path):
     report = tmp_path / "report.txt"
     report.write_text(run_example(ALL[2], capfd))
     sys.path.insert(0, str(EXAMPLES / "callgraph"))
