@@ -23,3 +23,13 @@ def test_plot_needs_numbers() -> None:
     r = shell("-c", "wasm:func:entry { report var s: str; s = fname; }; run; plot s")
     assert r.status == 1
     assert "error: cannot plot `s`: its values are not numbers" in r.err
+
+
+def test_plot_a_map_from_a_user_library_run() -> None:
+    from shellrun import REPO
+    cache = REPO / "examples" / "cache"
+    r = shell(cache / "matrix.wasm", "-u", f"cache={cache / 'cache.wasm'}", "-s", cache / "cache.mm",
+              "-c", "run; plot misses --top 2")
+    assert r.status == 0, r.err
+    # summing by columns misses on every access; by rows once per cache line
+    assert bars(r.out) == [("sum_cols", "4096"), ("fill", "257")]
