@@ -276,12 +276,8 @@ def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "
     program = check_script(script_ast, script, script_name, libraries.signatures)
     timings["check"] = time.perf_counter() - clock
     from compiler.rewrite.emit import instrument as rewrite
-    from compiler.rewrite.static_calls import StaticCalls
-    static = StaticCalls(app.module, program, library_bytes={lib.name: lib.wasm for lib in libraries.linked})
-    try:
-        emitted = rewrite(app.module, program, static_call=static, options=options)
-    finally:
-        static.close()
+    emitted = rewrite(app.module, program, options=options,
+                      libraries={lib.name: lib.wasm for lib in libraries.linked})
     timings.update(emitted.timings)
     return InstrumentResult(emitted.wasm, app, program, libraries,
                             (*program.warnings, *emitted.warnings), libraries.warnings, emitted, timings)
