@@ -345,6 +345,7 @@ def _decode_loop(data: bytes, start: int, end: int, base: int) -> list[Instr]:
     small_u = _SMALL_U
     small_s = _SMALL_S
     small_memarg = _SMALL_MEMARG
+    memarg_t = MemArg
     small_blocktype = _SMALL_BLOCKTYPE
     slow = _decode_slow
     pos = start
@@ -357,6 +358,11 @@ def _decode_loop(data: bytes, start: int, end: int, base: int) -> list[Instr]:
                     append(new(instr_t, (op, small_u[value], pos - base)))
                     pos += 2
                     continue
+                high = data[pos + 2]
+                if high < 0x80:  # two-byte LEB: calls of functions >= 128 in clang output
+                    append(new(instr_t, (op, ((value & 0x7F) | high << 7,), pos - base)))
+                    pos += 3
+                    continue
             elif shape == 0:  # _NONE
                 append(new(instr_t, (op, empty, pos - base)))
                 pos += 1
@@ -367,13 +373,26 @@ def _decode_loop(data: bytes, start: int, end: int, base: int) -> list[Instr]:
                     append(new(instr_t, (op, small_s[value], pos - base)))
                     pos += 2
                     continue
+                high = data[pos + 2]
+                if high < 0x80:  # two-byte signed LEB
+                    value = (value & 0x7F) | high << 7
+                    append(new(instr_t, (op, (value - 0x4000 if high & 0x40 else value,), pos - base)))
+                    pos += 3
+                    continue
             elif shape == 2:  # _MEMARG
                 align = data[pos + 1]
                 offset = data[pos + 2]
-                if align < 0x40 and offset < 0x80:
-                    append(new(instr_t, (op, small_memarg[align << 7 | offset], pos - base)))
-                    pos += 3
-                    continue
+                if align < 0x40:
+                    if offset < 0x80:
+                        append(new(instr_t, (op, small_memarg[align << 7 | offset], pos - base)))
+                        pos += 3
+                        continue
+                    high = data[pos + 3]
+                    if high < 0x80:  # two-byte offset: struct fields past 127 bytes
+                        memarg = new(memarg_t, (align, (offset & 0x7F) | high << 7, 0))
+                        append(new(instr_t, (op, (memarg,), pos - base)))
+                        pos += 4
+                        continue
             elif shape == 4:  # _BLOCK
                 imms = small_blocktype.get(data[pos + 1])
                 if imms is not None:

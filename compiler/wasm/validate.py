@@ -6,6 +6,8 @@ one costs milliseconds, and every emitted module is validated.  wasmtime's excep
 """
 from __future__ import annotations
 
+import atexit
+
 __all__ = ["config", "engine", "validate"]
 
 _ENGINE = None
@@ -21,7 +23,16 @@ def engine():
     if _ENGINE is None:
         import wasmtime
         _ENGINE = wasmtime.Engine(config())
+        atexit.register(_release)
     return _ENGINE
+
+
+def _release() -> None:
+    """Free the engine while wasmtime's FFI is still loaded.  Left to interpreter teardown, its
+    finaliser runs after the FFI module was cleared and prints ``Exception ignored ... TypeError`` as
+    the last line of every test run."""
+    global _ENGINE
+    _ENGINE = None
 
 
 def config():
