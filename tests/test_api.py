@@ -204,3 +204,17 @@ def test_prepare_run_names_argv0_after_the_app_and_links_libraries(tmp_path):
     outcome = execution.run()
     assert outcome.status == 0
     assert (tmp_path / "out").read_text().startswith("row-major sum 8386560\ncolumn-major sum 8386560\n")
+
+
+def test_static_library_calls_fold_per_site_and_are_not_imported(tmp_path):
+    lib = tmp_path / "pick.wasm"
+    lib.write_bytes(wasmtime.wat2wasm(
+        '(module (func (export "wanted") (param i32 i32) (result i32) (i32.eq (local.get 0) (i32.const 2))))'))
+    script = ("use pick;\nreport var hits: u32;\n"
+              "wasm:opcode:call:before / @static pick.wanted(fid as i32, pc as i32) == 1 / { hits++; }\n")
+    result = api.instrument(DEMO, script, libs=[f"pick={lib}"])
+    from compiler.wasm import read_module
+    assert {imp.module for imp in read_module(result.wasm).imports} == {"wasi_snapshot_preview1"}
+    out = tmp_path / "out"
+    assert api.run(result, api.RunOptions(stdout=str(out))).status == 0
+    assert out.read_text().endswith(", hits, u32, i32, script0, , , , , 6\n")  # calls made inside calc
