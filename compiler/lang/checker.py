@@ -27,6 +27,7 @@ from compiler.events import catalog as cat
 from compiler.events.rules import ExpandedProbe, RuleError, match_rule
 from compiler.lang import ast, values
 from compiler.lang.diagnostics import Diagnostic, ScriptError, Span, closest
+from compiler.lang.parser import structure_errors
 from compiler.lang.libraries import CORE_NAME, WHAMM_CORE, Library
 from compiler.lang.scopes import (
     Callee, CalleeKind, CheckedFunction, CheckedProbe, Program, Symbol, VarKind,
@@ -154,15 +155,9 @@ class _Checker:
         return prog
 
     def structure(self) -> None:
-        items = self.script.items
-        probes = [i for i in items if isinstance(i, ast.Probe)]
-        if not probes:
-            self.error("a script must contain at least one probe", items[0].span if items else None)
-        first_probe = probes[0].span.start if probes else None
-        for item in items:
+        self.errors.extend(structure_errors(self.script.items, self.prog.source))
+        for item in self.script.items:
             if isinstance(item, ast.Use):
-                if first_probe is not None and item.span.start > first_probe:
-                    self.error("'use' must appear before the first probe", item.span)
                 if item.name in self.prog.uses:
                     self.error(f"`{item.name}` is already defined", item.name_span)
                     continue
@@ -170,9 +165,6 @@ class _Checker:
                 if item.name != CORE_NAME and item.name not in self.provided:
                     self.error(f"library {item.name} is used by the script but was not provided "
                                f"(--user-libs {item.name}=PATH)", item.name_span)
-            elif isinstance(item, (ast.If, ast.Return)):
-                self.error("only declarations, assignments and calls are allowed at script level",
-                           item.span)
         libs: dict[str, Library] = {}
         for name in self.prog.uses:
             lib = WHAMM_CORE if name == CORE_NAME else self.provided.get(name)

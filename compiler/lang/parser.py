@@ -21,14 +21,14 @@ import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError, Span, span_at
 from compiler.lang.types import UNIT, MapType, Prim, TupleType
 
 __all__ = [
-    "parse_script", "parse_probe", "parse_statement", "parse_expression", "parse_items", "is_complete",
+    "parse_script", "structure_errors", "parse_probe", "parse_statement", "parse_expression", "parse_items", "is_complete",
     "STRING_METHODS", "decode_string",
 ]
 
@@ -924,9 +924,19 @@ _SCRIPT_LEVEL_STMTS = (ast.VarDecl, ast.Assign, ast.IncDec, ast.CallStmt)
 
 def parse_script(text: str, filename: str = "<script>") -> ast.Script:
     """Parse a whole ``.mm`` script.  Raises :class:`ScriptError` with the first syntax error, or with
-    every structural error of §3 (no probe, ``use`` after a probe, ``if``/``return`` at script level).
+    every structural error of §3 (:func:`structure_errors`).
     """
     items = tuple(_parse(text, "script", True, filename))  # type: ignore[arg-type]
+    diags = structure_errors(items, text)
+    if diags:
+        raise ScriptError(diags, text, filename)
+    return ast.Script(items, span_at(text, 0, len(text)) if items else span_at(text, 0, 0))
+
+
+def structure_errors(items: Sequence[ast.Item], text: str) -> list[Diagnostic]:
+    """The structural rules of LANGUAGE.md §3 over a script's items: at least one probe, ``use``
+    before the first probe, only declarations, assignments and calls at script level.  Shared by
+    :func:`parse_script` and the checker, which also sees scripts the shell assembles item by item."""
     diags: list[Diagnostic] = []
     seen_probe = False
     for item in items:
@@ -940,9 +950,7 @@ def parse_script(text: str, filename: str = "<script>") -> ast.Script:
                 "only declarations, assignments and calls are allowed at script level", item.span))
     if not seen_probe and not diags:
         diags.append(Diagnostic.error("a script must contain at least one probe", _eof_span(text)))
-    if diags:
-        raise ScriptError(diags, text, filename)
-    return ast.Script(items, span_at(text, 0, len(text)) if items else span_at(text, 0, 0))
+    return diags
 
 
 def parse_items(text: str, filename: str = "<input>") -> tuple[ast.Item, ...]:
