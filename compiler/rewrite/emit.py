@@ -119,12 +119,16 @@ class FunctionCache:
     """Previously emitted function bodies (SHELL.md "Incremental re-instrumentation").
 
     Keyed by (input function index, fingerprint of its sites, fingerprint of the layout facts the body
-    depends on); the value is the encoded body.  Keep one per (application, options).
+    depends on); the value is the encoded body.  Keep one per (application, options).  ``sites`` keeps
+    the digest of each site of the last emit by identity (with the site, so the id stays valid): a
+    caller that passes the same :class:`MatchedSite` objects again (the shell reuses the matches of
+    unchanged probes) does not print their folded code again.
     """
 
     bodies: dict[tuple, bytes] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+    sites: dict[int, tuple[object, bytes]] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -429,11 +433,12 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
         candidates |= ctx.proc_exit_callers
     if lay.shadows:
         candidates |= set(range(nimp, nimp + len(module.code)))
+    digests: dict[int, tuple[object, bytes]] = {}
     for fid in sorted(candidates):
         fsites = by_function.get(fid, ())
         key = None
         if cache is not None:
-            key = (fid, _fingerprint(fsites), _layout_fingerprint(lay, fsites, ctx, fid))
+            key = (fid, _fingerprint(fsites, cache.sites, digests), _layout_fingerprint(lay, fsites, ctx, fid))
             raw = cache.bodies.get(key)
             if raw is not None:
                 cache.hits += 1
@@ -448,6 +453,8 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
         if cache is not None:
             cache.bodies[key] = raw  # type: ignore[index]
         out.code[fid - nimp] = FuncBody.from_bytes(raw, 0, len(raw), fid)
+    if cache is not None:
+        cache.sites = digests
     if remap.moves_funcs or remap.moves_memories:
         for k, body in enumerate(out.code):
             if nimp + k not in candidates:
@@ -608,17 +615,26 @@ def _library_memories(program: Program, uses: Uses, libraries: Mapping[str, byte
     return out
 
 
-def _fingerprint(sites: Sequence[MatchedSite]) -> str:
-    """A digest of what determines a function's site code: probes, placements, bindings, folded code."""
+def _fingerprint(sites: Sequence[MatchedSite], known: Mapping[int, tuple[object, bytes]],
+                 digests: dict[int, tuple[object, bytes]]) -> str:
+    """A digest of what determines a function's site code: probes, placements, bindings, folded code.
+    Each site's part is taken from ``known`` when the same site object was digested before, and is
+    recorded in ``digests``."""
     from compiler.lang.printer import to_source
     h = hashlib.sha256()
     for s in sites:
-        f = s.folded
-        parts = [str(s.probe.number), s.placement.value, str(s.index), repr(sorted(s.bindings.items(), key=str)),
-                 repr(s.operands), repr(s.results),
-                 to_source(f.predicate) if isinstance(f.predicate, ast.Node) else repr(f.predicate),
-                 to_source(f.body) if f.body is not None else "-"]
-        h.update("\x00".join(parts).encode())
+        hit = known.get(id(s))
+        if hit is not None and hit[0] is s:
+            part = hit[1]
+        else:
+            f = s.folded
+            part = "\x00".join([
+                str(s.probe.number), s.placement.value, str(s.index), repr(sorted(s.bindings.items(), key=str)),
+                repr(s.operands), repr(s.results),
+                to_source(f.predicate) if isinstance(f.predicate, ast.Node) else repr(f.predicate),
+                to_source(f.body) if f.body is not None else "-"]).encode()
+        digests[id(s)] = (s, part)
+        h.update(part)
     return h.hexdigest()
 
 
