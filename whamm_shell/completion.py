@@ -80,7 +80,8 @@ def _command_word_completions(registry: Registry, before: str) -> list[Completio
                 out.append(Completion(word, -len(prefix), display_meta=_word_meta(registry, word)))
         return out
     w1 = words[0]
-    if registry.get(w1) is None or len(registry.get(w1).words) == 2:  # type: ignore[union-attr]
+    exact = registry.get(w1)
+    if exact is None or len(exact.words) == 2:
         groups = registry.groups_for(w1)
         typing_sub = (len(words) == 1 and trailing) or (len(words) == 2 and not trailing)
         if groups and typing_sub:

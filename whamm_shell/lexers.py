@@ -36,6 +36,7 @@ from pygments.token import (
 from compiler.events.catalog import CATALOG, CORE_FNS, CORE_VARS, opcode_events
 from compiler.lang.parser import KEYWORDS
 from compiler.wasm.opcodes import OPCODES
+from whamm_shell.splitting import looks_like_script
 
 __all__ = [
     "WhammLexer", "ShellLexer", "WatLexer", "RULE", "GLOB", "BOUND_VAR", "COMMAND",
@@ -219,7 +220,6 @@ class ShellLexer(WhammLexer):
     }
 
     def get_tokens_unprocessed(self, text: str, stack: tuple[str, ...] = ("root",)):  # type: ignore[override]
-        from whamm_shell.splitting import looks_like_script
         if stack == ("root",) and text.strip() and not looks_like_script(text):
             stack = ("command",)
         return super().get_tokens_unprocessed(text, stack)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import Completer, Completion
-from prompt_toolkit.filters import Condition, is_done, is_searching
+from prompt_toolkit.filters import is_searching
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory, History
 from prompt_toolkit.key_binding import KeyBindings
@@ -210,7 +210,7 @@ def make_prompt(completer: Completer | None = None, *, history: History | Path |
         enable_history_search=False,
         completer=GuardedCompleter(completer) if completer is not None else None,
         complete_in_thread=complete_in_thread,
-        complete_while_typing=Condition(lambda: True) & ~is_done,
+        complete_while_typing=True,
         lexer=PygmentsLexer(ShellLexer),
         bottom_toolbar=toolbar,
         key_bindings=key_bindings or shell_key_bindings(),
