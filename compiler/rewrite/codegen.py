@@ -212,6 +212,17 @@ def mem_parts(t: WhammType, base: int = 0) -> list[tuple[int, str, str, str]]:
     return out
 
 
+_ALIGN = {"i32.load8_u": 0, "i32.load8_s": 0, "i32.store8": 0, "i32.load16_u": 1, "i32.load16_s": 1,
+          "i32.store16": 1, "i32.load": 2, "i32.store": 2, "f32.load": 2, "f32.store": 2, "i64.load": 3,
+          "i64.store": 3, "f64.load": 3, "f64.store": 3}
+
+
+def memarg(name: str, offset: int, memory: int) -> MemArg:
+    """The memarg of a load/store: natural alignment (a hint; slots are aligned, packed tuple elements
+    may not be, which Wasm allows)."""
+    return MemArg(_ALIGN[name], offset, memory)
+
+
 def parts_range(t: WhammType, path: Sequence[int]) -> tuple[int, int, WhammType]:
     """Which flattened values a tuple element occupies: ``(first, count, element type)``."""
     first = 0
@@ -320,7 +331,7 @@ class MemStorage(Storage):
     def load(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
         for off, load, _, _ in self._parts(path):
             code.emit("i32.const", 0)
-            code.emit(load, MemArg(0, off, self.memory))
+            code.emit(load, memarg(load, off, self.memory))
 
     def store_prefix(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
         if len(self._parts(path)) == 1:
@@ -330,7 +341,7 @@ class MemStorage(Storage):
         parts = self._parts(path)
         if len(parts) == 1:
             off, _, store, _ = parts[0]
-            code.emit(store, MemArg(0, off, self.memory))
+            code.emit(store, memarg(store, off, self.memory))
             return
         temps = [env.pool.temp(w) for *_, w in parts]
         for t in reversed(temps):
@@ -338,7 +349,7 @@ class MemStorage(Storage):
         for (off, _, store, _), t in zip(parts, temps):
             code.emit("i32.const", 0)
             code.emit("local.get", t)
-            code.emit(store, MemArg(0, off, self.memory))
+            code.emit(store, memarg(store, off, self.memory))
         env.pool.release(*temps)
 
 
@@ -377,7 +388,7 @@ class PtrStorage(Storage):
     def load(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
         for off, load, _, _ in self._parts(path):
             code.emit("local.get", self.ptr)
-            code.emit(load, MemArg(0, off, self.memory))
+            code.emit(load, memarg(load, off, self.memory))
 
     def store_prefix(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
         if len(self._parts(path)) == 1:
@@ -386,7 +397,7 @@ class PtrStorage(Storage):
     def store_suffix(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
         parts = self._parts(path)
         if len(parts) == 1:
-            code.emit(parts[0][2], MemArg(0, parts[0][0], self.memory))
+            code.emit(parts[0][2], memarg(parts[0][2], parts[0][0], self.memory))
             return
         temps = [env.pool.temp(w) for *_, w in parts]
         for t in reversed(temps):
@@ -394,7 +405,7 @@ class PtrStorage(Storage):
         for (off, _, store, _), t in zip(parts, temps):
             code.emit("local.get", self.ptr)
             code.emit("local.get", t)
-            code.emit(store, MemArg(0, off, self.memory))
+            code.emit(store, memarg(store, off, self.memory))
         env.pool.release(*temps)
 
 
@@ -623,15 +634,24 @@ class BodyCompiler:
     def decl_symbol(self, d: ast.VarDecl) -> Symbol | None:
         return self.env.decl_symbol(d)
 
+    def cond(self, e: ast.Expr) -> None:
+        """A condition for ``if``: ``x != 0`` on an ``i32`` value is just ``x`` (``if`` tests non-zero)."""
+        if isinstance(e, ast.Binary) and e.op == "!=" and isinstance(e.right, ast.IntLit) and e.right.value == 0:
+            t = self.types.get(id(e.left))
+            if t is not None and is_integer(t) and _wasm1(t) == "i32":
+                self.expr(e.left)
+                return
+        self.expr(e)
+
     def if_stmt(self, s: ast.If) -> None:
         code = self.code
-        self.expr(s.cond)
+        self.cond(s.cond)
         code.open("if", None)
         self.block(s.then)
         opened = 1
         for e in s.elifs:
             code.emit("else")
-            self.expr(e.cond)
+            self.cond(e.cond)
             code.open("if", None)
             self.block(e.body)
             opened += 1
@@ -1131,14 +1151,14 @@ class BodyCompiler:
         if len(parts) == 1:
             code.emit("i32.const", 0)
             self.expr(key)
-            code.emit(parts[0][2], MemArg(0, parts[0][0], mem))
+            code.emit(parts[0][2], memarg(parts[0][2], parts[0][0], mem))
             return
         self.expr(key)
         temps = self.stash(kt)
         for (off, _, store, _), t in zip(parts, temps):
             code.emit("i32.const", 0)
             code.emit("local.get", t)
-            code.emit(store, MemArg(0, off, mem))
+            code.emit(store, memarg(store, off, mem))
         self.env.pool.release(*temps)
 
     def map_slot(self, e: ast.Index, insert: bool) -> int:
@@ -1199,7 +1219,7 @@ class BodyCompiler:
         for (off, _, store, _), t in zip(key_parts + value_parts, key_temps + value_temps):
             code.emit("i32.const", 0)
             code.emit("local.get", t)
-            code.emit(store, MemArg(0, off, mem))
+            code.emit(store, memarg(store, off, mem))
         self.env.pool.release(*key_temps, *value_temps)
         self.map_id(target.map)
         code.emit("i32.const", scratch)

@@ -63,6 +63,7 @@ class ProbeInfo:
     results: int
     locals: tuple[Symbol, ...]
     zeroed: tuple[Symbol, ...]
+    writes_args: bool
 
 
 def probe_info(probe: CheckedProbe) -> ProbeInfo:
@@ -89,7 +90,12 @@ def probe_info(probe: CheckedProbe) -> ProbeInfo:
     locals_ = tuple(s for s in probe.symbols if s.kind is VarKind.PROBE_LOCAL)
     top = {id(s) for s in probe.probe.body.stmts if isinstance(s, ast.VarDecl) and s.init is not None}
     zeroed = tuple(s for s in locals_ if id(s.decl) not in top)
-    return ProbeInfo(k, m, locals_, zeroed)
+    writes = False
+    for n in ast.walk(probe.probe.body):
+        if isinstance(n, (ast.Assign, ast.IncDec)) and isinstance(n.target, ast.Name) and \
+                n.target.id.startswith("arg"):
+            writes = True
+    return ProbeInfo(k, m, locals_, zeroed, writes)
 
 
 @dataclass(slots=True, eq=False)
@@ -410,7 +416,7 @@ def compile_body(ctx: ModuleContext, site: MatchedSite, env: SiteEnv, info: Prob
     if pred is True and not stmts:
         return []
     if pred is not True:
-        c.expr(pred)  # type: ignore[arg-type]
+        c.cond(pred)  # type: ignore[arg-type]
         c.ret_label = code.open("if", None)
     elif body is not None and _contains_return(body):
         c.ret_label = code.open("block", None)
@@ -703,7 +709,10 @@ class FunctionRewriter:
             return
         if placement is Placement.BEFORE:
             save = self.save(env, site, info.args)
-            code = save + self.body(site, env, info) + self.push(env)
+            if len(env.args) == 1 and not info.writes_args:   # as in fast_before: local.tee, no PUSH
+                code = b"\x22" + _uleb(env.args[0]) + self.body(site, env, info)
+            else:
+                code = save + self.body(site, env, info) + self.push(env)
             self.add_pre1(i, code)
             return
         if placement is Placement.AFTER:
@@ -755,10 +764,15 @@ class FunctionRewriter:
             return False
         pool = self.pool
         args = [pool.temp(t) for t in types]  # type: ignore[arg-type]
-        sp = self.save_push.get(tuple(args))
+        tee = len(args) == 1 and not info.writes_args
+        sp = self.save_push.get((tee, *args))
         if sp is None:
-            sp = self.save_push[tuple(args)] = (b"".join([b"\x21" + _uleb(a) for a in args]),
-                                                 b"".join([b"\x20" + _uleb(a) for a in reversed(args)]))
+            if tee:   # one operand the body only reads: leave it on the stack under the body
+                sp = (b"\x22" + _uleb(args[0]), b"")
+            else:
+                sp = (b"".join([b"\x21" + _uleb(a) for a in args]),
+                      b"".join([b"\x20" + _uleb(a) for a in reversed(args)]))
+            self.save_push[(tee, *args)] = sp
         code = tpl.fill(args, pool, ctx.layout.site_base.get(id(site), 0))
         pool.release(*args)
         i = site.index
