@@ -26,7 +26,7 @@ from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import FoldError, Folded, StaticCall, fold_probe
 from compiler.lang.types import Prim, WhammType, wasm_types
-from compiler.rewrite.sites import FunctionSites, ModuleSites, Placement, Site
+from compiler.rewrite.sites import FunctionSites, ModuleSites, Placement, Site, imm_count
 from compiler.rewrite.stack import FunctionTypes, Types
 from compiler.wasm.model import FuncType, RefType
 from compiler.wasm.opcodes import BY_NAME
@@ -190,8 +190,8 @@ def _plans(program: Program) -> list[_Plan]:
             m = _INDEXED.fullmatch(name)
             if m is not None:
                 bounds.append((m[1], int(m[2]), t))
-        max_imm = max((int(m[2]) for n in p.bound_used if (m := _INDEXED.fullmatch(n)) and m[1] == "imm"),
-                      default=-1)
+        max_imm = max((int(m[2]) for n, v in p.bound_used.items()
+                       if (m := _INDEXED.fullmatch(v.alias_of or n)) and m[1] == "imm"), default=-1)
         arg_bounds = [n for kind, n, _ in bounds if kind in ("arg", "res")]
         save = -1 if p.is_alt else 1 + max((n for kind, n, _ in bounds if kind == "arg"), default=-1)
         placement = Placement(e.mode) if e.package == "opcode" else None
@@ -385,10 +385,9 @@ class _Matcher:
 
     @staticmethod
     def imms_exist(fs: FunctionSites, i: int, k: int) -> bool:
-        """EVENTS.md §7.4: a probe using ``immK`` with ``K > n`` does not match a ``br_table`` with ``n``
-        targets (other events' immediates are fixed by the catalog, which the checker enforced)."""
-        ins = fs.instrs[i]
-        return ins.op.name != "br_table" or k < len(ins.imms[0])
+        """EVENTS.md §7.4: a probe using ``immK`` does not match a site without it (``br_table`` with
+        ``n <= K`` targets, ``array.len``; see :func:`~compiler.rewrite.sites.imm_count`)."""
+        return k < imm_count(fs.instrs[i])
 
     def error(self, cls: type[SiteError], diag: Diagnostic, fs: FunctionSites, pc: int) -> SiteError:
         note = f"at {fs.fname or f'#{fs.fid}'} (fid {fs.fid}), pc {pc}"

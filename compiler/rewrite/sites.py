@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 from compiler.events.catalog import Event, opcode_events
 from compiler.rewrite.stack import EXIT_LABEL, FunctionTypes, ModuleTypes
 from compiler.wasm.model import ExternKind, Instr, MemArg
+from compiler.wasm.opcodes import BY_NAME
 
 if TYPE_CHECKING:
     from compiler.wasm.model import Module
@@ -98,6 +99,19 @@ def _float64(bits: int) -> float:
     return struct.unpack("<d", struct.pack("<Q", bits))[0]
 
 
+def imm_count(ins: Instr) -> int:
+    """How many ``immN`` the instruction really carries.  Usually what the catalog lists; the exceptions:
+    ``br_table`` (its target list), the ``br_on_cast`` pair (the cast flags are not an ``immN``) and
+    ``array.len``, for which the catalog keeps upstream's ``imm0``/``tid`` although the standard encoding
+    has no immediate — probes using them skip such sites, as for ``br_table``'s ``immK`` with K > n."""
+    name = ins.op.name
+    if name == "br_table":
+        return len(ins.imms[0])
+    if name == "br_on_cast" or name == "br_on_cast_fail":
+        return len(ins.imms) - 1
+    return len(ins.imms)
+
+
 def _imm(ins: Instr, k: int) -> object:
     """Immediate ``immK`` (EVENTS.md §7.4) from the decoded immediates."""
     name = ins.op.name
@@ -164,8 +178,13 @@ def _plan(event: Event) -> _EventPlan:
     imms: list[int] = []
     family = False
     binders: list[tuple[str, _Binder]] = []
+    encoded = len(BY_NAME[event.name].imms)     # array.len: the catalog's imm0/tid are not encoded
     for var in event.vars:
         if not var.static:
+            continue
+        source = var.alias_of or var.name
+        if event.name != "br_on_cast" and event.name != "br_on_cast_fail" and source.startswith("imm") \
+                and source[3:].isdigit() and int(source[3:]) >= encoded:
             continue
         if var.constant is not None:
             constants[var.name] = var.constant

@@ -120,6 +120,17 @@ def test_br_table_immediates_beyond_n_do_not_match():
     assert [s.bindings["num_targets"] for s in ms.sites] == [3]
 
 
+def test_array_len_has_no_type_immediate():
+    """The catalog lists ``imm0``/``tid`` for ``array.len`` (as upstream), the binary has none: probes
+    using them skip the site instead of crashing; other probes still match."""
+    app = """(module (type $a (array i32))
+               (func (result i32) i32.const 3 array.new_default $a array.len))"""
+    _, _, ms = run(app, "wasm:opcode:array.len:before { report var n: u32; n++; }\n"
+                        "wasm:opcode:array.len:before { report var t: u32; t = tid; }\n"
+                        "wasm:opcode:array.new_default:before { report var u: u32; u = tid; }")
+    assert [(s.probe.number, "tid" in s.bindings) for s in ms.sites] == [(2, True), (0, False)]
+
+
 # ------------------------------------------------------------------------------------- folding
 
 CALC_APP = f"""(module
