@@ -242,3 +242,58 @@ def test_options_no_report_keeps_state_but_prints_nothing():
     out = instrument("report var count: u32; wasm:opcode:call:before { count++; }", DEMO,
                      options=EmitOptions(no_report=True))
     assert run(out.wasm)[1] == DEMO_OUTPUT
+
+
+def tiny_memory_app(size: int) -> str:
+    return f"""
+    (module
+      (memory (export "memory") {size} (pagesize 1))
+      (data (i32.const 0) "{'x' * min(size, 8)}")
+      (func $work (nop) (nop))
+      (func (export "_start") (call $work) (call $work)))
+    """
+
+
+def test_borrowed_region_of_a_tiny_memory_writes_in_chunks_and_restores_it():
+    # 100 bytes of app memory: chunks of (100 - 16) & ~7 = 80 bytes; the report is much longer
+    app = tiny_memory_app(100)
+    out = instrument("report var nops: u32; wasm:opcode:nop:before { report var at: u32; at++; nops++; }", app)
+    store = wasmtime.Store(engine())
+    cfg = wasmtime.WasiConfig()
+    with tempfile.TemporaryDirectory() as d:
+        cfg.stdout_file = os.path.join(d, "out")
+        store.set_wasi(cfg)
+        linker = wasmtime.Linker(store.engine)
+        linker.define_wasi()
+        inst = linker.instantiate(store, wasmtime.Module(store.engine, out.wasm))
+        mem = inst.exports(store)["memory"]
+        before = bytes(mem.read(store, 0, 100))
+        inst.exports(store)["_start"](store)
+        assert bytes(mem.read(store, 0, 100)) == before
+        text = Path(d, "out").read_text()
+    rows = text.splitlines()[3:]
+    assert len(text) > 300 and [r.rsplit(", ", 1)[1] for r in rows] == ["2", "2", "4"]
+
+
+def test_memory_under_24_bytes_drops_output():
+    out = instrument("report var nops: u32; wasm:opcode:nop:before { nops++; }", tiny_memory_app(20))
+    assert run(out.wasm) == (0, "", "")
+
+
+def test_start_function_program_flushes_during_instantiation():
+    app = "(module (func $main (nop) (nop)) (start $main))"
+    out = instrument("report var nops: u32; wasm:opcode:nop:before { nops++; }", app)
+    status, stdout, _ = run(out.wasm, None)       # instantiating runs everything
+    g = out.layout.globals["nops"][0]
+    assert (status, stdout) == (0, report(f"{g}, global_id, nops, u32, i32, script0, , , , , 2"))
+
+
+def test_getter_not_emitted_when_the_name_is_taken():
+    app = '(module (func (export "get_n") (result i32) (i32.const 7)) (func (export "_start") (nop)))'
+    out = instrument("var n: u32; var m: u32; wasm:opcode:nop:before { n++; m++; }", app)
+    assert [w.message for w in out.warnings] == [
+        "getter get_n not exported: the application already exports that name"]
+    store = wasmtime.Store(engine())
+    inst = wasmtime.Instance(store, wasmtime.Module(store.engine, out.wasm), [])
+    inst.exports(store)["_start"](store)
+    assert (inst.exports(store)["get_n"](store), inst.exports(store)["get_m"](store)) == (7, 1)

@@ -377,3 +377,26 @@ def test_alt_returns_a_tuple_for_several_results():
     assert live("sum", 3) == 104
     original = Live("wasm:opcode:call(arg0: i32):alt / imm0 == 0 && arg0 == 99 / { return (0, 0); }", MULTI)
     assert original("sum", 3) == 8
+
+
+COPY_TABLE = """
+(module
+  (type $t (func (result i32)))
+  (table $tab 4 funcref)
+  (elem $seg func $two $one)
+  (elem (i32.const 0) $one $two)
+  (func $one (result i32) (i32.const 1))
+  (func $two (result i32) (i32.const 2))
+  (func (export "call") (param i32) (result i32) (call_indirect (type $t) (local.get 0)))
+  (func (export "copy") (table.copy (i32.const 2) (i32.const 0) (i32.const 2)))
+  (func (export "init") (table.init $seg (i32.const 1) (i32.const 0) (i32.const 2))))
+"""
+
+
+def test_shadow_follows_table_copy_and_init():
+    live = Live("var last: i32;\nwasm:opcode:call_indirect:before { last = resolved_fid; }", COPY_TABLE)
+    live("copy")                  # slots 2, 3 := slots 0, 1 → functions 0, 1
+    assert live("call", 3) == 2 and live.get("last") == 1
+    live("init")                  # slots 1, 2 := $two, $one; the shadow says unknown (-1), as upstream
+    assert live("call", 2) == 1 and live.get("last") == -1
+    assert live("call", 3) == 2 and live.get("last") == 1
