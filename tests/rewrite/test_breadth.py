@@ -81,6 +81,15 @@ def _alt_result(event) -> str | None:
     return None
 
 
+def _encoded(event, name: str) -> bool:
+    """Whether an ``immK`` the catalog lists is present in the instruction's binary encoding."""
+    if event is None or event.package != "opcode" or not name.startswith("imm") or not name[3:].isdigit():
+        return True
+    if event.name in ("br_table", "br_on_cast", "br_on_cast_fail"):
+        return True
+    return int(name[3:]) < len(BY_NAME[event.name].imms)
+
+
 def _probe(package: str, event, mode: str | None, typed: bool) -> tuple[str | None, bool]:
     """The probe text (None when the mode cannot be given a valid generic body, see _alt_result) and
     whether the event has variables only a type bound makes readable.  With ``typed`` those are read
@@ -110,6 +119,8 @@ def _probe(package: str, event, mode: str | None, typed: bool) -> tuple[str | No
     for name, var in names.items():
         if var.engine_only or name in bounds and mode == "alt" and name.startswith("res"):
             continue
+        if not _encoded(event, var.alias_of or name):
+            continue            # array.len: the catalog's imm0/tid have no encoding (skips the site)
         if var.is_family:
             prefix = name[:-1]
             if prefix == "res" and mode != "after" or prefix == "imm" and var.type is None:

@@ -283,8 +283,7 @@
     (array.copy $ints $ints (local.get $a) (i32.const 0) (local.get $a) (i32.const 3) (i32.const 1))
     (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (i32.add (array.get $ints (local.get $a) (i32.const 0))
       (array.get $ints (local.get $a) (i32.const 1))))))
-    ;; array.len is left out: EVENTS.md gives it imm0/tid (upstream's old encoding with a type index),
-    ;; the standard encoding has no immediate, and the matcher cannot bind them yet.
+    (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (array.len (local.get $a)))))
     (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (array.get_u $bytes
       (array.new_fixed $bytes 3 (i32.const 1) (i32.const 255) (i32.const 3)) (i32.const 1)))))
     (local.set $s (i64.add (local.get $s) (i64.extend_i32_s (array.get_s $bytes
