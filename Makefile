@@ -18,8 +18,10 @@ shell: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+BENCHMARKS := codec frontend parse info sites instrument overhead shell_latency
+
 bench: $(STAMP)
-	$(BIN)/python benchmarks/codec.py
+	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 # Rebuild the committed C test programs (needs Debian's clang lld wasi-libc libclang-rt-dev-wasm32).
 corpus:
