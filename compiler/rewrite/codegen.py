@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CodegenError", "Code", "LocalPool", "Storage", "GlobalStorage", "LocalStorage", "MemStorage",
     "FrameStorage", "PtrStorage", "OperandStorage", "ConstStorage", "Env", "BodyCompiler",
-    "mem_parts", "flat", "normalize", "const", "zero_value",
+    "mem_parts", "flat", "normalize", "const", "memarg", "Helper", "string_helpers", "STRING_HELPERS",
 ]
 
 
@@ -246,12 +246,6 @@ def normalize(code: Code, t: WhammType) -> None:
         code.emit("i32.extend8_s")
     elif t is Prim.I16:
         code.emit("i32.extend16_s")
-
-
-def zero_value(code: Code, t: WhammType) -> None:
-    """Push the zero value of ``t`` (§6.1)."""
-    for w in flat(t):
-        code.add(const(w, 0))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -844,7 +838,7 @@ class BodyCompiler:
                 value = var.constant if var.constant is not None else self.env.static(e.id)
                 if value is None:
                     raise CodegenError(f"`{e.id}` has no value at this site", e.span)
-                if isinstance(value, int) and not isinstance(value, bool) and is_numeric_t(t):
+                if isinstance(value, int) and not isinstance(value, bool) and (is_integer(t) or is_float(t)):
                     value = values.int_literal(value, t)  # type: ignore[arg-type]
                 self.static_value(value, t)
                 return
@@ -1232,17 +1226,10 @@ class _AltTypeError(CodegenError):
         super().__init__("alt probe returns a value of the wrong type", span)
 
 
-def is_numeric_t(t: WhammType) -> bool:
-    return is_integer(t) or is_float(t)
-
-
 def _size(t: WhammType) -> int:
     from compiler.rewrite.runtime_abi import value_size
     return value_size(t)
 
-
-def functype(params: Sequence[str], results: Sequence[str]) -> FuncType:
-    return FuncType(tuple(params), tuple(results))
 
 
 

@@ -45,7 +45,6 @@ from compiler.rewrite.link import (
     FD_WRITE, Remap, TypeTable, link_runtime, remap_body, remap_instrs, runtime_image, shift_after,
     shift_module, write_helper,
 )
-from compiler.rewrite.runtime_abi import runtime_layout
 from compiler.rewrite.stack import FunctionTypes, ModuleTypes
 from compiler.wasm.code import encode_body
 from compiler.wasm.model import (
@@ -135,16 +134,17 @@ class FunctionCache:
 # Folding outside sites
 
 
-def fold_prelude(program: Program, static_call: StaticCall | None = None) -> Prelude:
+def fold_prelude(program: Program, static_call: StaticCall | None = None, module: Module | None = None) -> Prelude:
     """Fold the script-level statements (script order), then the shared initialisers (probe order) —
-    the first ``@static`` calls of a compilation (LANGUAGE.md §13.4 rule 1)."""
+    the first ``@static`` calls of a compilation (LANGUAGE.md §13.4 rule 1).  With ``module``,
+    ``APP_MEMID`` folds too (else it is resolved when the code is generated)."""
     statements = []
+    bindings = _memid_bindings(module) if module is not None else {}
     for stmt in program.statements:
-        folded = _fold_statement(stmt, program, static_call)
+        folded = _fold_statement(stmt, program, static_call, bindings)
         if folded is not None:
             statements.append(folded)
     shared: dict[int, tuple[Mapping[str, ast.Expr], Mapping]] = {}
-    bindings = _memid_bindings_of(program)
     for cp in program.probes:
         inits: dict[str, ast.Expr] = {}
         types = _Chain(cp.types)
@@ -174,11 +174,6 @@ class _Chain(dict):
         return self.base.get(key, default)
 
 
-def _memid_bindings_of(program: Program) -> dict[str, object]:
-    """``APP_MEMID`` is bound per application; outside a module it is left to the residual."""
-    return {}
-
-
 def _fold(e: ast.Expr, types: Mapping, names: Mapping, calls: Mapping, bindings: Mapping[str, object],
           program: Program, static_call: StaticCall | None, out_types: dict, t) -> ast.Expr:
     """Fold one expression; a static result becomes a literal node typed in ``out_types``."""
@@ -190,7 +185,8 @@ def _fold(e: ast.Expr, types: Mapping, names: Mapping, calls: Mapping, bindings:
     return _literal(value, t, e.span, out_types)
 
 
-def _fold_statement(stmt: ast.Stmt, program: Program, static_call: StaticCall | None):
+def _fold_statement(stmt: ast.Stmt, program: Program, static_call: StaticCall | None,
+                    bindings: Mapping[str, object]):
     """One script-level statement with its ``@static`` calls evaluated and constants folded (None when
     the statement was a ``@static`` call, which ran now)."""
     import dataclasses
@@ -198,7 +194,7 @@ def _fold_statement(stmt: ast.Stmt, program: Program, static_call: StaticCall | 
     calls = _Chain(program.calls)
 
     def fold(e: ast.Expr) -> ast.Expr:
-        return _fold(e, program.types, program.names, program.calls, {}, program, static_call, types,
+        return _fold(e, program.types, program.names, program.calls, bindings, program, static_call, types,
                      program.types[id(e)])
 
     if isinstance(stmt, ast.VarDecl) and stmt.init is not None:
@@ -247,7 +243,7 @@ def instrument(module: Module, program: Program, *, static_call: StaticCall | No
     calls = StaticCalls(module, program, library_bytes=libraries) if own else static_call
     try:
         t0 = time.perf_counter()
-        prelude = fold_prelude(program, calls)
+        prelude = fold_prelude(program, calls, module)
         enabled = gc.isenabled()
         gc.disable()   # as in emit: matching allocates per site while the decoded module is alive
         try:
@@ -292,7 +288,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
     no_report = bool(getattr(opts, "no_report", False))
     t0 = time.perf_counter()
     if prelude is None:
-        prelude = fold_prelude(program, static_call)
+        prelude = fold_prelude(program, static_call, module)
     warnings: list[Diagnostic] = []
     app_bindings = _memid_bindings(module)
     special: dict[str, list[tuple[CheckedProbe, Folded]]] = {"begin": [], "end": [], "report": []}
@@ -347,10 +343,9 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
 
     # ---- the layout
     rt = runtime_image()
-    rl = runtime_layout()
     lib_memories = _library_memories(program, uses, libraries)
-    lay = plan_layout(module, program, sites, uses=uses, no_report=no_report, library_memory=lib_memories,
-                      runtime_heap_base=rl.heap_base, runtime_exports=rt.exports,
+    lay = plan_layout(module, program, sites, uses=uses, no_report=no_report,
+                      runtime_heap_base=rt.heap_base, runtime_exports=rt.exports,
                       runtime_functions=len(rt.bodies), runtime_globals=len(rt.globals),
                       emitted_user_functions=user_fns, special=special)
     for sym in program.globals.values():
@@ -523,7 +518,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
         out.memories.append(Limits(pages))
         for addr, data in region.segments():
             out.data.append(DataSegment(data, lay.memory, _i32_expr(addr), 2 if lay.memory else 0))
-        out.data.append(DataSegment(end.to_bytes(4, "little"), lay.memory, _i32_expr(rl.heap_next_addr),
+        out.data.append(DataSegment(end.to_bytes(4, "little"), lay.memory, _i32_expr(rt.heap_next_addr),
                                     2 if lay.memory else 0))
         if lay.can_print and mem_export is None:
             out.exports.append(Export("memory", ExternKind.MEMORY, lay.memory))

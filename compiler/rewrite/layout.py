@@ -405,13 +405,13 @@ class LibraryMemory:
 
 
 def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_report: bool,
-                library_memory: Mapping[str, LibraryMemory], runtime_heap_base: int,
+                runtime_heap_base: int,
                 runtime_exports: Mapping[str, int], runtime_functions: int, runtime_globals: int,
                 emitted_user_functions: Sequence[str], special: Mapping[str, Sequence]) -> Layout:
     """Decide the layout for ``sites`` (the matched sites, allocation order).
 
     ``special`` maps ``begin``/``end``/``report`` to their probes; ``uses`` is what the emitted code
-    needs (:class:`Uses`, already filled); ``library_memory`` describes the memories ``memid(lib)`` imports.
+    needs (:class:`Uses`, already filled).
     """
     from compiler.wasm.model import ExternKind
 
@@ -630,14 +630,21 @@ def _place_state(lay: Layout, program: Program, sites: list, probes: Mapping[int
         return
     alloc = region.alloc
     base = lay.site_base
+    # Probe by probe (its site blocks in allocation order, then its shared slots): appending a probe
+    # leaves every earlier address where it was, so the shell re-emits only the functions whose sites
+    # changed (SHELL.md "Incremental re-instrumentation").  Addresses are implementation-defined (§11.2);
+    # the report's row order does not depend on them.
+    by_probe: dict[int, list] = {}
     for s in sites:
-        f = facts[s.probe.number]
-        if f.size:
-            b = base[id(s)] = alloc(f.size, 8)
-            if f.maps:
-                for sym in f.maps:
-                    region.put(b + f.offsets[sym.name], lay.site_maps[id(s)][sym.name].to_bytes(4, "little"))
+        by_probe.setdefault(s.probe.number, []).append(s)
     for number in sorted(probes):
+        for s in by_probe.get(number, ()):
+            f = facts[number]
+            if f.size:
+                b = base[id(s)] = alloc(f.size, 8)
+                if f.maps:
+                    for sym in f.maps:
+                        region.put(b + f.offsets[sym.name], lay.site_maps[id(s)][sym.name].to_bytes(4, "little"))
         for sym in shared_symbols(probes[number]):
             addr = alloc(size_of(sym.type), _align(sym.type))
             lay.shared_slots[(number, sym.name)] = addr

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from compiler.rewrite.codegen import Helper, op
-from compiler.rewrite.runtime_abi import EXPORT_BY_NAME, OUTPUT_BUFFER_SIZE, runtime_wasm
+from compiler.rewrite.runtime_abi import OUTPUT_BUFFER_SIZE, runtime_wasm
 from compiler.wasm.code import encode_body
 from compiler.wasm.model import (
     DataSegment, ElemSegment, Export, ExternKind, FuncBody, FuncType, Global, Instr, MemArg, Module, Names,
@@ -31,7 +31,7 @@ from compiler.wasm.reader import read_module
 
 __all__ = [
     "Remap", "remap_instrs", "remap_expr", "needs_remap", "TypeTable", "RuntimeImage", "runtime_image",
-    "link_runtime", "shift_module", "RUNTIME_FUNCTIONS", "write_helper", "WRITE_SAVE_SIZE", "FD_WRITE",
+    "link_runtime", "shift_module", "write_helper", "WRITE_SAVE_SIZE", "FD_WRITE",
 ]
 
 IndexMap = Callable[[int], int]
@@ -212,19 +212,21 @@ class RuntimeImage:
     exports: dict[str, int]              # export name → runtime function index (1-based: 0 = the import)
     names: dict[int, str]
     memory_min: int
+    heap_base: int                       # ``__heap_base``: the static region may start here
+    heap_next_addr: int                  # ``whamm_heap_next``: where the allocator's bump pointer lives
 
 
 @functools.cache
 def runtime_image() -> RuntimeImage:
+    """The runtime decoded once; the addresses of its linking contract are read from its exported
+    (immutable, constant-initialised) globals, so no wasmtime instance is needed."""
     m = read_module(runtime_wasm())
     types = tuple(sub.composite for sub in m.defined_types())
     exports = {e.name: e.index for e in m.exports if e.kind == ExternKind.FUNC}
+    consts = {e.name: m.globals[e.index].init[0].imms[0] for e in m.exports if e.kind == ExternKind.GLOBAL}
     return RuntimeImage(types, tuple(m.functions), tuple(m.code), tuple(m.globals), tuple(m.data),  # type: ignore
-                        exports, dict(m.names.functions) if m.names else {}, m.memories[0].min)
-
-
-#: Runtime exports generated code may call (runtime_abi.EXPORTS).
-RUNTIME_FUNCTIONS = tuple(EXPORT_BY_NAME)
+                        exports, dict(m.names.functions) if m.names else {}, m.memories[0].min,
+                        consts["__heap_base"], consts["whamm_heap_next"])
 
 
 @functools.lru_cache(maxsize=8)
