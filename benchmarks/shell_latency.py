@@ -1,0 +1,107 @@
+"""Shell latency: incremental re-instrumentation of a big module (SHELL.md "Incremental re-instrumentation").
+
+    python3 benchmarks/shell_latency.py [--app tests/corpus/sqlite/sqlite.wasm]
+
+Drives a :class:`whamm_shell.session.Session` as the shell does, on sqlite (~1 MB, ~470k instructions):
+
+1. load the app and the branch monitor (``examples/branches/branches.mm``), ``run`` — the first run's
+   compiler time is match + emit + encode (emit includes the layout);
+2. add a probe whose sites are in at most 5 functions and ``run`` again — only that probe is matched
+   and only the functions whose sites changed are re-emitted.  Target: compiler time ≤ 20% of step 1;
+3. disable that probe and ``run`` — the script is the one of step 1, so the build and the compiled
+   wasmtime module are reused.  Target: ≤ 50 ms from the command to the start of execution.
+
+Prints every phase of each run, the two ratios against their targets, and the function-cache counts.
+Figures are wall-clock times on this machine; run it twice if the machine is busy.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from compiler import api  # noqa: E402
+from whamm_shell.session import RunRecord, Session  # noqa: E402
+
+SQLITE = ROOT / "tests" / "corpus" / "sqlite" / "sqlite.wasm"
+BRANCH_MONITOR = ROOT / "examples" / "branches" / "branches.mm"
+#: sites in a handful of functions: the calls made by the first few defined functions
+SMALL_PROBE = "wasm:opcode:call:before / fid >= {lo} && fid < {hi} / {{ report var calls: u32; calls++; }}"
+PHASES = ("check", "match", "emit", "encode", "validate", "compile", "execute")
+
+
+def compiler_time(record: RunRecord) -> float:
+    return sum(record.timings[p] for p in ("match", "emit", "encode"))
+
+
+def show(title: str, record: RunRecord, before_execution: float) -> None:
+    phases = "  ".join(f"{p} {record.timings[p] * 1000:.1f}" for p in PHASES)
+    print(f"{title:<28} {phases}  (ms)")
+    print(f"{'':<28} compiler (match+emit+encode) {compiler_time(record) * 1000:.1f} ms, "
+          f"command → execution start {before_execution * 1000:.1f} ms, {record.status}")
+
+
+def timed_run(session: Session) -> tuple[RunRecord, float]:
+    """Run; also the time from the call to the moment the program starts executing."""
+    start = time.perf_counter()
+    started: list[float] = []
+    record = session.run(stdout=lambda data: None, stderr=lambda data: None,
+                         started=lambda execution: started.append(time.perf_counter()))
+    return record, started[0] - start
+
+
+def small_probe(session: Session) -> str:
+    """A probe matching calls in at most 5 functions (found with the session's own dry run)."""
+    nimp = session.app.module.num_imported_funcs
+    lo = nimp + 20
+    for width in (5, 4, 3, 2, 1):
+        text = SMALL_PROBE.format(lo=lo, hi=lo + width)
+        rows = session.dry_match(text.split("{")[0])
+        if 0 < len({r.fid for r in rows if r.injected}) <= 5:
+            return text
+    raise SystemExit("no small probe found")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--app", type=Path, default=SQLITE)
+    args = parser.parse_args()
+
+    clock = time.perf_counter()
+    session = Session(api.load_app(args.app))
+    print(f"{args.app.name}: loaded and decoded in {(time.perf_counter() - clock) * 1000:.1f} ms")
+    session.load_script(BRANCH_MONITOR.read_text(), str(BRANCH_MONITOR))
+
+    first, first_start = timed_run(session)
+    sites = len(first.build.matched.matches.sites)
+    show(f"1. branch monitor ({sites} sites)", first, first_start)
+
+    text = small_probe(session)
+    cache = session.instrumenter.functions
+    misses = cache.misses
+    added = session.add_probe(text)
+    second, second_start = timed_run(session)
+    show(f"2. + probe {added.number} ({added.sites} sites, {added.functions} fns)", second, second_start)
+    print(f"{'':<28} functions re-emitted: {cache.misses - misses}")
+
+    session.set_enabled([added.number], False)
+    third, third_start = timed_run(session)
+    show("3. probe disabled again", third, third_start)
+    print(f"{'':<28} build reused: {third.build.reused}, "
+          f"same module as run 1: {third.build.wasm is first.build.wasm}")
+
+    ratio = compiler_time(second) / compiler_time(first)
+    print()
+    print(f"incremental compiler time: {ratio * 100:.1f}% of the first run (target ≤ 20%): "
+          f"{'ok' if ratio <= 0.20 else 'MISSED'}")
+    print(f"toggle back, command → execution: {third_start * 1000:.1f} ms (target ≤ 50 ms): "
+          f"{'ok' if third_start <= 0.050 else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
