@@ -84,6 +84,9 @@ def _main(argv: list[str]) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:                     # `whamm-shell -c … | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except Exception as exc:                    # a bug: say so, without a traceback
         sys.stderr.write(f"error: internal error: {exc!r} (please report this bug)\n")
         return EXIT_INTERNAL

@@ -95,8 +95,8 @@ def test_only_functions_whose_sites_changed_are_re_emitted(demo: api.App) -> Non
     # calc alone is rewritten: the new probe's slots come after the earlier ones, which keep their
     # addresses, so the other functions' code is unchanged and comes from the cache
     assert cache.misses - misses == 1
-    rewritten = {s.fid for s in build.matched.matches.sites} | {7}     # + main, the flush point
-    assert cache.hits - hits == len(rewritten) - 1
+    candidates = {s.fid for s in build.matched.matches.sites} | {7}    # + main, the flush point
+    assert cache.hits - hits == len(candidates) - 1
     old = {(v.name, v.fid, v.pc): v.location for v in first.result.layout.report}
     assert all(old[(v.name, v.fid, v.pc)] == v.location for v in build.result.layout.report if v.name != "n")
 
