@@ -549,6 +549,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
         validate(data)
     except ValidationError as exc:
         reason = str(exc).removeprefix("invalid module: ").strip()
+        _blame_alt(data, reason, out, lay, matches, program)
         raise EmitError(f"the instrumented module failed validation: {reason}") from None
     t4 = time.perf_counter()
     timings = {"layout": t1 - t0, "emit": t2 - t1, "encode": t3 - t2, "validate": t4 - t3}
@@ -557,6 +558,48 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
 
 # ------------------------------------------------------------------------------------------------
 # helpers
+
+
+def _blame_alt(data: bytes, reason: str, out: Module, lay: Layout, matches: Matches, program: Program) -> None:
+    """REWRITING.md §6.3: an ``alt`` replacement can leave its function invalid (e.g. replacing
+    ``return`` before code that needs its polymorphic stack).  When wasmtime's error lies in a function
+    with an ``alt`` site, report it as a script error at that site instead of a compiler bug."""
+    import re
+    from compiler.rewrite.inject import site_error
+    from compiler.rewrite.sites import Placement
+    m = re.search(r"\(at offset 0x([0-9a-fA-F]+)\)", reason)
+    if m is None:
+        return
+    offset = int(m.group(1), 16)
+    from compiler.wasm.reader import read_module
+    try:
+        written = read_module(data)
+    except WhammError:
+        return
+    start, end, _ = written.origin.sections.get(10, (0, 0, None))  # type: ignore[union-attr]
+    if not start <= offset < end:
+        return
+    from compiler.wasm.binary import Cursor
+    cur = Cursor(data, start + 1, end)
+    cur.u32()
+    count = cur.u32()
+    nimp = written.num_imported_funcs
+    for k in range(count):
+        size = cur.u32()
+        if offset < cur.pos + size:
+            fid = nimp + k
+            break
+        cur.pos += size
+    else:
+        return
+    first = lay.func_imports + lay.func_shift          # the application's defined functions start here
+    if not first <= fid < first + len(matches.by_function and out.functions):
+        return
+    input_fid = fid - lay.func_shift
+    alts = [s for s in matches.by_function.get(input_fid, ()) if s.placement is Placement.ALT]
+    if alts:
+        text = reason.split(" (at offset")[0]
+        raise site_error(program, f"the alt replacement leaves the function invalid: {text}", None, alts[0])
 
 
 def _memid_bindings(module: Module) -> dict[str, object]:

@@ -400,3 +400,11 @@ def test_shadow_follows_table_copy_and_init():
     live("init")                  # slots 1, 2 := $two, $one; the shadow says unknown (-1), as upstream
     assert live("call", 2) == 1 and live.get("last") == -1
     assert live("call", 3) == 2 and live.get("last") == 1
+
+
+def test_alt_that_breaks_its_function_is_a_site_error():
+    # removing the `return` leaves i32.add without operands (the code after it was unreachable)
+    app = '(module (func $f (export "f") (result i32) (return (i32.const 1)) (i32.add)))'
+    with pytest.raises(WhammError, match="the alt replacement leaves the function invalid") as exc:
+        instrument("wasm:opcode:return:alt {}", app)
+    assert "at f (fid 0), pc 3" in str(exc.value)
