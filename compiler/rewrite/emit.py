@@ -549,7 +549,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
         validate(data)
     except ValidationError as exc:
         reason = str(exc).removeprefix("invalid module: ").strip()
-        _blame_alt(data, reason, out, lay, matches, program)
+        _blame_alt(data, reason, len(module.code), lay, matches, program)
         raise EmitError(f"the instrumented module failed validation: {reason}") from None
     t4 = time.perf_counter()
     timings = {"layout": t1 - t0, "emit": t2 - t1, "encode": t3 - t2, "validate": t4 - t3}
@@ -560,7 +560,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
 # helpers
 
 
-def _blame_alt(data: bytes, reason: str, out: Module, lay: Layout, matches: Matches, program: Program) -> None:
+def _blame_alt(data: bytes, reason: str, defined: int, lay: Layout, matches: Matches, program: Program) -> None:
     """REWRITING.md §6.3: an ``alt`` replacement can leave its function invalid (e.g. replacing
     ``return`` before code that needs its polymorphic stack).  When wasmtime's error lies in a function
     with an ``alt`` site, report it as a script error at that site instead of a compiler bug."""
@@ -593,7 +593,7 @@ def _blame_alt(data: bytes, reason: str, out: Module, lay: Layout, matches: Matc
     else:
         return
     first = lay.func_imports + lay.func_shift          # the application's defined functions start here
-    if not first <= fid < first + len(matches.by_function and out.functions):
+    if not first <= fid < first + defined:
         return
     input_fid = fid - lay.func_shift
     alts = [s for s in matches.by_function.get(input_fid, ()) if s.placement is Placement.ALT]
