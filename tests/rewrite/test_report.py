@@ -179,3 +179,37 @@ def test_multi_value_report_globals_are_exported_for_tools():
     assert names == ["whamm:global:where.0", "whamm:global:where.1", "whamm:global:where.2"]
     exported = {e.name: e.index for e in module.exports}
     assert [exported[n] for n in names] == list(out.layout.report[0].location.globals)
+
+
+def test_whamm_core_printers_and_unknown_map_id():
+    script = """
+    use whamm_core;
+    var m: map<i32, str>;
+    wasm:begin {
+        m[-1] = "neg";
+        var p: i32 = whamm_core.mem_alloc(4);
+        memcpy(memid(whamm_core), "abcd".addr(), memid(whamm_core), p as u32, 4);
+        whamm_core.puts(p, 4);
+        whamm_core.mem_free(p);
+        whamm_core.putc(32);
+        whamm_core.putu8(-1); whamm_core.putc(32);
+        whamm_core.puti8(255); whamm_core.putc(32);
+        whamm_core.putu16(-1); whamm_core.putc(32);
+        whamm_core.puti16(65535); whamm_core.putc(32);
+        whamm_core.putu32(-1); whamm_core.putc(32);
+        whamm_core.puti32(-5); whamm_core.putc(32);
+        whamm_core.putu64(-1); whamm_core.putc(32);
+        whamm_core.puti64(-7); whamm_core.putc(32);
+        whamm_core.putf32(1000.18); whamm_core.putc(32);
+        whamm_core.putf64(0.0 - 1.1); whamm_core.putc(32);
+        whamm_core.putbool(2); whamm_core.putc(32);
+        whamm_core.print_map(0); whamm_core.putc(10);
+        whamm_core.print_map(5);
+    }
+    """
+    out = instrument(script, APP)
+    status, stdout, stderr = run(out.wasm, None)
+    assert stdout == ("abcd 255 -1 65535 -1 4294967295 -5 18446744073709551615 -7 +1.00018e3 -1.1e0 true "
+                      "-1->neg\n")
+    assert stderr == "whamm: no map with id 5\n"
+    assert isinstance(status, str) and status.startswith("trap")
