@@ -118,13 +118,14 @@ class FunctionCache:
     """Previously emitted function bodies (SHELL.md "Incremental re-instrumentation").
 
     Keyed by (input function index, fingerprint of its sites, fingerprint of the layout facts the body
-    depends on); the value is the encoded body.  Keep one per (application, options).  ``sites`` keeps
+    depends on); the value is the encoded body plus the string literals and block types its generation
+    allocated (replayed on a hit so they get the same addresses).  Keep one per (application, options).  ``sites`` keeps
     the digest of each site of the last emit by identity (with the site, so the id stays valid): a
     caller that passes the same :class:`MatchedSite` objects again (the shell reuses the matches of
     unchanged probes) does not print their folded code again.
     """
 
-    bodies: dict[tuple, bytes] = field(default_factory=dict)
+    bodies: dict[tuple, tuple[bytes, tuple[bytes, ...], tuple]] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
     sites: dict[int, tuple[object, bytes]] = field(default_factory=dict)
@@ -432,10 +433,18 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
     for fid in sorted(candidates):
         fsites = by_function.get(fid, ())
         key = None
+        strings_before = len(lay.region.strings) if lay.region is not None else 0
+        types_before = len(types.added)
         if cache is not None:
             key = (fid, _fingerprint(fsites, cache.sites, digests), _layout_fingerprint(lay, fsites, ctx, fid))
-            raw = cache.bodies.get(key)
-            if raw is not None:
+            hit = cache.bodies.get(key)
+            if hit is not None:
+                raw, strings, new_types = hit
+                # replay what generating the body allocated on demand: same order, same addresses
+                for text in strings:
+                    lay.string(text)
+                for t in new_types:
+                    types.func(t)
                 cache.hits += 1
                 out.code[fid - nimp] = FuncBody.from_bytes(raw, 0, len(raw), fid)
                 continue
@@ -446,7 +455,9 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
             rewriter.instrs = remap_instrs(f_types.instrs, remap)
         raw = rewriter.rewrite()
         if cache is not None:
-            cache.bodies[key] = raw  # type: ignore[index]
+            strings = tuple(lay.region.strings)[strings_before:] if lay.region is not None else ()
+            added = tuple(g.types[0].composite for g in types.added[types_before:])
+            cache.bodies[key] = (raw, strings, added)  # type: ignore[index]
         out.code[fid - nimp] = FuncBody.from_bytes(raw, 0, len(raw), fid)
     if cache is not None:
         cache.sites = digests
@@ -677,8 +688,8 @@ def _fingerprint(sites: Sequence[MatchedSite], known: Mapping[int, tuple[object,
 
 
 def _layout_fingerprint(lay: Layout, sites: Sequence[MatchedSite], ctx: ModuleContext, fid: int) -> str:
-    """The layout facts a function's code can depend on; conservative: slot addresses of its sites and
-    every global index/function index table (cheap to hash)."""
+    """The layout facts a function's code can depend on (conservatively: every index table, its sites'
+    slots, the string pool and the added types so far)."""
     h = hashlib.sha256()
     for s in sites:
         h.update(repr((lay.site_base.get(id(s)), sorted(lay.site_maps.get(id(s), {}).items()))).encode())
@@ -687,6 +698,7 @@ def _layout_fingerprint(lay: Layout, sites: Sequence[MatchedSite], ctx: ModuleCo
                    sorted((k[0], k[1], str(k[2]), v) for k, v in lay.frame_slots.items() if k[0] == fid),
                    sorted(lay.shadows.items()), sorted(lay.library_funcs.items()), lay.scratch,
                    sorted(lay.region.strings.items()) if lay.region is not None else None,
+                   tuple(g.types[0].composite for g in ctx.types.added),
                    fid in ctx.flush_functions, ctx.exit_func, ctx.no_body, ctx.no_pred, ctx.no_bundle)).encode())
     return h.hexdigest()
 

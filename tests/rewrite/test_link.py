@@ -198,3 +198,19 @@ def test_knobs_no_body_no_pred_no_bundle():
         ex = inst.exports(store)
         assert (ex["get_n"](store), ex["get_m"](store)) == expected
     assert report  # (imported for its side effect of sharing the helpers)
+
+
+def test_cached_bodies_keep_their_strings_and_block_types():
+    module = read_module(wasmtime.wat2wasm(APP))
+    cache = FunctionCache()
+    s1 = 'report var s: str; report var t: (u32, str);\n' \
+         'wasm:opcode:nop:before / fname == "b" / { s = "in b"; t = (s.len() > 2) ? (1, "yes") : (0, "no"); }'
+    s2 = s1 + '\nwasm:opcode:call:before / fname == "main" / { s = "main"; }'
+    raw_instrument(module, check_source(s1), cache=cache)
+    warm = raw_instrument(module, check_source(s2), cache=cache)
+    assert cache.hits >= 1
+    cold = raw_instrument(module, check_source(s2))
+    assert warm.wasm == cold.wasm
+    text = run(warm.wasm)[1]
+    assert text == run(cold.wasm)[1]
+    assert [line.split(", script0, , , , , ")[1] for line in text.splitlines()[3:]] == ["in b", "(1; yes)"]
