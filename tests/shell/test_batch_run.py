@@ -45,3 +45,9 @@ def test_many_rows_are_summarised() -> None:
     assert "report: 24 rows of n" in r.out
     assert "  n (print, pc 23) = 33" in r.out
     assert "  … 19 more rows; use `report`" in r.out
+
+
+def test_app_arguments_after_a_double_dash_at_start_up(tmp_path) -> None:
+    app = wat_app(tmp_path, "argc.wat", ARGC_WAT)
+    r = shell(app, "-c", "wasm:func:entry { }; run; show settings", "--", "one", "two")
+    assert "[exit status 3" in r.out and "args     one two" in r.out

@@ -1,5 +1,6 @@
 """A real terminal: ``whamm-shell`` in a pseudo-terminal (pexpect) on the demo app — type a probe over
-several lines, run, read the report, interrupt a looping app with Ctrl-C, and leave with Ctrl-D."""
+several lines, run, read the report, interrupt a looping app with Ctrl-C, edit a probe at the prompt,
+and leave with Ctrl-D."""
 from __future__ import annotations
 
 import os
@@ -78,6 +79,12 @@ def test_ctrl_c_interrupts_a_run_and_the_shell_goes_on(tmp_path, finish) -> None
     child.sendline("report spins")
     child.expect(r"spins\s+1\s+0_wasm:opcode:br_if:before\s+spin\s+0\s+\d+\s+(\d+)")
     assert int(child.match.group(1)) > 0
+    child.expect(PROMPT)
+    child.sendline("probe edit 1")                   # the text comes back at the prompt, to edit
+    child.expect(r"spins\S*\+\+\S*; }")              # (highlighted: colour codes between tokens)
+    child.send("\x15")                               # Ctrl-U: drop it, type the new one
+    child.send("wasm:opcode:br_if:before { report var spins: u64; spins = spins + 2; }\r")
+    child.expect("probe 1 changed: 1 site in 1 function")
     child.expect(PROMPT)
     child.sendeof()
     child.expect(pexpect.EOF)
