@@ -362,10 +362,7 @@ class Session:
             raise SessionError("nothing to add: the text holds no statement")
         if any(isinstance(i, ast.Probe) for i in parsed):
             raise SessionError("that is a probe: type it directly or use `probe add`")
-        first = parsed[0]
-        kind = ("use" if isinstance(first, ast.Use) else "fn" if isinstance(first, ast.FnDef)
-                else "var" if isinstance(first, ast.VarDecl) else "statement")
-        item = Item(text, kind)
+        item = Item(text, _kind(parsed[0]))
         items = [*self.items, item]
         self._try(self.compose(items=items), self.probes.values(), items, pending=-1)
         self.items.append(item)
@@ -388,9 +385,7 @@ class Session:
                 probes.append(Probe(self._next + len(numbers), piece))
                 numbers.append(probes[-1].number)
             else:
-                kind = ("use" if isinstance(node, ast.Use) else "fn" if isinstance(node, ast.FnDef)
-                        else "var" if isinstance(node, ast.VarDecl) else "statement")
-                items.append(Item(piece, kind))
+                items.append(Item(piece, _kind(node)))
         self._try(self.compose(probes, items), probes, items)
         self.items = items
         self.probes = {p.number: p for p in probes}
@@ -698,6 +693,16 @@ def demo_app() -> Path:
 
 
 # ------------------------------------------------------------------------------------------ helpers
+
+def _kind(item) -> str:
+    """The :attr:`Item.kind` of a parsed script-level item."""
+    from compiler.lang import ast
+    if isinstance(item, ast.Use):
+        return "use"
+    if isinstance(item, ast.FnDef):
+        return "fn"
+    return "var" if isinstance(item, ast.VarDecl) else "statement"
+
 
 def _parse_probe(text: str):
     from compiler.lang.parser import parse_probe
