@@ -81,7 +81,7 @@ class Prelude:
     type and callee tables, and per probe number its folded shared initialisers."""
 
     statements: tuple[tuple[ast.Stmt, Mapping, Mapping], ...]
-    shared: Mapping[int, tuple[Mapping[str, ast.Expr], Mapping]]
+    shared: Mapping[int, tuple[Mapping[str, ast.Expr], Mapping, Mapping]]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -145,17 +145,18 @@ def fold_prelude(program: Program, static_call: StaticCall | None = None, module
         folded = _fold_statement(stmt, program, static_call, bindings)
         if folded is not None:
             statements.append(folded)
-    shared: dict[int, tuple[Mapping[str, ast.Expr], Mapping]] = {}
+    shared: dict[int, tuple[Mapping[str, ast.Expr], Mapping, Mapping]] = {}
     for cp in program.probes:
         inits: dict[str, ast.Expr] = {}
         types = _Chain(cp.types)
+        calls = _Chain(cp.calls)
         for sym in shared_symbols(cp):
             d = sym.decl
             if isinstance(d, ast.VarDecl) and d.init is not None:
                 inits[sym.name] = _fold(d.init, cp.types, cp.names, cp.calls, bindings, program, static_call,
-                                        types, sym.type)
+                                        types, sym.type, calls)
         if inits:
-            shared[cp.number] = (inits, types)
+            shared[cp.number] = (inits, types, calls)
     return Prelude(tuple(statements), shared)
 
 
@@ -176,38 +177,53 @@ class _Chain(dict):
 
 
 def _fold(e: ast.Expr, types: Mapping, names: Mapping, calls: Mapping, bindings: Mapping[str, object],
-          program: Program, static_call: StaticCall | None, out_types: dict, t) -> ast.Expr:
-    """Fold one expression; a static result becomes a literal node typed in ``out_types``."""
+          program: Program, static_call: StaticCall | None, out_types: dict, t,
+          out_calls: dict | None = None) -> ast.Expr:
+    """Fold one expression; a static result becomes a literal node typed in ``out_types``.  Calls the
+    folder rebuilt (new nodes, same spans) get their callee back in ``out_calls``."""
     value, new_types = fold_expr(e, types, names, calls, bindings, constants=program.constants,
                                  static_call=static_call)
     if isinstance(value, ast.Expr):
         out_types.update(new_types.maps[0])  # the folder's table of the nodes it created
+        if out_calls is not None:
+            by_span = {(n.span, type(n)): calls[id(n)] for n in ast.walk(e) if id(n) in calls}
+            for n in ast.walk(value):
+                if isinstance(n, (ast.Call, ast.MethodCall)) and id(n) not in calls:
+                    callee = by_span.get((n.span, type(n)))
+                    if callee is not None:
+                        out_calls[id(n)] = callee
         return value
     return _literal(value, t, e.span, out_types)
 
 
+def _has_static_call(node: ast.Node) -> bool:
+    return any(isinstance(n, ast.Call) and n.annotation == "static" for n in ast.walk(node))
+
+
 def _fold_statement(stmt: ast.Stmt, program: Program, static_call: StaticCall | None,
                     bindings: Mapping[str, object]):
-    """One script-level statement with its ``@static`` calls evaluated and constants folded (None when
-    the statement was a ``@static`` call, which ran now)."""
+    """One script-level statement with its ``@static`` calls evaluated (None when the statement was a
+    ``@static`` call, which ran now).  Statements without ``@static`` calls are kept as they are: their
+    constants are globals already holding the value when later code runs."""
     import dataclasses
+    if not _has_static_call(stmt):
+        return stmt, program.types, program.calls
     types = _Chain(program.types)
     calls = _Chain(program.calls)
 
     def fold(e: ast.Expr) -> ast.Expr:
         return _fold(e, program.types, program.names, program.calls, bindings, program, static_call, types,
-                     program.types[id(e)])
+                     program.types.get(id(e)), calls)   # (a call statement's call has no recorded type)
 
     if isinstance(stmt, ast.VarDecl) and stmt.init is not None:
         return dataclasses.replace(stmt, init=fold(stmt.init)), types, calls
     if isinstance(stmt, ast.Assign):
         return dataclasses.replace(stmt, value=fold(stmt.value)), types, calls
     if isinstance(stmt, ast.CallStmt) and isinstance(stmt.call, ast.Call):
-        folded = fold(stmt.call) if stmt.call.annotation == "static" else None
-        if folded is not None and not isinstance(folded, ast.Call):
+        folded = fold(stmt.call)
+        if not isinstance(folded, (ast.Call, ast.MethodCall)):
             return None
-        if folded is not None:
-            return dataclasses.replace(stmt, call=folded), types, calls
+        return dataclasses.replace(stmt, call=folded), types, calls
     return stmt, types, calls
 
 
@@ -322,10 +338,10 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
         for node in folded_nodes(site.folded):
             uses.scan(node, site.folded.calls, site.probe.names, site.folded.types, table)
     with_sites = {s.probe.number: s.probe for s in sites}
-    for number, (inits, types) in prelude.shared.items():
+    for number, (inits, types, calls) in prelude.shared.items():
         if number in with_sites:
             for e in inits.values():
-                uses.scan(e, with_sites[number].calls, with_sites[number].names, types)
+                uses.scan(e, calls, with_sites[number].names, types)
     for lst in special.values():
         for cp, f in lst:
             for node in folded_nodes(f):
@@ -493,8 +509,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
         shared_inits = []
         for number in sorted(with_sites):
             if number in prelude.shared:
-                inits, itypes = prelude.shared[number]
-                shared_inits.append((with_sites[number], inits, itypes))
+                shared_inits.append((with_sites[number], *prelude.shared[number]))
         helpers["whamm:start"] = start_function(ctx, prelude.statements, shared_inits, sites,
                                                 special["begin"], app_start, desc)
         if lay.needs_exit:

@@ -185,11 +185,12 @@ def _guarded(c: BodyCompiler, folded: Folded, no_pred: bool) -> None:
 
 
 def start_function(ctx: ModuleContext, statements: Sequence[tuple[ast.Stmt, Mapping, Mapping]],
-                   shared_inits: Sequence[tuple[CheckedProbe, Mapping[str, ast.Expr], Mapping]],
+                   shared_inits: Sequence[tuple[CheckedProbe, Mapping[str, ast.Expr], Mapping, Mapping]],
                    sites: Sequence[MatchedSite], begin: Sequence[tuple[CheckedProbe, Folded]],
                    app_start: int | None, desc: Mapping[bytes, int]) -> Helper:
     """``whamm:start`` (§4); ``statements`` are the folded script-level statements with their
-    types/calls tables, ``shared_inits`` the folded shared initialisers per probe (probe order)."""
+    types/calls tables, ``shared_inits`` the folded shared initialisers per probe (probe order) with
+    their types/calls tables."""
     lay = ctx.layout
     prog = ctx.program
     pool = LocalPool(0)
@@ -211,9 +212,9 @@ def start_function(ctx: ModuleContext, statements: Sequence[tuple[ast.Stmt, Mapp
             continue
         c.stmt(stmt)
     # 3. shared initialisers, probe order
-    for probe, inits, types in shared_inits:
+    for probe, inits, types, calls in shared_inits:
         senv = SiteEnv(ctx, probe, None, pool, None, None)
-        c = BodyCompiler(senv, types, probe.names, probe.calls, code)
+        c = BodyCompiler(senv, types, probe.names, calls, code)
         for sym in probe.symbols:
             if sym.kind is VarKind.SHARED and sym.name in inits and not isinstance(sym.type, MapType):
                 _init_slot(ctx, senv.storage(sym), sym.type, inits[sym.name], types, c)

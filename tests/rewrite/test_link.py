@@ -214,3 +214,18 @@ def test_cached_bodies_keep_their_strings_and_block_types():
     text = run(warm.wasm)[1]
     assert text == run(cold.wasm)[1]
     assert [line.split(", script0, , , , , ")[1] for line in text.splitlines()[3:]] == ["in b", "(1; yes)"]
+
+
+def test_script_level_static_calls_run_first_and_fold():
+    lib = wasmtime.wat2wasm(LIB)
+    # §13.4: script-level @static calls precede the per-site ones (next() = 0, then 1, 2, 3 at the sites)
+    script = """
+    use lib;
+    report var first: i32 = @static lib.next();
+    @static lib.next();
+    wasm:opcode:nop:before { report var order: i32 = @static lib.next(); }
+    """
+    out = instrument(script, APP, libraries={"lib": lib})
+    assert [i.name for i in read_module(out.wasm).imports] == ["fd_write"]
+    text, _, _ = run_with_lib(out.wasm, lib)
+    assert [line.rsplit(", ", 1)[1] for line in text.splitlines()[3:]] == ["2", "3", "4", "0"]

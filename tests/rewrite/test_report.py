@@ -213,3 +213,25 @@ def test_whamm_core_printers_and_unknown_map_id():
                       "-1->neg\n")
     assert stderr == "whamm: no map with id 5\n"
     assert isinstance(status, str) and status.startswith("trap")
+
+
+def test_shared_initialisers_and_script_level_statements():
+    script = """
+    var base: u32 = 40;
+    var exact: f64 = 0.1;
+    base = base + 1;
+    fn twice(x: u32) -> u32 { return x * 2; }
+    report var doubled: u32 = twice(21);
+    wasm:opcode:br_if:before {
+        shared report var fixed: u32 = 10;
+        shared report var from_global: u32 = base + 1;
+        fixed++;
+        from_global++;
+    }
+    wasm:end { var local_is_fine: f64 = exact * 10.0; }
+    """
+    out = instrument(script, APP)
+    status, stdout, _ = run(out.wasm)
+    rows = {line.split(", ")[2]: line.rsplit(", ", 1)[1] for line in stdout.splitlines()[3:]}
+    # base = 41 after the script-level statements; br_if runs 5 times
+    assert rows == {"fixed": "15", "from_global": "47", "doubled": "42"}
