@@ -328,13 +328,17 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
     uses = Uses()
     for stmt, types, calls in prelude.statements:
         uses.scan(stmt, calls, program.names, types)
+    scanned: set[int] = set()
     for site in sites:
+        event = site.probe.expansion.event
         table = None
-        ins = ft(site.fid).instrs[site.index] if site.probe.package == "opcode" else None
-        if ins is not None and ins.op.name in ("call_indirect", "return_call_indirect"):
-            table = ins.imms[1]
-        elif ins is not None and ins.op.name == "table.get":
-            table = ins.imms[0]
+        if event in _INDIRECT:
+            ins = ft(site.fid).instrs[site.index]
+            table = ins.imms[0] if event == "table.get" else ins.imms[1]
+        elif id(site.folded) in scanned:
+            continue                            # sites share their Folded: scanned already
+        else:
+            scanned.add(id(site.folded))
         for node in folded_nodes(site.folded):
             uses.scan(node, site.folded.calls, site.probe.names, site.folded.types, table)
     with_sites = {s.probe.number: s.probe for s in sites}
@@ -584,6 +588,9 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
 
 # ------------------------------------------------------------------------------------------------
 # helpers
+
+#: Events whose ``resolved_fid``/``resolve_funcref`` read a table shadow (the site's table).
+_INDIRECT = frozenset({"call_indirect", "return_call_indirect", "table.get"})
 
 
 def _blame_alt(data: bytes, reason: str, defined: int, lay: Layout, matches: Matches, program: Program) -> None:

@@ -121,9 +121,10 @@ class ModuleContext:
     templatable: dict[int, bool] = field(default_factory=dict)
 
     def info(self, probe: CheckedProbe) -> ProbeInfo:
-        info = self.infos.get(probe.number)
+        number = probe.expansion.number
+        info = self.infos.get(number)
         if info is None:
-            info = self.infos[probe.number] = probe_info(probe)
+            info = self.infos[number] = probe_info(probe)
         return info
 
     def blocktype(self, results: Sequence) -> object:
@@ -444,19 +445,20 @@ def template_key(ctx: ModuleContext, site: MatchedSite, env: SiteEnv, info: Prob
     None when the body needs the site itself (frame variables, per-site maps, derived variables that
     read immediates, bound functions)."""
     probe = site.probe
-    ok = ctx.templatable.get(probe.number)
+    number = probe.expansion.number
+    ok = ctx.templatable.get(number)
     if ok is None:
         ok = not any(s.kind is VarKind.FRAME or (s.kind is VarKind.UNSHARED and isinstance(s.type, MapType))
                      for s in probe.symbols) \
             and not any(n in _SITE_DEPENDENT or (n == "resolved_fid" and not v.static)
                         for n, v in probe.bound_used.items()) \
             and not any(c.kind.value == "bound" and c.name != "drop_args" for c in probe.calls.values())
-        ctx.templatable[probe.number] = ok
+        ctx.templatable[number] = ok
     if not ok:
         return None
     f = site.folded
     pred = f.predicate
-    return (probe.number, id(f.body), pred if isinstance(pred, bool) else id(pred),
+    return (number, id(f.body), pred if isinstance(pred, bool) else id(pred),
             tuple(site.operands[:len(env.args)]), tuple(site.results[:len(env.results)]))
 
 
@@ -468,7 +470,7 @@ class Template:
     ``parts`` holds bytes, or ``(prefix, value, is_slot)`` patches: ``prefix`` is everything of the
     instruction before the one LEB128 that varies, ``value`` the virtual local or relative offset."""
 
-    __slots__ = ("parts", "types", "empty", "memory")
+    __slots__ = ("parts", "types", "empty", "memory", "constant")
 
     def __init__(self, instrs: list[Instr], types: list, memory: int) -> None:
         self.types = types
@@ -494,6 +496,8 @@ class Template:
         if run:
             parts.append(encode_instrs(run))
         self.parts = parts
+        #: the code itself when it needs nothing from its site (no locals, no slots), else None
+        self.constant = b"".join(parts) if not types and all(p.__class__ is bytes for p in parts) else None  # type: ignore
 
     @classmethod
     def compile(cls, ctx: ModuleContext, site: MatchedSite, info: ProbeInfo, like: SiteEnv) -> Template:
@@ -750,16 +754,27 @@ class FunctionRewriter:
         """``SAVE k; [P] BODY; PUSH k`` from an existing template without building a
         :class:`SiteEnv` — the common case of counters at many sites (same code as the general path)."""
         ctx = self.ctx
-        probe = site.probe
-        if not ctx.templatable.get(probe.number, False):
+        number = site.probe.expansion.number
+        if not ctx.templatable.get(number, False):
             return False
         k = info.args
-        operands = site.operands
-        types = operands if k == ALL else operands[:k]
         f = site.folded
         pred = f.predicate
-        key = (probe.number, id(f.body), pred if pred is True or pred is False else id(pred), types, ())
-        tpl = ctx.templates.get(key)
+        pkey = pred if pred is True or pred is False else id(pred)
+        if k == 0:                                   # no operands: the code may be the template's own bytes
+            tpl = ctx.templates.get((number, id(f.body), pkey, (), ()))
+            if tpl is None or tpl.constant is None:
+                return False
+            if tpl.constant:
+                bucket = self.pass1_pre.get(site.index)
+                if bucket is None:
+                    self.pass1_pre[site.index] = [tpl.constant]
+                else:
+                    bucket.append(tpl.constant)
+            return True
+        operands = site.operands
+        types = operands if k == ALL else operands[:k]
+        tpl = ctx.templates.get((number, id(f.body), pkey, types, ()))
         if tpl is None or None in types:
             return False
         pool = self.pool
@@ -1111,30 +1126,46 @@ class FunctionRewriter:
             a = adjusted.get(k)
             append(a if a is not None else raw[instrs[k].offset:instrs[k + 1].offset])
 
+        count = len(active)
+        pass1_pre, pass1_post, pre, post = self.pass1_pre, self.pass1_post, self.pre, self.post
+        replace_before, replace_after = self.replace_before, self.replace_after
+
         def emit_range(i: int, stop: int) -> None:
+            n = bisect.bisect_left(active, i)
             while True:
-                n = bisect.bisect_left(active, i)
-                j = active[n] if n < len(active) else stop
+                j = active[n] if n < count else stop
                 if j >= stop:
                     if i < stop:
                         append(raw[instrs[i].offset:instrs[stop].offset])
                     return
                 if i < j:
                     append(raw[instrs[i].offset:instrs[j].offset])
-                append(self.pre_code(j))
-                r = self.replace_before.get(j)
+                if j in pre:
+                    append(self.pre_code(j))
+                else:
+                    chunk = pass1_pre.get(j)
+                    if chunk:
+                        pieces.extend(chunk)
+                r = replace_before.get(j)
                 if r is None:
                     instr(j)
-                    append(self.post_code(j))
-                    after = self.replace_after.get(j)
+                    if j in post:
+                        append(self.post_code(j))
+                    else:
+                        chunk = pass1_post.get(j)
+                        if chunk:
+                            pieces.extend(chunk)
+                    after = replace_after.get(j)
                     if after is not None:
                         append(after.prefix)
                         if after.keep:
                             emit_range(after.start, after.stop)
                             append(after.suffix)
                         i = after.stop
+                        n = bisect.bisect_left(active, i)
                     else:
                         i = j + 1
+                        n += 1
                     continue
                 append(r.prefix)
                 end = r.stop - 1
@@ -1148,6 +1179,7 @@ class FunctionRewriter:
                     append(r.suffix)
                 append(self.post_code(end))
                 i = r.stop
+                n = bisect.bisect_left(active, i)
 
         emit_range(0, last)
         append(self.pre_code(last))

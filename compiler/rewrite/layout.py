@@ -424,23 +424,31 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     lay.library_order = [u for u in program.uses if u != "whamm_core"]
 
     # ---- report variable instances and slots that will exist (decides memory and printing)
-    site_list = list(sites)
+    site_list = sites if isinstance(sites, (list, tuple)) else list(sites)
     probes_with_sites: dict[int, CheckedProbe] = {}
+    with_frames: set[int] = set()
     for s in site_list:
-        probes_with_sites.setdefault(s.probe.number, s.probe)
+        p = s.probe
+        n = p.expansion.number
+        if n not in probes_with_sites:
+            probes_with_sites[n] = p
+            if frame_symbols(p):
+                with_frames.add(n)
     frames: dict[tuple[int, str, WhammType], tuple[Symbol, CheckedProbe]] = {}
-    for s in site_list:
-        for sym in frame_symbols(s.probe):
-            frames.setdefault((s.fid, sym.name, sym.type), (sym, s.probe))
+    if with_frames:
+        for s in site_list:
+            if s.probe.number in with_frames:
+                for sym in frame_symbols(s.probe):
+                    frames.setdefault((s.fid, sym.name, sym.type), (sym, s.probe))
     global_report = [g for g in program.globals.values() if g.report]
-    any_site_report = any(sym.report for s in site_list for sym in unshared_symbols(s.probe)) or \
+    any_site_report = any(sym.report for p in probes_with_sites.values() for sym in unshared_symbols(p)) or \
         any(sym.report for p in probes_with_sites.values() for sym in shared_symbols(p)) or \
         any(sym.report for sym, _ in frames.values())
     lay.has_instances = bool(global_report) or any_site_report
     has_report_probe = bool(special.get("report"))
     lay.can_print = lay.has_instances and not no_report or (has_report_probe and not no_report) or uses.prints
     lay.needs_exit = lay.has_instances or has_report_probe or bool(special.get("end")) or lay.can_print
-    has_slots = any(unshared_symbols(s.probe) for s in site_list) or \
+    has_slots = any(unshared_symbols(p) for p in probes_with_sites.values()) or \
         any(shared_symbols(p) for p in probes_with_sites.values()) or \
         any(sym.report for sym, _ in frames.values())
     has_maps = any(g.is_map for g in program.globals.values()) or \
@@ -617,8 +625,8 @@ def _place_state(lay: Layout, program: Program, sites: list, probes: Mapping[int
     facts = lay.probe_slots
     for number, probe in probes.items():
         facts[number] = probe_slots(probe)
-    for s in sites:
-        f = facts[s.probe.number]
+    for s in sites if any(f.maps for f in facts.values()) else ():
+        f = facts[s.probe.expansion.number]
         if f.maps:
             ids = {}
             for sym in f.maps:
@@ -635,8 +643,8 @@ def _place_state(lay: Layout, program: Program, sites: list, probes: Mapping[int
     # changed (SHELL.md "Incremental re-instrumentation").  Addresses are implementation-defined (§11.2);
     # the report's row order does not depend on them.
     by_probe: dict[int, list] = {}
-    for s in sites:
-        by_probe.setdefault(s.probe.number, []).append(s)
+    for s in sites if any(f.size for f in facts.values()) else ():   # (skipped without per-site state)
+        by_probe.setdefault(s.probe.expansion.number, []).append(s)
     for number in sorted(probes):
         for s in by_probe.get(number, ()):
             f = facts[number]
@@ -668,8 +676,8 @@ def _report(lay: Layout, program: Program, sites: list, probes: Mapping[int, Che
     new = tuple.__new__
     facts = lay.probe_slots
     base = lay.site_base
-    for s in sites:
-        f = facts[s.probe.number]
+    for s in sites if any(f.report for f in facts.values()) else ():
+        f = facts[s.probe.expansion.number]
         if not f.report:
             continue
         b = base[id(s)]
@@ -689,7 +697,7 @@ def _report(lay: Layout, program: Program, sites: list, probes: Mapping[int, Che
                 groups.setdefault(type_group_key(sym.type), [[], [], []])[1].append(ReportVar(
                     sym.name, "shared", sym.type, probes[number].probe_id, None, None, None,
                     MemoryLocation(lay.shared_slots[(number, sym.name)])))
-    fnames: dict[int, str] = {s.fid: s.fname for s in sites}
+    fnames: dict[int, str] = {s.fid: s.fname for s in sites} if frames else {}
     for key in sorted(frames, key=lambda k: k[0]):
         sym, _ = frames[key]
         if sym.report:
