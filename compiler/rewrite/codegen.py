@@ -40,6 +40,7 @@ __all__ = [
     "CodegenError", "Code", "LocalPool", "Storage", "GlobalStorage", "LocalStorage", "MemStorage",
     "FrameStorage", "PtrStorage", "OperandStorage", "ConstStorage", "Env", "BodyCompiler",
     "mem_parts", "flat", "normalize", "const", "memarg", "Helper", "string_helpers", "STRING_HELPERS",
+    "always_returns", "contains_return", "op",
 ]
 
 
@@ -522,12 +523,13 @@ def _wasm1(t: WhammType) -> str:
     return _WASM.get(t, "i32")  # type: ignore[arg-type]
 
 
-def _contains_return(block: ast.Block) -> bool:
+def contains_return(block: ast.Block) -> bool:
+    """Whether a ``return`` occurs anywhere in ``block`` (the body then needs a label to leave)."""
     for s in block.stmts:
         if isinstance(s, ast.Return):
             return True
-        if isinstance(s, ast.If) and (_contains_return(s.then) or any(_contains_return(e.body) for e in s.elifs)
-                                      or (s.orelse is not None and _contains_return(s.orelse))):
+        if isinstance(s, ast.If) and (contains_return(s.then) or any(contains_return(e.body) for e in s.elifs)
+                                      or (s.orelse is not None and contains_return(s.orelse))):
             return True
     return False
 

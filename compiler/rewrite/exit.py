@@ -171,11 +171,11 @@ def _guarded(c: BodyCompiler, folded: Folded, no_pred: bool) -> None:
     pred = folded.predicate if not no_pred else True
     if pred is False or folded.body is None:
         return
-    from compiler.rewrite.codegen import _contains_return
+    from compiler.rewrite.codegen import contains_return
     if pred is not True:
         c.expr(pred)  # type: ignore[arg-type]
         c.ret_label = code.open("if", None)
-    elif _contains_return(folded.body):
+    elif contains_return(folded.body):
         c.ret_label = code.open("block", None)
     for s in folded.body.stmts:
         c.stmt(s)
