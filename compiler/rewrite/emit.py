@@ -653,9 +653,11 @@ def _i32_expr(value: int):
 
 
 def _calling(module: Module, targets: frozenset[int]) -> set[int]:
-    """Defined functions whose body calls one of ``targets`` (a raw byte pre-filter, then decoded)."""
-    from compiler.wasm.binary import uleb
-    patterns = [bytes((opcode,)) + uleb(t) for t in targets for opcode in (0x10, 0x12)]
+    """Defined functions whose body calls one of ``targets``: a raw byte pre-filter (the opcode and the
+    first LEB128 byte of the index, with or without a continuation bit — toolchains pad call indices to
+    five bytes), then the candidates are decoded."""
+    patterns = [bytes((opcode, first)) for t in targets for opcode in (0x10, 0x12)
+                for first in (t & 0x7F, t & 0x7F | 0x80)]
     nimp = module.num_imported_funcs
     out = set()
     for k, body in enumerate(module.code):

@@ -297,3 +297,15 @@ def test_getter_not_emitted_when_the_name_is_taken():
     inst = wasmtime.Instance(store, wasmtime.Module(store.engine, out.wasm), [])
     inst.exports(store)["_start"](store)
     assert (inst.exports(store)["get_n"](store), inst.exports(store)["get_m"](store)) == (7, 1)
+
+
+def test_report_flushed_before_proc_exit_with_padded_call_indices():
+    # clang pads call indices to 5-byte LEB128s; matrix.c exits through proc_exit(3)
+    app = ROOT / "tests" / "corpus" / "c" / "matrix.wasm"
+    base_status, base_out, _ = run(app.read_bytes())
+    out = instrument("report var calls: u64; wasm:opcode:call:before { calls++; }", app)
+    status, stdout, _ = run(out.wasm)
+    assert status == base_status == 3
+    assert stdout.startswith(base_out)
+    tail = stdout[len(base_out):]
+    assert tail.startswith(BANNER) and tail.count("\n") == 4 and ", calls, u64, i64, script0, , , , , " in tail
