@@ -3,16 +3,20 @@
 Entry points (everything else in the package is internal):
 
 * :func:`compiler.rewrite.emit.instrument` ``(module, program, *, static_call=None, options=None,
-  cache=None) -> Emitted`` — the whole backend after parsing: folds the script-level code, matches
-  probes against the module (:func:`compiler.rewrite.matching.match`), emits and validates.  ``module`` is
-  the decoded input (:func:`compiler.wasm.read_module`, not modified), ``program`` the checked script
-  (:func:`compiler.lang.frontend.check_source`), ``static_call`` the ``@static``/static built-in callback
-  of :mod:`compiler.rewrite.static_calls`, ``options`` any object with ``no_body``, ``no_pred``,
-  ``no_report``, ``no_bundle`` (REWRITING.md §16).
+  cache=None, libraries=None) -> Emitted`` — the whole backend after parsing: folds the script-level
+  code, matches probes against the module (:func:`compiler.rewrite.matching.match`), emits and
+  validates.  ``module`` is the decoded input (:func:`compiler.wasm.read_module`, not modified),
+  ``program`` the checked script (:func:`compiler.lang.frontend.check_source`), ``static_call`` the
+  ``@static``/static built-in callback (default: a fresh :class:`compiler.rewrite.static_calls.StaticCalls`),
+  ``options`` any object with ``no_body``, ``no_pred``, ``no_report``, ``no_bundle`` (REWRITING.md §16),
+  ``cache`` a :class:`compiler.rewrite.emit.FunctionCache` reused across calls (SHELL.md incremental
+  re-instrumentation), ``libraries`` user library binaries by name (for ``memid`` memories and
+  ``@static``; else read from their paths).
 * :func:`compiler.rewrite.emit.emit` ``(module, program, matches, options=None, *, prelude=None,
   static_call=None, cache=None, libraries=None) -> Emitted`` — the same from existing matches (the shell
   re-matches only what changed).  Fold the script-level code first with
-  :func:`compiler.rewrite.emit.fold_prelude` when ``@static`` order matters (LANGUAGE.md §13.4).
+  :func:`compiler.rewrite.emit.fold_prelude` ``(program, static_call, module)`` when ``@static`` order
+  matters (LANGUAGE.md §13.4: script level and shared initialisers before any site).
 
 :class:`compiler.rewrite.emit.Emitted` carries ``wasm`` (validated bytes), ``layout`` (its ``report`` list
 of :class:`compiler.rewrite.layout.ReportVar`: name, kind, type, probe id, fid, fname, pc and location of
