@@ -515,7 +515,9 @@ class _Body:
             if t is not None and not is_numeric(t):
                 self.error(f"`{s.op}` needs a numeric variable, found {t}", s.span)
         elif isinstance(s, ast.CallStmt):
-            self.call(s.call, None, statement=True)
+            t = self.call(s.call, None, statement=True)
+            if t is not None:
+                self.types[id(s.call)] = t    # the code generator drops a result the statement discards
         elif isinstance(s, ast.Return):
             self.ret(s)
         elif isinstance(s, ast.If):

@@ -109,6 +109,21 @@ def test_seed_demo_call_counter():
     assert stdout == DEMO_OUTPUT + report(f"{g}, global_id, count, u32, i32, script0, , , , , 3")
 
 
+def test_call_statements_discard_results():
+    # A value-returning user function called as a statement (in a probe, in another function, at
+    # script level) has its result dropped.  calc (fid 2) runs 9 times: 3 top-level calls, 6 recursive.
+    script = """report var n: u32;
+fn bump() -> u32 { n++; return n; }
+fn twice() { bump(); bump(); }
+bump();
+wasm:opcode:call:before / imm0 == 2 / { bump(); }
+wasm:opcode:call:before / imm0 == 4 / { twice(); }"""
+    out = instrument(script, DEMO)
+    status, stdout, _ = run(out.wasm)
+    g = out.layout.globals["n"][0]
+    assert (status, stdout) == (0, DEMO_OUTPUT + report(f"{g}, global_id, n, u32, i32, script0, , , , , 14"))
+
+
 def test_app_output_and_memory_unchanged_by_borrowed_writes():
     # the demo exports its memory as "memory": every report write borrows its top bytes and restores them
     out = instrument("report var n: u32; wasm:opcode:call:before { n++; }", DEMO)
