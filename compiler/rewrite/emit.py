@@ -38,7 +38,7 @@ from compiler.rewrite.exit import (
 from compiler.rewrite.inject import FunctionRewriter, ModuleContext
 from compiler.rewrite.layout import (
     type_text,
-    GlobalLocation, Layout, LibraryMemory, MapLocation, MemoryLocation, Uses, folded_nodes, plan_layout,
+    GlobalLocation, Layout, LibraryMemory, MapLocation, MemoryLocation, ReportVar, Uses, folded_nodes, plan_layout,
     shared_symbols,
 )
 from compiler.rewrite.link import (
@@ -129,6 +129,8 @@ class FunctionCache:
     hits: int = 0
     misses: int = 0
     sites: dict[int, tuple[object, bytes]] = field(default_factory=dict)
+    metadata_rows: dict[ReportVar, str] = field(default_factory=dict)
+    """The ``whamm.report`` JSON text of each report row seen (a rebuild formats only new rows)."""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -450,13 +452,14 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
     if lay.shadows:
         candidates |= set(range(nimp, nimp + len(module.code)))
     digests: dict[int, tuple[object, bytes]] = {}
+    common = _common_layout(lay, ctx) if cache is not None else b""
     for fid in sorted(candidates):
         fsites = by_function.get(fid, ())
         key = None
         strings_before = len(lay.region.strings) if lay.region is not None else 0
         types_before = len(types.added)
         if cache is not None:
-            key = (fid, _fingerprint(fsites, cache.sites, digests), _layout_fingerprint(lay, fsites, ctx, fid))
+            key = (fid, _fingerprint(fsites, cache.sites, digests), _layout_fingerprint(lay, fsites, ctx, fid, common))
             hit = cache.bodies.get(key)
             if hit is not None:
                 raw, strings, new_types = hit
@@ -567,7 +570,8 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
     if lay.needs_exit and not flush:
         out.exports.append(Export("whamm_flush", ExternKind.FUNC, lay.functions["whamm:exit"]))
     if lay.report or lay.has_runtime:
-        out.customs.append(CustomSection("whamm.report", _metadata(lay), 0 if not out.customs else 11))
+        out.customs.append(CustomSection("whamm.report", _metadata(lay, cache.metadata_rows if cache is not None else None),
+                                        0 if not out.customs else 11))
     out.types = types.groups()
     t2 = time.perf_counter()
 
@@ -711,26 +715,35 @@ def _fingerprint(sites: Sequence[MatchedSite], known: Mapping[int, tuple[object,
     return h.hexdigest()
 
 
-def _layout_fingerprint(lay: Layout, sites: Sequence[MatchedSite], ctx: ModuleContext, fid: int) -> str:
+def _layout_fingerprint(lay: Layout, sites: Sequence[MatchedSite], ctx: ModuleContext, fid: int,
+                        common: bytes) -> str:
     """The layout facts a function's code can depend on (conservatively: every index table, its sites'
-    slots, the string pool and the added types so far)."""
-    h = hashlib.sha256()
+    slots, the string pool and the added types so far).  ``common`` is :func:`_common_layout` — the part
+    that is the same for every function of one emit, hashed once."""
+    h = hashlib.sha256(common)
     for s in sites:
         h.update(repr((lay.site_base.get(id(s)), sorted(lay.site_maps.get(id(s), {}).items()))).encode())
-    h.update(repr((lay.func_shift, lay.mem_shift, lay.memory, sorted(lay.functions.items()),
-                   sorted(lay.runtime.items()), sorted(lay.globals.items()), sorted(lay.shared_slots.items()),
-                   sorted((k[0], k[1], str(k[2]), v) for k, v in lay.frame_slots.items() if k[0] == fid),
-                   sorted(lay.shadows.items()), sorted(lay.library_funcs.items()), lay.scratch,
+    h.update(repr((sorted((k[0], k[1], str(k[2]), v) for k, v in lay.frame_slots.items() if k[0] == fid),
                    sorted(lay.region.strings.items()) if lay.region is not None else None,
                    tuple(g.types[0].composite for g in ctx.types.added),
-                   fid in ctx.flush_functions, ctx.exit_func, ctx.no_body, ctx.no_pred, ctx.no_bundle)).encode())
+                   fid in ctx.flush_functions)).encode())
     return h.hexdigest()
 
 
-def _metadata(lay: Layout) -> bytes:
+def _common_layout(lay: Layout, ctx: ModuleContext) -> bytes:
+    """The digest of the layout facts that do not change while the function bodies are emitted."""
+    return hashlib.sha256(repr((
+        lay.func_shift, lay.mem_shift, lay.memory, sorted(lay.functions.items()), sorted(lay.runtime.items()),
+        sorted(lay.globals.items()), sorted(lay.shared_slots.items()), sorted(lay.shadows.items()),
+        sorted(lay.library_funcs.items()), lay.scratch, ctx.exit_func, ctx.no_body, ctx.no_pred,
+        ctx.no_bundle)).encode()).digest()
+
+
+def _metadata(lay: Layout, known: dict[ReportVar, str] | None = None) -> bytes:
     """The ``whamm.report`` custom section (REWRITING.md §17): UTF-8 JSON, written piece by piece with
     the repeated strings (names, types, functions, probe ids) encoded once — a branch monitor on a large
-    module describes tens of thousands of variables."""
+    module describes tens of thousands of variables.  ``known`` maps rows to their text from earlier
+    emits and receives the new ones."""
     quoted: dict[object, str] = {}
 
     def q(value: object) -> str:
@@ -744,6 +757,11 @@ def _metadata(lay: Layout) -> bytes:
     heads: dict[tuple, str] = {}
     tails: dict[tuple, str] = {}
     for v in lay.report:
+        if known is not None:
+            text = known.get(v)
+            if text is not None:
+                parts.append(text)
+                continue
         loc = v.location
         if isinstance(loc, MemoryLocation):
             where = '{"memory_offset":%d}' % loc.memory_offset
@@ -763,8 +781,11 @@ def _metadata(lay: Layout) -> bytes:
         tail = tails.get(tk)
         if tail is None:
             tail = tails[tk] = ',"fname":%s,"probe_id":%s,"location":' % (q(v.fname), q(v.probe_id))
-        parts.append('%s%s,"pc":%s%s%s}' % (head, "null" if v.fid is None else v.fid,
-                                            "null" if v.pc is None else v.pc, tail, where))
+        text = '%s%s,"pc":%s%s%s}' % (head, "null" if v.fid is None else v.fid,
+                                      "null" if v.pc is None else v.pc, tail, where)
+        if known is not None:
+            known[v] = text
+        parts.append(text)
     memory = '"whamm:memory"' if lay.has_runtime else "null"
     return ('{"version":1,"memory_export":%s,"vars":[%s]}' % (memory, ",".join(parts))).encode()
 
