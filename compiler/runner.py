@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import os
+import select
 import struct
 import sys
 import threading
@@ -269,7 +270,10 @@ class Execution:
         store.set_epoch_deadline(1)
         if self.options.fuel is not None:
             store.set_fuel(self.options.fuel)
-        store.set_wasi(self._wasi())
+        pumps: list[_Pump] = []
+        store.set_wasi(self._wasi(pumps))
+        for pump in pumps:
+            pump.start()
         linker = wasmtime.Linker(self.engine)
         linker.define_wasi()
         timer = None
@@ -295,6 +299,8 @@ class Execution:
             results = ()
             outcome, status, message, code, frames = self._failure(exc)
         finally:
+            for pump in pumps:
+                pump.finish()
             if timer is not None:
                 timer.cancel()
             # Lift the limits so the caller can still call exports (getters) on the live instance.
@@ -304,7 +310,7 @@ class Execution:
         return RunResult(outcome, status, message, code, frames, results, time.perf_counter() - start,
                          store, instance)
 
-    def _wasi(self) -> wasmtime.WasiConfig:
+    def _wasi(self, pumps: list[_Pump]) -> wasmtime.WasiConfig:
         import wasmtime
 
         opts = self.options
@@ -323,8 +329,8 @@ class Execution:
                 wasi.stdin_file = opts.stdin
             except wasmtime.WasmtimeError:
                 raise RunError(f"cannot read stdin file '{opts.stdin}'") from None
-        _sink(wasi, "stdout", opts.stdout)
-        _sink(wasi, "stderr", opts.stderr)
+        _sink(wasi, "stdout", opts.stdout, pumps)
+        _sink(wasi, "stderr", opts.stderr, pumps)
         return wasi
 
     def _instantiate(self, linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module,
@@ -392,17 +398,78 @@ def run_module(wasm: bytes, options: RunOptions = RunOptions(), libraries: Seque
 
 # ------------------------------------------------------------------------------------------------ helpers
 
-def _sink(wasi: wasmtime.WasiConfig, stream: str, sink: Sink) -> None:
+def _sink(wasi: wasmtime.WasiConfig, stream: str, sink: Sink, pumps: list[_Pump]) -> None:
     import wasmtime
     if sink is None:
         getattr(wasi, f"inherit_{stream}")()
     elif callable(sink):
-        setattr(wasi, f"{stream}_custom", sink)
+        pump = _Pump(sink)
+        try:
+            setattr(wasi, f"{stream}_file", pump.path)
+        finally:
+            pump.opened()
+        pumps.append(pump)
     else:
         try:
             setattr(wasi, f"{stream}_file", os.fspath(sink))
         except wasmtime.WasmtimeError:
             raise RunError(f"cannot open {stream} file '{os.fspath(sink)}'") from None
+
+
+class _Pump:
+    """Delivers what the program writes to a stream to a Python callable, through a pipe.
+
+    wasmtime's own callback streams (``stdout_custom``) call into Python from wasmtime's WASI worker
+    threads, also when a store is freed; a store still alive when the interpreter shuts down then makes
+    that thread enter a finalising interpreter, which kills it mid-Rust-frame: wasmtime prints a panic
+    and the process may abort.  Here WASI writes to a pipe, and a Python thread forwards the bytes as
+    they come; :meth:`finish` (when the run returns) delivers the rest before the run's result.
+    """
+
+    def __init__(self, sink: Callable[[bytes], object]) -> None:
+        self.sink = sink
+        self.failed: Exception | None = None
+        """The sink's first exception; later output is discarded (as WASI's EIO would)."""
+        self.read_fd, self._write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        self.path = f"/dev/fd/{self._write_fd}"
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._forward, name="whamm-output", daemon=True)
+
+    def opened(self) -> None:
+        """WASI has opened the pipe through :attr:`path`: its descriptor is the only writer left."""
+        os.close(self._write_fd)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _forward(self) -> None:
+        while not self._done.is_set():
+            if select.select([self.read_fd], [], [], 0.05)[0] and not self._read():
+                return
+
+    def _read(self) -> bool:
+        """Deliver what is in the pipe now; False at end of file."""
+        while True:
+            try:
+                data = os.read(self.read_fd, 1 << 16)
+            except BlockingIOError:
+                return True
+            if not data:
+                return False
+            if self.failed is None:
+                try:
+                    self.sink(data)
+                except Exception as exc:  # noqa: BLE001 - keep draining, or the program would block
+                    self.failed = exc
+
+    def finish(self) -> None:
+        """The program has stopped writing: deliver the rest and release the pipe (later writes, e.g.
+        from an export called on the live instance, fail quietly with EPIPE)."""
+        self._done.set()
+        self._thread.join()
+        self._read()
+        os.close(self.read_fd)
 
 
 def _reason(exc: BaseException) -> str:

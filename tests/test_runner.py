@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import wasmtime
@@ -270,3 +271,18 @@ def test_compiled_cache_is_filled_once_and_reused(app, tmp_path):
     assert (tmp_path / "1").read_bytes() == (tmp_path / "2").read_bytes() == b"app.wasm\0"
     with_fuel = Execution(app, RunOptions(fuel=10**6, stdout=str(tmp_path / "3")), compiled=cache)
     assert len(cache) == 2 and with_fuel.run().status == 0  # fuel-metered code is cached apart
+
+
+def test_callback_sinks_get_all_output_and_survive_a_failing_sink(tmp_path):
+    # Output reaches a callable sink through a pipe, completely, before run() returns; a sink that
+    # raises does not block the program (the rest is discarded, as WASI reports EIO).
+    wasm = (Path(__file__).resolve().parents[1] / "examples" / "demo" / "app.wasm").read_bytes()
+    got: list[bytes] = []
+    result = run_module(wasm, RunOptions(stdout=got.append, stderr=got.append))
+    assert result.status == 0 and b"".join(got).startswith(b"==== CALC ====\ncalc(9, 0) -> 9\n")
+    assert b"".join(got).endswith(b"collatz(27) -> 111 steps\n")
+
+    def broken(data: bytes) -> None:
+        raise RuntimeError("sink failed")
+
+    assert run_module(wasm, RunOptions(stdout=broken)).status == 0
