@@ -14,10 +14,10 @@ has a functional oracle (its report must equal the rewriting target's):
    dynamic ones exist with the body's parameter types (``argN``, ``localN``; else the probe is not
    attached there), call ``$P`` (attach only if non-zero), then ``$A`` and each ``$S``, remembering
    their results;
-4. weave into the application a call per attached site (:mod:`compiler.wei.weave`): directly to the
-   monitor's body export when every argument is a number the code can push, else to a host trampoline
-   that writes string arguments into the engine buffer (``whamm_buffer:start``) or resolves a table
-   slot to a function index (``resolved_fid``), then calls the body;
+4. weave into the application a call per attached site (:mod:`compiler.wei.weave`) to the monitor's
+   body export, the application copying string arguments into the engine buffer (from
+   ``whamm_buffer:start``) itself; only a dynamic ``resolved_fid`` (a table slot to resolve to a
+   function index) goes through a host trampoline, which then calls the body;
 5. run the application's entry point; when it returns or calls ``proc_exit``, call ``wasm:exit``
    (not after a trap, like the rewriting target's flush).
 
@@ -387,8 +387,7 @@ class _Engine:
                 head = [Arg("const", t, value=_signed(t, v) if t in ("i32", "i64") else v)
                         for t, v in zip(rtypes_flat, got)]
                 dynamic = [n for n in p.name.params if values[n].arg is not None]
-                needs_host = any(isinstance(values[n].value, bytes) or values[n].resolve_table is not None
-                                 for n in p.name.params)
+                needs_host = any(values[n].resolve_table is not None for n in p.name.params)
                 if needs_host or p.trampoline is not None:
                     if p.trampoline is None:
                         p.trampoline = len(imports)
@@ -413,19 +412,37 @@ class _Engine:
                         ftype = FuncType(tuple(t for r in p.call_results for t in r) +
                                          tuple(t for n in p.name.params for t in p.param_types[n]), ())
                         imports.append((MONITOR_MODULE, p.text, ftype))
-                    args = tuple(head) + tuple(
-                        values[n].arg or Arg("const", p.param_types[n][0], value=_const(p.param_types[n][0],
-                                                                                          values[n].value))
-                        for n in p.name.params)
+                    args = tuple(head) + self._args(p, values)
                     target = import_of[p.text]
                 calls.append(WovenCall(fid, site.index, site.placement or Placement.BEFORE, target, args))
-        woven = weave(self.app_module, imports, calls, export_functions=resolve, export_tables=sorted(tables))
+        woven = weave(self.app_module, imports, calls, export_functions=resolve, export_tables=sorted(tables),
+                      buffer=(MONITOR_MODULE, "whamm_buffer"))
         trampolines = {}
         for p in probes:
             if p.trampoline is not None:
                 ftype = wasmtime.FuncType([_valtype(t) for t in imports[p.trampoline][2].params], [])
                 trampolines[p.trampoline] = (ftype, self._trampoline(p, plans[p.trampoline]))
         return woven, trampolines
+
+    def _args(self, p: _Probe, values: dict[str, _Value]) -> tuple[Arg, ...]:
+        """The woven arguments of a direct call: dynamic values, constants, and strings copied into the
+        engine buffer one after the other."""
+        _, start, size = self.buffer
+        pos = start
+        out = []
+        for n in p.name.params:
+            v = values[n]
+            if v.arg is not None:
+                out.append(v.arg)
+            elif isinstance(v.value, bytes):
+                if pos + len(v.value) > start + size:
+                    raise EmulatorError(f"string arguments exceed whamm_buffer:max ({size} bytes)")
+                out.append(Arg("string", "i32", pos, v.value))
+                pos += len(v.value)
+            else:
+                t = p.param_types[n][0]
+                out.append(Arg("const", t, value=_const(t, v.value)))
+        return tuple(out)
 
     def _values(self, p: _Probe, fs: FunctionSites, site: Site, probe_id: int) -> dict[str, _Value] | None:
         """Every value ``p`` requests (body and callbacks) at ``site``, or None where one is unavailable."""

@@ -12,9 +12,12 @@ follows the rewriting target so the two are comparable (REWRITING.md §6.1, §6.
 * ``FUNC_EXIT``: the body wrapped in ``block (result …)``, the call after it and copies before every
   ``return``, ``return_call*``, ``unreachable``, ``throw*`` and ``rethrow``; ``PROC_EXIT``: before the call.
 
-Added function imports come after the application's, so its defined functions move up by their count
-and every reference is renumbered with the rewriter's :mod:`~compiler.rewrite.link` machinery;
-untouched bodies are copied.  The application's memories, globals and tables are unchanged.
+String arguments (``fname`` …) are copied into the monitor's engine buffer by the application itself:
+the buffer's memory is imported, the bytes sit in a passive data segment, and ``memory.init`` writes
+them before the call.  Added function (and memory) imports come after the application's, so its
+defined functions (and memories) move up and every reference is renumbered with the rewriter's
+:mod:`~compiler.rewrite.link` machinery; untouched bodies are copied.  The application's memories,
+globals and tables are unchanged.
 """
 from __future__ import annotations
 
@@ -26,7 +29,9 @@ from compiler.rewrite.link import Remap, TypeTable, remap_body, remap_instrs, sh
 from compiler.rewrite.sites import EXIT_INSTRUCTIONS, Placement
 from compiler.rewrite.stack import FunctionTypes, ModuleTypes
 from compiler.wasm.code import encode_body
-from compiler.wasm.model import Export, ExternKind, FuncBody, FuncType, Import, Instr, Module, ValType
+from compiler.wasm.model import (
+    DataSegment, Export, ExternKind, FuncBody, FuncType, Import, Instr, Limits, Module, ValType,
+)
 
 __all__ = ["Arg", "WovenCall", "weave", "FUNC_EXPORT", "TABLE_EXPORT"]
 
@@ -41,7 +46,8 @@ class Arg:
 
     ``kind``: ``const`` (``value`` of ``valtype``), ``operand`` (operand ``index``, saved before the
     instruction), ``local`` (local ``index`` of the function), ``funcref`` (``table.get`` of table
-    ``value`` at the index in operand ``index``).
+    ``value`` at the index in operand ``index``), ``string`` (the bytes ``value`` copied to address
+    ``index`` of the engine buffer, then passed as the two values ``index, len(value)``).
     """
 
     kind: str
@@ -49,7 +55,10 @@ class Arg:
     index: int = 0
     value: object = None
 
-    def code(self, saved: Sequence[int]) -> list[Instr]:
+    def code(self, saved: Sequence[int], strings: _Strings | None = None) -> list[Instr]:
+        if self.kind == "string":
+            assert strings is not None and isinstance(self.value, bytes)
+            return strings.write(self.index, self.value)
         if self.kind == "const":
             return [const(self.valtype, self.value)]  # type: ignore[arg-type]
         if self.kind == "operand":
@@ -57,6 +66,25 @@ class Arg:
         if self.kind == "local":
             return [op("local.get", self.index)]
         return [op("local.get", saved[self.index]), op("table.get", self.value)]
+
+
+class _Strings:
+    """String arguments: their bytes in one passive data segment of the application, copied into the
+    imported engine buffer with ``memory.init`` before each call (no host round trip)."""
+
+    def __init__(self, segment: int, memory: int) -> None:
+        self.segment = segment
+        self.memory = memory
+        self.data = bytearray()
+        self.offsets: dict[bytes, int] = {}
+
+    def write(self, dest: int, data: bytes) -> list[Instr]:
+        off = self.offsets.get(data)
+        if off is None:
+            off = self.offsets[data] = len(self.data)
+            self.data += data
+        return [const("i32", dest), const("i32", off), const("i32", len(data)),
+                op("memory.init", self.segment, self.memory), const("i32", dest), const("i32", len(data))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +104,19 @@ class WovenCall:
 
 
 def weave(module: Module, imports: Sequence[tuple[str, str, FuncType]], calls: Sequence[WovenCall], *,
-          export_functions: bool = False, export_tables: Sequence[int] = ()) -> bytes:
+          export_functions: bool = False, export_tables: Sequence[int] = (),
+          buffer: tuple[str, str] | None = None) -> bytes:
     """The application ``module`` with ``imports`` added and ``calls`` woven in (in the given order at
     each position), encoded.  ``export_functions``/``export_tables`` add the :data:`FUNC_EXPORT` /
-    :data:`TABLE_EXPORT` exports that let the engine map function references to input indices."""
+    :data:`TABLE_EXPORT` exports that let the engine map function references to input indices.
+    ``buffer`` is the ``(module, name)`` of the engine buffer's memory, imported when a call passes a
+    string (it precedes the application's defined memories, which move up by one)."""
     from compiler.wasm.writer import write_module
     nimp = module.num_imported_funcs
     added = len(imports)
+    has_strings = any(a.kind == "string" for c in calls for a in c.args)
+    if has_strings and buffer is None:
+        raise ValueError("string arguments need the engine buffer's memory")
     types = TypeTable(module)
     out = Module(types=list(module.types), imports=list(module.imports), functions=list(module.functions),
                  tables=list(module.tables), memories=list(module.memories), tags=list(module.tags),
@@ -94,7 +128,15 @@ def weave(module: Module, imports: Sequence[tuple[str, str, FuncType]], calls: S
     last_func_import = max((k for k, imp in enumerate(module.imports) if imp.kind == ExternKind.FUNC), default=-1)
     new_imports = [Import(mod, name, ExternKind.FUNC, types.func(ft)) for mod, name, ft in imports]
     out.imports[last_func_import + 1:last_func_import + 1] = new_imports
-    remap = Remap(func=shift_after(nimp, added), moves_funcs=added > 0)
+    mem_imports = sum(1 for imp in module.imports if imp.kind == ExternKind.MEMORY)
+    strings = None
+    if has_strings:
+        assert buffer is not None
+        last_mem_import = max((k for k, imp in enumerate(out.imports) if imp.kind == ExternKind.MEMORY), default=-1)
+        out.imports.insert(last_mem_import + 1, Import(buffer[0], buffer[1], ExternKind.MEMORY, Limits(0)))
+        strings = _Strings(len(module.data), mem_imports)
+    remap = Remap(func=shift_after(nimp, added), memory=shift_after(mem_imports, 1 if has_strings else 0),
+                  moves_funcs=added > 0, moves_memories=has_strings)
     shift_module(out, remap)
     by_function: dict[int, list[WovenCall]] = {}
     for c in calls:
@@ -104,10 +146,13 @@ def weave(module: Module, imports: Sequence[tuple[str, str, FuncType]], calls: S
         fid = nimp + k
         fcalls = by_function.get(fid)
         if fcalls is None:
-            out.code[k] = remap_body(body, remap) if added else body
+            out.code[k] = remap_body(body, remap) if added or has_strings else body
             continue
-        raw = _Weaver(FunctionTypes(mt, fid), types, remap, nimp).weave(fcalls, body)
+        raw = _Weaver(FunctionTypes(mt, fid), types, remap, nimp, strings).weave(fcalls, body)
         out.code[k] = FuncBody.from_bytes(raw, 0, len(raw), fid)
+    if strings is not None:
+        out.data.append(DataSegment(bytes(strings.data), 0, None, 1))
+        out.data_count = len(out.data)
     if export_functions:
         total = nimp + len(module.code)
         out.exports += [Export(FUNC_EXPORT.format(f), ExternKind.FUNC, remap.func(f)) for f in range(total)]
@@ -119,8 +164,10 @@ def weave(module: Module, imports: Sequence[tuple[str, str, FuncType]], calls: S
 class _Weaver:
     """The new body of one function."""
 
-    def __init__(self, ft: FunctionTypes, types: TypeTable, remap: Remap, nimp: int) -> None:
+    def __init__(self, ft: FunctionTypes, types: TypeTable, remap: Remap, nimp: int,
+                 strings: _Strings | None) -> None:
         self.ft = ft
+        self.strings = strings
         self.types = types
         self.remap = remap
         self.target_base = nimp
@@ -140,7 +187,7 @@ class _Weaver:
             saved = [self.pool.temp(t) for t in operands]  # type: ignore[arg-type]
             out += [op("local.set", s) for s in saved]
         for a in c.args:
-            out += a.code(saved)
+            out += a.code(saved, self.strings)
         out.append(op("call", self.target_base + c.target))
         out += [op("local.get", s) for s in reversed(saved)]
         self.pool.release(*saved)
@@ -168,7 +215,8 @@ class _Weaver:
                 self.wrap = True
             else:
                 raise ValueError(f"placement {p} is not used by the engine interface")
-        code = remap_instrs(instrs, self.remap) if self.remap.moves_funcs else list(instrs)
+        moves = self.remap.moves_funcs or self.remap.moves_memories
+        code = remap_instrs(instrs, self.remap) if moves else list(instrs)
         out: list[Instr] = []
         if self.wrap:
             results = tuple(self.ft.func.results)

@@ -82,3 +82,31 @@ def test_untouched_functions_are_renumbered():
     call = WovenCall(3, 0, Placement.FUNC_ENTRY, 0, ())
     result, log, *_ = _run([call], [("m", "x", FuncType((), ()))], "g", 1)
     assert result == 6 and log == []
+
+
+def test_string_arguments_are_copied_into_the_imported_buffer():
+    """The application writes string bytes into the engine buffer with memory.init before the call;
+    its own memory (now index 1) is untouched."""
+    app = """(module (memory (export "memory") 1) (data (i32.const 0) "app")
+      (func (export "f") (i32.store8 (i32.const 5) (i32.const 7)) (nop)))"""
+    module = read_module(wasmtime.wat2wasm(app))
+    calls = [WovenCall(0, 3, Placement.BEFORE, 0, (Arg("string", "i32", 16, b"hello"), Arg("string", "i32", 21, b"ab"),
+                                                   Arg("const", "i32", value=3)))]
+    data = weave(module, [("m", "see", FuncType(("i32",) * 5, ()))], calls, buffer=("m", "buf"))
+    validate(data)
+    store = wasmtime.Store()
+    buf = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(1, None)))
+    seen: list = []
+
+    def see(p1, l1, p2, l2, k):
+        seen.append((bytes(buf.read(store, p1, p1 + l1)), bytes(buf.read(store, p2, p2 + l2)), k))
+
+    i32 = wasmtime.ValType.i32()
+    linker = wasmtime.Linker(store.engine)
+    linker.define(store, "m", "buf", buf)
+    linker.define_func("m", "see", wasmtime.FuncType([i32] * 5, []), see)
+    inst = linker.instantiate(store, wasmtime.Module(store.engine, data))
+    inst.exports(store)["f"](store)
+    assert seen == [(b"hello", b"ab", 3)]
+    memory = inst.exports(store)["memory"]
+    assert bytes(memory.read(store, 0, 6)) == b"app\0\0\x07"
