@@ -152,6 +152,8 @@ class _Engine:
                           if lib.import_module in imported]
         self.attachments: list[Attachment] = []
         self.timed_out = False
+        self.added_imports = 0
+        self.app_module_name = self.app_module.names.module if self.app_module.names is not None else None
 
     def _compile(self, wasm: bytes, what: str) -> wasmtime.Module:
         import wasmtime
@@ -181,6 +183,7 @@ class _Engine:
         start = time.perf_counter()
         monitor_instance = None
         results: tuple[str, ...] = ()
+        frames: tuple[TraceFrame, ...] = ()
         try:
             for lib, module in self.libraries:
                 linker.define_instance(store, lib.import_module, self._instantiate(linker, module, lib.label))
@@ -200,10 +203,10 @@ class _Engine:
                 self._exit()
         except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
             outcome, status, message, code = self._failure(exc)
+            frames = tuple(self._frame(f) for f in (getattr(exc, "frames", None) or ()))
         finally:
             if timer is not None:
                 timer.cancel()
-        frames: tuple[TraceFrame, ...] = ()
         return Emulation(RunResult(outcome, status, message, code, frames, results, time.perf_counter() - start,
                                    store, monitor_instance), tuple(self.attachments))
 
@@ -251,6 +254,20 @@ class _Engine:
         value = func(self.store)
         values = [] if value is None else list(value) if len(ftype.results) > 1 else [value]
         return tuple("null" if v is None else repr(v) if isinstance(v, float) else str(v) for v in values)
+
+    def _frame(self, frame: wasmtime.Frame) -> TraceFrame:
+        """A backtrace frame in the user's terms: application functions by **input** index (the woven
+        module's added imports shift them), monitor functions as ``whamm:monitor:<name>``."""
+        index, name = frame.func_index, frame.func_name
+        if frame.module_name != self.app_module_name:
+            return TraceFrame(f"{frame.module_name or 'module'}:{name or f'#{index}'}", None)
+        nimp = self.app_module.num_imported_funcs
+        if index >= nimp + self.added_imports:
+            index -= self.added_imports
+        elif index >= nimp:
+            return TraceFrame(f"{ENGINE_MODULE}:{name or index}", None)
+        names = self.app_module.names.functions if self.app_module.names is not None else {}
+        return TraceFrame(names.get(index) or f"#{index}", index)
 
     def _failure(self, exc: Exception) -> tuple[Outcome, int, str, str | None]:
         import wasmtime
@@ -415,6 +432,7 @@ class _Engine:
                     args = tuple(head) + self._args(p, values)
                     target = import_of[p.text]
                 calls.append(WovenCall(fid, site.index, site.placement or Placement.BEFORE, target, args))
+        self.added_imports = len(imports)
         woven = weave(self.app_module, imports, calls, export_functions=resolve, export_tables=sorted(tables),
                       buffer=(MONITOR_MODULE, "whamm_buffer"))
         trampolines = {}

@@ -50,8 +50,10 @@ if TYPE_CHECKING:
     from compiler.wei.plan import MonitorProbe
 
 __all__ = ["Monitor", "MonitorError", "build_monitor", "BUFFER_START", "BUFFER_MAX", "BUFFER_MEMORY",
-           "EXIT_EXPORT"]
+           "EXIT_EXPORT", "MONITOR_NAME"]
 
+MONITOR_NAME = "whamm:monitor"
+"""The monitor's module name (name section), which backtraces show for its frames."""
 BUFFER_MEMORY = "whamm_buffer"
 BUFFER_START = "whamm_buffer:start"
 BUFFER_MAX = "whamm_buffer:max"
@@ -107,7 +109,7 @@ def build_monitor(program: Program, *, options: object = None,
     lay = ml.layout
     t2 = time.perf_counter()
 
-    out = Module(names=Names())
+    out = Module(names=Names(module=MONITOR_NAME))
     types = TypeTable(out)
     for kind, what in lay.added_imports:
         if kind == "fd_write":

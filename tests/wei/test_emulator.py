@@ -166,3 +166,15 @@ def test_static_calls_outside_probes_use_the_engine_instance(tmp_path):
                      "wasm:opcode:call:before { shared var s: i32 = @static lib.val(2); t = lib.total() + v + s; }"
                      "wasm:end { t = t + @static lib.val(0); }", DEMO, (lib,))
     assert out.rstrip().endswith(", global_id, t, i32, i32, script0, , , , , 308")
+
+
+def test_backtraces_use_input_indices(tmp_path):
+    """A trap in the application or the monitor is reported with input function indices / the monitor's
+    function names, not the woven module's."""
+    app = """(module (func $main (export "_start") call $boom) (func $boom unreachable))"""
+    m = monitor("var c: u32; wasm:opcode:call:before { c++; } wasm:opcode:unreachable:before { c = 1 / (c - 1); }")
+    e, _ = _emulate(m.wasm, app, tmp_path)
+    assert e.result.message == "wasm trap: integer divide by zero"
+    frames = [str(f) for f in e.result.frames]
+    assert frames[0].startswith("  at whamm:monitor:wei:body:wasm:opcode:unreachable")
+    assert frames[1:] == ["  at boom (function 1)", "  at main (function 0)"]
