@@ -23,12 +23,11 @@ from compiler.lang import ast
 from compiler.lang.scopes import CalleeKind, VarKind
 from compiler.lang.types import UNIT, MapType, Prim, TupleType, WhammType
 from compiler.rewrite.codegen import (
-    BodyCompiler, Code, CodegenError, Helper, LocalPool, LocalStorage, OperandStorage, PtrStorage, Storage,
-    _contains_return, flat, normalize,
+    BodyCompiler, Code, CodegenError, Helper, LocalPool, LocalStorage, OperandStorage, PtrStorage, Storage, flat,
 )
 from compiler.rewrite.inject import SiteEnv
 from compiler.wasm.model import FuncType, MemArg
-from compiler.wei.layout import HEADER_SIZE, Header
+from compiler.wei.layout import Header
 from compiler.wei.params import param_type, valtypes
 from compiler.wei.plan import ALLOC_PARAMS, site_inits
 
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
     from compiler.wei.plan import Member, MonitorProbe
 
 __all__ = ["MonitorEnv", "MonitorCompiler", "predicate_function", "alloc_function", "static_function",
-           "body_function", "Params"]
+           "body_function", "Params", "contains_return"]
 
 
 @dataclass(slots=True)
@@ -175,6 +174,11 @@ class MonitorCompiler(BodyCompiler):
             self.code.emit("call", self.env.library_func(callee.library or "", callee.name))
             return
         super().call(e)
+
+
+def contains_return(block: ast.Block) -> bool:
+    """Whether a ``return`` occurs in ``block`` (then the body needs a block to branch out of)."""
+    return any(isinstance(n, ast.Return) for n in ast.walk(block))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -331,7 +335,7 @@ def body_function(ctx: ModuleContext, ml: MonitorLayout, probe: MonitorProbe, bl
         if pred is not None:
             c.expr(pred)
             c.ret_label = code.open("if", None)
-        elif body is not None and _contains_return(body):
+        elif body is not None and contains_return(body):
             c.ret_label = code.open("block", None)
         for s in stmts:
             c.stmt(s)

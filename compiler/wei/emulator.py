@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Sequence
 from compiler.errors import WhammError
 from compiler.rewrite.sites import ModuleSites, Placement, Site
 from compiler.runner import (
-    EXIT_LIMIT, EXIT_TRAP, FunctionMap, LinkedLibrary, Outcome, RunError, RunOptions, RunResult, TraceFrame,
+    EXIT_LIMIT, EXIT_TRAP, LinkedLibrary, Outcome, RunError, RunOptions, RunResult, TraceFrame,
 )
 from compiler.wasm.model import FuncType
 from compiler.wei.names import ExportName, is_probe_export, parse_export_name

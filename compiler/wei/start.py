@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Sequence
 from compiler.lang import ast
 from compiler.lang.scopes import VarKind
 from compiler.lang.types import MapType
-from compiler.rewrite.codegen import Code, Helper, LocalPool, _contains_return
+from compiler.rewrite.codegen import Code, Helper, LocalPool
 from compiler.rewrite.exit import ScriptEnv
 from compiler.rewrite.inject import SiteEnv, global_storage
 from compiler.wasm.model import FuncType
-from compiler.wei.codegen import MonitorCompiler
+from compiler.wei.codegen import MonitorCompiler, contains_return
 
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
@@ -40,7 +40,7 @@ def guarded(ctx: ModuleContext, probe: CheckedProbe, folded: Folded, pool: Local
     if pred is not True:
         c.expr(pred)  # type: ignore[arg-type]
         c.ret_label = code.open("if", None)
-    elif _contains_return(folded.body):
+    elif contains_return(folded.body):
         c.ret_label = code.open("block", None)
     for s in folded.body.stmts:
         c.stmt(s)
