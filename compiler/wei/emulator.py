@@ -57,6 +57,8 @@ ENGINE_MODULE = "whamm:engine"
 #: Requested values that are strings (two parameters: pointer and length in the engine buffer).
 STRING_PARAMS = frozenset({"fname", "target_fn_name", "target_fn_type", "target_imp_module"})
 _EXIT_EXPORT = "wasm:exit"
+#: Events whose table slot (operand 0) the engine resolves, and the position of their table immediate.
+_TABLE_IMMEDIATE = {"call_indirect": 1, "return_call_indirect": 1, "table.get": 0}
 
 
 class EmulatorError(WhammError):
@@ -475,7 +477,7 @@ class _Engine:
             want = p.param_types.get(n)
             if n == "probe_id":
                 out[n] = _Value(probe_id)
-            elif n in b and not (n == "resolved_fid" and ins.op.name in ("call_indirect", "return_call_indirect")):
+            elif n in b and not (n == "resolved_fid" and ins.op.name in _TABLE_IMMEDIATE):
                 v = b[n]
                 out[n] = _Value(v.encode() if isinstance(v, str) else int(v) if isinstance(v, bool) else v)
             elif n.startswith("arg") and n[3:].isdigit() and site.placement is None:
@@ -490,9 +492,8 @@ class _Engine:
                 if k >= len(locs) or (want is not None and str(locs[k]) != want[0]):
                     return None
                 out[n] = _Value(arg=Arg("local", locs[k], index=k))
-            elif n in ("target_funcref", "resolved_fid") and ins.op.name in ("call_indirect",
-                                                                            "return_call_indirect"):
-                table = ins.imms[1]
+            elif n in ("target_funcref", "resolved_fid") and ins.op.name in _TABLE_IMMEDIATE:
+                table = ins.imms[_TABLE_IMMEDIATE[ins.op.name]]
                 if n == "target_funcref":
                     out[n] = _Value(arg=Arg("funcref", want[0] if want else "funcref", index=0, value=table))
                 else:

@@ -178,3 +178,11 @@ def test_backtraces_use_input_indices(tmp_path):
     frames = [str(f) for f in e.result.frames]
     assert frames[0].startswith("  at whamm:monitor:wei:body:wasm:opcode:unreachable")
     assert frames[1:] == ["  at boom (function 1)", "  at main (function 0)"]
+
+
+def test_table_get_slots_are_resolved():
+    script = "report var got: map<i32, u32>; wasm:opcode:table.get:before { got[resolved_fid]++; got[100 + table_entry_idx]++; }"
+    app = """(module (table 3 funcref) (elem (i32.const 1) $a $b) (func $a) (func $b)
+      (func (export "_start") (drop (table.get (i32.const 2))) (drop (table.get (i32.const 0)))))"""
+    out, _ = run_wei(script, app)
+    assert out.rstrip().endswith(", map_id, got, map<i32,u32>, i32, script0, , , , , -1->1;1->1;100->1;102->1")
