@@ -70,16 +70,22 @@ class Params:
         return self.locals[name]
 
     def add_request(self, name: str, members: Sequence[Member]) -> None:
-        """A requested value, typed by the first member that has it (``argN``/``localN`` bounds)."""
-        t = None
+        """A requested value, typed by the members that use it (``argN``/``localN`` bounds).  Members of
+        one export must agree on its Wasm type: the export passes one value."""
+        typed = []
         for m in members:
             try:
-                t = param_type(name, m.probe)
-                break
+                typed.append((m, param_type(name, m.probe)))
             except KeyError:
                 continue
-        if t is None:
+        if not typed:
             raise CodegenError(f"internal: no type for requested value {name}")
+        first, t = typed[0]
+        for m, other in typed[1:]:
+            if valtypes(other) != valtypes(t):
+                raise CodegenError(f"probes {first.number} and {m.number} share the export "
+                                   f"{first.probe.expansion.rule.rsplit(':', 1)[0]} but request {name} as {t} "
+                                   f"and {other}", m.probe.probe.rule.span)
         self.add(name, t)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import wasmtime
 
+from compiler.lang.diagnostics import ScriptError
 from compiler.wasm import ExternKind, read_module
 from compiler.wei.layout import BUFFER_SIZE
 from wei_fixtures import Lib, describe, monitor
@@ -124,3 +125,12 @@ def test_callbacks_of_merged_probe_are_reindexed():
     (name, probe), = m.exports
     assert len(probe.members) == 2
     assert [v.name for v in m.layout.blocks[0].vars] == ["a", "a_1"]
+
+
+def test_merged_probes_must_agree_on_parameter_types():
+    """One export passes one value per name: members of a merged probe cannot bound ``arg0`` differently."""
+    with pytest.raises(ScriptError) as info:
+        monitor("var a: i64; wasm:opcode:call(arg0: i32):before { a = arg0 as i64; }"
+                "wasm:opcode:call(arg0: i64):before { a = arg0; }")
+    assert str(info.value).startswith("error: probes 0 and 1 share the export wasm:opcode:call but request arg0 "
+                                      "as i32 and i64\n --> test.mm:1:")
