@@ -134,3 +134,21 @@ def test_merged_probes_must_agree_on_parameter_types():
                 "wasm:opcode:call(arg0: i64):before { a = arg0; }")
     assert str(info.value).startswith("error: probes 0 and 1 share the export wasm:opcode:call but request arg0 "
                                       "as i32 and i64\n --> test.mm:1:")
+
+
+def test_knobs(tmp_path):
+    """REWRITING.md §16 knobs apply to monitors: no report, empty bodies, no pushed-down predicates."""
+    from compiler.wei.emulator import emulate
+    from compiler.runner import RunOptions
+    from wei_fixtures import DEMO
+    script = "report var n: u32; wasm:opcode:call(arg0: i32):before / arg0 == 0 / { n++; }"
+    for opts, want in (({"no_report": True}, None), ({"no_body": True}, "0"), ({"no_pred": True}, "95")):
+        m = monitor(script, **opts)
+        out = tmp_path / "out"
+        e = emulate(m.wasm, DEMO.read_bytes(), (), RunOptions(stdout=str(out)), app_module=read_module(DEMO.read_bytes()))
+        text = out.read_text()
+        if want is None:
+            assert "REPORT" not in text and not [i for i in read_module(m.wasm).imports if i.name == "fd_write"]
+        else:
+            assert text.rstrip().endswith(f", global_id, n, u32, i32, script0, , , , , {want}")
+        assert e.result.message is None
