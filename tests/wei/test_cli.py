@@ -5,7 +5,7 @@ import pytest
 import wasmtime
 
 from compiler.cli import main
-from wei_fixtures import DEMO, EXAMPLES, masked
+from .wei_fixtures import DEMO, EXAMPLES, masked
 
 CALLS = EXAMPLES / "calls" / "calls.mm"
 USAGE = "usage: whamm [-h] [--version] COMMAND ...\n"

@@ -12,7 +12,7 @@ import wasmtime
 from compiler.runner import Outcome, RunOptions
 from compiler.wasm import read_module
 from compiler.wei.emulator import EmulatorError, emulate
-from wei_fixtures import DEMO, Lib, monitor, run_wei
+from .wei_fixtures import DEMO, Lib, monitor, run_wei
 
 MIXED = (Path(__file__).parent / "apps" / "mixed.wat").read_text()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from compiler.wei.support import UnsupportedError
-from wei_fixtures import DEMO, EXAMPLES, Lib, masked, monitor, run_rewritten, run_wei
+from .wei_fixtures import DEMO, EXAMPLES, Lib, masked, monitor, run_rewritten, run_wei
 
 HERE = Path(__file__).parent
 MIXED = (HERE / "apps" / "mixed.wat").read_text()

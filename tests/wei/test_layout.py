@@ -6,7 +6,7 @@ import struct
 
 from compiler.lang.types import Prim
 from compiler.wei.layout import HEADER_SIZE, Info
-from wei_fixtures import monitor
+from .wei_fixtures import monitor
 
 
 def _region_bytes(lay, addr: int, n: int) -> bytes:

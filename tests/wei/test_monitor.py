@@ -16,7 +16,10 @@ import wasmtime
 from compiler.lang.diagnostics import ScriptError
 from compiler.wasm import ExternKind, read_module
 from compiler.wei.layout import BUFFER_SIZE
-from wei_fixtures import Lib, describe, monitor
+from compiler.runner import RunOptions
+from compiler.wei.emulator import emulate
+
+from .wei_fixtures import DEMO, Lib, describe, monitor
 
 GOLDEN = Path(__file__).with_name("golden")
 UPDATE = os.environ.get("WHAMM_UPDATE_GOLDEN") == "1"
@@ -138,9 +141,6 @@ def test_merged_probes_must_agree_on_parameter_types():
 
 def test_knobs(tmp_path):
     """REWRITING.md §16 knobs apply to monitors: no report, empty bodies, no pushed-down predicates."""
-    from compiler.wei.emulator import emulate
-    from compiler.runner import RunOptions
-    from wei_fixtures import DEMO
     script = "report var n: u32; wasm:opcode:call(arg0: i32):before / arg0 == 0 / { n++; }"
     for opts, want in (({"no_report": True}, None), ({"no_body": True}, "0"), ({"no_pred": True}, "95")):
         m = monitor(script, **opts)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from compiler.lang.frontend import check_source
 from compiler.wei.plan import plan_probes
-from wei_fixtures import Lib
+from .wei_fixtures import Lib
 
 
 def plan(script: str, libs=()):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import wasmtime
 
-from wei_fixtures import DEMO, masked, run_rewritten, run_wei
+from .wei_fixtures import DEMO, masked, run_rewritten, run_wei
 
 BANNER = "================================= REPORT CSV FLUSH ===================================="
 

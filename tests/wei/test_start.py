@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import wasmtime
 
-from wei_fixtures import monitor
+from .wei_fixtures import monitor
 
 
 def test_start_order():

@@ -5,7 +5,7 @@ import pytest
 
 from compiler.lang.frontend import check_source
 from compiler.wei.support import UnsupportedError, check_supported
-from wei_fixtures import monitor
+from .wei_fixtures import monitor
 
 REJECTED = [
     ("var c: u32; wasm:opcode:call:after { c++; }", "mode `after`", "after"),
