@@ -42,7 +42,7 @@ from compiler.rewrite.layout import (
     shared_symbols,
 )
 from compiler.rewrite.link import (
-    FD_WRITE, Remap, TypeTable, link_runtime, remap_body, remap_instrs, runtime_image, shift_after,
+    Remap, TypeTable, declare_imports, link_runtime, remap_body, remap_instrs, runtime_image, shift_after,
     shift_module, write_helper,
 )
 from compiler.rewrite.stack import FunctionTypes, ModuleTypes
@@ -385,19 +385,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
                  elements=list(module.elements), data_count=module.data_count, code=list(module.code),
                  data=list(module.data), customs=list(module.customs),
                  names=module.names.copy() if module.names is not None else Names(), origin=module.origin)
-    for kind, what in lay.added_imports:
-        if kind == "fd_write":
-            mod, name, ftype = FD_WRITE
-            out.imports.append(Import(mod, name, ExternKind.FUNC, types.func(ftype)))
-        else:
-            lib, fname = what  # type: ignore[misc]
-            library = program.libraries[lib]
-            lf = library.function(fname)
-            assert lf is not None
-            from compiler.wasm.model import FuncType
-            ftype = FuncType(tuple(wasm_types(p)[0] for p in lf.params),
-                             tuple(wasm_types(lf.result)) if lf.result is not None else ())
-            out.imports.append(Import(library.import_module, fname, ExternKind.FUNC, types.func(ftype)))
+    declare_imports(out, types, lay.added_imports, program.libraries)
     for lib in uses.library_memories:
         lm = lib_memories[lib]
         out.imports.append(Import(program.libraries[lib].import_module, lm.export, ExternKind.MEMORY, lm.limits))

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MemoryLocation", "GlobalLocation", "MapLocation", "Location", "ReportVar", "StaticRegion",
-    "type_group_key", "row_prefix", "PRINT_FUNCTIONS", "wasm_type_text",
+    "type_group_key", "row_prefix", "PRINT_FUNCTIONS", "wasm_type_text", "place_script_globals",
 ]
 
 #: ``whamm_core`` functions that write output (REWRITING.md §2 guarantee 2: they make a script "able to
@@ -504,18 +504,7 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     if needs_runtime:
         lay.runtime_global_base = gbase
         gbase += runtime_globals
-    lay.first_global = gbase
-    for g in program.globals.values():
-        if g.is_map:
-            continue
-        types = wasm_types(g.type)
-        lay.globals[g.name] = tuple(range(gbase, gbase + len(types)))
-        lay.global_types.extend(types)
-        gbase += len(types)
-    if lay.needs_exit:
-        lay.exit_flag = gbase
-        lay.global_types.append("i32")
-        gbase += 1
+    gbase = place_script_globals(lay, program, gbase)
 
     # ---- the instrumentation memory's static region
     if needs_runtime:
@@ -666,6 +655,25 @@ def _place_state(lay: Layout, program: Program, sites: list, probes: Mapping[int
 
 def _align(t: WhammType) -> int:
     return 8 if size_of(t) >= 8 else 4
+
+
+def place_script_globals(lay: Layout, program: Program, first: int) -> int:
+    """Give each non-map script variable one Wasm global per flattened value (REWRITING.md §9), from
+    global index ``first``, then the exit sequence's run-once flag if there is an exit sequence (§10).
+    Returns the next free global index.  Shared by both targets."""
+    lay.first_global = index = first
+    for g in program.globals.values():
+        if g.is_map:
+            continue
+        types = wasm_types(g.type)
+        lay.globals[g.name] = tuple(range(index, index + len(types)))
+        lay.global_types.extend(types)
+        index += len(types)
+    if lay.needs_exit:
+        lay.exit_flag = index
+        lay.global_types.append("i32")
+        index += 1
+    return index
 
 
 def _report(lay: Layout, program: Program, sites: list, probes: Mapping[int, CheckedProbe],

@@ -18,20 +18,24 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
+from compiler.lang.types import wasm_types
 from compiler.rewrite.codegen import Helper, op
 from compiler.rewrite.runtime_abi import OUTPUT_BUFFER_SIZE, runtime_wasm
 from compiler.wasm.code import encode_body
 from compiler.wasm.model import (
-    DataSegment, ElemSegment, Export, ExternKind, FuncBody, FuncType, Global, Instr, MemArg, Module, Names,
-    RecGroup, RefType, Table,
+    DataSegment, ElemSegment, Export, ExternKind, FuncBody, FuncType, Global, Import, Instr, MemArg, Module,
+    Names, RecGroup, RefType, Table,
 )
 from compiler.wasm.reader import read_module
 
+if TYPE_CHECKING:
+    from compiler.lang.libraries import Library
+
 __all__ = [
     "Remap", "remap_instrs", "remap_expr", "needs_remap", "TypeTable", "RuntimeImage", "runtime_image",
-    "link_runtime", "shift_module", "write_helper", "WRITE_SAVE_SIZE", "FD_WRITE",
+    "link_runtime", "shift_module", "write_helper", "WRITE_SAVE_SIZE", "FD_WRITE", "declare_imports",
 ]
 
 IndexMap = Callable[[int], int]
@@ -321,6 +325,25 @@ def _remap_names(names: Names, r: Remap) -> Names:
 
 #: The WASI function used for all output and its type.
 FD_WRITE = ("wasi_snapshot_preview1", "fd_write", FuncType(("i32",) * 4, ("i32",)))
+
+def declare_imports(out: Module, types: TypeTable, added: Sequence[tuple[str, object]],
+                    libraries: Mapping[str, Library]) -> None:
+    """Append the function imports a layout asked for, in its order (REWRITING.md §3, §13.2):
+    ``("fd_write", None)`` → WASI ``fd_write``; ``("library", (lib, fn))`` → the library function under its
+    import module name, with the Wasm type of its whamm signature.  Shared by both targets."""
+    for kind, what in added:
+        if kind == "fd_write":
+            mod, name, ftype = FD_WRITE
+            out.imports.append(Import(mod, name, ExternKind.FUNC, types.func(ftype)))
+            continue
+        lib, fname = what  # type: ignore[misc]
+        library = libraries[lib]
+        lf = library.function(fname)
+        assert lf is not None, f"the checker let an unknown function {lib}.{fname} through"
+        ftype = FuncType(tuple(wasm_types(p)[0] for p in lf.params),
+                         tuple(wasm_types(lf.result)) if lf.result is not None else ())
+        out.imports.append(Import(library.import_module, fname, ExternKind.FUNC, types.func(ftype)))
+
 
 #: Bytes the borrowing writer needs in the instrumentation memory to save the borrowed region.
 WRITE_SAVE_SIZE = 16 + OUTPUT_BUFFER_SIZE

@@ -28,8 +28,8 @@ from compiler.errors import WhammError
 from compiler.lang.scopes import VarKind
 from compiler.lang.types import MapType, Prim, WhammType, wasm_types
 from compiler.rewrite.layout import (
-    GlobalLocation, Layout, MapLocation, MemoryLocation, ReportVar, StaticRegion, Uses, size_of, type_group_key,
-    wasm_type_text,
+    GlobalLocation, Layout, MapLocation, MemoryLocation, ReportVar, StaticRegion, Uses, place_script_globals,
+    size_of, type_group_key, wasm_type_text,
 )
 from compiler.rewrite.runtime_abi import encode_type
 
@@ -236,18 +236,7 @@ def plan_monitor(program: Program, probes: Sequence[MonitorProbe], uses: Uses, *
     # ---- globals: the runtime's, script variables, the exit flag, then the monitor's own
     gbase = len(img.globals)
     lay.runtime_global_base = 0
-    lay.first_global = gbase
-    for g in program.globals.values():
-        if g.is_map:
-            continue
-        types = wasm_types(g.type)
-        lay.globals[g.name] = tuple(range(gbase, gbase + len(types)))
-        lay.global_types.extend(types)
-        gbase += len(types)
-    if lay.needs_exit:
-        lay.exit_flag = gbase
-        lay.global_types.append("i32")
-        gbase += 1
+    gbase = place_script_globals(lay, program, gbase)
 
     # ---- the static region
     region = StaticRegion(runtime_layout().heap_base)

@@ -26,15 +26,14 @@ from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import fold_probe
 from compiler.lang.scopes import VarKind
-from compiler.lang.types import wasm_types
 from compiler.rewrite.codegen import CodegenError, Helper, const, op, string_helpers
 from compiler.rewrite.exit import compile_function, getter
 from compiler.rewrite.inject import ModuleContext
 from compiler.rewrite.layout import Uses, folded_nodes
-from compiler.rewrite.link import FD_WRITE, Remap, TypeTable, link_runtime, write_helper
+from compiler.rewrite.link import Remap, TypeTable, declare_imports, link_runtime, write_helper
 from compiler.wasm.code import encode_body
 from compiler.wasm.model import (
-    DataSegment, Export, ExternKind, FuncBody, FuncType, Global, GlobalType, Import, Limits, Module, Names,
+    DataSegment, Export, ExternKind, FuncBody, Global, GlobalType, Import, Limits, Module, Names,
 )
 from compiler.wei.codegen import alloc_function, body_function, predicate_function, static_function
 from compiler.wei.layout import BUFFER_SIZE, library_memory, plan_monitor
@@ -111,18 +110,7 @@ def build_monitor(program: Program, *, options: object = None,
 
     out = Module(names=Names(module=MONITOR_NAME))
     types = TypeTable(out)
-    for kind, what in lay.added_imports:
-        if kind == "fd_write":
-            mod, name, ftype = FD_WRITE
-            out.imports.append(Import(mod, name, ExternKind.FUNC, types.func(ftype)))
-        else:
-            lib, fname = what  # type: ignore[misc]
-            library = program.libraries[lib]
-            lf = library.function(fname)
-            assert lf is not None
-            ftype = FuncType(tuple(wasm_types(p)[0] for p in lf.params),
-                             tuple(wasm_types(lf.result)) if lf.result is not None else ())
-            out.imports.append(Import(library.import_module, fname, ExternKind.FUNC, types.func(ftype)))
+    declare_imports(out, types, lay.added_imports, program.libraries)
     for lib, lm in lib_memories.items():
         out.imports.append(Import(program.libraries[lib].import_module, lm.export, ExternKind.MEMORY, lm.limits))
     link_runtime(out, types, func_base=lay.runtime_base, write=lay.functions["whamm:write"], memory=lay.memory)
