@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RunError", "RunOptions", "LinkedLibrary", "Outcome", "TraceFrame", "FunctionMap", "RunResult",
-    "Execution", "run_module", "EXIT_TRAP", "EXIT_LIMIT",
+    "Execution", "run_module", "EXIT_TRAP", "EXIT_LIMIT", "wasi_config", "OutputPump", "error_reason",
 ]
 
 EXIT_TRAP = 134
@@ -215,7 +215,7 @@ class Execution:
         try:
             module = wasmtime.Module(self.engine, wasm)
         except wasmtime.WasmtimeError as exc:
-            raise RunError(f"cannot instantiate {what}: {_reason(exc)}") from None
+            raise RunError(f"cannot instantiate {what}: {error_reason(exc)}") from None
         if key is not None:
             self._compiled[key] = module.serialize()  # type: ignore[index]
         return module
@@ -270,8 +270,8 @@ class Execution:
         store.set_epoch_deadline(1)
         if self.options.fuel is not None:
             store.set_fuel(self.options.fuel)
-        pumps: list[_Pump] = []
-        store.set_wasi(self._wasi(pumps))
+        wasi, pumps = wasi_config(self.options, self.app_name)
+        store.set_wasi(wasi)
         for pump in pumps:
             pump.start()
         linker = wasmtime.Linker(self.engine)
@@ -310,29 +310,6 @@ class Execution:
         return RunResult(outcome, status, message, code, frames, results, time.perf_counter() - start,
                          store, instance)
 
-    def _wasi(self, pumps: list[_Pump]) -> wasmtime.WasiConfig:
-        import wasmtime
-
-        opts = self.options
-        wasi = wasmtime.WasiConfig()
-        wasi.argv = list(opts.argv) or [self.app_name]
-        wasi.env = [list(pair) for pair in opts.env]
-        for host, guest in opts.dirs:
-            try:
-                wasi.preopen_dir(host, guest)
-            except wasmtime.WasmtimeError:
-                raise RunError(f"cannot preopen directory '{host}'") from None
-        if opts.stdin is None:
-            wasi.inherit_stdin()
-        else:
-            try:
-                wasi.stdin_file = opts.stdin
-            except wasmtime.WasmtimeError:
-                raise RunError(f"cannot read stdin file '{opts.stdin}'") from None
-        _sink(wasi, "stdout", opts.stdout, pumps)
-        _sink(wasi, "stderr", opts.stderr, pumps)
-        return wasi
-
     def _instantiate(self, linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module,
                      what: str) -> wasmtime.Instance:
         """Instantiate; traps and exits of a start function propagate, anything else is a setup error."""
@@ -344,7 +321,7 @@ class Execution:
         except wasmtime.WasmtimeError as exc:
             if "wasm trap" in str(exc) or "wasm backtrace" in str(exc):
                 raise
-            raise RunError(f"cannot instantiate {what}: {_reason(exc)}") from None
+            raise RunError(f"cannot instantiate {what}: {error_reason(exc)}") from None
 
     def _call_entry(self, store: wasmtime.Store, instance: wasmtime.Instance) -> tuple[str, ...]:
         import wasmtime
@@ -382,7 +359,7 @@ class Execution:
             return Outcome.OUT_OF_FUEL, EXIT_LIMIT, "execution ran out of fuel", None, ()
         frames = tuple(self.functions.frame(f.func_index, f.func_name)
                        for f in (getattr(exc, "frames", None) or ()))
-        reason = _reason(exc)
+        reason = error_reason(exc)
         if reason.startswith("wasm trap: "):
             reason = reason[len("wasm trap: "):]
         return Outcome.TRAPPED, EXIT_TRAP, f"wasm trap: {reason}", code.name if code else None, frames
@@ -398,12 +375,40 @@ def run_module(wasm: bytes, options: RunOptions = RunOptions(), libraries: Seque
 
 # ------------------------------------------------------------------------------------------------ helpers
 
-def _sink(wasi: wasmtime.WasiConfig, stream: str, sink: Sink, pumps: list[_Pump]) -> None:
+def wasi_config(opts: RunOptions, app_name: str) -> tuple[wasmtime.WasiConfig, list[OutputPump]]:
+    """The WASI configuration of a run (CLI.md §4: argv, env, preopened directories, stdin, output
+    sinks) and the pumps of its callable sinks, to :meth:`~OutputPump.start` with the run and
+    :meth:`~OutputPump.finish` after it.  Shared with the wei emulator."""
+    import wasmtime
+
+    wasi = wasmtime.WasiConfig()
+    wasi.argv = list(opts.argv) or [app_name]
+    wasi.env = [list(pair) for pair in opts.env]
+    for host, guest in opts.dirs:
+        try:
+            wasi.preopen_dir(host, guest)
+        except wasmtime.WasmtimeError:
+            raise RunError(f"cannot preopen directory '{host}'") from None
+    if opts.stdin is None:
+        wasi.inherit_stdin()
+    else:
+        try:
+            wasi.stdin_file = opts.stdin
+        except wasmtime.WasmtimeError:
+            raise RunError(f"cannot read stdin file '{opts.stdin}'") from None
+    pumps: list[OutputPump] = []
+    _sink(wasi, "stdout", opts.stdout, pumps)
+    _sink(wasi, "stderr", opts.stderr, pumps)
+    return wasi, pumps
+
+
+
+def _sink(wasi: wasmtime.WasiConfig, stream: str, sink: Sink, pumps: list[OutputPump]) -> None:
     import wasmtime
     if sink is None:
         getattr(wasi, f"inherit_{stream}")()
     elif callable(sink):
-        pump = _Pump(sink)
+        pump = OutputPump(sink)
         try:
             setattr(wasi, f"{stream}_file", pump.path)
         finally:
@@ -416,7 +421,7 @@ def _sink(wasi: wasmtime.WasiConfig, stream: str, sink: Sink, pumps: list[_Pump]
             raise RunError(f"cannot open {stream} file '{os.fspath(sink)}'") from None
 
 
-class _Pump:
+class OutputPump:
     """Delivers what the program writes to a stream to a Python callable, through a pipe.
 
     wasmtime's own callback streams (``stdout_custom``) call into Python from wasmtime's WASI worker
@@ -472,7 +477,7 @@ class _Pump:
         os.close(self.read_fd)
 
 
-def _reason(exc: BaseException) -> str:
+def error_reason(exc: BaseException) -> str:
     """The cause of a wasmtime error without its backtrace: the last line after ``Caused by:``."""
     text = getattr(exc, "message", None) or str(exc)
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]

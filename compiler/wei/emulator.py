@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Sequence
 from compiler.errors import WhammError
 from compiler.rewrite.sites import ModuleSites, Placement, Site
 from compiler.runner import (
-    EXIT_LIMIT, EXIT_TRAP, LinkedLibrary, Outcome, RunError, RunOptions, RunResult, TraceFrame,
+    EXIT_LIMIT, EXIT_TRAP, LinkedLibrary, Outcome, RunError, RunOptions, RunResult, TraceFrame, error_reason,
+    wasi_config,
 )
 from compiler.wasm.model import FuncType
 from compiler.wei.names import ExportName, is_probe_export, parse_export_name
@@ -162,7 +163,7 @@ class _Engine:
         try:
             return wasmtime.Module(self.engine, wasm)
         except wasmtime.WasmtimeError as exc:
-            raise RunError(f"cannot instantiate {what}: {_reason(exc)}") from None
+            raise RunError(f"cannot instantiate {what}: {error_reason(exc)}") from None
 
     # ------------------------------------------------------------------------------------ running
 
@@ -173,7 +174,10 @@ class _Engine:
         store.set_epoch_deadline(1)
         if self.options.fuel is not None:
             store.set_fuel(self.options.fuel)
-        store.set_wasi(_wasi(self.options, self.app_name))
+        wasi, pumps = wasi_config(self.options, os.path.basename(self.app_name))
+        store.set_wasi(wasi)
+        for pump in pumps:
+            pump.start()
         linker = wasmtime.Linker(self.engine)
         linker.define_wasi()
         self.store = store
@@ -207,6 +211,8 @@ class _Engine:
             outcome, status, message, code = self._failure(exc)
             frames = tuple(self._frame(f) for f in (getattr(exc, "frames", None) or ()))
         finally:
+            for pump in pumps:
+                pump.finish()
             if timer is not None:
                 timer.cancel()
         return Emulation(RunResult(outcome, status, message, code, frames, results, time.perf_counter() - start,
@@ -225,7 +231,7 @@ class _Engine:
         except wasmtime.WasmtimeError as exc:
             if "wasm trap" in str(exc) or "wasm backtrace" in str(exc):
                 raise
-            raise RunError(f"cannot instantiate {what}: {_reason(exc)}") from None
+            raise RunError(f"cannot instantiate {what}: {error_reason(exc)}") from None
 
     def _exit(self) -> None:
         import wasmtime
@@ -281,7 +287,7 @@ class _Engine:
             return Outcome.INTERRUPTED, 130, "execution interrupted", None
         if code == wasmtime.TrapCode.OUT_OF_FUEL:
             return Outcome.OUT_OF_FUEL, EXIT_LIMIT, "execution ran out of fuel", None
-        reason = _reason(exc).removeprefix("wasm trap: ")
+        reason = error_reason(exc).removeprefix("wasm trap: ")
         return Outcome.TRAPPED, EXIT_TRAP, f"wasm trap: {reason}", code.name if code else None
 
     # ---------------------------------------------------------------------------------- attaching
@@ -570,35 +576,3 @@ def _valtype(t: object):
     name = str(t)
     return {"i32": wasmtime.ValType.i32(), "i64": wasmtime.ValType.i64(), "f32": wasmtime.ValType.f32(),
             "f64": wasmtime.ValType.f64(), "funcref": wasmtime.ValType.funcref()}[name]
-
-
-def _wasi(opts: RunOptions, app_name: str):
-    import wasmtime
-    wasi = wasmtime.WasiConfig()
-    wasi.argv = list(opts.argv) or [os.path.basename(app_name)]
-    wasi.env = [list(pair) for pair in opts.env]
-    for host, guest in opts.dirs:
-        try:
-            wasi.preopen_dir(host, guest)
-        except wasmtime.WasmtimeError:
-            raise RunError(f"cannot preopen directory '{host}'") from None
-    if opts.stdin is None:
-        wasi.inherit_stdin()
-    else:
-        wasi.stdin_file = opts.stdin
-    for stream, sink in (("stdout", opts.stdout), ("stderr", opts.stderr)):
-        if sink is None:
-            getattr(wasi, f"inherit_{stream}")()
-        elif callable(sink):
-            setattr(wasi, f"{stream}_custom", sink)
-        else:
-            setattr(wasi, f"{stream}_file", os.fspath(sink))
-    return wasi
-
-
-def _reason(exc: BaseException) -> str:
-    text = getattr(exc, "message", None) or str(exc)
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    if "Caused by:" in lines:
-        lines = lines[lines.index("Caused by:") + 1:]
-    return lines[-1] if lines else type(exc).__name__
