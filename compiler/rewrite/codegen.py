@@ -20,6 +20,7 @@ address — no calls, no temporaries.
 """
 from __future__ import annotations
 
+import abc
 import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence
@@ -253,7 +254,7 @@ def normalize(code: Code, t: WhammType) -> None:
 # Storage: where a variable lives
 
 
-class Storage:
+class Storage(abc.ABC):
     """How to read and write one variable of type ``type``.
 
     Writing is two-phase because memory stores need their address *below* the value:
@@ -263,12 +264,14 @@ class Storage:
 
     type: WhammType
 
+    @abc.abstractmethod
     def load(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
         raise NotImplementedError
 
     def store_prefix(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
         """Emitted before the value."""
 
+    @abc.abstractmethod
     def store_suffix(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
         raise NotImplementedError
 
@@ -445,7 +448,7 @@ class ConstStorage(Storage):
 # The environment a body is compiled in
 
 
-class Env:
+class Env(abc.ABC):
     """Everything code generation needs from the layout and the site, for one body.
 
     Subclasses (in :mod:`compiler.rewrite.inject` and :mod:`compiler.rewrite.exit`) answer for their
@@ -458,25 +461,31 @@ class Env:
     def storage(self, sym: Symbol) -> Storage:
         raise CodegenError(f"`{sym.name}` cannot be used here")
 
+    @abc.abstractmethod
     def func(self, name: str) -> int:
         """Output function index of a runtime export, helper (``whamm:…``) or user function (``fn:…``)."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def string(self, data: bytes) -> int:
         """Address of a string literal in the instrumentation memory."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def blocktype(self, results: tuple[str, ...]) -> object:
         """A block type producing ``results``: none, one value type, or a type index."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def library_func(self, library: str, name: str) -> int:
         raise NotImplementedError
 
+    @abc.abstractmethod
     def memory_index(self, memid: int) -> int:
         """Output memory index of a memory id (LANGUAGE.md §11.1)."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def scratch(self) -> int:
         """Address of the scratch area for map keys and values (one map call at a time)."""
         raise NotImplementedError
@@ -497,6 +506,7 @@ class Env:
         """The symbol a declaration in this body declares."""
         return None
 
+    @abc.abstractmethod
     def memid(self, library: str) -> int:
         """``memid(lib)`` (LANGUAGE.md §11.1)."""
         raise NotImplementedError
@@ -505,6 +515,7 @@ class Env:
         """The value of a compile-time constant global (§7.4), or None."""
         return None
 
+    @abc.abstractmethod
     def static_builtin(self, name: str, memid: int) -> int:
         """``page_size``/``active_data_start``/``active_data_len`` of an application memory."""
         raise NotImplementedError
