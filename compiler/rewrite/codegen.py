@@ -546,7 +546,6 @@ def contains_return(block: ast.Block) -> bool:
 
 
 #: The earlier name, still imported by the engine target (compiler/wei).
-_contains_return = contains_return
 
 
 def always_returns(block: ast.Block) -> bool:

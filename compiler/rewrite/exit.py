@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from compiler.rewrite.matching import MatchedSite
     from compiler.wasm.model import Module
 
-__all__ = ["ScriptEnv", "compile_function", "start_function", "exit_function", "getter", "static_builtin",
-           "BANNER", "HEADER"]
+__all__ = ["ScriptEnv", "compile_function", "compile_guarded", "start_function", "exit_function", "getter",
+           "static_builtin", "BANNER", "HEADER"]
 
 BANNER = "=" * 33 + " REPORT CSV FLUSH " + "=" * 36
 HEADER = "id, id_type, name, whamm_type, wasm_type, script_id, fname, fid, pc, probe_id, value(s)"
@@ -165,8 +165,9 @@ def _init_slot(ctx: ModuleContext, storage: Storage, t: WhammType, expr: ast.Exp
     storage.store_suffix(compiler.code, compiler.env)
 
 
-def _guarded(c: BodyCompiler, folded: Folded, no_pred: bool) -> None:
-    """``[P] BODY`` for a probe without a site (``wasm:begin/end/report``)."""
+def compile_guarded(c: BodyCompiler, folded: Folded, no_pred: bool) -> None:
+    """``[P] BODY`` for a probe without a site (``wasm:begin/end/report``), with ``c`` set up for the
+    target's storage (shared by both targets)."""
     code = c.code
     pred = folded.predicate if not no_pred else True
     if pred is False or folded.body is None:
@@ -241,7 +242,7 @@ def start_function(ctx: ModuleContext, statements: Sequence[tuple[ast.Stmt, Mapp
     # 5. wasm:begin
     for probe, folded in begin:
         benv = ScriptEnv(ctx, probe, pool, {id(s.decl): s for s in probe.symbols if s.decl is not None})
-        _guarded(BodyCompiler(benv, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
+        compile_guarded(BodyCompiler(benv, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
     # 6. the application's start function
     if app_start is not None:
         code.emit("call", app_start)
@@ -289,12 +290,12 @@ def exit_function(ctx: ModuleContext, end: Sequence[tuple[CheckedProbe, Folded]]
     code.emit("global.set", flag)
     for probe, folded in end:
         env = ScriptEnv(ctx, probe, pool, {id(s.decl): s for s in probe.symbols if s.decl is not None})
-        _guarded(BodyCompiler(env, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
+        compile_guarded(BodyCompiler(env, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
     if not no_report:
         if report:
             for probe, folded in report:
                 env = ScriptEnv(ctx, probe, pool, {id(s.decl): s for s in probe.symbols if s.decl is not None})
-                _guarded(BodyCompiler(env, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
+                compile_guarded(BodyCompiler(env, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
         elif lay.has_instances:
             _default_report(ctx, code, pool, desc)
     if lay.has_runtime:

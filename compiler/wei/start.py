@@ -16,10 +16,10 @@ from compiler.lang import ast
 from compiler.lang.scopes import VarKind
 from compiler.lang.types import MapType
 from compiler.rewrite.codegen import Code, Helper, LocalPool
-from compiler.rewrite.exit import ScriptEnv
+from compiler.rewrite.exit import ScriptEnv, compile_guarded
 from compiler.rewrite.inject import SiteEnv, global_storage
 from compiler.wasm.model import FuncType
-from compiler.wei.codegen import MonitorCompiler, contains_return
+from compiler.wei.codegen import MonitorCompiler
 
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
@@ -33,19 +33,7 @@ __all__ = ["start_function", "guarded"]
 def guarded(ctx: ModuleContext, probe: CheckedProbe, folded: Folded, pool: LocalPool, code: Code) -> None:
     """``[P] BODY`` of a probe without sites (``wasm:begin``/``end``/``report``)."""
     env = ScriptEnv(ctx, probe, pool, {id(s.decl): s for s in probe.symbols if s.decl is not None})
-    c = MonitorCompiler(env, folded.types, probe.names, folded.calls, code)
-    pred = True if ctx.no_pred else folded.predicate
-    if pred is False or folded.body is None:
-        return
-    if pred is not True:
-        c.expr(pred)  # type: ignore[arg-type]
-        c.ret_label = code.open("if", None)
-    elif contains_return(folded.body):
-        c.ret_label = code.open("block", None)
-    for s in folded.body.stmts:
-        c.stmt(s)
-    if c.ret_label is not None:
-        code.end()
+    compile_guarded(MonitorCompiler(env, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
 
 
 def start_function(ctx: ModuleContext, ml: MonitorLayout, shared: Sequence[CheckedProbe],
