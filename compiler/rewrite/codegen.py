@@ -545,7 +545,6 @@ def contains_return(block: ast.Block) -> bool:
     return False
 
 
-
 def always_returns(block: ast.Block) -> bool:
     """Every path through ``block`` ends in ``return`` (or an ``alt_call_*``, which ends an alt body)."""
     for s in block.stmts:
