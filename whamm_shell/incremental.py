@@ -235,7 +235,7 @@ def merge(program: Program, parts: list[Matches]) -> Matches:
     matching pass over ``program`` produces (REWRITING.md §8, §11.3): functions ascending, instructions
     in order, and at one instruction the probes by their §8 key.  Two ``alt`` probes at one instruction
     raise :class:`~compiler.rewrite.matching.AltConflictError` as the one-pass matcher does."""
-    from compiler.rewrite.matching import Matches
+    from compiler.rewrite.matching import Matches, order_keys
 
     order = order_keys(program)
     by_function: dict[int, list[MatchedSite]] = {}
@@ -251,22 +251,6 @@ def merge(program: Program, parts: list[Matches]) -> Matches:
         _check_alt(program, sites)
         merged[fid] = tuple(sites)
     return Matches(tuple(s for fid in fids for s in merged[fid]), merged, tuple(fids), types)
-
-
-def order_keys(program: Program) -> dict[int, tuple]:
-    """The §8 ordering key of every expansion by number: pass-1 sites before ``wasm:func`` sites, then
-    package, event and mode by first appearance in the script, then script order."""
-    first: dict[tuple, int] = {}
-    for p in program.probes:
-        e = p.expansion
-        for k in ((e.package,), (e.package, e.event), (e.package, e.event, e.mode)):
-            first.setdefault(k, len(first))
-    out = {}
-    for p in program.probes:
-        e = p.expansion
-        out[p.number] = (1 if e.package == "func" else 0, first[(e.package,)], first[(e.package, e.event)],
-                         first[(e.package, e.event, e.mode)], p.number)
-    return out
 
 
 def _check_alt(program: Program, sites: list[MatchedSite]) -> None:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from compiler.wasm.model import Module
 
 __all__ = ["MatchedSite", "Matches", "ProbeSummary", "SiteError", "AltConflictError", "match",
-           "SITE_PACKAGES"]
+           "order_keys", "SITE_PACKAGES"]
 
 #: The packages whose probes have sites (begin/end/report have none).
 SITE_PACKAGES = ("func", "block", "opcode")
@@ -171,20 +171,32 @@ class _Plan:
     folds: dict[tuple, Folded] = field(default_factory=dict)
 
 
-def _plans(program: Program) -> list[_Plan]:
-    """Plans for every probe with sites, with the §8 keys from first appearance in script order."""
+def order_keys(program: Program) -> dict[int, tuple]:
+    """The REWRITING.md §8 ordering key of every expansion, by probe number: pass-1 sites before
+    ``wasm:func`` sites, then package, event and mode by first appearance in the script, then script
+    order.  The one definition, shared by the matcher, the shell's merge and the wei target."""
     first: dict[tuple, int] = {}
     for p in program.probes:                      # probe numbers follow script order
         e = p.expansion
         for k in ((e.package,), (e.package, e.event), (e.package, e.event, e.mode)):
             first.setdefault(k, len(first))
+    out = {}
+    for p in program.probes:
+        e = p.expansion
+        out[p.number] = (1 if e.package == "func" else 0, first[(e.package,)], first[(e.package, e.event)],
+                         first[(e.package, e.event, e.mode)], p.number)
+    return out
+
+
+def _plans(program: Program) -> list[_Plan]:
+    """Plans for every probe with sites, with their §8 keys."""
+    keys = order_keys(program)
     out = []
     for p in program.probes:
         e = p.expansion
         if e.package not in SITE_PACKAGES or e.event is None:
             continue
-        key = (1 if e.package == "func" else 0, first[(e.package,)], first[(e.package, e.event)],
-               first[(e.package, e.event, e.mode)], p.number)
+        key = keys[p.number]
         bounds = []
         for name, t in p.bounds.items():
             m = _INDEXED.fullmatch(name)

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from compiler.lang import ast
 from compiler.lang.folder import fold_probe
 from compiler.lang.scopes import CalleeKind, VarKind
+from compiler.rewrite.matching import order_keys
 from compiler.wei.names import CallbackRef, ExportName
 from compiler.wei.params import Requests
 
@@ -134,7 +135,7 @@ class MonitorProbe:
 
 def plan_probes(program: Program) -> list[MonitorProbe]:
     """Every export of the monitor of ``program`` (already checked for support), in export order."""
-    keys = _order_keys(program)
+    keys = order_keys(program)
     probes: list[MonitorProbe] = []
     for cp in program.probes:
         e = cp.expansion
@@ -149,21 +150,6 @@ def plan_probes(program: Program) -> list[MonitorProbe]:
     probes = _merge(probes)
     probes.sort(key=lambda p: p.key)
     return probes
-
-
-def _order_keys(program: Program) -> dict[int, tuple]:
-    """REWRITING.md §8's order of probes at one location, as the rewriter's matcher computes it."""
-    first: dict[tuple, int] = {}
-    for p in program.probes:
-        e = p.expansion
-        for k in ((e.package,), (e.package, e.event), (e.package, e.event, e.mode)):
-            first.setdefault(k, len(first))
-    out = {}
-    for p in program.probes:
-        e = p.expansion
-        out[p.number] = (1 if e.package == "func" else 0, first[(e.package,)], first[(e.package, e.event)],
-                         first[(e.package, e.event, e.mode)], p.number)
-    return out
 
 
 def _merge(probes: list[MonitorProbe]) -> list[MonitorProbe]:

@@ -8,9 +8,9 @@ import dataclasses
 import pytest
 
 from compiler import api
-from compiler.rewrite.matching import AltConflictError, match
+from compiler.rewrite.matching import AltConflictError, match, order_keys
 from shellrun import DEMO, DEMO_OUTPUT, run_wasm
-from whamm_shell.incremental import Instrumenter, merge, order_keys
+from whamm_shell.incremental import Instrumenter, merge
 from whamm_shell.session import Session
 
 OPTIONS = api.Options(no_report=True)
