@@ -349,8 +349,9 @@ _NONE = "—"
 
 
 def _operands(cell: str, prefix: str) -> tuple[Operand, ...]:
-    """Parse an args/results/immediates cell: ``arg0:i32, argN:?``, ``imm0…immN:u32``, ``—``."""
-    if cell == _NONE:
+    """Parse an args/results/immediates cell: ``arg0:i32, argN:?``, ``imm0…immN:u32``, ``—`` (which may
+    carry a remark: ``— (the standard encoding has no immediate)``)."""
+    if cell == _NONE or cell.startswith(_NONE + " ("):
         return ()
     out = []
     for item in cell.split(", "):

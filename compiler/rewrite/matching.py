@@ -398,7 +398,7 @@ class _Matcher:
     @staticmethod
     def imms_exist(fs: FunctionSites, i: int, k: int) -> bool:
         """EVENTS.md §7.4: a probe using ``immK`` does not match a site without it (``br_table`` with
-        ``n <= K`` targets, ``array.len``; see :func:`~compiler.rewrite.sites.imm_count`)."""
+        ``n <= K`` targets; see :func:`~compiler.rewrite.sites.imm_count`)."""
         return k < imm_count(fs.instrs[i])
 
     def error(self, cls: type[SiteError], diag: Diagnostic, fs: FunctionSites, pc: int) -> SiteError:

@@ -101,9 +101,8 @@ def _float64(bits: int) -> float:
 
 def imm_count(ins: Instr) -> int:
     """How many ``immN`` the instruction really carries.  Usually what the catalog lists; the exceptions:
-    ``br_table`` (its target list), the ``br_on_cast`` pair (the cast flags are not an ``immN``) and
-    ``array.len``, for which the catalog keeps upstream's ``imm0``/``tid`` although the standard encoding
-    has no immediate — probes using them skip such sites, as for ``br_table``'s ``immK`` with K > n."""
+    ``br_table`` (its target list) and the ``br_on_cast`` pair (the cast flags are not an ``immN``) —
+    probes using ``immK`` skip sites without it, as for ``br_table``'s ``immK`` with K > n."""
     name = ins.op.name
     if name == "br_table":
         return len(ins.imms[0])
@@ -178,7 +177,7 @@ def _plan(event: Event) -> _EventPlan:
     imms: list[int] = []
     family = False
     binders: list[tuple[str, _Binder]] = []
-    encoded = len(BY_NAME[event.name].imms)     # array.len: the catalog's imm0/tid are not encoded
+    encoded = len(BY_NAME[event.name].imms)
     for var in event.vars:
         if not var.static:
             continue

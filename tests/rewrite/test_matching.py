@@ -5,6 +5,7 @@ import pytest
 import wasmtime
 
 from compiler.lang import ast
+from compiler.lang.diagnostics import ScriptError
 from compiler.lang.frontend import check_source
 from compiler.lang.libraries import Library, LibFunc
 from compiler.lang.types import Prim
@@ -121,14 +122,16 @@ def test_br_table_immediates_beyond_n_do_not_match():
 
 
 def test_array_len_has_no_type_immediate():
-    """The catalog lists ``imm0``/``tid`` for ``array.len`` (as upstream), the binary has none: probes
-    using them skip the site instead of crashing; other probes still match."""
+    """EVENTS.md §10: the standard encoding of ``array.len`` has no immediate, so the event binds no
+    ``imm0``/``tid`` (a script using them is rejected at the variable); other probes still match."""
     app = """(module (type $a (array i32))
                (func (result i32) i32.const 3 array.new_default $a array.len))"""
+    with pytest.raises(ScriptError) as err:
+        run(app, "wasm:opcode:array.len:before { report var t: u32; t = tid; }")
+    assert "tid" in str(err.value)
     _, _, ms = run(app, "wasm:opcode:array.len:before { report var n: u32; n++; }\n"
-                        "wasm:opcode:array.len:before { report var t: u32; t = tid; }\n"
                         "wasm:opcode:array.new_default:before { report var u: u32; u = tid; }")
-    assert [(s.probe.number, "tid" in s.bindings) for s in ms.sites] == [(2, True), (0, False)]
+    assert [(s.probe.number, "tid" in s.bindings) for s in ms.sites] == [(1, True), (0, False)]
 
 
 # ------------------------------------------------------------------------------------- folding
