@@ -6,7 +6,7 @@ non-zero; any other exception escaping the compiler is a bug ("internal compiler
 """
 from __future__ import annotations
 
-__all__ = ["WhammError"]
+__all__ = ["WhammError", "InternalError"]
 
 
 class WhammError(Exception):
@@ -15,3 +15,10 @@ class WhammError(Exception):
     ``str(err)`` is the complete message to show (without the leading ``error: ``), possibly several
     lines long.
     """
+
+
+class InternalError(Exception):
+    """A bug in the compiler, never the user's fault: e.g. a fact the checker or the folder must have
+    recorded for a node (its type, symbol or callee) is missing.  Deliberately not a :class:`WhammError`,
+    so it is never rendered as a script diagnostic: it ends in "internal compiler error" (exit 3) instead
+    of a silently skipped statement or a plausible wrong result."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping, TypeVar
 
+from compiler.errors import InternalError
 from compiler.lang import ast
 from compiler.lang.types import WhammType
 
@@ -21,7 +22,37 @@ if TYPE_CHECKING:
     from compiler.lang.diagnostics import Diagnostic
     from compiler.lang.libraries import LibFunc, Library
 
-__all__ = ["VarKind", "Symbol", "Callee", "CalleeKind", "CheckedProbe", "CheckedFunction", "Program"]
+__all__ = ["VarKind", "Symbol", "Callee", "CalleeKind", "CheckedProbe", "CheckedFunction", "Program",
+           "fact", "declared_symbol"]
+
+_Fact = TypeVar("_Fact")
+
+
+def fact(table: Mapping[int, _Fact], node: ast.Node, what: str) -> _Fact:
+    """``table[id(node)]``: a fact the checker (or the folder, for the nodes it builds) recorded.
+
+    A checked program has a type for every expression, a symbol for every name and a callee for every
+    call, so a miss means a stage built or kept a node without its facts: an :class:`InternalError`,
+    never a default that would compile into a plausible wrong result."""
+    try:
+        return table[id(node)]
+    except KeyError:
+        span = getattr(node, "span", None)
+        raise InternalError(f"no {what} recorded for the {type(node).__name__} at {span}") from None
+
+
+def declared_symbol(symbols: Iterable[Symbol], decl: ast.VarDecl) -> Symbol:
+    """The symbol ``decl`` declares, among a body's ``symbols``.
+
+    Matched by name and the position of the declared name, not by node identity: the folder rebuilds a
+    declaration whose initializer it folds (a new node carrying the old spans), and each source
+    declaration has its own position.  A miss is an :class:`InternalError` (the statement would
+    otherwise be skipped and the variable keep 0)."""
+    for sym in symbols:
+        d = sym.decl
+        if isinstance(d, ast.VarDecl) and d.name == decl.name and d.name_span == decl.name_span:
+            return sym
+    raise InternalError(f"no symbol for the declaration of `{decl.name}` at {decl.name_span}")
 
 
 class VarKind(enum.Enum):

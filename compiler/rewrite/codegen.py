@@ -502,9 +502,10 @@ class Env(abc.ABC):
         """Compile a call of an event's bound function (alt_call_*, resolve_funcref, dup_at…)."""
         raise CodegenError(f"{callee.name} cannot be called here", e.span)
 
-    def decl_symbol(self, decl: ast.VarDecl) -> Symbol | None:
-        """The symbol a declaration in this body declares."""
-        return None
+    @abc.abstractmethod
+    def decl_symbol(self, decl: ast.VarDecl) -> Symbol:
+        """The symbol a declaration in this body declares (:func:`compiler.lang.scopes.declared_symbol`)."""
+        raise NotImplementedError
 
     @abc.abstractmethod
     def memid(self, library: str) -> int:
@@ -617,7 +618,7 @@ class BodyCompiler:
             if s.init is None:
                 return
             sym = self.decl_symbol(s)
-            if sym is None or sym.kind in (VarKind.UNSHARED, VarKind.SHARED):
+            if sym.kind in (VarKind.UNSHARED, VarKind.SHARED):
                 return  # initialised once at program start (REWRITING.md §4)
             self.assign_to(self.env.storage(sym), sym.type, (), s.init)
         elif isinstance(s, ast.Assign):
@@ -638,7 +639,7 @@ class BodyCompiler:
         else:
             raise CodegenError("unsupported statement", s.span)
 
-    def decl_symbol(self, d: ast.VarDecl) -> Symbol | None:
+    def decl_symbol(self, d: ast.VarDecl) -> Symbol:
         return self.env.decl_symbol(d)
 
     def cond(self, e: ast.Expr) -> None:

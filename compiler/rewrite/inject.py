@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic
-from compiler.lang.scopes import Callee, CheckedProbe, Symbol, VarKind
+from compiler.lang.scopes import Callee, CheckedProbe, Symbol, VarKind, declared_symbol
 from compiler.lang.types import MapType, Prim, WhammType
 from compiler.rewrite.codegen import (
     BodyCompiler, Code, CodegenError, ConstStorage, Env, FrameStorage, GlobalStorage, LocalPool,
@@ -174,8 +174,8 @@ class SiteEnv(Env):
 
     # -- Env -----------------------------------------------------------------------------------
 
-    def decl_symbol(self, decl: ast.VarDecl) -> Symbol | None:
-        return self.decls.get(id(decl))
+    def decl_symbol(self, decl: ast.VarDecl) -> Symbol:
+        return declared_symbol(self.decls.values(), decl)
 
     def storage(self, sym: Symbol) -> Storage:
         kind = sym.kind

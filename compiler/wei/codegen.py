@@ -102,9 +102,6 @@ class MonitorEnv(SiteEnv):
         self.block = block
         self.statics = dict(statics or {})
 
-    def decl_symbol(self, decl: ast.VarDecl) -> Symbol | None:
-        return self.member.decl_symbol(decl)
-
     def storage(self, sym: Symbol) -> Storage:
         if sym.kind is VarKind.UNSHARED:
             if self.base is None or self.block is None:

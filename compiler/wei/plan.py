@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from compiler.lang import ast
 from compiler.lang.folder import fold_probe
-from compiler.lang.scopes import CalleeKind, VarKind
+from compiler.lang.scopes import CalleeKind, VarKind, declared_symbol
 from compiler.rewrite.matching import order_keys
 from compiler.wei.names import CallbackRef, ExportName
 from compiler.wei.params import Requests
@@ -70,12 +70,9 @@ class Member:
         """The per-site variables, declaration order."""
         return [s for s in self.probe.symbols if s.kind is VarKind.UNSHARED]
 
-    def decl_symbol(self, decl: ast.VarDecl) -> Symbol | None:
-        """The symbol a (possibly folded, hence rebuilt) declaration declares (matched by position)."""
-        for s in self.probe.symbols:
-            if s.decl is not None and s.decl.span == decl.span and s.name == decl.name:
-                return s
-        return None
+    def decl_symbol(self, decl: ast.VarDecl) -> Symbol:
+        """The symbol a (possibly folded, hence rebuilt) declaration declares."""
+        return declared_symbol(self.probe.symbols, decl)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -238,7 +235,7 @@ def site_inits(member: Member) -> list[tuple[Symbol | None, ast.Node]]:
         for s in block.stmts:
             if isinstance(s, ast.VarDecl) and s.init is not None:
                 sym = member.decl_symbol(s)
-                if sym is not None and sym.kind is VarKind.UNSHARED:
+                if sym.kind is VarKind.UNSHARED:
                     out.append((sym, s.init))
             elif isinstance(s, ast.CallStmt) and isinstance(s.call, ast.Call) and s.call.annotation == "init":
                 out.append((None, s))
