@@ -37,48 +37,92 @@ LEVELS = ("provider", "package", "event", "mode")
 _GLOB_CHARS = frozenset("*?[")
 
 
+@dataclass(frozen=True, slots=True)
+class _CharSet:
+    """One glob position that consumes exactly one character: a literal, ``?``, or a ``[...]`` class."""
+
+    chars: frozenset[str]
+    ranges: tuple[tuple[str, str], ...] = ()
+    negated: bool = False
+
+    def accepts(self, c: str) -> bool:
+        listed = c in self.chars or any(lo <= c <= hi for lo, hi in self.ranges)
+        return listed != self.negated
+
+
+#: ``*`` in a compiled glob: any run of characters.
+_STAR = None
+_ANY_CHAR = _CharSet(frozenset(), negated=True)
+
+
 @functools.lru_cache(maxsize=512)
-def _compile(text: str) -> re.Pattern[str]:
-    """Translate a rule pattern into one regex over lower-case names (cached: rules repeat).
+def _compile(text: str) -> tuple[tuple[_CharSet | None, ...], ...]:
+    """Parse a rule pattern into its alternatives, each a token list over lower-case names (cached).
 
     Case-insensitivity is lower-casing pattern and name alike (catalog names are lower case), so a range
-    such as ``[.-a]`` means the same as in a shell glob over lower-cased text.
+    such as ``[.-a]`` means the same as in a shell glob over lower-cased text.  Runs of ``*`` collapse
+    into one: they match the same names, and :func:`_glob_matches` then never revisits a star.
     """
-    return re.compile("|".join(_glob_regex(alt) for alt in text.lower().split("|")))
+    return tuple(_parse_glob(alt) for alt in text.lower().split("|"))
 
 
-def _glob_regex(glob: str) -> str:
-    out = ["(?:"]
+def _parse_glob(glob: str) -> tuple[_CharSet | None, ...]:
+    out: list[_CharSet | None] = []
     i, n = 0, len(glob)
     while i < n:
         c = glob[i]
         if c == "*":
-            out.append(".*")
+            if not out or out[-1] is not _STAR:
+                out.append(_STAR)
         elif c == "?":
-            out.append(".")
+            out.append(_ANY_CHAR)
         elif c == "[" and (j := glob.find("]", i + 1)) > i + 1 and glob[i + 1:j] != "!":
             body = glob[i + 1:j]
             neg = body.startswith("!")
-            out.append(("[^" if neg else "[") + _class_body(body[1:] if neg else body) + "]")
+            out.append(_class(body[1:] if neg else body, neg))
             i = j
         else:
-            out.append(re.escape(c))
+            out.append(_CharSet(frozenset(c)))
         i += 1
-    out.append(")")
-    return "".join(out)
+    return tuple(out)
 
 
-def _class_body(body: str) -> str:
+def _class(body: str, negated: bool) -> _CharSet:
     """A ``[...]`` body with ``a-z`` ranges kept and every other character literal."""
-    out, k = [], 0
+    chars, ranges, k = set(), [], 0
     while k < len(body):
         if k + 2 < len(body) and body[k + 1] == "-":
-            out.append(f"{re.escape(body[k])}-{re.escape(body[k + 2])}")
+            ranges.append((body[k], body[k + 2]))
             k += 3
         else:
-            out.append(re.escape(body[k]))
+            chars.add(body[k])
             k += 1
-    return "".join(out)
+    return _CharSet(frozenset(chars), tuple(ranges), negated)
+
+
+def _glob_matches(tokens: tuple[_CharSet | None, ...], name: str) -> bool:
+    """Whole-name glob match in O(len(tokens) * len(name)) time.
+
+    The classic greedy scan: on a mismatch, only the most recent ``*`` needs to absorb one more
+    character, because every position an earlier star could resume from is also reachable by the later
+    one.  A backtracking regex (``.*`` per star) is exponential in the number of stars instead: a
+    fuzzed rule with twelve of them took minutes.
+    """
+    t = c = 0
+    star_t, star_c = -1, 0
+    while c < len(name):
+        if t < len(tokens) and tokens[t] is not _STAR and tokens[t].accepts(name[c]):
+            t += 1
+            c += 1
+        elif t < len(tokens) and tokens[t] is _STAR:
+            star_t, star_c = t, c
+            t += 1
+        elif star_t >= 0:
+            star_c += 1
+            t, c = star_t + 1, star_c
+        else:
+            return False
+    return all(tok is _STAR for tok in tokens[t:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +137,12 @@ class Pattern:
         return self.text or "*"
 
     def matches(self, name: str) -> bool:
-        return _compile(self.shown).fullmatch(name.lower()) is not None
+        lowered = name.lower()
+        return any(_glob_matches(alt, lowered) for alt in _compile(self.shown))
 
     def filter(self, items: Iterable) -> list:
         """The catalog entries (anything with a ``name``) whose name matches, in their order."""
-        rx = _compile(self.shown)
-        return [it for it in items if rx.fullmatch(it.name.lower()) is not None]
+        return [it for it in items if self.matches(it.name)]
 
 
 class RuleError(WhammError):
