@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import os
+import re
 import select
 import struct
 import sys
@@ -478,12 +479,18 @@ class OutputPump:
 
 
 def error_reason(exc: BaseException) -> str:
-    """The cause of a wasmtime error without its backtrace: the last line after ``Caused by:``."""
+    """The cause of a wasmtime error without its backtrace: the last line after ``Caused by:``.  When
+    there are several causes wasmtime numbers them (``0: memory fault at …``, ``1: wasm trap: …``);
+    the number is not part of the reason."""
     text = getattr(exc, "message", None) or str(exc)
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     if "Caused by:" in lines:
         lines = lines[lines.index("Caused by:") + 1:]
+        lines = [_CAUSE_NUMBER.sub("", line, count=1) for line in lines]
     return lines[-1] if lines else type(exc).__name__
+
+
+_CAUSE_NUMBER = re.compile(r"^\d+:\s*")
 
 
 def _seconds(value: float | None) -> str:

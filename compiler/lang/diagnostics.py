@@ -25,7 +25,7 @@ from compiler.errors import WhammError
 
 __all__ = [
     "Span", "Diagnostic", "Severity", "NoteKind", "ScriptError",
-    "span_at", "render", "render_diagnostic", "closest",
+    "span_at", "render", "render_many", "render_diagnostic", "closest",
 ]
 
 Severity = Literal["error", "warning"]
@@ -171,9 +171,22 @@ def render(diags: Iterable[Diagnostic], source: str, filename: str, color: bool 
     come after those with one.  No trailing newline.
     """
     ordered = sorted(diags, key=lambda d: (d.span is None, d.span.start if d.span else 0))
-    lines = source.split("\n")
-    blocks = [render_diagnostic(d, source, filename, color, lines) for d in ordered]
-    errors = sum(1 for d in ordered if d.is_error)
+    return render_many(((d, source, filename) for d in ordered), color)
+
+
+def render_many(located: Iterable[tuple[Diagnostic, str, str]], color: bool = False) -> str:
+    """Like :func:`render`, for diagnostics that point into different sources (a script given as
+    several ``-s``/``-e`` parts): each ``(diagnostic, source, filename)`` is rendered against its own
+    source, in the order given, then the one closing line."""
+    split: dict[int, list[str]] = {}
+    blocks = []
+    errors = 0
+    for d, source, filename in located:
+        lines = split.get(id(source))
+        if lines is None:
+            lines = split[id(source)] = source.split("\n")
+        blocks.append(render_diagnostic(d, source, filename, color, lines))
+        errors += d.is_error
     if errors:
         sev = _SEVERITY_STYLE["error"] if color else ""
         reset = _RESET if color else ""
