@@ -21,10 +21,10 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, MutableMapping, Union
 
 from compiler.errors import WhammError
+from compiler.files import read_regular_file
 from compiler.lang.libraries import (
     CORE_NAME, LibraryError, LibSpec, Library, library_from_bytes, parse_lib_specs,
 )
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from compiler.lang.scopes import Program
     from compiler.rewrite.emit import Emitted
     from compiler.rewrite.layout import Layout
+    from compiler.scripts import ScriptSources
     from compiler.wasm.model import Module
 
 __all__ = [
@@ -91,7 +92,7 @@ def load_app(app: bytes | PathLike, name: str | None = None) -> App:
     else:
         name = name or os.fspath(app)
         try:
-            data = Path(app).read_bytes()
+            data = read_regular_file(app)
         except OSError as exc:
             raise InputError(f"cannot read application '{name}': {exc.strerror or exc}") from None
     if not data.startswith(b"\0asm"):
@@ -171,7 +172,7 @@ def _where(module: Module, offset: int) -> tuple[str | None, int | None]:
 def read_script(path: PathLike) -> str:
     """A script's text (``cannot read script 'x.mm': No such file or directory``)."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_regular_file(path).decode("utf-8")
     except OSError as exc:
         raise InputError(f"cannot read script '{os.fspath(path)}': {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
@@ -202,7 +203,7 @@ def load_libraries(entries: Iterable[str | LibSpec] = ()) -> Libraries:
             warnings.append(f"--user-libs entry for {CORE_NAME} ignored (it is built in)")
             continue
         try:
-            data = Path(spec.path).read_bytes()
+            data = read_regular_file(spec.path)
         except OSError as exc:
             raise LibraryError(f"invalid library {spec.name} ({spec.path}): {exc.strerror or exc}") from None
         signatures[spec.name] = library_from_bytes(spec.name, data, spec.path, spec.import_module)
@@ -237,12 +238,14 @@ class InstrumentResult:
     emitted: Emitted
     timings: dict[str, float]
 
-    def render_warnings(self, color: bool = False) -> str:
-        """Every warning as the CLI prints it on stderr ("" when there are none)."""
+    def render_warnings(self, color: bool = False, sources: ScriptSources | None = None) -> str:
+        """Every warning as the CLI prints it on stderr ("" when there are none); ``sources`` renders
+        them against the ``-s``/``-e`` parts the script was joined from."""
         from compiler.lang.diagnostics import render
         parts = [f"warning: {m}" for m in self.messages]
         if self.diagnostics:
-            parts.append(render(self.diagnostics, self.program.source, self.program.filename, color))
+            parts.append(render(self.diagnostics, self.program.source, self.program.filename, color)
+                         if sources is None else sources.render(self.diagnostics, color))
         return "\n".join(parts)
 
     @property

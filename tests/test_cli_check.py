@@ -34,9 +34,9 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return status, out, err
 
 
-def test_good_script_exits_0_silently(files, capsys):
+def test_good_script_exits_0_naming_both_targets(files, capsys):
     status, out, err = run(capsys, "-s", str(files / "good.mm"), "-u", f"toggle={files / 'toggle.wasm'}")
-    assert (status, out, err) == (0, "", "")
+    assert (status, out, err) == (0, "ok: rewriting, wei\n", "")
 
 
 def test_lib_specs_comma_lists_repeats_and_import_module(files, capsys):
@@ -112,3 +112,57 @@ def test_no_traceback_through_the_console_entry(files):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("error: unterminated string literal\n")
+
+
+# ANALYSIS.md §8: `check` says which targets accept the script and fails only when none does.
+WEI_ONLY = "report var c: i32;\nwasm:opcode:call:before { c = probe_id; }\n"
+REWRITING_ONLY = "report var c: i32;\nwasm:opcode:call:after { c++; }\n"
+NEITHER = "report var c: i32;\nwasm:opcode:call:after { c = probe_id; }\n"
+
+
+def test_engine_only_script_is_accepted_for_wei(files, capsys):
+    (files / "p.mm").write_text(WEI_ONLY)
+    status, out, err = run(capsys, "-s", str(files / "p.mm"))
+    assert (status, out, err) == (0, "ok: wei only (probe_id is only available in the engine target)\n", "")
+
+
+def test_rewriting_only_script_names_the_reason(files, capsys):
+    (files / "a.mm").write_text(REWRITING_ONLY)
+    status, out, err = run(capsys, "-s", str(files / "a.mm"))
+    assert (status, out, err) == (0, "ok: rewriting only (mode `after` is not supported by the wei target)\n", "")
+
+
+def test_no_target_accepts_fails_with_every_targets_errors(files, capsys):
+    (files / "n.mm").write_text(NEITHER)
+    status, out, err = run(capsys, "-s", str(files / "n.mm"))
+    assert status == 1 and out == ""
+    assert "error: mode `after` is not supported by the wei target\n" in err
+    assert "error: probe_id is only available in the engine target (--wei)\n" in err
+    assert err.endswith("error: aborting due to 2 previous errors\n")
+
+
+def test_syntax_error_is_reported_once(files, capsys):
+    (files / "bad.mm").write_text("wasm:opcode:call:before { c++ }\n")
+    status, out, err = run(capsys, "-s", str(files / "bad.mm"))
+    assert status == 1 and out == ""
+    assert err.count("\nerror: aborting due to 1 previous error") == 1 and err.count(" --> ") == 1
+
+
+def test_wei_and_rewriting_flags_restrict_the_check(files, capsys):
+    (files / "p.mm").write_text(WEI_ONLY)
+    assert run(capsys, "--wei", "-s", str(files / "p.mm"))[:2] == (0, "ok: wei\n")
+    status, out, err = run(capsys, "--rewriting", "-s", str(files / "p.mm"))
+    assert (status, out) == (1, "") and "probe_id is only available in the engine target" in err
+    (files / "a.mm").write_text(REWRITING_ONLY)
+    assert run(capsys, "--rewriting", "-s", str(files / "a.mm"))[:2] == (0, "ok: rewriting\n")
+    assert run(capsys, "--wei", "-s", str(files / "a.mm"))[0] == 1
+    assert run(capsys, "--wei", "--rewriting", "-s", str(files / "a.mm"))[0] == 2
+
+
+def test_parts_from_s_and_e_are_joined_and_located(files, capsys):
+    (files / "decl.mm").write_text("report var c: u32;")     # no final newline: the parts stay apart
+    status, out, err = run(capsys, "-s", str(files / "decl.mm"), "-e", "wasm:opcode:call:before { c++; }")
+    assert (status, out, err) == (0, "ok: rewriting, wei\n", "")
+    status, _, err = run(capsys, "-s", str(files / "decl.mm"), "-e", "wasm:opcode:call:before {\n  d++; }")
+    assert status == 1
+    assert err.startswith("error: unknown variable `d`\n --> <-e>:2:3\n  |\n2 |   d++; }\n  |   ^\n")

@@ -24,7 +24,8 @@ HELP = "instrument a Wasm application with a whamm script (bytecode rewriting)"
 
 def add_compile_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags ``instr`` and ``run`` share: script, app, output, libraries, knobs."""
-    parser.add_argument("-s", "--script", metavar="PATH", help="the whamm script (required)")
+    from compiler.scripts import add_script_arguments
+    add_script_arguments(parser)
     parser.add_argument("-a", "--app", metavar="PATH", help="the application, .wasm or .wat")
     parser.add_argument("-u", "--user-libs", "--lib", action="append", default=[], metavar="LIBS",
                         help="user libraries: NAME=PATH or NAME(IMPORT_MODULE)=PATH, comma-separated; "
@@ -58,9 +59,11 @@ def compile_inputs(args: argparse.Namespace):
     problems raise ``UsageError``; input problems ``WhammError``.  Warnings are printed here (stderr)."""
     from compiler import api
     from compiler.cli import UsageError
+    from compiler.lang.diagnostics import ScriptError
     from compiler.lang.libraries import LibSpecError, parse_lib_specs
+    from compiler.scripts import read_sources
 
-    if args.script is None:
+    if not args.scripts:
         raise UsageError("missing required option --script")
     if args.app is None:
         raise UsageError("--app is required unless --wei is given")
@@ -71,10 +74,13 @@ def compile_inputs(args: argparse.Namespace):
     except LibSpecError as exc:
         raise UsageError(str(exc)) from None
     options = api.Options(args.no_body, args.no_pred, args.no_report, args.no_bundle)
-    text = api.read_script(args.script)
+    sources = read_sources(args.scripts)
     libs = api.load_libraries(specs)
-    result = api.instrument(args.app, text, script_name=args.script, libs=libs, options=options)
-    print_warnings(result.render_warnings(_color()))
+    try:
+        result = api.instrument(args.app, sources.text, script_name=sources.name, libs=libs, options=options)
+    except ScriptError as exc:
+        raise sources.localize(exc) from None
+    print_warnings(result.render_warnings(_color(), sources))
     if args.metrics:
         for phase, seconds in result.timings.items():
             print(f"{phase:>10}: {seconds * 1000:9.2f} ms", file=sys.stderr)
@@ -92,7 +98,14 @@ def _color() -> bool:
 
 def write_output(path: str, data: bytes) -> None:
     """Create or replace ``path`` with ``data`` atomically (temporary file in the same directory, then
-    ``os.replace``); on any failure the previous file, if any, is untouched."""
+    ``os.replace``); on any failure the previous file, if any, is untouched.  Only a writable regular
+    file is replaced, and it keeps its permission bits (:func:`compiler.files.check_replaceable`)."""
+    from compiler.files import check_replaceable
+
+    try:
+        mode = check_replaceable(path)
+    except OSError as exc:
+        raise WhammError(f"cannot write output '{path}': {exc.strerror or exc}") from None
     directory = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix=".whamm-", suffix=".wasm.tmp", dir=directory)
@@ -101,7 +114,7 @@ def write_output(path: str, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)
         os.replace(tmp, path)
     except OSError as exc:
         os.unlink(tmp)
@@ -129,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     if args.defs_path is not None:
         print("warning: --defs-path is ignored (the event catalog is built in)", file=sys.stderr)
     if args.wei:
-        if args.script is None:
+        if not args.scripts:
             raise UsageError("missing required option --script")
         if args.app is not None:
             print("warning: --app is ignored with --wei", file=sys.stderr)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from pathlib import Path
 
 from compiler.errors import WhammError
 
@@ -51,9 +50,10 @@ def _assemble(text: bytes, name: str) -> bytes:
 def load_module(path: str):
     """Read ``path`` (binary or WAT) into a :class:`~compiler.wasm.model.Module`, or raise a one-line
     :class:`WatInputError`."""
+    from compiler.files import read_regular_file
     from compiler.wasm import DecodeError, read_module
     try:
-        data = Path(path).read_bytes()
+        data = read_regular_file(path)
     except OSError as exc:
         raise WatInputError(f"cannot read '{path}': {exc.strerror or exc}") from None
     if not data.startswith(b"\0asm"):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable
 
 from compiler.errors import WhammError
@@ -95,8 +94,9 @@ def parse_lib_specs(entries: Iterable[str]) -> list[LibSpec]:
 
 def read_library(spec: LibSpec) -> Library:
     """Read and validate the library file of ``spec``."""
+    from compiler.files import read_regular_file
     try:
-        data = Path(spec.path).read_bytes()
+        data = read_regular_file(spec.path)
     except OSError as exc:
         raise LibraryError(f"invalid library {spec.name} ({spec.path}): {exc.strerror or exc}") from None
     return library_from_bytes(spec.name, data, spec.path, spec.import_module)

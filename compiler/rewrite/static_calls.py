@@ -207,9 +207,9 @@ class StaticCalls:
             path = lib.path if lib is not None else None
             if path is None:
                 raise StaticCallError(f"library {name} cannot be used with @static (no library file)")
+            from compiler.files import read_regular_file
             try:
-                with open(path, "rb") as f:
-                    data = f.read()
+                data = read_regular_file(path)
             except OSError as exc:
                 raise StaticCallError(f"invalid library {name} ({path}): {exc.strerror or exc}") from None
             self._library_bytes[name] = data

@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from compiler.errors import WhammError
+from compiler.files import read_regular_file
 
 __all__ = ["instr_wei", "run_monitor", "compile_monitor"]
 
@@ -41,18 +41,22 @@ def instr_wei(args: argparse.Namespace) -> int:
     from compiler import api
     from compiler.cli import UsageError
     from compiler.commands.instr import print_warnings, write_output
-    from compiler.lang.diagnostics import render
+    from compiler.lang.diagnostics import ScriptError
+    from compiler.scripts import read_sources
 
-    if args.script is None:
+    if not args.scripts:
         raise UsageError("missing required option --script")
     if args.no_bundle and not (args.no_body and args.no_pred):
         raise UsageError("--no-bundle requires --no-body and --no-pred")
-    text = api.read_script(args.script)
+    sources = read_sources(args.scripts)
     options = api.Options(args.no_body, args.no_pred, args.no_report, args.no_bundle)
-    monitor = compile_monitor(text, args.script, args.user_libs, options)
+    try:
+        monitor = compile_monitor(sources.text, sources.name, args.user_libs, options)
+    except ScriptError as exc:
+        raise sources.localize(exc) from None
     if monitor.warnings:
         color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
-        print_warnings(render(monitor.warnings, text, args.script, color))
+        print_warnings(sources.render(monitor.warnings, color))
     if args.metrics:
         for phase, seconds in monitor.timings.items():
             print(f"{phase:>10}: {seconds * 1000:9.2f} ms", file=sys.stderr)
@@ -70,8 +74,8 @@ def run_monitor(args: argparse.Namespace, env: tuple[tuple[str, str], ...],
     from compiler.runner import RunOptions
     from compiler.wei.emulator import emulate
 
-    if args.script is not None:
-        raise UsageError("--script cannot be used with --wei-monitor (the monitor is already compiled)")
+    if args.scripts:
+        raise UsageError("--script/--expr cannot be used with --wei-monitor (the monitor is already compiled)")
     if args.app is None:
         raise UsageError("--app is required with --wei-monitor")
     for flag in ("no_body", "no_pred", "no_report", "no_bundle"):
@@ -80,7 +84,7 @@ def run_monitor(args: argparse.Namespace, env: tuple[tuple[str, str], ...],
     if args.output_path is not None:
         raise UsageError("--output-path cannot be used with --wei-monitor")
     try:
-        monitor = Path(args.wei_monitor).read_bytes()
+        monitor = read_regular_file(args.wei_monitor)
     except OSError as exc:
         raise WhammError(f"cannot read monitor '{args.wei_monitor}': {exc.strerror or exc}") from None
     try:

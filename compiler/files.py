@@ -1,0 +1,93 @@
+"""Reading input files and replacing output files safely (CLI.md §1, §5; issue 9's fuzzing findings).
+
+Every file the compiler reads (script, application, library, monitor) goes through
+:func:`read_regular_file`: only a regular file is read, and only up to a size cap.  ``/dev/zero`` would
+otherwise be read until memory runs out, and a FIFO nobody writes to would block the command forever;
+both are refused with a reason the callers put into their usual ``cannot read …`` message.
+
+Every file the compiler writes goes through :func:`check_replaceable` first: ``-o PATH`` may create a
+new file or replace a regular file the user may write to, nothing else.  Renaming over a FIFO, a device
+node or a symlink would silently replace *that* with a regular file (the symlink's target would not be
+written, which is not what the user asked either), and replacing a read-only file would defeat its
+protection.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+__all__ = ["read_regular_file", "check_replaceable", "MAX_INPUT_BYTES", "NotReplaceableError"]
+
+#: Largest input the compiler reads (1 GiB): far beyond any real script or module, small enough that an
+#: accidental huge file ends in a clear error rather than in memory exhaustion.
+MAX_INPUT_BYTES = 1 << 30
+
+
+def _kind(mode: int) -> str:
+    """What a non-regular file is, in words, for messages."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "a special file"
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The contents of the regular file ``path``.
+
+    Raises :class:`OSError` whose ``strerror`` is the reason (``No such file or directory``, ``not a
+    regular file (a FIFO)``, ``file too large (more than 1024 MiB)``), so callers keep rendering
+    ``cannot read script 'x': <strerror>``.  The file is opened non-blocking, so opening a FIFO does not
+    wait for a writer; a symlink to a regular file is followed (reading through it is harmless).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, f"not a regular file ({_kind(info.st_mode)})", os.fspath(path))
+        if info.st_size > limit:
+            raise OSError(errno.EFBIG, f"file too large (more than {limit >> 20} MiB)", os.fspath(path))
+        chunks = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # the file grew while being read
+                raise OSError(errno.EFBIG, f"file too large (more than {limit >> 20} MiB)", os.fspath(path))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+class NotReplaceableError(OSError):
+    """``-o PATH`` names something other than nothing or a writable regular file."""
+
+
+def check_replaceable(path: str | os.PathLike[str]) -> int | None:
+    """Check that ``path`` may be created or replaced by an output file; the permission bits to give
+    the new file (those of the file it replaces), or None when nothing is there (the caller applies
+    the umask).  Raises :class:`NotReplaceableError` with the reason in ``strerror``."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        kind = _kind(info.st_mode)
+        raise NotReplaceableError(errno.EEXIST, f"it exists and is {kind}; only a regular file is replaced",
+                                  os.fspath(path))
+    # The permission bits as well as access(): for root access() says yes to every file.
+    if not info.st_mode & 0o222 or not os.access(path, os.W_OK, follow_symlinks=False):
+        raise NotReplaceableError(errno.EACCES, "it exists and is read-only", os.fspath(path))
+    return stat.S_IMODE(info.st_mode)

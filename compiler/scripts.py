@@ -1,0 +1,124 @@
+"""The script of a command line: every ``-s FILE`` and ``-e 'PROGRAM'``, joined in order (ANALYSIS.md §8).
+
+``whamm run -s a.mm -s b.mm`` instruments with ``a.mm`` followed by ``b.mm`` (like bpftrace, several
+programs are one program); ``-e`` gives a part inline.  The front end sees one text, so names declared in
+one part are visible in later ones and the probes keep command-line order.  Diagnostics, though, must
+point into what the user wrote: :class:`ScriptSources` maps a span of the joined text back to its part
+(``b.mm:3:5``, ``<-e>:1:12``), both for errors (:meth:`ScriptSources.localize`) and for warnings
+(:meth:`ScriptSources.render`).
+"""
+from __future__ import annotations
+
+import argparse
+import bisect
+from dataclasses import dataclass, replace
+from typing import Iterable, Sequence
+
+from compiler.lang.diagnostics import Diagnostic, ScriptError, Span, render_many
+
+__all__ = ["INLINE_NAME", "ScriptPart", "ScriptSources", "SourcesError", "add_script_arguments",
+           "read_sources"]
+
+#: How diagnostics name a part given with ``-e``.
+INLINE_NAME = "<-e>"
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptPart:
+    """One ``-s``/``-e`` part: its name in messages, its text, and where it starts in the joined text
+    (character offset and 1-based line)."""
+
+    name: str
+    text: str
+    start: int
+    first_line: int
+
+
+class ScriptSources:
+    """Parts joined in order into :attr:`text`; a part not ending in a newline gets one, so every part
+    starts at column 1 of a line of its own.  With one part, :attr:`text` is that part unchanged."""
+
+    def __init__(self, named_texts: Sequence[tuple[str, str]]) -> None:
+        if not named_texts:
+            raise ValueError("a script needs at least one part")
+        parts = []
+        pieces = []
+        start, line = 0, 1
+        for name, text in named_texts:
+            if len(named_texts) > 1 and not text.endswith("\n"):
+                text += "\n"
+            parts.append(ScriptPart(name, text, start, line))
+            pieces.append(text)
+            start += len(text)
+            line += text.count("\n")
+        self.parts = tuple(parts)
+        self.text = "".join(pieces)
+        self._starts = [p.start for p in self.parts]
+
+    @property
+    def name(self) -> str:
+        """The name of the whole: the only part's, else the parts' names joined with ``+``."""
+        return "+".join(p.name for p in self.parts)
+
+    def locate(self, diag: Diagnostic) -> tuple[Diagnostic, ScriptPart]:
+        """``diag`` re-based onto the part its span starts in (a span-less one: onto the first part)."""
+        span = diag.span
+        if span is None:
+            return diag, self.parts[0]
+        part = self.parts[max(0, bisect.bisect_right(self._starts, span.start) - 1)]
+        shift = part.first_line - 1
+        moved = Span(span.start - part.start, span.end - part.start, span.line - shift, span.column,
+                     span.end_line - shift, span.end_column)
+        return replace(diag, span=moved), part
+
+    def render(self, diagnostics: Iterable[Diagnostic], color: bool = False) -> str:
+        """The diagnostics in joined-text order, each against its own part, as LANGUAGE.md §14.1."""
+        ordered = sorted(diagnostics, key=lambda d: (d.span is None, d.span.start if d.span else 0))
+        located = (self.locate(d) for d in ordered)
+        return render_many(((d, part.text, part.name) for d, part in located), color)
+
+    def localize(self, exc: ScriptError) -> ScriptError:
+        """``exc`` (raised for the joined text) rendered against the parts; ``exc`` itself when there is
+        one part or when it is about another text."""
+        if len(self.parts) == 1 or exc.source != self.text:
+            return exc
+        return SourcesError(exc.diagnostics, self)
+
+
+class SourcesError(ScriptError):
+    """A :class:`ScriptError` about a script of several parts; it renders each diagnostic against its
+    part.  ``diagnostics``, ``source`` and ``filename`` stay those of the joined text."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], sources: ScriptSources) -> None:
+        self.sources = sources
+        super().__init__(diagnostics, sources.text, sources.name)
+
+    def render(self, color: bool = False) -> str:
+        return self.sources.render(self.diagnostics, color)
+
+
+# ------------------------------------------------------------------------------------- command line
+
+class _AppendPart(argparse.Action):
+    """``-s PATH`` and ``-e PROGRAM`` append ``(kind, value)`` to one list, so their order survives."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[override]
+        parts = list(getattr(namespace, self.dest, None) or [])
+        parts.append((self.const, values))
+        setattr(namespace, self.dest, parts)
+
+
+def add_script_arguments(parser: argparse.ArgumentParser, required_note: str = " (required)") -> None:
+    """``-s/--script PATH`` and ``-e/--expr PROGRAM``, both repeatable, into ``args.scripts``."""
+    parser.add_argument("-s", "--script", dest="scripts", action=_AppendPart, const="file", default=[],
+                        metavar="PATH",
+                        help=f"the whamm script; repeatable, parts are joined in order with -e{required_note}")
+    parser.add_argument("-e", "--expr", dest="scripts", action=_AppendPart, const="inline", default=[],
+                        metavar="PROGRAM", help="a script part given inline (as bpftrace's -e); repeatable")
+
+
+def read_sources(parts: Sequence[tuple[str, str]]) -> ScriptSources:
+    """Read the ``-s`` files (``cannot read script 'x.mm': …``) and join them with the ``-e`` texts."""
+    from compiler.api import read_script
+    return ScriptSources([(value, read_script(value)) if kind == "file" else (INLINE_NAME, value)
+                          for kind, value in parts])
