@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from compiler.lang import ast
+from compiler.lang import ast, values
 from compiler.lang.diagnostics import Diagnostic, ScriptError, Span, span_at
 from compiler.lang.types import UNIT, MapType, Prim, TupleType
 
@@ -376,6 +376,8 @@ def _tokens(inp: _Input) -> Iterator[_Tok]:
         elif prev == "DOT":
             # A tuple index: `t.1.0` is t . 1 . 0, never t . (1.0).
             end = _DIGITS.match(text, pos).end()
+            if len(text[pos:end].lstrip("0")) > _MAX_DECIMAL_DIGITS:  # int() would refuse 5000 digits
+                raise _Problem("tuple index too large", pos, end)
             tok_type = "INT"
         else:
             tok_type = _number_type(text, pos, end)
@@ -396,20 +398,34 @@ def _number_type(text: str, start: int, end: int) -> str:
         pattern = _HEX if radix == "0x" else _BIN
         ok = lit[0] != "-" and pattern.fullmatch(body) is not None
     elif body[0].isalpha() or "." in body or "e" in body or "E" in body:
+        if values.float_literal_overflows(lit):
+            raise _Problem("float literal out of range (its magnitude exceeds the largest f64)", start, end)
         return "FLOAT"
     else:
         ok = True
-    if not ok or not _INT_MIN <= _int_value(lit) <= _INT_MAX:
+    if not ok:
         raise _Problem("invalid numeric literal", start, end)
+    if not _INT_MIN <= _int_value(lit) <= _INT_MAX:
+        raise _Problem("integer literal out of range (-2^63 to 2^64-1)", start, end)
     return "INT"
 
 
+#: More significant decimal digits than 2^64 has (20) means out of range; checking the length first
+#: keeps a 5000-digit literal away from Python's int-from-string digit limit.
+_MAX_DECIMAL_DIGITS = 20
+
+
 def _int_value(lit: str) -> int:
+    """The literal's value, or one just past the range for a literal with too many digits to convert."""
     if lit[:2] in ("0x", "0X"):
         return int(lit[2:], 16)
     if lit[:2] in ("0b", "0B"):
         return int(lit[2:], 2)
-    return int(lit.replace("_", ""), 10)
+    negative = lit.startswith("-")
+    digits = lit.replace("_", "").lstrip("-").lstrip("0")
+    if len(digits) > _MAX_DECIMAL_DIGITS:
+        return _INT_MIN - 1 if negative else _INT_MAX + 1
+    return -int(digits or "0") if negative else int(digits or "0")
 
 
 # ------------------------------------------------------------------------------------ AST building

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import struct
+from decimal import Decimal
 from fractions import Fraction
 
 from compiler.lang.types import (
@@ -27,7 +28,7 @@ __all__ = [
     "Value", "Trap",
     "wrap", "to_f32", "int_range",
     "cast", "binary", "compare", "unary",
-    "int_literal_type", "float_literal_type", "int_literal", "float_literal",
+    "int_literal_type", "float_literal_type", "int_literal", "float_literal", "float_literal_overflows",
     "zero", "str_method", "STR_METHODS",
     "ARITHMETIC_OPS", "BITWISE_OPS", "SHIFT_OPS", "EQUALITY_OPS", "ORDER_OPS",
 ]
@@ -89,7 +90,10 @@ def _round_rational(q: Fraction, t: Prim) -> float:
     if q == 0:
         return 0.0
     if t is Prim.F64:
-        return float(q)  # Fraction.__float__ is correctly rounded
+        try:
+            return float(q)  # Fraction.__float__ is correctly rounded
+        except OverflowError:  # past the largest f64 (by at least half an ulp): nearest is an infinity
+            return math.inf if q > 0 else -math.inf
     sign = -1.0 if q < 0 else 1.0
     q = abs(q)
     # exponent e with 2^e <= q < 2^(e+1)
@@ -271,13 +275,52 @@ def int_literal_type(n: int) -> Prim:
     return Prim.U64
 
 
+#: Decimal exponents (of the leading significant digit) beyond which a float literal's exact value is
+#: never built: from 10^309 up it exceeds the largest f64 (1.8e308); below 10^-400 it is under half the
+#: smallest f64 subnormal (4.9e-324) and rounds to zero in f32 and f64 alike.  Building ``1e9999999`` as
+#: a Fraction would take minutes and gigabytes.
+_MAX_DECIMAL_EXPONENT = 309
+_MIN_DECIMAL_EXPONENT = -400
+
+
+def _leading_exponent(body: str) -> int | None:
+    """The decimal exponent of the first significant digit of an unsigned float literal (lower case, no
+    ``_``), ``None`` for zero; exponents too long to matter are clamped so no huge int is parsed."""
+    mantissa, _, exp_text = body.partition("e")
+    whole, _, frac = mantissa.partition(".")
+    exp_digits = exp_text.lstrip("+-").lstrip("0")
+    exp = 10 ** 6 if len(exp_digits) > 6 else int(exp_digits or "0")
+    exp = -exp if exp_text.startswith("-") else exp
+    if whole.lstrip("0"):
+        return exp + len(whole.lstrip("0")) - 1
+    if frac.strip("0"):
+        return exp - (len(frac) - len(frac.lstrip("0"))) - 1
+    return None
+
+
 def _exact(text: str) -> Fraction | float:
-    """The exact value of a float literal's source text (infinities and NaN as floats)."""
+    """The exact value of a float literal's source text (infinities, NaN and out-of-range magnitudes as
+    floats: ``inf`` above every f64, a signed zero below every subnormal and for zero itself)."""
     t = text.replace("_", "").lower()
     body = t.lstrip("+-")
     if body in ("inf", "infinity", "nan"):
         return float(t)
-    return Fraction(t)
+    sign = -1.0 if t.startswith("-") else 1.0
+    exponent = _leading_exponent(body)
+    if exponent is None or exponent < _MIN_DECIMAL_EXPONENT:
+        return math.copysign(0.0, sign)
+    if exponent > _MAX_DECIMAL_EXPONENT:
+        return math.copysign(math.inf, sign)
+    return Fraction(Decimal(t))  # Decimal: no int-string digit limit on 5000-digit literals
+
+
+def float_literal_overflows(text: str) -> bool:
+    """Whether a finite float literal's magnitude exceeds every finite f64 (LANGUAGE.md §2.3 gives such a
+    literal no type: the parser rejects it rather than silently making it an infinity)."""
+    v = _exact(text)
+    if isinstance(v, float):
+        return math.isinf(v) and text.replace("_", "").lower().lstrip("+-") not in ("inf", "infinity")
+    return math.isinf(_round_rational(v, Prim.F64))
 
 
 def float_literal_type(text: str) -> Prim:
@@ -308,7 +351,7 @@ def float_literal(text: str, t: Prim) -> Value:
         return _round_rational(v, t)
     if is_integer(t):
         if isinstance(v, float):
-            if math.isnan(v):
+            if math.isnan(v) or v == 0:
                 return 0
             lo, hi = int_range(t)
             return hi if v > 0 else lo

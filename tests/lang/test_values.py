@@ -336,3 +336,18 @@ def test_int_literal_to_f32_is_correctly_rounded(wasm, n):
     rep = P.I64 if n < 2 ** 63 else P.U64
     s = "s" if rep is P.I64 else "u"
     assert V.int_literal(n, P.F32) == wasm(f"f32.convert_i64_{s}", V.wrap(n, P.I64))
+
+
+def test_float_literal_extreme_exponents_are_cheap_and_exact():
+    """``1e9999999`` hung the compiler (an exact Fraction of 10^9999999); tiny magnitudes round to a zero
+    that keeps the literal's sign, and zero converts to integer 0 (not the type's minimum)."""
+    assert V.float_literal_overflows("1e9999999") and V.float_literal_overflows("-1e400")
+    assert V.float_literal_overflows("1.7976931348623159e308")          # rounds past the largest f64
+    assert not V.float_literal_overflows("1.7976931348623157e308") and not V.float_literal_overflows("-inf")
+    assert not V.float_literal_overflows("1e-9999999") and not V.float_literal_overflows("1e" + "0" * 5000)
+    assert V.float_literal("1e-9999999", P.F64) == 0.0
+    assert math.copysign(1.0, V.float_literal("-1e-9999999", P.F32)) == -1.0
+    assert math.copysign(1.0, V.float_literal("-0.0", P.F64)) == -1.0
+    assert V.float_literal("0.0", P.I32) == 0 and V.float_literal("-1e-999", P.I64) == 0
+    assert V.float_literal("1." + "9" * 5000, P.F64) == 2.0
+    assert V.float_literal("0." + "0" * 5000 + "1e5002", P.F64) == 10.0
