@@ -25,6 +25,8 @@ probe: the caller folds them with :func:`fold_shared_initializers` before any si
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 from collections import ChainMap
 from dataclasses import dataclass
@@ -33,7 +35,7 @@ from typing import Callable, Mapping
 from compiler.errors import WhammError
 from compiler.lang import ast, values
 from compiler.lang.diagnostics import Diagnostic, Span
-from compiler.lang.scopes import Callee, CalleeKind, CheckedProbe, Symbol, VarKind
+from compiler.lang.scopes import Callee, CalleeKind, CheckedProbe, Symbol, VarKind, fact
 from compiler.lang.types import Prim, TupleType, WhammType, is_float, is_integer
 
 __all__ = [
@@ -84,6 +86,23 @@ class _Const:
 
 _NOT_STATIC = object()
 
+#: Whether probes are simplified (§13.2).  Only the folding oracle of ``tests/differential`` turns it
+#: off, to compare reports with and without folding: static bound variables and compile-time constants
+#: are still materialised as literals and ``@static`` calls and static built-ins still run (they have
+#: no run-time form), but no operator, cast, method, ternary, ``&&``/``||``, ``!`` or ``if`` is
+#: simplified, so every probe is injected at every site its rule matches and its whole predicate runs.
+_SIMPLIFY = contextvars.ContextVar("whamm_static_folding", default=True)
+
+
+@contextlib.contextmanager
+def static_folding(enabled: bool):
+    """Fold probes (the default) or only materialise their static values, within this block."""
+    token = _SIMPLIFY.set(enabled)
+    try:
+        yield
+    finally:
+        _SIMPLIFY.reset(token)
+
 
 class _Folder:
     def __init__(self, types: Mapping[int, WhammType], names: Mapping[int, Symbol],
@@ -98,6 +117,7 @@ class _Folder:
         self.constants = constants
         self.static_call = static_call
         self.done: dict[int, object] = {}   # nodes folded ahead of their turn (per-site initialization)
+        self.simplify = _SIMPLIFY.get()
 
     # ------------------------------------------------------------------------------------ helpers
 
@@ -122,7 +142,7 @@ class _Folder:
         if isinstance(r, _Const):
             if isinstance(like, (ast.IntLit, ast.FloatLit, ast.BoolLit, ast.StrLit)):
                 return like
-            return self.node(r.value, self.types[id(like)], like.span)
+            return self.node(r.value, fact(self.types, like, "type"), like.span)
         return r  # type: ignore[return-value]
 
     def rebuild(self, old: ast.Node, **changes: object) -> ast.Node:
@@ -151,7 +171,7 @@ class _Folder:
         """A :class:`_Const` for a static result, else the residual expression."""
         if id(e) in self.done:
             return self.done.pop(id(e))
-        t = self.types.get(id(e))
+        t = fact(self.types, e, "type")
         if isinstance(e, ast.IntLit):
             return _Const(values.int_literal(e.value, t))  # type: ignore[arg-type]
         if isinstance(e, ast.FloatLit):
@@ -161,6 +181,8 @@ class _Folder:
         if isinstance(e, ast.Name):
             v = self.name_value(e, t)
             return e if v is _NOT_STATIC else _Const(v)
+        if not self.simplify and type(e) in _COMPOUND:
+            return self.rebuild(e, **{k: self.materialise(getattr(e, k)) for k in _COMPOUND[type(e)]})
         if isinstance(e, ast.Binary):
             return self.binary(e, t)
         if isinstance(e, ast.Unary):
@@ -206,10 +228,14 @@ class _Folder:
             return self.rebuild(e, key=key)
         return e
 
+    def materialise(self, child: ast.Expr | tuple) -> ast.Expr | tuple:
+        """A child expression (or tuple of them) folded without simplification, as a node."""
+        if isinstance(child, tuple):
+            return tuple(self.residual(self.expr(c), c) for c in child)
+        return self.residual(self.expr(child), child)
+
     def name_value(self, e: ast.Name, t: WhammType | None) -> object:
-        sym = self.names.get(id(e))
-        if sym is None:
-            return _NOT_STATIC
+        sym = fact(self.names, e, "symbol")
         if sym.kind is VarKind.GLOBAL:
             return self.constants.get(e.id, _NOT_STATIC)
         if sym.kind is VarKind.BUILTIN:
@@ -250,15 +276,15 @@ class _Folder:
         return self.rebuild(e, left=self.residual(left, e.left), right=self.residual(right, e.right))
 
     def call(self, e: ast.Call, t: WhammType | None) -> object:
-        callee = self.calls.get(id(e))
-        if callee is not None and callee.kind is CalleeKind.BUILTIN and callee.name == "memid":
+        callee = fact(self.calls, e, "callee")
+        if callee.kind is CalleeKind.BUILTIN and callee.name == "memid":
             arg = e.args[0]
             lib = arg.id if isinstance(arg, ast.Name) else None
             v = self.static_call(None, "memid", (lib,)) if self.static_call else None
             return e if v is None else _Const(v)
         args = [self.expr(a) for a in e.args]
         all_static = all(isinstance(a, _Const) for a in args)
-        if all_static and self.static_call is not None and callee is not None and (
+        if all_static and self.static_call is not None and (
                 e.annotation == "static" or callee.kind is CalleeKind.BUILTIN):
             lib = e.lib if e.annotation == "static" else None
             if lib is not None or callee.name in ("page_size", "active_data_start", "active_data_len"):
@@ -312,6 +338,8 @@ class _Folder:
         orelse = s.orelse
         for i, (cond, body) in enumerate(arms):
             c = self.expr(cond)
+            if not self.simplify:
+                c = self.residual(c, cond)
             if isinstance(c, _Const):
                 if c.value:
                     orelse = body
@@ -339,6 +367,12 @@ class _Folder:
             elif isinstance(s, ast.If):
                 for blk in (s.then, *(e.body for e in s.elifs), *((s.orelse,) if s.orelse else ())):
                     self.prefold_site_init(blk, inits)
+
+
+#: Node types :meth:`_Folder.expr` simplifies, and their child expressions.
+_COMPOUND = {ast.Binary: ("left", "right"), ast.Unary: ("operand",), ast.Ternary: ("cond", "then", "orelse"),
+             ast.Cast: ("expr",), ast.MethodCall: ("receiver", "args"), ast.TupleLit: ("elems",),
+             ast.Field: ("tuple",)}
 
 
 def _normalise(v: object, t: WhammType) -> object:
@@ -371,6 +405,8 @@ def fold_probe(probe: CheckedProbe, bindings: Mapping[str, object], *,
     if probe.probe.predicate is not None:
         r = f.expr(probe.probe.predicate)
         pred = bool(r.value) if isinstance(r, _Const) else r  # type: ignore[assignment]
+        if not f.simplify:
+            pred = f.residual(r, probe.probe.predicate)
     if pred is False:
         return Folded(False, None, f.types, f.calls, {})
     inits: dict[str, ast.Expr] = {}

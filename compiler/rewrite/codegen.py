@@ -25,11 +25,11 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from compiler.errors import WhammError
+from compiler.errors import InternalError, WhammError
 from compiler.lang import ast, values
-from compiler.lang.scopes import Callee, CalleeKind, Symbol, VarKind
+from compiler.lang.scopes import Callee, CalleeKind, Symbol, VarKind, fact
 from compiler.lang.types import (
-    UNIT, MapType, Prim, TupleType, WhammType, bit_width, is_float, is_integer, is_signed, wasm_types,
+    MapType, Prim, TupleType, WhammType, bit_width, is_float, is_integer, is_signed, wasm_types,
 )
 from compiler.wasm.model import FuncType, Instr, MemArg, ValType
 from compiler.wasm.opcodes import BY_NAME
@@ -584,10 +584,10 @@ class BodyCompiler:
     # -------------------------------------------------------------------------------- helpers
 
     def type_of(self, e: ast.Expr) -> WhammType:
-        t = self.types.get(id(e))
-        if t is None:
-            raise CodegenError("expression has no type", e.span)
-        return t
+        return fact(self.types, e, "type")
+
+    def symbol(self, name: ast.Name) -> Symbol:
+        return fact(self.names, name, "symbol")
 
     def temps_for(self, t: WhammType) -> list[int]:
         return [self.env.pool.temp(w) for w in flat(t)]
@@ -630,8 +630,7 @@ class BodyCompiler:
             if self.skip_init_calls and isinstance(call, ast.Call) and call.annotation == "init":
                 return
             self.expr(call)
-            t = self.types.get(id(call), UNIT)
-            self.drop(t)
+            self.drop(self.type_of(call))
         elif isinstance(s, ast.Return):
             self.ret(s)
         elif isinstance(s, ast.If):
@@ -645,8 +644,8 @@ class BodyCompiler:
     def cond(self, e: ast.Expr) -> None:
         """A condition for ``if``: ``x != 0`` on an ``i32`` value is just ``x`` (``if`` tests non-zero)."""
         if isinstance(e, ast.Binary) and e.op == "!=" and isinstance(e.right, ast.IntLit) and e.right.value == 0:
-            t = self.types.get(id(e.left))
-            if t is not None and is_integer(t) and _wasm1(t) == "i32":
+            t = self.type_of(e.left)
+            if is_integer(t) and _wasm1(t) == "i32":
                 self.expr(e.left)
                 return
         self.expr(e)
@@ -720,9 +719,7 @@ class BodyCompiler:
             node = node.tuple
         if not isinstance(node, ast.Name):
             raise CodegenError("invalid assignment target", target.span)
-        sym = self.names.get(id(node))
-        if sym is None:
-            raise CodegenError(f"unknown variable `{node.id}`", node.span)
+        sym = self.symbol(node)
         path.reverse()
         self.assign_to(self.env.storage(sym), sym.type, tuple(path), value)
 
@@ -747,7 +744,7 @@ class BodyCompiler:
                 p.append(node.index)
                 node = node.tuple
             assert isinstance(node, ast.Name)
-            sym = self.names[id(node)]
+            sym = self.symbol(node)
             p.reverse()
             path = tuple(p)
             storage = self.env.storage(sym)
@@ -842,9 +839,7 @@ class BodyCompiler:
             code.add(const(_wasm1(t), values.wrap(int(value), t) if is_integer(t) else value))  # type: ignore
 
     def name(self, e: ast.Name) -> None:
-        sym = self.names.get(id(e))
-        if sym is None:
-            raise CodegenError(f"unknown variable `{e.id}`", e.span)
+        sym = self.symbol(e)
         t = self.type_of(e)
         if sym.kind is VarKind.BOUND or sym.kind is VarKind.BUILTIN:
             var = sym.bound
@@ -868,8 +863,8 @@ class BodyCompiler:
             node = node.tuple
         path.reverse()
         if isinstance(node, ast.Name):
-            sym = self.names.get(id(node))
-            if sym is not None and sym.kind not in (VarKind.BOUND, VarKind.BUILTIN):
+            sym = self.symbol(node)
+            if sym.kind not in (VarKind.BOUND, VarKind.BUILTIN):
                 self.env.storage(sym).load(self.code, self.env, path)
                 return
         whole = self.type_of(node)
@@ -989,9 +984,7 @@ class BodyCompiler:
 
     def call(self, e: ast.Call) -> None:
         code = self.code
-        callee = self.calls.get(id(e))
-        if callee is None:
-            raise CodegenError(f"unknown function `{e.target}`", e.span)
+        callee = fact(self.calls, e, "callee")
         kind = callee.kind
         if kind is CalleeKind.USER:
             self.args(e)
@@ -1013,8 +1006,7 @@ class BodyCompiler:
             v = self.env.memid(lib)
         elif isinstance(arg, ast.IntLit):
             v = arg.value
-        elif isinstance(arg, ast.Name) and self.names.get(id(arg)) is not None and \
-                self.names[id(arg)].kind is VarKind.BUILTIN:
+        elif isinstance(arg, ast.Name) and self.symbol(arg).kind is VarKind.BUILTIN:
             v = self.env.static(arg.id)
         elif isinstance(arg, ast.Name) and self.env.constant(arg.id) is not None:
             v = self.env.constant(arg.id)
@@ -1092,8 +1084,8 @@ class BodyCompiler:
         if isinstance(arg, ast.IntLit):
             return arg.value
         if isinstance(arg, ast.Name):
-            v = self.env.static(arg.id) if self.names.get(id(arg)) is not None and \
-                self.names[id(arg)].kind is VarKind.BUILTIN else self.env.constant(arg.id)  # type: ignore
+            v = self.env.static(arg.id) if self.symbol(arg).kind is VarKind.BUILTIN \
+                else self.env.constant(arg.id)
             if v is not None:
                 return int(v)  # type: ignore[call-overload]
         raise CodegenError("memory ids must be compile-time constants", arg.span)
@@ -1104,8 +1096,8 @@ class BodyCompiler:
         if m in ("len", "addr"):
             recv = e.receiver
             if isinstance(recv, ast.Name):
-                sym = self.names.get(id(recv))
-                if sym is not None and sym.kind not in (VarKind.BOUND, VarKind.BUILTIN):
+                sym = self.symbol(recv)
+                if sym.kind not in (VarKind.BOUND, VarKind.BUILTIN):
                     st = self.env.storage(sym)
                     if isinstance(st, (MemStorage, GlobalStorage, LocalStorage)):
                         tmp = Code()
@@ -1136,17 +1128,13 @@ class BodyCompiler:
 
     def map_id(self, node: ast.Expr) -> None:
         if isinstance(node, ast.Name):
-            sym = self.names.get(id(node))
-            if sym is not None:
-                self.env.storage(sym).load(self.code, self.env)
-                return
+            self.env.storage(self.symbol(node)).load(self.code, self.env)
+            return
         self.expr(node)
 
     def map_type(self, node: ast.Expr) -> MapType:
         """The type of a map operand (assignment targets record no type for the map name itself)."""
-        t = self.types.get(id(node))
-        if t is None and isinstance(node, ast.Name) and self.names.get(id(node)) is not None:
-            t = self.names[id(node)].type
+        t = self.symbol(node).type if isinstance(node, ast.Name) else self.type_of(node)
         if not isinstance(t, MapType):
             raise CodegenError("not a map", node.span)
         return t
@@ -1187,9 +1175,11 @@ class BodyCompiler:
     def map_get(self, e: ast.Index) -> None:
         m = e.map
         if isinstance(m, ast.Name):
-            sym = self.names.get(id(m))
-            if sym is not None and sym.kind is VarKind.BOUND:  # br_table `targets`: a static table
-                self.static_lookup(e, self.env.static(m.id) or {})
+            if self.symbol(m).kind is VarKind.BOUND:  # br_table `targets`: a static table
+                table = self.env.static(m.id)
+                if not isinstance(table, Mapping):
+                    raise InternalError(f"no static table `{m.id}` at this site")
+                self.static_lookup(e, table)
                 return
         mt = self.map_type(m)
         ptr = self.map_slot(e, insert=False)
@@ -1204,11 +1194,11 @@ class BodyCompiler:
         k = self.env.pool.temp("i32")
         code.emit("local.set", k)
         code.emit("i32.const", 0)
-        for index, depth in sorted(table.items()):
-            code.emit("i32.const", depth)
+        for index, depth in sorted(table.items()):     # [so far, depth, k != index] → select
+            code.emit("i32.const", depth)               # keeps "so far" unless k == index
             code.emit("local.get", k)
             code.emit("i32.const", index)
-            code.emit("i32.eq")
+            code.emit("i32.ne")
             code.emit("select")
         self.env.pool.release(k)
 
