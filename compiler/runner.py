@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RunError", "RunOptions", "LinkedLibrary", "Outcome", "TraceFrame", "FunctionMap", "RunResult",
-    "Execution", "run_module", "EXIT_TRAP", "EXIT_LIMIT", "wasi_config", "OutputPump", "error_reason",
+    "Execution", "run_module", "EXIT_TRAP", "EXIT_LIMIT", "MAX_TIMEOUT", "MAX_FUEL", "wasi_config", "OutputPump", "error_reason",
 ]
 
 EXIT_TRAP = 134
@@ -45,6 +45,10 @@ EXIT_LIMIT = 124
 """Status of a run stopped by ``--timeout`` or ``--fuel`` (as coreutils ``timeout``)."""
 EXIT_INTERRUPTED = 130
 _NO_DEADLINE = 1 << 62
+MAX_TIMEOUT = threading.TIMEOUT_MAX
+"""Longest ``timeout`` in seconds (about 292 years): a timer thread cannot wait longer."""
+MAX_FUEL = (1 << 64) - 1
+"""Largest ``fuel``: wasmtime keeps fuel in 64 bits (and silently wraps larger values)."""
 
 #: Where a WASI output stream goes: ``None`` inherits the process's descriptor, a path writes a file, a
 #: callable receives each chunk of bytes (the shell's capture).
@@ -190,6 +194,7 @@ class Execution:
 
         from compiler.wasm.validate import config as base_config
 
+        _check_limits(options)
         self.options = options
         self.app_name = app_name
         self.functions = functions or FunctionMap()
@@ -364,6 +369,17 @@ class Execution:
         if reason.startswith("wasm trap: "):
             reason = reason[len("wasm trap: "):]
         return Outcome.TRAPPED, EXIT_TRAP, f"wasm trap: {reason}", code.name if code else None, frames
+
+
+def _check_limits(options: RunOptions) -> None:
+    """Refuse limits the engine cannot honour, rather than running without them (a timer beyond
+    :data:`MAX_TIMEOUT` would fail in its own thread and the run would have no timeout)."""
+    timeout, fuel = options.timeout, options.fuel
+    if timeout is not None and not 0 < timeout <= MAX_TIMEOUT:
+        raise RunError(f"invalid timeout {timeout!r}: expected a positive number of seconds up to "
+                       f"{MAX_TIMEOUT:.0f}")
+    if fuel is not None and not 0 <= fuel <= MAX_FUEL:
+        raise RunError(f"invalid fuel {fuel!r}: expected an integer from 0 to {MAX_FUEL}")
 
 
 def run_module(wasm: bytes, options: RunOptions = RunOptions(), libraries: Sequence[LinkedLibrary] = (),

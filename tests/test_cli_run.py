@@ -175,8 +175,16 @@ def test_preopened_directory(tmp_path, capfd):
 @pytest.mark.parametrize("argv, message", [
     (("--env", "NOVALUE"), "invalid --env value 'NOVALUE': expected K=V"),
     (("--dir", "a::"), "invalid --dir value 'a::': expected HOST or HOST::GUEST"),
-    (("--timeout", "-1"), "argument --timeout: invalid --timeout value '-1': expected a positive number of seconds"),
-    (("--fuel", "lots"), "argument --fuel: invalid --fuel value 'lots': expected a non-negative integer"),
+    (("--timeout", "-1"), "argument --timeout: invalid --timeout value '-1': expected a positive number of "
+                          "seconds up to 9223372036"),
+    (("--timeout", "1e10"), "argument --timeout: invalid --timeout value '1e10': expected a positive number of "
+                            "seconds up to 9223372036"),
+    (("--timeout", "nan"), "argument --timeout: invalid --timeout value 'nan': expected a positive number of "
+                           "seconds up to 9223372036"),
+    (("--fuel", "lots"), "argument --fuel: invalid --fuel value 'lots': expected an integer from 0 to "
+                         "18446744073709551615"),
+    (("--fuel", str(1 << 64)), f"argument --fuel: invalid --fuel value '{1 << 64}': expected an integer from 0 "
+                               "to 18446744073709551615"),
     (("--wei",), "--wei is not allowed with 'whamm run'"),
 ])
 def test_usage_errors(files, capfd, argv, message):

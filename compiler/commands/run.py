@@ -39,23 +39,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _positive_float(text: str) -> float:
+    from compiler.runner import MAX_TIMEOUT
     try:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not value > 0 or value == float("inf"):
+    if not 0 < value <= MAX_TIMEOUT:       # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"invalid --timeout value '{text}': expected a positive number "
-                                         "of seconds")
+                                         f"of seconds up to {MAX_TIMEOUT:.0f}")
     return value
 
 
 def _fuel(text: str) -> int:
+    from compiler.runner import MAX_FUEL
     try:
         value = int(text)
     except ValueError:
         value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"invalid --fuel value '{text}': expected a non-negative integer")
+    if not 0 <= value <= MAX_FUEL:
+        raise argparse.ArgumentTypeError(f"invalid --fuel value '{text}': expected an integer from 0 to "
+                                         f"{MAX_FUEL}")
     return value
 
 

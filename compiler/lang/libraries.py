@@ -25,7 +25,7 @@ from compiler.lang.types import Prim
 
 __all__ = [
     "LibFunc", "Library", "LibSpec", "LibraryError", "LibSpecError",
-    "WHAMM_CORE", "CORE_NAME", "parse_lib_specs", "read_library", "library_from_bytes",
+    "WHAMM_CORE", "CORE_NAME", "RESERVED_IMPORT_MODULES", "parse_lib_specs", "read_library", "library_from_bytes",
 ]
 
 CORE_NAME = "whamm_core"
@@ -79,16 +79,38 @@ class LibSpec:
 _SPEC = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\(([^()=]+)\))?=(.+)")
 
 
+#: Import modules the runner provides itself (WASI preview 1): a library registered under one of these
+#: names would clash with WASI when the output is run.
+RESERVED_IMPORT_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
+
+
 def parse_lib_specs(entries: Iterable[str]) -> list[LibSpec]:
-    """Split repeated, comma-separated ``--user-libs`` values into specs (CLI.md §1)."""
+    """Split repeated, comma-separated ``--user-libs`` values into specs (CLI.md §1).
+
+    Everything that would otherwise only fail when the output runs is refused here: two entries with
+    the same name or the same import module (one would silently shadow the other), and an import module
+    reserved for WASI."""
     out: list[LibSpec] = []
+    names: dict[str, str] = {}
+    modules: dict[str, str] = {}
     for entry in entries:
         for item in entry.split(","):
             m = _SPEC.fullmatch(item.strip())
             if not m:
                 raise LibSpecError(
                     f"invalid --user-libs entry '{item}': expected NAME=PATH or NAME(MODULE)=PATH")
-            out.append(LibSpec(m.group(1), m.group(2) or m.group(1), m.group(3)))
+            spec = LibSpec(m.group(1), m.group(2) or m.group(1), m.group(3))
+            if spec.import_module in RESERVED_IMPORT_MODULES:
+                raise LibSpecError(f"invalid --user-libs entry '{item}': import module '{spec.import_module}' "
+                                   "is reserved for WASI")
+            if spec.name in names:
+                raise LibSpecError(f"invalid --user-libs entry '{item}': library {spec.name} is already "
+                                   f"given ('{names[spec.name]}')")
+            if spec.import_module in modules:
+                raise LibSpecError(f"invalid --user-libs entry '{item}': import module '{spec.import_module}' "
+                                   f"is already used by '{modules[spec.import_module]}'")
+            names[spec.name] = modules[spec.import_module] = item.strip()
+            out.append(spec)
     return out
 
 
@@ -112,14 +134,23 @@ def library_from_bytes(name: str, data: bytes, path: str | None = None,
                     "wasm_multi_memory", "wasm_threads", "wasm_custom_page_sizes", "wasm_simd",
                     "wasm_relaxed_simd", "wasm_reference_types", "wasm_bulk_memory", "wasm_memory64"):
         setattr(config, feature, True)
+    if not data.startswith(b"\0asm"):
+        raise LibraryError(f"invalid library {name} ({path}): not a Wasm binary module (bad magic number)")
     try:
         wasmtime.Module.validate(wasmtime.Engine(config), data)
     except wasmtime.WasmtimeError as exc:
-        reason = str(exc).strip().splitlines()
-        raise LibraryError(f"invalid library {name} ({path}): {reason[-1].strip() if reason else exc}") \
-            from None
+        raise LibraryError(f"invalid library {name} ({path}): {_reason(exc)}") from None
     functions, has_memory = _exports(data)
     return Library(name, path, import_module or name, functions, has_memory)
+
+
+def _reason(exc: Exception) -> str:
+    """wasmtime's validation error on one line: the cause (after ``Caused by:``, when present), its
+    multi-line parts (numbered causes, bracketed byte lists) joined with single spaces."""
+    text = str(exc).strip()
+    if "Caused by:" in text:
+        text = text.split("Caused by:", 1)[1]
+    return re.sub(r"\s+", " ", text).strip() or type(exc).__name__
 
 
 # ---------------------------------------------------------------------------------- signature decoder

@@ -10,8 +10,11 @@
   standard streams and environment.  Calls happen in the order the folder makes them, which the
   matcher arranges to be LANGUAGE.md §13.4's; library state carries over from call to call.
 
-Failures are :class:`StaticCallError`: a library that imports something other than WASI, a trap, a
-missing library file.  The matcher adds the site to the message.
+Every call (and the library's start function) runs with a budget of :data:`STATIC_CALL_FUEL` units of
+wasmtime fuel, so a library that loops forever ends the compilation with an error instead of hanging it.
+
+Failures are :class:`StaticCallError`: a library that imports something other than WASI, a trap, an
+exhausted budget, a missing library file.  The matcher adds the site to the message.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from compiler.errors import WhammError
 from compiler.lang.libraries import CORE_NAME
+from compiler.runner import error_reason
 
 if TYPE_CHECKING:
     from compiler.lang.scopes import Program
@@ -32,6 +36,12 @@ __all__ = ["StaticCalls", "StaticCallError", "MemoryIds", "memory_ids", "WASI_MO
 WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
 
 _DEFAULT_PAGE = 65536
+
+STATIC_CALL_FUEL = 1_000_000_000
+"""Fuel for one ``@static`` call (about half a second of a tight loop): generous for a lookup or a
+decision, finite for a library that never returns."""
+
+_ENGINE = None
 
 
 class StaticCallError(WhammError):
@@ -190,14 +200,15 @@ class StaticCalls:
         ftype = func.type(store)
         params = [_param(v, str(t)) for v, t in zip(args, ftype.params)]
         text = f"@static {library}.{function}({', '.join(map(_show, args))})"
+        store.set_fuel(STATIC_CALL_FUEL)    # type: ignore[attr-defined]
         try:
             result = func(store, *params)
         except wasmtime.ExitTrap as exc:
             raise StaticCallError(f"{text} exited with status {exc.code}") from None
         except wasmtime.Trap as exc:
-            raise StaticCallError(f"{text} trapped: {str(exc).splitlines()[0]}") from None
+            raise StaticCallError(_failure(text, exc)) from None
         except wasmtime.WasmtimeError as exc:
-            raise StaticCallError(f"{text} failed: {str(exc).splitlines()[0]}") from None
+            raise StaticCallError(f"{text} failed: {error_reason(exc)}") from None
         return () if result is None else result
 
     def _bytes(self, name: str) -> bytes:
@@ -220,14 +231,14 @@ class StaticCalls:
         if found is not None:
             return found
         import wasmtime
-        from compiler.wasm.validate import engine as shared_engine
-        engine = shared_engine()
+        engine = _fuel_engine()
         module = wasmtime.Module(engine, self._bytes(name))
         for imp in module.imports:
             if imp.module not in WASI_MODULES:
                 raise StaticCallError(f"library {name} imports {imp.module}.{imp.name}, which is not available "
                                       f"at instrumentation time")
         store = wasmtime.Store(engine)
+        store.set_fuel(STATIC_CALL_FUEL)
         wasi = wasmtime.WasiConfig()
         wasi.inherit_stdin()
         wasi.inherit_stdout()
@@ -238,15 +249,47 @@ class StaticCalls:
         linker.define_wasi()
         try:
             instance = linker.instantiate(store, module)
+        except wasmtime.ExitTrap as exc:
+            raise StaticCallError(f"library {name} exited with status {exc.code} while being instantiated "
+                                  "for @static") from None
         except wasmtime.Trap as exc:
-            raise StaticCallError(f"library {name} trapped while being instantiated for @static: "
-                                  f"{str(exc).splitlines()[0]}") from None
+            raise StaticCallError(_failure(f"library {name}, instantiated for @static,", exc)) from None
         self._instances[name] = (store, instance)
         return store, instance
 
     def close(self) -> None:
         """Discard the compile-time instances (REWRITING.md §13.3: their state ends with compilation)."""
         self._instances.clear()
+
+
+def _fuel_engine():
+    """The engine of compile-time instances: every proposal on (as validation), plus fuel metering."""
+    global _ENGINE
+    if _ENGINE is None:
+        import atexit
+
+        import wasmtime
+
+        from compiler.wasm.validate import config
+        cfg = config()
+        cfg.consume_fuel = True
+        _ENGINE = wasmtime.Engine(cfg)
+        atexit.register(_release)
+    return _ENGINE
+
+
+def _release() -> None:
+    """Free the engine while wasmtime's FFI is still loaded (see :func:`compiler.wasm.validate.engine`)."""
+    global _ENGINE
+    _ENGINE = None
+
+
+def _failure(what: str, exc: Exception) -> str:
+    """The message for a trap of ``what`` (a call, or a library's start function)."""
+    import wasmtime
+    if getattr(exc, "trap_code", None) == wasmtime.TrapCode.OUT_OF_FUEL:
+        return f"{what} did not finish within {STATIC_CALL_FUEL} units of fuel (does it loop forever?)"
+    return f"{what} trapped: {error_reason(exc).removeprefix('wasm trap: ')}"
 
 
 def _param(value: object, wasm: str) -> object:
