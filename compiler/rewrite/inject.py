@@ -659,7 +659,8 @@ class FunctionRewriter:
                         self.add_pre(i, "flush", call)
             if self.fid in ctx.flush_functions:
                 for i in self.exit_instructions():
-                    self.add_pre(i, "flush", call)
+                    if self.instrs[i].op.name != "unreachable":   # a trap is no flush point (§10)
+                        self.add_pre(i, "flush", call)
                 self.add_exit("flush", call)
         self.shadow_updates()
         body = self.ctx.module.code[self.fid - self.ctx.module.num_imported_funcs]
