@@ -207,10 +207,11 @@ class RunRecord:
 
     def global_values(self) -> list[tuple[str, str, str]]:
         """Every script-level variable as (name, type, value text); ``?`` where it cannot be read."""
+        from compiler.live_report import InstanceReader
         from compiler.rewrite.valuefmt import format_value
         program = self.build.result.program
         getters = self.build.result.layout.getters
-        reader = _Reader.of(self.result)
+        reader = InstanceReader.of(self.result)
         out = []
         for name, sym in program.globals.items():
             text = "?"
@@ -593,81 +594,20 @@ class Session:
 
 # ----------------------------------------------------------------------------------- reading values
 
-class _Reader:
-    """Access to a finished (or interrupted) instance: memory reads and export calls."""
-
-    def __init__(self, store, exports) -> None:
-        self.store = store
-        self.exports = exports
-        memory = exports.get("whamm:memory")
-        self.memory = memory
-
-    @classmethod
-    def of(cls, result: RunResult) -> _Reader | None:
-        if result.instance is None or result.store is None:
-            return None
-        return cls(result.store, result.instance.exports(result.store))
-
-    def read(self, addr: int, size: int) -> bytes:
-        if self.memory is None:
-            raise SessionError("the instrumented module exports no whamm:memory")
-        return bytes(self.memory.read(self.store, addr, addr + size))
-
-    def call(self, name: str, *args: int) -> int:
-        return self.exports[f"whamm:{name}"](self.store, *args)
-
-    def getter(self, export: str, t) -> object:
-        from compiler.lang.types import MapType, Prim, is_integer
-        from compiler.lang.values import wrap
-
-        raw = self.exports[export](self.store)
-        if isinstance(t, MapType):
-            return self.map(t, raw)
-        if t is Prim.BOOL:
-            return bool(raw)
-        if is_integer(t):
-            return wrap(int(raw), t)
-        return raw
-
-    def map(self, t, map_id: int) -> dict:
-        from compiler.rewrite.runtime_abi import read_map
-        return read_map(t, map_id, self.call, self.read)
-
-
 def read_report(build: Build, result: RunResult) -> list[ReportValue]:
-    """The value of every report row of ``build`` in the instance ``result`` left (REWRITING.md §17)."""
-    from compiler.lang.types import MapType
-    from compiler.rewrite.layout import GlobalLocation, MapLocation, MemoryLocation
-    from compiler.rewrite.runtime_abi import unpack_value, value_size
+    """The value of every report row of ``build`` in the instance ``result`` left (REWRITING.md §17),
+    read by :func:`compiler.live_report.read_report_values` (as ``whamm run`` reads partial reports),
+    with the session number of each row's probe."""
+    from compiler.live_report import read_report_values
 
-    reader = _Reader.of(result)
-    numbers = {}
+    numbers: dict[str, int | None] = {}
     out = []
-    for var in build.result.layout.report:
-        if var.probe_id is not None and var.probe_id not in numbers:
-            numbers[var.probe_id] = build.matched.session_number(var.probe_id)
-        probe = numbers.get(var.probe_id) if var.probe_id is not None else None
-        if reader is None:
-            out.append(ReportValue(var, probe, None, False))
-            continue
-        t, loc = var.whamm_type, var.location
-        try:
-            if isinstance(loc, MemoryLocation):
-                if isinstance(t, MapType):
-                    value: object = reader.map(t, int.from_bytes(reader.read(loc.memory_offset, 4), "little"))
-                else:
-                    value = unpack_value(t, reader.read(loc.memory_offset, value_size(t)), reader.read)
-            elif isinstance(loc, MapLocation):
-                value = reader.map(t, loc.map_id)
-            elif isinstance(loc, GlobalLocation) and loc.export is not None:
-                value = reader.getter(loc.export, t)
-            else:
-                out.append(ReportValue(var, probe, None, False))
-                continue
-        except Exception:                  # a trap in a getter, memory gone: the value is unknown
-            out.append(ReportValue(var, probe, None, False))
-            continue
-        out.append(ReportValue(var, probe, value))
+    for v in read_report_values(build.result.layout, result):
+        probe_id = v.var.probe_id
+        if probe_id is not None and probe_id not in numbers:
+            numbers[probe_id] = build.matched.session_number(probe_id)
+        out.append(ReportValue(v.var, numbers.get(probe_id) if probe_id is not None else None, v.value,
+                               v.readable))
     return out
 
 

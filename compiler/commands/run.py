@@ -3,7 +3,9 @@
 Compilation is exactly ``whamm instr``'s (shared flags, warnings, ``-o`` writes the module too); the
 run is :func:`compiler.api.run` with inherited standard streams.  The exit status is the program's
 (CLI.md §4.4): 0, its ``proc_exit`` status, 134 after a trap, 124 at the time or fuel limit; compile
-errors exit 1 before anything runs.  Ctrl-C interrupts the program (status 130).
+errors exit 1 before anything runs.  Ctrl-C interrupts the program (status 130).  A run that stops
+before its flush point (trap, limit, Ctrl-C) is followed by the report values collected so far, headed
+``report (partial: <why>)`` (ANALYSIS.md §8).
 """
 from __future__ import annotations
 
@@ -105,4 +107,23 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(outcome.results), flush=True)
     if outcome.error_text:
         print(outcome.error_text, file=sys.stderr, flush=True)
+    if not args.no_report:
+        _print_partial_report(result, outcome)
     return outcome.status
+
+
+def _print_partial_report(result, outcome) -> None:
+    """After a run that stopped before its flush point (trap, timeout, fuel, Ctrl-C), the values
+    collected so far, read from the instance (ANALYSIS.md §8); nothing when there are no report
+    variables.  The exit status is not affected."""
+    from compiler.live_report import PARTIAL_REASONS, partial_report, read_report_values
+
+    why = PARTIAL_REASONS.get(outcome.outcome)
+    if why is None or not result.layout.report:
+        return
+    if outcome.instance is None:
+        print(f"\nreport (partial: {why}): no values (the program stopped while being instantiated)",
+              flush=True)
+        return
+    sys.stdout.write(partial_report(read_report_values(result.layout, outcome), why))
+    sys.stdout.flush()
