@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import atexit
 
-__all__ = ["config", "engine", "validate"]
+__all__ = ["FEATURES", "config", "engine", "validate"]
 
 _ENGINE = None
 
-_FEATURES = ("wasm_gc", "wasm_function_references", "wasm_exceptions", "wasm_tail_call", "wasm_multi_memory",
-             "wasm_threads", "wasm_custom_page_sizes", "wasm_simd", "wasm_relaxed_simd",
-             "wasm_reference_types", "wasm_bulk_memory", "wasm_memory64")
+# The proposals on beside wasmtime's defaults (``wasmtime.Config`` attribute names); the test suite's
+# independent validator (tests/conftest.py) enables the same set in wasm-tools.
+FEATURES = ("wasm_gc", "wasm_function_references", "wasm_exceptions", "wasm_tail_call", "wasm_multi_memory",
+            "wasm_threads", "wasm_custom_page_sizes", "wasm_simd", "wasm_relaxed_simd",
+            "wasm_reference_types", "wasm_bulk_memory", "wasm_memory64")
 
 
 def engine():
@@ -40,7 +42,7 @@ def config():
     it, so running and validation accept exactly the same modules."""
     import wasmtime
     cfg = wasmtime.Config()
-    for feature in _FEATURES:
+    for feature in FEATURES:
         setattr(cfg, feature, True)
     cfg.shared_memory = True  # threads: lets modules define shared memories
     return cfg
