@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Sequence
 
+from compiler.errors import InternalError
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic
 from compiler.lang.scopes import Callee, CheckedProbe, Symbol, VarKind, declared_symbol
@@ -227,7 +228,7 @@ class SiteEnv(Env):
         if index is None:
             index = lay.runtime.get(name)
         if index is None:
-            raise CodegenError(f"internal: no function {name}")
+            raise InternalError(f"the layout has no function {name}")
         return index
 
     def string(self, data: bytes) -> int:
@@ -317,25 +318,26 @@ class SiteEnv(Env):
         return ins.imms[0] if ins.op.name == "table.get" else ins.imms[1]
 
     def shadow_lookup(self, code: Code) -> None:
-        """The table index on the stack → the input function index in the shadow, or -1 (§15)."""
-        shadow = self.layout.shadows.get(self.site_table())
+        """The table index on the stack → the input function index in the shadow, or -1 (§15).  The
+        layout reserves a shadow for every table a site reads one of, so a missing one is a bug."""
+        table = self.site_table()
+        shadow = self.layout.shadows.get(table)
+        if shadow is None:
+            raise InternalError(f"no shadow reserved for table {table}")
         t = self.pool.temp("i32")
         code.emit("local.set", t)
-        if shadow is None:
-            code.emit("i32.const", -1)
-        else:
-            addr, size = shadow
-            code.emit("local.get", t)
-            code.emit("i32.const", size)
-            code.emit("i32.lt_u")
-            code.open("if", "i32")
-            code.emit("local.get", t)
-            code.emit("i32.const", 2)
-            code.emit("i32.shl")
-            code.emit("i32.load", MemArg(2, addr, self.memory))
-            code.emit("else")
-            code.emit("i32.const", -1)
-            code.end()
+        addr, size = shadow
+        code.emit("local.get", t)
+        code.emit("i32.const", size)
+        code.emit("i32.lt_u")
+        code.open("if", "i32")
+        code.emit("local.get", t)
+        code.emit("i32.const", 2)
+        code.emit("i32.shl")
+        code.emit("i32.load", MemArg(2, addr, self.memory))
+        code.emit("else")
+        code.emit("i32.const", -1)
+        code.end()
         self.pool.release(t)
 
     def bound_call(self, code: Code, compiler: BodyCompiler, e: ast.Call, callee: Callee) -> None:
@@ -964,7 +966,8 @@ class FunctionRewriter:
         for i, ins in enumerate(self.instrs):
             name = ins.op.name
             if name == "table.set" and ins.imms[0] in shadows:
-                prev = self.instrs[i - 1] if i > 0 else None
+                # shadows hold input indices (§15): read `ref.func N` from the input, not the renumbered copy
+                prev = self.ft.instrs[i - 1] if i > 0 else None
                 fid = prev.imms[0] if prev is not None and prev.op.name == "ref.func" else -1
                 self.add_pre1(i, self.shadow_set(shadows[ins.imms[0]], fid, mem, ins))
             elif name in ("table.fill", "table.init") and ins.imms[-1] in shadows:

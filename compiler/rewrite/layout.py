@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, NamedTuple, Sequence
 
 from compiler.lang import ast
-from compiler.lang.scopes import CalleeKind, CheckedProbe, Program, Symbol, VarKind
+from compiler.lang.scopes import Callee, CalleeKind, CheckedProbe, Program, Symbol, VarKind, fact
 from compiler.lang.types import MapType, Prim, TupleType, WhammType, wasm_types
 from compiler.rewrite.runtime_abi import value_size
 
@@ -222,7 +222,7 @@ class Uses:
     seen: set[tuple[int, int | None]] = field(default_factory=set)
     memids: set[int] = field(default_factory=set)         # constant memory ids passed to built-ins
 
-    def scan(self, node: ast.Node, calls: Mapping[int, object], names: Mapping[int, Symbol],
+    def scan(self, node: ast.Node, calls: Mapping[int, Callee], names: Mapping[int, Symbol],
              types: Mapping[int, WhammType], site_table: int | None = None) -> None:
         """Record what ``node`` needs.  Sites usually share their folded nodes, so a node already
         scanned (with the same table) is skipped."""
@@ -248,9 +248,7 @@ class Uses:
                 if _has_str(n.type.type):
                     self.strings = True
             elif isinstance(n, ast.Call):
-                callee = calls.get(id(n))
-                if callee is None:
-                    continue
+                callee = fact(calls, n, "callee")
                 kind = callee.kind  # type: ignore[attr-defined]
                 name = callee.name  # type: ignore[attr-defined]
                 if kind is CalleeKind.USER:
@@ -262,6 +260,8 @@ class Uses:
                     else:
                         self.library_functions[(lib, name)] = None
                 elif kind is CalleeKind.BUILTIN or kind is CalleeKind.BOUND:
+                    if kind is CalleeKind.BOUND and name == "resolve_funcref" and site_table is not None:
+                        self.shadows.add(site_table)
                     if name in ("read_str", "strcmp", "strcontains", "write_str"):
                         self.strings = True
                     if name == "memid" and n.args and isinstance(n.args[0], ast.Name):
@@ -273,8 +273,6 @@ class Uses:
                                              if getattr(callee, "bound_fn", None) else ()):
                         if pname in _MEMID_PARAMS and isinstance(a, ast.IntLit):
                             self.memids.add(a.value)
-                elif kind is CalleeKind.BOUND and name == "resolve_funcref" and site_table is not None:
-                    self.shadows.add(site_table)
 
     @property
     def prints(self) -> bool:
