@@ -15,6 +15,7 @@ This module holds the commands that change or drive the session (``load``, ``pro
 """
 from __future__ import annotations
 
+import bisect
 import codecs
 import os
 import re
@@ -96,20 +97,39 @@ def _convert(text: str, kind: type, option: str, usage: str) -> object:
 _RANGE = re.compile(r"(\d+)(?:-(\d+))?\Z")
 
 
-def parse_numbers(args: str, usage: str) -> list[int]:
-    """Probe numbers: ``2 4 7``, ``2,4``, ranges ``2-5`` (both ends included)."""
+def parse_numbers(args: str, usage: str, existing: Iterable[int]) -> list[int]:
+    """Probe numbers: ``2 4 7``, ``2,4``, ranges ``2-5`` (both ends included) in the order given.
+
+    A range stands for the ``existing`` probe numbers inside it, so its size does not matter
+    (``1-999999999999999999999`` is as quick as ``1-3``); a range that holds no existing probe is an
+    error, and so is a single number that is not a probe (the caller's lookup says so)."""
     out: list[int] = []
+    numbers = sorted(existing)
     for token in re.split(r"[\s,]+", args.strip()):
         if not token:
             continue
         m = _RANGE.match(token)
         if m is None:
             raise UsageError(f"invalid probe number `{token}`\nusage: {usage}")
-        lo, hi = int(m[1]), int(m[2] or m[1])
+        lo, hi = _probe_number(m[1]), _probe_number(m[2] or m[1])
+        if m[2] is None:
+            if lo not in numbers:
+                raise SessionError(f"no probe {m[1]} (`probes` lists them)")
+            out.append(lo)
+            continue
         if hi < lo:
             raise UsageError(f"invalid range `{token}`: {lo} > {hi}")
-        out.extend(range(lo, hi + 1))
+        inside = numbers[bisect.bisect_left(numbers, lo):bisect.bisect_right(numbers, hi)]
+        if not inside:
+            raise SessionError(f"no probe in {token} (`probes` lists them)")
+        out.extend(inside)
     return out
+
+
+def _probe_number(digits: str) -> int | float:
+    """A probe number; one longer than any number a session can reach is infinity (Python refuses to
+    convert integers of more than 4300 digits, and none of them names a probe)."""
+    return int(digits) if len(digits) <= 30 else float("inf")
 
 
 def seconds(value: float) -> str:
@@ -253,7 +273,7 @@ class Shell:
                               f"{_plural(len(functions), 'function')}")
 
     def do_probe_rm(self, args: str) -> None:
-        numbers = parse_numbers(args, "probe rm N…")
+        numbers = parse_numbers(args, "probe rm N…", self.session.probes)
         if not numbers:
             raise UsageError("usage: probe rm N…")
         done = self.session.remove(numbers)
@@ -267,7 +287,7 @@ class Shell:
 
     def _toggle(self, args: str, enabled: bool) -> None:
         verb = "enable" if enabled else "disable"
-        numbers = parse_numbers(args, f"probe {verb} [N…]") or list(self.session.probes)
+        numbers = parse_numbers(args, f"probe {verb} [N…]", self.session.probes) or list(self.session.probes)
         done = self.session.set_enabled(numbers, enabled)
         if done:
             self.renderer.message(f"{verb}d {_probe_list(done)}")

@@ -238,6 +238,7 @@ class Session:
         self.probes: dict[int, Probe] = {}
         self.items: list[Item] = []
         self.last_run: RunRecord | None = None
+        self.last_build: Build | None = None
         self._next = 1
         self.instrumenter = Instrumenter(app, libraries)
 
@@ -250,6 +251,7 @@ class Session:
         self.app = app
         self.instrumenter = Instrumenter(app, self.libraries)
         self.last_run = None
+        self.last_build = None
         try:
             return self.matched()
         except WhammError as exc:
@@ -523,24 +525,53 @@ class Session:
 
     # ------------------------------------------------------------------------------------ build
 
-    def build(self) -> Build:
-        """The instrumented module of the current script (incrementally).
+    def build(self, options: api.Options | None = None) -> Build:
+        """The instrumented module of the current script (incrementally); kept as :attr:`last_build`.
 
-        The shell reads the report from the live instance, so the default report is not emitted
-        (REWRITING.md §16 ``--no-report``: variables are still maintained) — unless the script has a
-        ``wasm:report`` probe, whose body would otherwise never run.
+        ``options`` default to :meth:`run_options`.  With the same options, the bytes equal those of
+        :meth:`from_scratch` by design: the composed script is exactly the saved one, the matches of
+        unchanged probes are the ones a single matching pass finds (:func:`~whamm_shell.incremental.merge`
+        restores its order), and a cached function body is reused only when every fact it read is
+        unchanged (:mod:`compiler.rewrite.bodycache`).
         """
         composition = self.compose()
         matched = self._try(composition, self.probes.values(), self.items)
-        wants_report = any(cp.package == "report" for cp in matched.program.probes)
+        if options is None:
+            options = self._run_options(matched)
         try:
-            return self.instrumenter.build(composition, api.Options(no_report=not wants_report))
+            build = self.instrumenter.build(composition, options)
         except ScriptError as exc:
             raise _localize(exc, composition, self.probes, self.items, None) from None
+        self.last_build = build
+        return build
+
+    def run_options(self) -> api.Options:
+        """The options ``run`` builds with.  The shell reads the report from the live instance, so the
+        default report is not emitted (REWRITING.md §16 ``--no-report``: variables are still
+        maintained) — unless the script has a ``wasm:report`` probe, whose body would otherwise never
+        run."""
+        return self._run_options(self.matched())
+
+    @staticmethod
+    def _run_options(matched: Matched) -> api.Options:
+        wants_report = any(cp.package == "report" for cp in matched.program.probes)
+        return api.Options(no_report=not wants_report)
+
+    def from_scratch(self, options: api.Options | None = None) -> api.InstrumentResult:
+        """A fresh compilation of the session's script (what ``save`` writes) with no cache at all, as
+        ``whamm instr -s`` does it; ``options`` default to :meth:`run_options`.  The reference the
+        incremental :meth:`build` must equal byte for byte."""
+        if options is None:
+            options = self.run_options()
+        return api.instrument(self.app, self.compose().source, script_name=SCRIPT_NAME, libs=self.libraries,
+                              options=options)
 
     def export(self, path: str | os.PathLike[str]) -> int:
-        """Write the instrumented module; returns its size in bytes."""
-        data = self.build().wasm
+        """Write what ``whamm instr -s SAVED`` writes for the session's saved script (the default options:
+        the report is printed at the flush point, unlike the shell's own runs); returns its size."""
+        if not any(p.enabled for p in self.probes.values()):
+            raise SessionError("nothing to export: the session has no enabled probe (there is no script to save)")
+        data = self.build(api.Options()).wasm
         try:
             Path(path).write_bytes(data)
         except OSError as exc:

@@ -14,13 +14,14 @@ requires for ``@static`` calls.  Phases, each timed (:attr:`Emitted.timings`):
 4. **validate** — wasmtime; a failure is a compiler bug reported as
    ``the instrumented module failed validation: <reason>`` and no bytes are returned.
 
-Incrementality (SHELL.md): pass the same :class:`FunctionCache` to successive calls; a function whose
-sites (by fingerprint) and layout facts are unchanged reuses its previously emitted body bytes.
+Incrementality (SHELL.md): pass the same :class:`~compiler.rewrite.bodycache.FunctionCache` to
+successive calls; a function whose sites are the same objects and whose every read of the module
+context (the layout, the type table, …) gives the same answers reuses its previously emitted body
+bytes (:mod:`compiler.rewrite.bodycache` says why that is sound by construction).
 """
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic
 from compiler.lang.folder import Folded, fold_expr, fold_probe
 from compiler.lang.types import wasm_types
+from compiler.rewrite.bodycache import FunctionCache, Recording
 from compiler.rewrite.codegen import CodegenError, Helper, string_helpers
 from compiler.rewrite.exit import (
     compile_function, descriptors, exit_function, getter, start_function,
@@ -111,26 +113,6 @@ class Emitted:
     @property
     def report(self):
         return self.layout.report
-
-
-@dataclass(slots=True)
-class FunctionCache:
-    """Previously emitted function bodies (SHELL.md "Incremental re-instrumentation").
-
-    Keyed by (input function index, fingerprint of its sites, fingerprint of the layout facts the body
-    depends on); the value is the encoded body plus the string literals and block types its generation
-    allocated (replayed on a hit so they get the same addresses).  Keep one per (application, options).  ``sites`` keeps
-    the digest of each site of the last emit by identity (with the site, so the id stays valid): a
-    caller that passes the same :class:`MatchedSite` objects again (the shell reuses the matches of
-    unchanged probes) does not print their folded code again.
-    """
-
-    bodies: dict[tuple, tuple[bytes, tuple[bytes, ...], tuple]] = field(default_factory=dict)
-    hits: int = 0
-    misses: int = 0
-    sites: dict[int, tuple[object, bytes]] = field(default_factory=dict)
-    metadata_rows: dict[ReportVar, str] = field(default_factory=dict)
-    """The ``whamm.report`` JSON text of each report row seen (a rebuild formats only new rows)."""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -389,6 +371,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
     for lib in uses.library_memories:
         lm = lib_memories[lib]
         out.imports.append(Import(program.libraries[lib].import_module, lm.export, ExternKind.MEMORY, lm.limits))
+    renumbering = (lay.func_imports, lay.func_shift, lay.app_memory_imports, lay.mem_shift)
     remap = Remap(func=shift_after(lay.func_imports, lay.func_shift),
                   memory=shift_after(lay.app_memory_imports, lay.mem_shift),
                   moves_funcs=lay.func_shift > 0, moves_memories=lay.mem_shift > 0)
@@ -439,39 +422,30 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
         candidates |= ctx.proc_exit_callers
     if lay.shadows:
         candidates |= set(range(nimp, nimp + len(module.code)))
-    digests: dict[int, tuple[object, bytes]] = {}
-    common = _common_layout(lay, ctx) if cache is not None else b""
+    if cache is not None:
+        cache.bind(module)
+        cache.start()
+        template_steps: dict = {}
     for fid in sorted(candidates):
         fsites = by_function.get(fid, ())
-        key = None
-        strings_before = len(lay.region.strings) if lay.region is not None else 0
-        types_before = len(types.added)
         if cache is not None:
-            key = (fid, _fingerprint(fsites, cache.sites, digests), _layout_fingerprint(lay, fsites, ctx, fid, common))
-            hit = cache.bodies.get(key)
-            if hit is not None:
-                raw, strings, new_types = hit
-                # replay what generating the body allocated on demand: same order, same addresses
-                for text in strings:
-                    lay.string(text)
-                for t in new_types:
-                    types.func(t)
-                cache.hits += 1
+            key = cache.key(fid, fsites, renumbering)   # the rewriter's inputs besides the context
+            raw = cache.lookup(key, ctx)
+            if raw is not None:
                 out.code[fid - nimp] = FuncBody.from_bytes(raw, 0, len(raw), fid)
                 continue
-            cache.misses += 1
         f_types = ft(fid)
-        rewriter = FunctionRewriter(ctx, fid, f_types, fsites)
+        if cache is None:
+            rewriter = FunctionRewriter(ctx, fid, f_types, fsites)
+        else:
+            recording = Recording(ctx, cache.pinned(fsites), template_steps)
+            rewriter = FunctionRewriter(recording.view(), fid, f_types, fsites)  # type: ignore[arg-type]
         if remap.moves_funcs or remap.moves_memories:
             rewriter.instrs = remap_instrs(f_types.instrs, remap)
         raw = rewriter.rewrite()
         if cache is not None:
-            strings = tuple(lay.region.strings)[strings_before:] if lay.region is not None else ()
-            added = tuple(g.types[0].composite for g in types.added[types_before:])
-            cache.bodies[key] = (raw, strings, added)  # type: ignore[index]
+            cache.store(key, raw, fsites, recording)
         out.code[fid - nimp] = FuncBody.from_bytes(raw, 0, len(raw), fid)
-    if cache is not None:
-        cache.sites = digests
     if remap.moves_funcs or remap.moves_memories:
         for k, body in enumerate(out.code):
             if nimp + k not in candidates:
@@ -678,53 +652,6 @@ def _library_memories(program: Program, uses: Uses, libraries: Mapping[str, byte
             raise EmitError(f"library {lib} exports no memory (memid({lib}) needs one)")
         out[lib] = LibraryMemory(mems[0].name, m.memory_limits()[mems[0].index])
     return out
-
-
-def _fingerprint(sites: Sequence[MatchedSite], known: Mapping[int, tuple[object, bytes]],
-                 digests: dict[int, tuple[object, bytes]]) -> str:
-    """A digest of what determines a function's site code: probes, placements, bindings, folded code.
-    Each site's part is taken from ``known`` when the same site object was digested before, and is
-    recorded in ``digests``."""
-    from compiler.lang.printer import to_source
-    h = hashlib.sha256()
-    for s in sites:
-        hit = known.get(id(s))
-        if hit is not None and hit[0] is s:
-            part = hit[1]
-        else:
-            f = s.folded
-            part = "\x00".join([
-                str(s.probe.number), s.placement.value, str(s.index), repr(sorted(s.bindings.items(), key=str)),
-                repr(s.operands), repr(s.results),
-                to_source(f.predicate) if isinstance(f.predicate, ast.Node) else repr(f.predicate),
-                to_source(f.body) if f.body is not None else "-"]).encode()
-        digests[id(s)] = (s, part)
-        h.update(part)
-    return h.hexdigest()
-
-
-def _layout_fingerprint(lay: Layout, sites: Sequence[MatchedSite], ctx: ModuleContext, fid: int,
-                        common: bytes) -> str:
-    """The layout facts a function's code can depend on (conservatively: every index table, its sites'
-    slots, the string pool and the added types so far).  ``common`` is :func:`_common_layout` — the part
-    that is the same for every function of one emit, hashed once."""
-    h = hashlib.sha256(common)
-    for s in sites:
-        h.update(repr((lay.site_base.get(id(s)), sorted(lay.site_maps.get(id(s), {}).items()))).encode())
-    h.update(repr((sorted((k[0], k[1], str(k[2]), v) for k, v in lay.frame_slots.items() if k[0] == fid),
-                   sorted(lay.region.strings.items()) if lay.region is not None else None,
-                   tuple(g.types[0].composite for g in ctx.types.added),
-                   fid in ctx.flush_functions)).encode())
-    return h.hexdigest()
-
-
-def _common_layout(lay: Layout, ctx: ModuleContext) -> bytes:
-    """The digest of the layout facts that do not change while the function bodies are emitted."""
-    return hashlib.sha256(repr((
-        lay.func_shift, lay.mem_shift, lay.memory, sorted(lay.functions.items()), sorted(lay.runtime.items()),
-        sorted(lay.globals.items()), sorted(lay.shared_slots.items()), sorted(lay.shadows.items()),
-        sorted(lay.library_funcs.items()), lay.scratch, ctx.exit_func, ctx.no_body, ctx.no_pred,
-        ctx.no_bundle)).encode()).digest()
 
 
 def _metadata(lay: Layout, known: dict[ReportVar, str] | None = None) -> bytes:

@@ -11,7 +11,8 @@ import wasmtime
 from test_emit import instrument, report, run
 
 from compiler.lang.frontend import check_source
-from compiler.rewrite.emit import FunctionCache, instrument as raw_instrument
+from compiler.rewrite.emit import FunctionCache, emit, instrument as raw_instrument
+from compiler.rewrite.matching import match
 from compiler.rewrite.link import Remap, remap_instrs, shift_after
 from compiler.wasm import read_module
 from compiler.wasm.model import ExternKind, Instr
@@ -169,10 +170,13 @@ def test_function_cache_reuses_unchanged_bodies():
     module = read_module(wasmtime.wat2wasm(APP))
     cache = FunctionCache()
     p1 = check_source("report var n: u32; wasm:opcode:nop:before / fname == \"a\" / { n++; }")
-    first = raw_instrument(module, p1, cache=cache)
+    matches = match(module, p1)
+    first = emit(module, p1, matches, cache=cache)
     assert (cache.hits, cache.misses) == (0, 2)      # $a and the flush point $main
-    again = raw_instrument(module, p1, cache=cache)
+    again = emit(module, p1, matches, cache=cache)   # the same site objects: the shell keeps them
     assert again.wasm == first.wasm and cache.hits == 2
+    raw_instrument(module, p1, cache=cache)          # matched anew: $a's sites are new objects
+    assert (cache.hits, cache.misses) == (3, 3)
     p2 = check_source("report var n: u32; wasm:opcode:nop:before / fname == \"a\" || fname == \"b\" / { n++; }")
     third = raw_instrument(module, p2, cache=cache)
     status, stdout, _ = run(third.wasm)
@@ -201,15 +205,18 @@ def test_knobs_no_body_no_pred_no_bundle():
 
 
 def test_cached_bodies_keep_their_strings_and_block_types():
-    module = read_module(wasmtime.wat2wasm(APP))
-    cache = FunctionCache()
-    s1 = 'report var s: str; report var t: (u32, str);\n' \
-         'wasm:opcode:nop:before / fname == "b" / { s = "in b"; t = (s.len() > 2) ? (1, "yes") : (0, "no"); }'
-    s2 = s1 + '\nwasm:opcode:call:before / fname == "main" / { s = "main"; }'
-    raw_instrument(module, check_source(s1), cache=cache)
-    warm = raw_instrument(module, check_source(s2), cache=cache)
-    assert cache.hits >= 1
-    cold = raw_instrument(module, check_source(s2))
+    from compiler import api
+    from whamm_shell.session import Session
+    session = Session(api.load_app(wasmtime.wat2wasm(APP)))
+    session.add_item("report var s: str; report var t: (u32, str);")
+    session.add_probe('wasm:opcode:nop:before / fname == "b" / '
+                      '{ s = "in b"; t = (s.len() > 2) ? (1, "yes") : (0, "no"); }')
+    cache = session.instrumenter.functions
+    session.instrumenter.build(session.compose(), api.Options())
+    session.add_probe('wasm:opcode:call:before / fname == "main" / { s = "main"; }')
+    warm = session.instrumenter.build(session.compose(), api.Options())
+    assert cache.hits >= 1                            # $b: its sites and its reads are unchanged
+    cold = api.instrument(session.app, session.compose().source)
     assert warm.wasm == cold.wasm
     text = run(warm.wasm)[1]
     assert text == run(cold.wasm)[1]

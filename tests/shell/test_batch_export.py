@@ -1,14 +1,42 @@
-"""Batch mode: ``export OUT.wasm`` writes the current instrumented module (validated, and it runs)."""
-from shellrun import CALLS, DEMO_OUTPUT, run_wasm, shell
+"""Batch mode: ``export OUT.wasm`` writes exactly what ``whamm instr -s`` writes for the session's saved
+script (validated; it runs and prints its report at the flush point)."""
+from compiler.cli import main as whamm
+from shellrun import CALLS, DEMO, DEMO_OUTPUT, run_wasm, shell
 
 
-def test_export_writes_the_instrumented_module(tmp_path) -> None:
+def test_export_writes_what_whamm_instr_writes_for_the_saved_script(tmp_path) -> None:
+    """Issue 9, item 7: the export was the shell's own build (``--no-report``), which prints no report."""
+    out, saved, instr = tmp_path / "out.wasm", tmp_path / "saved.mm", tmp_path / "instr.wasm"
+    r = shell("-c", "report var calls: map<str, u32>; wasm:opcode:call:before { calls[target_fn_name]++; }; "
+                    "run; wasm:opcode:br_if:before { report var taken: u32; taken++; }; run; "
+                    f"save {saved}; export {out}")
+    assert r.status == 0, r.err
+    data = out.read_bytes()
+    assert r.out.endswith(f"wrote {out} ({len(data)} bytes)\n")
+    assert whamm(["instr", "-s", str(saved), "-a", str(DEMO), "-o", str(instr)]) == 0
+    assert data == instr.read_bytes()
+    status, printed = run_wasm(data)
+    assert status == 0 and printed.startswith(DEMO_OUTPUT)
+    report = printed[len(DEMO_OUTPUT):]
+    assert "taken, u32, i32, script0, collatz, 4, 12, 1_wasm:opcode:br_if:before, 121" in report
+    assert report.rstrip().endswith("calls, map<str,u32>, i32, script0, , , , , calc->9;collatz->2;fd_write->33;"
+                                    "print->33;print_num->13;show_calc->3;show_collatz->2")
+
+
+def test_export_of_a_loaded_script_reports(tmp_path) -> None:
     out = tmp_path / "out.wasm"
     r = shell("-s", CALLS, "-c", f"export {out}")
     data = out.read_bytes()
     assert r.out == f"wrote {out} ({len(data)} bytes)\n"
     status, printed = run_wasm(data)
-    assert (status, printed) == (0, DEMO_OUTPUT)      # the shell's build reports through the instance
+    assert status == 0 and printed.startswith(DEMO_OUTPUT) and "count, u32" in printed[len(DEMO_OUTPUT):]
+
+
+def test_export_without_an_enabled_probe_is_refused(tmp_path) -> None:
+    out = tmp_path / "out.wasm"
+    r = shell("-c", f"report var n: u32; export {out}")
+    assert r.status == 1 and "error: nothing to export: the session has no enabled probe" in r.err
+    assert not out.exists()
 
 
 def test_export_to_an_unwritable_place(tmp_path) -> None:

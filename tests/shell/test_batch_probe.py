@@ -59,6 +59,25 @@ def test_unknown_numbers_and_bad_ranges_fail() -> None:
     assert "error: usage: probe rm N…" in shell("-c", "probe rm").err
 
 
+def test_huge_ranges_are_quick_and_name_existing_probes_only() -> None:
+    """Issue 9: `probe rm 1-999999999999999999999` was an internal error and `probe rm 2-99999999`
+    took 28 s (the range was expanded number by number)."""
+    import time
+    clock = time.perf_counter()
+    r = shell("-c", "wasm:func:entry { }; wasm:func:exit { }; wasm:func:entry { }; probe rm 2-99999999; probes")
+    assert r.status == 0 and "removed probes 2, 3" in r.out
+    assert [line.split()[0] for line in r.out.splitlines()[-1:]] == ["1"]
+    r = shell("-c", "wasm:func:entry { }; probe disable 1-999999999999999999999")
+    assert r.status == 0 and "disabled probe 1" in r.out
+    r = shell("-c", "wasm:func:entry { }; probe rm 5-999999999999999999999")
+    assert r.status == 1 and "error: no probe in 5-999999999999999999999 (`probes` lists them)" in r.err
+    r = shell("-c", "wasm:func:entry { }; probe rm 1-" + "9" * 5000)      # beyond int() of a string
+    assert r.status == 0 and "removed probe 1" in r.out
+    r = shell("-c", "wasm:func:entry { }; probe rm " + "9" * 5000)
+    assert r.status == 1 and f"error: no probe {'9' * 5000}" in r.err and "internal" not in r.err
+    assert time.perf_counter() - clock < 5
+
+
 def test_edit_with_new_text_and_unchanged() -> None:
     r = shell("-c", f"{SEED}; probe edit 1 wasm:opcode:call:before {{ count++; }}; probe edit 1 "
                     "wasm:opcode:call:before { count++; }; sites 1")

@@ -66,6 +66,7 @@ def test_option_and_number_parsing() -> None:
         parse_options("--top", "u", {"--top": int})
     with pytest.raises(UsageError, match="usage: u"):
         parse_options("a b", "u", {}, positional=(0, 1))
-    assert parse_numbers("1 3-5,8", "u") == [1, 3, 4, 5, 8]
+    assert parse_numbers("1 3-5,8", "u", [1, 3, 4, 5, 8]) == [1, 3, 4, 5, 8]
+    assert parse_numbers("2-9", "u", [1, 4, 7, 12]) == [4, 7]       # ranges name existing probes
     with pytest.raises(UsageError, match="invalid range `5-3`"):
-        parse_numbers("5-3", "u")
+        parse_numbers("5-3", "u", [4])
