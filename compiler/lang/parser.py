@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -927,10 +928,48 @@ def _run(inp: _Input, start: str) -> object:
 def _parse(text: str, start: str, rules: bool, filename: str) -> object:
     inp = _Input(text, rules, _line_starts(text), [])
     try:
-        return _run(inp, start)
+        result = _run(inp, start)
     except (_Problem, _Unexpected) as exc:
         diag, _ = _to_diagnostic(exc, inp)
         raise ScriptError([diag], text, filename) from None
+    too_deep = _nesting_errors(result if isinstance(result, (list, tuple)) else [result])
+    if too_deep:
+        raise ScriptError(too_deep, text, filename)
+    return result
+
+
+#: How many AST levels an item may nest (every block, statement, operator, cast, call and parenthesised
+#: tuple is a level): 1000 terms in one `+` chain, ~500 nested `if`s.  Every stage after the parser (the
+#: checker, folder, printer, both code generators) walks the tree recursively; the parser, being a loop,
+#: is the one place that can refuse deeper input with a location.  tests/lang/test_limits.py runs scripts
+#: exactly at the limit through `whamm run` and both targets, and :data:`RECURSION_LIMIT` is what they need.
+MAX_NESTING = 1000
+#: Python's default limit (1000 frames) is below what the tree walks need at :data:`MAX_NESTING`: the
+#: deepest uses about 4 frames per level (a `+` chain through the checker), so twice that plus headroom
+#: for the frames below the walk (CLI, API, runner).  Set when the parser is imported, i.e. before any
+#: tree exists; Python 3.11 runs Python-to-Python calls without C recursion, so the C stack is not the
+#: limit at this depth.
+RECURSION_LIMIT = 8 * MAX_NESTING + 2000
+sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+
+
+def _nesting_errors(roots: Sequence[object]) -> list[Diagnostic]:
+    """For each root nested more than :data:`MAX_NESTING` levels, a "nesting too deep" diagnostic at
+    its first node past the limit (iterative: this check must not itself recurse)."""
+    errors = []
+    for root in roots:
+        stack = [(root, 1)] if isinstance(root, ast.Node) else []
+        while stack:
+            node, depth = stack.pop()
+            if depth > MAX_NESTING:
+                at = node.span
+                errors.append(Diagnostic.error(
+                    f"nesting too deep: more than {MAX_NESTING} levels",
+                    Span(at.start, at.start + 1, at.line, at.column, at.line, at.column + 1),
+                    note=f"each block, statement and operator is a level; at most {MAX_NESTING} are allowed"))
+                break
+            stack.extend((child, depth + 1) for child in reversed(list(ast.children(node))))
+    return errors
 
 
 # ------------------------------------------------------------------------------------- public API
