@@ -19,7 +19,7 @@ import sys
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from compiler.lang import ast
-from compiler.lang.scopes import CheckedFunction, CheckedProbe, Symbol, VarKind
+from compiler.lang.scopes import CheckedFunction, CheckedProbe, Symbol, VarKind, fact
 from compiler.lang.types import UNIT, MapType, WhammType
 from compiler.rewrite.codegen import (
     BodyCompiler, Code, CodegenError, Helper, LocalPool, LocalStorage, MemStorage, Storage, flat,
@@ -138,11 +138,9 @@ def _constant(expr: ast.Expr, types: Mapping[int, WhammType]) -> tuple[bool, obj
     """Whether ``expr`` is a literal (or a tuple of literals) and its value in ``values`` form."""
     from compiler.lang import values
     if isinstance(expr, ast.IntLit):
-        t = types.get(id(expr))
-        return True, values.int_literal(expr.value, t) if t is not None else expr.value  # type: ignore[arg-type]
+        return True, values.int_literal(expr.value, fact(types, expr, "type"))  # type: ignore[arg-type]
     if isinstance(expr, ast.FloatLit):
-        t = types.get(id(expr))
-        return (t is not None), values.float_literal(expr.text, t) if t is not None else None  # type: ignore
+        return True, values.float_literal(expr.text, fact(types, expr, "type"))  # type: ignore[arg-type]
     if isinstance(expr, (ast.BoolLit, ast.StrLit)):
         return True, expr.value
     if isinstance(expr, ast.TupleLit) and expr.elems:
@@ -236,7 +234,7 @@ def start_function(ctx: ModuleContext, statements: Sequence[tuple[ast.Stmt, Mapp
                     _init_slot(ctx, senv.storage(sym), sym.type, f.inits[sym.name], f.types, c)
             for call in init_calls:
                 c.expr(call)
-                c.drop(f.types.get(id(call), UNIT))
+                c.drop(c.type_of(call))
         except CodegenError as exc:
             raise site_error(prog, exc.message, exc.span, site) from None
     # 5. wasm:begin

@@ -514,12 +514,13 @@ class Template:
         env.results = [pool.new(t) for t in site.results[:len(like.results)]]  # type: ignore[arg-type]
         return cls(compile_body(ctx, site, env, info), list(pool.types), ctx.layout.memory)
 
-    def instantiate(self, env: SiteEnv, pool: LocalPool, base: int) -> bytes:
+    def instantiate(self, env: SiteEnv, pool: LocalPool, base: int | None) -> bytes:
         """The body's bytes for one site: placeholders replaced by the site's operand locals, fresh
-        temporaries of the function and the site's block address."""
+        temporaries of the function and the site's block address (None: the site has no block, which
+        is a bug if the body uses one)."""
         return self.fill(env.args + env.results if env.results else env.args, pool, base)
 
-    def fill(self, real: list[int], pool: LocalPool, base: int) -> bytes:
+    def fill(self, real: list[int], pool: LocalPool, base: int | None) -> bytes:
         if self.empty:
             return b""
         temps = None
@@ -534,6 +535,8 @@ class Template:
                 append(part)
             else:
                 prefix, value, slot = part  # type: ignore[misc]
+                if slot and base is None:
+                    raise InternalError("a body uses its site's block of unshared variables, but none was placed")
                 append(prefix + u(value + base if slot else real[value]))
         if temps:
             pool.release(*temps)
@@ -796,7 +799,7 @@ class FunctionRewriter:
                 sp = (b"".join([b"\x21" + _uleb(a) for a in args]),
                       b"".join([b"\x20" + _uleb(a) for a in reversed(args)]))
             self.save_push[(tee, *args)] = sp
-        code = tpl.fill(args, pool, ctx.layout.site_base.get(id(site), 0))
+        code = tpl.fill(args, pool, ctx.layout.site_base.get(id(site)))
         pool.release(*args)
         i = site.index
         bucket = self.pass1_pre.get(i)
@@ -859,7 +862,7 @@ class FunctionRewriter:
             tpl = ctx.templates.get(key)
             if tpl is None:
                 tpl = ctx.templates[key] = Template.compile(ctx, site, info, env)
-            code = tpl.instantiate(env, self.pool, ctx.layout.site_base.get(id(site), 0))
+            code = tpl.instantiate(env, self.pool, ctx.layout.site_base.get(id(site)))
         if release:
             self.release(env)
         return code

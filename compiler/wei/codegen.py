@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence
 
+from compiler.errors import InternalError
 from compiler.lang import ast
-from compiler.lang.scopes import CalleeKind, VarKind
-from compiler.lang.types import UNIT, MapType, Prim, TupleType, WhammType
+from compiler.lang.scopes import CalleeKind, VarKind, fact
+from compiler.lang.types import MapType, Prim, TupleType, WhammType
 from compiler.rewrite.codegen import (
     BodyCompiler, Code, CodegenError, Helper, LocalPool, LocalStorage, OperandStorage, PtrStorage, Storage, flat,
 )
@@ -79,7 +80,7 @@ class Params:
             except KeyError:
                 continue
         if not typed:
-            raise CodegenError(f"internal: no type for requested value {name}")
+            raise InternalError(f"no type for requested value {name}")
         first, t = typed[0]
         for m, other in typed[1:]:
             if valtypes(other) != valtypes(t):
@@ -157,8 +158,8 @@ class MonitorCompiler(BodyCompiler):
     ``$S`` and the code outside probes, which all run in the engine's library instance)."""
 
     def name(self, e: ast.Name) -> None:
-        sym = self.names.get(id(e))
-        if sym is not None and sym.kind is VarKind.BOUND and sym.bound is not None and sym.bound.constant is None:
+        sym = self.symbol(e)
+        if sym.kind is VarKind.BOUND and sym.bound is not None and sym.bound.constant is None:
             self.env.bound(self.code, self, e.id, self.type_of(e))
             return
         super().name(e)
@@ -170,9 +171,9 @@ class MonitorCompiler(BodyCompiler):
                 t, locals_ = got
                 LocalStorage(t, locals_).load(self.code, self.env)
                 return
-            callee = self.calls.get(id(e))
-            if callee is None or callee.kind is not CalleeKind.LIBRARY:
-                raise CodegenError(f"unknown function `{e.target}`", e.span)
+            callee = fact(self.calls, e, "callee")
+            if callee.kind is not CalleeKind.LIBRARY:
+                raise InternalError(f"the @static call at {e.span} calls a {callee.kind.value} function")
             self.args(e)
             self.code.emit("call", self.env.library_func(callee.library or "", callee.name))
             return
@@ -295,7 +296,7 @@ def alloc_function(ctx: ModuleContext, ml: MonitorLayout, probe: MonitorProbe, b
             else:
                 call = node.call  # type: ignore[attr-defined]
                 c.expr(call)
-                c.drop(m.folded.types.get(id(call), UNIT))
+                c.drop(c.type_of(call))
     code.emit("local.get", base)
     return _finish(f"wei:A:{probe.rule}", params, ("i32",), pool, code)
 
@@ -363,12 +364,12 @@ def _stores_strings(probe: MonitorProbe) -> bool:
             continue
         for n in ast.walk(m.folded.body):
             if isinstance(n, ast.Assign) and not isinstance(n.target, ast.Index):
-                t = m.folded.types.get(id(n.value))
+                t = fact(m.folded.types, n.value, "type")
                 target = n.target
                 while isinstance(target, ast.Field):
                     target = target.tuple
-                sym = m.probe.names.get(id(target))
-                if t is not None and _has_str(t) and sym is not None and sym.kind is not VarKind.PROBE_LOCAL:
+                sym = fact(m.probe.names, target, "symbol")
+                if _has_str(t) and sym.kind is not VarKind.PROBE_LOCAL:
                     return True
     return False
 

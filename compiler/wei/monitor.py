@@ -25,7 +25,7 @@ from compiler.errors import WhammError
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import fold_probe
-from compiler.lang.scopes import VarKind
+from compiler.lang.scopes import VarKind, fact
 from compiler.rewrite.codegen import CodegenError, Helper, const, op, string_helpers
 from compiler.rewrite.exit import compile_function, getter
 from compiler.rewrite.inject import ModuleContext
@@ -233,9 +233,7 @@ def _uses(program: Program, probes, special) -> tuple[Uses, list[str]]:
         uses.scan(node, calls, names, types)
         for n in ast.walk(node):
             if isinstance(n, ast.Call) and n.annotation == "static" and n.lib is not None:
-                callee = calls.get(id(n))
-                if callee is None:
-                    continue
+                callee = fact(calls, n, "callee")
                 if callee.library == "whamm_core":
                     uses.core.add(callee.name)
                 else:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from compiler.lang import ast
 from compiler.lang.folder import fold_probe
-from compiler.lang.scopes import CalleeKind, VarKind, declared_symbol
+from compiler.lang.scopes import CalleeKind, VarKind, declared_symbol, fact
 from compiler.rewrite.matching import order_keys
 from compiler.wei.names import CallbackRef, ExportName
 from compiler.wei.params import Requests
@@ -273,9 +273,7 @@ def static_for_engine(expr: ast.Expr, member: Member) -> bool:
             if sym is None or sym.kind is not VarKind.BOUND or sym.bound is None or not sym.bound.static:
                 return False
         elif isinstance(n, ast.Call):
-            callee = calls.get(id(n))
-            if callee is None:
-                return False
+            callee = fact(calls, n, "callee")
             if not (n.annotation == "static" and callee.kind is CalleeKind.LIBRARY):
                 return False
         elif isinstance(n, ast.Index):

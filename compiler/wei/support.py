@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
-from compiler.lang.scopes import CalleeKind, VarKind
+from compiler.lang.scopes import CalleeKind, VarKind, fact
 
 if TYPE_CHECKING:
     from compiler.lang.diagnostics import Span
@@ -87,6 +87,6 @@ def _check_probe(cp: CheckedProbe, reject) -> None:
                 elif sym.kind is VarKind.BOUND and n.id == "targets":
                     reject("the br_table variable `targets`", n.span, "use immN, num_targets and default_target")
             elif isinstance(n, ast.Call):
-                callee = cp.calls.get(id(n))
-                if callee is not None and callee.kind is CalleeKind.BOUND and callee.name in UNSUPPORTED_CALLS:
+                callee = fact(cp.calls, n, "callee")
+                if callee.kind is CalleeKind.BOUND and callee.name in UNSUPPORTED_CALLS:
                     reject(f"`{callee.name}`", n.span)
