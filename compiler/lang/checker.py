@@ -1107,7 +1107,8 @@ class _Body:
                     if n.id not in self.c.prog.constants:
                         add(_RUNTIME, n)
                 elif sym.kind is VarKind.UNSHARED:
-                    add(_SITE | _RUNTIME, n)
+                    add(_SITE, n)
+                    add(_RUNTIME, n)
                 elif sym.kind is VarKind.SHARED:
                     add(_RUNTIME, n)
                 elif sym.kind is not VarKind.BUILTIN:

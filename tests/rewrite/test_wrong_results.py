@@ -176,7 +176,7 @@ class InitializerGenerator:
         return head + probe.format(inits), head + probe.format(assigns)
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(20))
 def test_generated_initializers_match_assignments(seed):
     initialised, assigned = InitializerGenerator(random.Random(seed)).scripts(25)
     out_init = run(instrument(initialised, CALL_APP).wasm)
@@ -185,7 +185,7 @@ def test_generated_initializers_match_assignments(seed):
     assert out_init == out_assign, initialised
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(6))
 def test_generated_initializers_on_wei(seed):
     """The wei emulator runs the initialised form and prints what the rewriting target prints for the
     assigned form (ids and the mode suffix aside, WEI.md §7)."""
@@ -239,7 +239,7 @@ def test_br_table_targets_with_a_constant_key():
     assert reported(script, br_table_app(tables, [0]))["c"] == "0->4;1->0"
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(15))
 def test_generated_br_tables(seed):
     rng = random.Random(seed)
     tables = [([rng.randint(0, 5) for _ in range(rng.randint(0, 7))], rng.randint(0, 5)) for _ in range(5)]
@@ -337,7 +337,7 @@ def test_resolved_fid_at_call_indirect_on_both_targets():
     assert report_values(wei_out)["fids"] == "0->0;1->3;2->2"
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(15))
 def test_generated_table_mutations(seed):
     rng = random.Random(seed)
     size = rng.randint(3, 8)
