@@ -780,6 +780,9 @@ class _Body:
     def _expr(self, e: ast.Expr, want: WhammType | None) -> WhammType | None:
         if isinstance(e, (ast.IntLit, ast.FloatLit)):
             if want is not None and is_numeric(want):
+                if isinstance(e, ast.FloatLit) and want is Prim.F32 and values.float_literal_overflows(e.text, want):
+                    self.error("float literal out of range for f32 (its magnitude exceeds the largest f32)",
+                               e.span)
                 return want
             return self.natural(e)
         if isinstance(e, ast.BoolLit):

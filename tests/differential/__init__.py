@@ -1,0 +1,1 @@
+"""Differential tests: generated scripts (tests/gen) compiled two ways must give the same report."""

@@ -1,0 +1,120 @@
+"""What the differential tests share: the applications, running a script on both targets and with
+folding on or off, validating every emitted module with the independent validator, and reading the
+report back as rows.
+
+Every run is checked for a clean end (no trap, no limit): the generator writes scripts that cannot
+trap, so a trap is a finding too.
+"""
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import wasmtime
+
+from compiler import api
+from compiler.lang.folder import static_folding
+from compiler.lang.frontend import check_source
+from compiler.runner import RunOptions
+from compiler.wasm import read_module
+from compiler.wasm.validate import FEATURES as VALIDATOR_FEATURES
+from compiler.wei.emulator import emulate
+from compiler.wei.monitor import build_monitor
+
+ROOT = Path(__file__).resolve().parents[2]
+WASM_TOOLS = ROOT / ".venv" / "bin" / "wasm-tools"
+
+
+def _wasm(path: Path) -> bytes:
+    return wasmtime.wat2wasm(path.read_text()) if path.suffix == ".wat" else path.read_bytes()
+
+
+#: Small applications, each exercising different events (the demo's recursion and loops, mixed.wat's
+#: memory, br_table, call_indirect and proc_exit, all_ops.wat's every opcode family, and C programs).
+APP_PATHS = (
+    ROOT / "examples" / "demo" / "app.wasm",
+    ROOT / "tests" / "wei" / "apps" / "mixed.wat",
+    ROOT / "tests" / "rewrite" / "apps" / "all_ops.wat",
+    ROOT / "tests" / "corpus" / "c" / "interp.wasm",
+    ROOT / "tests" / "corpus" / "c" / "matrix.wasm",
+    ROOT / "tests" / "corpus" / "c" / "sort_hash.wasm",
+    ROOT / "tests" / "corpus" / "c" / "strings.wasm",
+)
+APPS: dict[str, bytes] = {p.name: _wasm(p) for p in APP_PATHS}
+#: Time limit of one run: generated scripts always terminate; this only turns a hang into a failure.
+TIMEOUT = 30.0
+
+
+class Finding(AssertionError):
+    """A run that did not end cleanly or a module that failed validation."""
+
+
+#: The proposals the compiler enables (compiler.wasm.validate), in wasm-tools' spelling.
+FEATURES = ",".join(["wasm3", *(name.removeprefix("wasm_").replace("_", "-") for name in VALIDATOR_FEATURES)])
+
+
+def validate_independently(wasm: bytes, what: str) -> None:
+    """``wasm-tools validate`` (not wasmtime, which the compiler already uses) accepts ``wasm``."""
+    done = subprocess.run([str(WASM_TOOLS), "validate", "--features", FEATURES, "-"], input=wasm,
+                          capture_output=True)
+    if done.returncode != 0:
+        raise Finding(f"{what} failed wasm-tools validation: {done.stderr.decode(errors='replace')}")
+
+
+def run_rewritten(script: str, app: str, *, fold: bool = True) -> str:
+    """Standard output of ``whamm run`` on ``app`` (folding on or off)."""
+    with static_folding(fold):
+        result = api.instrument(APPS[app], script)
+    validate_independently(result.wasm, f"the instrumented {app}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "stdout"
+        run = api.run(result, RunOptions((app,), stdout=str(out), timeout=TIMEOUT))
+        if run.message is not None:
+            raise Finding(f"rewritten {app}: {run.message}")
+        return out.read_text()
+
+
+def run_wei(script: str, app: str) -> str:
+    """Standard output of the wei emulator running ``app`` under the script's monitor."""
+    program = check_source(script, "gen.mm", {}, wei=True)
+    monitor = build_monitor(program)
+    validate_independently(monitor.wasm, "the monitor")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "stdout"
+        opts = RunOptions((app,), stdout=str(out), timeout=TIMEOUT)
+        e = emulate(monitor.wasm, APPS[app], (), opts, app_module=read_module(APPS[app]))
+        if e.result.message is not None:
+            raise Finding(f"wei {app}: {e.result.message}")
+        return out.read_text()
+
+
+HEADER = "id, id_type, name, whamm_type, wasm_type, script_id, fname, fid, pc, probe_id, value(s)"
+
+
+@dataclass(frozen=True)
+class Report:
+    """Standard output split into what precedes the report and the report's rows, keyed by every
+    column except the id (``memaddr``/``map_id`` ids depend on how many sites got variables) and the
+    value."""
+
+    before: str
+    rows: dict[tuple[str, ...], list[str]]
+
+    @staticmethod
+    def parse(output: str) -> "Report":
+        head, sep, table = output.partition(HEADER + "\n")
+        rows: dict[tuple[str, ...], list[str]] = {}
+        if sep:
+            for line in table.splitlines():
+                fields = line.split(", ", 10)
+                if len(fields) != 11:
+                    raise Finding(f"malformed report row: {line!r}")
+                rows.setdefault(tuple(fields[1:10]), []).append(fields[10])
+        return Report(head, rows)
+
+    @staticmethod
+    def per_site(key: tuple[str, ...]) -> bool:
+        """A row of one site or function (fid column set), as opposed to a global or shared row."""
+        return key[6] != ""
