@@ -314,13 +314,14 @@ def _exact(text: str) -> Fraction | float:
     return Fraction(Decimal(t))  # Decimal: no int-string digit limit on 5000-digit literals
 
 
-def float_literal_overflows(text: str) -> bool:
-    """Whether a finite float literal's magnitude exceeds every finite f64 (LANGUAGE.md §2.3 gives such a
-    literal no type: the parser rejects it rather than silently making it an infinity)."""
+def float_literal_overflows(text: str, t: Prim = Prim.F64) -> bool:
+    """Whether a finite float literal rounds to an infinity in ``t``: LANGUAGE.md §2.3 gives a literal
+    beyond every f64 no type, and no rule makes an ``f32`` context turn ``1e39`` into ``inf``, so both
+    are errors at the literal rather than a silent infinity."""
     v = _exact(text)
     if isinstance(v, float):
         return math.isinf(v) and text.replace("_", "").lower().lstrip("+-") not in ("inf", "infinity")
-    return math.isinf(_round_rational(v, Prim.F64))
+    return math.isinf(_round_rational(v, t))
 
 
 def float_literal_type(text: str) -> Prim:

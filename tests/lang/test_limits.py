@@ -160,3 +160,30 @@ def test_twelve_stars_in_a_rule_check_quickly(tmp_path: Path) -> None:
     (tmp_path / "stars.mm").write_text("report var n: u32;\nwasm:opcode:" + "*" * 12 + "x:before { n++; }\n")
     proc = whamm("check", "-s", tmp_path / "stars.mm", timeout=20)
     assert (proc.returncode, proc.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("statement, error", [
+    ("f = 1e39;", "float literal out of range for f32 (its magnitude exceeds the largest f32)"),
+    ("f = 1.0 + -3.5e38;", "float literal out of range for f32 (its magnitude exceeds the largest f32)"),
+    ("f = 3.4028235e38; f = -inf; f = 1e-99; d = 1e39; d = 1.7976931348623157e308;", None),
+    ("d = 1e309;", "float literal out of range (its magnitude exceeds the largest f64)"),
+    ("d = 1e9999999;", "float literal out of range (its magnitude exceeds the largest f64)"),  # was a hang
+    ("d = " + "9" * 5000 + ".5;", "float literal out of range (its magnitude exceeds the largest f64)"),
+    ("d = 1e-9999999; d = 0." + "0" * 5000 + "1e5000;", None),
+    ("i = " + "9" * 5000 + ";", "integer literal out of range (-2^63 to 2^64-1)"),  # was exit 3
+    ("i = 18446744073709551615; i = -9223372036854775808; i = 0x" + "0" * 40 + "FF;", None),
+    ("i = 18_446_744_073_709_551_616;", "integer literal out of range (-2^63 to 2^64-1)"),
+])
+def test_out_of_range_literals_are_located_errors(statement: str, error: str | None, tmp_path: Path) -> None:
+    """An f32 context has no rule turning `1e39` into `inf` (LANGUAGE.md §6.3), so it is an error at the
+    literal like a literal beyond every f64; integers wrap to their context only within −2⁶³ … 2⁶⁴−1."""
+    (tmp_path / "lit.mm").write_text("report var f: f32;\nreport var d: f64;\nreport var i: u8;\n"
+                                     f"wasm:opcode:call:before {{ {statement} }}\n")
+    proc = whamm("check", "-s", tmp_path / "lit.mm")
+    if error is None:
+        assert (proc.returncode, proc.stderr) == (0, "")
+    else:
+        assert proc.returncode == 1 and proc.stderr.startswith(f"error: {error}\n --> "), proc.stderr
+        caret_line = proc.stderr.splitlines()[4]
+        column = int(proc.stderr.splitlines()[1].rsplit(":", 1)[1])
+        assert caret_line.index("^") == caret_line.index("|") + column + 1
