@@ -10,9 +10,12 @@ A shell session compiles the same application over and over with scripts that di
   matches that probe only; the merged site list is rebuilt in site allocation order (REWRITING.md §8)
   from the per-probe lists.  Scripts that ``use`` a library are matched in one pass, because ``@static``
   calls must run in the order of LANGUAGE.md §13.4 across all probes;
-* **emitted function bodies** — one :class:`~compiler.rewrite.emit.FunctionCache` for the session, so
-  only functions whose sites changed are rewritten; every other body is copied from the cache or from
-  the input as raw bytes;
+* **emitted function bodies** — one :class:`~compiler.rewrite.bodycache.FunctionCache` for the
+  application: a function is rewritten when its sites changed or when any fact its body read from
+  the layout changed (a string literal's address, a global's index, a slot, a map id, …: the reads are
+  recorded and replayed, :mod:`compiler.rewrite.bodycache`); every other body is copied from the cache
+  or from the input as raw bytes.  The result equals a from-scratch build byte for byte
+  (:meth:`whamm_shell.session.Session.from_scratch`);
 * **whole results** — a build is a pure function of (application, script text, options), so results are
   kept by a digest of those: toggling a probe off and on again returns the earlier build unchanged;
 * **compiled code** — serialized wasmtime modules by the SHA-256 of their bytes (:attr:`compiled`, handed
@@ -34,7 +37,7 @@ from compiler.lang.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from compiler.lang.scopes import CheckedProbe, Program
-    from compiler.rewrite.emit import FunctionCache
+    from compiler.rewrite.bodycache import FunctionCache
     from compiler.rewrite.matching import MatchedSite, Matches
 
 __all__ = ["ProbeSlice", "Composition", "Matched", "Build", "Instrumenter", "SCRIPT_NAME"]
@@ -121,7 +124,7 @@ class Instrumenter:
     """Incremental instrumentation of one application with one set of user libraries."""
 
     def __init__(self, app: api.App, libraries: api.Libraries = api.Libraries()) -> None:
-        from compiler.rewrite.emit import FunctionCache
+        from compiler.rewrite.bodycache import FunctionCache
 
         self.app = app
         self.libraries = libraries
