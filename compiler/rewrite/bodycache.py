@@ -39,7 +39,7 @@ import dataclasses
 import enum
 from typing import TYPE_CHECKING, Any, Sequence
 
-from compiler.errors import WhammError
+from compiler.errors import InternalError
 
 if TYPE_CHECKING:
     from compiler.rewrite.layout import ReportVar
@@ -57,9 +57,9 @@ _KEEP_EMITS = 8
 _KEEP_VARIANTS = 4
 
 
-class UnrecordableRead(WhammError):
-    """Code generation read the module context in a way the function cache cannot replay: an internal
-    error of the compiler (exit 3), never a silently reused body."""
+class UnrecordableRead(InternalError):
+    """Code generation read the module context in a way the function cache cannot replay: a bug of the
+    compiler ("internal compiler error", exit 3), never a silently reused body."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
