@@ -103,4 +103,7 @@ def render_error(exc: WhammError) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    # ``python -m compiler.cli``: run the imported module's main, not this __main__ copy, whose
+    # UsageError would be a different class from the one the sub-commands raise.
+    from compiler.cli import main as _entry
+    _entry()

@@ -245,9 +245,10 @@ class Execution:
         if not interruptible:
             return self._run()
         box: list[RunResult | BaseException] = []
-        done = threading.Event()
+        go, done = threading.Event(), threading.Event()
 
         def work() -> None:
+            go.wait()
             try:
                 box.append(self._run())
             except BaseException as exc:  # noqa: BLE001 - handed back to the calling thread
@@ -259,9 +260,15 @@ class Execution:
         worker.start()
         # Wait on an Event, not Thread.join: a KeyboardInterrupt raised inside join() can leave CPython's
         # thread state saying "finished" while the worker still runs, and the result would be missing.
-        while not done.is_set():
+        # The program starts (``go``) inside the try, and the whole wait is inside it too: a Ctrl-C at any
+        # moment after that interrupts the program instead of escaping (a Ctrl-C while the worker thread
+        # is still being started escapes before anything ran).
+        while True:
             try:
-                done.wait(0.05)
+                go.set()
+                while not done.wait(0.05):
+                    pass
+                break
             except KeyboardInterrupt:
                 self.interrupt()
         outcome = box[0]
@@ -274,6 +281,8 @@ class Execution:
 
         store = wasmtime.Store(self.engine)
         store.set_epoch_deadline(1)
+        if self._stop.outcome is not None:  # interrupted before the deadline existed: it must still stop
+            self.engine.increment_epoch()
         if self.options.fuel is not None:
             store.set_fuel(self.options.fuel)
         wasi, pumps = wasi_config(self.options, self.app_name)
@@ -376,7 +385,7 @@ def _check_limits(options: RunOptions) -> None:
     :data:`MAX_TIMEOUT` would fail in its own thread and the run would have no timeout)."""
     timeout, fuel = options.timeout, options.fuel
     if timeout is not None and not 0 < timeout <= MAX_TIMEOUT:
-        raise RunError(f"invalid timeout {timeout!r}: expected a positive number of seconds up to "
+        raise RunError(f"invalid timeout {timeout:g}: expected a positive number of seconds up to "
                        f"{MAX_TIMEOUT:.0f}")
     if fuel is not None and not 0 <= fuel <= MAX_FUEL:
         raise RunError(f"invalid fuel {fuel!r}: expected an integer from 0 to {MAX_FUEL}")
