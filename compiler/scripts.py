@@ -108,13 +108,14 @@ class _AppendPart(argparse.Action):
         setattr(namespace, self.dest, parts)
 
 
-def add_script_arguments(parser: argparse.ArgumentParser, required_note: str = " (required)") -> None:
+def add_script_arguments(parser: argparse.ArgumentParser) -> None:
     """``-s/--script PATH`` and ``-e/--expr PROGRAM``, both repeatable, into ``args.scripts``."""
     parser.add_argument("-s", "--script", dest="scripts", action=_AppendPart, const="file", default=[],
                         metavar="PATH",
-                        help=f"the whamm script; repeatable, parts are joined in order with -e{required_note}")
+                        help="a whamm script file (repeatable; all -s and -e parts are joined in command-line "
+                             "order; at least one is required)")
     parser.add_argument("-e", "--expr", dest="scripts", action=_AppendPart, const="inline", default=[],
-                        metavar="PROGRAM", help="a script part given inline (as bpftrace's -e); repeatable")
+                        metavar="PROGRAM", help="a script part given inline, as bpftrace's -e (repeatable)")
 
 
 def read_sources(parts: Sequence[tuple[str, str]]) -> ScriptSources:

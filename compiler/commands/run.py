@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="preopen a host directory (repeatable; GUEST defaults to HOST)")
     parser.add_argument("--invoke", metavar="NAME", help="call the export NAME instead of the default entry")
     parser.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
-                        help="interrupt the run after this wall time")
+                        help="interrupt the run after this wall time (then, as after a trap or Ctrl-C, the "
+                             "values so far are printed as 'report (partial: ...)')")
     parser.add_argument("--fuel", type=_fuel, metavar="N", help="limit execution to N units of wasmtime fuel")
     parser.add_argument("-w", "--wei", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--wei-monitor", metavar="PATH",
