@@ -1014,7 +1014,10 @@ class BodyCompiler:
             raise CodegenError("memory ids must be compile-time constants", arg.span)
         if v is None:
             raise CodegenError("memory ids must be compile-time constants", arg.span)
-        return self.env.memory_index(int(v))  # type: ignore[arg-type]
+        try:
+            return self.env.memory_index(int(v))  # type: ignore[arg-type]
+        except CodegenError as exc:  # the env says what is wrong with the memory, the argument says where
+            raise CodegenError(exc.message, exc.span or arg.span) from None
 
     def builtin(self, e: ast.Call, callee: Callee) -> None:
         code = self.code

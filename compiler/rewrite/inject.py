@@ -243,6 +243,9 @@ class SiteEnv(Env):
         return self.layout.library_funcs[(library, name)]
 
     def memory_index(self, memid: int) -> int:
+        app_memories = self.ctx.module.memory_limits()
+        if memid < len(app_memories) and app_memories[memid].is64:  # the built-ins pass i32 addresses
+            raise CodegenError(f"memory64 is not supported: application memory {memid} has 64-bit addresses")
         try:
             return self.layout.memory_of(memid)
         except (IndexError, ValueError):

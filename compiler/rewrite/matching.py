@@ -169,6 +169,9 @@ class _Plan:
     is_alt: bool = False
     simple: bool = False                                # no bound, no operand need: the signature will do
     folds: dict[tuple, Folded] = field(default_factory=dict)
+    #: The operands (``arg``) and results (``res``) whose values the probe's code reads, each with a name
+    #: that reads it for messages; None when it takes them all (``alt``, ``dup_at``).
+    reads: tuple[tuple[str, int, str], ...] | None = ()
 
 
 def order_keys(program: Program) -> dict[int, tuple]:
@@ -209,8 +212,32 @@ def _plans(program: Program) -> list[_Plan]:
         placement = Placement(e.mode) if e.package == "opcode" else None
         needs_stack = p.is_alt or bool(arg_bounds)
         out.append(_Plan(p, key, placement, tuple(bounds), max_imm, save, needs_stack, _static_names(p),
-                         p.is_alt, not bounds and save == 0 and not needs_stack and max_imm < 0))
+                         p.is_alt, not bounds and save == 0 and not needs_stack and max_imm < 0,
+                         reads=_values_read(p)))
     return out
+
+
+def _values_read(p: CheckedProbe) -> tuple[tuple[str, int, str], ...] | None:
+    """:attr:`_Plan.reads` of one probe: ``argN``/``resN`` (also through aliases), the address operand
+    behind ``addr``/``effective_addr``, operand 0 behind the table-entry variables, result 0 behind
+    ``failed``."""
+    if p.is_alt or any(c.name == "dup_at" for c in p.calls.values()):
+        return None
+    event = p.event
+    reads = []
+    for name, var in p.bound_used.items():
+        if var.static:
+            continue
+        m = _INDEXED.fullmatch(var.alias_of or name)
+        if m is not None and m[1] in ("arg", "res"):
+            reads.append((m[1], int(m[2]), name))
+        elif name in ("addr", "effective_addr") and event is not None and event.mem is not None:
+            reads.append(("arg", event.mem.addr_arg, name))
+        elif name in ("table_entry_idx", "target_funcref", "target", "resolved_fid"):
+            reads.append(("arg", 0, name))
+        elif name == "failed":
+            reads.append(("res", 0, name))
+    return tuple(reads)
 
 
 class _FindStaticCalls(ast.NodeVisitor):
@@ -308,6 +335,8 @@ class _Matcher:
         defined_memories = len(module.memories)
         imported = len(module.memory_limits()) - defined_memories
         self.app_memid = imported if defined_memories else None
+        self.memory64 = any(m.is64 for m in module.memory_limits())
+        self.table64 = any(t.limits.is64 for t in module.table_types())
 
     def function(self, fid: int) -> tuple[list[MatchedSite], FunctionSites]:
         fs = self.ms.function(fid)
@@ -366,6 +395,8 @@ class _Matcher:
             folded = self.fold(plan, bindings, fs, pc)
             if folded.predicate is False:
                 continue
+            if site is None and (self.memory64 or self.table64):
+                self.check_widths(plan, fs, i, operands, results, pc)
             matched = MatchedSite(plan.probe, fs.fid, i, placement, pc, bindings, operands, results, folded)  # type: ignore[arg-type]
             if plan.is_alt:
                 if alt is not None:
@@ -394,6 +425,32 @@ class _Matcher:
             raise
         except WhammError as exc:                 # a failing @static call or static built-in
             raise self.error(SiteError, Diagnostic.error(str(exc), probe.probe.rule.span), fs, pc) from None
+
+    def check_widths(self, plan: _Plan, fs: FunctionSites, i: int, operands: Types, results: Types,
+                     pc: int) -> None:
+        """Refuse a probe that reads an operand or result wider than the catalog's type for it: on a
+        memory64 (or table64) module an address, length or page count is an ``i64`` where EVENTS.md
+        gives ``u32`` (``addr``, ``effective_addr``, ``memory.size``'s result, ...).  The code would not
+        validate, and narrowing the value would be a wrong answer, so the probe is an error up front."""
+        event: Event = fs.event(i)
+        if plan.reads is None:
+            reader = "an alt probe" if plan.is_alt else "`dup_at`"
+            reads = [("arg", n, reader) for n in range(len(operands))]
+            reads += [("res", n, reader) for n in range(len(results))] if plan.is_alt else []
+        else:
+            reads = [(kind, n, f"`{name}`") for kind, n, name in plan.reads]
+        for kind, n, reader in reads:
+            actual = operands if kind == "arg" else results
+            exists, wasm = _catalog_type(event.args if kind == "arg" else event.results, n)
+            if not exists or wasm is ... or n >= len(actual) or actual[n] is None or actual[n] == wasm:
+                continue
+            feature = "memory64" if self.memory64 and (event.mem is not None or "memory" in event.name) \
+                else "table64" if self.table64 and "table" in event.name else "this operand type"
+            diag = Diagnostic.error(
+                f"{feature} is not supported: {kind}{n} of `{event.name}` is {actual[n]} here, not {wasm} as "
+                f"EVENTS.md gives it (read by {reader})", plan.probe.probe.rule.span,
+                help="at this site a probe may only use the operands and results that keep their catalog types")
+            raise self.error(SiteError, diag, fs, pc)
 
     @staticmethod
     def imms_exist(fs: FunctionSites, i: int, k: int) -> bool:
