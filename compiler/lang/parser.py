@@ -85,6 +85,11 @@ _OPENERS = frozenset("([{")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 _INT_MIN = -(1 << 63)
 _INT_MAX = (1 << 64) - 1
+#: Identifiers become Wasm names in the output (the getter export ``get_<name>`` of REWRITING.md §14,
+#: ``whamm:global:<name>.<k>``, imports of ``use``d libraries), and engines reject names over 100,000
+#: bytes (wasmparser's limit: a 100,000-character global gave an invalid module).  1000 leaves room
+#: for every prefix and is far beyond what anyone writes.
+MAX_IDENTIFIER = 1000
 
 
 class _Problem(ValueError):
@@ -368,6 +373,8 @@ def _tokens(inp: _Input) -> Iterator[_Tok]:
             continue
         if kind == "word":
             word = m.group()
+            if len(word) > MAX_IDENTIFIER:
+                raise _Problem(f"identifier too long: {len(word)} characters (at most {MAX_IDENTIFIER})", pos, end)
             tok_type = KEYWORDS.get(word, "ID")
             if tok_type == "ID" and word.lower() in _FLOAT_WORDS:
                 tok_type = "FLOAT"

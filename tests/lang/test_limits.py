@@ -17,7 +17,7 @@ import pytest
 import wasmtime
 
 from compiler.lang import ast
-from compiler.lang.parser import MAX_NESTING, parse_script
+from compiler.lang.parser import MAX_IDENTIFIER, MAX_NESTING, parse_script
 from compiler.lang.printer import to_source
 
 WHAMM = Path(sys.executable).with_name("whamm")
@@ -90,7 +90,8 @@ def _at_limit_script() -> tuple[str, dict[str, str]]:
 
 
 def _report(stdout: str) -> dict[str, str]:
-    rows = [line.split(", ") for line in stdout.splitlines() if ", global_id, " in line]
+    """name → value of the report's global rows (tuples print as ``(a; b)``, so ``, `` splits columns)."""
+    rows = [line.split(", ") for line in stdout.splitlines() if "global_id" in line]
     return {row[2]: row[-1] for row in rows}
 
 
@@ -187,3 +188,30 @@ def test_out_of_range_literals_are_located_errors(statement: str, error: str | N
         caret_line = proc.stderr.splitlines()[4]
         column = int(proc.stderr.splitlines()[1].rsplit(":", 1)[1])
         assert caret_line.index("^") == caret_line.index("|") + column + 1
+
+
+def test_identifiers_exactly_at_the_length_limit_run_on_both_targets(tmp_path: Path) -> None:
+    """A 100,000-character global made an invalid module: its getter export ``get_<name>`` (and
+    ``whamm:global:<name>.<k>`` for tuples) passed the engines' 100,000-byte name limit."""
+    g, t, f, local = ("g" * MAX_IDENTIFIER, "t" * MAX_IDENTIFIER, "f" * MAX_IDENTIFIER, "v" * MAX_IDENTIFIER)
+    (tmp_path / "long.mm").write_text(
+        f"report var {g}: u32;\nreport var {t}: (u32, str);\nfn {f}(x: u32) -> u32 {{ return x + 1; }}\n"
+        f"wasm:opcode:call:before {{ var {local}: u32 = {f}({g}); {g} = {local}; {t} = ({local}, \"s\"); }}\n")
+    (tmp_path / "app.wasm").write_bytes(wasmtime.wat2wasm(APP))
+    proc = whamm("run", "-s", tmp_path / "long.mm", "-a", tmp_path / "app.wasm")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert _report(proc.stdout) == {g: "1", t: "(1; s)"}
+    built = whamm("instr", "--wei", "-s", tmp_path / "long.mm", "-o", tmp_path / "mon.wasm")
+    assert (built.returncode, built.stderr) == (0, "")
+    proc = whamm("run", "--wei-monitor", tmp_path / "mon.wasm", "-a", tmp_path / "app.wasm")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert _report(proc.stdout) == {g: "1", t: "(1; s)"}
+
+
+@pytest.mark.parametrize("length", [MAX_IDENTIFIER + 1, 100_000])
+def test_longer_identifiers_are_a_located_error(length: int, tmp_path: Path) -> None:
+    (tmp_path / "long.mm").write_text(f"report var {'g' * length}: u32;\nwasm:opcode:call:before {{ }}\n")
+    proc = whamm("check", "-s", tmp_path / "long.mm")
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[:2] == [
+        f"error: identifier too long: {length} characters (at most {MAX_IDENTIFIER})", f" --> {tmp_path / 'long.mm'}:1:12"]
