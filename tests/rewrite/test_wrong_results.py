@@ -319,6 +319,15 @@ def test_shadow_holds_input_indices(how):
     assert values["fids"] == shadow_report(simulate_shadow(ops, 5, [1]))
 
 
+@pytest.mark.parametrize("event", ["table.set", "ref.func"])
+def test_static_resolved_fid_is_an_input_index(event):
+    """The statically recovered ``resolved_fid`` (EVENTS.md §8.2) is an input index too."""
+    script = f"report var fids: map<i32, i32>; var n: i32;\n" \
+             f"wasm:opcode:{event}:before {{ fids[n] = resolved_fid; n++; }}"
+    app = shadow_app([("set", 1, 2), ("set", 2, 3)], 4, [1])
+    assert reported(script, app)["fids"] == "0->2;1->3"
+
+
 def test_resolved_fid_at_call_indirect_on_both_targets():
     """``call_indirect`` through slots set by ``table.set`` (and the element segment): the rewriting
     target's shadow and the wei emulator (which reads the live table) agree on input indices."""
