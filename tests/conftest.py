@@ -14,8 +14,9 @@ own diagnostics (and wasm-tools rejected each of those too when this was written
 encoded, as in the codec's round trips of deliberately invalid modules, are not emitted and not checked.
 
 A module wasm-tools rejects fails the test during which wasmtime took it (an error at its teardown),
-with wasm-tools' message, a saved copy and the command that reproduces it.  Verdicts are cached by
-content hash: the suite hands wasmtime ~2,800 modules, ~650 of them distinct.  A missing or broken
+with wasm-tools' message, a saved copy and the command that reproduces it.  wasm-tools runs once per
+distinct module (the suite hands wasmtime ~2,800 modules, ~650 of them distinct), in two background
+threads while the test goes on; the teardown waits only for what is still running.  A missing or broken
 wasm-tools stops the session before any test runs: the check is never skipped.
 """
 from __future__ import annotations
@@ -27,6 +28,8 @@ import subprocess
 import tempfile
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -41,51 +44,76 @@ WASM_TOOLS_FEATURES = ",".join(["wasm3", *(name.removeprefix("wasm_").replace("_
 _EMPTY_MODULE = b"\0asm\1\0\0\0"
 
 
+@dataclass(frozen=True)
+class _Handed:
+    """A module wasmtime accepted: where, and its verdict (wasm-tools runs in the background)."""
+    where: str
+    verdict: Future  # of wasm-tools' message and the saved module, or None when valid
+
+
 class IndependentValidator:
-    """``wasm-tools validate`` with a verdict cache; rejections wait in ``pending`` for the running test."""
+    """``wasm-tools validate`` in a small thread pool, one run per distinct module: the test goes on while
+    it runs and :meth:`failures` waits for the verdicts at the test's teardown."""
 
     def __init__(self, executable: str) -> None:
         self.executable = executable
-        self.pending: list[str] = []
         self.checked = 0  # modules wasmtime accepted, repeats included
-        self.seconds = 0.0  # spent in wasm-tools
-        self._verdicts: dict[str, str | None] = {}  # sha256 → wasm-tools' message, None when valid
+        self.seconds = 0.0  # spent in wasm-tools, summed over the workers
+        self.waited = 0.0  # of which the tests waited for at teardown
+        self._verdicts: dict[str, Future] = {}  # by sha256 of the module
+        self._handed: list[_Handed] = []  # since the last call of failures()
         self._lock = threading.Lock()  # modules also come from the runner's threads
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wasm-tools")
 
     @property
     def distinct(self) -> int:
         """How many different modules wasm-tools has validated."""
         return len(self._verdicts)
 
-    def rejection(self, data: bytes) -> str | None:
-        """wasm-tools' message if it rejects ``data`` (a binary or text module), else None."""
-        digest = hashlib.sha256(data).hexdigest()
-        with self._lock:
-            if digest not in self._verdicts:
-                start = time.perf_counter()
-                done = subprocess.run([self.executable, "validate", "--features", WASM_TOOLS_FEATURES, "-"],
-                                      input=data, capture_output=True)
-                self._verdicts[digest] = (None if done.returncode == 0 else
-                                          done.stderr.decode(errors="replace").strip()
-                                          or f"exit status {done.returncode}")
-                self.seconds += time.perf_counter() - start
-            return self._verdicts[digest]
-
     def check(self, wasm: str | bytes | bytearray) -> None:
-        """Queue a failure for the running test if wasm-tools rejects ``wasm`` (which wasmtime accepted)."""
+        """Have wasm-tools validate ``wasm`` (which wasmtime accepted) for the running test."""
         data = wasm.encode() if isinstance(wasm, str) else bytes(wasm)
-        self.checked += 1
-        message = self.rejection(data)
-        if message is None:
-            return
-        saved = Path(tempfile.gettempdir()) / "whamm-wasm-tools-rejected" / f"{hashlib.sha256(data).hexdigest()[:16]}.wasm"
+        digest = hashlib.sha256(data).hexdigest()
+        where = os.environ.get("PYTEST_CURRENT_TEST", "collection (a test module's import)")
+        with self._lock:
+            self.checked += 1
+            if digest not in self._verdicts:
+                self._verdicts[digest] = self._pool.submit(self._validate, data, digest)
+            self._handed.append(_Handed(where, self._verdicts[digest]))
+
+    def _validate(self, data: bytes, digest: str) -> tuple[str, Path] | None:
+        """wasm-tools' message and a saved copy of ``data`` if it rejects it, else None."""
+        start = time.perf_counter()
+        done = subprocess.run([self.executable, "validate", "--features", WASM_TOOLS_FEATURES, "-"],
+                              input=data, capture_output=True)
+        with self._lock:
+            self.seconds += time.perf_counter() - start
+        if done.returncode == 0:
+            return None
+        saved = Path(tempfile.gettempdir()) / "whamm-wasm-tools-rejected" / f"{digest[:16]}.wasm"
         saved.parent.mkdir(exist_ok=True)
         saved.write_bytes(data)
-        where = os.environ.get("PYTEST_CURRENT_TEST", "collection (a test module's import)")
-        self.pending.append(f"wasmtime accepted a module that wasm-tools rejects\n"
-                            f"  handed to wasmtime during: {where}\n"
-                            f"  reproduce: wasm-tools validate --features {WASM_TOOLS_FEATURES} {saved}\n"
-                            f"  wasm-tools: {message}")
+        return done.stderr.decode(errors="replace").strip() or f"exit status {done.returncode}", saved
+
+    def failures(self) -> list[str]:
+        """Wait for the verdicts on the modules handed over since the last call; one text per rejection."""
+        start = time.perf_counter()
+        with self._lock:
+            handed, self._handed = self._handed, []
+        texts = []
+        for item in handed:
+            rejected = item.verdict.result()
+            if rejected is not None:
+                message, saved = rejected
+                texts.append(f"wasmtime accepted a module that wasm-tools rejects\n"
+                             f"  handed to wasmtime during: {item.where}\n"
+                             f"  reproduce: wasm-tools validate --features {WASM_TOOLS_FEATURES} {saved}\n"
+                             f"  wasm-tools: {message}")
+        self.waited += time.perf_counter() - start
+        return texts
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
 
 def _executable() -> str:
@@ -140,6 +168,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Before collection: test modules build wasmtime modules at import time too."""
     validator = IndependentValidator(_executable())
     config.stash[_VALIDATOR] = validator
+    config.add_cleanup(validator.close)
     config.add_cleanup(_wrap_wasmtime(validator))
 
 
@@ -153,18 +182,16 @@ def independent_validator(request: pytest.FixtureRequest) -> IndependentValidato
 def _independently_validated(request: pytest.FixtureRequest):
     """Fail the test if wasmtime accepted a module during it (or its fixtures) that wasm-tools rejects."""
     yield
-    pending = request.config.stash[_VALIDATOR].pending
-    if pending:
-        failures = "\n\n".join(pending)
-        pending.clear()
-        pytest.fail(failures, pytrace=False)
+    failures = request.config.stash[_VALIDATOR].failures()
+    if failures:
+        pytest.fail("\n\n".join(failures), pytrace=False)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Rejections after the last test's teardown (session fixtures' finalisers) fail the session."""
-    pending = session.config.stash[_VALIDATOR].pending
-    if pending:
-        session.config.pluginmanager.get_plugin("terminalreporter").write_line("\n" + "\n\n".join(pending))
+    failures = session.config.stash[_VALIDATOR].failures()
+    if failures:
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line("\n" + "\n\n".join(failures))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -172,4 +199,5 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     """What the check cost, so its share of the suite's time stays visible."""
     validator = config.stash[_VALIDATOR]
     terminalreporter.write_line(f"wasm-tools validated the {validator.checked} modules wasmtime accepted "
-                                f"({validator.distinct} distinct) in {validator.seconds:.1f} s")
+                                f"({validator.distinct} distinct): {validator.seconds:.1f} s in the background, "
+                                f"{validator.waited:.1f} s of it waited for")
