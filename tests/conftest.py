@@ -57,6 +57,7 @@ class IndependentValidator:
 
     def __init__(self, executable: str) -> None:
         self.executable = executable
+        self.features = WASM_TOOLS_FEATURES
         self.checked = 0  # modules wasmtime accepted, repeats included
         self.seconds = 0.0  # spent in wasm-tools, summed over the workers
         self.waited = 0.0  # of which the tests waited for at teardown
@@ -84,7 +85,7 @@ class IndependentValidator:
     def _validate(self, data: bytes, digest: str) -> tuple[str, Path] | None:
         """wasm-tools' message and a saved copy of ``data`` if it rejects it, else None."""
         start = time.perf_counter()
-        done = subprocess.run([self.executable, "validate", "--features", WASM_TOOLS_FEATURES, "-"],
+        done = subprocess.run([self.executable, "validate", "--features", self.features, "-"],
                               input=data, capture_output=True)
         with self._lock:
             self.seconds += time.perf_counter() - start
@@ -107,7 +108,7 @@ class IndependentValidator:
                 message, saved = rejected
                 texts.append(f"wasmtime accepted a module that wasm-tools rejects\n"
                              f"  handed to wasmtime during: {item.where}\n"
-                             f"  reproduce: wasm-tools validate --features {WASM_TOOLS_FEATURES} {saved}\n"
+                             f"  reproduce: wasm-tools validate --features {self.features} {saved}\n"
                              f"  wasm-tools: {message}")
         self.waited += time.perf_counter() - start
         return texts

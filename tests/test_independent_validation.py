@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import wasmtime
+
+from compiler.wasm import ValidationError, decode_all, read_module, write_module
 
 # The module, not the function ``compiler.wasm`` re-exports under the same name.
 validation = importlib.import_module("compiler.wasm.validate")
@@ -79,3 +82,39 @@ def test_the_suite_does_not_run_without_wasm_tools(tmp_path):
     assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage error: nothing ran
     assert "wasm-tools is required by the test suite (bin/wasm-tools is missing)" in done.stderr
     assert "passed" not in done.stdout
+
+
+def _legacy_exception_modules() -> dict[str, bytes]:
+    from tests.corpus.catalog import PROGRAMS
+    from tests.wasm.wasm_fixtures import LEGACY, assemble
+    return {**{f"corpus/{p.name}": p.wasm for p in PROGRAMS if p.legacy_exceptions},
+            **{f"fixture/{name}": assemble(name) for name in sorted(LEGACY)}}
+
+
+LEGACY_EXCEPTION_MODULES = _legacy_exception_modules()
+
+
+@pytest.mark.parametrize("name", sorted(LEGACY_EXCEPTION_MODULES))
+def test_legacy_exception_modules_stay_valid_through_the_codec(independent_validator, name):
+    """wasmtime implements no legacy exception handling (try/catch/delegate/rethrow, superseded in Wasm 3.0
+    by try_table and exnref), so the codec's round trips of these modules had no validity check:
+    wasm-tools validates them with the legacy proposal on, before and after every body is re-encoded.
+    Without the proposal both validators reject them: they agree on the project's feature set."""
+    data = LEGACY_EXCEPTION_MODULES[name]
+    module = read_module(data)
+    decode_all(module.code)
+    for body in module.code:
+        body.instrs = list(body.instrs)  # force the writer to encode every body
+    rewritten = write_module(module)
+
+    def wasm_tools(wasm: bytes, features: str) -> subprocess.CompletedProcess:
+        return subprocess.run([independent_validator.executable, "validate", "--features", features, "-"],
+                              input=wasm, capture_output=True)
+
+    for wasm in (data, rewritten):
+        with_legacy = wasm_tools(wasm, independent_validator.features + ",legacy-exceptions")
+        assert with_legacy.returncode == 0, with_legacy.stderr.decode()
+        without = wasm_tools(wasm, independent_validator.features)
+        assert b"legacy_exceptions feature required" in without.stderr
+        with pytest.raises(ValidationError):
+            validation.validate(wasm)
