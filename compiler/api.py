@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, MutableMapping, Union
 
 from compiler.errors import WhammError
-from compiler.files import read_regular_file
+from compiler.files import read_regular_file, write_file
 from compiler.lang.libraries import (
     CORE_NAME, LibraryError, LibSpec, Library, library_from_bytes, parse_lib_specs,
 )
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Options", "App", "Libraries", "InstrumentResult", "InputError", "OptionsError",
     "load_app", "read_script", "load_libraries", "check", "instrument", "prepare_run", "run",
-    "function_map", "RunOptions", "RunResult",
+    "function_map", "RunOptions", "RunResult", "write_file",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]

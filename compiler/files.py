@@ -16,8 +16,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import tempfile
 
-__all__ = ["read_regular_file", "check_replaceable", "MAX_INPUT_BYTES", "NotReplaceableError"]
+__all__ = ["read_regular_file", "check_replaceable", "write_file", "MAX_INPUT_BYTES", "NotReplaceableError"]
 
 #: Largest input the compiler reads (1 GiB): far beyond any real script or module, small enough that an
 #: accidental huge file ends in a clear error rather than in memory exhaustion.
@@ -91,3 +92,29 @@ def check_replaceable(path: str | os.PathLike[str]) -> int | None:
     if not info.st_mode & 0o222 or not os.access(path, os.W_OK, follow_symlinks=False):
         raise NotReplaceableError(errno.EACCES, "it exists and is read-only", os.fspath(path))
     return stat.S_IMODE(info.st_mode)
+
+
+def write_file(path: str | os.PathLike[str], data: bytes) -> None:
+    """Create or replace ``path`` with ``data`` atomically (a temporary file in the same directory, then
+    ``os.replace``), so a failure never leaves a half-written file and the previous file, if any, stays
+    untouched.  Only a writable regular file is replaced, and it keeps its permission bits
+    (:func:`check_replaceable`); a new file gets ``0666`` less the umask, as ``open()`` would give it.
+    Raises :class:`OSError` whose ``strerror`` is the reason."""
+    mode = check_replaceable(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".whamm-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it; put it straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

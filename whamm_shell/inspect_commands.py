@@ -12,9 +12,9 @@ import difflib
 import json
 import math
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from compiler import api
 from whamm_shell.builtin_commands import UsageError, parse_options
 from whamm_shell.session import ReportValue, SessionError, report_csv
 
@@ -206,7 +206,7 @@ def do_report(shell: Shell, args: str) -> None:
 
 def _write(path: str, text: str) -> None:
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        api.write_file(path, text.encode("utf-8"))
     except OSError as exc:
         raise SessionError(f"cannot write '{path}': {exc.strerror or exc}") from None
 

@@ -573,7 +573,7 @@ class Session:
             raise SessionError("nothing to export: the session has no enabled probe (there is no script to save)")
         data = self.build(api.Options()).wasm
         try:
-            Path(path).write_bytes(data)
+            api.write_file(path, data)
         except OSError as exc:
             raise SessionError(f"cannot write '{os.fspath(path)}': {exc.strerror or exc}") from None
         return len(data)
@@ -582,7 +582,7 @@ class Session:
         """Write the session as a script that ``whamm run -s`` accepts; returns the text written."""
         text = self.script_text()
         try:
-            Path(path).write_text(text, encoding="utf-8")
+            api.write_file(path, text.encode("utf-8"))
         except OSError as exc:
             raise SessionError(f"cannot write '{os.fspath(path)}': {exc.strerror or exc}") from None
         return text

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 
 from compiler.errors import WhammError
 
@@ -97,37 +96,14 @@ def _color() -> bool:
 
 
 def write_output(path: str, data: bytes) -> None:
-    """Create or replace ``path`` with ``data`` atomically (temporary file in the same directory, then
-    ``os.replace``); on any failure the previous file, if any, is untouched.  Only a writable regular
-    file is replaced, and it keeps its permission bits (:func:`compiler.files.check_replaceable`)."""
-    from compiler.files import check_replaceable
+    """Create or replace ``path`` with ``data`` atomically; only a writable regular file is replaced, and
+    it keeps its permission bits (:func:`compiler.files.write_file`)."""
+    from compiler.files import write_file
 
     try:
-        mode = check_replaceable(path)
+        write_file(path, data)
     except OSError as exc:
         raise WhammError(f"cannot write output '{path}': {exc.strerror or exc}") from None
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".whamm-", suffix=".wasm.tmp", dir=directory)
-    except OSError as exc:
-        raise WhammError(f"cannot write output '{path}': {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)
-        os.replace(tmp, path)
-    except OSError as exc:
-        os.unlink(tmp)
-        raise WhammError(f"cannot write output '{path}': {exc.strerror or exc}") from None
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def run(args: argparse.Namespace) -> int:

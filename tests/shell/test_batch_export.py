@@ -42,3 +42,28 @@ def test_export_without_an_enabled_probe_is_refused(tmp_path) -> None:
 def test_export_to_an_unwritable_place(tmp_path) -> None:
     r = shell("-s", CALLS, "-c", f"export {tmp_path / 'no' / 'out.wasm'}")
     assert r.status == 1 and "error: cannot write" in r.err
+
+
+def test_export_and_save_replace_only_a_writable_regular_file(tmp_path) -> None:
+    """Issue 9 (the `-o` finding, in the shell): a symlink is neither followed nor replaced, a FIFO is
+    not renamed over, a read-only file is kept; a regular file keeps its permission bits."""
+    import os
+    target = tmp_path / "target.txt"
+    target.write_text("keep\n")
+    link = tmp_path / "link.wasm"
+    link.symlink_to(target)
+    fifo = tmp_path / "fifo.wasm"
+    os.mkfifo(fifo)
+    ro = tmp_path / "ro.mm"
+    ro.write_text("old\n")
+    ro.chmod(0o444)
+    for command, path in (("export", link), ("export", fifo), ("save", ro), ("save", link)):
+        r = shell("-s", CALLS, "-c", f"{command} {path}")
+        assert r.status == 1 and f"error: cannot write '{path}'" in r.err, (command, path, r.err)
+    assert link.is_symlink() and target.read_text() == "keep\n"
+    assert fifo.is_fifo() and ro.read_text() == "old\n"
+    regular = tmp_path / "out.wasm"
+    regular.write_bytes(b"")
+    regular.chmod(0o640)
+    assert shell("-s", CALLS, "-c", f"export {regular}").status == 0
+    assert regular.stat().st_mode & 0o777 == 0o640 and regular.read_bytes()[:4] == b"\0asm"
