@@ -27,6 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TextIO
 
+from compiler import api
 from compiler.errors import WhammError
 from whamm_shell.commands import Command, Registry
 from whamm_shell.session import Session, SessionError
@@ -399,10 +400,7 @@ class Shell:
         path = Path(words[0])
         if path.resolve() in self._sourcing:
             raise SessionError(f"`source {words[0]}` would read itself again (recursion)")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SessionError(f"cannot read '{words[0]}': {getattr(exc, 'strerror', None) or exc}") from None
+        text = api.read_script(path)       # a regular file only: a FIFO or /dev/zero is refused
         self._sourcing.append(path.resolve())
         try:
             return self.run_text(text, words[0])

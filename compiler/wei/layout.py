@@ -347,13 +347,16 @@ def library_memory(program: Program, lib: str, data: bytes | None) -> LibraryMem
     """The memory ``memid(lib)`` imports: the library's first exported memory (WEI.md §3 imports as
     REWRITING.md §13.2)."""
     from compiler.wasm.model import ExternKind
+    from compiler.files import read_regular_file
     from compiler.wasm.reader import read_module
     library = program.libraries[lib]
     if data is None:
         if library.path is None:
             raise WhammError(f"the memory of library {lib} is needed (memid) but its module is not available")
-        with open(library.path, "rb") as f:
-            data = f.read()
+        try:
+            data = read_regular_file(library.path)
+        except OSError as exc:
+            raise WhammError(f"cannot read library {lib} '{library.path}': {exc.strerror or exc}") from None
     m = read_module(data)
     mems = [e for e in m.exports if e.kind == ExternKind.MEMORY]
     if not mems:

@@ -67,3 +67,12 @@ def test_export_and_save_replace_only_a_writable_regular_file(tmp_path) -> None:
     regular.chmod(0o640)
     assert shell("-s", CALLS, "-c", f"export {regular}").status == 0
     assert regular.stat().st_mode & 0o777 == 0o640 and regular.read_bytes()[:4] == b"\0asm"
+
+
+def test_source_refuses_a_fifo_instead_of_blocking(tmp_path) -> None:
+    """Issue 9: a FIFO as input blocked forever; `source` reads only regular files."""
+    import os
+    fifo = tmp_path / "cmds.fifo"
+    os.mkfifo(fifo)
+    r = shell("-c", f"source {fifo}")
+    assert r.status == 1 and "not a regular file (a FIFO)" in r.err
