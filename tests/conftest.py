@@ -114,6 +114,7 @@ class IndependentValidator:
         return texts
 
     def close(self) -> None:
+        """Stop the workers at the end of the session (after the last verdict was collected)."""
         self._pool.shutdown(wait=True)
 
 
