@@ -90,6 +90,7 @@ def run_wei(script: str, app: str) -> str:
         return out.read_text()
 
 
+BANNER = "\n================================= REPORT CSV FLUSH ====================================\n"
 HEADER = "id, id_type, name, whamm_type, wasm_type, script_id, fname, fid, pc, probe_id, value(s)"
 
 
@@ -106,12 +107,18 @@ class Report:
     def parse(output: str) -> "Report":
         head, sep, table = output.partition(HEADER + "\n")
         rows: dict[tuple[str, ...], list[str]] = {}
+        last: list[str] | None = None
         if sep:
-            for line in table.splitlines():
+            head = head.removesuffix(BANNER)  # printed only when there are rows
+            for line in table.split("\n")[:-1]:
                 fields = line.split(", ", 10)
-                if len(fields) != 11:
+                if len(fields) == 11 and fields[5] == "script0":
+                    last = rows.setdefault(tuple(fields[1:10]), [])
+                    last.append(fields[10])
+                elif last is not None:           # a string value holding a newline
+                    last[-1] += "\n" + line
+                else:
                     raise Finding(f"malformed report row: {line!r}")
-                rows.setdefault(tuple(fields[1:10]), []).append(fields[10])
         return Report(head, rows)
 
     @staticmethod

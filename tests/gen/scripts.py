@@ -611,7 +611,8 @@ class Generator:
             result = "u32"
         f = Fn(name, tuple(params), result, recursive)
         self.fns.append(f)
-        sc = Scope([*self.globals, *(Var(n, t) for n, t in params)], fn=f)
+        # the depth parameter is read-only, so the recursion always ends
+        sc = Scope([*self.globals, *(Var(n, t, writable=n != "depth", per_visit=True) for n, t in params)], fn=f)
         body: list[str] = []
         if recursive:
             body += [f"if (depth == 0) {{", f"    return {self.expr(result, Scope(sc.vars, calls=False), 1)};", "}"]
@@ -664,11 +665,11 @@ class Generator:
         sc = Scope([*self.globals, *bound])
         body: list[str] = []
         hot = e.rule in HOT
-        if e.type_bound and self.profile.whole_predicates:
+        if ("(" in e.rule or e.type_bound) and self.profile.whole_predicates:
             # the engine filters sites by a bound only for values the probe requests (see
-            # tests/differential/test_found.py::test_wei_type_bound_filters_sites_without_use)
+            # tests/differential/test_found_open.py::test_wei_type_bound_filters_sites_without_use)
             for b in bound:
-                if b.name in e.type_bound:
+                if b.name in e.rule + e.type_bound:
                     body += [f"var {(n := self.fresh('l'))}: {tname(b.type)};", f"{n} = {b.name};"]
         # special variables first (their initializers see only static values and earlier ones)
         for _ in range(ch.below(4)):
