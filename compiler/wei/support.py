@@ -13,7 +13,7 @@ Note (differs from upstream whamm): upstream dropped the mode of ``after``/``alt
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
@@ -21,7 +21,7 @@ from compiler.lang.scopes import CalleeKind, VarKind, fact
 
 if TYPE_CHECKING:
     from compiler.lang.diagnostics import Span
-    from compiler.lang.scopes import CheckedProbe, Program
+    from compiler.lang.scopes import Callee, CheckedProbe, Program
 
 __all__ = ["UnsupportedError", "check_supported", "UNSUPPORTED_MODES", "UNSUPPORTED_CALLS"]
 
@@ -50,11 +50,40 @@ def check_supported(program: Program) -> None:
             if sym is not None and sym.kind is VarKind.BOUND:
                 reject("bound variables in script-level statements", n.span)
     for cp in program.probes:
+        roots: list[ast.Node] = [cp.probe.body] if cp.probe.body is not None else []
+        if cp.probe.predicate is not None:
+            roots.append(cp.probe.predicate)
+        _check_memory_ids(roots, cp.calls, reject)
         if cp.event is None:
             continue
         _check_probe(cp, reject)
+    _check_memory_ids(program.statements, program.calls, reject)
+    for fn in program.functions.values():
+        _check_memory_ids([fn.fn], fn.calls, reject)
     if found:
         raise UnsupportedError(list(found.values()), program.source, program.filename)
+
+
+#: Parameters of the core built-ins that take a memory id (LANGUAGE.md §11.1).
+MEMID_PARAMS = frozenset({"src_mem", "dst_mem", "memid"})
+
+
+def _check_memory_ids(roots: Iterable[ast.Node], calls: Mapping[int, Callee], reject) -> None:
+    """Memory ids other than ``memid(LIB)``.  The id space starts with the application's memories
+    (LANGUAGE.md §11.1), which a monitor compiled without the application neither knows nor reaches, so
+    ``mem_size(0)`` would silently read the monitor's own memory where rewriting reads the application's."""
+    for root in roots:
+        for n in ast.walk(root):
+            if not isinstance(n, ast.Call):
+                continue
+            callee = fact(calls, n, "callee")
+            if callee.bound_fn is None or callee.kind is not CalleeKind.BUILTIN:
+                continue
+            for a, (pname, _) in zip(n.args, callee.bound_fn.params):
+                if pname in MEMID_PARAMS and not (isinstance(a, ast.Call) and a.func == "memid" and a.lib is None):
+                    reject("a memory id other than `memid(LIB)`", a.span,
+                           "the monitor cannot reach the application's memories; "
+                           "memid(whamm_core) is the instrumentation memory")
 
 
 def _check_probe(cp: CheckedProbe, reject) -> None:

@@ -25,7 +25,16 @@ REJECTED = [
     ("var t: u32; wasm:opcode:br_table:before { t = targets[0]; }", "the br_table variable `targets`", "targets"),
     ("var m: u32; wasm:opcode:call:before { m = mem_size(APP_MEMID); }", "`APP_MEMID` (application memory access)",
      "APP_MEMID"),
+    # the id space starts with the application's memories: mem_size(0) read the monitor's own memory
+    ("var m: u32; wasm:end { m = mem_size(0); }", "a memory id other than `memid(LIB)`", "0"),
+    ("var m: u32; fn f() -> u32 { return page_size(1); } wasm:end { m = f(); }",
+     "a memory id other than `memid(LIB)`", "1"),
+    ("var m: u32 = mem_size(2); wasm:end { m++; }", "a memory id other than `memid(LIB)`", "2"),
 ]
+
+
+def test_memid_of_a_library_is_a_memory_id_the_monitor_has():
+    assert monitor("var m: u32; wasm:end { m = mem_size(memid(whamm_core)); }")
 
 
 @pytest.mark.parametrize("script, feature, at", REJECTED)
