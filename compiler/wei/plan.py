@@ -221,6 +221,15 @@ def _probe(rule: str, members: tuple[Member, ...], key: tuple, merged: bool = Fa
         p.alloc = p.alloc or bool(m.unshared()) or any(sym is None for sym, _ in inits)
     p.statics = tuple(statics)
     p.alloc_params = tuple(alloc.names) if p.alloc else ()
+    # §5.1: the engine attaches a probe only where it can supply each requested argN/localN with the
+    # type the rule bounds it to; that is the only way a type bound (LANGUAGE.md §4.2) filters sites.  A
+    # bounded operand that nothing reads is therefore requested by the body too, after the names read
+    # (decision of this implementation: otherwise the probe would silently run at every site).
+    asked = {*p.pred_params, *p.alloc_params, *(n for c in statics for n in c.params), *body.names}
+    for m in members:
+        for name in m.probe.bounds:
+            if name not in asked:
+                body.add(name)
     p.body_params = tuple(body.names)
     return p
 
