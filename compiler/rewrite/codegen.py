@@ -23,7 +23,7 @@ from __future__ import annotations
 import abc
 import struct
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from compiler.errors import InternalError, WhammError
 from compiler.lang import ast, values
@@ -606,6 +606,15 @@ class BodyCompiler:
     def drop(self, t: WhammType) -> None:
         for _ in flat(t):
             self.code.emit("drop")
+
+    def zero(self, symbols: Iterable[Symbol]) -> None:
+        """Set probe-local variables to zero (decision D2: zero on every visit).  Their locals come from
+        the pool of temporaries, which earlier code of the same function may have left non-zero."""
+        for sym in symbols:
+            st = self.env.storage(sym)
+            for w in flat(sym.type):
+                self.code.instrs.append(const(w, 0))
+            st.store_suffix(self.code, self.env)
 
     # ------------------------------------------------------------------------------ statements
 

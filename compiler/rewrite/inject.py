@@ -431,10 +431,7 @@ def compile_body(ctx: ModuleContext, site: MatchedSite, env: SiteEnv, info: Prob
         c.ret_label = code.open("if", None)
     elif body is not None and contains_return(body):
         c.ret_label = code.open("block", None)
-    for sym in info.zeroed:
-        st = env.storage(sym)
-        code.instrs.extend(_zero(sym.type))
-        st.store_suffix(code, env)
+    c.zero(info.zeroed)
     for s in stmts:
         c.stmt(s)
     if c.ret_label is not None:
@@ -920,10 +917,7 @@ class FunctionRewriter:
             env.alt_label = label
             c.ret_label = label
             c.ret_types = tuple(results)  # type: ignore[arg-type]
-            for sym in info.zeroed:
-                st = env.storage(sym)
-                code.instrs.extend(_zero(sym.type))
-                st.store_suffix(code, env)
+            c.zero(info.zeroed)
             for s in body.stmts:  # type: ignore[union-attr]
                 c.stmt(s)
             if results:
@@ -1207,10 +1201,6 @@ class FunctionRewriter:
 
 _NO_FALLTHROUGH = frozenset({"br", "br_table", "return", "unreachable", "throw", "throw_ref", "rethrow",
                              "return_call", "return_call_indirect", "return_call_ref"})
-
-
-def _zero(t: WhammType) -> list[Instr]:
-    return [const(w, 0) for w in flat(t)]
 
 
 def _display(results: Sequence) -> str:

@@ -26,7 +26,7 @@ from compiler.lang.types import MapType, Prim, TupleType, WhammType
 from compiler.rewrite.codegen import (
     BodyCompiler, Code, CodegenError, Helper, LocalPool, LocalStorage, OperandStorage, PtrStorage, Storage, flat,
 )
-from compiler.rewrite.inject import SiteEnv
+from compiler.rewrite.inject import SiteEnv, probe_info
 from compiler.wasm.model import FuncType, MemArg
 from compiler.wei.layout import Header
 from compiler.wei.params import param_type, valtypes
@@ -341,6 +341,7 @@ def body_function(ctx: ModuleContext, ml: MonitorLayout, probe: MonitorProbe, bl
             c.ret_label = code.open("if", None)
         elif body is not None and contains_return(body):
             c.ret_label = code.open("block", None)
+        c.zero(probe_info(m.probe).zeroed)
         for s in stmts:
             c.stmt(s)
         if c.ret_label is not None:

@@ -51,3 +51,14 @@ def test_an_unread_bounded_operand_is_requested_after_the_read_ones():
     assert names == ("wasm:opcode:local.set  (pc, arg0)",)
     assert monitor("var n: u32; wasm:opcode:local.set:before { n++; }").export_names == \
         ("wasm:opcode:local.set  ()",)
+
+
+def test_probe_local_without_initializer_is_zero_on_the_wei_target():
+    """D2: ``var l: u64;`` is zero on every visit.  The monitor's body took the local from the pool of
+    temporaries after a map key had used it, so ``l`` read 2 (the rewriter zeroed it at body start)."""
+    script = ("report var m: map<(u64, u32), u32>;\n"
+              "wasm:opcode:call:before { m[(2, 5)]++; var l: u64; m[(l, 7)]++; }\n"
+              "wasm:opcode:call:before { var a: (u32, i64); m[(a.1 as u64, a.0)]++; a = (9, 9); }\n")
+    rewritten = masked(run_rewritten(script, LOCAL_SET_APP))
+    assert "(0,0)->1;(0,7)->1;(2,5)->1" in rewritten
+    assert masked(run_wei(script, LOCAL_SET_APP)[0]) == rewritten

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence, Union
 
 # ------------------------------------------------------------------------------------------ choices
@@ -273,6 +273,13 @@ class Scope:
         return out
 
 
+def pure(sc: Scope) -> Scope:
+    """``sc`` without user function calls (they may write globals), for the left operand of ``&&`` and
+    ``||``: LANGUAGE.md §13.2 folds ``x && false`` to ``false`` and never evaluates ``x``, while without
+    folding ``x`` runs, so a side effect there would tell folding on and off apart by design."""
+    return replace(sc, calls=False)
+
+
 STRINGS = ('""', '"calc"', '"main"', '"a\\tb"', '"\\u{1F600}"', '"x\\x41\\n"', '"mem"', '"fd_write"', '"call"',
            '"i32.add"', '"local"', '"import"', '"ma"', '"c"', '"\\"q\\""')
 FLOAT_LITS = ("0.0", "1.5", "-2.25", "0.1", "3.0", "-0.0", "1e10", "2.5e-3", "100.75", "-7.0")
@@ -405,7 +412,8 @@ class Generator:
         elif t == "bool":
             out.append(lambda: self.compare(sc, d))
             out.append(lambda: self.compare(sc, d))
-            out.append(lambda: f"(({self.expr('bool', sc, d)}) {ch.pick(('&&', '||'))} ({self.expr('bool', sc, d)}))")
+            out.append(lambda: f"(({self.expr('bool', pure(sc), d)}) {ch.pick(('&&', '||'))} "
+                               f"({self.expr('bool', sc, d)}))")
             out.append(lambda: f"(!({self.expr('bool', sc, d)}))")
             out.append(lambda: f"(({self.expr('bool', sc, d)}) {ch.pick(('&', '|', '^'))} "
                                f"({self.expr('bool', sc, d)}))")
@@ -536,15 +544,14 @@ class Generator:
         return self.local_decl(sc, d, probe)
 
     def local_decl(self, sc: Scope, d: int, probe: "ProbeCtx | None") -> list[str]:
-        """A probe-local or function-local variable; probe-local declarations do not carry initializers
-        (issue 9, wrong result 1: such initializers are dropped, being fixed) — the value is assigned
-        by a separate statement instead."""
+        """A probe-local or function-local variable, initialised in its declaration or (both forms must
+        mean the same: issue 9, wrong result 1 dropped initializers) by a separate assignment."""
         t = self.value_type()
         name = self.fresh("l")
         lines = [f"var {name}: {tname(t)};"]
         if self.ch.chance(60):
             init = self.expr(t, sc, d)
-            if probe is None or LOCAL_INITIALIZERS:
+            if self.ch.chance(75):
                 lines = [f"var {name}: {tname(t)} = {init};"]
             else:
                 lines.append(f"{name} = {init};")
@@ -665,12 +672,6 @@ class Generator:
         sc = Scope([*self.globals, *bound])
         body: list[str] = []
         hot = e.rule in HOT
-        if ("(" in e.rule or e.type_bound) and self.profile.whole_predicates:
-            # the engine filters sites by a bound only for values the probe requests (see
-            # tests/differential/test_found_open.py::test_wei_type_bound_filters_sites_without_use)
-            for b in bound:
-                if b.name in e.rule + e.type_bound:
-                    body += [f"var {(n := self.fresh('l'))}: {tname(b.type)};", f"{n} = {b.name};"]
         # special variables first (their initializers see only static values and earlier ones)
         for _ in range(ch.below(4)):
             body += self.special_decl(sc, e, mode)
@@ -708,7 +709,7 @@ class Generator:
             sc = Scope(visible)
         statics = [v for v in sc.vars if v.static]
 
-        def part() -> str:
+        def part(sc: Scope) -> str:
             if statics and ch.chance(60):
                 v = ch.pick(statics)
                 if v.type == "str":
@@ -720,9 +721,10 @@ class Generator:
                 return f"({v.name} {ch.pick(('==', '!=', '<', '>=', '>'))} {ch.pick((0, 1, 2, 3, 5, 8, 20, 40))})"
             return self.expr("bool", sc, 2)
 
-        e = part()
-        for _ in range(ch.below(3)):
-            e = f"({e} {ch.pick(('&&', '||'))} {part()})"
+        parts = 1 + ch.below(3)
+        e = part(pure(sc) if parts > 1 else sc)
+        for k in range(1, parts):
+            e = f"({e} {ch.pick(('&&', '||'))} {part(pure(sc) if k < parts - 1 else sc)})"
         return e
 
     def special_decl(self, sc: Scope, e: Event, mode: str) -> list[str]:
@@ -746,11 +748,6 @@ class Generator:
 class ProbeCtx:
     may_return: bool
     assignable: list[tuple[str, str]]
-
-
-#: Probe-local initializers that are calls, tuples or strings are dropped (issue 9, wrong result 1,
-#: being fixed by another change): until then they are written as a declaration and an assignment.
-LOCAL_INITIALIZERS = False
 
 
 def generate(ch: Choices, profile: Profile = REWRITE) -> str:
