@@ -38,36 +38,10 @@ if TYPE_CHECKING:
     from compiler.wasm.model import Module
 
 __all__ = ["ScriptEnv", "compile_function", "compile_guarded", "start_function", "exit_function", "getter",
-           "static_builtin", "BANNER", "HEADER"]
+           "BANNER", "HEADER"]
 
 BANNER = "=" * 33 + " REPORT CSV FLUSH " + "=" * 36
 HEADER = "id, id_type, name, whamm_type, wasm_type, script_id, fname, fid, pc, probe_id, value(s)"
-
-
-def static_builtin(module: Module, name: str, memid: int) -> int:
-    """``page_size``/``active_data_start``/``active_data_len`` of application memory ``memid``
-    (LANGUAGE.md §11.2), from the input module."""
-    limits = module.memory_limits()
-    if not 0 <= memid < len(limits):
-        raise CodegenError(f"no application memory with id {memid}")
-    if name == "page_size":
-        log2 = limits[memid].page_size_log2
-        return 1 << (16 if log2 is None else log2)
-    spans = []
-    for seg in module.data:
-        if seg.offset is None or seg.memory != memid:
-            continue
-        expr = [i for i in seg.offset if i.op.name != "end"]
-        if len(expr) != 1 or expr[0].op.name not in ("i32.const", "i64.const"):
-            raise CodegenError("active_data_* needs constant data segment offsets")
-        start = expr[0].imms[0] & 0xFFFFFFFF
-        spans.append((start, start + len(seg.data)))
-    if not spans:
-        return 0
-    lo = min(s for s, _ in spans)
-    if name == "active_data_start":
-        return lo
-    return max(e for _, e in spans) - lo
 
 
 class ScriptEnv(SiteEnv):

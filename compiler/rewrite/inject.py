@@ -43,6 +43,7 @@ from compiler.rewrite.codegen import (
 )
 from compiler.rewrite.matching import MatchedSite, SiteError
 from compiler.rewrite.sites import EXIT_INSTRUCTIONS, Placement
+from compiler.rewrite.static_calls import StaticCallError, app_memory_builtin
 from compiler.wasm.binary import uleb
 from compiler.wasm.code import encode_instr, encode_instrs, encode_locals
 from compiler.wasm.model import Catch, FuncType, Instr, MemArg
@@ -264,8 +265,10 @@ class SiteEnv(Env):
         return self.ctx.program.constants.get(name)
 
     def static_builtin(self, name: str, memid: int) -> int:
-        from compiler.rewrite.exit import static_builtin
-        return static_builtin(self.ctx.module, name, memid)
+        try:
+            return app_memory_builtin(self.ctx.module, name, memid)
+        except StaticCallError as exc:
+            raise CodegenError(str(exc)) from None
 
     # -- dynamic bound variables (EVENTS.md §7–§8) ----------------------------------------------
 

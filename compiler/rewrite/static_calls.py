@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from compiler.lang.scopes import Program
     from compiler.wasm.model import Instr, Module
 
-__all__ = ["StaticCalls", "StaticCallError", "MemoryIds", "memory_ids", "WASI_MODULES", "const_offset"]
+__all__ = ["StaticCalls", "StaticCallError", "MemoryIds", "memory_ids", "WASI_MODULES", "const_offset",
+           "app_page_size", "active_data", "app_memory_builtin"]
 
 #: Import modules a library may use at instrumentation time.
 WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
@@ -116,6 +117,46 @@ _ARITH = {f"{w}.{op}": fn for w in ("i32", "i64") for op, fn in (
     ("add", lambda a, b: a + b), ("sub", lambda a, b: a - b), ("mul", lambda a, b: a * b))}
 
 
+def app_page_size(module: Module, memid: int) -> int:
+    """``page_size(memid)`` in bytes of application memory ``memid``: its custom page size or 65536."""
+    limits = module.memory_limits()
+    if not 0 <= memid < len(limits):
+        raise StaticCallError(f"page_size: memory id {memid} is not an application memory")
+    log2 = limits[memid].page_size_log2
+    return _DEFAULT_PAGE if log2 is None else 1 << log2
+
+
+def active_data(module: Module, memid: int, function: str) -> tuple[int, int]:
+    """``(active_data_start, active_data_len)`` of application memory ``memid`` (LANGUAGE.md §11.2).
+
+    The one implementation for both call paths (the folder's :class:`StaticCalls` and code generation
+    when nothing folded the call): segment offsets are any constant expression :func:`const_offset`
+    evaluates (extended-const arithmetic, immutable defined globals), kept at their full width."""
+    if not 0 <= memid < len(module.memory_limits()):
+        raise StaticCallError(f"{function}: memory id {memid} is not an application memory")
+    lo: int | None = None
+    hi = 0
+    for k, seg in enumerate(module.data):
+        if seg.offset is None or seg.memory != memid:
+            continue
+        start = const_offset(seg.offset, module)
+        if start is None:
+            raise StaticCallError(f"{function}: data segment {k} of memory {memid} has a non-constant offset")
+        lo = start if lo is None else min(lo, start)
+        hi = max(hi, start + len(seg.data))
+    if lo is None:
+        return 0, 0
+    return lo, hi - lo
+
+
+def app_memory_builtin(module: Module, name: str, memid: int) -> int:
+    """``page_size``/``active_data_start``/``active_data_len`` of application memory ``memid``."""
+    if name == "page_size":
+        return app_page_size(module, memid)
+    start, length = active_data(module, memid, name)
+    return start if name == "active_data_start" else length
+
+
 class StaticCalls:
     """The folder's ``StaticCall`` for one compilation (call it: ``(library, function, args)``).
 
@@ -151,8 +192,7 @@ class StaticCalls:
         instrumentation memory, a library memory's declared page size."""
         ids = self.ids
         if memid < ids.app:
-            log2 = self.module.memory_limits()[memid].page_size_log2
-            return _DEFAULT_PAGE if log2 is None else 1 << log2
+            return app_page_size(self.module, memid)
         if memid == ids.instrumentation:
             return _DEFAULT_PAGE
         for name, lib_id in ids.libraries.items():
@@ -172,21 +212,7 @@ class StaticCalls:
 
     def active_data(self, memid: int, function: str) -> tuple[int, int]:
         """``(active_data_start, active_data_len)`` of application memory ``memid``."""
-        if not 0 <= memid < self.ids.app:
-            raise StaticCallError(f"{function}: memory id {memid} is not an application memory")
-        lo: int | None = None
-        hi = 0
-        for k, seg in enumerate(self.module.data):
-            if seg.offset is None or seg.memory != memid:
-                continue
-            start = const_offset(seg.offset, self.module)
-            if start is None:
-                raise StaticCallError(f"{function}: data segment {k} of memory {memid} has a non-constant offset")
-            lo = start if lo is None else min(lo, start)
-            hi = max(hi, start + len(seg.data))
-        if lo is None:
-            return 0, 0
-        return lo, hi - lo
+        return active_data(self.module, memid, function)
 
     # -- @static library calls ----------------------------------------------------------------------
 

@@ -182,3 +182,47 @@ def test_void_static_calls_run_after_the_site_initialisers(tmp_path):
     ms = matched("(module (func nop nop nop))", script, {"lib": lib})
     assert [s.folded.inits["v"].value for s in ms.sites] == [0, 1, 2]
     assert all(not any(isinstance(st, ast.CallStmt) for st in s.folded.body.stmts) for s in ms.sites)
+
+
+EXTENDED_CONST_DATA = """(module
+  (global $k i32 (i32.const 8)) (memory 1)
+  (data (i32.add (global.get $k) (i32.const 4)) "abc")
+  (data (i32.const 14) "xyz")
+  (func (export "_start") nop))"""
+
+
+def _report_of(wasm: bytes, tmp_path) -> str:
+    store = wasmtime.Store()
+    config = wasmtime.WasiConfig()
+    config.stdout_file = str(tmp_path / "out")
+    store.set_wasi(config)
+    linker = wasmtime.Linker(store.engine)
+    linker.define_wasi()
+    instance = linker.instantiate(store, wasmtime.Module(store.engine, wasm))
+    instance.exports(store)["_start"](store)
+    return (tmp_path / "out").read_text()
+
+
+def test_static_builtins_agree_when_folded_and_when_compiled(tmp_path):
+    """``active_data_*`` had two implementations: the folder's (``StaticCalls``) evaluated any constant
+    offset expression, the code generator's (used when nothing folded the call) accepted only a bare
+    ``i32.const``/``i64.const`` and refused ``global.get``/extended-const offsets with "needs constant
+    data segment offsets".  Both paths now give start 12, length 5 (LANGUAGE.md §11.2)."""
+    from compiler.rewrite.emit import instrument
+    script = """wasm:opcode:nop:before {
+        report var start: u32 = active_data_start(0);
+        report var len: u32 = active_data_len(0);
+        report var page: u32 = page_size(0);
+    }"""
+    module = read_module(wasmtime.wat2wasm(EXTENDED_CONST_DATA))
+    calls = StaticCalls(module, check_source(script))
+    assert (calls(None, "active_data_start", (0,)), calls(None, "active_data_len", (0,)),
+            calls(None, "page_size", (0,))) == (12, 5, 65536)
+    reports = []
+    for folder_evaluates in (True, False):
+        program = check_source(script)
+        static_call = StaticCalls(module, program) if folder_evaluates else (lambda lib, fn, args: None)
+        wasm = instrument(module, program, static_call=static_call).wasm
+        reports.append(_report_of(wasm, tmp_path))
+    assert reports[0] == reports[1]
+    assert ", 12\n" in reports[0] and ", 5\n" in reports[0] and ", 65536\n" in reports[0]
