@@ -14,34 +14,72 @@ nothing prints.  Problems with the inputs raise :class:`~compiler.errors.WhammEr
   emitter's report layout, phase timings, and what running it needs);
 * :func:`prepare_run` / :func:`run` — the instrumented module on wasmtime (:mod:`compiler.runner`),
   backtraces in input function indices.
+
+The interactive shell goes through this module only (``tests/test_import_contract.py`` holds it to
+that).  For it, the API also offers:
+
+* :class:`Instrumenter` (:mod:`compiler.build`) — incremental instrumentation of one application:
+  ``check``, ``match`` (a :class:`Matched`, with ``site_rows`` per probe), ``dry_match`` (the sites of a
+  rule with the folded predicate per site, as :class:`SiteRow`\\ s), ``build`` (a :class:`Build`), and
+  the ``compiled`` cache for :func:`prepare_run`; the script is a :class:`Composition` of
+  :class:`ProbeSlice`\\ s;
+* reading the report of a run from the live instance (:func:`read_report_values`,
+  :func:`global_values`), formatting values (:func:`format_value`, :func:`format_map_value`) and the
+  report's CSV (:func:`report_csv`);
+* catalog and syntax queries (:mod:`compiler.queries`): :func:`rule_completions`, :func:`rule_scope`,
+  :data:`KEYWORDS`, :func:`bound_variable_names`, :func:`bound_function_names`,
+  :func:`instruction_names`, :func:`info_text`, :func:`script_items`, :func:`probe_parts`,
+  :func:`probe_is_complete`, :func:`decode_module` and :func:`function_wat` (:class:`WatLine`\\ s);
+* the public error and diagnostic types: :class:`WhammError`, :class:`ScriptError`,
+  :class:`Diagnostic`, :class:`Span`, :class:`LibSpecError`, and the run's :class:`Outcome`.
 """
 from __future__ import annotations
 
 import os
 import re
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, MutableMapping, Union
 
+from compiler.build import SCRIPT_NAME, Build, Composition, Instrumenter, Matched, ProbeSlice, SiteRow
 from compiler.errors import WhammError
 from compiler.files import read_regular_file, write_file
+from compiler.lang.diagnostics import Diagnostic, ScriptError, Span
 from compiler.lang.libraries import (
-    CORE_NAME, LibraryError, LibSpec, Library, library_from_bytes, parse_lib_specs,
+    CORE_NAME, LibraryError, LibSpec, LibSpecError, Library, library_from_bytes, parse_lib_specs,
 )
-from compiler.runner import Execution, FunctionMap, LinkedLibrary, RunOptions, RunResult, TraceFrame
+from compiler.lang.types import MapType
+from compiler.live_report import read_report_values
+from compiler.queries import (
+    KEYWORDS, ProbeParts, ScriptItem, bound_function_names, bound_variable_names, decode_module, function_wat,
+    global_values, info_text, instruction_names, probe_is_complete, probe_parts, report_csv, rule_completions,
+    rule_scope, script_items,
+)
+from compiler.results import App, InstrumentResult, Libraries, Options, OptionsError, function_map
+from compiler.rewrite.layout import ReportVar
+from compiler.rewrite.valuefmt import format_map_value, format_value
+from compiler.runner import Execution, LinkedLibrary, Outcome, RunOptions, RunResult
+from compiler.wasm.wat import Line as WatLine
 
 if TYPE_CHECKING:
-    from compiler.lang.diagnostics import Diagnostic
     from compiler.lang.scopes import Program
-    from compiler.rewrite.emit import Emitted
-    from compiler.rewrite.layout import Layout
-    from compiler.scripts import ScriptSources
     from compiler.wasm.model import Module
 
 __all__ = [
+    # batch instrumentation (whamm instr / run / check)
     "Options", "App", "Libraries", "InstrumentResult", "InputError", "OptionsError",
     "load_app", "read_script", "load_libraries", "check", "instrument", "prepare_run", "run",
-    "function_map", "RunOptions", "RunResult", "write_file",
+    "function_map", "RunOptions", "RunResult", "Execution", "Outcome", "write_file",
+    # incremental instrumentation and dry runs (the shell)
+    "Instrumenter", "Composition", "ProbeSlice", "Matched", "Build", "SiteRow", "SCRIPT_NAME",
+    # the report of a run
+    "ReportVar", "read_report_values", "global_values", "report_csv", "format_value", "format_map_value",
+    "MapType",
+    # catalog and syntax queries
+    "rule_completions", "rule_scope", "KEYWORDS", "bound_variable_names", "bound_function_names",
+    "instruction_names", "info_text", "ScriptItem", "script_items", "ProbeParts", "probe_parts",
+    "probe_is_complete", "decode_module", "function_wat", "WatLine",
+    # errors and diagnostics
+    "WhammError", "ScriptError", "Diagnostic", "Span", "LibSpecError",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -51,35 +89,7 @@ class InputError(WhammError):
     """An unreadable file or an invalid application module (LANGUAGE.md §14.2)."""
 
 
-class OptionsError(WhammError):
-    """A combination of knobs that makes no sense (``--no-bundle`` without ``--no-body --no-pred``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    """The measurement knobs of REWRITING.md §16."""
-
-    no_body: bool = False
-    no_pred: bool = False
-    no_report: bool = False
-    no_bundle: bool = False
-
-    def __post_init__(self) -> None:
-        if self.no_bundle and not (self.no_body and self.no_pred):
-            raise OptionsError("--no-bundle requires --no-body and --no-pred")
-
-
 # -------------------------------------------------------------------------------------------- inputs
-
-@dataclass(frozen=True, slots=True, eq=False)
-class App:
-    """An application ready to instrument: ``wasm`` (assembled from WAT if needed), the name used in
-    messages and as ``argv[0]``, and the decoded module (bodies decode lazily)."""
-
-    name: str
-    wasm: bytes
-    module: Module
-
 
 def load_app(app: bytes | PathLike, name: str | None = None) -> App:
     """Read, assemble (``.wat``), decode and validate an application.
@@ -179,16 +189,6 @@ def read_script(path: PathLike) -> str:
         raise InputError(f"cannot read script '{os.fspath(path)}': not valid UTF-8 ({exc.reason})") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Libraries:
-    """User libraries by name: signatures for the checker, modules for the runner, and the warnings
-    loading produced (an entry for the built-in ``whamm_core``)."""
-
-    signatures: dict[str, Library] = field(default_factory=dict)
-    linked: tuple[LinkedLibrary, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-
 def load_libraries(entries: Iterable[str | LibSpec] = ()) -> Libraries:
     """Read every ``--user-libs`` entry (``NAME=PATH``/``NAME(MODULE)=PATH`` strings, comma-separated, or
     parsed :class:`LibSpec`s).  A malformed string raises ``LibSpecError`` (a usage error for the CLI);
@@ -219,46 +219,6 @@ def check(script: str, script_name: str = "script.mm", libs: Libraries | None = 
 
 # ------------------------------------------------------------------------------------------ instrument
 
-@dataclass(frozen=True, slots=True, eq=False)
-class InstrumentResult:
-    """A validated instrumented module and what goes with it.
-
-    ``diagnostics`` are the script's warnings (render with :meth:`render_warnings`, which needs the
-    source), ``messages`` other warnings as text; ``emitted`` is the backend's result, whose ``layout``
-    says where every report variable lives (REWRITING.md §17); ``timings`` maps each phase (``read``,
-    ``parse``, ``check``, ``match``, ``layout``, ``emit``, ``encode``, ``validate``) to seconds.
-    """
-
-    wasm: bytes
-    app: App
-    program: Program
-    libraries: Libraries
-    diagnostics: tuple[Diagnostic, ...]
-    messages: tuple[str, ...]
-    emitted: Emitted
-    timings: dict[str, float]
-
-    def render_warnings(self, color: bool = False, sources: ScriptSources | None = None) -> str:
-        """Every warning as the CLI prints it on stderr ("" when there are none); ``sources`` renders
-        them against the ``-s``/``-e`` parts the script was joined from."""
-        from compiler.lang.diagnostics import render
-        parts = [f"warning: {m}" for m in self.messages]
-        if self.diagnostics:
-            parts.append(render(self.diagnostics, self.program.source, self.program.filename, color)
-                         if sources is None else sources.render(self.diagnostics, color))
-        return "\n".join(parts)
-
-    @property
-    def layout(self) -> Layout:
-        """Where every report variable lives (the emitter's layout)."""
-        return self.emitted.layout
-
-    @property
-    def functions(self) -> FunctionMap:
-        """Output function index → input function, for backtraces."""
-        return function_map(self.app, self.emitted)
-
-
 def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "script.mm",
                libs: Libraries | Iterable[str | LibSpec] = (), options: Options = Options()) -> InstrumentResult:
     """Instrument ``app`` with the whamm ``script`` (REWRITING.md).  The result is validated; nothing is
@@ -284,21 +244,6 @@ def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "
     timings.update(emitted.timings)
     return InstrumentResult(emitted.wasm, app, program, libraries,
                             (*program.warnings, *emitted.warnings), libraries.warnings, emitted, timings)
-
-
-def function_map(app: App, emitted: Emitted) -> FunctionMap:
-    """Which input function each output function is (REWRITING.md §3, guarantee 6): application
-    functions by input index and name (``fname`` or ``#fid``), added ones as ``whamm:<name>``."""
-    names = app.module.names.functions if app.module.names else {}
-
-    def resolve(index: int) -> TraceFrame:
-        fid = emitted.input_function(index)
-        if fid is None:
-            name = emitted.added_functions.get(index) or f"#{index}"
-            return TraceFrame(name if name.startswith("whamm:") else f"whamm:{name}", None)
-        return TraceFrame(names.get(fid) or f"#{fid}", fid)
-
-    return FunctionMap(resolve)
 
 
 # ------------------------------------------------------------------------------------------------- run

@@ -1,7 +1,9 @@
 """Re-instrumentation that redoes only what changed (SHELL.md "Incremental re-instrumentation").
 
 A shell session compiles the same application over and over with scripts that differ by one probe.
-:class:`Instrumenter` keeps, for one loaded application (decoded once, by :func:`compiler.api.load_app`):
+This is compiler logic, offered to the shell through :mod:`compiler.api` (the shell imports nothing
+else of the compiler).  :class:`Instrumenter` keeps, for one loaded application (decoded once, by
+:func:`compiler.api.load_app`):
 
 * **matches per probe** — each source probe is matched on its own (a one-probe view of the checked
   program) and its :class:`~compiler.rewrite.matching.Matches` are kept under a key of everything they
@@ -15,13 +17,17 @@ A shell session compiles the same application over and over with scripts that di
   the layout changed (a string literal's address, a global's index, a slot, a map id, …: the reads are
   recorded and replayed, :mod:`compiler.rewrite.bodycache`); every other body is copied from the cache
   or from the input as raw bytes.  The result equals a from-scratch build byte for byte
-  (:meth:`whamm_shell.session.Session.from_scratch`);
+  (what :func:`compiler.api.instrument` builds, ``Session.from_scratch`` in the shell);
 * **whole results** — a build is a pure function of (application, script text, options), so results are
   kept by a digest of those: toggling a probe off and on again returns the earlier build unchanged;
 * **compiled code** — serialized wasmtime modules by the SHA-256 of their bytes (:attr:`compiled`, handed
   to :func:`compiler.api.prepare_run`), so running an unchanged module skips Cranelift.
 
 Every phase is timed; :attr:`Build.timings` feeds ``run --timings``.
+
+It also answers the shell's dry runs: :meth:`Instrumenter.dry_match` (the sites of a rule, with what a
+predicate folds to at each) and :meth:`Matched.site_rows` (where a probe is injected), as
+:class:`SiteRow`\\ s.
 """
 from __future__ import annotations
 
@@ -30,17 +36,27 @@ import hashlib
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
-from compiler import api
+from compiler.errors import WhammError
 from compiler.lang.diagnostics import Diagnostic
+from compiler.lang.folder import fold_probe
+from compiler.lang.frontend import check_source
+from compiler.lang.parser import parse_probe
+from compiler.lang.printer import expression_source
+from compiler.rewrite.bodycache import FunctionCache
+from compiler.rewrite.emit import emit, fold_prelude
+from compiler.rewrite.matching import SITE_PACKAGES, AltConflictError, Matches, match, order_keys
+from compiler.rewrite.static_calls import StaticCalls
+from compiler.results import App, InstrumentResult, Libraries, Options
+from compiler.wasm.wat import Namer, format_instr
 
 if TYPE_CHECKING:
     from compiler.lang.scopes import CheckedProbe, Program
-    from compiler.rewrite.bodycache import FunctionCache
-    from compiler.rewrite.matching import MatchedSite, Matches
+    from compiler.rewrite.matching import MatchedSite
+    from compiler.wasm.model import Module
 
-__all__ = ["ProbeSlice", "Composition", "Matched", "Build", "Instrumenter", "SCRIPT_NAME"]
+__all__ = ["ProbeSlice", "Composition", "Matched", "Build", "SiteRow", "Instrumenter", "merge", "SCRIPT_NAME"]
 
 #: The file name diagnostics and ``save`` use for the session's script.
 SCRIPT_NAME = "session.mm"
@@ -76,6 +92,24 @@ class Composition:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class SiteRow:
+    """One site as the shell's ``match`` and ``sites`` list it: where it is, the instruction there (WAT,
+    with its immediates; ``[func:entry]``-style tags for non-opcode events) and what the predicate folds
+    to there (``true``, ``false`` = not injected, or the residual run-time predicate)."""
+
+    fid: int
+    fname: str
+    pc: int
+    instruction: str
+    predicate: str
+
+    @property
+    def injected(self) -> bool:
+        """Whether code is injected at the site (a predicate folded to ``false`` injects nothing)."""
+        return self.predicate != "false"
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Matched:
     """A checked program and its matches.  ``program`` holds, per source probe, the expansions the
@@ -96,6 +130,15 @@ class Matched:
         """The functions (ascending) where session probe ``number`` has sites."""
         return tuple(sorted({s.fid for s in self.sites_of(number)}))
 
+    def has_site_events(self, number: int) -> bool:
+        """Whether session probe ``number`` is on an event that has sites in a module (an opcode or
+        function event; ``wasm:begin`` has none), so "0 sites" is worth a warning."""
+        return any(cp.package in SITE_PACKAGES for cp in self.expansions.get(number, ()))
+
+    def site_rows(self, module: Module, number: int) -> list[SiteRow]:
+        """Where session probe ``number`` is injected in ``module``, with the folded predicate per site."""
+        return site_rows(module, [(s, s.folded.predicate) for s in self.sites_of(number)])
+
     def session_number(self, probe_id: str) -> int | None:
         """The session number of the probe whose expansion has report ``probe_id``."""
         for number, cps in self.expansions.items():
@@ -109,9 +152,9 @@ class Build:
     """An instrumented module ready to run: the compiler's result, the matches behind it, the phase
     timings of the build that produced it (all zero for a reused build: ``reused`` is then True)."""
 
-    result: api.InstrumentResult
+    result: InstrumentResult
     matched: Matched
-    options: api.Options
+    options: Options
     timings: Mapping[str, float]
     reused: bool = False
 
@@ -123,9 +166,7 @@ class Build:
 class Instrumenter:
     """Incremental instrumentation of one application with one set of user libraries."""
 
-    def __init__(self, app: api.App, libraries: api.Libraries = api.Libraries()) -> None:
-        from compiler.rewrite.bodycache import FunctionCache
-
+    def __init__(self, app: App, libraries: Libraries = Libraries()) -> None:
         self.app = app
         self.libraries = libraries
         self.functions: FunctionCache = FunctionCache()
@@ -143,7 +184,7 @@ class Instrumenter:
 
     def check(self, source: str) -> Program:
         """Parse and check ``source`` (raises :class:`~compiler.lang.diagnostics.ScriptError`)."""
-        return api.check(source, SCRIPT_NAME, self.libraries)
+        return check_source(source, SCRIPT_NAME, self.libraries.signatures)
 
     # ----------------------------------------------------------------------------------------- match
 
@@ -151,9 +192,6 @@ class Instrumenter:
         """Check the composition and match it, reusing the matches of unchanged probes."""
         if self._matched is not None and self._matched[0] == composition.source:
             return self._matched[1]
-        from compiler.rewrite.matching import match
-        from compiler.rewrite.static_calls import StaticCalls
-
         clock = time.perf_counter()
         program = self.check(composition.source)
         checked = time.perf_counter()
@@ -193,9 +231,44 @@ class Instrumenter:
         self._matched = (composition.source, matched)
         return matched
 
+    def dry_match(self, prologue: str, text: str) -> list[SiteRow]:
+        """The shell's ``match RULE [/ PRED /]``: every site the rule matches in the application, with
+        what the predicate folds to at each — including ``false`` sites, where nothing would be injected.
+
+        The rule is matched without its predicate (after the script-level ``prologue``, so its items are
+        in scope), then the predicate is folded at each of those sites with the site's static bindings.
+        Errors are those of checking ``prologue + text + " { }\\n"`` (the script the caller re-bases
+        diagnostics against): :class:`~compiler.lang.diagnostics.ScriptError` unchanged.
+        """
+        probe = parse_probe(text + " { }", "<input>")
+        rule_only = prologue + text[:probe.rule.span.end] + " { }\n"
+        with_pred = prologue + text + " { }\n"
+        everywhere = self.check(rule_only)
+        program = self.check(with_pred) if probe.predicate is not None else everywhere
+        static = StaticCalls(self.app.module, program,
+                             library_bytes={lib.name: lib.wasm for lib in self.libraries.linked})
+        try:
+            sites = match(self.app.module, everywhere, static_call=static).sites
+            by_number = {cp.number: cp for cp in program.probes}
+            rows = []
+            for site in sites:
+                if probe.predicate is None:
+                    folded = site.folded.predicate
+                else:
+                    cp = by_number[site.probe.number]
+                    try:
+                        folded = fold_probe(cp, site.bindings, constants=program.constants,
+                                            static_call=static).predicate
+                    except WhammError as exc:
+                        folded = f"error: {exc}"
+                rows.append((site, folded))
+        finally:
+            static.close()
+        return site_rows(self.app.module, rows)
+
     # ----------------------------------------------------------------------------------------- build
 
-    def build(self, composition: Composition, options: api.Options = api.Options()) -> Build:
+    def build(self, composition: Composition, options: Options = Options()) -> Build:
         """The instrumented module for ``composition`` (validated), rebuilt only where it changed.
 
         Raises the compiler's :class:`~compiler.errors.WhammError`\\ s (script errors, site errors,
@@ -206,9 +279,6 @@ class Instrumenter:
         if cached is not None:
             self._builds.move_to_end(key)
             return dataclasses.replace(cached, timings=dict.fromkeys(cached.timings, 0.0), reused=True)
-        from compiler.rewrite.emit import emit, fold_prelude
-        from compiler.rewrite.static_calls import StaticCalls
-
         matched = self.match(composition)
         timings = dict(matched.timings)
         program = matched.program
@@ -224,7 +294,7 @@ class Instrumenter:
         timings["emit"] = phases.get("layout", 0.0) + phases.get("emit", 0.0)
         timings["encode"] = phases.get("encode", 0.0)
         timings["validate"] = phases.get("validate", 0.0)
-        result = api.InstrumentResult(emitted.wasm, self.app, program, self.libraries,
+        result = InstrumentResult(emitted.wasm, self.app, program, self.libraries,
                                       (*program.warnings, *emitted.warnings), self.libraries.warnings,
                                       emitted, timings)
         build = Build(result, matched, options, timings)
@@ -233,13 +303,32 @@ class Instrumenter:
         return build
 
 
+def site_rows(module: Module, sites: Iterable[tuple[MatchedSite, object]]) -> list[SiteRow]:
+    """:class:`SiteRow`\\ s of matched sites, each with its folded predicate (a bool, an expression, or
+    an ``error: …`` text)."""
+    namer = Namer(module)
+    nimp = module.num_imported_funcs
+    out = []
+    for site, folded in sites:
+        instr = format_instr(module, module.code[site.fid - nimp].instrs[site.index], site.fid, namer)
+        if site.probe.package != "opcode":
+            e = site.probe.expansion
+            instr = f"[{e.package}:{e.event}{':' + e.mode if e.mode else ''}] {instr}"
+        if folded is True or folded is False:
+            pred = "true" if folded else "false"
+        elif isinstance(folded, str):
+            pred = folded
+        else:
+            pred = expression_source(folded)  # type: ignore[arg-type]
+        out.append(SiteRow(site.fid, site.report_fname, site.pc, instr, pred))
+    return out
+
+
 def merge(program: Program, parts: list[Matches]) -> Matches:
     """One :class:`~compiler.rewrite.matching.Matches` from per-probe matches, in the order a single
     matching pass over ``program`` produces (REWRITING.md §8, §11.3): functions ascending, instructions
     in order, and at one instruction the probes by their §8 key.  Two ``alt`` probes at one instruction
     raise :class:`~compiler.rewrite.matching.AltConflictError` as the one-pass matcher does."""
-    from compiler.rewrite.matching import Matches, order_keys
-
     order = order_keys(program)
     by_function: dict[int, list[MatchedSite]] = {}
     types: dict = {}
@@ -257,8 +346,6 @@ def merge(program: Program, parts: list[Matches]) -> Matches:
 
 
 def _check_alt(program: Program, sites: list[MatchedSite]) -> None:
-    from compiler.rewrite.matching import AltConflictError
-
     seen: dict[int, MatchedSite] = {}
     for s in sites:
         if not s.probe.is_alt:

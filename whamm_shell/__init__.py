@@ -1,13 +1,14 @@
 """whamm-shell: the interactive instrumentation shell (SHELL.md).
 
 The package is an engine and a UI kept apart, as ``bdb``/``cmd`` in pdb and ptpython's modules
-(STYLE.md §4).  The shell talks to the compiler only through public APIs (:mod:`compiler.api`, the event
-catalog, the parser, the WAT printer); ``compiler`` never imports this package.
+(STYLE.md §4).  The shell talks to the compiler only through :mod:`compiler.api` (incremental
+instrumentation, dry runs, the report, catalog and syntax queries, the error types:
+``tests/test_import_contract.py`` holds it to that); ``compiler`` never imports this package.
 
 Engine (state and behaviour)
     :mod:`whamm_shell.session` holds the application, the numbered probes, the script-level items, the
-    settings and the last run; :mod:`whamm_shell.incremental` re-instruments only what changed.  Neither
-    prints.
+    settings and the last run; the compiler's :class:`compiler.api.Instrumenter` re-instruments only
+    what changed.  Neither prints.
 
 Commands
     :mod:`whamm_shell.commands` is the registry mechanism: a :class:`~whamm_shell.commands.Command`

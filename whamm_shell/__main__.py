@@ -16,7 +16,7 @@ import os
 import sys
 from typing import Sequence
 
-from compiler.errors import WhammError
+from compiler.api import WhammError
 
 __all__ = ["main", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERNAL"]
 
@@ -101,7 +101,7 @@ def _main(argv: list[str]) -> int:
 def _one_line(exc: WhammError) -> str:
     """A start-up error on one line: the message plus its location (`` --> file: where``), if any;
     script diagnostics keep their caret layout."""
-    from compiler.lang.diagnostics import ScriptError
+    from compiler.api import ScriptError
     text = str(exc)
     if isinstance(exc, ScriptError):
         return text.removeprefix("error: ")
@@ -112,7 +112,6 @@ def _one_line(exc: WhammError) -> str:
 
 def _start(args: argparse.Namespace, app_args: list[str] | None):
     from compiler import api
-    from compiler.lang.libraries import LibSpecError
     from whamm_shell.builtin_commands import Shell
     from whamm_shell.render import Renderer
     from whamm_shell.session import Session, Settings, demo_app
@@ -120,7 +119,7 @@ def _start(args: argparse.Namespace, app_args: list[str] | None):
 
     try:
         libraries = api.load_libraries(args.user_libs)
-    except LibSpecError as exc:
+    except api.LibSpecError as exc:
         raise _Usage(str(exc)) from None
     app = api.load_app(args.app if args.app is not None else demo_app())
     session = Session(app, libraries, Settings(args=tuple(app_args or ())))

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TextIO
 
 from compiler import api
-from compiler.errors import WhammError
+from compiler.api import WhammError
 from whamm_shell.commands import Command, Registry
 from whamm_shell.session import Session, SessionError
 from whamm_shell.splitting import split_commands
@@ -203,14 +203,11 @@ class Shell:
 
     def add_text(self, text: str) -> None:
         """Whamm text typed directly: a probe (``probe add``) or a script-level item (``global``)."""
-        from compiler.lang import ast
-        from compiler.lang.diagnostics import ScriptError
-        from compiler.lang.parser import parse_items
         try:
-            items = parse_items(text, "<input>")
-        except ScriptError:
+            items = api.script_items(text, "<input>")
+        except api.ScriptError:
             items = None
-        if items and all(isinstance(i, ast.Probe) for i in items) and len(items) == 1:
+        if items and all(i.kind == "probe" for i in items) and len(items) == 1:
             self.do_probe_add(text)
         elif items is None and _RULE_HEAD.match(text) and not _NOT_RULE.match(text):
             self.do_probe_add(text)
@@ -360,12 +357,11 @@ class Shell:
         self._show_summary(record)
 
     def _show_outcome(self, record: RunRecord) -> None:
-        from compiler.runner import Outcome
         r = record.result
-        if r.outcome is Outcome.TRAPPED:
+        if r.outcome is api.Outcome.TRAPPED:
             code = f" [{r.trap_code}]" if r.trap_code else ""
             self.renderer.error(f"{r.message}{code}" + "".join(f"\n{f}" for f in r.frames))
-        elif r.outcome in (Outcome.TIMED_OUT, Outcome.OUT_OF_FUEL, Outcome.INTERRUPTED):
+        elif r.outcome in (api.Outcome.TIMED_OUT, api.Outcome.OUT_OF_FUEL, api.Outcome.INTERRUPTED):
             self.renderer.warning(f"{r.message}; the values collected so far are kept (`report`)")
         self.renderer.message(f"[exit status {r.status} · {seconds(r.elapsed)}]")
 

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from compiler.errors import WhammError
+from compiler.api import WhammError
 from whamm_shell.splitting import looks_like_script
 
 if TYPE_CHECKING:

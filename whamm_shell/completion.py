@@ -29,15 +29,13 @@ insert their stem (``arg``), the index being the user's to type.
 """
 from __future__ import annotations
 
-import functools
 import re
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence, Union
 
 from prompt_toolkit.completion import Completer, Completion, DummyCompleter, PathCompleter
 from prompt_toolkit.document import Document
 
-from compiler.events.catalog import CATALOG, MODES, lookup, scope
-from compiler.events.rules import Pattern, RuleError, match_rule, split_rule
+from compiler.api import rule_completions, rule_scope
 from whamm_shell.commands import CommandError, Registry
 from whamm_shell.splitting import looks_like_script, open_state
 
@@ -148,82 +146,6 @@ class HelpCompleter(Completer):
 
 
 # ----------------------------------------------------------------------------------- probe rules
-
-def rule_completions(rule: str) -> list[tuple[str, str, str]]:
-    """Candidates for the last part of a partial rule: ``(insert, display, meta)`` in catalog order.
-
-    ``rule`` is the rule text up to the cursor (``wasm:opcode:br*:a``).  Earlier parts may be globs;
-    the last part is a plain prefix (case-insensitive, as rule matching is).  A candidate that has a
-    further level gets its ``:`` (``opcode:``, ``br_if:``), so completing part by part flows on.
-    """
-    parts = split_rule(rule)
-    *given, prefix = parts
-    if any(c in prefix for c in "*?[]!|"):
-        return []
-    low = prefix.lower()
-    level = len(given)
-    out: list[tuple[str, str, str]] = []
-    if level == 0:
-        if CATALOG.name.startswith(low):
-            out.append((CATALOG.name + ":", CATALOG.name, CATALOG.doc))
-        return out
-    if not Pattern(given[0]).matches(CATALOG.name):
-        return []
-    packages = Pattern(given[1]).filter(CATALOG.packages) if level >= 2 else CATALOG.packages
-    if level == 1:
-        for pk in packages:
-            if pk.name.startswith(low):
-                out.append((pk.name + (":" if pk.events else ""), pk.name, pk.doc))
-        return out
-    events = [ev for pk in packages for ev in (Pattern(given[2]).filter(pk.events) if level >= 3 else pk.events)]
-    if level == 2:
-        seen: set[str] = set()
-        for ev in events:
-            if ev.name.startswith(low) and ev.name not in seen:
-                seen.add(ev.name)
-                meta = ev.category or ev.doc
-                out.append((ev.name + (":" if ev.modes else ""), ev.name, meta))
-        return out
-    if level == 3:
-        valid = {m.name: m.doc for ev in events for m in ev.modes}
-        return [(m, m, valid[m]) for m in MODES if m in valid and m.startswith(low)]
-    return []
-
-
-_BOUND_DECL = re.compile(r"(\w+)\s*:\s*([\w<>(), ]+?)\s*(?=[,)])")
-_RES = re.compile(r"res(?:\d+|N)")
-
-
-@functools.lru_cache(maxsize=256)
-def rule_scope(rule: str) -> tuple[tuple[str, str, str], ...]:
-    """The bound variables a probe with this (complete) rule may use: ``(insert, display, meta)``.
-
-    The intersection over every (event, mode) the rule matches (see the module docstring), plus the
-    names its type bounds declare.  An unmatched or malformed rule has no bound variables.
-    """
-    try:
-        targets = match_rule(split_rule(rule))
-    except RuleError:
-        return ()
-    scopes = []
-    for t in targets:
-        names = scope(t.package.name, t.event.name if t.event else None, t.mode.name if t.mode else None)
-        after = t.mode is not None and t.mode.name == "after"
-        scopes.append({n: v for n, v in names.items()
-                       if not v.engine_only and (after or not _RES.fullmatch(n))})
-    first, rest = scopes[0], scopes[1:]
-    out: dict[str, tuple[str, str, str]] = {}
-    for name, var in first.items():
-        if all(lookup(s, name) is not None for s in rest):
-            kind = "static" if var.static else "dynamic"
-            meta = f"{var.type if var.type is not None else '?'} ({kind})"
-            insert = name[:-1] if var.is_family else name
-            out[name] = (insert, name, meta)
-    for m in _BOUND_DECL.finditer(" ".join(f"{b})" for b in re.findall(r"\(([^()]*)\)", rule))):
-        name, type_ = m[1], m[2].strip()
-        out.setdefault(name, (name, name, f"{type_} (type bound)"))
-    return tuple(out.values())
-
 
 _PART = re.compile(r"[A-Za-z0-9_.*?\[\]!|+\\]*")
 _SEP = re.compile(r"\s*:\s*")

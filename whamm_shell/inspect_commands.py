@@ -19,7 +19,7 @@ from whamm_shell.builtin_commands import UsageError, parse_options
 from whamm_shell.session import ReportValue, SessionError, report_csv
 
 if TYPE_CHECKING:
-    from compiler.wasm.wat import Line
+    from compiler.api import WatLine
     from whamm_shell.builtin_commands import Shell
     from whamm_shell.session import Session
 
@@ -44,13 +44,12 @@ def _plural(n: int, word: str) -> str:
 # ------------------------------------------------------------------------------------------ info
 
 def do_info(shell: Shell, args: str) -> None:
-    from compiler.events.info import render_info
     words = args.split()
     flags = {w for w in words if w in ("-v", "-f")}
     rules = [w for w in words if w not in flags]
     if len(rules) != 1:
         raise UsageError("usage: info RULE [-v] [-f]")
-    shell.renderer.lines(render_info(rules[0], "-v" in flags, "-f" in flags).rstrip("\n").split("\n"),
+    shell.renderer.lines(api.info_text(rules[0], "-v" in flags, "-f" in flags).rstrip("\n").split("\n"),
                          limit=False)
 
 
@@ -231,17 +230,14 @@ def _json_row(v: ReportValue) -> dict:
 
 
 def do_plot(shell: Shell, args: str) -> None:
-    from compiler.lang.types import MapType
-    from compiler.rewrite.valuefmt import format_map_value
-
     usage = "plot VAR [--top K]"
     words, opts = parse_options(args, usage, {"--top": int}, positional=(1, 1))
     values = [v for v in _select(shell, words[0]) if v.readable]
     items: list[tuple[str, float]] = []
-    if len(values) == 1 and isinstance(values[0].var.whamm_type, MapType):
+    if len(values) == 1 and isinstance(values[0].var.whamm_type, api.MapType):
         t = values[0].var.whamm_type
         for key, value in values[0].value.items():  # type: ignore[union-attr]
-            items.append((format_map_value(t.key, key), _plot_number(value, words[0])))
+            items.append((api.format_map_value(t.key, key), _plot_number(value, words[0])))
     else:
         for v in values:
             label = v.var.name if v.var.fid is None else f"{v.var.display_fname}:{v.var.pc}"
@@ -272,7 +268,7 @@ def do_globals(shell: Shell, args: str) -> None:
 
 # ------------------------------------------------------------------------------------------- wat
 
-def mark_injected(original: Sequence[Line], output: Sequence[Line]) -> list[Line]:
+def mark_injected(original: Sequence[WatLine], output: Sequence[WatLine]) -> list[WatLine]:
     """The instrumented function's lines with each line that is not an original instruction marked
     injected, and each original one given its input ``pc``.
 
@@ -282,20 +278,18 @@ def mark_injected(original: Sequence[Line], output: Sequence[Line]) -> list[Line
     subsequence of instruction texts is the original code.  Very long functions use a greedy
     alignment.
     """
-    from compiler.wasm.wat import Line
-
     a = [ln.text.strip() for ln in original]
     b = [ln.text.strip() for ln in output]
-    out = [Line(ln.text, None, True, ln.func) for ln in output]
+    out = [api.WatLine(ln.text, None, True, ln.func) for ln in output]
     if max(len(a), len(b)) <= _DIFF_LIMIT:
         blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
         pairs = ((i + k, j + k) for i, j, n in blocks for k in range(n))
     else:
         pairs = _greedy(a, b)
     for i, j in pairs:
-        out[j] = Line(output[j].text, original[i].offset, False, output[j].func)
+        out[j] = api.WatLine(output[j].text, original[i].offset, False, output[j].func)
     if out:
-        out[0] = Line(output[0].text, None, False, output[0].func)     # the (func …) header
+        out[0] = api.WatLine(output[0].text, None, False, output[0].func)     # the (func …) header
     return out
 
 
@@ -308,9 +302,6 @@ def _greedy(a: list[str], b: list[str]):
 
 
 def do_wat(shell: Shell, args: str) -> None:
-    from compiler.wasm.reader import read_module
-    from compiler.wasm.wat import function_lines
-
     usage = "wat FUNC [--around PC] [--diff] [--all]"
     words, opts = parse_options(args, usage, {"--around": int, "--diff": None, "--all": None},
                                 positional=(1, 1))
@@ -323,10 +314,10 @@ def do_wat(shell: Shell, args: str) -> None:
     if shell.decoded is not None and shell.decoded[0] is build.wasm:
         out_module = shell.decoded[1]
     else:
-        out_module = read_module(build.wasm)
+        out_module = api.decode_module(build.wasm)
         shell.decoded = (build.wasm, out_module)
-    original = list(function_lines(module, fid))
-    output = list(function_lines(out_module, build.result.layout.out_func(fid)))
+    original = api.function_wat(module, fid)
+    output = api.function_wat(out_module, build.result.layout.out_func(fid))
     if opts.get("--diff"):
         name = session.functions()[fid][1] or f"#{fid}"
         diff = difflib.unified_diff([ln.text for ln in original], [ln.text for ln in output],

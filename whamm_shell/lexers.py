@@ -2,9 +2,9 @@
 
 The shell colours what the user types with :class:`ShellLexer` (a :class:`WhammLexer` that also knows
 a leading shell command word) and what it prints with :class:`WatLexer`.  Both are tables of data fed to
-pygments' ``RegexLexer``: the keyword sets come from the same places the compiler reads them
-(``compiler.lang.parser`` keywords, the event catalog's bound variables and functions, the opcode table),
-so a new opcode or bound variable is coloured without touching this module.
+pygments' ``RegexLexer``: the keyword sets come from the same places the compiler reads them (the
+parser's keywords, the event catalog's bound variables and functions, the opcode table, all through
+:mod:`compiler.api`), so a new opcode or bound variable is coloured without touching this module.
 
 Design points:
 
@@ -19,7 +19,7 @@ Design points:
   ``block`` (nested ``{ … }``), ``string`` (escapes of §2.4) and ``comment`` (nesting block comments,
   §2.1).  Anything the language cannot contain (a backtick, ``#``, a bad escape) is an ``Error`` token,
   which the tests use to prove every spec example lexes cleanly.
-* **WAT**: every instruction name of :data:`compiler.wasm.opcodes.OPCODES` is a ``Keyword``; module
+* **WAT**: every instruction name of the opcode table (:func:`compiler.api.instruction_names`) is a ``Keyword``; module
   fields are ``Keyword.Declaration``, value/heap/reference types ``Keyword.Type``; ``$names``, numbers
   (hex floats, ``nan:0x…``), strings, ``;;`` and nested ``(; ;)`` comments.  An unknown bare word is an
   ``Error`` so a test over printed WAT proves the lexer keeps up with the printer.
@@ -33,9 +33,7 @@ from pygments.token import (
     Comment, Error, Keyword, Name, Number, Operator, Punctuation, String, Whitespace,
 )
 
-from compiler.events.catalog import CATALOG, CORE_FNS, CORE_VARS, opcode_events
-from compiler.lang.parser import KEYWORDS
-from compiler.wasm.opcodes import OPCODES
+from compiler.api import KEYWORDS, bound_function_names, bound_variable_names, instruction_names
 from whamm_shell.splitting import looks_like_script
 
 __all__ = [
@@ -65,25 +63,6 @@ _DECLARATIONS = ("var", "fn", "use", "report", "unshared", "shared", "frame")
 _RESERVED = ("while",)
 _OTHER_KEYWORDS = tuple(sorted(set(KEYWORDS) - set(_TYPES) - set(_CONSTANTS) - set(_DECLARATIONS)
                                - set(_RESERVED)))
-
-
-def _bound_names() -> tuple[str, ...]:
-    """Every concrete bound-variable name in the catalog (families are matched by a regex)."""
-    names = {v.name for v in CORE_VARS} | {v.name for v in CATALOG.vars}
-    for pkg in CATALOG.packages:
-        names.update(v.name for v in pkg.vars)
-        for ev in pkg.events:
-            names.update(v.name for v in ev.vars)
-    return tuple(sorted(n for n in names if not n.endswith("N")))
-
-
-def _bound_fn_names() -> tuple[str, ...]:
-    names = {f.name for f in CORE_FNS} | {f.name for f in CATALOG.fns}
-    for pkg in CATALOG.packages:
-        names.update(f.name for f in pkg.fns)
-        for ev in pkg.events:
-            names.update(f.name for f in ev.fns)
-    return tuple(sorted(names))
 
 
 def _lookahead(lexer: RegexLexer, match: re.Match[str]):
@@ -178,9 +157,9 @@ class WhammLexer(RegexLexer):
             (r"\d[\d_]*(?:\.[\d_]*(?:[eE][+-]?\d+)?|[eE][+-]?\d+)", Number.Float),
             (r"\d[\d_]*", Number.Integer),
             (r"(?i)(?:inf(?:inity)?|nan)\b", Number.Float),
-            (words(_bound_names(), suffix=r"\b"), BOUND_VAR),
+            (words(bound_variable_names(), suffix=r"\b"), BOUND_VAR),
             (r"(?:arg|res|imm|local)\d+\b", BOUND_VAR),
-            (words(_bound_fn_names(), suffix=r"\b"), Name.Builtin),
+            (words(bound_function_names(), suffix=r"\b"), Name.Builtin),
             (r"[A-Za-z_]\w*", Name),
             (r"&&|\|\||==|!=|<=|>=|<<|>>|\+\+|--|->|[-+*/%&|^~!<>=?]", Operator),
             (r"[:;,.()\[\]{}]", Punctuation),
@@ -229,8 +208,7 @@ class ShellLexer(WhammLexer):
 
 #: Every instruction name of the opcode table (incl. the catalog spellings ``typed_select``,
 #: ``ref.test_null``, ``ref.cast_null``).
-OPCODE_NAMES: frozenset[str] = frozenset(op.name for op in OPCODES) | frozenset(
-    ev.name for ev in opcode_events())
+OPCODE_NAMES: frozenset[str] = instruction_names()
 
 _WAT_FIELDS = (
     "module", "type", "func", "param", "result", "local", "global", "table", "memory", "elem", "data",

@@ -4,8 +4,9 @@ A :class:`Session` holds the loaded application (decoded once per ``load``), the
 were added — each with a stable gdb-like number, an enabled flag and its source text — the script-level
 items (``var``, ``report var``, ``use``, ``fn``, assignments, calls), the registered libraries, the run
 settings and the last run.  It is the engine of the shell (STYLE.md §4, ``bdb`` to the commands'
-``cmd``): it calls the compiler through :mod:`compiler.api` and the :mod:`whamm_shell.incremental`
-layer, returns values and raises :class:`~compiler.errors.WhammError`\\ s; it never prints.
+``cmd``): it calls the compiler through :mod:`compiler.api` only (its incremental
+:class:`~compiler.build.Instrumenter` among it), returns values and raises
+:class:`~compiler.errors.WhammError`\\ s; it never prints.
 
 The compiler sees the session as one script (:meth:`Session.compose`): the script-level items, then the
 enabled probes in session order — exactly the script ``save`` writes, so ``probe_id``\\ s (EVENTS.md §9)
@@ -26,15 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from compiler import api
-from compiler.errors import WhammError
-from compiler.lang.diagnostics import ScriptError, Span
-from whamm_shell.incremental import SCRIPT_NAME, Build, Composition, Instrumenter, Matched, ProbeSlice
+from compiler.api import (
+    SCRIPT_NAME, Build, Composition, Instrumenter, Matched, ProbeSlice, ScriptError, SiteRow, Span, WhammError,
+)
 
 if TYPE_CHECKING:
-    from compiler.lang.diagnostics import Diagnostic
-    from compiler.rewrite.layout import ReportVar
-    from compiler.rewrite.matching import MatchedSite
-    from compiler.runner import Execution, RunResult
+    from compiler.api import Diagnostic, Execution, ReportVar, RunResult
 
 __all__ = [
     "SessionError", "ScriptErrors", "Probe", "Item", "Settings", "Added", "SiteRow", "ReportValue", "RunRecord",
@@ -86,16 +84,16 @@ class Probe:
     @property
     def rule(self) -> str:
         """The rule as typed (type bounds included)."""
-        probe = _parse_probe(self.text)
-        return self.text[probe.rule.span.start:probe.rule.span.end]
+        start, end = api.probe_parts(self.text).rule
+        return self.text[start:end]
 
     @property
     def predicate(self) -> str | None:
         """The predicate as typed, or None."""
-        probe = _parse_probe(self.text)
-        if probe.predicate is None:
+        span = api.probe_parts(self.text).predicate
+        if span is None:
             return None
-        return self.text[probe.predicate.span.start:probe.predicate.span.end]
+        return self.text[span[0]:span[1]]
 
     @property
     def first_line(self) -> str:
@@ -135,23 +133,6 @@ class Added:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class SiteRow:
-    """One site as ``match`` and ``sites`` list it: where it is, the instruction there (WAT, with its
-    immediates; ``[func:entry]``-style tags for non-opcode events) and what the predicate folds to there
-    (``true``, ``false`` = not injected, or the residual run-time predicate)."""
-
-    fid: int
-    fname: str
-    pc: int
-    instruction: str
-    predicate: str
-
-    @property
-    def injected(self) -> bool:
-        return self.predicate != "false"
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class ReportValue:
     """One report row with its live value: ``value`` in the form of :mod:`compiler.lang.values`
@@ -169,8 +150,7 @@ class ReportValue:
         """The value as the report prints it (REWRITING.md §12), ``?`` when unreadable."""
         if not self.readable:
             return "?"
-        from compiler.rewrite.valuefmt import format_value
-        return format_value(self.var.whamm_type, self.value)
+        return api.format_value(self.var.whamm_type, self.value)
 
 
 @dataclass(slots=True, eq=False)
@@ -186,18 +166,16 @@ class RunRecord:
     @property
     def status(self) -> str:
         """A short outcome: ``exit 0``, ``trap: …``, ``timed out``, ``interrupted``."""
-        from compiler.runner import Outcome
         r = self.result
-        if r.outcome in (Outcome.RETURNED, Outcome.EXITED):
+        if r.outcome in (api.Outcome.RETURNED, api.Outcome.EXITED):
             return f"exit {r.status}"
-        if r.outcome is Outcome.TRAPPED:
+        if r.outcome is api.Outcome.TRAPPED:
             return "trap: " + (r.message or "").removeprefix("wasm trap: ")
         return r.outcome.value
 
     @property
     def ok(self) -> bool:
-        from compiler.runner import Outcome
-        return self.result.outcome in (Outcome.RETURNED, Outcome.EXITED) and self.result.status == 0
+        return self.result.outcome in (api.Outcome.RETURNED, api.Outcome.EXITED) and self.result.status == 0
 
     def values(self) -> list[ReportValue]:
         """Every report row with its value, in report order (read once, then kept)."""
@@ -207,22 +185,7 @@ class RunRecord:
 
     def global_values(self) -> list[tuple[str, str, str]]:
         """Every script-level variable as (name, type, value text); ``?`` where it cannot be read."""
-        from compiler.live_report import InstanceReader
-        from compiler.rewrite.valuefmt import format_value
-        program = self.build.result.program
-        getters = self.build.result.layout.getters
-        reader = InstanceReader.of(self.result)
-        out = []
-        for name, sym in program.globals.items():
-            text = "?"
-            export = getters.get(name)
-            if reader is not None and export is not None:
-                try:
-                    text = format_value(sym.type, reader.getter(export, sym.type))
-                except Exception:          # a value that cannot be read is shown as unknown
-                    text = "?"
-            out.append((name, str(sym.type), text))
-        return out
+        return api.global_values(self.build.result, self.result)
 
 
 # ----------------------------------------------------------------------------------------- session
@@ -324,7 +287,7 @@ class Session:
         """Add a probe (``RULE [/ PRED /] { BODY }``) at the end; raises the compiler's diagnostics and
         leaves the session unchanged when the probe is wrong."""
         text = text.strip()
-        _parse_probe(text)          # syntax errors point into the typed text as it is
+        api.probe_parts(text)       # syntax errors point into the typed text as it is
         probe = Probe(self._next, text)
         matched = self._try(self.compose([*self.probes.values(), probe]), [*self.probes.values(), probe],
                             self.items, pending=probe.number)
@@ -336,7 +299,7 @@ class Session:
         """Replace probe ``number``'s text (checked first, like :meth:`add_probe`)."""
         old = self.probe(number)
         text = text.strip()
-        _parse_probe(text)
+        api.probe_parts(text)
         new = Probe(number, text, old.enabled)
         probes = [new if p.number == number else p for p in self.probes.values()]
         matched = self._try(self.compose(probes), probes, self.items, pending=number)
@@ -346,26 +309,23 @@ class Session:
     def add_item(self, text: str) -> Item:
         """Add a script-level item (``var``, ``report var``, ``use``, ``fn``, an assignment or a call);
         the final ``;`` of a one-line statement may be omitted."""
-        from compiler.lang import ast
-        from compiler.lang.parser import parse_items
-
         text = text.strip()
         try:
-            parsed = parse_items(text, "<input>")
+            parsed = api.script_items(text, "<input>")
         except ScriptError:
             if text.endswith((";", "}")):
                 raise
             try:
-                parsed = parse_items(text + ";", "<input>")
+                parsed = api.script_items(text + ";", "<input>")
             except ScriptError:
-                parse_items(text, "<input>")    # report the error of the text as typed
+                api.script_items(text, "<input>")    # report the error of the text as typed
                 raise
             text += ";"
         if not parsed:
             raise SessionError("nothing to add: the text holds no statement")
-        if any(isinstance(i, ast.Probe) for i in parsed):
+        if any(i.kind == "probe" for i in parsed):
             raise SessionError("that is a probe: type it directly or use `probe add`")
-        item = Item(text, _kind(parsed[0]))
+        item = Item(text, parsed[0].kind)
         items = [*self.items, item]
         self._try(self.compose(items=items), self.probes.values(), items, pending=-1)
         self.items.append(item)
@@ -377,18 +337,15 @@ class Session:
         The file is checked as a whole first, so its errors point into the file (``name:line:col``);
         then each top-level item becomes a session item or probe with its text as written.
         """
-        from compiler.lang import ast
-        from compiler.lang.parser import parse_items
-
         api.check(text, name, self.libraries)
         items, probes, numbers = list(self.items), list(self.probes.values()), []
-        for node in parse_items(text, name):
-            piece = text[node.span.start:node.span.end]
-            if isinstance(node, ast.Probe):
+        for node in api.script_items(text, name):
+            piece = text[node.start:node.end]
+            if node.kind == "probe":
                 probes.append(Probe(self._next + len(numbers), piece))
                 numbers.append(probes[-1].number)
             else:
-                items.append(Item(piece, _kind(node)))
+                items.append(Item(piece, node.kind))
         self._try(self.compose(probes, items), probes, items)
         self.items = items
         self.probes = {p.number: p for p in probes}
@@ -437,9 +394,7 @@ class Session:
             raise _localize(exc, composition, {p.number: p for p in probes}, items, pending) from None
 
     def _added(self, number: int, matched: Matched) -> Added:
-        from compiler.rewrite.matching import SITE_PACKAGES
-        expansions = matched.expansions.get(number, ())
-        has_sites = any(cp.package in SITE_PACKAGES for cp in expansions)
+        has_sites = matched.has_site_events(number)
         warnings = []
         for diag in matched.program.warnings:
             if diag.span is not None and self.compose().probe_at(diag.span.start) == number:
@@ -456,72 +411,22 @@ class Session:
         The rule is matched without its predicate (with the session's script-level items in scope), then
         the predicate is folded at each of those sites with the site's static bindings.
         """
-        from compiler.lang.folder import fold_probe
-        from compiler.rewrite.matching import match
-        from compiler.rewrite.static_calls import StaticCalls
-
         text = text.strip()
-        probe = _parse_probe(text + " { }")
+        api.probe_parts(text + " { }")          # syntax errors point into the typed text as it is
         prologue = self.compose(probes=()).source[:self.compose(probes=()).prologue]
-        rule_only = prologue + text[:probe.rule.span.end] + " { }\n"
-        with_pred = prologue + text + " { }\n"
-        pending = Probe(0, text + " { }")
         try:
-            everywhere = self.instrumenter.check(rule_only)
-            program = self.instrumenter.check(with_pred) if probe.predicate is not None else everywhere
+            return self.instrumenter.dry_match(prologue, text)
         except ScriptError as exc:
+            with_pred = prologue + text + " { }\n"
             composition = Composition(with_pred, len(prologue), (ProbeSlice(0, len(prologue), len(with_pred)),))
-            raise _localize(exc, composition, {0: pending}, self.items, 0) from None
-        static = StaticCalls(self.app.module, program,
-                             library_bytes={lib.name: lib.wasm for lib in self.libraries.linked})
-        try:
-            sites = match(self.app.module, everywhere, static_call=static).sites
-            by_number = {cp.number: cp for cp in program.probes}
-            rows = []
-            for site in sites:
-                if probe.predicate is None:
-                    folded = site.folded.predicate
-                else:
-                    cp = by_number[site.probe.number]
-                    try:
-                        folded = fold_probe(cp, site.bindings, constants=program.constants,
-                                            static_call=static).predicate
-                    except WhammError as exc:
-                        folded = f"error: {exc}"
-                rows.append((site, folded))
-        finally:
-            static.close()
-        return self._rows(rows)
+            raise _localize(exc, composition, {0: Probe(0, text + " { }")}, self.items, 0) from None
 
     def site_rows(self, number: int) -> list[SiteRow]:
         """``sites N``: where probe ``number`` is injected, with the folded predicate per site."""
         probe = self.probe(number)
         if not probe.enabled:
             raise SessionError(f"probe {number} is disabled: it has no sites (`probe enable {number}`)")
-        matched = self.matched()
-        return self._rows([(s, s.folded.predicate) for s in matched.sites_of(number)])
-
-    def _rows(self, sites: Iterable[tuple[MatchedSite, object]]) -> list[SiteRow]:
-        from compiler.lang.printer import expression_source
-        from compiler.wasm.wat import Namer, format_instr
-
-        module = self.app.module
-        namer = Namer(module)
-        nimp = module.num_imported_funcs
-        out = []
-        for site, folded in sites:
-            instr = format_instr(module, module.code[site.fid - nimp].instrs[site.index], site.fid, namer)
-            if site.probe.package != "opcode":
-                e = site.probe.expansion
-                instr = f"[{e.package}:{e.event}{':' + e.mode if e.mode else ''}] {instr}"
-            if folded is True or folded is False:
-                pred = "true" if folded else "false"
-            elif isinstance(folded, str):
-                pred = folded
-            else:
-                pred = expression_source(folded)  # type: ignore[arg-type]
-            out.append(SiteRow(site.fid, site.report_fname, site.pc, instr, pred))
-        return out
+        return self.matched().site_rows(self.app.module, number)
 
     # ------------------------------------------------------------------------------------ build
 
@@ -530,7 +435,7 @@ class Session:
 
         ``options`` default to :meth:`run_options`.  With the same options, the bytes equal those of
         :meth:`from_scratch` by design: the composed script is exactly the saved one, the matches of
-        unchanged probes are the ones a single matching pass finds (:func:`~whamm_shell.incremental.merge`
+        unchanged probes are the ones a single matching pass finds (:func:`~compiler.build.merge`
         restores its order), and a cached function body is reused only when every fact it read is
         unchanged (:mod:`compiler.rewrite.bodycache`).
         """
@@ -599,13 +504,11 @@ class Session:
         sees the execution before it runs (to interrupt it from elsewhere).  Ctrl-C in the calling
         thread interrupts the program; the record keeps the live instance either way.
         """
-        from compiler.runner import RunOptions
-
         if args is not None:
             self.settings = replace(self.settings, args=tuple(args))
         build = self.build()
         s = self.settings
-        options = RunOptions((os.path.basename(self.app.name), *s.args), s.env, s.dirs, s.stdin, stdout,
+        options = api.RunOptions((os.path.basename(self.app.name), *s.args), s.env, s.dirs, s.stdin, stdout,
                              stderr, timeout=s.timeout, fuel=s.fuel)
         clock = time.perf_counter()
         execution = api.prepare_run(build.result, options, compiled=self.instrumenter.compiled)
@@ -627,13 +530,11 @@ class Session:
 
 def read_report(build: Build, result: RunResult) -> list[ReportValue]:
     """The value of every report row of ``build`` in the instance ``result`` left (REWRITING.md §17),
-    read by :func:`compiler.live_report.read_report_values` (as ``whamm run`` reads partial reports),
+    read by :func:`compiler.api.read_report_values` (as ``whamm run`` reads partial reports),
     with the session number of each row's probe."""
-    from compiler.live_report import read_report_values
-
     numbers: dict[str, int | None] = {}
     out = []
-    for v in read_report_values(build.result.layout, result):
+    for v in api.read_report_values(build.result.layout, result):
         probe_id = v.var.probe_id
         if probe_id is not None and probe_id not in numbers:
             numbers[probe_id] = build.matched.session_number(probe_id)
@@ -645,11 +546,7 @@ def read_report(build: Build, result: RunResult) -> list[ReportValue]:
 def report_csv(values: Sequence[ReportValue]) -> str:
     """The report as the instrumented program prints it (REWRITING.md §11.2): the banner, the header
     and one row per variable — the upstream-compatible CSV of ``report --csv``."""
-    from compiler.rewrite.exit import BANNER, HEADER
-    from compiler.rewrite.layout import row_prefix
-    lines = [BANNER, HEADER]
-    lines += [row_prefix(v.var) + (v.text if v.readable else "") for v in values]
-    return "".join(line + "\n" for line in lines)
+    return api.report_csv((v.var, v.text if v.readable else "") for v in values)
 
 
 def demo_app() -> Path:
@@ -665,19 +562,6 @@ def demo_app() -> Path:
 
 # ------------------------------------------------------------------------------------------ helpers
 
-def _kind(item) -> str:
-    """The :attr:`Item.kind` of a parsed script-level item."""
-    from compiler.lang import ast
-    if isinstance(item, ast.Use):
-        return "use"
-    if isinstance(item, ast.FnDef):
-        return "fn"
-    return "var" if isinstance(item, ast.VarDecl) else "statement"
-
-
-def _parse_probe(text: str):
-    from compiler.lang.parser import parse_probe
-    return parse_probe(text, "<input>")
 
 
 def _localize(exc: ScriptError, composition: Composition, probes: dict[int, Probe], items: Sequence[Item],

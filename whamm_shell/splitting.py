@@ -163,13 +163,13 @@ def needs_more(text: str) -> bool:
     """Whether the prompt should read a continuation line: brackets, a string or a block comment are
     still open, or the text is a probe whose rule or predicate is not yet followed by its body.
 
-    The probe case asks the parser (:func:`compiler.lang.parser.is_complete`), which keeps reading while
+    The probe case asks the parser (:func:`compiler.api.probe_is_complete`), which keeps reading while
     the input could still become valid, so ``wasm:opcode:call:before`` on its own line waits for ``{``.
     Other commands only wait for brackets: a global statement's final ``;`` may be omitted.
     """
     if open_state(text).is_open:
         return True
     if _RULE_START.match(text) and not _ITEM_KEYWORD.match(text):
-        from compiler.lang.parser import is_complete
-        return not is_complete(text, "probe")
+        from compiler.api import probe_is_complete
+        return not probe_is_complete(text)
     return False

@@ -32,7 +32,7 @@ from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.lexers import PygmentsLexer
 from prompt_toolkit.styles import Style
 
-from compiler.errors import WhammError
+from compiler.api import WhammError
 from whamm_shell.lexers import ShellLexer
 from whamm_shell.splitting import needs_more
 

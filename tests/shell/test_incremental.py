@@ -1,4 +1,4 @@
-"""Incremental re-instrumentation (whamm_shell/incremental.py): per-probe match cache, merged site order,
+"""Incremental re-instrumentation (compiler/build.py, the shell's through compiler.api): per-probe match cache, merged site order,
 re-emitting only changed functions, whole-build and compiled-module reuse — and outputs identical to a
 fresh compilation."""
 from __future__ import annotations
@@ -8,9 +8,9 @@ import dataclasses
 import pytest
 
 from compiler import api
+from compiler.build import Instrumenter, merge
 from compiler.rewrite.matching import AltConflictError, match, order_keys
 from shellrun import DEMO, DEMO_OUTPUT, run_wasm
-from whamm_shell.incremental import Instrumenter, merge
 from whamm_shell.session import Session
 
 OPTIONS = api.Options(no_report=True)
@@ -67,15 +67,15 @@ def test_builds_are_byte_identical_to_fresh_compilations(demo: api.App) -> None:
 def test_adding_a_probe_matches_only_that_probe(demo: api.App, monkeypatch) -> None:
     session = session_with(demo, MIXED[:4])
     session.build()
-    import compiler.rewrite.matching as matching
+    import compiler.build as build
     seen: list[list[int]] = []
-    real = matching.match
+    real = build.match
 
     def spy(module, program, **kw):
         seen.append([cp.number for cp in program.probes])
         return real(module, program, **kw)
 
-    monkeypatch.setattr(matching, "match", spy)
+    monkeypatch.setattr(build, "match", spy)
     session.add_probe(MIXED[4])
     assert seen == [[4]]                       # one pass, over the new probe's expansion only
     session.set_enabled([5], False)
