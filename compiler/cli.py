@@ -14,7 +14,8 @@ from typing import Sequence
 
 from compiler.errors import WhammError
 
-__all__ = ["main", "EXIT_OK", "EXIT_INPUT", "EXIT_USAGE", "EXIT_INTERNAL", "UsageError"]
+__all__ = ["main", "EXIT_OK", "EXIT_INPUT", "EXIT_USAGE", "EXIT_INTERNAL", "UsageError",
+           "print_warnings", "render_error"]
 
 EXIT_OK = 0
 EXIT_INPUT = 1
@@ -91,6 +92,12 @@ def _main(argv: list[str]) -> int:
         print("note: this is a bug in whamm; please report it with the inputs that caused it",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def print_warnings(text: str) -> None:
+    """Print rendered warnings (if any) on stderr: the sub-commands' output stays the module or the run's."""
+    if text:
+        print(text, file=sys.stderr)
 
 
 def render_error(exc: WhammError) -> str:

@@ -18,7 +18,9 @@ import os
 import stat
 import tempfile
 
-__all__ = ["read_regular_file", "check_replaceable", "write_file", "MAX_INPUT_BYTES", "NotReplaceableError"]
+from compiler.errors import WhammError
+
+__all__ = ["read_regular_file", "check_replaceable", "write_file", "write_output", "MAX_INPUT_BYTES", "NotReplaceableError"]
 
 #: Largest input the compiler reads (1 GiB): far beyond any real script or module, small enough that an
 #: accidental huge file ends in a clear error rather than in memory exhaustion.
@@ -111,6 +113,15 @@ def write_file(path: str | os.PathLike[str], data: bytes) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def write_output(path: str, data: bytes) -> None:
+    """Create or replace ``path`` with ``data`` atomically (:func:`write_file`); a failure is a user
+    error naming the file (the ``-o`` of ``whamm instr``/``run``, either target)."""
+    try:
+        write_file(path, data)
+    except OSError as exc:
+        raise WhammError(f"cannot write output '{path}': {exc.strerror or exc}") from None
 
 
 def _umask() -> int:

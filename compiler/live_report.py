@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from compiler.errors import WhammError
+from compiler.lang.types import MapType, Prim, is_integer
+from compiler.lang.values import wrap
+from compiler.rewrite.exit import HEADER
+from compiler.rewrite.layout import GlobalLocation, MapLocation, MemoryLocation, row_prefix
+from compiler.rewrite.runtime_abi import read_map, unpack_value, value_size
+from compiler.rewrite.valuefmt import format_value
 from compiler.runner import Outcome
 
 if TYPE_CHECKING:
@@ -59,8 +65,6 @@ class InstanceReader:
 
     def getter(self, export: str, t) -> object:
         """The value of the global behind getter ``export``, as :mod:`compiler.lang.values` holds it."""
-        from compiler.lang.types import MapType, Prim, is_integer
-        from compiler.lang.values import wrap
 
         raw = self.exports[export](self.store)
         if isinstance(t, MapType):
@@ -72,7 +76,6 @@ class InstanceReader:
         return raw
 
     def map(self, t, map_id: int) -> dict:
-        from compiler.rewrite.runtime_abi import read_map
         return read_map(t, map_id, self.call, self.read)
 
 
@@ -91,15 +94,11 @@ class ReportValue:
         """The value as the report prints it (REWRITING.md §12), ``?`` when unreadable."""
         if not self.readable:
             return "?"
-        from compiler.rewrite.valuefmt import format_value
         return format_value(self.var.whamm_type, self.value)
 
 
 def read_report_values(layout: Layout, result: RunResult) -> list[ReportValue]:
     """The value of every report row of ``layout`` in the instance ``result`` left, in report order."""
-    from compiler.lang.types import MapType
-    from compiler.rewrite.layout import GlobalLocation, MapLocation, MemoryLocation
-    from compiler.rewrite.runtime_abi import unpack_value, value_size
 
     reader = InstanceReader.of(result)
     out = []
@@ -133,7 +132,5 @@ def partial_report(values: Sequence[ReportValue], why: str) -> str:
     (REWRITING.md §11.1: empty line, heading, column header, one row per variable) with the heading
     ``report (partial: <why>)`` instead of the banner, so it cannot be taken for a complete report.
     Unreadable values show as ``?``."""
-    from compiler.rewrite.exit import HEADER
-    from compiler.rewrite.layout import row_prefix
     lines = ["", f"report (partial: {why})", HEADER, *(row_prefix(v.var) + v.text for v in values)]
     return "".join(line + "\n" for line in lines)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping, MutableMapping, Sequence, Union
 
 from compiler.errors import WhammError
+from compiler.wasm.validate import config as base_config
 
 if TYPE_CHECKING:
     import wasmtime
@@ -192,7 +193,6 @@ class Execution:
                  compiled: MutableMapping[bytes, bytes] | None = None) -> None:
         import wasmtime
 
-        from compiler.wasm.validate import config as base_config
 
         _check_limits(options)
         self.options = options

@@ -16,6 +16,10 @@ import argparse
 import os
 import re
 import sys
+from compiler.cli import UsageError
+from compiler.lang.diagnostics import ScriptError
+from compiler.lang.libraries import LibSpecError, parse_lib_specs
+from compiler.scripts import add_script_arguments, read_sources
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -26,7 +30,6 @@ _TARGETS = ("rewriting", "wei")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from compiler.scripts import add_script_arguments
     add_script_arguments(parser)
     parser.add_argument("-u", "--user-libs", "--lib", action="append", default=[], metavar="LIBS",
                         help="user libraries: NAME=PATH or NAME(IMPORT_MODULE)=PATH, comma-separated; "
@@ -38,10 +41,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from compiler import api
-    from compiler.cli import UsageError
-    from compiler.lang.diagnostics import ScriptError
-    from compiler.lang.libraries import LibSpecError, parse_lib_specs
-    from compiler.scripts import read_sources
 
     if not args.scripts:
         raise UsageError("missing required option --script")

@@ -12,10 +12,14 @@ import argparse
 import os
 import sys
 
-from compiler.errors import WhammError
+from compiler.cli import UsageError, print_warnings
+from compiler.files import write_output
+from compiler.lang.diagnostics import ScriptError
+from compiler.lang.libraries import LibSpecError, parse_lib_specs
+from compiler.scripts import add_script_arguments, read_sources
+from compiler.wei.cli import instr_wei
 
-__all__ = ["NAME", "HELP", "add_arguments", "run", "add_compile_arguments", "compile_inputs", "write_output",
-           "print_warnings"]
+__all__ = ["NAME", "HELP", "add_arguments", "run", "add_compile_arguments", "compile_inputs"]
 
 NAME = "instr"
 HELP = "instrument a Wasm application with a whamm script (bytecode rewriting)"
@@ -23,7 +27,6 @@ HELP = "instrument a Wasm application with a whamm script (bytecode rewriting)"
 
 def add_compile_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags ``instr`` and ``run`` share: script, app, output, libraries, knobs."""
-    from compiler.scripts import add_script_arguments
     add_script_arguments(parser)
     parser.add_argument("-a", "--app", metavar="PATH", help="the application, .wasm or .wat")
     parser.add_argument("-u", "--user-libs", "--lib", action="append", default=[], metavar="LIBS",
@@ -57,10 +60,6 @@ def compile_inputs(args: argparse.Namespace):
     """Check the shared flags and instrument: the :class:`~compiler.api.InstrumentResult`.  Usage
     problems raise ``UsageError``; input problems ``WhammError``.  Warnings are printed here (stderr)."""
     from compiler import api
-    from compiler.cli import UsageError
-    from compiler.lang.diagnostics import ScriptError
-    from compiler.lang.libraries import LibSpecError, parse_lib_specs
-    from compiler.scripts import read_sources
 
     if not args.scripts:
         raise UsageError("missing required option --script")
@@ -86,28 +85,11 @@ def compile_inputs(args: argparse.Namespace):
     return result
 
 
-def print_warnings(text: str) -> None:
-    if text:
-        print(text, file=sys.stderr)
-
-
 def _color() -> bool:
     return sys.stderr.isatty() and "NO_COLOR" not in os.environ
 
 
-def write_output(path: str, data: bytes) -> None:
-    """Create or replace ``path`` with ``data`` atomically; only a writable regular file is replaced, and
-    it keeps its permission bits (:func:`compiler.files.write_file`)."""
-    from compiler.files import write_file
-
-    try:
-        write_file(path, data)
-    except OSError as exc:
-        raise WhammError(f"cannot write output '{path}': {exc.strerror or exc}") from None
-
-
 def run(args: argparse.Namespace) -> int:
-    from compiler.cli import UsageError
 
     if args.testing:
         raise UsageError("--testing is not supported")
@@ -122,7 +104,6 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("missing required option --script")
         if args.app is not None:
             print("warning: --app is ignored with --wei", file=sys.stderr)
-        from compiler.wei.cli import instr_wei
         return instr_wei(args)
     result = compile_inputs(args)
     write_output(args.output_path, result.wasm)

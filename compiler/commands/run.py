@@ -13,7 +13,11 @@ import argparse
 import os
 import sys
 
-from compiler.commands.instr import add_compile_arguments, compile_inputs, write_output
+from compiler.cli import UsageError
+from compiler.commands.instr import add_compile_arguments, compile_inputs
+from compiler.files import write_output
+from compiler.runner import MAX_FUEL, MAX_TIMEOUT, RunOptions
+from compiler.wei.cli import run_monitor
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -42,7 +46,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _positive_float(text: str) -> float:
-    from compiler.runner import MAX_TIMEOUT
     try:
         value = float(text)
     except ValueError:
@@ -54,7 +57,6 @@ def _positive_float(text: str) -> float:
 
 
 def _fuel(text: str) -> int:
-    from compiler.runner import MAX_FUEL
     try:
         value = int(text)
     except ValueError:
@@ -66,7 +68,6 @@ def _fuel(text: str) -> int:
 
 
 def _env(entries: list[str]) -> tuple[tuple[str, str], ...]:
-    from compiler.cli import UsageError
     out = []
     for entry in entries:
         key, sep, value = entry.partition("=")
@@ -77,7 +78,6 @@ def _env(entries: list[str]) -> tuple[tuple[str, str], ...]:
 
 
 def _dirs(entries: list[str]) -> tuple[tuple[str, str], ...]:
-    from compiler.cli import UsageError
     out = []
     for entry in entries:
         host, sep, guest = entry.partition("::")
@@ -89,14 +89,11 @@ def _dirs(entries: list[str]) -> tuple[tuple[str, str], ...]:
 
 def run(args: argparse.Namespace) -> int:
     from compiler import api
-    from compiler.cli import UsageError
-    from compiler.runner import RunOptions
 
     if args.wei:
         raise UsageError("--wei is not allowed with 'whamm run'")
     env, dirs = _env(args.env), _dirs(args.dir)
     if args.wei_monitor is not None:
-        from compiler.wei.cli import run_monitor
         return run_monitor(args, env, dirs)
     result = compile_inputs(args)
     if args.output_path is not None:

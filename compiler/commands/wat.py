@@ -13,6 +13,7 @@ import re
 import sys
 
 from compiler.errors import WhammError
+from compiler.files import read_regular_file
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "WatInputError", "load_module"]
 
@@ -50,7 +51,6 @@ def _assemble(text: bytes, name: str) -> bytes:
 def load_module(path: str):
     """Read ``path`` (binary or WAT) into a :class:`~compiler.wasm.model.Module`, or raise a one-line
     :class:`WatInputError`."""
-    from compiler.files import read_regular_file
     from compiler.wasm import DecodeError, read_module
     try:
         data = read_regular_file(path)

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from compiler.errors import WhammError
 from compiler.events.catalog import CATALOG, Event, Mode, Package, Provider
+from compiler.lang.diagnostics import Diagnostic, closest
 
 if TYPE_CHECKING:
-    from compiler.lang.diagnostics import Diagnostic, Span
+    from compiler.lang.diagnostics import Span
 
 __all__ = [
     "Pattern", "RuleError", "NoMatchError", "Target", "ExpandedProbe", "InfoMatch",
@@ -160,7 +161,6 @@ class RuleError(WhammError):
         super().__init__(message if help is None else f"{message}\n  = help: {help}")
 
     def diagnostic(self) -> Diagnostic:
-        from compiler.lang.diagnostics import Diagnostic
         return Diagnostic.error(self.message, self.span, help=self.help)
 
 
@@ -183,7 +183,6 @@ def _span(spans: Sequence[Span | None] | None, part: int) -> Span | None:
 
 def _did_you_mean(text: str, candidates: Iterable[str]) -> str | None:
     """``did you mean `x`?`` for the first plain (glob-free) alternative that is close to a name."""
-    from compiler.lang.diagnostics import closest
     pool = list(dict.fromkeys(candidates))
     for alt in text.split("|"):
         if alt and not _GLOB_CHARS.intersection(alt):

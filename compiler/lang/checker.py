@@ -27,6 +27,7 @@ from compiler.events import catalog as cat
 from compiler.events.rules import ExpandedProbe, RuleError, match_rule
 from compiler.lang import ast, values
 from compiler.lang.diagnostics import Diagnostic, ScriptError, Span, closest
+from compiler.lang.folder import FoldError, constant_value
 from compiler.lang.parser import structure_errors
 from compiler.lang.libraries import CORE_NAME, WHAMM_CORE, Library
 from compiler.lang.scopes import (
@@ -287,7 +288,6 @@ class _Checker:
     def constant(self, stmt: ast.Stmt) -> None:
         """Record ``stmt``'s target as a compile-time constant (§7.4) if it is one; called right after
         the statement is checked, so later script-level code (``@static`` arguments) sees it."""
-        from compiler.lang.folder import FoldError, constant_value
 
         prog = self.prog
         if isinstance(stmt, ast.VarDecl) and stmt.init is not None:
@@ -911,7 +911,6 @@ class _Body:
             self.error(f"operator `{op}` cannot be applied to {t}", e.span)
             return Prim.BOOL if compare else None
         if op in ("/", "%") and is_integer(t) and self._plain_literal(e.right):
-            from compiler.lang.folder import FoldError, constant_value
             try:
                 divisor = constant_value(e.right, self.types, {}, {}, {})
             except FoldError:

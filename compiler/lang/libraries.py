@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from compiler.errors import WhammError
+from compiler.files import read_regular_file
 from compiler.lang.types import Prim
 
 __all__ = [
@@ -116,7 +117,6 @@ def parse_lib_specs(entries: Iterable[str]) -> list[LibSpec]:
 
 def read_library(spec: LibSpec) -> Library:
     """Read and validate the library file of ``spec``."""
-    from compiler.files import read_regular_file
     try:
         data = read_regular_file(spec.path)
     except OSError as exc:

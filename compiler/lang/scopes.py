@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, TypeVar
 
 from compiler.errors import InternalError
 from compiler.lang import ast
-from compiler.lang.types import WhammType
+from compiler.lang.types import MapType, WhammType
 
 if TYPE_CHECKING:
     from compiler.events.catalog import BoundFn, BoundVar, Event
@@ -83,7 +83,6 @@ class Symbol:
 
     @property
     def is_map(self) -> bool:
-        from compiler.lang.types import MapType
         return isinstance(self.type, MapType)
 
 

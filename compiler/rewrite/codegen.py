@@ -31,6 +31,7 @@ from compiler.lang.scopes import Callee, CalleeKind, Symbol, VarKind, fact
 from compiler.lang.types import (
     MapType, Prim, TupleType, WhammType, bit_width, is_float, is_integer, is_signed, wasm_types,
 )
+from compiler.rewrite.runtime_abi import value_size
 from compiler.wasm.model import FuncType, Instr, MemArg, ValType
 from compiler.wasm.opcodes import BY_NAME
 
@@ -1243,7 +1244,6 @@ class _AltTypeError(CodegenError):
 
 
 def _size(t: WhammType) -> int:
-    from compiler.rewrite.runtime_abi import value_size
     return value_size(t)
 
 

@@ -24,20 +24,20 @@ from __future__ import annotations
 import gc
 import json
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
 
 from compiler.errors import WhammError
 from compiler.lang import ast
-from compiler.lang.diagnostics import Diagnostic
+from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import Folded, fold_expr, fold_probe
 from compiler.lang.types import wasm_types
 from compiler.rewrite.bodycache import FunctionCache, Recording
-from compiler.rewrite.codegen import CodegenError, Helper, string_helpers
+from compiler.rewrite.codegen import CodegenError, Helper, const, op, string_helpers
 from compiler.rewrite.exit import (
     compile_function, descriptors, exit_function, getter, start_function,
 )
-from compiler.rewrite.inject import FunctionRewriter, ModuleContext
+from compiler.rewrite.inject import FunctionRewriter, ModuleContext, site_error
 from compiler.rewrite.layout import (
     type_text,
     GlobalLocation, Layout, LibraryMemory, MapLocation, MemoryLocation, ReportVar, Uses, folded_nodes, plan_layout,
@@ -47,17 +47,24 @@ from compiler.rewrite.link import (
     Remap, TypeTable, declare_imports, link_runtime, remap_body, remap_instrs, runtime_image, shift_after,
     shift_module, write_helper,
 )
+from compiler.rewrite.matching import match
+from compiler.rewrite.sites import Placement
 from compiler.rewrite.stack import FunctionTypes, ModuleTypes
+from compiler.rewrite.static_calls import StaticCalls
+from compiler.wasm import ValidationError, validate
+from compiler.wasm.binary import Cursor
 from compiler.wasm.code import encode_body
 from compiler.wasm.model import (
     CustomSection, DataSegment, Export, ExternKind, FuncBody, Global, GlobalType, Import, Limits, Module,
     Names,
 )
+from compiler.wasm.reader import read_module
+from compiler.wasm.writer import write_module
 
 if TYPE_CHECKING:
     from compiler.lang.folder import StaticCall
     from compiler.lang.scopes import CheckedProbe, Program
-    from compiler.rewrite.matching import MatchedSite, Matches
+    from compiler.rewrite.matching import Matches
 
 __all__ = ["EmitOptions", "Prelude", "Emitted", "EmitError", "FunctionCache", "emit", "instrument",
            "fold_prelude"]
@@ -238,8 +245,6 @@ def instrument(module: Module, program: Program, *, static_call: StaticCall | No
     Without ``static_call`` a :class:`~compiler.rewrite.static_calls.StaticCalls` for this compilation
     is used (its library instances are discarded at the end, REWRITING.md §13.3); ``libraries`` gives
     user library binaries by name (else they are read from their paths when needed)."""
-    from compiler.rewrite.matching import match
-    from compiler.rewrite.static_calls import StaticCalls
     own = static_call is None
     calls = StaticCalls(module, program, library_bytes=libraries) if own else static_call
     try:
@@ -484,7 +489,6 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
         if lay.needs_exit:
             helpers["whamm:exit"] = exit_function(ctx, special["end"], special["report"], no_report, desc)
     except CodegenError as exc:
-        from compiler.lang.diagnostics import ScriptError
         raise ScriptError([Diagnostic.error(exc.message, exc.span)], program.source, program.filename) from None
     for var, export in lay.getters.items():
         helpers[export] = getter(lay, program.globals[var], export)
@@ -537,10 +541,8 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
     out.types = types.groups()
     t2 = time.perf_counter()
 
-    from compiler.wasm.writer import write_module
     data = write_module(out)
     t3 = time.perf_counter()
-    from compiler.wasm import ValidationError, validate
     try:
         validate(data)
     except ValidationError as exc:
@@ -564,13 +566,10 @@ def _blame_alt(data: bytes, reason: str, defined: int, lay: Layout, matches: Mat
     ``return`` before code that needs its polymorphic stack).  When wasmtime's error lies in a function
     with an ``alt`` site, report it as a script error at that site instead of a compiler bug."""
     import re
-    from compiler.rewrite.inject import site_error
-    from compiler.rewrite.sites import Placement
     m = re.search(r"\(at offset 0x([0-9a-fA-F]+)\)", reason)
     if m is None:
         return
     offset = int(m.group(1), 16)
-    from compiler.wasm.reader import read_module
     try:
         written = read_module(data)
     except WhammError:
@@ -578,7 +577,6 @@ def _blame_alt(data: bytes, reason: str, defined: int, lay: Layout, matches: Mat
     start, end, _ = written.origin.sections.get(10, (0, 0, None))  # type: ignore[union-attr]
     if not start <= offset < end:
         return
-    from compiler.wasm.binary import Cursor
     cur = Cursor(data, start + 1, end)
     cur.u32()
     count = cur.u32()
@@ -609,12 +607,10 @@ def _memid_bindings(module: Module) -> dict[str, object]:
 
 
 def _zero_expr(t: str):
-    from compiler.rewrite.codegen import const, op
     return (const(t, 0), op("end"))
 
 
 def _i32_expr(value: int):
-    from compiler.rewrite.codegen import const, op
     return (const("i32", value), op("end"))
 
 
@@ -645,7 +641,6 @@ def _library_memories(program: Program, uses: Uses, libraries: Mapping[str, byte
                 raise EmitError(f"the memory of library {lib} is needed (memid) but its module is not available")
             with open(library.path, "rb") as f:
                 data = f.read()
-        from compiler.wasm.reader import read_module
         m = read_module(data)
         mems = [e for e in m.exports if e.kind == ExternKind.MEMORY]
         if not mems:

@@ -18,12 +18,12 @@ import array
 import sys
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from compiler.lang import ast
+from compiler.lang import ast, values
 from compiler.lang.scopes import CheckedFunction, CheckedProbe, Symbol, VarKind, fact
 from compiler.lang.types import UNIT, MapType, WhammType
 from compiler.rewrite.codegen import (
-    BodyCompiler, Code, CodegenError, Helper, LocalPool, LocalStorage, MemStorage, Storage, flat,
-    mem_parts, op,
+    BodyCompiler, Code, CodegenError, Helper, LocalPool, LocalStorage, MemStorage, Storage, contains_return,
+    flat, mem_parts, op,
 )
 from compiler.rewrite.inject import ModuleContext, SiteEnv, global_storage, site_error
 from compiler.rewrite.layout import (
@@ -35,7 +35,6 @@ from compiler.wasm.model import FuncType, MemArg
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
     from compiler.rewrite.matching import MatchedSite
-    from compiler.wasm.model import Module
 
 __all__ = ["ScriptEnv", "compile_function", "compile_guarded", "start_function", "exit_function", "getter",
            "BANNER", "HEADER"]
@@ -110,7 +109,6 @@ def getter(layout, sym: Symbol, name: str) -> Helper:
 
 def _constant(expr: ast.Expr, types: Mapping[int, WhammType]) -> tuple[bool, object]:
     """Whether ``expr`` is a literal (or a tuple of literals) and its value in ``values`` form."""
-    from compiler.lang import values
     if isinstance(expr, ast.IntLit):
         return True, values.int_literal(expr.value, fact(types, expr, "type"))  # type: ignore[arg-type]
     if isinstance(expr, ast.FloatLit):
@@ -144,7 +142,6 @@ def compile_guarded(c: BodyCompiler, folded: Folded, no_pred: bool) -> None:
     pred = folded.predicate if not no_pred else True
     if pred is False or folded.body is None:
         return
-    from compiler.rewrite.codegen import contains_return
     if pred is not True:
         c.expr(pred)  # type: ignore[arg-type]
         c.ret_label = code.open("if", None)

@@ -23,7 +23,10 @@ from typing import TYPE_CHECKING, Mapping, NamedTuple, Sequence
 from compiler.lang import ast
 from compiler.lang.scopes import Callee, CalleeKind, CheckedProbe, Program, Symbol, VarKind, fact
 from compiler.lang.types import MapType, Prim, TupleType, WhammType, wasm_types
+from compiler.rewrite.codegen import STRING_HELPERS
+from compiler.rewrite.link import WRITE_SAVE_SIZE
 from compiler.rewrite.runtime_abi import value_size
+from compiler.wasm.model import ExternKind
 
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
@@ -411,7 +414,6 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     ``special`` maps ``begin``/``end``/``report`` to their probes; ``uses`` is what the emitted code
     needs (:class:`Uses`, already filled).
     """
-    from compiler.wasm.model import ExternKind
 
     fimports = [imp for imp in module.imports if imp.kind == ExternKind.FUNC]
     mem_imports = [imp for imp in module.imports if imp.kind == ExternKind.MEMORY]
@@ -486,7 +488,6 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
         lay.memory = lay.app_memories + lay.mem_shift
     names = []
     if needs_runtime:
-        from compiler.rewrite.codegen import STRING_HELPERS
         names += ["whamm:write", *STRING_HELPERS]
     names += [f"fn:{n}" for n in emitted_user_functions]
     names.append("whamm:start")
@@ -510,7 +511,6 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
         lay.region = region
         key_sizes = [size_of(t.key) + size_of(t.value) for t in _all_map_types(program, probes_with_sites)]
         lay.scratch = region.alloc(max(key_sizes, default=0))
-        from compiler.rewrite.link import WRITE_SAVE_SIZE
         lay.write_scratch = region.alloc(WRITE_SAVE_SIZE)
         lay.value_scratch = region.alloc(max((size_of(g.type) for g in global_report), default=0))
         _place_state(lay, program, site_list, probes_with_sites, frames)

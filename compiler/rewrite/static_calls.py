@@ -23,8 +23,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from compiler.errors import WhammError
+from compiler.files import read_regular_file
 from compiler.lang.libraries import CORE_NAME
 from compiler.runner import error_reason
+from compiler.wasm import ExternKind, read_module
+from compiler.wasm.validate import config
 
 if TYPE_CHECKING:
     from compiler.lang.scopes import Program
@@ -201,7 +204,6 @@ class StaticCalls:
         raise StaticCallError(f"page_size: no memory with id {memid}")
 
     def _library_page_size(self, name: str) -> int:
-        from compiler.wasm import ExternKind, read_module
         lib = read_module(self._bytes(name))
         limits = lib.memory_limits()
         for exp in lib.exports:
@@ -244,7 +246,6 @@ class StaticCalls:
             path = lib.path if lib is not None else None
             if path is None:
                 raise StaticCallError(f"library {name} cannot be used with @static (no library file)")
-            from compiler.files import read_regular_file
             try:
                 data = read_regular_file(path)
             except OSError as exc:
@@ -296,7 +297,6 @@ def _fuel_engine():
 
         import wasmtime
 
-        from compiler.wasm.validate import config
         cfg = config()
         cfg.consume_fuel = True
         _ENGINE = wasmtime.Engine(cfg)

@@ -26,6 +26,7 @@ from compiler.wasm.model import (
 )
 from compiler.wasm.opcodes import BY_NAME
 from compiler.wasm.remap import Shift, shift_indices
+from compiler.wasm.writer import write_module
 
 __all__ = ["Label", "instr", "resolve_labels", "ModuleBuilder", "BuildError", "Code"]
 
@@ -351,7 +352,6 @@ class ModuleBuilder:
 
     def write(self) -> bytes:
         """:meth:`finish`, then the module's binary encoding."""
-        from compiler.wasm.writer import write_module
         return write_module(self.finish())
 
 

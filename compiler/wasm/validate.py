@@ -7,6 +7,7 @@ one costs milliseconds, and every emitted module is validated.  wasmtime's excep
 from __future__ import annotations
 
 import atexit
+from compiler.wasm.errors import ValidationError
 
 __all__ = ["FEATURES", "config", "engine", "validate"]
 
@@ -51,7 +52,6 @@ def config():
 def validate(data: bytes) -> None:
     """Raise :class:`ValidationError` with wasmtime's message if ``data`` is not a valid module."""
     import wasmtime
-    from compiler.wasm.errors import ValidationError
     try:
         wasmtime.Module.validate(engine(), data)
     except wasmtime.WasmtimeError as err:

@@ -12,8 +12,12 @@ import argparse
 import os
 import sys
 
+from compiler.cli import UsageError, print_warnings
 from compiler.errors import WhammError
-from compiler.files import read_regular_file
+from compiler.files import read_regular_file, write_output
+from compiler.lang.diagnostics import ScriptError
+from compiler.lang.libraries import LibSpecError, parse_lib_specs
+from compiler.scripts import read_sources
 
 __all__ = ["instr_wei", "run_monitor", "compile_monitor"]
 
@@ -22,9 +26,7 @@ def compile_monitor(script: str, script_name: str, user_libs: list[str], options
     """Read the libraries, check the script with the engine's rules and build the monitor: the
     :class:`~compiler.wei.monitor.Monitor`.  Malformed ``--user-libs`` values are usage errors."""
     from compiler import api
-    from compiler.cli import UsageError
     from compiler.lang.frontend import check_source
-    from compiler.lang.libraries import LibSpecError, parse_lib_specs
     from compiler.wei.monitor import build_monitor
 
     try:
@@ -39,10 +41,6 @@ def compile_monitor(script: str, script_name: str, user_libs: list[str], options
 def instr_wei(args: argparse.Namespace) -> int:
     """``whamm instr --wei``: compile the script alone into a monitor module and write it."""
     from compiler import api
-    from compiler.cli import UsageError
-    from compiler.commands.instr import print_warnings, write_output
-    from compiler.lang.diagnostics import ScriptError
-    from compiler.scripts import read_sources
 
     if not args.scripts:
         raise UsageError("missing required option --script")
@@ -69,8 +67,6 @@ def run_monitor(args: argparse.Namespace, env: tuple[tuple[str, str], ...],
     """``whamm run --wei-monitor MON -a APP``: run the application under the monitor on the emulated
     engine (:mod:`compiler.wei.emulator`)."""
     from compiler import api
-    from compiler.cli import UsageError
-    from compiler.lang.libraries import LibSpecError, parse_lib_specs
     from compiler.runner import RunOptions
     from compiler.wei.emulator import emulate
 

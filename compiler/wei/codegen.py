@@ -24,7 +24,8 @@ from compiler.lang import ast
 from compiler.lang.scopes import CalleeKind, VarKind, fact
 from compiler.lang.types import MapType, Prim, TupleType, WhammType
 from compiler.rewrite.codegen import (
-    BodyCompiler, Code, CodegenError, Helper, LocalPool, LocalStorage, OperandStorage, PtrStorage, Storage, flat,
+    BodyCompiler, Code, CodegenError, Helper, LocalPool, LocalStorage, OperandStorage, PtrStorage, Storage,
+    flat, mem_parts, parts_range,
 )
 from compiler.rewrite.inject import SiteEnv, probe_info
 from compiler.wasm.model import FuncType, MemArg
@@ -49,7 +50,6 @@ class BlockStorage(PtrStorage):
     offset: int = 0
 
     def _parts(self, path: Sequence[int]) -> list[tuple[int, str, str, str]]:
-        from compiler.rewrite.codegen import mem_parts, parts_range
         first, n, _ = parts_range(self.type, path)
         return mem_parts(self.type, self.offset)[first:first + n]
 

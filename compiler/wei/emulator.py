@@ -40,6 +40,8 @@ from compiler.runner import (
     wasi_config,
 )
 from compiler.wasm.model import FuncType
+from compiler.wasm.reader import read_module
+from compiler.wasm.validate import config
 from compiler.wei.names import ExportName, is_probe_export, parse_export_name
 from compiler.wei.weave import FUNC_EXPORT, TABLE_EXPORT, Arg, WovenCall, weave
 
@@ -138,8 +140,6 @@ class _Engine:
                  app_name: str, app_module: Module | None) -> None:
         import wasmtime
 
-        from compiler.wasm.reader import read_module
-        from compiler.wasm.validate import config
         self.options = options
         self.app_name = app_name
         self.app = app

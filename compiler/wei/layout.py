@@ -25,13 +25,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from compiler.errors import WhammError
+from compiler.files import read_regular_file
 from compiler.lang.scopes import VarKind
 from compiler.lang.types import MapType, Prim, WhammType, wasm_types
+from compiler.rewrite.codegen import STRING_HELPERS
 from compiler.rewrite.layout import (
     GlobalLocation, Layout, MapLocation, MemoryLocation, ReportVar, StaticRegion, Uses, place_script_globals,
     size_of, type_group_key, wasm_type_text,
 )
-from compiler.rewrite.runtime_abi import encode_type
+from compiler.rewrite.link import WRITE_SAVE_SIZE, runtime_image
+from compiler.rewrite.runtime_abi import encode_type, runtime_layout
+from compiler.wasm.model import ExternKind
+from compiler.wasm.reader import read_module
 
 if TYPE_CHECKING:
     from compiler.lang.scopes import CheckedProbe, Program, Symbol
@@ -165,9 +170,6 @@ def plan_monitor(program: Program, probes: Sequence[MonitorProbe], uses: Uses, *
                  special: Mapping[str, Sequence], user_functions: Sequence[str],
                  library_memories: Mapping[str, LibraryMemory]) -> MonitorLayout:
     """Decide indices, globals, memory and report rows for ``probes`` (export order)."""
-    from compiler.rewrite.codegen import STRING_HELPERS
-    from compiler.rewrite.link import WRITE_SAVE_SIZE, runtime_image
-    from compiler.rewrite.runtime_abi import runtime_layout
 
     members = [m for p in probes for m in p.members]
     member_probes: dict[int, CheckedProbe] = {}
@@ -346,9 +348,6 @@ def _block(ml: MonitorLayout, probe: MonitorProbe, group_index: Mapping[WhammTyp
 def library_memory(program: Program, lib: str, data: bytes | None) -> LibraryMemory:
     """The memory ``memid(lib)`` imports: the library's first exported memory (WEI.md §3 imports as
     REWRITING.md §13.2)."""
-    from compiler.wasm.model import ExternKind
-    from compiler.files import read_regular_file
-    from compiler.wasm.reader import read_module
     library = program.libraries[lib]
     if data is None:
         if library.path is None:

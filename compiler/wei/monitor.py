@@ -30,11 +30,14 @@ from compiler.rewrite.codegen import CodegenError, Helper, const, op, string_hel
 from compiler.rewrite.exit import compile_function, getter
 from compiler.rewrite.inject import ModuleContext
 from compiler.rewrite.layout import Uses, folded_nodes
-from compiler.rewrite.link import Remap, TypeTable, declare_imports, link_runtime, write_helper
+from compiler.rewrite.link import Remap, TypeTable, declare_imports, link_runtime, runtime_image, write_helper
+from compiler.rewrite.runtime_abi import runtime_layout
+from compiler.wasm import ValidationError, validate
 from compiler.wasm.code import encode_body
 from compiler.wasm.model import (
     DataSegment, Export, ExternKind, FuncBody, Global, GlobalType, Import, Limits, Module, Names,
 )
+from compiler.wasm.writer import write_module
 from compiler.wei.codegen import alloc_function, body_function, predicate_function, static_function
 from compiler.wei.layout import BUFFER_SIZE, library_memory, plan_monitor
 from compiler.wei.names import ExportName
@@ -161,8 +164,6 @@ def build_monitor(program: Program, *, options: object = None,
         exports.append((name, p))
 
     # ---- memory, exports, start
-    from compiler.rewrite.runtime_abi import runtime_layout
-    from compiler.rewrite.link import runtime_image
     rl = runtime_layout()
     region = lay.region
     assert region is not None
@@ -193,8 +194,6 @@ def build_monitor(program: Program, *, options: object = None,
     out.types = types.groups()
     t3 = time.perf_counter()
 
-    from compiler.wasm import ValidationError, validate
-    from compiler.wasm.writer import write_module
     data = write_module(out)
     t4 = time.perf_counter()
     try:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from compiler.errors import WhammError
+from compiler.events.catalog import find_event
 
 __all__ = ["CallbackRef", "ExportName", "ExportNameError", "parse_export_name", "is_probe_export",
            "is_param_name", "RULE_PREFIXES", "FIXED_PARAMS"]
@@ -138,7 +139,6 @@ class _Parser:
         return ExportName(rule, predicate, tuple(calls), params)
 
     def rule(self) -> str:
-        from compiler.events.catalog import find_event
         end = self.text.find(" ")
         if end < 0:
             raise self.fail("expected ' ' after the rule")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from compiler.events.catalog import lookup, scope
 from compiler.lang import ast
 from compiler.lang.scopes import VarKind
 from compiler.lang.types import Prim, WhammType, wasm_types
@@ -83,7 +84,6 @@ class Requests:
 def param_type(name: str, probe: CheckedProbe) -> WhammType:
     """The whamm type a requested value has in ``probe``: the type bound for ``argN``/``localN`` if the
     rule gives one, else the catalog's type at the probe's event."""
-    from compiler.events.catalog import lookup, scope
     bound = probe.bounds.get(name)
     if bound is not None:
         return bound

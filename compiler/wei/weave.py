@@ -32,6 +32,7 @@ from compiler.wasm.code import encode_body
 from compiler.wasm.model import (
     DataSegment, Export, ExternKind, FuncBody, FuncType, Import, Instr, Limits, Module, ValType,
 )
+from compiler.wasm.writer import write_module
 
 __all__ = ["Arg", "WovenCall", "weave", "FUNC_EXPORT", "TABLE_EXPORT"]
 
@@ -111,7 +112,6 @@ def weave(module: Module, imports: Sequence[tuple[str, str, FuncType]], calls: S
     :data:`TABLE_EXPORT` exports that let the engine map function references to input indices.
     ``buffer`` is the ``(module, name)`` of the engine buffer's memory, imported when a call passes a
     string (it precedes the application's defined memories, which move up by one)."""
-    from compiler.wasm.writer import write_module
     nimp = module.num_imported_funcs
     added = len(imports)
     has_strings = any(a.kind == "string" for c in calls for a in c.args)
