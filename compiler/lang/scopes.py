@@ -198,6 +198,3 @@ class Program:
     libraries: Mapping[str, Library] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
 
-    def probes_of(self, probe: ast.Probe) -> list[CheckedProbe]:
-        """The expansions of one source probe, in number order."""
-        return [p for p in self.probes if p.probe is probe]

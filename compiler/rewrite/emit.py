@@ -521,7 +521,6 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
                                     2 if lay.memory else 0))
         if lay.can_print and mem_export is None:
             out.exports.append(Export("memory", ExternKind.MEMORY, lay.memory))
-            lay.memory_exported_as_memory = True
         out.exports.append(Export("whamm:memory", ExternKind.MEMORY, lay.memory))
     for var, export in lay.getters.items():
         out.exports.append(Export(export, ExternKind.FUNC, lay.functions[export]))

@@ -328,13 +328,10 @@ class Layout:
     library_memories: dict[str, int] = field(default_factory=dict)
     library_order: list[str] = field(default_factory=list)   # used libraries (memid numbering)
     memory: int = -1                        # the instrumentation memory, -1 if none
-    memory_exported_as_memory: bool = False
     borrow: tuple[int, int, bool] | None = None
     # globals
-    runtime_global_base: int = 0
     globals: dict[str, tuple[int, ...]] = field(default_factory=dict)
     global_types: list[str] = field(default_factory=list)    # types of the globals this emit adds
-    first_global: int = 0
     exit_flag: int | None = None
     # memory contents
     region: StaticRegion | None = None
@@ -501,7 +498,6 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     # ---- globals: the runtime's, then ours
     gbase = len(module.global_types())
     if needs_runtime:
-        lay.runtime_global_base = gbase
         gbase += runtime_globals
     gbase = place_script_globals(lay, program, gbase)
 
@@ -659,7 +655,7 @@ def place_script_globals(lay: Layout, program: Program, first: int) -> int:
     """Give each non-map script variable one Wasm global per flattened value (REWRITING.md §9), from
     global index ``first``, then the exit sequence's run-once flag if there is an exit sequence (§10).
     Returns the next free global index.  Shared by both targets."""
-    lay.first_global = index = first
+    index = first
     for g in program.globals.values():
         if g.is_map:
             continue

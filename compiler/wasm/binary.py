@@ -172,11 +172,6 @@ class Cursor:
         self.pos = self._check(new)
         return value
 
-    def s33(self) -> int:
-        value, new = read_s33(self.data, self.pos)
-        self.pos = self._check(new)
-        return value
-
     def count(self, min_size: int = 1) -> int:
         """A vector length, rejected when the remaining bytes cannot hold that many elements."""
         at = self.pos

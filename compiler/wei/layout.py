@@ -237,7 +237,6 @@ def plan_monitor(program: Program, probes: Sequence[MonitorProbe], uses: Uses, *
 
     # ---- globals: the runtime's, script variables, the exit flag, then the monitor's own
     gbase = len(img.globals)
-    lay.runtime_global_base = 0
     gbase = place_script_globals(lay, program, gbase)
 
     # ---- the static region

@@ -177,7 +177,6 @@ def build_monitor(program: Program, *, options: object = None,
     out.exports.append(Export(BUFFER_MEMORY, ExternKind.MEMORY, lay.memory))
     if lay.can_print:
         out.exports.append(Export("memory", ExternKind.MEMORY, lay.memory))
-        lay.memory_exported_as_memory = True
     out.exports.append(Export(BUFFER_START, ExternKind.GLOBAL, ml.buffer_globals))
     out.exports.append(Export(BUFFER_MAX, ExternKind.GLOBAL, ml.buffer_globals + 1))
     for var, export in lay.getters.items():
