@@ -1,41 +1,34 @@
 """What an interactive front end asks the compiler besides building: catalog queries for completion and
-highlighting, the syntax questions of typed input, ``info`` text, WAT lines, and the report.
+highlighting, the syntax questions of typed input, ``info`` text and WAT lines.
 
 Everything here is offered through :mod:`compiler.api` (the shell imports nothing else of the
 compiler), so the answers come from the same tables and parser the compiler uses — the catalog
-(EVENTS.md), the parser's keyword set, the opcode table, the report format of REWRITING.md §11–§17 —
-never from copies kept in the shell.
+(EVENTS.md), the parser's keyword set, the opcode table — never from copies kept in the shell.  It
+imports none of the code generators, so a prompt can colour and complete before anything is built.
 """
 from __future__ import annotations
 
 import functools
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from compiler.events.catalog import CATALOG, CORE_FNS, CORE_VARS, MODES, lookup, opcode_events, scope
 from compiler.events.info import render_info
 from compiler.events.rules import Pattern, RuleError, match_rule, split_rule
 from compiler.lang import ast
 from compiler.lang.parser import KEYWORDS, is_complete, parse_items, parse_probe
-from compiler.live_report import InstanceReader
-from compiler.rewrite.exit import BANNER, HEADER
-from compiler.rewrite.layout import row_prefix
-from compiler.rewrite.valuefmt import format_value
 from compiler.wasm.opcodes import OPCODES
 from compiler.wasm.reader import read_module
 from compiler.wasm.wat import Line, function_lines
 
 if TYPE_CHECKING:
-    from compiler.rewrite.layout import ReportVar
-    from compiler.results import InstrumentResult
-    from compiler.runner import RunResult
     from compiler.wasm.model import Module
 
 __all__ = [
     "rule_completions", "rule_scope", "KEYWORDS", "bound_variable_names", "bound_function_names",
     "instruction_names", "ScriptItem", "script_items", "ProbeParts", "probe_parts", "probe_is_complete",
-    "info_text", "decode_module", "function_wat", "report_csv", "global_values",
+    "info_text", "decode_module", "function_wat",
 ]
 
 
@@ -213,33 +206,3 @@ def decode_module(wasm: bytes) -> Module:
 def function_wat(module: Module, fid: int) -> list[Line]:
     """The WAT lines of function ``fid`` of ``module``, each with the ``pc`` of its instruction."""
     return list(function_lines(module, fid))
-
-
-# ----------------------------------------------------------------------------------------- report
-
-def report_csv(rows: Iterable[tuple[ReportVar, str]]) -> str:
-    """The report as an instrumented program prints it (REWRITING.md §11.2): the banner, the header and
-    one row per ``(variable, value text)`` — the upstream-compatible CSV."""
-    lines = [BANNER, HEADER]
-    lines += [row_prefix(var) + text for var, text in rows]
-    return "".join(line + "\n" for line in lines)
-
-
-def global_values(result: InstrumentResult, run: RunResult) -> list[tuple[str, str, str]]:
-    """Every script-level variable of an instrumented program as (name, type, value text), read from the
-    instance ``run`` left through the variable's getter; ``?`` where it cannot be read (no getter, or
-    an instance that never started)."""
-    program = result.program
-    getters = result.layout.getters
-    reader = InstanceReader.of(run)
-    out = []
-    for name, sym in program.globals.items():
-        text = "?"
-        export = getters.get(name)
-        if reader is not None and export is not None:
-            try:
-                text = format_value(sym.type, reader.getter(export, sym.type))
-            except Exception:          # a value that cannot be read is shown as unknown
-                text = "?"
-        out.append((name, str(sym.type), text))
-    return out

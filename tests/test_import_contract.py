@@ -8,8 +8,11 @@ imports alike, relative ones resolved — rather than by grepping text.
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,3 +101,30 @@ def test_every_kind_of_import_is_seen(tmp_path: Path, monkeypatch) -> None:
         "whamm_shell/bad.py:10: compiler",
     ]
     assert (11, "whamm_shell.session") in imported_modules(package / "bad.py")
+
+
+def test_every_name_the_api_offers_resolves() -> None:
+    """``compiler.api.__all__`` is the shell's whole view of the compiler; the names imported on first
+    use (``_ON_FIRST_USE``) must resolve like the others, and an unknown name is an AttributeError."""
+    from compiler import api
+    missing = [name for name in api.__all__ if getattr(api, name, None) is None]
+    assert missing == []
+    assert set(api._ON_FIRST_USE) <= set(api.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        api.nonexistent  # noqa: B018
+
+
+def test_a_shell_session_starts_without_loading_the_rewriter() -> None:
+    """The prompt (session, lexers, completion, toolbar) comes up before the code generators are
+    imported; the first build imports them."""
+    code = ("import sys\n"
+            "import whamm_shell.builtin_commands, whamm_shell.completion, whamm_shell.lexers, whamm_shell.ui\n"
+            "from compiler import api\n"
+            "from whamm_shell.session import Session, demo_app\n"
+            "s = Session(api.load_app(demo_app()))\n"
+            "assert s.last_matched is None and s.global_names() == []\n"
+            "print(sorted(m for m in ('compiler.build', 'compiler.rewrite.emit') if m in sys.modules))\n"
+            "s.add_probe('wasm:opcode:call:before { }')\n"
+            "print(sorted(m for m in ('compiler.build', 'compiler.rewrite.emit') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["[]", "['compiler.build', 'compiler.rewrite.emit']"]

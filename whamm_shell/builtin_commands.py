@@ -218,7 +218,7 @@ class Shell:
         """What the prompt's bottom toolbar shows."""
         from whamm_shell.ui import Status
         s = self.session
-        matched = s.instrumenter.last_matched
+        matched = s.last_matched
         run = s.last_run
         return Status(app=os.path.basename(s.app.name), probes=len(s.probes),
                       enabled=sum(p.enabled for p in s.probes.values()),

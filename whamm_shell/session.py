@@ -27,15 +27,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from compiler import api
-from compiler.api import (
-    SCRIPT_NAME, Build, Composition, Instrumenter, Matched, ProbeSlice, ScriptError, SiteRow, Span, WhammError,
-)
+from compiler.api import ScriptError, Span, WhammError
 
 if TYPE_CHECKING:
-    from compiler.api import Diagnostic, Execution, ReportVar, RunResult
+    from compiler.api import (
+        Build, Composition, Diagnostic, Execution, Instrumenter, Matched, ReportVar, RunResult, SiteRow,
+    )
 
 __all__ = [
-    "SessionError", "ScriptErrors", "Probe", "Item", "Settings", "Added", "SiteRow", "ReportValue", "RunRecord",
+    "SessionError", "ScriptErrors", "Probe", "Item", "Settings", "Added", "ReportValue", "RunRecord",
     "Session", "read_report", "report_csv", "demo_app",
 ]
 
@@ -203,7 +203,7 @@ class Session:
         self.last_run: RunRecord | None = None
         self.last_build: Build | None = None
         self._next = 1
-        self.instrumenter = Instrumenter(app, libraries)
+        self._instrumenter: Instrumenter | None = None
 
     # ---------------------------------------------------------------------------------- the app
 
@@ -212,7 +212,7 @@ class Session:
         new matches, or the error the existing probes now cause (the app is loaded all the same)."""
         app = api.load_app(path)
         self.app = app
-        self.instrumenter = Instrumenter(app, self.libraries)
+        self._instrumenter = None
         self.last_run = None
         self.last_build = None
         try:
@@ -226,7 +226,20 @@ class Session:
         signatures = {**self.libraries.signatures, **new.signatures}
         linked = tuple(lib for lib in self.libraries.linked if lib.name not in new.signatures) + new.linked
         self.libraries = api.Libraries(signatures, linked, self.libraries.warnings + new.warnings)
-        self.instrumenter = Instrumenter(self.app, self.libraries)
+        self._instrumenter = None
+
+    @property
+    def instrumenter(self) -> Instrumenter:
+        """The incremental compiler of the application and libraries, made on first use: the shell's
+        prompt comes up without loading the rewriter (see ``compiler.api._ON_FIRST_USE``)."""
+        if self._instrumenter is None:
+            self._instrumenter = api.Instrumenter(self.app, self.libraries)
+        return self._instrumenter
+
+    @property
+    def last_matched(self) -> Matched | None:
+        """The most recent matching result (what the toolbar and completion read; never computes)."""
+        return None if self._instrumenter is None else self._instrumenter.last_matched
 
     def functions(self) -> list[tuple[int, str | None]]:
         """Every function of the application as (index, name or None), imports included."""
@@ -237,7 +250,7 @@ class Session:
 
     def global_names(self) -> list[str]:
         """The script-level variables of the last checked script (for completion; never checks)."""
-        matched = self.instrumenter.last_matched
+        matched = self.last_matched
         return list(matched.program.globals) if matched is not None else []
 
     def function_index(self, ref: str) -> int:
@@ -268,10 +281,10 @@ class Session:
             if p.enabled:
                 start = len(source)
                 source += p.text + "\n"
-                slices.append(ProbeSlice(p.number, start, len(source)))
+                slices.append(api.ProbeSlice(p.number, start, len(source)))
         if not slices:
             source += _PLACEHOLDER
-        return Composition(source, prologue, tuple(slices))
+        return api.Composition(source, prologue, tuple(slices))
 
     def script_text(self) -> str:
         """The session as a whamm script (``save``): items, then the enabled probes."""
@@ -418,7 +431,8 @@ class Session:
             return self.instrumenter.dry_match(prologue, text)
         except ScriptError as exc:
             with_pred = prologue + text + " { }\n"
-            composition = Composition(with_pred, len(prologue), (ProbeSlice(0, len(prologue), len(with_pred)),))
+            slices = (api.ProbeSlice(0, len(prologue), len(with_pred)),)
+            composition = api.Composition(with_pred, len(prologue), slices)
             raise _localize(exc, composition, {0: Probe(0, text + " { }")}, self.items, 0) from None
 
     def site_rows(self, number: int) -> list[SiteRow]:
@@ -468,7 +482,7 @@ class Session:
         incremental :meth:`build` must equal byte for byte."""
         if options is None:
             options = self.run_options()
-        return api.instrument(self.app, self.compose().source, script_name=SCRIPT_NAME, libs=self.libraries,
+        return api.instrument(self.app, self.compose().source, script_name=api.SCRIPT_NAME, libs=self.libraries,
                               options=options)
 
     def export(self, path: str | os.PathLike[str]) -> int:
@@ -589,7 +603,7 @@ def _localize(exc: ScriptError, composition: Composition, probes: dict[int, Prob
             groups.setdefault(where, []).append(_rebase(diag, segments[where][0], composition.source))
     parts = [ScriptError(diags, segments[k][2], segments[k][3]) for k, diags in sorted(groups.items())]
     if loose:
-        parts.append(ScriptError(loose, composition.source, exc.filename or SCRIPT_NAME))
+        parts.append(ScriptError(loose, composition.source, exc.filename or api.SCRIPT_NAME))
     return ScriptErrors(parts)
 
 
