@@ -86,7 +86,8 @@ def rule_scope(rule: str) -> tuple[tuple[str, str, str], ...]:
     The intersection over every (event, mode) the rule matches — the checker checks every expansion of a
     probe separately, so a name is offered only when every matched event binds it — without ``resN``
     outside ``after`` and without engine-only variables (errors for the rewriting target), plus the
-    names its type bounds declare.  Families (``argN``) insert their stem (``arg``).  An unmatched or malformed rule has no bound variables.
+    names its type bounds declare.  Families (``argN``) insert their stem (``arg``).  An unmatched or
+    malformed rule has no bound variables.
     """
     try:
         targets = match_rule(split_rule(rule))
