@@ -35,6 +35,7 @@ that).  For it, the API also offers:
 """
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import time
@@ -101,7 +102,6 @@ def __getattr__(name: str) -> object:
     module = _ON_FIRST_USE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
