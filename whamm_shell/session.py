@@ -220,14 +220,6 @@ class Session:
         except WhammError as exc:
             return exc
 
-    def use_libraries(self, specs: Iterable[str]) -> None:
-        """Register user libraries (``NAME=PATH``, as ``-u``); they join those already registered."""
-        new = api.load_libraries(specs)
-        signatures = {**self.libraries.signatures, **new.signatures}
-        linked = tuple(lib for lib in self.libraries.linked if lib.name not in new.signatures) + new.linked
-        self.libraries = api.Libraries(signatures, linked, self.libraries.warnings + new.warnings)
-        self._instrumenter = None
-
     @property
     def instrumenter(self) -> Instrumenter:
         """The incremental compiler of the application and libraries, made on first use: the shell's

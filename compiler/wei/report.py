@@ -69,7 +69,6 @@ def exit_function(ctx: ModuleContext, ml: MonitorLayout, end: Sequence[tuple[Che
 
 def _default_report(ml: MonitorLayout, code: Code) -> None:
     lay = ml.layout
-    rt = lay.runtime
     guarded = not ml.static_instances
     if guarded:  # only if some $A created a report row
         code.emit("i32.const", 0)
