@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from compiler.errors import WhammError
 from compiler.lang.libraries import Library
+from compiler.options import Options, OptionsError
 from compiler.runner import FunctionMap, LinkedLibrary, TraceFrame
 
 if TYPE_CHECKING:
@@ -23,24 +23,6 @@ if TYPE_CHECKING:
     from compiler.wasm.model import Module
 
 __all__ = ["OptionsError", "Options", "App", "Libraries", "InstrumentResult", "function_map"]
-
-
-class OptionsError(WhammError):
-    """A combination of knobs that makes no sense (``--no-bundle`` without ``--no-body --no-pred``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    """The measurement knobs of REWRITING.md §16."""
-
-    no_body: bool = False
-    no_pred: bool = False
-    no_report: bool = False
-    no_bundle: bool = False
-
-    def __post_init__(self) -> None:
-        if self.no_bundle and not (self.no_body and self.no_pred):
-            raise OptionsError("--no-bundle requires --no-body and --no-pred")
 
 
 @dataclass(frozen=True, slots=True, eq=False)

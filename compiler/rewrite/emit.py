@@ -32,6 +32,7 @@ from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import Folded, fold_expr, fold_probe
 from compiler.lang.types import wasm_types
+from compiler.options import Options
 from compiler.rewrite.bodycache import FunctionCache, Recording
 from compiler.rewrite.codegen import CodegenError, Helper, const, op, string_helpers
 from compiler.rewrite.exit import (
@@ -66,22 +67,12 @@ if TYPE_CHECKING:
     from compiler.lang.scopes import CheckedProbe, Program
     from compiler.rewrite.matching import Matches
 
-__all__ = ["EmitOptions", "Prelude", "Emitted", "EmitError", "FunctionCache", "emit", "instrument",
+__all__ = ["Prelude", "Emitted", "EmitError", "FunctionCache", "emit", "instrument",
            "fold_prelude"]
 
 
 class EmitError(WhammError):
     """The output cannot be produced (validation failed, an unprintable ``memory`` export, …)."""
-
-
-@dataclass(frozen=True, slots=True)
-class EmitOptions:
-    """The measurement knobs of REWRITING.md §16 (any object with these attributes works)."""
-
-    no_body: bool = False
-    no_pred: bool = False
-    no_report: bool = False
-    no_bundle: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +229,7 @@ def _literal(value: object, t, span, types: dict) -> ast.Expr:
 
 
 def instrument(module: Module, program: Program, *, static_call: StaticCall | None = None,
-               options: object = None, cache: FunctionCache | None = None,
+               options: Options | None = None, cache: FunctionCache | None = None,
                libraries: Mapping[str, bytes] | None = None) -> Emitted:
     """Fold the script-level code, match, and emit (the whole of ``whamm instr`` after parsing).
 
@@ -268,7 +259,7 @@ def instrument(module: Module, program: Program, *, static_call: StaticCall | No
                    out.func_imports)
 
 
-def emit(module: Module, program: Program, matches: Matches, options: object = None, *,
+def emit(module: Module, program: Program, matches: Matches, options: Options | None = None, *,
          prelude: Prelude | None = None, static_call: StaticCall | None = None,
          cache: FunctionCache | None = None, libraries: Mapping[str, bytes] | None = None) -> Emitted:
     """Produce the instrumented module.  ``module`` is not modified.  ``libraries`` gives the bytes of
@@ -287,11 +278,11 @@ def emit(module: Module, program: Program, matches: Matches, options: object = N
             gc.enable()
 
 
-def _emit(module: Module, program: Program, matches: Matches, options: object, prelude: Prelude | None,
+def _emit(module: Module, program: Program, matches: Matches, options: Options | None, prelude: Prelude | None,
           static_call: StaticCall | None, cache: FunctionCache | None,
           libraries: Mapping[str, bytes] | None) -> Emitted:
-    opts = options if options is not None else EmitOptions()
-    no_report = bool(getattr(opts, "no_report", False))
+    opts = options if options is not None else Options()
+    no_report = opts.no_report
     t0 = time.perf_counter()
     if prelude is None:
         prelude = fold_prelude(program, static_call, module)
@@ -410,9 +401,9 @@ def _emit(module: Module, program: Program, matches: Matches, options: object, p
     proc_exit = frozenset(i for i, imp in enumerate(imp for imp in module.imports if imp.kind == ExternKind.FUNC)
                           if imp.name == "proc_exit" and imp.module in ("wasi_snapshot_preview1", "wasi_unstable"))
     ctx = ModuleContext(module, program, lay, types, remap,
-                        no_body=bool(getattr(opts, "no_body", False)),
-                        no_pred=bool(getattr(opts, "no_pred", False)),
-                        no_bundle=bool(getattr(opts, "no_bundle", False)),
+                        no_body=opts.no_body,
+                        no_pred=opts.no_pred,
+                        no_bundle=opts.no_bundle,
                         flush_functions=frozenset(flush), proc_exit=proc_exit,
                         exit_func=lay.functions.get("whamm:exit"),
                         fnames=dict(module.names.functions) if module.names is not None else {},

@@ -17,12 +17,13 @@ from compiler.errors import WhammError
 from compiler.files import read_regular_file, write_output
 from compiler.lang.diagnostics import ScriptError
 from compiler.lang.libraries import LibSpecError, parse_lib_specs
+from compiler.options import Options
 from compiler.scripts import read_sources
 
 __all__ = ["instr_wei", "run_monitor", "compile_monitor"]
 
 
-def compile_monitor(script: str, script_name: str, user_libs: list[str], options: object = None):
+def compile_monitor(script: str, script_name: str, user_libs: list[str], options: Options | None = None):
     """Read the libraries, check the script with the engine's rules and build the monitor: the
     :class:`~compiler.wei.monitor.Monitor`.  Malformed ``--user-libs`` values are usage errors."""
     from compiler import api

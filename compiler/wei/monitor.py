@@ -26,6 +26,7 @@ from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import fold_probe
 from compiler.lang.scopes import VarKind, fact
+from compiler.options import Options
 from compiler.rewrite.codegen import CodegenError, Helper, const, op, string_helpers
 from compiler.rewrite.exit import compile_function, getter
 from compiler.rewrite.inject import ModuleContext
@@ -83,16 +84,17 @@ class Monitor:
         return tuple(str(name) for name, _ in self.exports)
 
 
-def build_monitor(program: Program, *, options: object = None,
+def build_monitor(program: Program, *, options: Options | None = None,
                   libraries: Mapping[str, bytes] | None = None) -> Monitor:
     """The monitor module of a script checked with ``wei=True``.  ``options`` is any object with the
     knobs of REWRITING.md §16 (``no_body``, ``no_pred``, ``no_report``, ``no_bundle``); ``libraries`` the
     bytes of user libraries whose memory ``memid`` imports (read from their path when absent).  Raises
     :class:`~compiler.wei.support.UnsupportedError`, :class:`ScriptError` for code that cannot be compiled
     (at its source position) and :class:`MonitorError`."""
-    no_report = bool(getattr(options, "no_report", False))
-    no_body = bool(getattr(options, "no_body", False)) or bool(getattr(options, "no_bundle", False))
-    no_pred = bool(getattr(options, "no_pred", False))
+    opts = options if options is not None else Options()
+    no_report = opts.no_report
+    no_body = opts.no_body or opts.no_bundle
+    no_pred = opts.no_pred
     t0 = time.perf_counter()
     check_supported(program)
     probes = plan_probes(program)

@@ -14,7 +14,8 @@ import pytest
 import wasmtime
 
 from compiler.lang.frontend import check_source
-from compiler.rewrite.emit import EmitError, EmitOptions, Emitted, instrument as _instrument
+from compiler.options import Options
+from compiler.rewrite.emit import EmitError, Emitted, instrument as _instrument
 from compiler.wasm import read_module, validate
 from compiler.wasm.model import ExternKind
 from compiler.wasm.validate import engine
@@ -255,7 +256,7 @@ def test_deterministic_output():
 
 def test_options_no_report_keeps_state_but_prints_nothing():
     out = instrument("report var count: u32; wasm:opcode:call:before { count++; }", DEMO,
-                     options=EmitOptions(no_report=True))
+                     options=Options(no_report=True))
     assert run(out.wasm)[1] == DEMO_OUTPUT
 
 

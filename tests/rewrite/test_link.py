@@ -186,12 +186,12 @@ def test_function_cache_reuses_unchanged_bodies():
 
 
 def test_knobs_no_body_no_pred_no_bundle():
-    from compiler.rewrite.emit import EmitOptions
+    from compiler.options import Options
     script = "var n: u32; var m: u32;\nwasm:opcode:nop:before / fname == \"b\" / { n++; }\n" \
              "wasm:opcode:call:before { m++; }"
     app = APP.replace('(export "_start")', '(export "run")')
-    for options, expected in ((EmitOptions(), (4, 3)), (EmitOptions(no_body=True), (0, 0)),
-                              (EmitOptions(no_body=True, no_pred=True, no_bundle=True), (0, 0))):
+    for options, expected in ((Options(), (4, 3)), (Options(no_body=True), (0, 0)),
+                              (Options(no_body=True, no_pred=True, no_bundle=True), (0, 0))):
         out = instrument(script, app, options=options)
         store = wasmtime.Store(engine())
         linker = wasmtime.Linker(store.engine)

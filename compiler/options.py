@@ -1,0 +1,31 @@
+"""The measurement knobs of REWRITING.md §16, one type for both targets and every caller.
+
+It sits at the bottom of the import graph (it needs only :mod:`compiler.errors`) so the emitter, the
+engine-monitor builder and the API all take the same :class:`Options` — no look-alike option classes and
+no ``getattr`` on arbitrary objects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from compiler.errors import WhammError
+
+__all__ = ["Options", "OptionsError"]
+
+
+class OptionsError(WhammError):
+    """A combination of knobs that makes no sense (``--no-bundle`` without ``--no-body --no-pred``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """The measurement knobs of REWRITING.md §16."""
+
+    no_body: bool = False
+    no_pred: bool = False
+    no_report: bool = False
+    no_bundle: bool = False
+
+    def __post_init__(self) -> None:
+        if self.no_bundle and not (self.no_body and self.no_pred):
+            raise OptionsError("--no-bundle requires --no-body and --no-pred")
