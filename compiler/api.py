@@ -59,7 +59,7 @@ from compiler.wasm.wat import Line as WatLine
 if TYPE_CHECKING:
     from compiler.build import SCRIPT_NAME, Build, Composition, Instrumenter, Matched, ProbeSlice, SiteRow
     from compiler.lang.scopes import Program
-    from compiler.live_report import read_report_values
+    from compiler.live_report import ReportValue, read_report_values
     from compiler.reports import global_values, report_csv
     from compiler.rewrite.layout import ReportVar
     from compiler.rewrite.valuefmt import format_map_value, format_value
@@ -73,7 +73,7 @@ __all__ = [
     # incremental instrumentation and dry runs (the shell)
     "Instrumenter", "Composition", "ProbeSlice", "Matched", "Build", "SiteRow", "SCRIPT_NAME",
     # the report of a run
-    "ReportVar", "read_report_values", "global_values", "report_csv", "format_value", "format_map_value",
+    "ReportVar", "ReportValue", "read_report_values", "global_values", "report_csv", "format_value", "format_map_value",
     "MapType",
     # catalog and syntax queries
     "rule_completions", "rule_scope", "KEYWORDS", "bound_variable_names", "bound_function_names",
@@ -89,6 +89,7 @@ _ON_FIRST_USE = {
     **dict.fromkeys(("SCRIPT_NAME", "Build", "Composition", "Instrumenter", "Matched", "ProbeSlice", "SiteRow"),
                     "compiler.build"),
     "read_report_values": "compiler.live_report",
+    "ReportValue": "compiler.live_report",
     "global_values": "compiler.reports",
     "report_csv": "compiler.reports",
     "ReportVar": "compiler.rewrite.layout",

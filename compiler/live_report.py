@@ -88,6 +88,8 @@ class ReportValue:
     var: ReportVar
     value: object
     readable: bool = True
+    probe: int | None = None
+    """The session number of the row's probe, when the caller numbers probes (the shell's ``report``)."""
 
     @property
     def text(self) -> str:

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from compiler import api
 from whamm_shell.builtin_commands import UsageError, parse_options
-from whamm_shell.session import ReportValue, SessionError, report_csv
+from whamm_shell.session import SessionError, report_csv
 
 if TYPE_CHECKING:
+    from compiler.api import ReportValue
     from compiler.api import WatLine
     from whamm_shell.builtin_commands import Shell
     from whamm_shell.session import Session

@@ -31,11 +31,11 @@ from compiler.api import ScriptError, Span, WhammError
 
 if TYPE_CHECKING:
     from compiler.api import (
-        Build, Composition, Diagnostic, Execution, Instrumenter, Matched, ReportVar, RunResult, SiteRow,
+        Build, Composition, Diagnostic, Execution, Instrumenter, Matched, ReportValue, RunResult, SiteRow,
     )
 
 __all__ = [
-    "SessionError", "ScriptErrors", "Probe", "Item", "Settings", "Added", "ReportValue", "RunRecord",
+    "SessionError", "ScriptErrors", "Probe", "Item", "Settings", "Added", "RunRecord",
     "Session", "read_report", "report_csv", "demo_app",
 ]
 
@@ -131,26 +131,6 @@ class Added:
     functions: int
     has_sites: bool
     warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class ReportValue:
-    """One report row with its live value: ``value`` in the form of :mod:`compiler.lang.values`
-    (``bytes`` for ``str``, a dict for a map) or None when ``readable`` is False (a ``str`` or tuple
-    global has no getter; an instance that never started has no memory); ``probe`` is the session
-    number of the row's probe."""
-
-    var: ReportVar
-    probe: int | None
-    value: object
-    readable: bool = True
-
-    @property
-    def text(self) -> str:
-        """The value as the report prints it (REWRITING.md §12), ``?`` when unreadable."""
-        if not self.readable:
-            return "?"
-        return api.format_value(self.var.whamm_type, self.value)
 
 
 @dataclass(slots=True, eq=False)
@@ -544,8 +524,7 @@ def read_report(build: Build, result: RunResult) -> list[ReportValue]:
         probe_id = v.var.probe_id
         if probe_id is not None and probe_id not in numbers:
             numbers[probe_id] = build.matched.session_number(probe_id)
-        out.append(ReportValue(v.var, numbers.get(probe_id) if probe_id is not None else None, v.value,
-                               v.readable))
+        out.append(replace(v, probe=numbers.get(probe_id) if probe_id is not None else None))
     return out
 
 
