@@ -49,7 +49,7 @@ from compiler.rewrite.link import (
     shift_module, write_helper,
 )
 from compiler.rewrite.matching import match
-from compiler.rewrite.sites import Placement
+from compiler.rewrite.sites import SLOT_TABLE_IMMEDIATE, Placement, slot_table
 from compiler.rewrite.stack import FunctionTypes, ModuleTypes
 from compiler.rewrite.static_calls import StaticCalls
 from compiler.wasm import ValidationError, validate
@@ -312,9 +312,8 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
     for site in sites:
         event = site.probe.expansion.event
         table = None
-        if event in _INDIRECT:
-            ins = ft(site.fid).instrs[site.index]
-            table = ins.imms[0] if event == "table.get" else ins.imms[1]
+        if event in SLOT_TABLE_IMMEDIATE:
+            table = slot_table(ft(site.fid).instrs[site.index])
         elif id(site.folded) in scanned:
             continue                            # sites share their Folded: scanned already
         else:
@@ -546,10 +545,6 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
 
 # ------------------------------------------------------------------------------------------------
 # helpers
-
-#: Events whose ``resolved_fid``/``resolve_funcref`` read a table shadow (the site's table).
-_INDIRECT = frozenset({"call_indirect", "return_call_indirect", "table.get"})
-
 
 def _blame_alt(data: bytes, reason: str, defined: int, lay: Layout, matches: Matches, program: Program) -> None:
     """REWRITING.md §6.3: an ``alt`` replacement can leave its function invalid (e.g. replacing

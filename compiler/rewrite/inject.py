@@ -42,7 +42,7 @@ from compiler.rewrite.codegen import (
     LocalStorage, MemStorage, OperandStorage, Storage, always_returns, const, flat, op, contains_return,
 )
 from compiler.rewrite.matching import MatchedSite, SiteError
-from compiler.rewrite.sites import EXIT_INSTRUCTIONS, Placement
+from compiler.rewrite.sites import EXIT_INSTRUCTIONS, Placement, slot_table
 from compiler.rewrite.static_calls import StaticCallError, app_memory_builtin
 from compiler.wasm.binary import uleb
 from compiler.wasm.code import encode_instr, encode_instrs, encode_locals
@@ -320,8 +320,7 @@ class SiteEnv(Env):
 
     def site_table(self) -> int:
         assert self.instr is not None
-        ins = self.instr
-        return ins.imms[0] if ins.op.name == "table.get" else ins.imms[1]
+        return slot_table(self.instr)
 
     def shadow_lookup(self, code: Code) -> None:
         """The table index on the stack → the input function index in the shadow, or -1 (§15).  The

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Placement", "Site", "ModuleSites", "FunctionSites", "PROC_EXIT_MODULES", "EXIT_INSTRUCTIONS",
-    "BLOCK_ENDING",
+    "BLOCK_ENDING", "SLOT_TABLE_IMMEDIATE", "slot_table",
 ]
 
 #: Import modules whose ``proc_exit`` function is a proc_exit call (EVENTS.md §5, REWRITING.md §10).
@@ -97,6 +97,16 @@ def _float32(bits: int) -> float:
 
 def _float64(bits: int) -> float:
     return struct.unpack("<d", struct.pack("<Q", bits))[0]
+
+
+#: Instructions whose operand 0 is a slot of a table — the table ``resolved_fid``/``resolve_funcref`` read
+#: the shadow of (REWRITING.md §15) — and the position of that table's index among their immediates.
+SLOT_TABLE_IMMEDIATE = {"call_indirect": 1, "return_call_indirect": 1, "table.get": 0}
+
+
+def slot_table(ins: Instr) -> int:
+    """The table whose slot ``ins`` reads (one of :data:`SLOT_TABLE_IMMEDIATE`'s instructions)."""
+    return ins.imms[SLOT_TABLE_IMMEDIATE[ins.op.name]]
 
 
 def imm_count(ins: Instr) -> int:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from compiler.errors import WhammError
-from compiler.rewrite.sites import ModuleSites, Placement, Site
+from compiler.rewrite.sites import SLOT_TABLE_IMMEDIATE, ModuleSites, Placement, Site, slot_table
 from compiler.runner import (
     EXIT_LIMIT, EXIT_TRAP, LinkedLibrary, Outcome, RunError, RunOptions, RunResult, TraceFrame, error_reason,
     wasi_config,
@@ -60,8 +60,6 @@ ENGINE_MODULE = "whamm:engine"
 #: Requested values that are strings (two parameters: pointer and length in the engine buffer).
 STRING_PARAMS = frozenset({"fname", "target_fn_name", "target_fn_type", "target_imp_module"})
 _EXIT_EXPORT = "wasm:exit"
-#: Events whose table slot (operand 0) the engine resolves, and the position of their table immediate.
-_TABLE_IMMEDIATE = {"call_indirect": 1, "return_call_indirect": 1, "table.get": 0}
 
 
 class EmulatorError(WhammError):
@@ -483,7 +481,7 @@ class _Engine:
             want = p.param_types.get(n)
             if n == "probe_id":
                 out[n] = _Value(probe_id)
-            elif n in b and not (n == "resolved_fid" and ins.op.name in _TABLE_IMMEDIATE):
+            elif n in b and not (n == "resolved_fid" and ins.op.name in SLOT_TABLE_IMMEDIATE):
                 v = b[n]
                 out[n] = _Value(v.encode() if isinstance(v, str) else int(v) if isinstance(v, bool) else v)
             elif n.startswith("arg") and n[3:].isdigit() and site.placement is None:
@@ -498,8 +496,8 @@ class _Engine:
                 if k >= len(locs) or (want is not None and str(locs[k]) != want[0]):
                     return None
                 out[n] = _Value(arg=Arg("local", locs[k], index=k))
-            elif n in ("target_funcref", "resolved_fid") and ins.op.name in _TABLE_IMMEDIATE:
-                table = ins.imms[_TABLE_IMMEDIATE[ins.op.name]]
+            elif n in ("target_funcref", "resolved_fid") and ins.op.name in SLOT_TABLE_IMMEDIATE:
+                table = slot_table(ins)
                 if n == "target_funcref":
                     out[n] = _Value(arg=Arg("funcref", want[0] if want else "funcref", index=0, value=table))
                 else:

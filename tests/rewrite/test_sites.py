@@ -6,7 +6,7 @@ import struct
 import pytest
 import wasmtime
 
-from compiler.rewrite.sites import FunctionSites, ModuleSites, Placement
+from compiler.rewrite.sites import SLOT_TABLE_IMMEDIATE, FunctionSites, ModuleSites, Placement, slot_table
 from compiler.wasm import read_module
 
 
@@ -283,3 +283,17 @@ def test_typed_select_is_named_select():
     b = fs.opcode_bindings(3)
     assert fs.instrs[3].op.name == "typed_select"
     assert (b["opname"], b["bytecode"]) == ("select", 0x1C)
+
+
+def test_slot_table_is_the_table_each_slot_reading_instruction_names():
+    """One answer to "which table does this instruction read a slot of" (it was written three times):
+    the emitter's shadow reservation, the site environment and the wei emulator all use it."""
+    fs = first_function("""(module
+      (type $v (func))
+      (table $a 1 funcref) (table $b 2 funcref) (table $c 3 funcref)
+      (func $f (param i32)
+        (call_indirect $c (type $v) (local.get 0))
+        (drop (table.get $b (local.get 0)))
+        (return_call_indirect $a (type $v) (local.get 0))))""")
+    assert [(i.op.name, slot_table(i)) for i in fs.instrs if i.op.name in SLOT_TABLE_IMMEDIATE] == \
+        [("call_indirect", 2), ("table.get", 1), ("return_call_indirect", 0)]
