@@ -39,14 +39,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from compiler.errors import WhammError
-from compiler.lang.diagnostics import Diagnostic
 from compiler.lang.folder import fold_probe
 from compiler.lang.frontend import check_source
 from compiler.lang.parser import parse_probe
 from compiler.lang.printer import expression_source
 from compiler.rewrite.bodycache import FunctionCache
 from compiler.rewrite.emit import emit, fold_prelude
-from compiler.rewrite.matching import SITE_PACKAGES, AltConflictError, Matches, match, order_keys
+from compiler.rewrite.matching import SITE_PACKAGES, Matches, check_alt_conflicts, match, order_keys
 from compiler.rewrite.static_calls import StaticCalls
 from compiler.results import App, InstrumentResult, Libraries, Options
 from compiler.wasm.wat import Namer, format_instr
@@ -328,7 +327,7 @@ def merge(program: Program, parts: list[Matches]) -> Matches:
     """One :class:`~compiler.rewrite.matching.Matches` from per-probe matches, in the order a single
     matching pass over ``program`` produces (REWRITING.md §8, §11.3): functions ascending, instructions
     in order, and at one instruction the probes by their §8 key.  Two ``alt`` probes at one instruction
-    raise :class:`~compiler.rewrite.matching.AltConflictError` as the one-pass matcher does."""
+    raise :class:`~compiler.rewrite.matching.AltConflictError` through the one-pass matcher's own check."""
     order = order_keys(program)
     by_function: dict[int, list[MatchedSite]] = {}
     types: dict = {}
@@ -340,20 +339,9 @@ def merge(program: Program, parts: list[Matches]) -> Matches:
     merged: dict[int, tuple[MatchedSite, ...]] = {}
     for fid in fids:
         sites = sorted(by_function[fid], key=lambda s: (s.index, order[s.probe.number]))
-        _check_alt(program, sites)
+        check_alt_conflicts(program, sites)
         merged[fid] = tuple(sites)
     return Matches(tuple(s for fid in fids for s in merged[fid]), merged, tuple(fids), types)
-
-
-def _check_alt(program: Program, sites: list[MatchedSite]) -> None:
-    seen: dict[int, MatchedSite] = {}
-    for s in sites:
-        if not s.probe.is_alt:
-            continue
-        if s.index in seen:
-            diag = Diagnostic.error("multiple alt probes match the same instruction", s.probe.probe.rule.span)
-            raise AltConflictError([diag.with_note("note", f"at {s.location}")], program.source, program.filename)
-        seen[s.index] = s
 
 
 def _expansions_by_probe(program: Program, composition: Composition) -> dict[int, tuple[CheckedProbe, ...]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple, Sequence
 
 from compiler.errors import WhammError
 from compiler.lang import ast
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from compiler.lang.scopes import CheckedProbe, Program
     from compiler.wasm.model import Module
 
-__all__ = ["MatchedSite", "Matches", "ProbeSummary", "SiteError", "AltConflictError", "match",
+__all__ = ["MatchedSite", "Matches", "ProbeSummary", "SiteError", "AltConflictError", "check_alt_conflicts", "match",
            "order_keys", "SITE_PACKAGES"]
 
 #: The packages whose probes have sites (begin/end/report have none).
@@ -50,6 +50,20 @@ class SiteError(ScriptError):
 
 class AltConflictError(SiteError):
     """``multiple alt probes match the same instruction`` (EVENTS.md §7.2), at the second alt probe."""
+
+
+def check_alt_conflicts(program: Program, sites: Sequence[MatchedSite]) -> None:
+    """Raise :class:`AltConflictError` at the second ``alt`` probe matching one instruction (EVENTS.md
+    §7.2).  ``sites`` are one function's matched sites in site order (at one instruction, §8 order); the
+    one-pass matcher and the shell's per-probe merge both check here, so they agree on the error."""
+    seen: set[int] = set()
+    for s in sites:
+        if not s.probe.is_alt:
+            continue
+        if s.index in seen:
+            diag = Diagnostic.error("multiple alt probes match the same instruction", s.probe.probe.rule.span)
+            raise AltConflictError([diag.with_note("note", f"at {s.location}")], program.source, program.filename)
+        seen.add(s.index)
 
 
 class MatchedSite(NamedTuple):
@@ -361,12 +375,12 @@ class _Matcher:
                     candidates = sorted((candidates or []) + more, key=_by_key)
             if candidates is not None:
                 instruction(fs, i, candidates, out)
+        check_alt_conflicts(self.program, out)
         return out, fs
 
     def instruction(self, fs: FunctionSites, i: int, candidates: list[tuple[_Plan, Site | None]],
                     out: list[MatchedSite]) -> None:
         opcode_bindings: dict[str, object] | None = None
-        alt: MatchedSite | None = None
         for plan, site in candidates:
             if site is None:                          # an opcode site
                 if plan.simple:
@@ -398,12 +412,6 @@ class _Matcher:
             if site is None and (self.memory64 or self.table64):
                 self.check_widths(plan, fs, i, operands, results, pc)
             matched = MatchedSite(plan.probe, fs.fid, i, placement, pc, bindings, operands, results, folded)  # type: ignore[arg-type]
-            if plan.is_alt:
-                if alt is not None:
-                    diag = Diagnostic.error("multiple alt probes match the same instruction",
-                                            plan.probe.probe.rule.span)
-                    raise self.error(AltConflictError, diag, fs, pc)
-                alt = matched
             out.append(matched)
 
     def fold(self, plan: _Plan, bindings: Mapping[str, object], fs: FunctionSites, pc: int) -> Folded:

@@ -135,10 +135,11 @@ def test_alt_conflicts_are_found_when_merging(demo: api.App) -> None:
     source = "wasm:opcode:call:alt { }\nwasm:opcode:call:alt { }\n"
     program = ins.check(source)
     parts = [match(demo.module, dataclasses.replace(program, probes=[cp])) for cp in program.probes]
-    with pytest.raises(AltConflictError, match="multiple alt probes"):
+    with pytest.raises(AltConflictError, match="multiple alt probes") as merged:
         merge(program, parts)
-    with pytest.raises(AltConflictError):
+    with pytest.raises(AltConflictError) as one_pass:
         match(demo.module, program)
+    assert str(merged.value) == str(one_pass.value)     # one check (check_alt_conflicts), one message
 
 
 def test_order_keys_group_by_first_appearance(demo: api.App) -> None:
