@@ -6,10 +6,10 @@ otherwise be read until memory runs out, and a FIFO nobody writes to would block
 both are refused with a reason the callers put into their usual ``cannot read …`` message.
 
 Every file the compiler writes goes through :func:`check_replaceable` first: ``-o PATH`` may create a
-new file or replace a regular file the user may write to, nothing else.  Renaming over a FIFO, a device
-node or a symlink would silently replace *that* with a regular file (the symlink's target would not be
-written, which is not what the user asked either), and replacing a read-only file would defeat its
-protection.
+new file or replace a regular file, nothing else, and a replaced file keeps its permission bits (a
+read-only file stays read-only, as issue 9 asks: it used to become 0644).  Renaming over a FIFO, a
+device node or a symlink would silently replace *that* with a regular file (the symlink's target would
+not be written, which is not what the user asked either).
 """
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES
 
 
 class NotReplaceableError(OSError):
-    """``-o PATH`` names something other than nothing or a writable regular file."""
+    """``-o PATH`` names something other than nothing or a regular file."""
 
 
 def check_replaceable(path: str | os.PathLike[str]) -> int | None:
@@ -90,16 +90,13 @@ def check_replaceable(path: str | os.PathLike[str]) -> int | None:
         kind = _kind(info.st_mode)
         raise NotReplaceableError(errno.EEXIST, f"it exists and is {kind}; only a regular file is replaced",
                                   os.fspath(path))
-    # The permission bits as well as access(): for root access() says yes to every file.
-    if not info.st_mode & 0o222 or not os.access(path, os.W_OK, follow_symlinks=False):
-        raise NotReplaceableError(errno.EACCES, "it exists and is read-only", os.fspath(path))
     return stat.S_IMODE(info.st_mode)
 
 
 def write_file(path: str | os.PathLike[str], data: bytes) -> None:
     """Create or replace ``path`` with ``data`` atomically (a temporary file in the same directory, then
     ``os.replace``), so a failure never leaves a half-written file and the previous file, if any, stays
-    untouched.  Only a writable regular file is replaced, and it keeps its permission bits
+    untouched.  Only a regular file is replaced, and it keeps its permission bits
     (:func:`check_replaceable`); a new file gets ``0666`` less the umask, as ``open()`` would give it.
     Raises :class:`OSError` whose ``strerror`` is the reason."""
     mode = check_replaceable(path)
