@@ -20,28 +20,22 @@ import tempfile
 
 from compiler.errors import WhammError
 
-__all__ = ["read_regular_file", "check_replaceable", "write_file", "write_output", "MAX_INPUT_BYTES", "NotReplaceableError"]
+__all__ = ["read_regular_file", "check_replaceable", "write_file", "write_output", "MAX_INPUT_BYTES",
+           "NotReplaceableError"]
 
 #: Largest input the compiler reads (1 GiB): far beyond any real script or module, small enough that an
 #: accidental huge file ends in a clear error rather than in memory exhaustion.
 MAX_INPUT_BYTES = 1 << 30
 
 
+#: What a non-regular file is, in words, for messages.
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link"))
+
+
 def _kind(mode: int) -> str:
     """What a non-regular file is, in words, for messages."""
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    return "a special file"
+    return next((words for test, words in _KINDS if test(mode)), "a special file")
 
 
 def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> bytes:

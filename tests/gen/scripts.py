@@ -28,6 +28,7 @@ assignments to operands store the operand's own value, so the application behave
 """
 from __future__ import annotations
 
+import abc
 import random
 import re
 from dataclasses import dataclass, field, replace
@@ -36,11 +37,12 @@ from typing import Callable, Sequence, Union
 # ------------------------------------------------------------------------------------------ choices
 
 
-class Choices:
+class Choices(abc.ABC):
     """A source of decisions; ``below(n)`` is in ``0 .. n-1`` and 0 is always the simplest option."""
 
+    @abc.abstractmethod
     def below(self, n: int) -> int:
-        raise NotImplementedError
+        """The next decision, in ``0 .. n-1``."""
 
     def chance(self, percent: int) -> bool:
         """True with probability ``percent``%; shrinks to False."""
@@ -622,7 +624,7 @@ class Generator:
         sc = Scope([*self.globals, *(Var(n, t, writable=n != "depth", per_visit=True) for n, t in params)], fn=f)
         body: list[str] = []
         if recursive:
-            body += [f"if (depth == 0) {{", f"    return {self.expr(result, Scope(sc.vars, calls=False), 1)};", "}"]
+            body += ["if (depth == 0) {", f"    return {self.expr(result, Scope(sc.vars, calls=False), 1)};", "}"]
         body += self.block(sc, 1, 3, None)
         if recursive:
             body.append(f"return {self.call(f, sc, 1)};")   # linear recursion: one call per level
