@@ -27,9 +27,9 @@ bench: $(STAMP)
 corpus:
 	$(MAKE) -C tests/corpus
 
-# Rebuild the committed instrumentation runtime (compiler/rewrite/runtime/runtime.wasm; needs clang, lld).
+# Rebuild the committed instrumentation runtime (compiler/backend/runtime/runtime.wasm; needs clang, lld).
 runtime:
-	$(MAKE) -C compiler/rewrite/runtime
+	$(MAKE) -C compiler/backend/runtime
 
 clean:
 	rm -rf $(VENV) build *.egg-info

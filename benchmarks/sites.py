@@ -36,8 +36,8 @@ def measure(fn) -> tuple[float, float]:
 def main() -> None:
     sys.path.insert(0, str(REPO))
     from compiler.lang.frontend import check_source
-    from compiler.rewrite.matching import match
-    from compiler.rewrite.stack import FunctionTypes, ModuleTypes
+    from compiler.sites.matching import match
+    from compiler.wasm.stack import FunctionTypes, ModuleTypes
     from compiler.wasm import read_module
 
     module = read_module((REPO / "tests" / "corpus" / "sqlite" / "sqlite.wasm").read_bytes())

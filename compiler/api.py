@@ -59,10 +59,10 @@ from compiler.wasm.wat import Line as WatLine
 if TYPE_CHECKING:
     from compiler.build import SCRIPT_NAME, Build, Composition, Instrumenter, Matched, ProbeSlice, SiteRow
     from compiler.lang.scopes import Program
-    from compiler.live_report import ReportValue, read_report_values
-    from compiler.reports import global_values, report_csv
-    from compiler.rewrite.layout import ReportVar
-    from compiler.rewrite.valuefmt import format_map_value, format_value
+    from compiler.report.live import ReportValue, read_report_values
+    from compiler.report.text import global_values, report_csv
+    from compiler.report.rows import ReportVar
+    from compiler.report.values import format_map_value, format_value
     from compiler.wasm.model import Module
 
 __all__ = [
@@ -88,13 +88,13 @@ __all__ = [
 _ON_FIRST_USE = {
     **dict.fromkeys(("SCRIPT_NAME", "Build", "Composition", "Instrumenter", "Matched", "ProbeSlice", "SiteRow"),
                     "compiler.build"),
-    "read_report_values": "compiler.live_report",
-    "ReportValue": "compiler.live_report",
-    "global_values": "compiler.reports",
-    "report_csv": "compiler.reports",
+    "read_report_values": "compiler.report.live",
+    "ReportValue": "compiler.report.live",
+    "global_values": "compiler.report.text",
+    "report_csv": "compiler.report.text",
     "ReportVar": "compiler.rewrite.layout",
-    "format_value": "compiler.rewrite.valuefmt",
-    "format_map_value": "compiler.rewrite.valuefmt",
+    "format_value": "compiler.report.values",
+    "format_map_value": "compiler.report.values",
 }
 
 

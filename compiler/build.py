@@ -6,7 +6,7 @@ else of the compiler).  :class:`Instrumenter` keeps, for one loaded application 
 :func:`compiler.api.load_app`):
 
 * **matches per probe** — each source probe is matched on its own (a one-probe view of the checked
-  program) and its :class:`~compiler.rewrite.matching.Matches` are kept under a key of everything they
+  program) and its :class:`~compiler.sites.matching.Matches` are kept under a key of everything they
   depend on: the probe's text, where it sits in the script (offset and first expansion number, which fix
   its ``probe_id``) and the script-level text before it (globals, constants, functions).  Adding a probe
   matches that probe only; the merged site list is rebuilt in site allocation order (REWRITING.md §8)
@@ -45,14 +45,14 @@ from compiler.lang.parser import parse_probe
 from compiler.lang.printer import expression_source
 from compiler.rewrite.bodycache import FunctionCache
 from compiler.rewrite.emit import emit, fold_prelude
-from compiler.rewrite.matching import SITE_PACKAGES, Matches, check_alt_conflicts, match, order_keys
-from compiler.rewrite.static_calls import StaticCalls
+from compiler.sites.matching import SITE_PACKAGES, Matches, check_alt_conflicts, match, order_keys
+from compiler.sites.static_calls import StaticCalls
 from compiler.results import App, InstrumentResult, Libraries, Options
 from compiler.wasm.wat import Namer, format_instr
 
 if TYPE_CHECKING:
     from compiler.lang.scopes import CheckedProbe, Program
-    from compiler.rewrite.matching import MatchedSite
+    from compiler.sites.matching import MatchedSite
     from compiler.wasm.model import Module
 
 __all__ = ["ProbeSlice", "Composition", "Matched", "Build", "SiteRow", "Instrumenter", "merge", "SCRIPT_NAME"]
@@ -324,10 +324,10 @@ def site_rows(module: Module, sites: Iterable[tuple[MatchedSite, object]]) -> li
 
 
 def merge(program: Program, parts: list[Matches]) -> Matches:
-    """One :class:`~compiler.rewrite.matching.Matches` from per-probe matches, in the order a single
+    """One :class:`~compiler.sites.matching.Matches` from per-probe matches, in the order a single
     matching pass over ``program`` produces (REWRITING.md §8, §11.3): functions ascending, instructions
     in order, and at one instruction the probes by their §8 key.  Two ``alt`` probes at one instruction
-    raise :class:`~compiler.rewrite.matching.AltConflictError` through the one-pass matcher's own check."""
+    raise :class:`~compiler.sites.matching.AltConflictError` through the one-pass matcher's own check."""
     order = order_keys(program)
     by_function: dict[int, list[MatchedSite]] = {}
     types: dict = {}

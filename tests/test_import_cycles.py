@@ -29,7 +29,7 @@ LAZY_ALLOWED: dict[str, dict[str, str]] = {
         "compiler.api", "compiler.lang.frontend", "compiler.wei.support")},
     "compiler.commands.info": {"compiler.events.info": _CLI_STARTUP},
     "compiler.commands.instr": {"compiler.api": _CLI_STARTUP},
-    "compiler.commands.run": {m: _CLI_STARTUP for m in ("compiler.api", "compiler.live_report")},
+    "compiler.commands.run": {m: _CLI_STARTUP for m in ("compiler.api", "compiler.report.live")},
     "compiler.commands.wat": {m: _CLI_STARTUP for m in ("compiler.wasm", "compiler.wasm.wat")},
     "compiler.wei.cli": {m: _CLI_STARTUP for m in (
         "compiler.api", "compiler.lang.frontend", "compiler.runner", "compiler.wei.emulator",

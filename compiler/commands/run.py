@@ -114,7 +114,7 @@ def _print_partial_report(result, outcome) -> None:
     """After a run that stopped before its flush point (trap, timeout, fuel, Ctrl-C), the values
     collected so far, read from the instance (ANALYSIS.md §8); nothing when there are no report
     variables.  The exit status is not affected."""
-    from compiler.live_report import PARTIAL_REASONS, partial_report, read_report_values
+    from compiler.report.live import PARTIAL_REASONS, partial_report, read_report_values
 
     why = PARTIAL_REASONS.get(outcome.outcome)
     if why is None or not result.layout.report:

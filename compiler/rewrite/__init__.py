@@ -4,10 +4,10 @@ Entry points (everything else in the package is internal):
 
 * :func:`compiler.rewrite.emit.instrument` ``(module, program, *, static_call=None, options=None,
   cache=None, libraries=None) -> Emitted`` — the whole backend after parsing: folds the script-level
-  code, matches probes against the module (:func:`compiler.rewrite.matching.match`), emits and
+  code, matches probes against the module (:func:`compiler.sites.matching.match`), emits and
   validates.  ``module`` is the decoded input (:func:`compiler.wasm.read_module`, not modified),
   ``program`` the checked script (:func:`compiler.lang.frontend.check_source`), ``static_call`` the
-  ``@static``/static built-in callback (default: a fresh :class:`compiler.rewrite.static_calls.StaticCalls`),
+  ``@static``/static built-in callback (default: a fresh :class:`compiler.sites.static_calls.StaticCalls`),
   ``options`` any object with ``no_body``, ``no_pred``, ``no_report``, ``no_bundle`` (REWRITING.md §16),
   ``cache`` a :class:`compiler.rewrite.emit.FunctionCache` reused across calls (SHELL.md incremental
   re-instrumentation), ``libraries`` user library binaries by name (for ``memid`` memories and
@@ -23,6 +23,6 @@ of :class:`compiler.rewrite.layout.ReportVar`: name, kind, type, probe id, fid, 
 every report variable — what the shell reads live values through, REWRITING.md §17), ``warnings``
 (diagnostics), ``timings`` (seconds per phase: match, layout, emit, encode, validate) and
 ``added_functions`` / :meth:`~compiler.rewrite.emit.Emitted.input_function` to map output function
-indices back to the input's.  Errors: :class:`compiler.rewrite.matching.SiteError` (script errors at a
+indices back to the input's.  Errors: :class:`compiler.sites.matching.SiteError` (script errors at a
 site, rendered like script diagnostics) and :class:`compiler.rewrite.emit.EmitError`.
 """

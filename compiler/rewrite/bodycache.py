@@ -7,7 +7,7 @@ A function's rewritten body is a deterministic function of
    module, :meth:`FunctionCache.bind`), the function index, the function's matched sites *by
    identity* (the entry keeps them alive, so their ``id()``\\ s — which the layout's per-site tables
    are keyed by — cannot be reused), the renumbering of the input's own indices (the
-   :class:`~compiler.rewrite.link.Remap` parameters) and the function's stack types (derived from the
+   :class:`~compiler.backend.link.Remap` parameters) and the function's stack types (derived from the
    module and the index);
 2. everything else it reads from the :class:`~compiler.rewrite.inject.ModuleContext`: the layout
    (string-literal addresses, global and function indices, runtime functions, slots and frame slots,
@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 from compiler.errors import InternalError
 
 if TYPE_CHECKING:
-    from compiler.rewrite.layout import ReportVar
-    from compiler.rewrite.matching import MatchedSite
+    from compiler.report.rows import ReportVar
+    from compiler.sites.matching import MatchedSite
     from compiler.wasm.model import Module
 
 __all__ = ["FunctionCache", "Recording", "UnrecordableRead", "Entry"]

@@ -34,24 +34,24 @@ from compiler.lang.folder import Folded, fold_expr, fold_probe
 from compiler.lang.types import wasm_types
 from compiler.options import Options
 from compiler.rewrite.bodycache import FunctionCache, Recording
-from compiler.rewrite.codegen import CodegenError, Helper, const, op, string_helpers
+from compiler.backend.instrs import CodegenError, const, op
+from compiler.backend.strings import Helper, string_helpers
 from compiler.rewrite.exit import (
     compile_function, descriptors, exit_function, getter, start_function,
 )
-from compiler.rewrite.inject import FunctionRewriter, ModuleContext, site_error
-from compiler.rewrite.layout import (
-    type_text,
-    GlobalLocation, Layout, LibraryMemory, MapLocation, MemoryLocation, ReportVar, Uses, folded_nodes, plan_layout,
-    shared_symbols,
-)
-from compiler.rewrite.link import (
+from compiler.rewrite.inject import FunctionRewriter
+from compiler.rewrite.site_env import ModuleContext, site_error
+from compiler.report.rows import type_text, GlobalLocation, MapLocation, MemoryLocation, ReportVar
+from compiler.rewrite.layout import Layout, LibraryMemory, folded_nodes, plan_layout, shared_symbols
+from compiler.rewrite.uses import Uses
+from compiler.backend.link import (
     Remap, TypeTable, declare_imports, link_runtime, remap_body, remap_instrs, runtime_image, shift_after,
     shift_module, write_helper,
 )
-from compiler.rewrite.matching import match
-from compiler.rewrite.sites import SLOT_TABLE_IMMEDIATE, Placement, slot_table
-from compiler.rewrite.stack import FunctionTypes, ModuleTypes
-from compiler.rewrite.static_calls import StaticCalls
+from compiler.sites.matching import match
+from compiler.sites.finding import SLOT_TABLE_IMMEDIATE, Placement, slot_table
+from compiler.wasm.stack import FunctionTypes, ModuleTypes
+from compiler.sites.static_calls import StaticCalls
 from compiler.wasm import ValidationError, validate
 from compiler.wasm.binary import Cursor
 from compiler.wasm.code import encode_body
@@ -65,7 +65,7 @@ from compiler.wasm.writer import write_module
 if TYPE_CHECKING:
     from compiler.lang.folder import StaticCall
     from compiler.lang.scopes import CheckedProbe, Program
-    from compiler.rewrite.matching import Matches
+    from compiler.sites.matching import Matches
 
 __all__ = ["Prelude", "Emitted", "EmitError", "FunctionCache", "emit", "instrument",
            "fold_prelude"]
@@ -233,7 +233,7 @@ def instrument(module: Module, program: Program, *, static_call: StaticCall | No
                libraries: Mapping[str, bytes] | None = None) -> Emitted:
     """Fold the script-level code, match, and emit (the whole of ``whamm instr`` after parsing).
 
-    Without ``static_call`` a :class:`~compiler.rewrite.static_calls.StaticCalls` for this compilation
+    Without ``static_call`` a :class:`~compiler.sites.static_calls.StaticCalls` for this compilation
     is used (its library instances are discarded at the end, REWRITING.md §13.3); ``libraries`` gives
     user library binaries by name (else they are read from their paths when needed)."""
     own = static_call is None
@@ -264,7 +264,7 @@ def emit(module: Module, program: Program, matches: Matches, options: Options | 
          cache: FunctionCache | None = None, libraries: Mapping[str, bytes] | None = None) -> Emitted:
     """Produce the instrumented module.  ``module`` is not modified.  ``libraries`` gives the bytes of
     user libraries whose memory ``memid(lib)`` imports (read from their path when absent).  Raises
-    :class:`~compiler.rewrite.matching.SiteError` for per-site script errors and :class:`EmitError`.
+    :class:`~compiler.sites.matching.SiteError` for per-site script errors and :class:`EmitError`.
 
     The cyclic garbage collector is paused meanwhile: emitting allocates a tuple or two per site and
     report row while hundreds of thousands of decoded instructions are alive, and its full passes over

@@ -21,20 +21,18 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 from compiler.lang import ast, values
 from compiler.lang.scopes import CheckedFunction, CheckedProbe, Symbol, VarKind, fact
 from compiler.lang.types import UNIT, MapType, WhammType
-from compiler.rewrite.codegen import (
-    BodyCompiler, Code, CodegenError, Helper, LocalPool, LocalStorage, MemStorage, Storage, contains_return,
-    flat, mem_parts, op,
-)
-from compiler.rewrite.inject import ModuleContext, SiteEnv, global_storage, site_error
-from compiler.rewrite.layout import (
-    MapLocation, MemoryLocation, ReportVar, row_prefix, type_text, wasm_type_text,
-)
-from compiler.rewrite.runtime_abi import encode_type, pack_value
+from compiler.backend.lowering import BodyCompiler, contains_return
+from compiler.backend.instrs import Code, CodegenError, LocalPool, flat, mem_parts, op
+from compiler.backend.strings import Helper
+from compiler.backend.storage import LocalStorage, MemStorage, Storage
+from compiler.rewrite.site_env import ModuleContext, SiteEnv, global_storage, site_error
+from compiler.report.rows import MapLocation, MemoryLocation, ReportVar, row_prefix, type_text, wasm_type_text
+from compiler.backend.runtime_abi import encode_type, pack_value
 from compiler.wasm.model import FuncType, MemArg
 
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
-    from compiler.rewrite.matching import MatchedSite
+    from compiler.sites.matching import MatchedSite
 
 __all__ = ["ScriptEnv", "compile_function", "compile_guarded", "start_function", "exit_function", "getter",
            "BANNER", "HEADER"]

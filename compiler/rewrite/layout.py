@@ -16,121 +16,23 @@ through (§17): per report variable its name, kind, type, probe, function, pc an
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping, NamedTuple, Sequence
+from typing import Mapping, Sequence, TYPE_CHECKING
 
+from compiler.backend.link import WRITE_SAVE_SIZE
+from compiler.backend.runtime_abi import value_size
+from compiler.backend.strings import STRING_HELPERS
 from compiler.lang import ast
-from compiler.lang.scopes import Callee, CalleeKind, CheckedProbe, Program, Symbol, VarKind, fact
-from compiler.lang.types import MapType, Prim, TupleType, WhammType, wasm_types
-from compiler.rewrite.codegen import STRING_HELPERS
-from compiler.rewrite.link import WRITE_SAVE_SIZE
-from compiler.rewrite.runtime_abi import value_size
+from compiler.lang.scopes import CheckedProbe, Program, Symbol, VarKind
+from compiler.lang.types import MapType, Prim, WhammType, wasm_types
+from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, ReportVar, type_group_key
+from compiler.rewrite.uses import Uses
 from compiler.wasm.model import ExternKind
 
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
 
-__all__ = [
-    "MemoryLocation", "GlobalLocation", "MapLocation", "Location", "ReportVar", "StaticRegion",
-    "type_group_key", "row_prefix", "PRINT_FUNCTIONS", "wasm_type_text", "place_script_globals",
-]
-
-#: ``whamm_core`` functions that write output (REWRITING.md §2 guarantee 2: they make a script "able to
-#: print").
-PRINT_FUNCTIONS = frozenset({"putc", "puts", "putu8", "puti8", "putu16", "puti16", "putu32", "puti32",
-                             "putu64", "puti64", "putf32", "putf64", "putbool", "print_map",
-                             "print_map_as_csv"})
-
-
-class MemoryLocation(NamedTuple):
-    """The value lives at ``memory_offset`` of the instrumentation memory (packed runtime layout)."""
-
-    memory_offset: int
-
-
-class GlobalLocation(NamedTuple):
-    """The value lives in output globals (one per flattened value); ``export`` is its getter, if any."""
-
-    globals: tuple[int, ...]
-    export: str | None
-
-
-class MapLocation(NamedTuple):
-    map_id: int
-
-
-Location = MemoryLocation | GlobalLocation | MapLocation
-
-
-class ReportVar(NamedTuple):
-    """One report variable instance = one row of the report (REWRITING.md §11.2) and one entry of the
-    ``whamm.report`` metadata (§17).  ``kind`` is ``site``, ``shared``, ``frame``, ``global`` or ``map``.
-    ``fname`` is the function's name-section name (``""`` if none); ``pc``/``fid``/``probe_id`` are None
-    where the row leaves them empty.  (A tuple: a branch monitor on a large module has tens of thousands.)"""
-
-    name: str
-    kind: str
-    whamm_type: WhammType
-    probe_id: str | None
-    fid: int | None
-    fname: str | None
-    pc: int | None
-    location: Location
-
-    @property
-    def display_fname(self) -> str:
-        """The ``fname`` column: the name, or ``#<fid>`` when the function has none."""
-        if self.fid is None:
-            return ""
-        return self.fname or f"#{self.fid}"
-
-
-@functools.lru_cache(maxsize=None)
-def type_text(t: WhammType) -> str:
-    """``str(t)`` (the display form), memoised: report rows repeat a handful of types many times."""
-    return str(t)
-
-
-@functools.lru_cache(maxsize=None)
-def wasm_type_text(t: WhammType) -> str:
-    """The ``wasm_type`` column: one type bare, several as ``(t1; t2; …)``; maps are ``i32``."""
-    types = wasm_types(t)
-    return types[0] if len(types) == 1 else "(" + "; ".join(types) + ")"
-
-
-def row_prefix(var: ReportVar) -> str:
-    """A report row up to and including the ``", "`` before the value (§11.2)."""
-    t = var.whamm_type
-    loc = var.location
-    if isinstance(loc, MemoryLocation):
-        ident, id_type = str(loc.memory_offset), "memaddr"
-    elif isinstance(loc, MapLocation):
-        ident, id_type = str(loc.map_id), "map_id"
-    elif len(loc.globals) == 1:
-        ident, id_type = str(loc.globals[0]), "global_id"
-    else:
-        ident = "(" + "; ".join(map(str, loc.globals)) + ")"
-        id_type = "(" + "; ".join(["global_id"] * len(loc.globals)) + ")"
-    wasm = "i32" if isinstance(t, MapType) else wasm_type_text(t)
-    fields = [ident, id_type, var.name, str(t), wasm, "script0", var.display_fname,
-              "" if var.fid is None else str(var.fid), "" if var.pc is None else str(var.pc),
-              var.probe_id or ""]
-    return ", ".join(fields) + ", "
-
-
-_SCALAR_GROUPS = (Prim.U8, Prim.I8, Prim.U16, Prim.I16, Prim.U32, Prim.I32, Prim.F32, Prim.U64, Prim.I64,
-                  Prim.F64, Prim.BOOL, Prim.STR)
-
-
-def type_group_key(t: WhammType) -> tuple[int, bytes]:
-    """Sort key of a ``memaddr`` row's type group (§11.3): the scalar groups in their fixed order, then
-    tuples, then maps, each by the bytes of the display form."""
-    if isinstance(t, Prim):
-        return (_SCALAR_GROUPS.index(t), b"")
-    if isinstance(t, TupleType):
-        return (len(_SCALAR_GROUPS), str(t).encode())
-    return (len(_SCALAR_GROUPS) + 1, str(t).encode())
+__all__ = ["StaticRegion", "place_script_globals"]
 
 
 class StaticRegion:
@@ -206,104 +108,6 @@ def folded_nodes(folded: Folded) -> list[ast.Node]:
         out.append(folded.body)
     out.extend(folded.inits.values())
     return out
-
-
-# ------------------------------------------------------------------------------------------------
-# What the emitted code uses
-
-
-@dataclass(slots=True)
-class Uses:
-    """What the code to be emitted needs, found by walking every body that will be compiled."""
-
-    user_functions: dict[str, None] = field(default_factory=dict)
-    library_functions: dict[tuple[str, str], None] = field(default_factory=dict)
-    library_memories: dict[str, None] = field(default_factory=dict)
-    core: set[str] = field(default_factory=set)
-    strings: bool = False
-    shadows: set[int] = field(default_factory=set)        # tables whose shadow is read
-    seen: set[tuple[int, int | None]] = field(default_factory=set)
-    memids: set[int] = field(default_factory=set)         # constant memory ids passed to built-ins
-
-    def scan(self, node: ast.Node, calls: Mapping[int, Callee], names: Mapping[int, Symbol],
-             types: Mapping[int, WhammType], site_table: int | None = None) -> None:
-        """Record what ``node`` needs.  Sites usually share their folded nodes, so a node already
-        scanned (with the same table) is skipped."""
-        key = (id(node), site_table)
-        if key in self.seen:
-            return
-        self.seen.add(key)
-        for n in ast.walk(node):
-            if isinstance(n, ast.StrLit):
-                if n.value:
-                    self.strings = True
-            elif isinstance(n, ast.MethodCall):
-                self.strings = True
-            elif isinstance(n, ast.Name):
-                sym = names.get(id(n))
-                if sym is not None and sym.kind is VarKind.BOUND and n.id == "resolved_fid" and \
-                        site_table is not None and not (sym.bound is not None and sym.bound.static):
-                    self.shadows.add(site_table)
-                t = types.get(id(n))
-                if t is not None and _has_str(t):
-                    self.strings = True
-            elif isinstance(n, ast.VarDecl):
-                if _has_str(n.type.type):
-                    self.strings = True
-            elif isinstance(n, ast.Call):
-                callee = fact(calls, n, "callee")
-                kind = callee.kind  # type: ignore[attr-defined]
-                name = callee.name  # type: ignore[attr-defined]
-                if kind is CalleeKind.USER:
-                    self.user_functions[name] = None
-                elif kind is CalleeKind.LIBRARY and n.annotation != "static":
-                    lib = callee.library  # type: ignore[attr-defined]
-                    if lib == "whamm_core":
-                        self.core.add(name)
-                    else:
-                        self.library_functions[(lib, name)] = None
-                elif kind is CalleeKind.BUILTIN or kind is CalleeKind.BOUND:
-                    if kind is CalleeKind.BOUND and name == "resolve_funcref" and site_table is not None:
-                        self.shadows.add(site_table)
-                    if name in ("read_str", "strcmp", "strcontains", "write_str"):
-                        self.strings = True
-                    if name == "memid" and n.args and isinstance(n.args[0], ast.Name):
-                        lib = n.args[0].id
-                        if lib != "whamm_core":
-                            self.library_memories[lib] = None
-                    # memory-id arguments fold to integers before this scan sees them
-                    for a, (pname, _) in zip(n.args, getattr(callee, "bound_fn").params
-                                             if getattr(callee, "bound_fn", None) else ()):
-                        if pname in _MEMID_PARAMS and isinstance(a, ast.IntLit):
-                            self.memids.add(a.value)
-
-    @property
-    def prints(self) -> bool:
-        return bool(self.core & PRINT_FUNCTIONS)
-
-    def resolve_memids(self, app_memories: int, libraries: Sequence[str]) -> None:
-        """Library memories named by folded memory ids (``A + 1 + k`` is the k-th used library)."""
-        for memid in sorted(self.memids):
-            k = memid - app_memories - 1
-            if 0 <= k < len(libraries):
-                self.library_memories.setdefault(libraries[k], None)
-
-
-_MEMID_PARAMS = frozenset({"src_mem", "dst_mem", "memid"})
-
-
-def _has_str(t: WhammType) -> bool:
-    if t is Prim.STR:
-        return True
-    if isinstance(t, TupleType):
-        return any(_has_str(e) for e in t.elems)
-    if isinstance(t, MapType):
-        return _has_str(t.key) or _has_str(t.value)
-    return False
-
-
-# ------------------------------------------------------------------------------------------------
-# The layout
 
 
 @dataclass(slots=True)

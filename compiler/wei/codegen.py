@@ -1,7 +1,7 @@
 """Code of a monitor probe's functions: ``$P``, ``$A``, ``$S`` callbacks and the body (WEI.md §5).
 
 The statements and expressions are compiled by the rewriting target's
-:class:`~compiler.rewrite.codegen.BodyCompiler`; this module supplies the two seams that differ when
+:class:`~compiler.backend.lowering.BodyCompiler`; this module supplies the two seams that differ when
 there is no site at compile time:
 
 * :class:`MonitorEnv` — bound variables are the function's **parameters** (static ones included:
@@ -23,11 +23,11 @@ from compiler.errors import InternalError
 from compiler.lang import ast
 from compiler.lang.scopes import CalleeKind, VarKind, fact
 from compiler.lang.types import MapType, Prim, TupleType, WhammType
-from compiler.rewrite.codegen import (
-    BodyCompiler, Code, CodegenError, Helper, LocalPool, LocalStorage, OperandStorage, PtrStorage, Storage,
-    flat, mem_parts, parts_range,
-)
-from compiler.rewrite.inject import SiteEnv, probe_info
+from compiler.backend.lowering import BodyCompiler
+from compiler.backend.instrs import Code, CodegenError, LocalPool, flat, mem_parts, parts_range
+from compiler.backend.strings import Helper
+from compiler.backend.storage import LocalStorage, OperandStorage, PtrStorage, Storage
+from compiler.rewrite.site_env import SiteEnv, probe_info
 from compiler.wasm.model import FuncType, MemArg
 from compiler.wei.layout import Header
 from compiler.wei.params import param_type, valtypes
@@ -35,7 +35,7 @@ from compiler.wei.plan import ALLOC_PARAMS, site_inits
 
 if TYPE_CHECKING:
     from compiler.lang.scopes import Symbol
-    from compiler.rewrite.inject import ModuleContext
+    from compiler.rewrite.site_env import ModuleContext
     from compiler.wei.layout import MonitorLayout, SiteBlock
     from compiler.wei.plan import Member, MonitorProbe
 

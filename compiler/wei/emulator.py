@@ -7,7 +7,7 @@ has a functional oracle (its report must equal the rewriting target's):
 1. instantiate the user libraries the monitor imports and the monitor itself, with WASI preview 1, in
    one store (the monitor's start function runs);
 2. parse every probe export (:mod:`compiler.wei.names`) and find its candidate sites in the application
-   with the rewriting target's site finder (:mod:`compiler.rewrite.sites`), in traversal order —
+   with the rewriting target's site finder (:mod:`compiler.sites.finding`), in traversal order —
    function, instruction, then ``wasm:func`` after the others, then export order, which the compiler
    made REWRITING.md §8's order;
 3. at each site: compute the requested static values (``fid``, ``pc``, ``immN`` …), check that the
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from compiler.errors import WhammError
-from compiler.rewrite.sites import SLOT_TABLE_IMMEDIATE, ModuleSites, Placement, Site, slot_table
+from compiler.sites.finding import SLOT_TABLE_IMMEDIATE, ModuleSites, Placement, Site, slot_table
 from compiler.runner import (
     EXIT_LIMIT, EXIT_TRAP, LinkedLibrary, Outcome, RunError, RunOptions, RunResult, TraceFrame, error_reason,
     wasi_config,
@@ -48,7 +48,7 @@ from compiler.wei.weave import FUNC_EXPORT, TABLE_EXPORT, Arg, WovenCall, weave
 if TYPE_CHECKING:
     import wasmtime
 
-    from compiler.rewrite.sites import FunctionSites
+    from compiler.sites.finding import FunctionSites
     from compiler.wasm.model import Module
 
 __all__ = ["EmulatorError", "Attachment", "Emulation", "emulate", "MONITOR_MODULE", "ENGINE_MODULE",

@@ -28,13 +28,12 @@ from compiler.errors import WhammError
 from compiler.files import read_regular_file
 from compiler.lang.scopes import VarKind
 from compiler.lang.types import MapType, Prim, WhammType, wasm_types
-from compiler.rewrite.codegen import STRING_HELPERS
-from compiler.rewrite.layout import (
-    GlobalLocation, Layout, MapLocation, MemoryLocation, ReportVar, StaticRegion, Uses, place_script_globals,
-    size_of, type_group_key, wasm_type_text,
-)
-from compiler.rewrite.link import WRITE_SAVE_SIZE, runtime_image
-from compiler.rewrite.runtime_abi import encode_type, runtime_layout
+from compiler.backend.strings import STRING_HELPERS
+from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, ReportVar, type_group_key, wasm_type_text
+from compiler.rewrite.layout import Layout, StaticRegion, place_script_globals, size_of
+from compiler.rewrite.uses import Uses
+from compiler.backend.link import WRITE_SAVE_SIZE, runtime_image
+from compiler.backend.runtime_abi import encode_type, runtime_layout
 from compiler.wasm.model import ExternKind
 from compiler.wasm.reader import read_module
 

@@ -27,12 +27,14 @@ from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import fold_probe
 from compiler.lang.scopes import VarKind, fact
 from compiler.options import Options
-from compiler.rewrite.codegen import CodegenError, Helper, const, op, string_helpers
+from compiler.backend.instrs import CodegenError, const, op
+from compiler.backend.strings import Helper, string_helpers
 from compiler.rewrite.exit import compile_function, getter
-from compiler.rewrite.inject import ModuleContext
-from compiler.rewrite.layout import Uses, folded_nodes
-from compiler.rewrite.link import Remap, TypeTable, declare_imports, link_runtime, runtime_image, write_helper
-from compiler.rewrite.runtime_abi import runtime_layout
+from compiler.rewrite.site_env import ModuleContext
+from compiler.rewrite.uses import Uses
+from compiler.rewrite.layout import folded_nodes
+from compiler.backend.link import Remap, TypeTable, declare_imports, link_runtime, runtime_image, write_helper
+from compiler.backend.runtime_abi import runtime_layout
 from compiler.wasm import ValidationError, validate
 from compiler.wasm.code import encode_body
 from compiler.wasm.model import (

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from compiler.lang import ast
 from compiler.lang.folder import fold_probe
 from compiler.lang.scopes import CalleeKind, VarKind, declared_symbol, fact
-from compiler.rewrite.matching import order_keys
+from compiler.sites.matching import order_keys
 from compiler.wei.names import CallbackRef, ExportName
 from compiler.wei.params import Requests
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from compiler.lang.types import MapType
-from compiler.rewrite.codegen import Code, Helper, LocalPool, mem_parts
+from compiler.backend.instrs import Code, LocalPool, mem_parts
+from compiler.backend.strings import Helper
 from compiler.rewrite.exit import BANNER, HEADER
-from compiler.rewrite.layout import GlobalLocation, MapLocation, MemoryLocation, row_prefix, type_group_key
+from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, row_prefix, type_group_key
 from compiler.wasm.model import FuncType, MemArg
 from compiler.wei.layout import HEADER_SIZE, Header, Info
 from compiler.wei.start import guarded
@@ -28,8 +29,8 @@ from compiler.wei.start import guarded
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
     from compiler.lang.scopes import CheckedProbe
-    from compiler.rewrite.inject import ModuleContext
-    from compiler.rewrite.layout import ReportVar
+    from compiler.rewrite.site_env import ModuleContext
+    from compiler.report.rows import ReportVar
     from compiler.wei.layout import MonitorLayout
 
 __all__ = ["exit_function", "site_rows_function"]

@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING, Sequence
 from compiler.lang import ast
 from compiler.lang.scopes import VarKind
 from compiler.lang.types import MapType
-from compiler.rewrite.codegen import Code, Helper, LocalPool
+from compiler.backend.instrs import Code, LocalPool
+from compiler.backend.strings import Helper
 from compiler.rewrite.exit import ScriptEnv, compile_guarded
-from compiler.rewrite.inject import SiteEnv, global_storage
+from compiler.rewrite.site_env import SiteEnv, global_storage
 from compiler.wasm.model import FuncType
 from compiler.wei.codegen import MonitorCompiler
 
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
     from compiler.lang.scopes import CheckedProbe
-    from compiler.rewrite.inject import ModuleContext
+    from compiler.rewrite.site_env import ModuleContext
     from compiler.wei.layout import MonitorLayout
 
 __all__ = ["start_function", "guarded"]

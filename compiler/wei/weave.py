@@ -16,7 +16,7 @@ String arguments (``fname`` …) are copied into the monitor's engine buffer by 
 the buffer's memory is imported, the bytes sit in a passive data segment, and ``memory.init`` writes
 them before the call.  Added function (and memory) imports come after the application's, so its
 defined functions (and memories) move up and every reference is renumbered with the rewriter's
-:mod:`~compiler.rewrite.link` machinery; untouched bodies are copied.  The application's memories,
+:mod:`~compiler.backend.link` machinery; untouched bodies are copied.  The application's memories,
 globals and tables are unchanged.
 """
 from __future__ import annotations
@@ -24,10 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from compiler.rewrite.codegen import LocalPool, const, op
-from compiler.rewrite.link import Remap, TypeTable, remap_body, remap_instrs, shift_after, shift_module
-from compiler.rewrite.sites import EXIT_INSTRUCTIONS, Placement
-from compiler.rewrite.stack import FunctionTypes, ModuleTypes
+from compiler.backend.instrs import LocalPool, const, op
+from compiler.backend.link import Remap, TypeTable, remap_body, remap_instrs, shift_after, shift_module
+from compiler.sites.finding import EXIT_INSTRUCTIONS, Placement
+from compiler.wasm.stack import FunctionTypes, ModuleTypes
 from compiler.wasm.code import encode_body
 from compiler.wasm.model import (
     DataSegment, Export, ExternKind, FuncBody, FuncType, Import, Instr, Limits, Module, ValType,

@@ -228,8 +228,8 @@ def test_every_instruction_of_the_app_got_its_probes(instrumented):
     """Every instrumentable instruction in all_ops is a site of its event's ``before`` probe, and of
     its ``after`` probe unless it never falls through; every mode of the catalog found some site."""
     from compiler.events.catalog import find_event
-    from compiler.rewrite.matching import match
-    from compiler.rewrite.static_calls import StaticCalls
+    from compiler.sites.matching import match
+    from compiler.sites.static_calls import StaticCalls
     module = instrumented.app.module
     matches = match(module, instrumented.program, static_call=StaticCalls(module, instrumented.program))
     landed = {(s.probe.expansion.event, s.probe.expansion.mode) for s in matches.sites}

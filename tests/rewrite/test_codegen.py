@@ -1,4 +1,4 @@
-"""Code generation (compiler/rewrite/codegen.py) against the value semantics oracle
+"""Code generation (compiler/backend/codegen.py) against the value semantics oracle
 (compiler/lang/values.py): every operator, comparison and cast on every type computes at run time what the
 oracle computes.  Operands are assigned in ``wasm:begin`` so nothing folds at compile time; results are
 read back through the exported getters ``get_<name>`` (or the report for ``str``/tuples)."""
@@ -281,7 +281,7 @@ def test_maps_put_get_absent_and_increment(key, value, keys, vals):
     out = instrument(script, APP)
     status, text, _ = run(out.wasm)
     assert status == 0
-    from compiler.rewrite.valuefmt import format_value
+    from compiler.report.values import format_value
     rows = {line.split(", ")[2]: line.rsplit(", ", 1)[1] if "(" not in value else line.split(", script0, , , , , ")[1]
             for line in text.splitlines()[3:]}
 

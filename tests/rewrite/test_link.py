@@ -1,4 +1,4 @@
-"""Linking (compiler/rewrite/link.py, REWRITING.md §3, §13): index renumbering when imports are added,
+"""Linking (compiler/backend/link.py, REWRITING.md §3, §13): index renumbering when imports are added,
 user libraries (run-time imports, ``memid`` memories, ``@init``, ``@static``), the merged runtime, and the
 incremental function cache."""
 from __future__ import annotations
@@ -12,8 +12,8 @@ from test_emit import instrument, report, run
 
 from compiler.lang.frontend import check_source
 from compiler.rewrite.emit import FunctionCache, emit, instrument as raw_instrument
-from compiler.rewrite.matching import match
-from compiler.rewrite.link import Remap, remap_instrs, shift_after
+from compiler.sites.matching import match
+from compiler.backend.link import Remap, remap_instrs, shift_after
 from compiler.wasm import read_module
 from compiler.wasm.model import ExternKind, Instr
 from compiler.wasm.validate import engine

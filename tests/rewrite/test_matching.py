@@ -9,8 +9,8 @@ from compiler.lang.diagnostics import ScriptError
 from compiler.lang.frontend import check_source
 from compiler.lang.libraries import Library, LibFunc
 from compiler.lang.types import Prim
-from compiler.rewrite.matching import AltConflictError, match
-from compiler.rewrite.sites import Placement
+from compiler.sites.matching import AltConflictError, match
+from compiler.sites.finding import Placement
 from compiler.wasm import read_module
 
 

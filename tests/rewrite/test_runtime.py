@@ -1,4 +1,4 @@
-"""The committed runtime.wasm (compiler/rewrite/runtime/) run in wasmtime against the Python reference
+"""The committed runtime.wasm (compiler/backend/runtime/) run in wasmtime against the Python reference
 formatters of valuefmt.py, plus the ABI of runtime_abi.py checked against the binary."""
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from compiler.lang.types import INTEGER_TYPES, MapType, Prim, TupleType, WhammType, parse_type
 from compiler.lang.values import wrap
-from compiler.rewrite import runtime_abi as abi
-from compiler.rewrite import valuefmt as vf
+from compiler.backend import runtime_abi as abi
+from compiler.report import values as vf
 
 P = Prim
 _ENGINE = wasmtime.Engine()

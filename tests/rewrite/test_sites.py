@@ -6,7 +6,7 @@ import struct
 import pytest
 import wasmtime
 
-from compiler.rewrite.sites import SLOT_TABLE_IMMEDIATE, FunctionSites, ModuleSites, Placement, slot_table
+from compiler.sites.finding import SLOT_TABLE_IMMEDIATE, FunctionSites, ModuleSites, Placement, slot_table
 from compiler.wasm import read_module
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import wasmtime
 
-from compiler.rewrite.stack import (
+from compiler.wasm.stack import (
     EXIT_LABEL, STACK_DEPENDENT, FunctionTypes, ModuleTypes, TargetPoint, control,
 )
 from compiler.wasm import Instr, RefType, read_module, write_module
@@ -235,7 +235,7 @@ def test_memory64_addresses():
 
 
 def test_every_computed_signature_rule_is_implemented():
-    from compiler.rewrite import stack
+    from compiler.wasm import stack
     assert set(RULES) <= set(stack._RULES)
 
 

@@ -7,8 +7,8 @@ import wasmtime
 from compiler.lang import ast
 from compiler.lang.frontend import check_source
 from compiler.lang.libraries import Library, library_from_bytes
-from compiler.rewrite.matching import SiteError, match
-from compiler.rewrite.static_calls import StaticCallError, StaticCalls, const_offset, memory_ids
+from compiler.sites.matching import SiteError, match
+from compiler.sites.static_calls import StaticCallError, StaticCalls, const_offset, memory_ids
 from compiler.wasm import read_module
 
 TOGGLE = """(module

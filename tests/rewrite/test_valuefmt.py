@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from compiler.lang.types import MapType, Prim, parse_type
-from compiler.rewrite import valuefmt as vf
+from compiler.report import values as vf
 
 P = Prim
 

@@ -9,7 +9,7 @@ import pytest
 
 from compiler import api
 from compiler.build import Instrumenter, merge
-from compiler.rewrite.matching import AltConflictError, match, order_keys
+from compiler.sites.matching import AltConflictError, match, order_keys
 from shellrun import DEMO, DEMO_OUTPUT, run_wasm
 from whamm_shell.session import Session
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import wasmtime
 
-from compiler.rewrite.sites import Placement
+from compiler.sites.finding import Placement
 from compiler.wasm import FUNCREF, FuncType, read_module, validate
 from compiler.wei.weave import FUNC_EXPORT, TABLE_EXPORT, Arg, WovenCall, weave
 

@@ -2,19 +2,19 @@
 variables read from the live instance, and the report's CSV text.
 
 Offered through :mod:`compiler.api` (``global_values``, ``report_csv``), next to
-:func:`compiler.live_report.read_report_values`, which reads every report row.
+:func:`compiler.report.live.read_report_values`, which reads every report row.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from compiler.live_report import InstanceReader
+from compiler.report.live import InstanceReader
 from compiler.rewrite.exit import BANNER, HEADER
-from compiler.rewrite.layout import row_prefix
-from compiler.rewrite.valuefmt import format_value
+from compiler.report.rows import row_prefix
+from compiler.report.values import format_value
 
 if TYPE_CHECKING:
-    from compiler.rewrite.layout import ReportVar
+    from compiler.report.rows import ReportVar
     from compiler.results import InstrumentResult
     from compiler.runner import RunResult
 

@@ -16,13 +16,14 @@ from compiler.errors import WhammError
 from compiler.lang.types import MapType, Prim, is_integer
 from compiler.lang.values import wrap
 from compiler.rewrite.exit import HEADER
-from compiler.rewrite.layout import GlobalLocation, MapLocation, MemoryLocation, row_prefix
-from compiler.rewrite.runtime_abi import read_map, unpack_value, value_size
-from compiler.rewrite.valuefmt import format_value
+from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, row_prefix
+from compiler.backend.runtime_abi import read_map, unpack_value, value_size
+from compiler.report.values import format_value
 from compiler.runner import Outcome
 
 if TYPE_CHECKING:
-    from compiler.rewrite.layout import Layout, ReportVar
+    from compiler.rewrite.layout import Layout
+    from compiler.report.rows import ReportVar
     from compiler.runner import RunResult
 
 __all__ = ["InstanceReader", "ReportValue", "read_report_values", "partial_report", "PARTIAL_REASONS"]

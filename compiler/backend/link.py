@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from compiler.lang.types import wasm_types
-from compiler.rewrite.codegen import Helper, op
-from compiler.rewrite.runtime_abi import OUTPUT_BUFFER_SIZE, runtime_wasm
+from compiler.backend.strings import Helper
+from compiler.backend.instrs import op
+from compiler.backend.runtime_abi import OUTPUT_BUFFER_SIZE, runtime_wasm
 from compiler.wasm.code import encode_body
 from compiler.wasm.model import (
     DataSegment, ElemSegment, Export, ExternKind, FuncBody, FuncType, Global, Import, Instr, MemArg, Module,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 from compiler.events.catalog import Event, opcode_events
-from compiler.rewrite.stack import EXIT_LABEL, FunctionTypes, ModuleTypes
+from compiler.wasm.stack import EXIT_LABEL, FunctionTypes, ModuleTypes
 from compiler.wasm.model import ExternKind, Instr, MemArg
 from compiler.wasm.opcodes import BY_NAME
 

@@ -251,7 +251,7 @@ def read_map(t: MapType, map_id: int, call: Callable[..., int], read: Callable[[
 @functools.cache
 def runtime_wasm() -> bytes:
     """The committed ``runtime/runtime.wasm`` (rebuilt only by ``make runtime``)."""
-    return resources.files("compiler.rewrite.runtime").joinpath("runtime.wasm").read_bytes()
+    return resources.files("compiler.backend.runtime").joinpath("runtime.wasm").read_bytes()
 
 
 @dataclass(frozen=True, slots=True)

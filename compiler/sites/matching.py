@@ -26,8 +26,8 @@ from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import FoldError, Folded, StaticCall, fold_probe
 from compiler.lang.types import Prim, WhammType, wasm_types
-from compiler.rewrite.sites import FunctionSites, ModuleSites, Placement, Site, imm_count
-from compiler.rewrite.stack import FunctionTypes, Types
+from compiler.sites.finding import FunctionSites, ModuleSites, Placement, Site, imm_count
+from compiler.wasm.stack import FunctionTypes, Types
 from compiler.wasm.model import FuncType, RefType
 from compiler.wasm.opcodes import BY_NAME
 
@@ -463,7 +463,7 @@ class _Matcher:
     @staticmethod
     def imms_exist(fs: FunctionSites, i: int, k: int) -> bool:
         """EVENTS.md §7.4: a probe using ``immK`` does not match a site without it (``br_table`` with
-        ``n <= K`` targets; see :func:`~compiler.rewrite.sites.imm_count`)."""
+        ``n <= K`` targets; see :func:`~compiler.sites.finding.imm_count`)."""
         return k < imm_count(fs.instrs[i])
 
     def error(self, cls: type[SiteError], diag: Diagnostic, fs: FunctionSites, pc: int) -> SiteError:

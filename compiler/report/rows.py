@@ -1,0 +1,105 @@
+"""Report rows (REWRITING.md §11, §17): where each report variable lives, its type text and row prefix,
+and the grouping of per-site rows by type.
+"""
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+from compiler.lang.types import MapType, Prim, TupleType, WhammType, wasm_types
+
+__all__ = [
+    "MemoryLocation", "GlobalLocation", "MapLocation", "ReportVar", "wasm_type_text", "row_prefix",
+    "type_group_key",
+]
+
+
+class MemoryLocation(NamedTuple):
+    """The value lives at ``memory_offset`` of the instrumentation memory (packed runtime layout)."""
+
+    memory_offset: int
+
+
+class GlobalLocation(NamedTuple):
+    """The value lives in output globals (one per flattened value); ``export`` is its getter, if any."""
+
+    globals: tuple[int, ...]
+    export: str | None
+
+
+class MapLocation(NamedTuple):
+    map_id: int
+
+
+#: Where a report row lives.
+Location = MemoryLocation | GlobalLocation | MapLocation
+
+
+class ReportVar(NamedTuple):
+    """One report variable instance = one row of the report (REWRITING.md §11.2) and one entry of the
+    ``whamm.report`` metadata (§17).  ``kind`` is ``site``, ``shared``, ``frame``, ``global`` or ``map``.
+    ``fname`` is the function's name-section name (``""`` if none); ``pc``/``fid``/``probe_id`` are None
+    where the row leaves them empty.  (A tuple: a branch monitor on a large module has tens of thousands.)"""
+
+    name: str
+    kind: str
+    whamm_type: WhammType
+    probe_id: str | None
+    fid: int | None
+    fname: str | None
+    pc: int | None
+    location: Location
+
+    @property
+    def display_fname(self) -> str:
+        """The ``fname`` column: the name, or ``#<fid>`` when the function has none."""
+        if self.fid is None:
+            return ""
+        return self.fname or f"#{self.fid}"
+
+
+@functools.lru_cache(maxsize=None)
+def type_text(t: WhammType) -> str:
+    """``str(t)`` (the display form), memoised: report rows repeat a handful of types many times."""
+    return str(t)
+
+
+@functools.lru_cache(maxsize=None)
+def wasm_type_text(t: WhammType) -> str:
+    """The ``wasm_type`` column: one type bare, several as ``(t1; t2; …)``; maps are ``i32``."""
+    types = wasm_types(t)
+    return types[0] if len(types) == 1 else "(" + "; ".join(types) + ")"
+
+
+def row_prefix(var: ReportVar) -> str:
+    """A report row up to and including the ``", "`` before the value (§11.2)."""
+    t = var.whamm_type
+    loc = var.location
+    if isinstance(loc, MemoryLocation):
+        ident, id_type = str(loc.memory_offset), "memaddr"
+    elif isinstance(loc, MapLocation):
+        ident, id_type = str(loc.map_id), "map_id"
+    elif len(loc.globals) == 1:
+        ident, id_type = str(loc.globals[0]), "global_id"
+    else:
+        ident = "(" + "; ".join(map(str, loc.globals)) + ")"
+        id_type = "(" + "; ".join(["global_id"] * len(loc.globals)) + ")"
+    wasm = "i32" if isinstance(t, MapType) else wasm_type_text(t)
+    fields = [ident, id_type, var.name, str(t), wasm, "script0", var.display_fname,
+              "" if var.fid is None else str(var.fid), "" if var.pc is None else str(var.pc),
+              var.probe_id or ""]
+    return ", ".join(fields) + ", "
+
+
+_SCALAR_GROUPS = (Prim.U8, Prim.I8, Prim.U16, Prim.I16, Prim.U32, Prim.I32, Prim.F32, Prim.U64, Prim.I64,
+                  Prim.F64, Prim.BOOL, Prim.STR)
+
+
+def type_group_key(t: WhammType) -> tuple[int, bytes]:
+    """Sort key of a ``memaddr`` row's type group (§11.3): the scalar groups in their fixed order, then
+    tuples, then maps, each by the bytes of the display form."""
+    if isinstance(t, Prim):
+        return (_SCALAR_GROUPS.index(t), b"")
+    if isinstance(t, TupleType):
+        return (len(_SCALAR_GROUPS), str(t).encode())
+    return (len(_SCALAR_GROUPS) + 1, str(t).encode())

@@ -1,0 +1,157 @@
+"""Compiled-once probe bodies: sites whose code differs only in constants share one template whose
+placeholders are patched per site (REWRITING.md §7), so a probe at 10,000 sites is lowered once.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from compiler.backend.instrs import LocalPool
+from compiler.backend.storage import MemStorage, Storage
+from compiler.errors import InternalError
+from compiler.lang.scopes import Symbol, VarKind
+from compiler.lang.types import MapType
+from compiler.rewrite.site_env import ModuleContext, ProbeInfo, SiteEnv, compile_body
+from compiler.sites.matching import MatchedSite
+from compiler.wasm.binary import uleb
+from compiler.wasm.code import encode_instrs
+from compiler.wasm.model import Instr, MemArg
+
+#: Local indices at and above this are placeholders while a template is compiled.
+VIRTUAL = 1 << 24
+
+
+#: Memory index placeholder for the site's own block of unshared variables in a template.
+SITE_BLOCK = -2
+
+
+_SITE_DEPENDENT = frozenset({"effective_addr", "target", "target_funcref"})
+
+
+_LOCAL_OPS = frozenset({"local.get", "local.set", "local.tee"})
+
+
+def template_key(ctx: ModuleContext, site: MatchedSite, env: SiteEnv) -> tuple | None:
+    """The key of a body that only depends on its site through slot addresses and saved operands, or
+    None when the body needs the site itself (frame variables, per-site maps, derived variables that
+    read immediates, bound functions)."""
+    probe = site.probe
+    number = probe.expansion.number
+    ok = ctx.templatable.get(number)
+    if ok is None:
+        ok = not any(s.kind is VarKind.FRAME or (s.kind is VarKind.UNSHARED and isinstance(s.type, MapType))
+                     for s in probe.symbols) \
+            and not any(n in _SITE_DEPENDENT or (n == "resolved_fid" and not v.static)
+                        for n, v in probe.bound_used.items()) \
+            and not any(c.kind.value == "bound" and c.name != "drop_args" for c in probe.calls.values())
+        ctx.templatable[number] = ok
+    if not ok:
+        return None
+    f = site.folded
+    pred = f.predicate
+    return (number, id(f.body), pred if isinstance(pred, bool) else id(pred),
+            tuple(site.operands[:len(env.args)]), tuple(site.results[:len(env.results)]))
+
+
+class Template:
+    """A compiled body with placeholders, pre-encoded: byte runs between the instructions that need a
+    per-site value — virtual locals (the saved operands and results first, then temporaries) and
+    memargs in :data:`SITE_BLOCK` whose offsets are relative to the site's block.
+
+    ``parts`` holds bytes, or ``(prefix, value, is_slot)`` patches: ``prefix`` is everything of the
+    instruction before the one LEB128 that varies, ``value`` the virtual local or relative offset."""
+
+    __slots__ = ("parts", "types", "empty", "memory", "constant")
+
+    def __init__(self, instrs: list[Instr], types: list, memory: int) -> None:
+        self.types = types
+        self.empty = not instrs
+        self.memory = memory
+        parts: list[object] = []
+        run: list[Instr] = []
+        for ins in instrs:
+            imms = ins.imms
+            if ins.op.name in _LOCAL_OPS and imms[0] >= VIRTUAL:
+                patch = (ins.op.opbytes, imms[0] - VIRTUAL, False)
+            elif imms and isinstance(imms[0], MemArg) and imms[0].memory == SITE_BLOCK:
+                m = imms[0]
+                head = bytes((m.align | 0x40,)) + uleb(memory) if memory else bytes((m.align,))
+                patch = (ins.op.opbytes + head, m.offset, True)
+            else:
+                run.append(ins)
+                continue
+            if run:
+                parts.append(encode_instrs(run))
+                run = []
+            parts.append(patch)
+        if run:
+            parts.append(encode_instrs(run))
+        self.parts = parts
+        #: the code itself when it needs nothing from its site (no locals, no slots), else None
+        self.constant = b"".join(parts) if not types and all(p.__class__ is bytes for p in parts) else None  # type: ignore
+
+    @classmethod
+    def compile(cls, ctx: ModuleContext, site: MatchedSite, info: ProbeInfo, like: SiteEnv) -> Template:
+        pool = LocalPool(VIRTUAL)
+        env = _TemplateEnv(ctx, site.probe, site, pool, None, like.instr)
+        env.args = [pool.new(t) for t in site.operands[:len(like.args)]]  # type: ignore[arg-type]
+        env.results = [pool.new(t) for t in site.results[:len(like.results)]]  # type: ignore[arg-type]
+        return cls(compile_body(ctx, site, env, info), list(pool.types), ctx.layout.memory)
+
+    def instantiate(self, env: SiteEnv, pool: LocalPool, base: int | None) -> bytes:
+        """The body's bytes for one site: placeholders replaced by the site's operand locals, fresh
+        temporaries of the function and the site's block address (None: the site has no block, which
+        is a bug if the body uses one)."""
+        return self.fill(env.args + env.results if env.results else env.args, pool, base)
+
+    def fill(self, real: list[int], pool: LocalPool, base: int | None) -> bytes:
+        if self.empty:
+            return b""
+        temps = None
+        if len(self.types) > len(real):
+            temps = [pool.temp(t) for t in self.types[len(real):]]
+            real = real + temps
+        out = []
+        append = out.append
+        u = _uleb
+        for part in self.parts:
+            if part.__class__ is bytes:
+                append(part)
+            else:
+                prefix, value, slot = part  # type: ignore[misc]
+                if slot and base is None:
+                    raise InternalError("a body uses its site's block of unshared variables, but none was placed")
+                append(prefix + u(value + base if slot else real[value]))
+        if temps:
+            pool.release(*temps)
+        return b"".join(out)
+
+
+def _memarg(align: int, offset: int, memory: int) -> bytes:
+    if memory:
+        return bytes((align | 0x40,)) + _uleb(memory) + _uleb(offset)
+    return bytes((align,)) + _uleb(offset)
+
+
+def _uleb(v: int) -> bytes:
+    """LEB128 with the one- to three-byte cases (local indices, slot addresses) unrolled."""
+    if v < 0x80:
+        return bytes((v,))
+    if v < 0x4000:
+        return bytes((v & 0x7F | 0x80, v >> 7))
+    if v < 0x200000:
+        return bytes((v & 0x7F | 0x80, (v >> 7) & 0x7F | 0x80, v >> 14))
+    return uleb(v)
+
+
+def enc(code: Sequence[Instr] | bytes) -> bytes:
+    """Encoded code (bytes pass through)."""
+    return code if code.__class__ is bytes else encode_instrs(code)  # type: ignore[return-value]
+
+
+class _TemplateEnv(SiteEnv):
+    """Compiles a template: the site's unshared variables live at offsets of a placeholder block."""
+
+    def storage(self, sym: Symbol) -> Storage:
+        if sym.kind is VarKind.UNSHARED:
+            return MemStorage(sym.type, SITE_BLOCK, self.layout.probe_slots[self.probe.number].offsets[sym.name])
+        return super().storage(sym)
