@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Sequence
 from compiler.errors import WhammError
 from compiler.lang.types import MapType, Prim, is_integer
 from compiler.lang.values import wrap
-from compiler.rewrite.exit import HEADER
+from compiler.report.rows import HEADER
 from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, row_prefix
 from compiler.backend.runtime_abi import read_map, unpack_value, value_size
 from compiler.report.values import format_value

@@ -9,9 +9,15 @@ from typing import NamedTuple
 from compiler.lang.types import MapType, Prim, TupleType, WhammType, wasm_types
 
 __all__ = [
+    "BANNER", "HEADER",
     "MemoryLocation", "GlobalLocation", "MapLocation", "ReportVar", "wasm_type_text", "row_prefix",
     "type_group_key",
 ]
+
+
+#: The line that starts the report in the output (REWRITING.md §11.1), and the CSV header after it.
+BANNER = "=" * 33 + " REPORT CSV FLUSH " + "=" * 36
+HEADER = "id, id_type, name, whamm_type, wasm_type, script_id, fname, fid, pc, probe_id, value(s)"
 
 
 class MemoryLocation(NamedTuple):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from compiler.report.live import InstanceReader
-from compiler.rewrite.exit import BANNER, HEADER
+from compiler.report.rows import BANNER, HEADER
 from compiler.report.rows import row_prefix
 from compiler.report.values import format_value
 

@@ -28,17 +28,14 @@ from compiler.backend.storage import LocalStorage, MemStorage, Storage
 from compiler.rewrite.site_env import ModuleContext, SiteEnv, global_storage, site_error
 from compiler.report.rows import MapLocation, MemoryLocation, ReportVar, row_prefix, type_text, wasm_type_text
 from compiler.backend.runtime_abi import encode_type, pack_value
+from compiler.report.rows import BANNER, HEADER
 from compiler.wasm.model import FuncType, MemArg
 
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
     from compiler.sites.matching import MatchedSite
 
-__all__ = ["ScriptEnv", "compile_function", "compile_guarded", "start_function", "exit_function", "getter",
-           "BANNER", "HEADER"]
-
-BANNER = "=" * 33 + " REPORT CSV FLUSH " + "=" * 36
-HEADER = "id, id_type, name, whamm_type, wasm_type, script_id, fname, fid, pc, probe_id, value(s)"
+__all__ = ["ScriptEnv", "compile_function", "compile_guarded", "start_function", "exit_function", "getter"]
 
 
 class ScriptEnv(SiteEnv):

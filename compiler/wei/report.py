@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Sequence
 from compiler.lang.types import MapType
 from compiler.backend.instrs import Code, LocalPool, mem_parts
 from compiler.backend.strings import Helper
-from compiler.rewrite.exit import BANNER, HEADER
+from compiler.report.rows import BANNER, HEADER
 from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, row_prefix, type_group_key
 from compiler.wasm.model import FuncType, MemArg
 from compiler.wei.layout import HEADER_SIZE, Header, Info
