@@ -3,7 +3,10 @@
 Everything a probe rule can match and everything in scope inside a probe is one immutable tree,
 :data:`CATALOG`, built once at import from data: the 310 opcode events come from
 ``opcode_events.tsv`` (EVENTS.md §10 copied cell by cell, in the spec's own notation, so a test can
-compare it with the spec line by line), the rest from the small tables below (§1–§8).  Catalog order
+compare it with the spec line by line), the rest from the small tables below (§1–§8).  What a bound
+variable or event-bound function *is* — type, description, static or not, and the code that binds or
+lowers it — is its row in :mod:`compiler.events.variables`; the catalog says which events bind it.
+Catalog order
 (the order of every tuple here) is what probe numbering (§9) and ``whamm info`` output follow.
 
 The checker asks :func:`scope` / :func:`scope_fns` what a probe at (package, event, mode) may use and
@@ -16,7 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from compiler.lang.types import MapType, Prim, WhammType, parse_type
+from compiler.events.variables import FUNCTIONS, variable
+from compiler.lang.types import Prim, WhammType, parse_type
 
 __all__ = [
     "BoundVar", "BoundFn", "Mode", "Operand", "MemAccess", "Event", "Package", "Provider",
@@ -201,45 +205,6 @@ class Provider:
 # --------------------------------------------------------------------------------------------------
 # Descriptions (EVENTS.md §1, §8.6; CLI.md §3; LANGUAGE.md §11.2)
 
-_VAR_DOCS = {
-    "APP_MEMID": "Memory id of the application's first defined memory.",
-    "fid": "Index of the function containing the site (input index space).",
-    "fname": 'Name of that function from the name section, "" if none.',
-    "pc": "Byte offset of the instruction from the start of the function body (locals header included).",
-    "opidx": "Index of the instruction within the function body.",
-    "at_func_end": "Whether the instruction is the function body's final end.",
-    "localN": "Value of local N; needs a type bound.",
-    "probe_id": "Id of the dynamically inserted probe.",
-    "argN": "Operand N of the instruction, counted from the top of the stack (arg0 = top).",
-    "resN": "Result N of the instruction, counted from the top of the stack; after probes only.",
-    "immN": "Immediate N of the instruction.",
-    "opname": "Name of the instruction.",
-    "bytecode": "Opcode bytes of the instruction.",
-    "category_id": "Category number of the instruction.",
-    "category_name": "Category name of the instruction.",
-    "target_fn_type": 'Kind of the call target: "import" or "local".',
-    "target_fn_name": "Name of the call target.",
-    "target_imp_module": "Module name of the call target.",
-    "table_entry_idx": "Table slot used by the instruction.",
-    "target_funcref": "Function reference stored in that table slot.",
-    "resolved_fid": "Function index of the target, -1 if unknown.",
-    "data_size": "Number of bytes accessed.",
-    "addr": "Address operand of the memory access.",
-    "offset": "Static offset of the memory access.",
-    "align": "Alignment exponent of the memory access.",
-    "memory": "Memory index of the memory access.",
-    "effective_addr": "Address plus static offset.",
-    "is_write": "Whether the instruction writes memory.",
-    "num_targets": "Number of non-default br_table targets.",
-    "default_target": "Label depth of the default br_table target.",
-    "targets": "Map from target index to label depth.",
-    "target": "Index of the br_table target taken (num_targets for the default).",
-    "failed": "Whether memory.grow returned -1.",
-    "tid": "GC type index.",
-    "field_idx": "GC field index.",
-    "instr_count": "Number of instructions in the basic block.",
-}
-
 _MODE_DOCS = {
     "before": "Runs the probe just before the instruction executes.",
     "after": "Runs the probe just after the instruction completes (for blocks: after the matching end).",
@@ -263,8 +228,22 @@ _OPNAME_EXCEPTIONS = {"typed_select": "select"}
 _U32, _I32, _STR, _BOOL = Prim.U32, Prim.I32, Prim.STR, Prim.BOOL
 
 
-def _var(name: str, type: WhammType | None, static: bool, **kw: object) -> BoundVar:
-    return BoundVar(name, type, static, _VAR_DOCS[name], **kw)  # type: ignore[arg-type]
+def _var(name: str, static: bool | None = None, type: WhammType | None = None, **kw: object) -> BoundVar:
+    """The bound variable ``name`` as its row (:mod:`compiler.events.variables`) describes it.
+
+    ``static`` is needed only where the row leaves it to the event (``resolved_fid``); ``type`` is the
+    type a §10 cell writes, which must agree with the row (the row is the one definition; this catches a
+    table edit that contradicts it).
+    """
+    row = variable(name)
+    if row.static is None:
+        if static is None:
+            raise ValueError(f"{name}: its row leaves static/dynamic to the event, which does not say")
+    elif static is not None and static != row.static:
+        raise ValueError(f"{name}: the event says {'static' if static else 'dynamic'}, its row does not")
+    if type is not None and type != row.whamm_type:
+        raise ValueError(f"{name}: the event says type {type}, its row says {row.type}")
+    return BoundVar(name, row.whamm_type, row.static if static is None else static, row.doc, **kw)  # type: ignore[arg-type]
 
 
 def _mode(name: str, internal: str | None = None) -> Mode:
@@ -284,7 +263,7 @@ _MODE_SETS: dict[str, tuple[Mode, ...]] = {
 # --------------------------------------------------------------------------------------------------
 # Built-ins and provider variables
 
-CORE_VARS: tuple[BoundVar, ...] = (_var("APP_MEMID", _U32, True),)
+CORE_VARS: tuple[BoundVar, ...] = (_var("APP_MEMID"),)
 
 _MEM_PARAM = ("memid", _U32)
 CORE_FNS: tuple[BoundFn, ...] = (
@@ -314,31 +293,20 @@ CORE_FNS: tuple[BoundFn, ...] = (
 )
 
 _PROVIDER_VARS: tuple[BoundVar, ...] = (
-    _var("fid", _U32, True),
-    _var("fname", _STR, True),
-    _var("pc", _U32, True),
-    _var("opidx", _U32, True),
-    _var("at_func_end", _BOOL, True),
-    _var("localN", None, False),
-    _var("probe_id", _I32, True, engine_only=True),
+    _var("fid"),
+    _var("fname"),
+    _var("pc"),
+    _var("opidx"),
+    _var("at_func_end"),
+    _var("localN"),
+    _var("probe_id", engine_only=True),
 )
 
+#: The event-bound functions of EVENTS.md §8, built from their rows.
 _BOUND_FNS = {
-    "alt_call_by_id": BoundFn(
-        "alt_call_by_id", (("func_id", _I32),), None,
-        "Call the function with this index instead, with the saved arguments.", alt_only=True),
-    "alt_call_by_name": BoundFn(
-        "alt_call_by_name", (("func_name", _STR),), None,
-        "Call the function with this name instead, with the saved arguments.", alt_only=True),
-    "resolve_funcref": BoundFn(
-        "resolve_funcref", (("target_funcref", Prim.FUNCREF), ("table_entry_idx", _I32)), _I32,
-        "Function index stored in that table slot, -1 if unknown."),
-    "dup_at": BoundFn(
-        "dup_at", (("dst_mem", _U32), ("dst_addr", _U32)), None,
-        "Repeat the bulk memory operation with its destination at dst_addr in memory dst_mem."),
-    "drop_args": BoundFn(
-        "drop_args", (), None,
-        "Accepted for compatibility; does nothing (alt probes consume all operands).", alt_only=True),
+    row.name: BoundFn(row.name, tuple((p, parse_type(t)) for p, t in row.params),
+                      None if row.result is None else parse_type(row.result), row.doc, alt_only=row.alt_only)
+    for row in FUNCTIONS
 }
 
 # --------------------------------------------------------------------------------------------------
@@ -367,7 +335,7 @@ def _operands(cell: str, prefix: str) -> tuple[Operand, ...]:
 def _operand_var(op: Operand) -> BoundVar:
     """The bound variable of an operand; concrete names get the index in their description (§8.6)."""
     family = op.prefix + "N"
-    doc = _VAR_DOCS[family]
+    doc = variable(family).doc
     if op.index is not None:
         word = doc.split(" ", 1)
         doc = f"{word[0]} {op.index} {word[1].split(' ', 1)[1]}"
@@ -387,30 +355,28 @@ def _other_vars(cell: str) -> tuple[tuple[BoundVar, ...], MemAccess | None]:
         size = None if m[1] == _NONE else int(m[1])
         mem = MemAccess(size, int(m[2]), m[3] == "write")
         addr = f"arg{mem.addr_arg}"
-        out = [] if size is None else [_var("data_size", _U32, True, definition=str(size), constant=size)]
+        out = [] if size is None else [_var("data_size", definition=str(size), constant=size)]
         out += [
-            _var("addr", _U32, False, definition=addr, alias_of=addr),
-            _var("offset", Prim.U64, True),
-            _var("align", _U32, True),
-            _var("memory", _U32, True),
-            _var("effective_addr", _U32, False, definition="addr + offset as u32"),
-            _var("is_write", _BOOL, True, definition=_literal(mem.write), constant=mem.write),
+            _var("addr", definition=addr, alias_of=addr),
+            _var("offset"),
+            _var("align"),
+            _var("memory"),
+            _var("effective_addr", definition="addr + offset as u32"),
+            _var("is_write", definition=_literal(mem.write), constant=mem.write),
         ]
         return tuple(out), mem
     if cell == "CALLEE":
-        return (_var("target_fn_type", _STR, True), _var("target_fn_name", _STR, True),
-                _var("target_imp_module", _STR, True)), None
+        return (_var("target_fn_type"), _var("target_fn_name"), _var("target_imp_module")), None
     if cell == "INDIRECT":
-        return (_var("table_entry_idx", _I32, False, definition="arg0", alias_of="arg0"),
-                _var("target_funcref", Prim.FUNCREF, False),
-                _var("resolved_fid", _I32, False,
+        return (_var("table_entry_idx", definition="arg0", alias_of="arg0"),
+                _var("target_funcref"),
+                _var("resolved_fid", False,
                      definition="resolve_funcref(target_funcref, table_entry_idx)")), None
     if cell == "BR_TABLE":
-        return (_var("num_targets", _U32, True), _var("default_target", _U32, True),
-                _var("targets", MapType(_U32, _U32), True),
-                _var("target", _U32, False, definition="arg0 <= (num_targets - 1) ? arg0 : num_targets")), None
+        return (_var("num_targets"), _var("default_target"), _var("targets"),
+                _var("target", definition="arg0 <= (num_targets - 1) ? arg0 : num_targets")), None
     if cell == "resolved_fid:i32 (lookback)":
-        return (_var("resolved_fid", _I32, True),), None
+        return (_var("resolved_fid", True),), None
     out = []
     for item in cell.split("; "):
         m = _EXPLICIT_RE.fullmatch(item)
@@ -418,7 +384,7 @@ def _other_vars(cell: str) -> tuple[tuple[BoundVar, ...], MemAccess | None]:
             raise ValueError(f"bad 'other' cell {cell!r}")
         name, tname, definition, dyn = m.groups()
         alias = definition if _ALIAS_RE.fullmatch(definition) else None
-        out.append(_var(name, parse_type(tname), dyn is None, definition=definition, alias_of=alias))
+        out.append(_var(name, dyn is None, parse_type(tname), definition=definition, alias_of=alias))
     return tuple(out), None
 
 
@@ -439,10 +405,10 @@ def _opcode_event(row: list[str]) -> Event:
     ev_args, ev_results, ev_imms = _operands(args, "arg"), _operands(results, "res"), _operands(imms, "imm")
     opname = _OPNAME_EXCEPTIONS.get(name, name)
     constants = (
-        _var("opname", _STR, True, definition=_literal(opname), constant=opname),
-        _var("bytecode", Prim.U16, True, definition=f"0x{bytecode:04X}", constant=bytecode),
-        _var("category_id", _U32, True, definition=str(category_id), constant=category_id),
-        _var("category_name", _STR, True, definition=_literal(category), constant=category),
+        _var("opname", definition=_literal(opname), constant=opname),
+        _var("bytecode", definition=f"0x{bytecode:04X}", constant=bytecode),
+        _var("category_id", definition=str(category_id), constant=category_id),
+        _var("category_name", definition=_literal(category), constant=category),
     )
     others, mem = _other_vars(other)
     operand_vars = tuple(_operand_var(op) for op in ev_args + ev_results + ev_imms)
@@ -471,7 +437,7 @@ def _build() -> Provider:
     ))
     block = Package("block", "Basic-block events.", events=(
         Event("start", "block", "Start of a basic block."),
-        Event("end", "block", "End of a basic block.", vars=(_var("instr_count", _U32, True),)),
+        Event("end", "block", "End of a basic block.", vars=(_var("instr_count"),)),
     ))
     opcode = Package("opcode", "Events for individual WebAssembly instructions.",
                      events=_load_opcode_events(), fns=(_BOUND_FNS["drop_args"],))
