@@ -5,7 +5,9 @@ boundary (EVENTS.md §6), a function's entry, its exit, or a ``proc_exit`` call.
 **static bindings** — the values the folder substitutes for static bound variables (LANGUAGE.md §13.1):
 provider variables (``fid``, ``fname``, ``pc``, ``opidx``, ``at_func_end``), immediates (``immN`` with the
 conventions of EVENTS.md §7.4), per-event constants, memory-access data, callee data, ``br_table``
-targets, GC indices, the statically recovered ``resolved_fid`` and ``instr_count``.
+targets, GC indices, the statically recovered ``resolved_fid`` and ``instr_count``.  Which code computes
+a variable is its row's ``binder`` (:mod:`compiler.events.variables`); the per-instruction binders are in
+:mod:`compiler.sites.bindings`, dispatched by name.
 
 :class:`ModuleSites` holds the module-wide facts (names, imports, types) once; :class:`FunctionSites`
 answers per function.  Everything is computed from the input module only, so a site's data is a pure
@@ -14,13 +16,15 @@ function of (module, fid, instruction index).
 from __future__ import annotations
 
 import enum
-import struct
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterator, Mapping
 
-from compiler.events.catalog import Event, opcode_events
+from compiler.errors import InternalError
+from compiler.events.catalog import CATALOG, Event, opcode_events
+from compiler.events.variables import variable
+from compiler.sites.bindings import FUNCTION_WIDE, SITE_BINDERS, Binder, imm
 from compiler.wasm.stack import EXIT_LABEL, FunctionTypes, ModuleTypes
-from compiler.wasm.model import ExternKind, Instr, MemArg
+from compiler.wasm.model import ExternKind, Instr
 from compiler.wasm.opcodes import BY_NAME
 
 if TYPE_CHECKING:
@@ -89,15 +93,7 @@ class Site:
 
 
 # ------------------------------------------------------------------------------------------------
-# Per-instruction binders: bound-variable name → value at (function, instruction)
-
-def _float32(bits: int) -> float:
-    return struct.unpack("<f", struct.pack("<I", bits))[0]
-
-
-def _float64(bits: int) -> float:
-    return struct.unpack("<d", struct.pack("<Q", bits))[0]
-
+# Per-event binding plans, from the bound variables' rows and their binders (compiler.sites.bindings)
 
 #: Instructions whose operand 0 is a slot of a table — the table ``resolved_fid``/``resolve_funcref`` read
 #: the shadow of (REWRITING.md §15) — and the position of that table's index among their immediates.
@@ -121,55 +117,13 @@ def imm_count(ins: Instr) -> int:
     return len(ins.imms)
 
 
-def _imm(ins: Instr, k: int) -> object:
-    """Immediate ``immK`` (EVENTS.md §7.4) from the decoded immediates."""
-    name = ins.op.name
-    if name == "br_on_cast" or name == "br_on_cast_fail":
-        return ins.imms[k + 1]                      # after the cast flags: the label
-    if name == "f32.const":
-        return _float32(ins.imms[0])
-    if name == "f64.const":
-        return _float64(ins.imms[0])
-    return ins.imms[k]
-
-
-_Binder = Callable[["FunctionSites", int, Instr], object]
-
-
-def _memarg(ins: Instr) -> MemArg:
-    return ins.imms[0]
-
-
-def _callee_kind(fs: FunctionSites, ins: Instr) -> tuple[str, str, str]:
-    return fs.ms.callee_info(ins.imms[0])
-
-
-def _lookback(fs: FunctionSites, i: int, ins: Instr) -> int:
-    """``resolved_fid`` of ``call_ref``/``return_call_ref``/``table.set`` (EVENTS.md §8.2): ``N`` when the
-    instruction immediately before is ``ref.func N``, else -1."""
-    if ins.op.name == "ref.func":
-        return ins.imms[0]
-    if i > 0:
-        prev = fs.instrs[i - 1]
-        if prev.op.name == "ref.func":
-            return prev.imms[0]
-    return -1
-
-
-_BINDERS: dict[str, _Binder] = {
-    "offset": lambda fs, i, ins: _memarg(ins).offset,
-    "align": lambda fs, i, ins: _memarg(ins).align,
-    "memory": lambda fs, i, ins: _memarg(ins).memory,
-    "target_fn_type": lambda fs, i, ins: _callee_kind(fs, ins)[0],
-    "target_fn_name": lambda fs, i, ins: _callee_kind(fs, ins)[1],
-    "target_imp_module": lambda fs, i, ins: _callee_kind(fs, ins)[2],
-    "num_targets": lambda fs, i, ins: len(ins.imms[0]) - 1,
-    "default_target": lambda fs, i, ins: ins.imms[0][-1],
-    "targets": lambda fs, i, ins: dict(enumerate(ins.imms[0][:-1])),
-    "tid": lambda fs, i, ins: ins.imms[0],
-    "field_idx": lambda fs, i, ins: ins.imms[1],
-    "resolved_fid": _lookback,
-}
+def _site_binder(name: str) -> Binder:
+    """The per-instruction binder its row names for static variable ``name`` (a static variable with
+    neither a constant nor a binder would silently stay unbound: an internal error at import)."""
+    binder = variable(name).binder
+    if binder is None or not binder.startswith("bindings.") or binder[9:] not in SITE_BINDERS:
+        raise InternalError(f"static bound variable {name} has no per-site binder (its row: {binder})")
+    return SITE_BINDERS[binder[9:]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,14 +133,14 @@ class _EventPlan:
     constants: dict[str, object]
     imms: tuple[int, ...]           # concrete immK indices
     imm_family: bool                # br_table: imm0 … immn
-    binders: tuple[tuple[str, _Binder], ...]
+    binders: tuple[tuple[str, Binder], ...]
 
 
 def _plan(event: Event) -> _EventPlan:
     constants: dict[str, object] = {}
     imms: list[int] = []
     family = False
-    binders: list[tuple[str, _Binder]] = []
+    binders: list[tuple[str, Binder]] = []
     encoded = len(BY_NAME[event.name].imms)
     for var in event.vars:
         if not var.static:
@@ -204,13 +158,20 @@ def _plan(event: Event) -> _EventPlan:
                 family = True
             else:
                 imms.append(int(var.name[3:]))
-        elif var.name in _BINDERS:
-            binders.append((var.name, _BINDERS[var.name]))
+        else:
+            binders.append((var.name, _site_binder(var.name)))
     return _EventPlan(constants, tuple(imms), family, tuple(binders))
 
 
 _PLANS: dict[str, _EventPlan] = {e.name: _plan(e) for e in opcode_events()}
 _EVENTS_BY_OPNAME: dict[str, Event] = {e.name: e for e in opcode_events()}
+
+#: The static provider variables (EVENTS.md §2) with their binders, in catalog order: those of the
+#: function (``fid``, ``fname``) and those of the instruction.  ``probe_id`` has none: the engine binds it.
+_PROVIDER_BINDERS = tuple((v.name, _site_binder(v.name)) for v in CATALOG.vars
+                          if v.static and variable(v.name).binder is not None)
+_FUNCTION_PROVIDER = tuple((n, b) for n, b in _PROVIDER_BINDERS if n in FUNCTION_WIDE)
+_SITE_PROVIDER = tuple((n, b) for n, b in _PROVIDER_BINDERS if n not in FUNCTION_WIDE)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -264,7 +225,7 @@ class ModuleSites:
 class FunctionSites:
     """The sites of one defined function and their static bindings."""
 
-    __slots__ = ("ms", "fid", "fname", "instrs", "types", "_provider", "_last", "_base", "_plans")
+    __slots__ = ("ms", "fid", "fname", "instrs", "types", "_provider", "_base", "_plans")
 
     def __init__(self, ms: ModuleSites, fid: int) -> None:
         self.ms = ms
@@ -272,8 +233,7 @@ class FunctionSites:
         self.fname = ms.fname(fid)
         self.types = FunctionTypes(ms.types, fid)
         self.instrs = self.types.instrs
-        self._provider = {"fid": fid, "fname": self.fname}
-        self._last = len(self.instrs) - 1
+        self._provider = {name: binder(self, 0, self.instrs[0]) for name, binder in _FUNCTION_PROVIDER}
         self._base: dict[object, dict[str, object]] = {}
         self._plans: dict[object, _EventPlan] = {}
 
@@ -284,9 +244,9 @@ class FunctionSites:
     def provider(self, index: int) -> dict[str, object]:
         """The provider variables at instruction ``index`` (EVENTS.md §2)."""
         out = dict(self._provider)
-        out["pc"] = self.instrs[index].offset
-        out["opidx"] = index
-        out["at_func_end"] = index == self._last
+        ins = self.instrs[index]
+        for name, binder in _SITE_PROVIDER:
+            out[name] = binder(self, index, ins)
         return out
 
     # -- opcode sites ----------------------------------------------------------------------------
@@ -307,11 +267,10 @@ class FunctionSites:
             self._plans[op] = plan
         plan = self._plans[op]
         out = base.copy()
-        out["pc"] = ins[2]
-        out["opidx"] = index
-        out["at_func_end"] = index == self._last
+        for name, binder in _SITE_PROVIDER:
+            out[name] = binder(self, index, ins)
         for k in plan.imms:
-            out[f"imm{k}"] = _imm(ins, k)
+            out[f"imm{k}"] = imm(ins, k)
         if plan.imm_family:                         # br_table: imm0 … immn (the default last)
             for k, depth in enumerate(ins.imms[0]):
                 out[f"imm{k}"] = depth
