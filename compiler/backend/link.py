@@ -1,14 +1,10 @@
-"""Index remapping and merging the instrumentation runtime into the output module (REWRITING.md §3, §9).
+"""Merging the instrumentation runtime into the output module, and the imports both targets add
+(REWRITING.md §3, §9).
 
-Two jobs share one mechanism, :class:`Remap` (how each index space moves) and :func:`remap_instrs`:
+Renumbering indices is the one index remapper's job (:mod:`compiler.wasm.remap`): the targets shift the
+application with it when they add imports, and this module uses it to move the runtime's code.
 
-* **Shifting the application.**  Added function imports (``fd_write``, library functions) precede the
-  application's defined functions, and added memory imports (library memories) precede its defined
-  memories, so every reference to those must move: ``call``/``return_call``/``ref.func``, memory
-  immediates and memargs, element segments, exports, the start section, global/table initialisers, data
-  segments and the name section.  Bodies are decoded and re-encoded only when they contain such a
-  reference (:func:`needs_remap`); the others are copied as raw bytes.
-* **Linking ``runtime.wasm``.**  Its types are appended (or reused), its functions appended after the
+Linking ``runtime.wasm``: its types are appended (or reused), its functions appended after the
   application's with every call renumbered, its import ``whamm.write`` bound to a generated function, its
   globals appended, its memory *becomes* the instrumentation memory (memory 0 of the runtime → the
   output index of that memory) and its data segment is placed there (runtime/README.md "Linking
@@ -18,150 +14,25 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from compiler.lang.types import wasm_types
 from compiler.backend.strings import Helper
 from compiler.backend.instrs import op
 from compiler.backend.runtime_abi import OUTPUT_BUFFER_SIZE, runtime_wasm
-from compiler.wasm.code import encode_body
 from compiler.wasm.model import (
-    DataSegment, ElemSegment, Export, ExternKind, FuncBody, FuncType, Global, Import, Instr, MemArg, Module,
-    Names, RecGroup, RefType, Table,
+    DataSegment, ExternKind, FuncBody, FuncType, Global, Import, MemArg, Module, RecGroup,
 )
 from compiler.wasm.reader import read_module
+from compiler.wasm.remap import Remap, remap_body, remap_data, remap_expr
 
 if TYPE_CHECKING:
     from compiler.lang.libraries import Library
 
 __all__ = [
-    "Remap", "remap_instrs", "remap_expr", "needs_remap", "TypeTable", "RuntimeImage", "runtime_image",
-    "link_runtime", "shift_module", "write_helper", "WRITE_SAVE_SIZE", "FD_WRITE", "declare_imports",
+    "TypeTable", "RuntimeImage", "runtime_image", "link_runtime", "write_helper", "WRITE_SAVE_SIZE", "FD_WRITE",
+    "declare_imports",
 ]
-
-IndexMap = Callable[[int], int]
-
-
-def _identity(i: int) -> int:
-    return i
-
-
-@dataclass(frozen=True, slots=True)
-class Remap:
-    """Where each index space's indices go; identity where nothing moves."""
-
-    func: IndexMap = _identity
-    memory: IndexMap = _identity
-    glob: IndexMap = _identity
-    type: IndexMap = _identity
-    data: IndexMap = _identity
-    moves_funcs: bool = False
-    moves_memories: bool = False
-    moves_globals: bool = False
-    moves_types: bool = False
-    moves_data: bool = False
-
-
-def shift_after(first: int, by: int) -> IndexMap:
-    """Indices ``>= first`` move up by ``by`` (defined items after added imports)."""
-    def f(i: int) -> int:
-        return i + by if i >= first else i
-    return f
-
-
-# per-opcode: positions of the immediates a remap may touch, and their kinds
-_REMAP_KINDS = frozenset({"funcidx", "memidx", "globalidx", "typeidx", "dataidx", "memarg", "blocktype",
-                          "heaptype", "reftype"})
-
-
-@functools.cache
-def _positions(op: object) -> tuple[tuple[int, str], ...]:
-    return tuple((i, k) for i, k in enumerate(op.imms) if k in _REMAP_KINDS)  # type: ignore[attr-defined]
-
-
-def _kinds_moving(r: Remap) -> frozenset[str]:
-    kinds = set()
-    if r.moves_funcs:
-        kinds.add("funcidx")
-    if r.moves_memories:
-        kinds.update(("memidx", "memarg"))
-    if r.moves_globals:
-        kinds.add("globalidx")
-    if r.moves_types:
-        kinds.update(("typeidx", "blocktype", "heaptype", "reftype"))
-    if r.moves_data:
-        kinds.add("dataidx")
-    return frozenset(kinds)
-
-
-def _remap_imm(kind: str, value: object, r: Remap) -> object:
-    if kind == "funcidx":
-        return r.func(value)  # type: ignore[arg-type]
-    if kind == "memidx":
-        return r.memory(value)  # type: ignore[arg-type]
-    if kind == "memarg":
-        return MemArg(value.align, value.offset, r.memory(value.memory))  # type: ignore[attr-defined]
-    if kind == "globalidx":
-        return r.glob(value)  # type: ignore[arg-type]
-    if kind == "dataidx":
-        return r.data(value)  # type: ignore[arg-type]
-    if kind in ("typeidx", "blocktype", "heaptype"):
-        return r.type(value) if isinstance(value, int) and not isinstance(value, bool) else \
-            _remap_valtype(value, r)
-    if kind == "reftype":
-        return _remap_valtype(value, r)
-    return value
-
-
-def _remap_valtype(t: object, r: Remap) -> object:
-    if isinstance(t, RefType) and isinstance(t.heap, int):
-        return RefType(t.nullable, r.type(t.heap))
-    return t
-
-
-def needs_remap(instrs: Sequence[Instr], r: Remap) -> bool:
-    """Whether any instruction names an index that ``r`` moves."""
-    kinds = _kinds_moving(r)
-    if not kinds:
-        return False
-    for ins in instrs:
-        for _, k in _positions(ins.op):
-            if k in kinds:
-                return True
-    return False
-
-
-def remap_instrs(instrs: Sequence[Instr], r: Remap) -> list[Instr]:
-    """``instrs`` with every moving index renumbered (offsets kept)."""
-    kinds = _kinds_moving(r)
-    out: list[Instr] = []
-    append = out.append
-    new = tuple.__new__
-    for ins in instrs:
-        pos = _positions(ins.op)
-        if pos and any(k in kinds for _, k in pos):
-            imms = list(ins.imms)
-            for i, k in pos:
-                if k in kinds:
-                    imms[i] = _remap_imm(k, imms[i], r)
-            append(new(Instr, (ins.op, tuple(imms), ins.offset)))
-        else:
-            append(ins)
-    return out
-
-
-def remap_expr(expr: tuple[Instr, ...] | None, r: Remap) -> tuple[Instr, ...] | None:
-    return None if expr is None else tuple(remap_instrs(expr, r))
-
-
-def remap_body(body: FuncBody, r: Remap) -> FuncBody:
-    """``body`` itself when nothing in it moves, else a re-encoded copy."""
-    instrs = body.instrs
-    if not needs_remap(instrs, r):
-        return body
-    data = encode_body(body.locals, remap_instrs(instrs, r))
-    return FuncBody.from_bytes(data, 0, len(data), body.index)
-
 
 # ------------------------------------------------------------------------------------------------
 # Types
@@ -189,6 +60,7 @@ class TypeTable:
         self.count = i
 
     def func(self, ft: FuncType) -> int:
+        """The output type index of ``ft``: an equal input type, else one appended now."""
         idx = self.index.get(ft)
         if idx is None:
             idx = self.count
@@ -198,6 +70,7 @@ class TypeTable:
         return idx
 
     def groups(self) -> list[RecGroup]:
+        """The output's type section: the input's groups, then the appended ones."""
         return self.base + self.added
 
 
@@ -243,9 +116,8 @@ def _runtime_bodies(func_base: int, write: int, global_base: int, memory: int, d
         return write if i == 0 else func_base + i - 1
 
     r = Remap(func=func, memory=lambda i: memory, glob=lambda i: global_base + i,
-              type=lambda i: type_map[i], data=lambda i: data_base + i, moves_funcs=True,
-              moves_memories=True, moves_globals=True, moves_types=True, moves_data=True)
-    return tuple(encode_body(b.locals, remap_instrs(b.instrs, r)) for b in img.bodies)
+              type=lambda i: type_map[i], data=lambda i: data_base + i)
+    return tuple(remap_body(b, r).raw for b in img.bodies)  # type: ignore[misc]
 
 
 def link_runtime(out: Module, types: TypeTable, *, func_base: int, write: int, memory: int) -> dict[str, int]:
@@ -263,12 +135,10 @@ def link_runtime(out: Module, types: TypeTable, *, func_base: int, write: int, m
     for ti, raw in zip(img.func_types, bodies):
         out.functions.append(type_map[ti])
         out.code.append(FuncBody.from_bytes(raw, 0, len(raw)))
-    r = Remap(memory=lambda i: memory, glob=lambda i: global_base + i, moves_memories=True,
-              moves_globals=True)
+    r = Remap(memory=lambda i: memory, glob=lambda i: global_base + i)
     for g in img.globals:
         out.globals.append(Global(g.type, remap_expr(g.init, r)))  # type: ignore[arg-type]
-    for d in img.data:
-        out.data.append(DataSegment(d.data, memory, remap_expr(d.offset, r), d.flags))
+    out.data.extend(remap_data(d, r) for d in img.data)
     if out.names is not None:
         for i, name in img.names.items():
             if i > 0:
@@ -276,49 +146,6 @@ def link_runtime(out: Module, types: TypeTable, *, func_base: int, write: int, m
     index = {name: func_base + i - 1 for name, i in img.exports.items()}
     index["__globals__"] = global_base
     return index
-
-
-# ------------------------------------------------------------------------------------------------
-# Shifting the application for added imports
-
-
-def shift_module(out: Module, r: Remap) -> None:
-    """Renumber every reference outside function bodies that ``r`` moves (the caller handles bodies):
-    exports, start, element segments, global and table initialisers, data segments, names."""
-    if r.moves_funcs:
-        out.exports = [Export(e.name, e.kind, r.func(e.index)) if e.kind == ExternKind.FUNC else e
-                       for e in out.exports]
-        if out.start is not None:
-            out.start = r.func(out.start)
-        out.elements = [_remap_elem(seg, r) for seg in out.elements]
-        out.globals = [Global(g.type, remap_expr(g.init, r)) for g in out.globals]  # type: ignore[arg-type]
-        out.tables = [Table(t.type, remap_expr(t.init, r)) for t in out.tables]
-    if r.moves_memories:
-        out.exports = [Export(e.name, e.kind, r.memory(e.index)) if e.kind == ExternKind.MEMORY else e
-                       for e in out.exports]
-        out.data = [DataSegment(d.data, r.memory(d.memory), d.offset, d.flags if not r.memory(d.memory)
-                                else 2) if d.offset is not None else d for d in out.data]
-    if out.names is not None:
-        out.names = _remap_names(out.names, r)
-
-
-def _remap_elem(seg: ElemSegment, r: Remap) -> ElemSegment:
-    if seg.uses_exprs:
-        items = tuple(remap_expr(e, r) for e in seg.items)
-    else:
-        items = tuple(r.func(i) for i in seg.items)
-    return ElemSegment(seg.flags, seg.type, items, seg.table, seg.offset)
-
-
-def _remap_names(names: Names, r: Remap) -> Names:
-    n = names.copy()
-    if r.moves_funcs:
-        n.functions = {r.func(k): v for k, v in names.functions.items()}
-        n.locals = {r.func(k): dict(v) for k, v in names.locals.items()}
-        n.labels = {r.func(k): dict(v) for k, v in names.labels.items()}
-    if r.moves_memories:
-        n.memories = {r.memory(k): v for k, v in names.memories.items()}
-    return n
 
 
 # ------------------------------------------------------------------------------------------------

@@ -44,10 +44,7 @@ from compiler.rewrite.site_env import ModuleContext, site_error
 from compiler.report.rows import type_text, GlobalLocation, MapLocation, MemoryLocation, ReportVar
 from compiler.rewrite.layout import Layout, LibraryMemory, folded_nodes, plan_layout, shared_symbols
 from compiler.rewrite.uses import Uses
-from compiler.backend.link import (
-    Remap, TypeTable, declare_imports, link_runtime, remap_body, remap_instrs, runtime_image, shift_after,
-    shift_module, write_helper,
-)
+from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper
 from compiler.sites.matching import match
 from compiler.sites.finding import SLOT_TABLE_IMMEDIATE, Placement, slot_table
 from compiler.wasm.stack import FunctionTypes, ModuleTypes
@@ -60,6 +57,7 @@ from compiler.wasm.model import (
     Names,
 )
 from compiler.wasm.reader import read_module
+from compiler.wasm.remap import Remap, Shift, remap_body, remap_instrs, remap_module
 from compiler.wasm.writer import write_module
 
 if TYPE_CHECKING:
@@ -367,10 +365,8 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
         lm = lib_memories[lib]
         out.imports.append(Import(program.libraries[lib].import_module, lm.export, ExternKind.MEMORY, lm.limits))
     renumbering = (lay.func_imports, lay.func_shift, lay.app_memory_imports, lay.mem_shift)
-    remap = Remap(func=shift_after(lay.func_imports, lay.func_shift),
-                  memory=shift_after(lay.app_memory_imports, lay.mem_shift),
-                  moves_funcs=lay.func_shift > 0, moves_memories=lay.mem_shift > 0)
-    shift_module(out, remap)
+    remap = Remap(func=Shift(lay.func_imports, lay.func_shift), memory=Shift(lay.app_memory_imports, lay.mem_shift))
+    remap_module(out, remap)
 
     # flush points (§10)
     exported = {e.name: e for e in module.exports}
@@ -435,13 +431,13 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
         else:
             recording = Recording(ctx, cache.pinned(fsites), template_steps)
             rewriter = FunctionRewriter(recording.view(), fid, f_types, fsites)  # type: ignore[arg-type]
-        if remap.moves_funcs or remap.moves_memories:
+        if remap.moving:
             rewriter.instrs = remap_instrs(f_types.instrs, remap)
         raw = rewriter.rewrite()
         if cache is not None:
             cache.store(key, raw, fsites, recording)
         out.code[fid - nimp] = FuncBody.from_bytes(raw, 0, len(raw), fid)
-    if remap.moves_funcs or remap.moves_memories:
+    if remap.moving:
         for k, body in enumerate(out.code):
             if nimp + k not in candidates:
                 out.code[k] = remap_body(body, remap)

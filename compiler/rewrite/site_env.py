@@ -24,7 +24,8 @@ from compiler.sites.static_calls import StaticCallError, app_memory_builtin
 from compiler.wasm.model import FuncType, Instr, MemArg
 
 if TYPE_CHECKING:
-    from compiler.backend.link import Remap, TypeTable
+    from compiler.backend.link import TypeTable
+    from compiler.wasm.remap import Remap
     from compiler.rewrite.layout import Layout
     from compiler.rewrite.templates import Template
 

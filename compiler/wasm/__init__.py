@@ -1,4 +1,4 @@
-"""The WebAssembly binary toolkit: opcode table, module model, reader, writer, WAT printer, builder.
+"""The WebAssembly binary toolkit: opcode table, module model, reader, writer, WAT printer, index remapper.
 
 The core surface re-exported here: the opcode table (``opcodes``), the model (``model``), ``read_module``
 (``reader``), ``write_module`` (``writer``), the instruction codec (``code``), the errors and

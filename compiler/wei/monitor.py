@@ -33,7 +33,8 @@ from compiler.rewrite.exit import compile_function, getter
 from compiler.rewrite.site_env import ModuleContext
 from compiler.rewrite.uses import Uses
 from compiler.rewrite.layout import folded_nodes
-from compiler.backend.link import Remap, TypeTable, declare_imports, link_runtime, runtime_image, write_helper
+from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper
+from compiler.wasm.remap import Remap
 from compiler.backend.runtime_abi import runtime_layout
 from compiler.wasm import ValidationError, validate
 from compiler.wasm.code import encode_body

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from compiler.backend.instrs import LocalPool, const, op
-from compiler.backend.link import Remap, TypeTable, remap_body, remap_instrs, shift_after, shift_module
+from compiler.backend.link import TypeTable
 from compiler.sites.finding import EXIT_INSTRUCTIONS, Placement
 from compiler.wasm.stack import FunctionTypes, ModuleTypes
 from compiler.wasm.code import encode_body
 from compiler.wasm.model import (
     DataSegment, Export, ExternKind, FuncBody, FuncType, Import, Instr, Limits, Module, ValType,
 )
+from compiler.wasm.remap import Remap, Shift, remap_body, remap_instrs, remap_module
 from compiler.wasm.writer import write_module
 
 __all__ = ["Arg", "WovenCall", "weave", "FUNC_EXPORT", "TABLE_EXPORT"]
@@ -135,9 +136,8 @@ def weave(module: Module, imports: Sequence[tuple[str, str, FuncType]], calls: S
         last_mem_import = max((k for k, imp in enumerate(out.imports) if imp.kind == ExternKind.MEMORY), default=-1)
         out.imports.insert(last_mem_import + 1, Import(buffer[0], buffer[1], ExternKind.MEMORY, Limits(0)))
         strings = _Strings(len(module.data), mem_imports)
-    remap = Remap(func=shift_after(nimp, added), memory=shift_after(mem_imports, 1 if has_strings else 0),
-                  moves_funcs=added > 0, moves_memories=has_strings)
-    shift_module(out, remap)
+    remap = Remap(func=Shift(nimp, added), memory=Shift(mem_imports, 1 if has_strings else 0))
+    remap_module(out, remap)
     by_function: dict[int, list[WovenCall]] = {}
     for c in calls:
         by_function.setdefault(c.fid, []).append(c)
@@ -146,7 +146,7 @@ def weave(module: Module, imports: Sequence[tuple[str, str, FuncType]], calls: S
         fid = nimp + k
         fcalls = by_function.get(fid)
         if fcalls is None:
-            out.code[k] = remap_body(body, remap) if added or has_strings else body
+            out.code[k] = remap_body(body, remap)
             continue
         raw = _Weaver(FunctionTypes(mt, fid), types, remap, nimp, strings).weave(fcalls, body)
         out.code[k] = FuncBody.from_bytes(raw, 0, len(raw), fid)
@@ -215,8 +215,7 @@ class _Weaver:
                 self.wrap = True
             else:
                 raise ValueError(f"placement {p} is not used by the engine interface")
-        moves = self.remap.moves_funcs or self.remap.moves_memories
-        code = remap_instrs(instrs, self.remap) if moves else list(instrs)
+        code = remap_instrs(instrs, self.remap)
         out: list[Instr] = []
         if self.wrap:
             results = tuple(self.ft.func.results)

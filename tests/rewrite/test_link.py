@@ -13,9 +13,8 @@ from test_emit import instrument, report, run
 from compiler.lang.frontend import check_source
 from compiler.rewrite.emit import FunctionCache, emit, instrument as raw_instrument
 from compiler.sites.matching import match
-from compiler.backend.link import Remap, remap_instrs, shift_after
 from compiler.wasm import read_module
-from compiler.wasm.model import ExternKind, Instr
+from compiler.wasm.model import ExternKind
 from compiler.wasm.validate import engine
 
 # No fd_write import: printing adds one, which shifts every defined function by one.  Function indices:
@@ -68,16 +67,6 @@ def test_added_import_shifts_every_function_reference():
         store.set_wasi(cfg)
         inst = linker.instantiate(store, wasmtime.Module(store.engine, out.wasm))
         assert inst.exports(store)["apply"](store, 1, 4) == 12
-
-
-def test_remap_touches_only_moving_indices():
-    call = Instr.of("call", 4)
-    imported = Instr.of("call", 0)
-    load = Instr.of("i32.load", __import__("compiler.wasm.model", fromlist=["MemArg"]).MemArg(2, 8, 1))
-    r = Remap(func=shift_after(1, 2), memory=shift_after(1, 1), moves_funcs=True, moves_memories=True)
-    got = remap_instrs([call, imported, load], r)
-    assert [i.imms for i in got] == [(6,), (0,), (load.imms[0]._replace(memory=2),)]
-    assert remap_instrs([imported], Remap()) == [imported]
 
 
 LIB = """

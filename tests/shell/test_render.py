@@ -9,8 +9,7 @@ import wasmtime
 
 from compiler.errors import WhammError
 from compiler.lang.parser import parse_probe
-from compiler.wasm import read_module, validate, write_module
-from compiler.wasm.builder import instr
+from compiler.wasm import Instr, read_module, validate, write_module
 from compiler.wasm.wat import Line, function_lines
 from whamm_shell.render import Renderer, format_bars, format_table, format_wat, truncate, window
 
@@ -36,7 +35,7 @@ def instrumented():
     module = read_module(bytes(wasmtime.wat2wasm(APP)))
     body = module.code[1]
     instrs = list(body.instrs)
-    instrs[1:1] = [instr("i32.const", 7), instr("drop")]
+    instrs[1:1] = [Instr.of("i32.const", 7), Instr.of("drop")]
     body.instrs = instrs
     wasm = write_module(module)
     validate(wasm)

@@ -9,10 +9,10 @@ import pytest
 import wasmtime
 
 from compiler.wasm import (
-    FUNCREF, OPCODES, Catch, CustomSection, FuncBody, FuncType, GlobalType, Instr, Limits, MemArg, Module, RecGroup, RefType,
-    TableType, read_module, validate, write_module,
+    FUNCREF, OPCODES, Catch, CustomSection, ExternKind, FuncBody, FuncType, GlobalType, Import, Instr, Limits, MemArg,
+    Module, RecGroup, RefType, TableType, Tag, read_module, validate, write_module,
 )
-from compiler.wasm.builder import ModuleBuilder
+from wasm_fixtures import add_import
 from compiler.wasm.wat import Line, format_instr, function_lines, module_lines, print_function, print_module
 from tests.corpus.catalog import PROGRAMS, Program, check_runs, program
 
@@ -194,13 +194,15 @@ def test_every_opcode_prints_and_reassembles(variant: int) -> None:
 @pytest.mark.parametrize("name", ["exceptions", "gc", "multi_memory", "mvp"])
 def test_modules_with_imports_of_every_kind_reassemble(name: str) -> None:
     module = read_module(program(name).wasm)
-    builder = ModuleBuilder(module)
-    builder.import_function("host", "note", FuncType(("i32",), ()), debug_name="note")
-    builder.import_memory("host", "mem", Limits(1, 2))
-    builder.import_global("host", "g", GlobalType("i64", True))
-    builder.import_table("host", "tab", TableType(FUNCREF, Limits(1)))
-    builder.import_tag("host", "tag", FuncType(("i32",), ()))
-    wasm = builder.write()
+    module.types.append(RecGroup.single(FuncType(("i32",), ())))
+    note_type = len(module.defined_types()) - 1
+    note = add_import(module, Import("host", "note", ExternKind.FUNC, note_type))
+    module.names.functions[note] = "note"
+    add_import(module, Import("host", "mem", ExternKind.MEMORY, Limits(1, 2)))
+    add_import(module, Import("host", "g", ExternKind.GLOBAL, GlobalType("i64", True)))
+    add_import(module, Import("host", "tab", ExternKind.TABLE, TableType(FUNCREF, Limits(1))))
+    add_import(module, Import("host", "tag", ExternKind.TAG, Tag(note_type)))
+    wasm = write_module(module)
     validate(wasm)
     edited = read_module(wasm)
     text = print_module(edited)

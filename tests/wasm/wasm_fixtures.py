@@ -340,3 +340,21 @@ def run(data: bytes):
     store = wasmtime.Store(engine())
     instance = wasmtime.Instance(store, wasmtime.Module(engine(), data), [])
     return instance.exports(store)["run"](store)
+
+
+_SPACE_OF_KIND = {"FUNC": "func", "TABLE": "table", "MEMORY": "memory", "GLOBAL": "global", "TAG": "tag"}
+
+
+def add_import(module, imp) -> int:
+    """Insert ``imp`` after the module's last import of its kind and renumber every reference to the
+    defined items it pushes up (the remapper's job, as the rewriter does it); returns the new index."""
+    from compiler.wasm.remap import Remap, Shift, remap_body, remap_module
+    same = [n for n, existing in enumerate(module.imports) if existing.kind == imp.kind]
+    index = len(same)
+    module.imports.insert(same[-1] + 1 if same else len(module.imports), imp)
+    space = _SPACE_OF_KIND[imp.kind.name]
+    remap = Remap(**{"glob" if space == "global" else space: Shift(index)})
+    remap_module(module, remap)
+    for k, body in enumerate(module.code):
+        module.code[k] = remap_body(body, remap)
+    return index
