@@ -23,7 +23,8 @@ from compiler.errors import InternalError
 from compiler.events.catalog import CATALOG, Event, opcode_events
 from compiler.events.variables import variable
 from compiler.sites.bindings import FUNCTION_WIDE, SITE_BINDERS, Binder, imm
-from compiler.wasm.stack import EXIT_LABEL, FunctionTypes, ModuleTypes
+from compiler.wasm.control import EXIT_LABEL
+from compiler.wasm.stack import FunctionTypes, ModuleTypes
 from compiler.wasm.model import ExternKind, Instr
 from compiler.wasm.opcodes import BY_NAME
 

@@ -1,11 +1,10 @@
-"""The typed operand-stack walk: control structure and the Wasm types every instruction consumes and produces.
+"""The typed operand stack: the Wasm types every instruction consumes and produces.
 
 Site matching (REWRITING.md §5) needs, per instruction, the types of its operands (``argN``) and results
-(``resN``); the emitter needs them to save operands into locals (§6) and needs the control structure to
-place ``entry``/``exit``/``after``/``at_target`` code (§6.4–§6.5).  Two levels of cost are offered:
+(``resN``); the emitter needs them to save operands into locals (§6).  The block structure this builds on
+is :mod:`compiler.wasm.control`; the per-instruction rules of the opcode table's computed signatures are
+:mod:`compiler.wasm.type_rules`.  Two levels of cost are offered:
 
-* :func:`control` — one cheap pass over the block structure: the matching ``else``/``end`` of every
-  opener, the opener of every ``end``, and the label each branch targets.
 * :class:`FunctionTypes` — :meth:`~FunctionTypes.signature` gives an instruction's types from the opcode
   table, its immediates and the module (callee types, local/global/table types, block types, GC field
   types, label types) without walking; :meth:`~FunctionTypes.walk` is the validator-style walk over the
@@ -30,163 +29,22 @@ nothing (the stack is polymorphic afterwards).
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Sequence
 
+from compiler.wasm.control import BRANCHES, EXIT_LABEL, MIDDLES, OPENERS, UNCONDITIONAL, Control, control, gc_paused
 from compiler.wasm.model import ArrayType, ExternKind, FuncType, Instr, RefType, StructType, ValType
 from compiler.wasm.opcodes import ADDR, BY_NAME, OPCODES, OpInfo
+from compiler.wasm.type_rules import RULES, Types, unpack
 
 if TYPE_CHECKING:
     from compiler.wasm.model import Module
 
-__all__ = [
-    "Control", "TargetPoint", "StackTypes", "ModuleTypes", "FunctionTypes", "Types",
-    "control", "STACK_DEPENDENT", "OPENERS", "UNCONDITIONAL", "EXIT_LABEL",
-]
-
-#: Types of an instruction's operands or results, top of stack first; ``None`` = unknown.
-Types = tuple["ValType | None", ...]
-
-#: Instructions opening a construct that ends with ``end`` (legacy ``try`` included, as a plain block).
-OPENERS = frozenset({"block", "loop", "if", "try_table", "try"})
-
-#: Instructions after which the rest of the construct is unreachable (stack-polymorphic, §5).
-UNCONDITIONAL = frozenset({"unreachable", "br", "br_table", "return", "throw", "throw_ref", "rethrow",
-                           "return_call", "return_call_indirect", "return_call_ref"})
+__all__ = ["StackTypes", "ModuleTypes", "FunctionTypes", "Types", "STACK_DEPENDENT"]
 
 #: Instructions whose operand (and so result) types depend on the stack, not only on immediates.
 STACK_DEPENDENT = frozenset({"drop", "select", "ref.is_null", "ref.as_non_null", "br_on_null",
                              "any.convert_extern", "extern.convert_any"})
-
-#: The pseudo opener index of the function's outermost label (the implicit function block).
-EXIT_LABEL = -1
-
-_MIDDLES = frozenset({"else", "catch", "catch_all"})
-_BRANCHES = frozenset({"br", "br_if", "br_table", "br_on_null", "br_on_non_null", "br_on_cast",
-                       "br_on_cast_fail", "try_table", "rethrow", "delegate"})
-
-
-# ------------------------------------------------------------------------------------------------
-# Control structure
-
-@dataclass(frozen=True, slots=True)
-class TargetPoint:
-    """Where control continues when a branch targets a label (REWRITING.md §6.5).
-
-    ``kind`` is ``"after_end"`` (a ``block``/``if``/``try_table`` label: right after the instruction at
-    ``index``, the construct's matching ``end``), ``"loop_start"`` (a ``loop`` label: right after the
-    ``loop`` instruction at ``index``) or ``"exit"`` (the function's outermost label: the function exit,
-    ``index`` is the final ``end``).
-    """
-
-    kind: str
-    index: int
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Control:
-    """The block structure of one function body (instruction indices throughout).
-
-    ``end[i]`` is the matching ``end`` of opener ``i`` and of ``else`` ``i``, else -1.  ``middle[i]`` is
-    the ``else`` of ``if`` ``i`` (for a legacy ``try``: its first ``catch``; for a ``catch``: the next
-    one), else -1.  ``opener[j]`` is the opener of ``end``/``else`` ``j`` (-1 for the final ``end`` and
-    everything else).  ``labels[i]`` gives, for a branching instruction, the opener index targeted by
-    each label immediate in encoding order (``br_table``: the targets then the default; ``try_table``:
-    one per catch clause, resolved outside the construct as in validation), :data:`EXIT_LABEL` for the
-    function's outermost label.  ``kinds[i]`` is the opener's name for openers, else ``""``.
-    """
-
-    end: list[int]
-    middle: list[int]
-    opener: list[int]
-    labels: dict[int, tuple[int, ...]]
-    kinds: list[str]
-    final_end: int
-
-    def target_point(self, opener: int) -> TargetPoint:
-        """Where a branch to the label of ``opener`` (an index, or :data:`EXIT_LABEL`) continues."""
-        if opener == EXIT_LABEL:
-            return TargetPoint("exit", self.final_end)
-        if self.kinds[opener] == "loop":
-            return TargetPoint("loop_start", opener)
-        return TargetPoint("after_end", self.end[opener])
-
-    def targets(self, index: int) -> tuple[TargetPoint, ...]:
-        """The distinct target points of the branch at ``index``, first-occurrence order (``br_table``
-        lists each distinct label once, the default included, REWRITING.md §6.5)."""
-        seen: dict[int, None] = dict.fromkeys(self.labels.get(index, ()))
-        return tuple(self.target_point(o) for o in seen)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector around a loop that allocates per instruction (as the decoder does):
-    collections triggered by those allocations would scan every ``Instr`` of the module each time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def control(instrs: Sequence[Instr]) -> Control:
-    """The block structure of a body whose last instruction is the final ``end`` (one pass, no types)."""
-    with _gc_paused():
-        return _control(instrs)
-
-
-def _control(instrs: Sequence[Instr]) -> Control:
-    n = len(instrs)
-    end = [-1] * n
-    middle = [-1] * n
-    opener = [-1] * n
-    kinds = [""] * n
-    labels: dict[int, tuple[int, ...]] = {}
-    stack: list[int] = [EXIT_LABEL]
-    last_middle: dict[int, int] = {}
-    structural = _STRUCTURAL_OPS
-    i = -1
-    for ins in instrs:
-        i += 1
-        op = ins[0]
-        if op not in structural:
-            continue
-        name = op.name
-        if name in OPENERS:
-            if name == "try_table":
-                labels[i] = tuple(stack[-1 - c.label] for c in ins.imms[1])
-            stack.append(i)
-            kinds[i] = name
-        elif name == "end" or name == "delegate":
-            if len(stack) == 1:
-                continue                      # the final end
-            top = stack.pop()
-            end[top] = i
-            opener[i] = top
-            m = middle[top]
-            while m != -1:
-                end[m] = i
-                m = middle[m]
-            if name == "delegate":
-                labels[i] = (stack[-1 - ins.imms[0]],)
-        elif name in _MIDDLES:
-            top = stack[-1]
-            opener[i] = top
-            middle[last_middle.get(top, top)] = i
-            last_middle[top] = i
-        elif name in _BRANCHES:
-            imm = ins.imms
-            if name == "br_table":
-                labels[i] = tuple(stack[-1 - d] for d in imm[0])
-            elif name == "br_on_cast" or name == "br_on_cast_fail":
-                labels[i] = (stack[-1 - imm[1]],)
-            else:
-                labels[i] = (stack[-1 - imm[0]],)
-    return Control(end, middle, opener, labels, kinds, n - 1)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -200,10 +58,6 @@ class StackTypes:
     operands: list[Types]
     results: list[Types]
     reachable: list[bool]
-
-
-def _unpack(storage: ValType) -> ValType:
-    return "i32" if storage == "i8" or storage == "i16" else storage
 
 
 _TOP_OF = {"func": "func", "nofunc": "func", "extern": "extern", "noextern": "extern", "exn": "exn",
@@ -232,11 +86,13 @@ class ModuleTypes:
         """Signatures that depend only on an instruction's opcode and immediates (see ``signature``)."""
 
     def func_type(self, typeidx: int) -> FuncType:
+        """The function type at ``typeidx`` (validation guarantees it is one)."""
         comp = self.types[typeidx].composite
         assert isinstance(comp, FuncType)
         return comp
 
     def callee(self, funcidx: int) -> FuncType:
+        """The type of function ``funcidx`` (imports included)."""
         return self.func_type(self.funcs[funcidx])
 
     def block(self, blocktype: object) -> tuple[tuple[ValType, ...], tuple[ValType, ...]]:
@@ -254,14 +110,16 @@ class ModuleTypes:
         return sig  # type: ignore[return-value]
 
     def field(self, typeidx: int, fieldidx: int) -> ValType:
+        """The value type a ``struct.get`` of field ``fieldidx`` of struct type ``typeidx`` pushes."""
         comp = self.types[typeidx].composite
         assert isinstance(comp, StructType)
-        return _unpack(comp.fields[fieldidx].storage)
+        return unpack(comp.fields[fieldidx].storage)
 
     def element(self, typeidx: int) -> ValType:
+        """The value type an ``array.get`` of array type ``typeidx`` pushes."""
         comp = self.types[typeidx].composite
         assert isinstance(comp, ArrayType)
-        return _unpack(comp.element.storage)
+        return unpack(comp.element.storage)
 
     def top(self, heap: str | int) -> RefType:
         """The nullable top reference type of ``heap``'s hierarchy (what any value of it fits in)."""
@@ -270,6 +128,7 @@ class ModuleTypes:
         return RefType(True, _TOP_OF.get(heap, "any"))
 
     def table_addr(self, tableidx: int) -> str:
+        """The address type (``i32``/``i64``) of table ``tableidx``."""
         return self.tables[tableidx].limits.address_type
 
     def fixed(self, op: OpInfo) -> tuple[Types, Types] | None:
@@ -300,22 +159,6 @@ def _memidx(ins: Instr) -> int:
         return imms[1]
     first = imms[0] if imms else 0
     return first.memory if hasattr(first, "memory") else first
-
-
-def _rev(types: Sequence[ValType]) -> tuple[ValType, ...]:
-    return tuple(reversed(types))
-
-
-_Rule = Callable[["FunctionTypes", int, Instr], "tuple[Types, Types]"]
-_RULES: dict[str, _Rule] = {}
-
-
-def _rule(*names: str) -> Callable[[_Rule], _Rule]:
-    def register(fn: _Rule) -> _Rule:
-        for name in names:
-            _RULES[name] = fn
-        return fn
-    return register
 
 
 class FunctionTypes:
@@ -365,20 +208,20 @@ class FunctionTypes:
             key = (op, ins[1])
             sig = mt.memo.get(key)
             if sig is None:
-                sig = mt.memo[key] = _RULES[op.rule](self, index, ins)   # type: ignore[index]
+                sig = mt.memo[key] = RULES[op.rule](self, index, ins)   # type: ignore[index]
             return sig
         if op in _FUNCTION_MEMO_OPS:
             key = (op, ins[1])
             sig = self._memo.get(key)
             if sig is None:
-                sig = self._memo[key] = _RULES[op.rule](self, index, ins)   # type: ignore[index]
+                sig = self._memo[key] = RULES[op.rule](self, index, ins)   # type: ignore[index]
             return sig
         if op.rule is None:                      # fixed row with addr in a memory64 module
             is64 = self.mt.mem64[_memidx(ins)]
             a = "i64" if is64 else "i32"
             return (tuple(reversed([a if t == ADDR else t for t in op.params])),   # type: ignore[union-attr]
                     tuple(reversed([a if t == ADDR else t for t in op.results])))  # type: ignore[union-attr]
-        return _RULES[op.rule](self, index, ins)
+        return RULES[op.rule](self, index, ins)
 
     def label_types(self, opener: int) -> tuple[ValType, ...]:
         """The types a branch to the label of ``opener`` carries, bottom to top."""
@@ -422,7 +265,7 @@ class FunctionTypes:
     def walk(self) -> StackTypes:
         """The validator-style walk over the whole body (once; the result is cached)."""
         if self._walk is None:
-            with _gc_paused():
+            with gc_paused():
                 self._walk = self._run()
         return self._walk
 
@@ -481,7 +324,7 @@ class FunctionTypes:
                 frames.append((height, dead))
                 height = len(stack)
                 dead = False
-            elif name in _MIDDLES:
+            elif name in MIDDLES:
                 del stack[height:]
                 dead = False
             elif name == "end" or name == "delegate":
@@ -515,347 +358,12 @@ def _dependent(name: str, ops: Types, res: Types, actual: list) -> tuple[Types, 
     return (a0,), (None if a0 is None else RefType(a0.nullable, heap),)
 
 
-# ------------------------------------------------------------------------------------------------
-# Computed signatures (the RULES of the opcode table), top of stack first
-
-_I32 = "i32"
-_EXNREF = RefType(True, "exn")
-
-
-@_rule("block", "try", "try_table")
-def _block(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    params = _rev(ft.mt.block(ins.imms[0])[0])
-    return params, params
-
-
-@_rule("if")
-def _if(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    params = _rev(ft.mt.block(ins.imms[0])[0])
-    return (_I32,) + params, params
-
-
-@_rule("else")
-def _else(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    params, results = ft.construct(ft.control.opener[i])
-    return _rev(results), _rev(params)
-
-
-@_rule("catch")
-def _catch(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    results = ft.construct(ft.control.opener[i])[1]
-    return _rev(results), _rev(ft.mt.func_type(ft.mt.tags[ins.imms[0]]).params)
-
-
-@_rule("catch_all")
-def _catch_all(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return _rev(ft.construct(ft.control.opener[i])[1]), ()
-
-
-@_rule("end", "delegate")
-def _end(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    results = _rev(ft.construct(ft.control.opener[i])[1])
-    return results, results
-
-
-@_rule("rethrow")
-def _nothing(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (), ()
-
-
-@_rule("br")
-def _br(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return _rev(ft.label_types(ft.control.labels[i][0])), ()
-
-
-@_rule("br_if")
-def _br_if(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    label = _rev(ft.label_types(ft.control.labels[i][0]))
-    return (_I32,) + label, label
-
-
-@_rule("br_table")
-def _br_table(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (_I32,) + _rev(ft.label_types(ft.control.labels[i][-1])), ()
-
-
-@_rule("br_on_null")
-def _br_on_null(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    label = _rev(ft.label_types(ft.control.labels[i][0]))
-    return (None,) + label, (None,) + label
-
-
-@_rule("br_on_non_null")
-def _br_on_non_null(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    label = _rev(ft.label_types(ft.control.labels[i][0]))     # (ref ht) on top, then t*
-    ref = label[0]
-    return (RefType(True, ref.heap),) + label[1:], label[1:]   # type: ignore[union-attr]
-
-
-def _cast_types(ins: Instr) -> tuple[RefType, RefType]:
-    flags, _, ht1, ht2 = ins.imms
-    return RefType(bool(flags & 1), ht1), RefType(bool(flags & 2), ht2)
-
-
-@_rule("br_on_cast")
-def _br_on_cast(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    rt1, rt2 = _cast_types(ins)
-    rest = _rev(ft.label_types(ft.control.labels[i][0]))[1:]
-    return (rt1,) + rest, (RefType(rt1.nullable and not rt2.nullable, rt1.heap),) + rest
-
-
-@_rule("br_on_cast_fail")
-def _br_on_cast_fail(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    rt1, rt2 = _cast_types(ins)
-    rest = _rev(ft.label_types(ft.control.labels[i][0]))[1:]
-    return (rt1,) + rest, (rt2,) + rest
-
-
-@_rule("return")
-def _return(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return _rev(ft.func.results), ()
-
-
-@_rule("call", "return_call")
-def _call(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    callee = ft.mt.callee(ins.imms[0])
-    return _rev(callee.params), (() if ins.op.name == "return_call" else _rev(callee.results))
-
-
-@_rule("call_indirect", "return_call_indirect")
-def _call_indirect(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    typeidx, tableidx = ins.imms
-    callee = ft.mt.func_type(typeidx)
-    ops = (ft.mt.table_addr(tableidx),) + _rev(callee.params)
-    return ops, (() if ins.op.name == "return_call_indirect" else _rev(callee.results))
-
-
-@_rule("call_ref", "return_call_ref")
-def _call_ref(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    typeidx = ins.imms[0]
-    callee = ft.mt.func_type(typeidx)
-    ops = (RefType(True, typeidx),) + _rev(callee.params)
-    return ops, (() if ins.op.name == "return_call_ref" else _rev(callee.results))
-
-
-@_rule("throw")
-def _throw(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return _rev(ft.mt.func_type(ft.mt.tags[ins.imms[0]]).params), ()
-
-
-@_rule("throw_ref")
-def _throw_ref(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (_EXNREF,), ()
-
-
-@_rule("drop")
-def _drop(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (None,), ()
-
-
-@_rule("select")
-def _select(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (_I32, None, None), (None,)
-
-
-@_rule("typed_select")
-def _typed_select(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t = ins.imms[0][0]
-    return (_I32, t, t), (t,)
-
-
-@_rule("local.get")
-def _local_get(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (), (ft.locals[ins.imms[0]],)
-
-
-@_rule("local.set")
-def _local_set(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (ft.locals[ins.imms[0]],), ()
-
-
-@_rule("local.tee")
-def _local_tee(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t = (ft.locals[ins.imms[0]],)
-    return t, t
-
-
-@_rule("global.get")
-def _global_get(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (), (ft.mt.globals[ins.imms[0]],)
-
-
-@_rule("global.set")
-def _global_set(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (ft.mt.globals[ins.imms[0]],), ()
-
-
-@_rule("table.get")
-def _table_get(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t = ins.imms[0]
-    return (ft.mt.table_addr(t),), (ft.mt.tables[t].element,)
-
-
-@_rule("table.set")
-def _table_set(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t = ins.imms[0]
-    return (ft.mt.tables[t].element, ft.mt.table_addr(t)), ()
-
-
-@_rule("table.size")
-def _table_size(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (), (ft.mt.table_addr(ins.imms[0]),)
-
-
-@_rule("table.grow")
-def _table_grow(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t = ins.imms[0]
-    a = ft.mt.table_addr(t)
-    return (a, ft.mt.tables[t].element), (a,)
-
-
-@_rule("table.fill")
-def _table_fill(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t = ins.imms[0]
-    a = ft.mt.table_addr(t)
-    return (a, ft.mt.tables[t].element, a), ()
-
-
-@_rule("table.copy")
-def _table_copy(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    dst, src = (ft.mt.table_addr(t) for t in ins.imms)
-    n = "i64" if dst == src == "i64" else "i32"
-    return (n, src, dst), ()
-
-
-@_rule("table.init")
-def _table_init(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (_I32, _I32, ft.mt.table_addr(ins.imms[1])), ()
-
-
-@_rule("memory.copy")
-def _memory_copy(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    dst, src = ("i64" if ft.mt.mem64[m] else "i32" for m in ins.imms)
-    n = "i64" if dst == src == "i64" else "i32"
-    return (n, src, dst), ()
-
-
-@_rule("ref.null")
-def _ref_null(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (), (RefType(True, ins.imms[0]),)
-
-
-@_rule("ref.is_null")
-def _ref_is_null(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (None,), (_I32,)
-
-
-@_rule("ref.func")
-def _ref_func(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (), (RefType(False, ft.mt.funcs[ins.imms[0]]),)
-
-
-@_rule("ref.as_non_null", "any.convert_extern", "extern.convert_any")
-def _unknown_ref(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    name = ins.op.name
-    if name == "ref.as_non_null":
-        return (None,), (None,)
-    return ((RefType(True, "extern" if name == "any.convert_extern" else "any"),), (None,))
-
-
-@_rule("ref.test")
-def _ref_test(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (ft.mt.top(ins.imms[0]),), (_I32,)
-
-
-@_rule("ref.cast")
-def _ref_cast(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    heap = ins.imms[0]
-    return (ft.mt.top(heap),), (RefType(ins.op.name == "ref.cast_null", heap),)
-
-
-@_rule("struct.new")
-def _struct_new(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t = ins.imms[0]
-    comp = ft.mt.types[t].composite
-    assert isinstance(comp, StructType)
-    return _rev([_unpack(f.storage) for f in comp.fields]), (RefType(False, t),)
-
-
-@_rule("struct.new_default")
-def _struct_new_default(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (), (RefType(False, ins.imms[0]),)
-
-
-@_rule("struct.get")
-def _struct_get(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t, f = ins.imms
-    return (RefType(True, t),), (ft.mt.field(t, f),)
-
-
-@_rule("struct.set")
-def _struct_set(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t, f = ins.imms
-    return (ft.mt.field(t, f), RefType(True, t)), ()
-
-
-@_rule("array.new")
-def _array_new(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t = ins.imms[0]
-    return (_I32, ft.mt.element(t)), (RefType(False, t),)
-
-
-@_rule("array.new_default")
-def _array_new_default(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (_I32,), (RefType(False, ins.imms[0]),)
-
-
-@_rule("array.new_fixed")
-def _array_new_fixed(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t, count = ins.imms
-    return (ft.mt.element(t),) * count, (RefType(False, t),)
-
-
-@_rule("array.new_segment")
-def _array_new_segment(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (_I32, _I32), (RefType(False, ins.imms[0]),)
-
-
-@_rule("array.get")
-def _array_get(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t = ins.imms[0]
-    return (_I32, RefType(True, t)), (ft.mt.element(t),)
-
-
-@_rule("array.set")
-def _array_set(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t = ins.imms[0]
-    return (ft.mt.element(t), _I32, RefType(True, t)), ()
-
-
-@_rule("array.fill")
-def _array_fill(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    t = ins.imms[0]
-    return (_I32, ft.mt.element(t), _I32, RefType(True, t)), ()
-
-
-@_rule("array.copy")
-def _array_copy(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    dst, src = ins.imms
-    return (_I32, _I32, RefType(True, src), _I32, RefType(True, dst)), ()
-
-
-@_rule("array.init_segment")
-def _array_init_segment(ft: FunctionTypes, i: int, ins: Instr) -> tuple[Types, Types]:
-    return (_I32, _I32, _I32, RefType(True, ins.imms[0])), ()
-
-
 def _ops(names: frozenset[str] | set[str]) -> frozenset[OpInfo]:
     return frozenset(BY_NAME[n] for n in names if n in BY_NAME)
 
 
-_CONTROL_OPS = _ops(OPENERS | _MIDDLES | UNCONDITIONAL | {"end", "delegate"})
-_STRUCTURAL_OPS = _ops(OPENERS | _MIDDLES | _BRANCHES | {"end"})
+_CONTROL_OPS = _ops(OPENERS | MIDDLES | UNCONDITIONAL | {"end", "delegate"})
 _FUNCTION_MEMO_OPS = _ops({"local.get", "local.set", "local.tee", "return"})
 _MODULE_MEMO_OPS = frozenset(op for op in OPCODES if op.rule is not None and op not in _FUNCTION_MEMO_OPS) - _ops(
-    _MIDDLES | _BRANCHES | {"end", "delegate", "return"} | STACK_DEPENDENT)
+    MIDDLES | BRANCHES | {"end", "delegate", "return"} | STACK_DEPENDENT)
 _DEPENDENT_OPS = _ops(STACK_DEPENDENT)
