@@ -118,7 +118,7 @@ def test_a_shell_session_starts_without_loading_the_rewriter() -> None:
     """The prompt (session, lexers, completion, toolbar) comes up before the code generators are
     imported; the first build imports them."""
     code = ("import sys\n"
-            "import whamm_shell.builtin_commands, whamm_shell.completion, whamm_shell.lexers, whamm_shell.ui\n"
+            "import whamm_shell.shell, whamm_shell.completion, whamm_shell.lexers, whamm_shell.ui\n"
             "from compiler import api\n"
             "from whamm_shell.session import Session, demo_app\n"
             "s = Session(api.load_app(demo_app()))\n"

@@ -1,5 +1,6 @@
-"""Import hygiene of ``compiler`` (issue 10, deliverable 5): no import cycles at module level, and no
-function-level import of a compiler module except the documented ones in :data:`LAZY_ALLOWED`.
+"""Import hygiene of ``compiler`` and ``whamm_shell`` (issue 10, deliverable 5): no import cycles at module
+level, and no function-level import of a compiler module except the documented ones in
+:data:`LAZY_ALLOWED`, nor of any module at all in the shell except those in :data:`SHELL_LAZY_ALLOWED`.
 
 A function-level import is how a cycle gets hidden (it only fails when the function first runs, and the
 order modules happen to load in decides whether it fails at all), so each one must say why it is not at
@@ -43,9 +44,21 @@ LAZY_ALLOWED: dict[str, dict[str, str]] = {
 }
 
 
-def _modules() -> dict[str, Path]:
+#: ``importing whamm_shell module -> {module it imports inside a function: why}``; any module counts
+#: here (the shell's own, ``compiler.api``, prompt_toolkit, pygments …), since the shell's rule is "imports
+#: at the top, except documented optional heavy ones".
+_SHELL_STARTUP = ("whamm-shell parses its command line before importing the shell and its UI (prompt_toolkit "
+                  "and pygments are most of its start-up time), so `--help` and a wrong command line answer "
+                  "at once")
+SHELL_LAZY_ALLOWED: dict[str, dict[str, str]] = {
+    "whamm_shell.__main__": {m: _SHELL_STARTUP for m in (
+        "whamm_shell.completion", "whamm_shell.render", "whamm_shell.shell", "whamm_shell.ui")},
+}
+
+
+def _modules(package: Path = PACKAGE) -> dict[str, Path]:
     out = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in sorted(package.rglob("*.py")):
         parts = path.relative_to(ROOT).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         out[name] = path
@@ -53,23 +66,24 @@ def _modules() -> dict[str, Path]:
 
 
 MODULES = _modules()
+SHELL_MODULES = _modules(ROOT / "whamm_shell")
 
 
-def _targets(current: str, node: ast.Import | ast.ImportFrom) -> list[str]:
-    """The compiler modules an import statement in module ``current`` loads."""
+def _targets(current: str, node: ast.Import | ast.ImportFrom, modules: dict[str, Path] = MODULES) -> list[str]:
+    """The modules of ``modules`` (a package's) that an import statement in module ``current`` loads."""
     if isinstance(node, ast.Import):
-        return [a.name for a in node.names if a.name in MODULES]
+        return [a.name for a in node.names if a.name in modules]
     base = node.module or ""
     if node.level:
-        package = current if MODULES[current].name == "__init__.py" else current.rpartition(".")[0]
+        package = current if modules[current].name == "__init__.py" else current.rpartition(".")[0]
         for _ in range(node.level - 1):
             package = package.rpartition(".")[0]
         base = f"{package}.{base}" if base else package
     found = []
     for alias in node.names:
         sub = f"{base}.{alias.name}"
-        found.append(sub if sub in MODULES else base)
-    return [t for t in found if t in MODULES]
+        found.append(sub if sub in modules else base)
+    return [t for t in found if t in modules]
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -82,33 +96,46 @@ def _is_main_guard(test: ast.expr) -> bool:
     return isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
 
 
-def _module_level(current: str, stmts: list[ast.stmt], edges: set[str]) -> None:
+def _module_level(current: str, stmts: list[ast.stmt], edges: set[str],
+                  modules: dict[str, Path] = MODULES) -> None:
     for stmt in stmts:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            edges.update(_targets(current, stmt))
+            edges.update(_targets(current, stmt, modules))
         elif isinstance(stmt, ast.If):
             if not (_is_type_checking(stmt.test) or _is_main_guard(stmt.test)):
-                _module_level(current, stmt.body, edges)
-            _module_level(current, stmt.orelse, edges)
+                _module_level(current, stmt.body, edges, modules)
+            _module_level(current, stmt.orelse, edges, modules)
         elif isinstance(stmt, ast.Try):
             for block in (stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody):
-                _module_level(current, block, edges)
+                _module_level(current, block, edges, modules)
 
 
-def _scan() -> tuple[dict[str, set[str]], dict[str, dict[str, list[str]]]]:
-    """``(module-level graph, {module: {lazily imported module: [where]}})``."""
+def _any_targets(current: str, node: ast.Import | ast.ImportFrom, modules: dict[str, Path]) -> list[str]:
+    """Every module an import statement loads: those of ``modules`` as :func:`_targets` finds them,
+    any other (``compiler.api``, ``pygments.formatters``) by its name."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    inside = _targets(current, node, modules)
+    return inside if inside or node.level else [node.module or ""]
+
+
+def _scan(modules: dict[str, Path] = MODULES, any_module: bool = False
+          ) -> tuple[dict[str, set[str]], dict[str, dict[str, list[str]]]]:
+    """``(module-level graph, {module: {lazily imported module: [where]}})``; the lazy imports are those
+    of ``modules`` only, or of any module at all with ``any_module``."""
     graph: dict[str, set[str]] = {}
     lazy: dict[str, dict[str, list[str]]] = {}
-    for name, path in MODULES.items():
+    imported = _any_targets if any_module else _targets
+    for name, path in modules.items():
         tree = ast.parse(path.read_text(), str(path))
         graph[name] = edges = set()
-        _module_level(name, tree.body, edges)
+        _module_level(name, tree.body, edges, modules)
         for func in ast.walk(tree):
             if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             for node in ast.walk(func):
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
-                    for target in _targets(name, node):
+                    for target in imported(name, node, modules):
                         where = f"{path.relative_to(ROOT)}:{node.lineno} ({func.name})"
                         lazy.setdefault(name, {}).setdefault(target, []).append(where)
     return graph, lazy
@@ -208,3 +235,33 @@ def test_function_level_imports_are_only_the_documented_ones():
     stale = [f"{module} -> {target}" for module, targets in LAZY_ALLOWED.items() for target in targets
              if target not in lazy.get(module, {})]
     assert not stale, "LAZY_ALLOWED lists imports that are no longer lazy:\n" + "\n".join(stale)
+
+
+def test_whamm_shell_has_no_import_cycles():
+    graph, _ = _scan(SHELL_MODULES)
+    cycles = _cycles(graph)
+    assert not cycles, "module-level import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_whamm_shell_imports_at_the_top_but_the_documented_ones():
+    _, lazy = _scan(SHELL_MODULES, any_module=True)
+    found = {module: set(targets) for module, targets in lazy.items()}
+    allowed = {module: set(targets) for module, targets in SHELL_LAZY_ALLOWED.items()}
+    unexpected = [f"{where}: imports {target}"
+                  for module, targets in sorted(lazy.items())
+                  for target, places in sorted(targets.items())
+                  if target not in allowed.get(module, set())
+                  for where in places]
+    assert not unexpected, ("function-level imports in whamm_shell (move them to the top, or document them "
+                            "in SHELL_LAZY_ALLOWED):\n" + "\n".join(unexpected))
+    stale = [f"{module} -> {target}" for module, targets in allowed.items()
+             for target in targets - found.get(module, set())]
+    assert not stale, "SHELL_LAZY_ALLOWED lists imports that are no longer lazy:\n" + "\n".join(stale)
+
+
+def test_function_level_imports_of_any_module_are_seen_in_the_shell():
+    tree = ast.parse("def f():\n    from pygments import highlight\n    import json\n"
+                     "    from whamm_shell.ui import Status\n    from . import render\n")
+    found = [t for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+             for t in _any_targets("whamm_shell.shell", node, SHELL_MODULES)]
+    assert found == ["pygments", "json", "whamm_shell.ui", "whamm_shell.render"]

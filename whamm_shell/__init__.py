@@ -18,9 +18,12 @@ Commands
     text, and :meth:`~whamm_shell.commands.Registry.dispatch`, the body of the shell's
     ``onecmd(line) -> bool``: a blank line does nothing, whamm text typed directly (a probe, a global
     statement, see :func:`~whamm_shell.splitting.looks_like_script`) goes to a default handler, anything
-    else to its command; True means stop.  :mod:`whamm_shell.builtin_commands` and
-    :mod:`whamm_shell.inspect_commands` fill the registry with SHELL.md's commands; the prompt,
-    ``source FILE``, ``-c``/``-x`` and the tests all call the same ``onecmd``.
+    else to its command; True means stop.  :class:`whamm_shell.shell.Shell` owns the registry and that
+    ``onecmd``; :mod:`whamm_shell.command_table` fills the registry with SHELL.md's commands, which are
+    functions of the shell in :mod:`whamm_shell.builtin_commands` (changing or driving the session) and
+    :mod:`whamm_shell.inspect_commands` (looking at it), parsing their arguments with
+    :mod:`whamm_shell.arguments`; the prompt, ``source FILE``, ``-c``/``-x`` and the tests all call the
+    same ``onecmd``.
 
 Input as text
     :mod:`whamm_shell.splitting` splits ``-c`` text and command files into commands (newlines and ``;``

@@ -7,6 +7,10 @@ command by command and the first failing command ends the shell with status 1.  
 demo application.  Exit statuses follow ``whamm`` (CLI.md): 0, 1 for a bad APP/SCRIPT/library or a
 failing batch command (one clear ``error:`` line, never a traceback), 2 for an invalid command line, 3
 for an internal error.
+
+The command line is parsed before the shell and its UI are imported (prompt_toolkit and pygments are
+most of the start-up time), so ``--help`` and a wrong command line answer at once: those imports are
+the function-level ones below, and ``tests/test_import_cycles.py`` lists them.
 """
 from __future__ import annotations
 
@@ -16,7 +20,9 @@ import os
 import sys
 from typing import Sequence
 
-from compiler.api import WhammError
+from compiler import api
+from compiler.api import ScriptError, WhammError, read_script
+from whamm_shell.session import Session, Settings, demo_app
 
 __all__ = ["main", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERNAL"]
 
@@ -101,7 +107,6 @@ def _main(argv: list[str]) -> int:
 def _one_line(exc: WhammError) -> str:
     """A start-up error on one line: the message plus its location (`` --> file: where``), if any;
     script diagnostics keep their caret layout."""
-    from compiler.api import ScriptError
     text = str(exc)
     if isinstance(exc, ScriptError):
         return text.removeprefix("error: ")
@@ -111,10 +116,9 @@ def _one_line(exc: WhammError) -> str:
 
 
 def _start(args: argparse.Namespace, app_args: list[str] | None):
-    from compiler import api
-    from whamm_shell.builtin_commands import Shell
+    """The shell on the command line's application, scripts and libraries (exit 1 if one is bad)."""
     from whamm_shell.render import Renderer
-    from whamm_shell.session import Session, Settings, demo_app
+    from whamm_shell.shell import Shell
     from whamm_shell.ui import history_path
 
     try:
@@ -142,7 +146,6 @@ def _width() -> int:
 
 def _batch(shell, args: argparse.Namespace) -> int:
     """Run ``-x`` files, then ``-c`` texts (or stdin); the first failing command ends with status 1."""
-    from compiler.api import read_script
     sources: list[tuple[str, str]] = []
     for path in args.files:
         try:
@@ -163,6 +166,7 @@ def _batch(shell, args: argparse.Namespace) -> int:
 
 
 def _interactive(shell) -> None:
+    """The prompt, until ``quit`` or Ctrl-D."""
     from whamm_shell.completion import ProbeCompleter, ShellCompleter
     from whamm_shell.ui import Repl, make_prompt
 

@@ -135,9 +135,11 @@ class Registry:
         return command
 
     def __iter__(self) -> Iterator[Command]:
+        """The commands in the order they were added (``help`` lists them so)."""
         return iter(self._commands)
 
     def __len__(self) -> int:
+        """How many commands there are."""
         return len(self._commands)
 
     def get(self, name: str) -> Command | None:

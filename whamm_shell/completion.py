@@ -112,6 +112,8 @@ class ShellCompleter(Completer):
         self.script = script
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        """Whamm text goes to the script completer, anything else to the command names or the command's own
+        completer."""
         before = document.text_before_cursor
         if self.script is not None and looks_like_script(before):
             yield from self.script.get_completions(document, complete_event)
@@ -142,6 +144,7 @@ class HelpCompleter(Completer):
         self.registry = registry
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        """Command names, for ``help``'s argument."""
         return _command_word_completions(self.registry, document.text_before_cursor) or ()
 
 
@@ -196,6 +199,7 @@ class ProbeCompleter(Completer):
         self.functions = functions
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        """Rule parts while the rule is typed, then names inside the predicate and the body."""
         text = document.text_before_cursor
         start = len(text) - len(text.lstrip())
         end, has_colon, in_bounds = _scan_rule(text, start)
@@ -286,6 +290,7 @@ class WordsCompleter(Completer):
             options if isinstance(options, Mapping) else dict.fromkeys(options))
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        """The words (or options, then their values) valid at the cursor."""
         text = document.text_before_cursor
         parts = text.split()
         typing = bool(text) and not text[-1].isspace()
@@ -317,6 +322,7 @@ class ChoiceCompleter(Completer):
         self.choices = choices
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        """The choices matching the word under the cursor."""
         text = document.text_before_cursor
         m = re.match(r"\s*(\S*)(\s*)", text)
         assert m is not None

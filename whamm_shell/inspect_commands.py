@@ -1,8 +1,8 @@
 """The commands that look at the session without changing it: ``info``, ``match``, ``probes``, ``sites``,
 ``report``, ``plot``, ``globals`` and ``wat`` (SHELL.md "Commands").
 
-Each is a function of the :class:`~whamm_shell.builtin_commands.Shell` and its argument text, registered
-by :func:`whamm_shell.builtin_commands.build_registry`.  Values come from the session (report values
+Each is a function of the :class:`~whamm_shell.shell.Shell` and its argument text, registered
+by :func:`whamm_shell.command_table.build_registry`.  Values come from the session (report values
 are read from the live instance, :func:`whamm_shell.session.read_report`); everything is shown through
 the shell's :class:`~whamm_shell.render.Renderer`.
 """
@@ -15,14 +15,15 @@ import os
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from compiler import api
-from whamm_shell.builtin_commands import UsageError, parse_options
+from whamm_shell.arguments import UsageError, parse_options
+from whamm_shell.render import plural
 from whamm_shell.session import SessionError, report_csv
 
 if TYPE_CHECKING:
     from compiler.api import ReportValue
     from compiler.api import WatLine
-    from whamm_shell.builtin_commands import Shell
     from whamm_shell.session import Session
+    from whamm_shell.shell import Shell
 
 __all__ = ["REPORT_COLUMNS", "FIRST_SITES", "report_words", "mark_injected", "do_info", "do_match",
            "do_probes", "do_sites", "do_report", "do_plot", "do_globals", "do_wat"]
@@ -38,13 +39,11 @@ FIRST_SITES = 20
 _DIFF_LIMIT = 4000
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 # ------------------------------------------------------------------------------------------ info
 
 def do_info(shell: Shell, args: str) -> None:
+    """``info RULE [-v] [-f]``: the same text as ``whamm info`` (what a rule matches, its bound
+    variables and functions)."""
     words = args.split()
     flags = {w for w in words if w in ("-v", "-f")}
     rules = [w for w in words if w not in flags]
@@ -63,6 +62,8 @@ def _site_table(shell: Shell, rows, show_all: bool) -> None:
 
 
 def do_match(shell: Shell, args: str) -> None:
+    """``match RULE [/ PRED /] [--all]``: a dry run — the sites a rule would match in this application
+    and what its predicate folds to at each — without adding a probe."""
     text = args.strip()
     show_all = False
     if text.endswith("--all") and (len(text) == 5 or text[-6].isspace()):
@@ -72,13 +73,14 @@ def do_match(shell: Shell, args: str) -> None:
     rows = shell.session.dry_match(text)
     functions = len({r.fid for r in rows})
     injected = sum(r.injected for r in rows)
-    shell.renderer.message(f"{_plural(len(rows), 'site')} in {_plural(functions, 'function')}; "
+    shell.renderer.message(f"{plural(len(rows), 'site')} in {plural(functions, 'function')}; "
                            f"injected at {injected} (the predicate is not false there)")
     if rows:
         _site_table(shell, rows, show_all)
 
 
 def do_sites(shell: Shell, args: str) -> None:
+    """``sites N [--all]``: where probe N is injected, with the predicate folded at each site."""
     usage = "sites N [--all]"
     words, opts = parse_options(args, usage, {"--all": None}, positional=(1, 1))
     if not words[0].isdigit():
@@ -86,12 +88,13 @@ def do_sites(shell: Shell, args: str) -> None:
     number = int(words[0])
     rows = shell.session.site_rows(number)
     functions = len({r.fid for r in rows})
-    shell.renderer.message(f"probe {number}: {_plural(len(rows), 'site')} in {_plural(functions, 'function')}")
+    shell.renderer.message(f"probe {number}: {plural(len(rows), 'site')} in {plural(functions, 'function')}")
     if rows:
         _site_table(shell, rows, bool(opts.get("--all")))
 
 
 def do_probes(shell: Shell, args: str) -> None:
+    """``probes``: one row per probe — number, enabled, rule, predicate, sites, where it came from."""
     parse_options(args, "probes", {}, positional=(0, 0))
     session = shell.session
     if not session.probes:
@@ -172,6 +175,8 @@ def _select(shell: Shell, which: str | None) -> list[ReportValue]:
 
 
 def do_report(shell: Shell, args: str) -> None:
+    """``report [VAR|N] [--sort COL] [--top K] [--csv FILE|--json FILE] [--all]``: the last run's
+    report variables as read from the live instance, as a table or written to a file."""
     usage = "report [VAR|N] [--sort COL] [--top K] [--csv FILE|--json FILE] [--all]"
     words, opts = parse_options(args, usage, {"--sort": str, "--top": int, "--csv": str, "--json": str,
                                               "--all": None}, positional=(0, 1))
@@ -187,11 +192,11 @@ def do_report(shell: Shell, args: str) -> None:
         values = values[:opts["--top"]]  # type: ignore[misc]
     if "--csv" in opts:
         _write(str(opts["--csv"]), report_csv(values))
-        shell.renderer.message(f"wrote {_plural(len(values), 'row')} to {opts['--csv']}")
+        shell.renderer.message(f"wrote {plural(len(values), 'row')} to {opts['--csv']}")
         return
     if "--json" in opts:
         _write(str(opts["--json"]), json.dumps([_json_row(v) for v in values], indent=2) + "\n")
-        shell.renderer.message(f"wrote {_plural(len(values), 'row')} to {opts['--json']}")
+        shell.renderer.message(f"wrote {plural(len(values), 'row')} to {opts['--json']}")
         return
     run = shell.session.require_run()
     if not values:
@@ -231,6 +236,7 @@ def _json_row(v: ReportValue) -> dict:
 
 
 def do_plot(shell: Shell, args: str) -> None:
+    """``plot VAR [--top K]``: a bar chart of one report variable across its sites (or a map's keys)."""
     usage = "plot VAR [--top K]"
     words, opts = parse_options(args, usage, {"--top": int}, positional=(1, 1))
     values = [v for v in _select(shell, words[0]) if v.readable]
@@ -259,6 +265,7 @@ def _plot_number(value: object, name: str) -> float | int:
 
 
 def do_globals(shell: Shell, args: str) -> None:
+    """``globals``: the script-level variables' values after the last run."""
     parse_options(args, "globals", {}, positional=(0, 0))
     values = shell.session.require_run().global_values()
     if not values:
@@ -303,6 +310,8 @@ def _greedy(a: list[str], b: list[str]):
 
 
 def do_wat(shell: Shell, args: str) -> None:
+    """``wat FUNC [--around PC] [--diff] [--all]``: a function of the instrumented module as WAT with
+    injected lines marked, near a pc or as a diff against the original."""
     usage = "wat FUNC [--around PC] [--diff] [--all]"
     words, opts = parse_options(args, usage, {"--around": int, "--diff": None, "--all": None},
                                 positional=(1, 1))
@@ -333,5 +342,5 @@ def do_wat(shell: Shell, args: str) -> None:
                        limit=False if opts.get("--all") else True, hint="--all")
     injected = sum(1 for ln in marked if ln.injected and ln.offset is None and not ln.text.lstrip().startswith("(local"))
     if around is None:
-        shell.renderer.message(f"{_plural(injected, 'injected line')} (marked +) in "
+        shell.renderer.message(f"{plural(injected, 'injected line')} (marked +) in "
                                f"{os.path.basename(session.app.name)} function {fid}")

@@ -199,6 +199,8 @@ class ShellLexer(WhammLexer):
     }
 
     def get_tokens_unprocessed(self, text: str, stack: tuple[str, ...] = ("root",)):  # type: ignore[override]
+        """A line that is not whamm text starts in the ``command`` state, so a command's words are not lexed as
+        whamm."""
         if stack == ("root",) and text.strip() and not looks_like_script(text):
             stack = ("command",)
         return super().get_tokens_unprocessed(text, stack)

@@ -15,14 +15,17 @@ ANSI escapes, never changes the characters.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Iterable, Protocol, Sequence, TextIO
+from typing import Iterable, Protocol, Sequence, TextIO
 
-if TYPE_CHECKING:
-    from pygments.formatter import Formatter
+from pygments import highlight
+from pygments.formatter import Formatter
+from pygments.formatters import TerminalFormatter
+
+from whamm_shell.lexers import WatLexer
 
 __all__ = [
     "Renderer", "WatLine", "format_table", "truncate", "format_wat", "window", "format_bars",
-    "INJECTED_MARK", "CURRENT_MARK",
+    "plural", "seconds", "INJECTED_MARK", "CURRENT_MARK",
 ]
 
 _RESET = "\x1b[0m"
@@ -48,6 +51,20 @@ class WatLine(Protocol):
 
     @property
     def injected(self) -> bool: ...
+
+
+def plural(n: int, word: str) -> str:
+    """``1 site``, ``3 sites``: a count with its noun, as every command's summary line says it."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def seconds(value: float) -> str:
+    """A duration for people: ``0.42 ms``, ``12.3 ms``, ``1.25 s``."""
+    if value < 0.001:
+        return f"{value * 1000:.2f} ms"
+    if value < 1:
+        return f"{value * 1000:.1f} ms"
+    return f"{value:.2f} s"
 
 
 def _paint(text: str, style: str, color: bool) -> str:
@@ -120,9 +137,6 @@ def window(lines: Sequence[WatLine], pc: int, context: int = 10) -> list[WatLine
 
 def _highlighted(texts: list[str], formatter: Formatter) -> list[str]:
     """Lex the lines as one text (so a comment may span lines) and split the coloured result again."""
-    from pygments import highlight
-
-    from whamm_shell.lexers import WatLexer
     coloured = highlight("\n".join(texts), WatLexer(), formatter).rstrip("\n").split("\n")
     if len(coloured) != len(texts):          # a formatter that merged lines: fall back line by line
         coloured = [highlight(t, WatLexer(), formatter).rstrip("\n") for t in texts]
@@ -142,7 +156,6 @@ def format_wat(lines: Iterable[WatLine], *, color: bool = False, current: int | 
     width = max((len(str(ln.offset)) for ln in shown if ln.offset is not None), default=1)
     texts = [ln.text for ln in shown]
     if color:
-        from pygments.formatters import TerminalFormatter
         texts = _highlighted(texts, TerminalFormatter())
     out = []
     for ln, text in zip(shown, texts):

@@ -62,12 +62,15 @@ class ScriptErrors(WhammError):
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics of every part, in order."""
         return tuple(d for p in self.parts for d in p.diagnostics)
 
     def render(self, color: bool = False) -> str:
+        """Each part's diagnostics with carets, a blank line between parts."""
         return "\n\n".join(p.render(color) for p in self.parts)
 
     def __str__(self) -> str:
+        """The uncoloured rendering: what batch mode and logs show."""
         return self.render()
 
 
@@ -97,6 +100,7 @@ class Probe:
 
     @property
     def first_line(self) -> str:
+        """The probe's first line, for one-line listings (completion, ``probes``)."""
         return self.text.strip().splitlines()[0]
 
 
@@ -155,6 +159,7 @@ class RunRecord:
 
     @property
     def ok(self) -> bool:
+        """Whether the program finished normally with status 0 (the toolbar's colour)."""
         return self.result.outcome in (api.Outcome.RETURNED, api.Outcome.EXITED) and self.result.status == 0
 
     def values(self) -> list[ReportValue]:
@@ -338,6 +343,7 @@ class Session:
         return numbers
 
     def probe(self, number: int) -> Probe:
+        """Probe ``number``; a number that is not a probe is the user's error, with a hint."""
         try:
             return self.probes[number]
         except KeyError:
@@ -507,6 +513,7 @@ class Session:
         return record
 
     def require_run(self) -> RunRecord:
+        """The last run, for the commands that read its values; before any run, a hint to ``run``."""
         if self.last_run is None:
             raise SessionError("no run yet: type `run` first")
         return self.last_run

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from compiler.api import probe_is_complete
+
 __all__ = ["CommandText", "OpenState", "split_commands", "open_state", "needs_more", "looks_like_script"]
 
 
@@ -41,6 +43,7 @@ class OpenState:
 
     @property
     def is_open(self) -> bool:
+        """Whether a bracket, a string or a block comment is still open (read another line)."""
         return self.depth > 0 or self.in_string or self.comment_depth > 0
 
 
@@ -170,6 +173,5 @@ def needs_more(text: str) -> bool:
     if open_state(text).is_open:
         return True
     if _RULE_START.match(text) and not _ITEM_KEYWORD.match(text):
-        from compiler.api import probe_is_complete
         return not probe_is_complete(text)
     return False

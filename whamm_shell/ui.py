@@ -176,6 +176,7 @@ class GuardedCompleter(Completer):
         self.inner = inner
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        """The inner completer's completions; an exception in it yields none instead of ending the prompt."""
         try:
             yield from self.inner.get_completions(document, complete_event)
         except Exception:       # a bug in a completer must not cost the user their input
@@ -236,6 +237,7 @@ class Repl:
         self.max_read_failures = max_read_failures
 
     def run(self) -> None:
+        """Read lines and run them until ``quit`` or Ctrl-D; errors are rendered and the loop goes on."""
         failures = 0
         while True:
             try:

@@ -11,10 +11,11 @@ from prompt_toolkit.document import Document
 
 from compiler import api
 from shellrun import DEMO
-from whamm_shell.builtin_commands import Shell, UsageError, parse_numbers, parse_options
+from whamm_shell.arguments import UsageError, parse_numbers, parse_options
 from whamm_shell.completion import ProbeCompleter, ShellCompleter
 from whamm_shell.render import Renderer
 from whamm_shell.session import Session
+from whamm_shell.shell import Shell
 
 
 @pytest.fixture

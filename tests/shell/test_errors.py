@@ -11,7 +11,7 @@ import pytest
 
 from compiler import api
 from shellrun import DEMO, DEMO_OUTPUT, LOOP_WAT, SEED_PROBE, TRAP_WAT, process, shell, wat_app
-from whamm_shell.builtin_commands import Shell
+from whamm_shell.shell import Shell
 from whamm_shell.render import Renderer
 from whamm_shell.session import Session
 

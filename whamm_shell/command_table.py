@@ -1,0 +1,144 @@
+"""The table of the shell's commands (SHELL.md "Commands"): each command's name, aliases, usage, summary,
+help text, the function that runs it and the completer of its arguments, in one place so that ``help``,
+dispatch and completion cannot drift apart.
+
+The functions are in :mod:`whamm_shell.builtin_commands` (commands that change or drive the session) and
+:mod:`whamm_shell.inspect_commands` (commands that look at it); the completers in
+:mod:`whamm_shell.completion`.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from whamm_shell import builtin_commands as bc
+from whamm_shell import inspect_commands as ic
+from whamm_shell.commands import Command, Registry
+from whamm_shell.completion import NO_VALUE, HelpCompleter, ProbeCompleter, WordsCompleter, function_words, paths
+
+if TYPE_CHECKING:
+    from whamm_shell.session import Session
+    from whamm_shell.shell import Shell
+
+__all__ = ["build_registry"]
+
+
+def _probe_numbers(session: Session) -> Callable[[], list[tuple[str, str]]]:
+    """The probe numbers with the first line of each probe, for completing ``probe rm``, ``sites`` …"""
+    return lambda: [(str(n), p.first_line[:40]) for n, p in session.probes.items()]
+
+
+def build_registry(shell: Shell) -> Registry:
+    """Every command of SHELL.md with its usage, help, and argument completer."""
+    def on(command: Callable[[Shell, str], bool | None]) -> Callable[[str], bool | None]:
+        """``command`` bound to this shell: what a :class:`Command` runs with its argument text."""
+        return lambda args: command(shell, args)
+
+    s = shell.session
+    probe_words = WordsCompleter(_probe_numbers(s))
+    globals_ = s.global_names
+    probe_text = ProbeCompleter(globals=globals_, functions=s.functions)
+    report_opts = {"--sort": WordsCompleter(lambda: list(ic.REPORT_COLUMNS)), "--top": NO_VALUE,
+                   "--csv": paths(), "--json": paths(), "--all": None}
+    registry = Registry()
+    add = registry.add
+    add(Command("help", (), "help [CMD]", "list the commands, or show one command's usage and examples",
+                "Unique prefixes work everywhere: `help pr a` is `help probe add`.\n\n"
+                "  help\n  help run\n  help probe", on(bc.do_help), HelpCompleter(registry)))
+    add(Command("load", (), "load APP", "replace the application (probes are kept and re-matched)",
+                "APP is a .wasm or .wat file.  Its functions are decoded once; every probe is matched\n"
+                "against the new application.\n\n  load examples/demo/app.wasm", on(bc.do_load), paths()))
+    add(Command("info", (), "info RULE [-v] [-f]",
+                "the docs of what a rule matches, its bound variables (-v) and functions (-f)",
+                "The same text as `whamm info`.\n\n  info wasm:opcode:br_if -v\n  info wasm:opcode:call* -v -f",
+                on(ic.do_info), ProbeCompleter()))
+    add(Command("match", (), "match RULE [/ PRED /] [--all]",
+                "dry run: the sites a rule would match here, and what the predicate folds to at each",
+                "Lists fid, fname, pc and the instruction of each site, and per site what the predicate\n"
+                "folds to: `true`, `false` (nothing would be injected) or the residual run-time check.\n"
+                "Shows a count and the first sites; --all lists every site.\n\n"
+                "  match wasm:opcode:call:before\n"
+                "  match wasm:opcode:call(arg0: i32):before / imm0 == 2 && arg0 == 0 /",
+                on(ic.do_match), probe_text))
+    add(Command("probe add", (), "probe add RULE [/ PRED /] { BODY }",
+                "add a probe (or just type it); prints its number and where it matched",
+                "Multi-line entry continues while braces are open.  A probe that matches nothing is\n"
+                "added with a warning; a wrong probe shows the compiler's diagnostic and changes nothing.\n\n"
+                "  wasm:opcode:call:before { count++; }\n"
+                "  probe add wasm:func:entry { report var calls: u32; calls++; }",
+                on(bc.do_probe_add), probe_text))
+    add(Command("probe rm", (), "probe rm N…", "remove probes (numbers of the others do not change)",
+                "  probe rm 3\n  probe rm 2-5 7", on(bc.do_probe_rm), probe_words))
+    add(Command("probe enable", (), "probe enable [N…]", "enable probes (all when no number is given)",
+                "  probe enable 2-4", on(bc.do_probe_enable), probe_words))
+    add(Command("probe disable", (), "probe disable [N…]", "disable probes (all when no number is given)",
+                "A disabled probe keeps its number and text; `run` leaves it out.\n\n  probe disable 1",
+                on(bc.do_probe_disable), probe_words))
+    add(Command("probe edit", (), "probe edit N [--editor | NEW-PROBE]",
+                "re-open probe N's text for editing (at the prompt, or in $EDITOR with --editor)",
+                "The new text is checked like a new probe; if it is wrong, probe N stays as it was.\n"
+                "In batch mode give the new text on the line.\n\n"
+                "  probe edit 2\n  probe edit 2 --editor\n  probe edit 2 wasm:opcode:br_if:before { n++; }",
+                on(bc.do_probe_edit), probe_words))
+    add(Command("probes", (), "probes", "list the probes: id, enabled, rule, predicate, sites, source",
+                "", on(ic.do_probes), None))
+    add(Command("global", (), "global STATEMENT",
+                "add a script-level statement (or just type it): var, report var, use, fn, assignment, call",
+                "The final `;` of a one-line statement may be omitted.\n\n"
+                "  report var count: u32\n  var limit: u32 = 10\n  global use cache;",
+                on(bc.do_global), ProbeCompleter(globals=globals_)))
+    add(Command("run", (), "run [ARGS…] [--timings]",
+                "instrument (incrementally) and run the app; Ctrl-C interrupts it",
+                "Streams the app's output, then shows its exit status or trap (with a backtrace), the\n"
+                "wall time and a summary of the report.  ARGS replace `set args` (remembered, as gdb).\n"
+                "--timings shows each phase: check, match, emit, encode, validate, compile, execute.\n"
+                "Use `run -- ARGS` to pass arguments that start with `--`.\n\n  run\n  run --timings\n  run 27",
+                on(bc.do_run), WordsCompleter(options={"--timings": None})))
+    add(Command("report", (), "report [VAR|N] [--sort COL] [--top K] [--csv FILE|--json FILE] [--all]",
+                "the report variables of the last run, read from the live instance",
+                "Columns: name, probe (session number), probe_id, fname, fid, pc, value.  VAR keeps one\n"
+                "variable, N the rows of probe N.  --sort value sorts by value (largest first), other\n"
+                "columns ascending; --top K keeps the first K rows (by value unless --sort is given).\n"
+                "--csv writes the upstream-compatible CSV (as `whamm run` prints it), --json a list of\n"
+                "objects.\n\n  report\n  report taken --sort value --top 5\n  report --csv out.csv",
+                on(ic.do_report), WordsCompleter(ic.report_words(s), report_opts)))
+    add(Command("plot", (), "plot VAR [--top K]",
+                "a bar chart of a report variable across its sites, or of a map's keys",
+                "  plot taken\n  plot calls --top 10", on(ic.do_plot),
+                WordsCompleter(ic.report_words(s), {"--top": NO_VALUE})))
+    add(Command("globals", (), "globals", "the current values of the script-level variables",
+                "Read after the last run through the exported getters.", on(ic.do_globals), None))
+    add(Command("wat", (), "wat FUNC [--around PC] [--diff] [--all]",
+                "a function of the instrumented module as WAT; injected code is marked `+`",
+                "FUNC is a name or an index.  --around PC shows the lines near an original pc (marked\n"
+                "`>`); --diff shows a unified diff of the original and the instrumented function.\n\n"
+                "  wat calc\n  wat 4 --around 23\n  wat collatz --diff", on(ic.do_wat),
+                WordsCompleter(function_words(s.functions), {"--around": NO_VALUE, "--diff": None, "--all": None})))
+    add(Command("sites", (), "sites N [--all]", "the sites where probe N is injected, with the folded predicate",
+                "", on(ic.do_sites), probe_words))
+    add(Command("save", (), "save FILE.mm", "write the globals and enabled probes as a whamm script",
+                "The script is exactly what the shell instruments: `whamm run -s FILE.mm -a APP`\n"
+                "reproduces the same report.", on(bc.do_save), paths()))
+    add(Command("source", (), "source FILE", "run shell commands from a file (as -x does at start-up)",
+                "Commands are separated by newlines or `;` outside braces, parentheses and strings.\n"
+                "The first failing command stops the file.", on(bc.do_source), paths()))
+    add(Command("export", (), "export OUT.wasm", "write the current instrumented module", "",
+                on(bc.do_export), paths()))
+    add(Command("set args", (), "set args ARG…", "the app's arguments (argv[1:]) for the next runs",
+                "  set args 27 --verbose", on(bc.do_set_args), None))
+    add(Command("set env", (), "set env K=V…", "set environment variables for the app (`set env` clears)",
+                "", on(bc.do_set_env), None))
+    add(Command("set dir", (), "set dir HOST[::GUEST]…",
+                "make a host directory visible to the app (`set dir` clears; none by default)", "",
+                on(bc.do_set_dir), paths()))
+    add(Command("set stdin", (), "set stdin [FILE]", "the app's standard input (no FILE: the terminal's)",
+                "", on(bc.do_set_stdin), paths()))
+    add(Command("set timeout", (), "set timeout SECONDS|off", "stop runs after this wall time", "",
+                on(bc.do_set_timeout), None))
+    add(Command("set fuel", (), "set fuel N|off", "stop runs after N units of wasmtime fuel", "",
+                on(bc.do_set_fuel), None))
+    add(Command("show settings", (), "show settings", "the run settings", "", on(bc.do_show_settings), None))
+    add(Command("history", (), "history [N]", "the command history of this and earlier sessions", "",
+                on(bc.do_history), None))
+    add(Command("quit", ("exit",), "quit", "leave the shell (Ctrl-D works too); history is kept", "",
+                on(bc.do_quit), None))
+    return registry
