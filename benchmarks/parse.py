@@ -67,22 +67,22 @@ def _show(label: str, figures: tuple[float, float], base: float | None = None) -
 def main() -> None:
     sys.path.insert(0, str(REPO))
     t0 = time.perf_counter()
-    from compiler.lang import parser
+    from compiler.lang import lalr, lexer, parser
     t1 = time.perf_counter()
-    parser._get_tables()
+    lalr.parser_tables()
     t2 = time.perf_counter()
     from compiler.lang.printer import to_source
 
     text = _script(500)
     lines = text.count("\n")
     script = parser.parse_script(text, "bench.mm")
-    tokens = sum(1 for _ in parser._tokens(parser._Input(text, True, parser._line_starts(text), [])))
+    tokens = sum(1 for _ in lexer.tokenize(lexer.LexInput(text, True, lexer.line_starts(text), [])))
     print(f"script: {lines} lines, {len(text)} characters, {tokens} tokens, {len(script.items)} items")
     print(f"{'import compiler.lang.parser':<36} {(t1 - t0) * 1000:7.2f} ms")
     print(f"{'build LALR tables (first use)':<36} {(t2 - t1) * 1000:7.2f} ms")
 
-    lex = _best(lambda: sum(1 for _ in parser._tokens(
-        parser._Input(text, True, parser._line_starts(text), []))))
+    lex = _best(lambda: sum(1 for _ in lexer.tokenize(
+        lexer.LexInput(text, True, lexer.line_starts(text), []))))
     _show("lex only (baseline)", lex)
     parse = _best(lambda: parser.parse_script(text, "bench.mm"))
     _show("parse_script (lex + parse + AST)", parse, lex[0])

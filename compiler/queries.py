@@ -17,7 +17,8 @@ from compiler.events.catalog import CATALOG, CORE_FNS, CORE_VARS, MODES, lookup,
 from compiler.events.info import render_info
 from compiler.events.rules import Pattern, RuleError, match_rule, split_rule
 from compiler.lang import ast
-from compiler.lang.parser import KEYWORDS, is_complete, parse_items, parse_probe
+from compiler.lang.lexer import KEYWORDS
+from compiler.lang.parser import is_complete, parse_items, parse_probe
 from compiler.wasm.opcodes import OPCODES
 from compiler.wasm.reader import read_module
 from compiler.wasm.wat import Line, function_lines
