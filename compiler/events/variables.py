@@ -103,13 +103,16 @@ VARIABLES: tuple[VarRow, ...] = (
     VarRow("argN", None, "Operand N of the instruction, counted from the top of the stack (arg0 = top).", False,
            lowering="lower_operand", engine="supply_operand", reads="self",
            notes="Type from the event's args column, '?' needing a type bound; the rewriting target saves "
-                 "operands 0..K into locals before the instruction and pushes them back."),
+                 "operands 0..K into locals before the instruction and pushes them back.  call_indirect: "
+                 "arg0 is the table slot (table_entry_idx), arg1.. the callee's arguments, last one first."),
     VarRow("resN", None, "Result N of the instruction, counted from the top of the stack; after probes only.",
            False, lowering="lower_operand", reads="self",
-           notes="Saved after the instruction; the engine interface has no after probes (WEI.md §2)."),
+           notes="Saved after the instruction; the engine interface has no after probes (WEI.md §2).  "
+                 "call_indirect: the callee's results."),
     VarRow("immN", None, "Immediate N of the instruction.", True, binder="bindings.imm",
            notes="Decoded as EVENTS.md §7.4 says (floats as values, br_on_cast skips its flags, br_table "
-                 "binds imm0..immn, the default last)."),
+                 "binds imm0..immn, the default last).  call_indirect: imm0 = the type index, imm1 = the "
+                 "table; call: imm0 = the callee index."),
     # -- per-event constants (EVENTS.md §7.1): the value is the catalog's --------------------------
     VarRow("opname", "str", "Name of the instruction.", True),
     VarRow("bytecode", "u16", "Opcode bytes of the instruction.", True),

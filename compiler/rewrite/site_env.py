@@ -14,6 +14,7 @@ from compiler.backend.storage import (
 )
 from compiler.backend.target import Env
 from compiler.errors import InternalError
+from compiler.events.variables import function, operand_read, variable
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic
 from compiler.lang.scopes import Callee, CheckedProbe, Symbol, VarKind, declared_symbol
@@ -30,9 +31,6 @@ if TYPE_CHECKING:
     from compiler.rewrite.templates import Template
 
 __all__ = ["ProbeInfo", "probe_info", "ModuleContext", "site_error", "SiteEnv"]
-
-
-_INDEXED = re.compile(r"(arg|res)(\d+)")
 
 
 ALL = -1
@@ -55,20 +53,14 @@ def probe_info(probe: CheckedProbe) -> ProbeInfo:
     ``alt`` need all operands)."""
     k = m = 0
     event = probe.event
-    for name in probe.bound_used:
-        mm = _INDEXED.fullmatch(name)
-        if mm is not None:
-            if mm[1] == "arg":
-                k = max(k, int(mm[2]) + 1)
+    addr_arg = event.mem.addr_arg if event is not None and event.mem is not None else None
+    for name, var in probe.bound_used.items():
+        read = None if var.static else operand_read(name, addr_arg)   # the row's `reads`
+        if read is not None:
+            if read[0] == "arg":
+                k = max(k, read[1] + 1)
             else:
-                m = max(m, int(mm[2]) + 1)
-        elif name in ("addr", "effective_addr") and event is not None and event.mem is not None:
-            k = max(k, event.mem.addr_arg + 1)
-        elif name in ("table_entry_idx", "target_funcref", "target") or \
-                name == "resolved_fid" and not probe.bound_used[name].static:
-            k = max(k, 1)
-        elif name == "failed":
-            m = max(m, 1)
+                m = max(m, read[1] + 1)
     if probe.is_alt or any(c.name == "dup_at" for c in probe.calls.values()):
         k = ALL
     locals_ = tuple(s for s in probe.symbols if s.kind is VarKind.PROBE_LOCAL)
@@ -249,47 +241,77 @@ class SiteEnv(Env):
         self.operand(f"arg{n}", t).load(code, self)
 
     def bound(self, code: Code, compiler: BodyCompiler, name: str, t: WhammType) -> None:
-        site = self.site
-        if re.fullmatch(r"(arg|res|local)\d+", name):
-            self.operand(name, t).load(code, self)
-            return
-        if site is None:
+        """Push dynamic bound variable ``name``: the ``lower_*`` method its row names
+        (:mod:`compiler.events.variables`)."""
+        lowering = variable(name).lowering
+        if lowering is None:
+            raise CodegenError(f"`{name}` is not available at this site")
+        getattr(self, lowering)(code, name, t)
+
+    def event_site(self, name: str) -> MatchedSite:
+        """The site whose instruction binds ``name`` (probes outside sites have no event variables)."""
+        if self.site is None:
             raise CodegenError(f"`{name}` is not available here")
-        event = site.probe.event
-        if name in ("addr", "effective_addr"):
-            assert event is not None and event.mem is not None
-            self.arg(code, event.mem.addr_arg)
-            if name == "effective_addr":
-                offset = site.bindings.get("offset", 0)
-                code.add(const("i32", int(offset)))  # type: ignore[call-overload]
-                code.emit("i32.add")
-            return
-        if name == "table_entry_idx":
-            self.arg(code, 0, Prim.I32)
-            return
-        if name == "target_funcref":
-            self.arg(code, 0, Prim.I32)
-            code.emit("table.get", self.site_table())
-            return
-        if name == "resolved_fid":
-            self.arg(code, 0, Prim.I32)
-            self.shadow_lookup(code)
-            return
-        if name == "target":
-            n = int(site.bindings.get("num_targets", 0))  # type: ignore[call-overload]
-            self.arg(code, 0)
-            code.emit("i32.const", n)
-            self.arg(code, 0)
-            code.add(const("i32", n - 1))
-            code.emit("i32.le_u")
-            code.emit("select")
-            return
-        if name == "failed":
-            self.operand("res0", Prim.I32).load(code, self)
-            code.emit("i32.const", -1)
-            code.emit("i32.eq")
-            return
-        raise CodegenError(f"`{name}` is not available at this site")
+        return self.site
+
+    def site_static(self, site: MatchedSite, name: str) -> int:
+        """A static binding a lowering builds on (``offset``, ``num_targets``); its binder always binds it
+        at the events whose variables need it, so a missing one is a bug."""
+        value = site.bindings.get(name)
+        if value is None:
+            raise InternalError(f"site {site.location} has no static `{name}`")
+        return int(value)  # type: ignore[call-overload]
+
+    def lower_operand(self, code: Code, name: str, t: WhammType) -> None:
+        """``argN``, ``resN``, ``localN``: the saved operand or result, or the function's local."""
+        self.operand(name, t).load(code, self)
+
+    def lower_addr(self, code: Code, name: str, t: WhammType) -> None:
+        """``addr``: the event's address operand ``argK`` (EVENTS.md §8.3)."""
+        event = self.event_site(name).probe.event
+        assert event is not None and event.mem is not None
+        self.arg(code, event.mem.addr_arg)
+
+    def lower_effective_addr(self, code: Code, name: str, t: WhammType) -> None:
+        """``effective_addr``: ``addr`` plus the site's static offset, wrapping as i32."""
+        self.lower_addr(code, name, t)
+        code.add(const("i32", self.site_static(self.event_site(name), "offset")))
+        code.emit("i32.add")
+
+    def lower_table_entry_idx(self, code: Code, name: str, t: WhammType) -> None:
+        """``table_entry_idx``: ``arg0``, the table slot (EVENTS.md §8.2)."""
+        self.event_site(name)
+        self.arg(code, 0, Prim.I32)
+
+    def lower_target_funcref(self, code: Code, name: str, t: WhammType) -> None:
+        """``target_funcref``: the element in slot ``arg0`` of the site's table."""
+        self.event_site(name)
+        self.arg(code, 0, Prim.I32)
+        code.emit("table.get", self.site_table())
+
+    def lower_resolved_fid(self, code: Code, name: str, t: WhammType) -> None:
+        """``resolved_fid`` where dynamic: the input function index in slot ``arg0`` per the table's
+        shadow (REWRITING.md §15)."""
+        self.event_site(name)
+        self.arg(code, 0, Prim.I32)
+        self.shadow_lookup(code)
+
+    def lower_target(self, code: Code, name: str, t: WhammType) -> None:
+        """``target``: ``arg0 <= (num_targets - 1) ? arg0 : num_targets`` (EVENTS.md §8.4)."""
+        n = self.site_static(self.event_site(name), "num_targets")
+        self.arg(code, 0)
+        code.emit("i32.const", n)
+        self.arg(code, 0)
+        code.add(const("i32", n - 1))
+        code.emit("i32.le_u")
+        code.emit("select")
+
+    def lower_failed(self, code: Code, name: str, t: WhammType) -> None:
+        """``failed``: ``res0 == -1`` (memory.grow)."""
+        self.event_site(name)
+        self.operand("res0", Prim.I32).load(code, self)
+        code.emit("i32.const", -1)
+        code.emit("i32.eq")
 
     def site_table(self) -> int:
         assert self.instr is not None
@@ -319,33 +341,35 @@ class SiteEnv(Env):
         self.pool.release(t)
 
     def bound_call(self, code: Code, compiler: BodyCompiler, e: ast.Call, callee: Callee) -> None:
-        name = callee.name
-        if name == "drop_args":
-            return
-        if name in ("alt_call_by_id", "alt_call_by_name"):
-            if self.alt_label is None:
-                raise CodegenError(f"{name} can only be used in alt probes", e.span)
-            fid = self.alt_target(e, name)
-            ins = self.instr
-            assert ins is not None
-            original = self.ctx.module.func_type(ins.imms[0])
-            if self.ctx.module.func_type(fid) != original:
-                raise CodegenError(f"{name}: function {fid} does not have the type of the original callee", e.span)
-            for i in reversed(self.args):
-                code.emit("local.get", i)
-            code.emit("call", self.layout.out_func(fid))
-            code.br(self.alt_label)
-            return
-        if name == "resolve_funcref":
-            compiler.expr(e.args[0])
-            code.emit("drop")
-            compiler.expr(e.args[1])
-            self.shadow_lookup(code)
-            return
-        if name == "dup_at":
-            self.dup_at(code, compiler, e)
-            return
-        raise CodegenError(f"{name} cannot be called here", e.span)
+        """Compile a call of an event's bound function: the ``call_*`` method its row names
+        (:mod:`compiler.events.variables`)."""
+        getattr(self, function(callee.name).lowering)(code, compiler, e, callee.name)
+
+    def call_drop_args(self, code: Code, compiler: BodyCompiler, e: ast.Call, name: str) -> None:
+        """``drop_args()``: nothing (alt probes consume every operand anyway)."""
+
+    def call_alt_call(self, code: Code, compiler: BodyCompiler, e: ast.Call, name: str) -> None:
+        """``alt_call_by_id``/``alt_call_by_name``: call the other function with the saved arguments and
+        leave the alt probe (its results replace the call's)."""
+        if self.alt_label is None:
+            raise CodegenError(f"{name} can only be used in alt probes", e.span)
+        fid = self.alt_target(e, name)
+        ins = self.instr
+        assert ins is not None
+        original = self.ctx.module.func_type(ins.imms[0])
+        if self.ctx.module.func_type(fid) != original:
+            raise CodegenError(f"{name}: function {fid} does not have the type of the original callee", e.span)
+        for i in reversed(self.args):
+            code.emit("local.get", i)
+        code.emit("call", self.layout.out_func(fid))
+        code.br(self.alt_label)
+
+    def call_resolve_funcref(self, code: Code, compiler: BodyCompiler, e: ast.Call, name: str) -> None:
+        """``resolve_funcref(ref, idx)``: evaluate and drop ``ref``, then the shadow entry ``idx``."""
+        compiler.expr(e.args[0])
+        code.emit("drop")
+        compiler.expr(e.args[1])
+        self.shadow_lookup(code)
 
     def alt_target(self, e: ast.Call, name: str) -> int:
         arg = e.args[0]
@@ -365,7 +389,7 @@ class SiteEnv(Env):
                 return fid
         raise CodegenError(f"alt_call_by_name: no function named {wanted!r}", arg.span)
 
-    def dup_at(self, code: Code, compiler: BodyCompiler, e: ast.Call) -> None:
+    def call_dup_at(self, code: Code, compiler: BodyCompiler, e: ast.Call, name: str) -> None:
         """Repeat the bulk-memory operation with its destination at ``dst_addr`` of ``dst_mem``."""
         ins = self.instr
         assert ins is not None

@@ -8,6 +8,7 @@ from typing import Sequence
 from compiler.backend.instrs import LocalPool
 from compiler.backend.storage import MemStorage, Storage
 from compiler.errors import InternalError
+from compiler.events.variables import VARIABLES
 from compiler.lang.scopes import Symbol, VarKind
 from compiler.lang.types import MapType
 from compiler.rewrite.site_env import ModuleContext, ProbeInfo, SiteEnv, compile_body
@@ -24,7 +25,8 @@ VIRTUAL = 1 << 24
 SITE_BLOCK = -2
 
 
-_SITE_DEPENDENT = frozenset({"effective_addr", "target", "target_funcref"})
+#: Dynamic bound variables whose lowering bakes a fact of its site into the code (their rows' ``site_code``).
+_SITE_DEPENDENT = frozenset(row.name for row in VARIABLES if row.site_code)
 
 
 _LOCAL_OPS = frozenset({"local.get", "local.set", "local.tee"})
@@ -40,8 +42,7 @@ def template_key(ctx: ModuleContext, site: MatchedSite, env: SiteEnv) -> tuple |
     if ok is None:
         ok = not any(s.kind is VarKind.FRAME or (s.kind is VarKind.UNSHARED and isinstance(s.type, MapType))
                      for s in probe.symbols) \
-            and not any(n in _SITE_DEPENDENT or (n == "resolved_fid" and not v.static)
-                        for n, v in probe.bound_used.items()) \
+            and not any(n in _SITE_DEPENDENT and not v.static for n, v in probe.bound_used.items()) \
             and not any(c.kind.value == "bound" and c.name != "drop_args" for c in probe.calls.values())
         ctx.templatable[number] = ok
     if not ok:

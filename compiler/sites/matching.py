@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple, Sequence
 
 from compiler.errors import WhammError
+from compiler.events.variables import operand_read
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import FoldError, Folded, StaticCall, fold_probe
 from compiler.lang.types import Prim, WhammType, wasm_types
+from compiler.sites.bindings import app_memid
 from compiler.sites.finding import FunctionSites, ModuleSites, Placement, Site, imm_count
 from compiler.wasm.stack import FunctionTypes, Types
 from compiler.wasm.model import FuncType, RefType
@@ -232,25 +234,17 @@ def _plans(program: Program) -> list[_Plan]:
 
 
 def _values_read(p: CheckedProbe) -> tuple[tuple[str, int, str], ...] | None:
-    """:attr:`_Plan.reads` of one probe: ``argN``/``resN`` (also through aliases), the address operand
-    behind ``addr``/``effective_addr``, operand 0 behind the table-entry variables, result 0 behind
-    ``failed``."""
-    if p.is_alt or any(c.name == "dup_at" for c in p.calls.values()):
+    """:attr:`_Plan.reads` of one probe: what each dynamic bound variable reads, as its row's ``reads``
+    says (``argN``/``resN`` themselves, also through aliases; the address operand behind
+    ``addr``/``effective_addr``; operand 0 behind the table-entry variables; result 0 behind ``failed``)."""
+    if p.is_alt or any(c.name == "dup_at" for c in p.callees()):
         return None
     event = p.event
+    addr_arg = event.mem.addr_arg if event is not None and event.mem is not None else None
     reads = []
     for name, var in p.bound_used.items():
-        if var.static:
-            continue
-        m = _INDEXED.fullmatch(var.alias_of or name)
-        if m is not None and m[1] in ("arg", "res"):
-            reads.append((m[1], int(m[2]), name))
-        elif name in ("addr", "effective_addr") and event is not None and event.mem is not None:
-            reads.append(("arg", event.mem.addr_arg, name))
-        elif name in ("table_entry_idx", "target_funcref", "target", "resolved_fid"):
-            reads.append(("arg", 0, name))
-        elif name == "failed":
-            reads.append(("res", 0, name))
+        if not var.static and (read := operand_read(var.alias_of or name, addr_arg)) is not None:
+            reads.append((*read, name))
     return tuple(reads)
 
 
@@ -346,9 +340,7 @@ class _Matcher:
         # per opcode row: the (plan, no site) candidates of its event, built once
         self.by_op: dict[object, list[tuple[_Plan, Site | None]]] = {
             BY_NAME[event]: [(p, None) for p in plans] for event, plans in self.by_opcode.items()}
-        defined_memories = len(module.memories)
-        imported = len(module.memory_limits()) - defined_memories
-        self.app_memid = imported if defined_memories else None
+        self.app_memid = app_memid(module)
         self.memory64 = any(m.is64 for m in module.memory_limits())
         self.table64 = any(t.limits.is64 for t in module.table_types())
 

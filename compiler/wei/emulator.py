@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from compiler.errors import WhammError
+from compiler.events.variables import variable
 from compiler.sites.finding import SLOT_TABLE_IMMEDIATE, ModuleSites, Placement, Site, slot_table
 from compiler.runner import (
     EXIT_LIMIT, EXIT_TRAP, LinkedLibrary, Outcome, RunError, RunOptions, RunResult, TraceFrame, error_reason,
@@ -109,6 +110,59 @@ class _Value:
     value: object = None
     arg: Arg | None = None
     resolve_table: int | None = None
+
+
+# -- dynamic values, one supplier per bound variable (its row's ``engine``, compiler.events.variables) --
+# Each returns how the value reaches the monitor at ``site``, or None where the site lacks it (the probe
+# is then not attached there); ``want`` is the monitor's parameter types for it, None if unconstrained.
+
+def supply_probe_id(fs: FunctionSites, site: Site, name: str, want: tuple | None, probe_id: int) -> _Value:
+    """``probe_id``: the number the engine gave this attachment."""
+    return _Value(probe_id)
+
+
+def supply_operand(fs: FunctionSites, site: Site, name: str, want: tuple | None, probe_id: int) -> _Value | None:
+    """``argN``: operand N of an opcode site, read by the woven call, if it has the wanted type."""
+    if site.placement is not None:
+        return None
+    k = int(name[3:])
+    ops = fs.types.operands(site.index)
+    if k >= len(ops) or ops[k] is None or (want is not None and str(ops[k]) != want[0]):
+        return None
+    return _Value(arg=Arg("operand", ops[k], index=k))  # type: ignore[arg-type]
+
+
+def supply_local(fs: FunctionSites, site: Site, name: str, want: tuple | None, probe_id: int) -> _Value | None:
+    """``localN``: the function's local N, if it exists with the wanted type."""
+    k = int(name[5:])
+    locs = fs.types.locals
+    if k >= len(locs) or (want is not None and str(locs[k]) != want[0]):
+        return None
+    return _Value(arg=Arg("local", locs[k], index=k))
+
+
+def supply_target_funcref(fs: FunctionSites, site: Site, name: str, want: tuple | None,
+                          probe_id: int) -> _Value | None:
+    """``target_funcref``: the woven call reads the element in slot ``arg0`` of the site's table."""
+    ins = fs.instrs[site.index]
+    if ins.op.name not in SLOT_TABLE_IMMEDIATE:
+        return None
+    return _Value(arg=Arg("funcref", want[0] if want else "funcref", index=0, value=slot_table(ins)))
+
+
+def supply_resolved_fid(fs: FunctionSites, site: Site, name: str, want: tuple | None,
+                        probe_id: int) -> _Value | None:
+    """``resolved_fid`` where dynamic: ``arg0`` goes to the host trampoline, which resolves the slot in the
+    live table (:func:`_resolve`); static ``resolved_fid`` comes from the site's bindings instead."""
+    ins = fs.instrs[site.index]
+    if ins.op.name not in SLOT_TABLE_IMMEDIATE:
+        return None
+    return _Value(arg=Arg("operand", "i32", index=0), resolve_table=slot_table(ins))
+
+
+#: Supplier name (a row's ``engine``) → supplier.
+_SUPPLIERS = {f.__name__: f for f in (supply_probe_id, supply_operand, supply_local, supply_target_funcref,
+                                      supply_resolved_fid)}
 
 
 @dataclass(slots=True, eq=False)
@@ -476,34 +530,16 @@ class _Engine:
                 names += [n for n in ref.params if n not in names]
         b = site.bindings
         out: dict[str, _Value] = {}
-        ins = fs.instrs[site.index]
         for n in names:
-            want = p.param_types.get(n)
-            if n == "probe_id":
-                out[n] = _Value(probe_id)
-            elif n in b and not (n == "resolved_fid" and ins.op.name in SLOT_TABLE_IMMEDIATE):
+            if n in b:                                # static at this site: its binder's value
                 v = b[n]
                 out[n] = _Value(v.encode() if isinstance(v, str) else int(v) if isinstance(v, bool) else v)
-            elif n.startswith("arg") and n[3:].isdigit() and site.placement is None:
-                k = int(n[3:])
-                ops = fs.types.operands(site.index)
-                if k >= len(ops) or ops[k] is None or (want is not None and str(ops[k]) != want[0]):
-                    return None
-                out[n] = _Value(arg=Arg("operand", ops[k], index=k))  # type: ignore[arg-type]
-            elif n.startswith("local") and n[5:].isdigit():
-                k = int(n[5:])
-                locs = fs.types.locals
-                if k >= len(locs) or (want is not None and str(locs[k]) != want[0]):
-                    return None
-                out[n] = _Value(arg=Arg("local", locs[k], index=k))
-            elif n in ("target_funcref", "resolved_fid") and ins.op.name in SLOT_TABLE_IMMEDIATE:
-                table = slot_table(ins)
-                if n == "target_funcref":
-                    out[n] = _Value(arg=Arg("funcref", want[0] if want else "funcref", index=0, value=table))
-                else:
-                    out[n] = _Value(arg=Arg("operand", "i32", index=0), resolve_table=table)
-            else:
+                continue
+            supply = _SUPPLIERS.get(variable(n).engine)   # type: ignore[arg-type]
+            got = None if supply is None else supply(fs, site, n, p.param_types.get(n), probe_id)
+            if got is None:
                 return None
+            out[n] = got
         return out
 
     def _statics(self, p: _Probe, params: Sequence[str], values: dict[str, _Value], site: Site,
