@@ -143,9 +143,11 @@ class Cursor:
 
     @property
     def remaining(self) -> int:
+        """Bytes left before the end of the current range."""
         return self.end - self.pos
 
     def byte(self) -> int:
+        """The next byte, consumed."""
         pos = self.pos
         if pos >= self.end:
             raise DecodeError("unexpected end of section", pos)
@@ -153,21 +155,25 @@ class Cursor:
         return self.data[pos]
 
     def peek(self) -> int:
+        """The next byte, not consumed (to choose an encoding)."""
         if self.pos >= self.end:
             raise DecodeError("unexpected end of section", self.pos)
         return self.data[self.pos]
 
     def bytes(self, n: int) -> bytes:
+        """The next ``n`` bytes, consumed."""
         pos = self.pos
         self.pos = self._check(pos + n)
         return self.data[pos:pos + n]
 
     def u32(self) -> int:
+        """An unsigned LEB128 of at most 32 bits."""
         value, new = read_u32(self.data, self.pos)
         self.pos = self._check(new)
         return value
 
     def u64(self) -> int:
+        """An unsigned LEB128 of at most 64 bits (memory64 offsets and limits)."""
         value, new = read_u64(self.data, self.pos)
         self.pos = self._check(new)
         return value
@@ -181,6 +187,7 @@ class Cursor:
         return n
 
     def name(self) -> str:
+        """A length-prefixed UTF-8 name (malformed UTF-8 is a decode error, spec §5.2.4)."""
         at = self.pos
         raw = self.bytes(self.count())
         try:
@@ -189,5 +196,6 @@ class Cursor:
             raise DecodeError("malformed UTF-8 encoding", at) from None
 
     def expect_end(self, what: str) -> None:
+        """Fail unless the range was consumed exactly (``what`` names it in the error)."""
         if self.pos != self.end:
             raise DecodeError(f"{what}: {self.end - self.pos} unexpected bytes at the end", self.pos)

@@ -52,6 +52,7 @@ def read_heaptype(data: bytes, pos: int) -> tuple[str | int, int]:
 
 
 def read_valtype(data: bytes, pos: int) -> tuple[ValType, int]:
+    """A value type at ``pos`` and the position after it."""
     byte = data[pos]
     num = NUM_TYPE_CODES.get(byte)
     if num is not None:
@@ -66,6 +67,7 @@ def read_valtype(data: bytes, pos: int) -> tuple[ValType, int]:
 
 
 def read_storagetype(data: bytes, pos: int) -> tuple[ValType, int]:
+    """A storage type (a value type or packed ``i8``/``i16``) at ``pos`` and the position after it."""
     packed = _PACKED_CODES.get(data[pos])
     if packed is not None:
         return packed, pos + 1
@@ -86,12 +88,14 @@ def read_blocktype(data: bytes, pos: int) -> tuple[None | ValType | int, int]:
 
 
 def encode_heaptype(heap: str | int) -> bytes:
+    """A heap type: a type index as s33, or an abstract heap type's byte."""
     if isinstance(heap, int):
         return sleb(heap)
     return _HEAP_BYTES[heap]
 
 
 def encode_valtype(valtype: ValType) -> bytes:
+    """A value type, using the short form for nullable abstract reference types."""
     if isinstance(valtype, str):
         return _NUM_BYTES[valtype]
     if valtype.nullable and isinstance(valtype.heap, str):
@@ -100,11 +104,13 @@ def encode_valtype(valtype: ValType) -> bytes:
 
 
 def encode_storagetype(storage: ValType) -> bytes:
+    """A storage type: packed ``i8``/``i16`` or a value type."""
     packed = _PACKED_BYTES.get(storage) if isinstance(storage, str) else None
     return packed if packed is not None else encode_valtype(storage)
 
 
 def encode_blocktype(blocktype: None | ValType | int) -> bytes:
+    """A block type: empty, one value type, or a type index as s33."""
     if blocktype is None:
         return b"\x40"
     if isinstance(blocktype, int):
@@ -488,6 +494,7 @@ def read_locals(data: bytes, start: int, end: int, func: int | None = None) -> t
 # --- encoding ---------------------------------------------------------------------------------------------------
 
 def encode_instr(instr: Instr) -> bytes:
+    """One instruction: opcode (with prefix) and immediates."""
     op = instr.op
     if not op.imms:
         return op.opbytes
@@ -516,6 +523,7 @@ encode_expr = encode_instrs
 
 
 def encode_locals(groups: Sequence[tuple[int, ValType]]) -> bytes:
+    """A locals declaration from its ``(count, type)`` groups."""
     return uleb(len(groups)) + b"".join(uleb(count) + encode_valtype(t) for count, t in groups)
 
 

@@ -61,17 +61,23 @@ class FieldType:
 
 @dataclass(frozen=True, slots=True)
 class FuncType:
+    """A function type: parameter and result types, bottom of the stack first."""
+
     params: tuple[ValType, ...] = ()
     results: tuple[ValType, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class StructType:
+    """A GC struct type: its fields in order."""
+
     fields: tuple[FieldType, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ArrayType:
+    """A GC array type: its element field."""
+
     element: FieldType
 
 
@@ -121,6 +127,8 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class TableType:
+    """A table type: element reference type and limits."""
+
     element: RefType
     limits: Limits
 
@@ -135,12 +143,16 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class GlobalType:
+    """A global type: value type and mutability."""
+
     valtype: ValType
     mutable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Global:
+    """A defined global: its type and constant initialiser expression."""
+
     type: GlobalType
     init: tuple[Instr, ...]
 
@@ -176,6 +188,8 @@ class Import:
 
 @dataclass(frozen=True, slots=True)
 class Export:
+    """An export: name, kind and index in that kind's index space."""
+
     name: str
     kind: ExternKind
     index: int
@@ -204,6 +218,7 @@ class ElemSegment:
 
     @property
     def uses_exprs(self) -> bool:
+        """Whether the items are expressions (flag bit 2) rather than function indices."""
         return bool(self.flags & 4)
 
 
@@ -218,6 +233,7 @@ class DataSegment:
 
     @property
     def mode(self) -> str:
+        """``"active"`` or ``"passive"``."""
         return "passive" if self.offset is None else "active"
 
 
@@ -309,6 +325,7 @@ class Instr(NamedTuple):
 
     @property
     def name(self) -> str:
+        """The instruction's text-format name."""
         return self.op.name
 
     def __repr__(self) -> str:
@@ -481,6 +498,7 @@ class Module:
 
     @property
     def num_imported_funcs(self) -> int:
+        """How many functions are imported: the index of the first defined function."""
         return sum(1 for imp in self.imports if imp.kind == ExternKind.FUNC)
 
     def func_type_index(self, funcidx: int) -> int:
@@ -491,6 +509,7 @@ class Module:
         return self.functions[funcidx - len(imported)]
 
     def func_type(self, funcidx: int) -> FuncType:
+        """The function type of function ``funcidx`` (imported or defined)."""
         comp = self.defined_types()[self.func_type_index(funcidx)].composite
         if not isinstance(comp, FuncType):
             raise ValueError(f"function {funcidx} has a non-function type")
@@ -501,10 +520,13 @@ class Module:
         return [imp.desc for imp in self._imported(ExternKind.MEMORY)] + list(self.memories)  # type: ignore
 
     def table_types(self) -> list[TableType]:
+        """Every table's type by table index (imports first)."""
         return [imp.desc for imp in self._imported(ExternKind.TABLE)] + [t.type for t in self.tables]  # type: ignore
 
     def global_types(self) -> list[GlobalType]:
+        """Every global's type by global index (imports first)."""
         return [imp.desc for imp in self._imported(ExternKind.GLOBAL)] + [g.type for g in self.globals]  # type: ignore
 
     def tag_types(self) -> list[int]:
+        """Every tag's function type index by tag index (imports first)."""
         return [imp.desc.type for imp in self._imported(ExternKind.TAG)] + [t.type for t in self.tags]  # type: ignore

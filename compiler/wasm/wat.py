@@ -113,6 +113,7 @@ class Namer:
         return name + " " if name else ""
 
     def local(self, func: int, index: int) -> str | None:
+        """The unique ``$name`` of local ``index`` of function ``func``, if the name section has one."""
         mapping = self._locals.get(func)
         if mapping is None:
             raw = self._raw_locals.get(func, {})
@@ -120,6 +121,7 @@ class Namer:
         return mapping.get(index)
 
     def field(self, typeidx: int, index: int) -> str:
+        """The unique name of field ``index`` of struct type ``typeidx`` (its index when unnamed)."""
         mapping = self._fields.get(typeidx)
         if mapping is None:
             raw = self._raw_fields.get(typeidx, {})
