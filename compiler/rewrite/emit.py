@@ -33,13 +33,13 @@ from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import Folded, fold_expr, fold_probe
 from compiler.lang.types import wasm_types
 from compiler.options import Options
-from compiler.rewrite.bodycache import FunctionCache, Recording
+from compiler.rewrite.bodies import rewrite_bodies
+from compiler.rewrite.bodycache import FunctionCache
 from compiler.backend.instrs import CodegenError, const, op
 from compiler.backend.strings import Helper, string_helpers
 from compiler.rewrite.exit import (
     compile_function, descriptors, exit_function, getter, start_function,
 )
-from compiler.rewrite.inject import FunctionRewriter
 from compiler.rewrite.site_env import ModuleContext, site_error
 from compiler.report.rows import type_text, GlobalLocation, MapLocation, MemoryLocation, ReportVar
 from compiler.rewrite.layout import Layout, LibraryMemory, folded_nodes, plan_layout, shared_symbols
@@ -57,7 +57,7 @@ from compiler.wasm.model import (
     Names,
 )
 from compiler.wasm.reader import read_module
-from compiler.wasm.remap import Remap, Shift, remap_body, remap_instrs, remap_module
+from compiler.wasm.remap import Remap, Shift, remap_module
 from compiler.wasm.writer import write_module
 
 if TYPE_CHECKING:
@@ -405,42 +405,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
                         probe_bindings=app_bindings)
 
     # ---- function bodies
-    nimp = module.num_imported_funcs
-    by_function = matches.by_function
-    candidates = set(fid for fid, s in by_function.items() if s) | flush
-    if ctx.exit_func is not None and proc_exit:
-        ctx.proc_exit_callers = frozenset(_calling(module, proc_exit))
-        candidates |= ctx.proc_exit_callers
-    if lay.shadows:
-        candidates |= set(range(nimp, nimp + len(module.code)))
-    if cache is not None:
-        cache.bind(module)
-        cache.start()
-        template_steps: dict = {}
-    for fid in sorted(candidates):
-        fsites = by_function.get(fid, ())
-        if cache is not None:
-            key = cache.key(fid, fsites, renumbering)   # the rewriter's inputs besides the context
-            raw = cache.lookup(key, ctx)
-            if raw is not None:
-                out.code[fid - nimp] = FuncBody.from_bytes(raw, 0, len(raw), fid)
-                continue
-        f_types = ft(fid)
-        if cache is None:
-            rewriter = FunctionRewriter(ctx, fid, f_types, fsites)
-        else:
-            recording = Recording(ctx, cache.pinned(fsites), template_steps)
-            rewriter = FunctionRewriter(recording.view(), fid, f_types, fsites)  # type: ignore[arg-type]
-        if remap.moving:
-            rewriter.instrs = remap_instrs(f_types.instrs, remap)
-        raw = rewriter.rewrite()
-        if cache is not None:
-            cache.store(key, raw, fsites, recording)
-        out.code[fid - nimp] = FuncBody.from_bytes(raw, 0, len(raw), fid)
-    if remap.moving:
-        for k, body in enumerate(out.code):
-            if nimp + k not in candidates:
-                out.code[k] = remap_body(body, remap)
+    rewrite_bodies(module, out, ctx, matches, ft, remap, renumbering, cache)
 
     # ---- the instrumentation memory and the runtime
     added_names: dict[int, str] = {}
@@ -593,23 +558,6 @@ def _zero_expr(t: str):
 
 def _i32_expr(value: int):
     return (const("i32", value), op("end"))
-
-
-def _calling(module: Module, targets: frozenset[int]) -> set[int]:
-    """Defined functions whose body calls one of ``targets``: a raw byte pre-filter (the opcode and the
-    first LEB128 byte of the index, with or without a continuation bit — toolchains pad call indices to
-    five bytes), then the candidates are decoded."""
-    patterns = [bytes((opcode, first)) for t in targets for opcode in (0x10, 0x12)
-                for first in (t & 0x7F, t & 0x7F | 0x80)]
-    nimp = module.num_imported_funcs
-    out = set()
-    for k, body in enumerate(module.code):
-        raw = body.raw
-        if raw is not None and not any(p in raw for p in patterns):
-            continue
-        if any(ins.op.name in ("call", "return_call") and ins.imms[0] in targets for ins in body.instrs):
-            out.add(nimp + k)
-    return out
 
 
 def _library_memories(program: Program, uses: Uses, libraries: Mapping[str, bytes] | None) -> dict[str, LibraryMemory]:

@@ -7,7 +7,6 @@ from typing import Sequence
 
 from compiler.backend.instrs import LocalPool
 from compiler.backend.storage import MemStorage, Storage
-from compiler.errors import InternalError
 from compiler.events.variables import VARIABLES
 from compiler.lang.scopes import Symbol, VarKind
 from compiler.lang.types import MapType
@@ -61,12 +60,13 @@ class Template:
     ``parts`` holds bytes, or ``(prefix, value, is_slot)`` patches: ``prefix`` is everything of the
     instruction before the one LEB128 that varies, ``value`` the virtual local or relative offset."""
 
-    __slots__ = ("parts", "types", "empty", "memory", "constant")
+    __slots__ = ("parts", "types", "empty", "memory", "constant", "resolved")
 
     def __init__(self, instrs: list[Instr], types: list, memory: int) -> None:
         self.types = types
         self.empty = not instrs
         self.memory = memory
+        self.resolved: dict[tuple, tuple] = {}   # patched(): the parts per set of locals and frame
         parts: list[object] = []
         run: list[Instr] = []
         for ins in instrs:
@@ -98,55 +98,43 @@ class Template:
         env.results = [pool.new(t) for t in site.results[:len(like.results)]]  # type: ignore[arg-type]
         return cls(compile_body(ctx, site, env, info), list(pool.types), ctx.layout.memory)
 
-    def instantiate(self, env: SiteEnv, pool: LocalPool, base: int | None) -> bytes:
-        """The body's bytes for one site: placeholders replaced by the site's operand locals, fresh
-        temporaries of the function and the site's block address (None: the site has no block, which
-        is a bug if the body uses one)."""
-        return self.fill(env.args + env.results if env.results else env.args, pool, base)
-
-    def fill(self, real: list[int], pool: LocalPool, base: int | None) -> bytes:
-        if self.empty:
-            return b""
-        temps = None
-        if len(self.types) > len(real):
-            temps = [pool.temp(t) for t in self.types[len(real):]]
-            real = real + temps
-        out = []
-        append = out.append
-        u = _uleb
-        for part in self.parts:
-            if part.__class__ is bytes:
-                append(part)
-            else:
-                prefix, value, slot = part  # type: ignore[misc]
-                if slot and base is None:
-                    raise InternalError("a body uses its site's block of unshared variables, but none was placed")
-                append(prefix + u(value + base if slot else real[value]))
+    def patched(self, real: Sequence[int], pool: LocalPool, head: bytes = b"", tail: bytes = b"") -> tuple:
+        """The template's parts for one site (:data:`~compiler.rewrite.plan.Code` pieces): the
+        placeholders replaced by the site's operand and result locals ``real`` and fresh temporaries of
+        the function, framed by ``head`` and ``tail``; slot offsets stay relative to the site's block.
+        One shared tuple per distinct set of locals (sites of one probe mostly share one), so a plan
+        holding it is cheap to build and to compare."""
+        if self.empty and not head and not tail:
+            return ()
+        temps = ()
+        if not self.empty and len(self.types) > len(real):
+            temps = tuple(pool.temp(t) for t in self.types[len(real):])
+        key = (tuple(real), temps, head, tail)
+        parts = self.resolved.get(key)
+        if parts is None:
+            parts = self.resolved[key] = self._resolve(list(real) + list(temps), head, tail)
         if temps:
             pool.release(*temps)
-        return b"".join(out)
+        return parts
 
-
-def _memarg(align: int, offset: int, memory: int) -> bytes:
-    if memory:
-        return bytes((align | 0x40,)) + _uleb(memory) + _uleb(offset)
-    return bytes((align,)) + _uleb(offset)
-
-
-def _uleb(v: int) -> bytes:
-    """LEB128 with the one- to three-byte cases (local indices, slot addresses) unrolled."""
-    if v < 0x80:
-        return bytes((v,))
-    if v < 0x4000:
-        return bytes((v & 0x7F | 0x80, v >> 7))
-    if v < 0x200000:
-        return bytes((v & 0x7F | 0x80, (v >> 7) & 0x7F | 0x80, v >> 14))
-    return uleb(v)
-
-
-def enc(code: Sequence[Instr] | bytes) -> bytes:
-    """Encoded code (bytes pass through)."""
-    return code if code.__class__ is bytes else encode_instrs(code)  # type: ignore[return-value]
+    def _resolve(self, real: list[int], head: bytes, tail: bytes) -> tuple:
+        out: list = []
+        run = [head]
+        for part in ([] if self.empty else self.parts):
+            if part.__class__ is bytes:
+                run.append(part)
+                continue
+            prefix, value, slot = part  # type: ignore[misc]
+            run.append(prefix)
+            if slot:
+                out.append(b"".join(run))
+                out.append(value)
+                run = []
+            else:
+                run.append(uleb(real[value]))
+        run.append(tail)
+        out.append(b"".join(run))
+        return tuple(out)
 
 
 class _TemplateEnv(SiteEnv):

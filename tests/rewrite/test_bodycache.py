@@ -1,76 +1,90 @@
-"""The recording view of compiler/rewrite/bodycache.py: what it logs, how a log replays, and that what it
-cannot record is an internal error instead of a body reused on a guess."""
+"""Plan, then bytes (compiler/rewrite/plan.py, splice.py, bodycache.py): the incremental cache keys on
+each function's plan, so any change to what a function's code embeds — even one made by a probe in
+another function — changes its plan and cannot be served the old bytes."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
-from compiler.errors import InternalError
-from compiler.rewrite.bodycache import Recording, UnrecordableRead, replay
+from compiler.lang.frontend import check_source
+from compiler.rewrite.bodycache import FunctionCache
+from compiler.rewrite.emit import instrument
+from compiler.rewrite.plan import FunctionPlan, Replacement, code_bytes
+from compiler.rewrite.splice import splice
+from compiler.wasm.reader import read_module
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo" / "app.wasm"
+
+#: a probe whose code embeds a string literal's address (the map's key)
+CALLS = "report var calls: map<str, u32>;\nwasm:opcode:call:before { calls[target_fn_name]++; }\n"
+#: a probe with a block of unshared variables per site (slot addresses in the code)
+BRANCHES = "wasm:opcode:br_if:before { report var taken: u32; taken++; }\n"
 
 
-@dataclass
-class Pool:
-    strings: dict = field(default_factory=dict)
-    end: int = 100
-
-    def string(self, data: bytes) -> int:
-        if data not in self.strings:
-            self.strings[data] = self.end
-            self.end += len(data)
-        return self.strings[data]
+@pytest.fixture(scope="module")
+def module():
+    return read_module(DEMO.read_bytes())
 
 
-@dataclass
-class Context:
-    layout: Pool
-    globals: dict
-    no_body: bool = False
-    objects: list = field(default_factory=list)
-    module: object = None
+def plans(cache: FunctionCache, emit: int) -> dict[int, FunctionPlan]:
+    return {plan.fid: plan for plan, (_, used) in cache.bodies.items() if used == emit}
 
 
-def test_reads_replay_to_the_same_answers_and_redo_allocations() -> None:
-    ctx = Context(Pool(), {"count": 3})
-    rec = Recording(ctx, frozenset(), {})
-    view = rec.view()
-    assert view.layout.string(b"abc") == 100 and view.globals["count"] == 3 and not view.no_body
-    assert "n" not in view.globals and isinstance(view.layout, Pool)
-    fresh = Context(Pool(), {"count": 3})
-    assert replay(fresh, rec.steps) and fresh.layout.strings == {b"abc": 100}   # allocated again
-    moved = Context(Pool(end=200), {"count": 3})
-    assert not replay(moved, rec.steps)                    # the literal would land elsewhere
-    assert not replay(Context(Pool(), {"count": 4}), rec.steps)
-    assert not replay(Context(Pool(), {"count": 3, "n": 1}), rec.steps)
-    assert not replay(Context(Pool(), {"count": 3}, no_body=True), rec.steps)
+def build(module, source: str, cache: FunctionCache | None):
+    return instrument(module, check_source(source), cache=cache).wasm
 
 
-def test_a_read_that_raises_is_an_answer_too() -> None:
-    rec = Recording(Context(Pool(), {}), frozenset(), {})
-    with pytest.raises(KeyError):
-        rec.view().globals["x"]
-    assert replay(Context(Pool(), {}), rec.steps)
-    assert not replay(Context(Pool(), {"x": 0}), rec.steps)
+def test_an_empty_plan_reproduces_the_input_body(module) -> None:
+    nimp = module.num_imported_funcs
+    for k, body in enumerate(module.code):
+        plan = FunctionPlan(nimp + k, (0, 0, 0, 0), (), b"", (), (), (), (), (), ())
+        assert splice(plan, body, body.instrs) == body.raw
 
 
-def test_answers_compare_strictly() -> None:
-    rec = Recording(Context(Pool(), {"g": 1}), frozenset(), {})
-    assert rec.view().globals["g"] == 1
-    assert not replay(Context(Pool(), {"g": True}), rec.steps)
-    assert not replay(Context(Pool(), {"g": 1.0}), rec.steps)
+def test_splice_reads_only_the_plan(module) -> None:
+    """Code before and after positions, and an alt replacement, land where the plan says."""
+    body = module.code[0]
+    nop, drop = b"\x01", b"\x1a"
+    last = len(body.instrs) - 1
+    plan = FunctionPlan(module.num_imported_funcs, (0, 0, 0, 0), ((1, "i32"),), b"", ((0, (nop,)),),
+                        ((0, (((b"\x41", 5, b"\x1a"), 0x100),)),), (), (), (), ())
+    out = splice(plan, body, body.instrs)
+    first = body.raw[body.instrs[0].offset:body.instrs[1].offset]
+    assert first + b"\x41\x85\x02\x1a" in out and nop + first in out
+    assert code_bytes((((b"\x41", 5, b"\x1a"), 0x100),)) == b"\x41\x85\x02\x1a"
+    assert Replacement(0, 1, (nop,), False, b"") == Replacement(0, 1, (nop,), False, b"")
+    assert out.endswith(body.raw[body.instrs[last].offset:])
 
 
-def test_what_cannot_be_recorded_is_an_internal_error() -> None:
-    ctx = Context(Pool(), {}, objects=[object()])
-    view = Recording(ctx, frozenset(), {}).view()
-    with pytest.raises(UnrecordableRead):
-        list(view.objects)                      # non-plain objects: their reads could not be replayed
-    with pytest.raises(UnrecordableRead):
-        view.layout.string(object())            # an argument the cache key does not pin
-    with pytest.raises(UnrecordableRead):
-        view.no_body = True
-    with pytest.raises(UnrecordableRead):
-        _ = view.layout == ctx.layout
-    assert issubclass(UnrecordableRead, InternalError)
-    assert view.module is None                  # the module is pinned by the cache, not recorded
+def test_a_moved_string_literal_changes_the_plan_of_its_user(module) -> None:
+    """The second probe's slots move the string literals of the first probe's functions, whose sites
+    are unchanged: their plans differ, so the cache cannot hand back the old bodies."""
+    cache = FunctionCache()
+    build(module, CALLS, cache)
+    first = plans(cache, cache.emits)
+    wasm = build(module, CALLS + BRANCHES, cache)
+    second = plans(cache, cache.emits)
+    assert wasm == build(module, CALLS + BRANCHES, None)
+    changed = [fid for fid in first if fid in second and first[fid] != second[fid]]
+    assert changed, "no function embedding a string literal was planned anew"
+
+
+def test_a_moved_slot_changes_the_plan_of_its_user(module) -> None:
+    """A map added by a probe in other functions reserves runtime memory before the slots."""
+    cache = FunctionCache()
+    build(module, BRANCHES, cache)
+    first = plans(cache, cache.emits)
+    maps = "wasm:opcode:call:before { report var b: map<u32, u32>; b[1]++; }\n"
+    wasm = build(module, BRANCHES + maps, cache)
+    second = plans(cache, cache.emits)
+    assert wasm == build(module, BRANCHES + maps, None)
+    assert any(fid in second and second[fid] != plan for fid, plan in first.items())
+
+
+def test_an_unchanged_script_is_served_from_the_cache(module) -> None:
+    cache = FunctionCache()
+    wasm = build(module, BRANCHES, cache)
+    misses = cache.misses
+    assert build(module, BRANCHES, cache) == wasm
+    assert cache.misses == misses and cache.hits > 0
