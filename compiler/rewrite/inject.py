@@ -271,7 +271,12 @@ class FunctionRewriter:
             self.save_push[(tee, *args)] = sp
         parts = tpl.patched(args, pool, *sp)
         pool.release(*args)
-        self.add_pre1(site.index, _site_code(parts, ctx.layout.site_base.get(id(site))))
+        code = parts if len(parts) == 1 else _site_code(parts, ctx.layout.site_base.get(id(site)))
+        bucket = self.pass1_pre.get(site.index)
+        if bucket is None:
+            self.pass1_pre[site.index] = list(code)
+        else:
+            bucket.extend(code)
         return True
 
     def save(self, env: SiteEnv, site: MatchedSite, k: int, dedicated: bool = False) -> bytes:
