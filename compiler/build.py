@@ -13,11 +13,11 @@ else of the compiler).  :class:`Instrumenter` keeps, for one loaded application 
   from the per-probe lists.  Scripts that ``use`` a library are matched in one pass, because ``@static``
   calls must run in the order of LANGUAGE.md §13.4 across all probes;
 * **emitted function bodies** — one :class:`~compiler.rewrite.bodycache.FunctionCache` for the
-  application: a function is rewritten when its sites changed or when any fact its body read from
-  the layout changed (a string literal's address, a global's index, a slot, a map id, …: the reads are
-  recorded and replayed, :mod:`compiler.rewrite.bodycache`); every other body is copied from the cache
-  or from the input as raw bytes.  The result equals a from-scratch build byte for byte
-  (what :func:`compiler.api.instrument` builds, ``Session.from_scratch`` in the shell);
+  application: every function that needs rewriting is planned anew, and its output bytes are taken
+  from the cache when an equal :class:`~compiler.rewrite.plan.FunctionPlan` (the code inserted where,
+  with every address and index in it) was spliced before (:mod:`compiler.rewrite.bodycache`); every
+  other body is copied from the input as raw bytes.  The result equals a from-scratch build byte for
+  byte (what :func:`compiler.api.instrument` builds, ``Session.from_scratch`` in the shell);
 * **whole results** — a build is a pure function of (application, script text, options), so results are
   kept by a digest of those: toggling a probe off and on again returns the earlier build unchanged;
 * **compiled code** — serialized wasmtime modules by the SHA-256 of their bytes (:attr:`compiled`, handed

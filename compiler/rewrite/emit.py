@@ -6,18 +6,18 @@ requires for ``@static`` calls.  Phases, each timed (:attr:`Emitted.timings`):
 
 1. **layout** — fold ``wasm:begin/end/report`` bodies, find what the emitted code uses, and decide
    indices, globals, slots, map ids and report rows (:mod:`compiler.rewrite.layout`);
-2. **emit** — rewrite the functions that need it (one :class:`~compiler.rewrite.inject.FunctionRewriter`
-   per function, from that function's sites only; every other body is copied as raw bytes, or only
-   renumbered when added imports shift indices), link the runtime, generate the start routine, exit
-   sequence, helpers, user functions and getters, and fill the data, exports, start and name sections;
+2. **emit** — rewrite the functions that need it (:mod:`compiler.rewrite.bodies`: each is planned by
+   :class:`~compiler.rewrite.inject.FunctionRewriter` from its own sites, and the plan spliced onto the
+   input body; every other body is copied as raw bytes, or only renumbered when added imports shift
+   indices), link the runtime, generate the start routine, exit sequence, helpers, user functions and
+   getters, and fill the data, exports, start and name sections;
 3. **encode** — :func:`~compiler.wasm.writer.write_module` (unchanged sections are copied);
 4. **validate** — wasmtime; a failure is a compiler bug reported as
    ``the instrumented module failed validation: <reason>`` and no bytes are returned.
 
 Incrementality (SHELL.md): pass the same :class:`~compiler.rewrite.bodycache.FunctionCache` to
-successive calls; a function whose sites are the same objects and whose every read of the module
-context (the layout, the type table, …) gives the same answers reuses its previously emitted body
-bytes (:mod:`compiler.rewrite.bodycache` says why that is sound by construction).
+successive calls; a function whose plan equals one spliced before reuses those bytes
+(:mod:`compiler.rewrite.bodycache` says why that is sound by construction).
 """
 from __future__ import annotations
 
