@@ -10,7 +10,6 @@ import random
 
 import pytest
 
-from .harness import Report, run_rewritten
 
 BITS = {"u8": 8, "i8": 8, "u16": 16, "i16": 16, "u32": 32, "i32": 32, "u64": 64, "i64": 64}
 OPS = ("+", "-", "*", "&", "|", "^", "<<", ">>", "/", "%", "<", "<=", "==", "!=", ">", ">=")
@@ -72,7 +71,7 @@ def script(cs: list, constant: bool) -> str:
 
 @pytest.mark.parametrize("constant", [False, True], ids=["run-time", "folded"])
 @pytest.mark.parametrize("seed", range(4))
-def test_integer_operations(seed, constant):
+def test_integer_operations(Report, run_rewritten, seed, constant):
     cs = cases(seed)
     text = script(cs, constant)
     rows = Report.parse(run_rewritten(text, "app.wasm")).rows

@@ -20,7 +20,6 @@ from compiler.lang import ast
 from compiler.lang.folder import fold_expr
 from compiler.lang.frontend import check_source
 from compiler.lang.scopes import declared_symbol
-from tests.wei.wei_fixtures import masked, run_rewritten, run_wei
 
 
 def report_values(stdout: str) -> dict[str, str]:
@@ -186,7 +185,7 @@ def test_generated_initializers_match_assignments(seed):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_generated_initializers_on_wei(seed):
+def test_generated_initializers_on_wei(masked, run_rewritten, run_wei, seed):
     """The wei emulator runs the initialised form and prints what the rewriting target prints for the
     assigned form (ids and the mode suffix aside, WEI.md §7)."""
     initialised, assigned = InitializerGenerator(random.Random(100 + seed), app_memory=False).scripts(12)
@@ -328,7 +327,7 @@ def test_static_resolved_fid_is_an_input_index(event):
     assert reported(script, app)["fids"] == "0->2;1->3"
 
 
-def test_resolved_fid_at_call_indirect_on_both_targets():
+def test_resolved_fid_at_call_indirect_on_both_targets(run_wei):
     """``call_indirect`` through slots set by ``table.set`` (and the element segment): the rewriting
     target's shadow and the wei emulator (which reads the live table) agree on input indices."""
     app = """(module (memory (export "memory") 1) (type $v (func (result i32)))

@@ -1,10 +1,10 @@
 """Batch mode: ``export OUT.wasm`` writes exactly what ``whamm instr -s`` writes for the session's saved
 script (validated; it runs and prints its report at the flush point)."""
 from compiler.cli import main as whamm
-from shellrun import CALLS, DEMO, DEMO_OUTPUT, run_wasm, shell
 
 
-def test_export_writes_what_whamm_instr_writes_for_the_saved_script(tmp_path) -> None:
+def test_export_writes_what_whamm_instr_writes_for_the_saved_script(DEMO, DEMO_OUTPUT, run_wasm, shell,
+                                                                    tmp_path) -> None:
     """Issue 9, item 7: the export was the shell's own build (``--no-report``), which prints no report."""
     out, saved, instr = tmp_path / "out.wasm", tmp_path / "saved.mm", tmp_path / "instr.wasm"
     r = shell("-c", "report var calls: map<str, u32>; wasm:opcode:call:before { calls[target_fn_name]++; }; "
@@ -23,7 +23,7 @@ def test_export_writes_what_whamm_instr_writes_for_the_saved_script(tmp_path) ->
                                     "print->33;print_num->13;show_calc->3;show_collatz->2")
 
 
-def test_export_of_a_loaded_script_reports(tmp_path) -> None:
+def test_export_of_a_loaded_script_reports(CALLS, DEMO_OUTPUT, run_wasm, shell, tmp_path) -> None:
     out = tmp_path / "out.wasm"
     r = shell("-s", CALLS, "-c", f"export {out}")
     data = out.read_bytes()
@@ -32,19 +32,19 @@ def test_export_of_a_loaded_script_reports(tmp_path) -> None:
     assert status == 0 and printed.startswith(DEMO_OUTPUT) and "count, u32" in printed[len(DEMO_OUTPUT):]
 
 
-def test_export_without_an_enabled_probe_is_refused(tmp_path) -> None:
+def test_export_without_an_enabled_probe_is_refused(shell, tmp_path) -> None:
     out = tmp_path / "out.wasm"
     r = shell("-c", f"report var n: u32; export {out}")
     assert r.status == 1 and "error: nothing to export: the session has no enabled probe" in r.err
     assert not out.exists()
 
 
-def test_export_to_an_unwritable_place(tmp_path) -> None:
+def test_export_to_an_unwritable_place(CALLS, shell, tmp_path) -> None:
     r = shell("-s", CALLS, "-c", f"export {tmp_path / 'no' / 'out.wasm'}")
     assert r.status == 1 and "error: cannot write" in r.err
 
 
-def test_export_and_save_replace_only_a_regular_file(tmp_path) -> None:
+def test_export_and_save_replace_only_a_regular_file(CALLS, shell, tmp_path) -> None:
     """Issue 9 (the `-o` finding, in the shell): a symlink is neither followed nor replaced, a FIFO is
     not renamed over; a regular file, read-only or not, is replaced and keeps its permission bits."""
     import os
@@ -71,7 +71,7 @@ def test_export_and_save_replace_only_a_regular_file(tmp_path) -> None:
     assert ro.stat().st_mode & 0o777 == 0o444 and "wasm:opcode:call" in ro.read_text()
 
 
-def test_source_refuses_a_fifo_instead_of_blocking(tmp_path) -> None:
+def test_source_refuses_a_fifo_instead_of_blocking(shell, tmp_path) -> None:
     """Issue 9: a FIFO as input blocked forever; `source` reads only regular files."""
     import os
     fifo = tmp_path / "cmds.fifo"

@@ -1,8 +1,7 @@
 """Batch mode: ``global STMT`` and statements typed directly (the final ``;`` may be omitted)."""
-from shellrun import shell
 
 
-def test_globals_typed_or_with_the_command() -> None:
+def test_globals_typed_or_with_the_command(shell) -> None:
     r = shell("-c", "report var count: u32\nglobal var limit: u32 = 5\nfn twice(x: u32) -> u32 { return x + x; }\n"
                     "wasm:opcode:call:before / imm0 == 2 / { count = twice(limit); }\nrun\nreport")
     assert r.status == 0, r.err
@@ -11,7 +10,7 @@ def test_globals_typed_or_with_the_command() -> None:
     assert r.out.splitlines()[-1].split() == ["count", "10"]
 
 
-def test_a_bad_global_changes_nothing() -> None:
+def test_a_bad_global_changes_nothing(shell) -> None:
     r = shell("-c", "var n: u32; global var n: u64")
     assert r.status == 1
     assert "--> <input>:1:5" in r.err and "n" in r.err

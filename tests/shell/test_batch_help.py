@@ -1,8 +1,7 @@
 """Batch mode: ``help`` and ``help CMD`` (the registry's text; prefixes resolve)."""
-from shellrun import shell
 
 
-def test_help_lists_every_command() -> None:
+def test_help_lists_every_command(shell) -> None:
     r = shell("-c", "help")
     assert r.status == 0
     for usage in ("help [CMD]", "load APP", "info RULE [-v] [-f]", "match RULE [/ PRED /] [--all]",
@@ -16,7 +15,7 @@ def test_help_lists_every_command() -> None:
     assert "Type a probe or a global statement directly to add it." in r.out
 
 
-def test_help_for_one_command_and_prefixes() -> None:
+def test_help_for_one_command_and_prefixes(shell) -> None:
     r = shell("-c", "help pr a")
     assert r.out.startswith("usage: probe add RULE [/ PRED /] { BODY }\n\nadd a probe")
     assert "wasm:opcode:call:before { count++; }" in r.out
@@ -26,7 +25,7 @@ def test_help_for_one_command_and_prefixes() -> None:
     assert shell("-c", "help quit").out.rstrip().endswith("aliases: exit")
 
 
-def test_help_for_an_unknown_topic_fails() -> None:
+def test_help_for_an_unknown_topic_fails(shell) -> None:
     r = shell("-c", "help frobnicate")
     assert r.status == 1
     assert "error: no help for `frobnicate`" in r.err

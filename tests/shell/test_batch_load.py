@@ -1,8 +1,7 @@
 """Batch mode: ``load APP`` replaces the application and re-matches the probes."""
-from shellrun import ARGC_WAT, DEMO, shell, wat_app
 
 
-def test_load_rematches_probes(tmp_path) -> None:
+def test_load_rematches_probes(ARGC_WAT, DEMO, shell, wat_app, tmp_path) -> None:
     app = wat_app(tmp_path, "argc.wat", ARGC_WAT)
     r = shell(DEMO, "-c", f"wasm:opcode:call:before {{ }}; load {app}; run")
     assert r.status == 0, r.err
@@ -13,13 +12,13 @@ def test_load_rematches_probes(tmp_path) -> None:
     assert lines[3] == "[exit status 1 · " + lines[3].split("· ")[1]
 
 
-def test_load_of_a_missing_file_fails_and_keeps_the_app(tmp_path) -> None:
+def test_load_of_a_missing_file_fails_and_keeps_the_app(shell, tmp_path) -> None:
     r = shell("-c", f"load {tmp_path / 'nope.wasm'}")
     assert r.status == 1
     assert f"error: cannot read application '{tmp_path / 'nope.wasm'}': No such file or directory" in r.err
 
 
-def test_load_of_an_invalid_module_reports_where(tmp_path) -> None:
+def test_load_of_an_invalid_module_reports_where(shell, tmp_path) -> None:
     bad = tmp_path / "bad.wasm"
     bad.write_bytes(b"\0asm\x01\0\0\0\x01\x04\x01\x60")
     r = shell("-c", f"load {bad}")

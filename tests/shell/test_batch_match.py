@@ -1,8 +1,7 @@
 """Batch mode: ``match RULE [/ PRED /]`` — a dry run listing sites and the folded predicate per site."""
-from shellrun import shell
 
 
-def test_match_lists_sites_with_folded_predicates() -> None:
+def test_match_lists_sites_with_folded_predicates(shell) -> None:
     r = shell("-c", "match wasm:opcode:call(arg0: i32):before / imm0 == 2 && arg0 == 0 /")
     assert r.status == 0, r.err
     lines = r.out.splitlines()
@@ -14,7 +13,7 @@ def test_match_lists_sites_with_folded_predicates() -> None:
     assert len(lines) == 2 + 1 + 20 + 1
 
 
-def test_match_all_and_without_predicate() -> None:
+def test_match_all_and_without_predicate(shell) -> None:
     r = shell("-c", "match wasm:opcode:call:before --all")
     lines = r.out.splitlines()
     assert lines[0] == "24 sites in 6 functions; injected at 24 (the predicate is not false there)"
@@ -22,13 +21,13 @@ def test_match_all_and_without_predicate() -> None:
     assert all(line.split()[-1] == "true" for line in lines[3:])
 
 
-def test_match_of_func_events_tags_the_site() -> None:
+def test_match_of_func_events_tags_the_site(shell) -> None:
     r = shell("-c", 'match wasm:func:entry / fname == "calc" /')
     assert "7 sites in 7 functions; injected at 1" in r.out
     assert "[func:entry] local.get $b" in r.out
 
 
-def test_match_adds_nothing_and_reports_bad_rules() -> None:
+def test_match_adds_nothing_and_reports_bad_rules(shell) -> None:
     r = shell("-c", "match wasm:opcode:call:before; probes")
     assert r.out.splitlines()[-1] == "no probes yet: type one, e.g. wasm:opcode:call:before { count++; }"
     bad = shell("-c", "match wasm:opcode:cal:before")

@@ -1,8 +1,7 @@
 """Batch mode: ``probes`` lists id, enabled, rule, predicate, site count and source line."""
-from shellrun import SEED_PROBE, shell
 
 
-def test_probes_table() -> None:
+def test_probes_table(SEED_PROBE, shell) -> None:
     r = shell("-c", f"report var count: u32; {SEED_PROBE}; wasm:func:entry {{ count++; }}; "
                     "probe disable 2; probes")
     lines = r.out.splitlines()[-4:]
@@ -13,5 +12,5 @@ def test_probes_table() -> None:
     assert lines[3].split()[3] == "wasm:func:entry"          # no predicate, no site count when disabled
 
 
-def test_no_probes() -> None:
+def test_no_probes(shell) -> None:
     assert shell("-c", "probes").out == "no probes yet: type one, e.g. wasm:opcode:call:before { count++; }\n"

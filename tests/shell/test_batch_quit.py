@@ -1,8 +1,7 @@
 """Batch mode: ``quit`` (alias ``exit``) ends the shell; later commands do not run."""
-from shellrun import shell
 
 
-def test_quit_stops_the_batch() -> None:
+def test_quit_stops_the_batch(shell) -> None:
     r = shell("-c", "probes; quit; help")
     assert r.status == 0
     assert r.out == "no probes yet: type one, e.g. wasm:opcode:call:before { count++; }\n"
@@ -10,7 +9,7 @@ def test_quit_stops_the_batch() -> None:
     assert shell("-c", "qu; probes").out == ""
 
 
-def test_quit_in_a_sourced_file_ends_the_shell(tmp_path) -> None:
+def test_quit_in_a_sourced_file_ends_the_shell(shell, tmp_path) -> None:
     path = tmp_path / "cmds.txt"
     path.write_text("quit\n")
     assert shell("-c", f"source {path}; probes").out == ""

@@ -3,7 +3,6 @@ live instance, the CSV exactly what ``whamm run`` prints."""
 import json
 
 from compiler import api
-from shellrun import CALLS, DEMO, DEMO_OUTPUT, run_wasm, shell
 
 BRANCHES = ("report var calls: map<u32, u32>; wasm:opcode:call:before { calls[imm0]++; }; "
             "wasm:opcode:br_if:before { report var taken: u32; if (arg0 != 0) { taken++; } }; run")
@@ -15,7 +14,7 @@ def table(out: str) -> list[list[str]]:
     return [line.split() for line in lines[start + 2:]]
 
 
-def test_report_table_columns() -> None:
+def test_report_table_columns(shell) -> None:
     r = shell("-c", BRANCHES + "; report")
     assert r.status == 0, r.err
     header = next(line for line in r.out.splitlines() if line.startswith("name"))
@@ -28,7 +27,7 @@ def test_report_table_columns() -> None:
     assert rows[-1] == ["calls", "0->33;1->33;2->9;3->13;4->2;5->3;6->2"]
 
 
-def test_filter_by_variable_or_probe_and_sort_top() -> None:
+def test_filter_by_variable_or_probe_and_sort_top(shell) -> None:
     r = shell("-c", BRANCHES + "; report taken --sort value --top 1")
     assert table(r.out) == [["taken", "2", "1_wasm:opcode:br_if:before", "print_num", "3", "38", "4"]]
     by_probe = table(shell("-c", BRANCHES + "; report 2").out)
@@ -37,7 +36,7 @@ def test_filter_by_variable_or_probe_and_sort_top() -> None:
     assert [row[4] for row in by_fid[:2]] == ["3", "4"]
 
 
-def test_csv_is_what_whamm_run_prints(tmp_path) -> None:
+def test_csv_is_what_whamm_run_prints(DEMO, DEMO_OUTPUT, run_wasm, shell, tmp_path) -> None:
     csv, script = tmp_path / "r.csv", tmp_path / "s.mm"
     r = shell("-c", BRANCHES + f"; report --csv {csv}; save {script}")
     assert f"wrote 3 rows to {csv}" in r.out
@@ -46,7 +45,7 @@ def test_csv_is_what_whamm_run_prints(tmp_path) -> None:
     assert csv.read_text().splitlines()[1].startswith("id, id_type, name, whamm_type")
 
 
-def test_json_rows(tmp_path) -> None:
+def test_json_rows(shell, tmp_path) -> None:
     out = tmp_path / "r.json"
     shell("-c", BRANCHES + f"; report calls --json {out}")
     [row] = json.loads(out.read_text())
@@ -54,7 +53,7 @@ def test_json_rows(tmp_path) -> None:
     assert {"key": 2, "value": 9} in row["value"]
 
 
-def test_report_errors() -> None:
+def test_report_errors(CALLS, shell) -> None:
     assert "error: no run yet: type `run` first" in shell("-s", CALLS, "-c", "report").err
     r = shell("-s", CALLS, "-c", "run; report nope")
     assert "error: no report variable `nope` in the last run (there are: count)" in r.err

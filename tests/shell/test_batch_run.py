@@ -1,10 +1,8 @@
 """Batch mode: ``run [ARGS…] [--timings]``: output, exit status or trap, wall time, report summary."""
 import re
 
-from shellrun import ARGC_WAT, CALLS, DEMO_OUTPUT, TRAP_WAT, shell, wat_app
 
-
-def test_run_streams_output_then_status_and_summary() -> None:
+def test_run_streams_output_then_status_and_summary(CALLS, DEMO_OUTPUT, shell) -> None:
     r = shell("-s", CALLS, "-c", "run")
     assert r.status == 0, r.err
     assert r.out.startswith(DEMO_OUTPUT)
@@ -13,7 +11,7 @@ def test_run_streams_output_then_status_and_summary() -> None:
     assert rest[1:] == ["report: 1 row of count", "  count = 3"]
 
 
-def test_run_timings_name_every_phase() -> None:
+def test_run_timings_name_every_phase(CALLS, shell) -> None:
     r = shell("-s", CALLS, "-c", "run --timings; run --timings")
     timings = [line for line in r.out.splitlines() if line.startswith("timings: ")]
     assert len(timings) == 2
@@ -22,7 +20,7 @@ def test_run_timings_name_every_phase() -> None:
     assert timings[1].endswith("(instrumented module reused: nothing recompiled)")
 
 
-def test_run_args_are_remembered(tmp_path) -> None:
+def test_run_args_are_remembered(ARGC_WAT, shell, wat_app, tmp_path) -> None:
     app = wat_app(tmp_path, "argc.wat", ARGC_WAT)
     r = shell(app, "-c", "wasm:func:entry { }; run x y z; run; run -- --flag; show settings")
     statuses = re.findall(r"\[exit status (\d+)", r.out)
@@ -30,7 +28,7 @@ def test_run_args_are_remembered(tmp_path) -> None:
     assert "args     --flag" in r.out
 
 
-def test_a_trap_shows_code_message_and_backtrace(tmp_path) -> None:
+def test_a_trap_shows_code_message_and_backtrace(TRAP_WAT, shell, wat_app, tmp_path) -> None:
     app = wat_app(tmp_path, "trap.wat", TRAP_WAT)
     r = shell(app, "-c", "wasm:func:entry { report var calls: u32; calls++; }; run; report")
     assert r.status == 0
@@ -40,14 +38,14 @@ def test_a_trap_shows_code_message_and_backtrace(tmp_path) -> None:
     assert "(values so far: the run ended with trap: integer divide by zero)" in r.out
 
 
-def test_many_rows_are_summarised() -> None:
+def test_many_rows_are_summarised(shell) -> None:
     r = shell("-c", "wasm:opcode:call:before { report var n: u32; n++; }; run")
     assert "report: 24 rows of n" in r.out
     assert "  n (print, pc 23) = 33" in r.out
     assert "  … 19 more rows; use `report`" in r.out
 
 
-def test_app_arguments_after_a_double_dash_at_start_up(tmp_path) -> None:
+def test_app_arguments_after_a_double_dash_at_start_up(ARGC_WAT, shell, wat_app, tmp_path) -> None:
     app = wat_app(tmp_path, "argc.wat", ARGC_WAT)
     r = shell(app, "-c", "wasm:func:entry { }; run; show settings", "--", "one", "two")
     assert "[exit status 3" in r.out and "args     one two" in r.out

@@ -1,10 +1,9 @@
 """Batch mode: ``save FILE.mm`` writes a script that ``whamm run -s`` accepts and that reproduces the
 session's report."""
 from compiler import api
-from shellrun import DEMO, DEMO_OUTPUT, SEED_PROBE, run_wasm, shell
 
 
-def test_save_writes_globals_then_enabled_probes(tmp_path) -> None:
+def test_save_writes_globals_then_enabled_probes(SEED_PROBE, shell, tmp_path) -> None:
     script = tmp_path / "s.mm"
     r = shell("-c", f"report var count: u32; {SEED_PROBE}; wasm:func:entry {{ count++; }}; probe disable 2; "
                     f"save {script}")
@@ -12,7 +11,7 @@ def test_save_writes_globals_then_enabled_probes(tmp_path) -> None:
     assert script.read_text() == f"report var count: u32;\n{SEED_PROBE}\n"
 
 
-def test_saved_script_reproduces_the_report(tmp_path) -> None:
+def test_saved_script_reproduces_the_report(DEMO, DEMO_OUTPUT, run_wasm, shell, tmp_path) -> None:
     script, csv = tmp_path / "s.mm", tmp_path / "r.csv"
     r = shell("-c", "report var calls: map<u32, u32>\nwasm:opcode:call:before { calls[imm0]++; }\n"
                     "wasm:opcode:br_if:before {\n  report var taken: u32;\n  if (arg0 != 0) { taken++; }\n}\n"
@@ -23,7 +22,7 @@ def test_saved_script_reproduces_the_report(tmp_path) -> None:
     assert printed == DEMO_OUTPUT + "\n" + csv.read_text()
 
 
-def test_save_needs_an_enabled_probe(tmp_path) -> None:
+def test_save_needs_an_enabled_probe(shell, tmp_path) -> None:
     r = shell("-c", f"var n: u32; save {tmp_path / 'x.mm'}")
     assert r.status == 1 and "error: nothing to save: the session has no enabled probe" in r.err
     r = shell("-c", f"wasm:func:entry {{ }}; save {tmp_path / 'missing' / 'x.mm'}")

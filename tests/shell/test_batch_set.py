@@ -1,8 +1,6 @@
 """Batch mode: ``set args/env/dir/stdin/timeout/fuel`` and ``show settings``."""
 import re
 
-from shellrun import ARGC_WAT, ECHO_WAT, LOOP_WAT, shell, wat_app
-
 
 def settings(out: str) -> dict[str, str]:
     lines = out.splitlines()
@@ -10,13 +8,13 @@ def settings(out: str) -> dict[str, str]:
     return {line.split(None, 1)[0]: line.split(None, 1)[1] for line in lines[start + 2:start + 8]}
 
 
-def test_defaults() -> None:
+def test_defaults(shell) -> None:
     assert settings(shell("-c", "show settings").out) == {
         "args": "(none)", "env": "(none)", "dirs": "(none: no host directory is visible)",
         "stdin": "(inherited)", "timeout": "off", "fuel": "off"}
 
 
-def test_every_setting(tmp_path) -> None:
+def test_every_setting(shell, tmp_path) -> None:
     (tmp_path / "in.txt").write_text("x")
     r = shell("-c", f"set args a 'b c'; set env A=1 B=two; set dir {tmp_path}::/data; "
                     f"set stdin {tmp_path / 'in.txt'}; set timeout 2.5; set fuel 1000; sh se")
@@ -27,7 +25,7 @@ def test_every_setting(tmp_path) -> None:
     assert settings(cleared.out)["env"] == "(none)" and settings(cleared.out)["timeout"] == "off"
 
 
-def test_args_and_stdin_reach_the_app(tmp_path) -> None:
+def test_args_and_stdin_reach_the_app(ARGC_WAT, ECHO_WAT, shell, wat_app, tmp_path) -> None:
     argc = wat_app(tmp_path, "argc.wat", ARGC_WAT)
     assert "[exit status 3" in shell(argc, "-c", "wasm:func:entry { }; set args 1 2; run").out
     echo = wat_app(tmp_path, "echo.wat", ECHO_WAT)
@@ -36,7 +34,7 @@ def test_args_and_stdin_reach_the_app(tmp_path) -> None:
     assert r.out.splitlines()[2] == "piped in"
 
 
-def test_timeout_and_fuel_stop_a_looping_app(tmp_path) -> None:
+def test_timeout_and_fuel_stop_a_looping_app(LOOP_WAT, shell, wat_app, tmp_path) -> None:
     loop = wat_app(tmp_path, "loop.wat", LOOP_WAT)
     r = shell(loop, "-c", "wasm:opcode:br_if:before { report var n: u64; n++; }; set timeout 0.3; run; report")
     assert "warning: execution timed out after 0.3 s; the values collected so far are kept (`report`)" in r.err
@@ -47,7 +45,7 @@ def test_timeout_and_fuel_stop_a_looping_app(tmp_path) -> None:
     assert 0 < int(r.out.splitlines()[-2].split()[-1]) < 5000
 
 
-def test_bad_settings() -> None:
+def test_bad_settings(shell) -> None:
     assert "invalid value `soon` for timeout" in shell("-c", "set timeout soon").err
     assert "invalid timeout `0`" in shell("-c", "set timeout 0").err
     assert "must not be negative" in shell("-c", "set fuel -5").err

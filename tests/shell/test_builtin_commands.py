@@ -10,7 +10,6 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
 from compiler import api
-from shellrun import DEMO
 from whamm_shell.arguments import UsageError, parse_numbers, parse_options
 from whamm_shell.completion import ProbeCompleter, ShellCompleter
 from whamm_shell.render import Renderer
@@ -19,7 +18,7 @@ from whamm_shell.shell import Shell
 
 
 @pytest.fixture
-def shell() -> Shell:
+def shell(DEMO) -> Shell:
     return Shell(Session(api.load_app(DEMO)), Renderer(io.StringIO()))
 
 

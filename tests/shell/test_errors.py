@@ -10,10 +10,9 @@ import threading
 import pytest
 
 from compiler import api
-from shellrun import DEMO, DEMO_OUTPUT, LOOP_WAT, SEED_PROBE, TRAP_WAT, process, shell, wat_app
-from whamm_shell.shell import Shell
 from whamm_shell.render import Renderer
 from whamm_shell.session import Session
+from whamm_shell.shell import Shell
 
 
 class Interactive:
@@ -33,11 +32,11 @@ class Interactive:
 
 
 @pytest.fixture
-def demo() -> Interactive:
+def demo(DEMO) -> Interactive:
     return Interactive(DEMO)
 
 
-def test_bad_probe_shows_the_diagnostic_and_changes_nothing(demo: Interactive) -> None:
+def test_bad_probe_shows_the_diagnostic_and_changes_nothing(SEED_PROBE, demo: Interactive) -> None:
     assert demo("report var count: u32") and demo(SEED_PROBE)
     demo.take()
     script = demo.shell.session.script_text()
@@ -56,7 +55,7 @@ def test_bad_probe_shows_the_diagnostic_and_changes_nothing(demo: Interactive) -
     assert demo.take()[0].endswith("report: 1 row of count\n  count = 3\n")
 
 
-def test_missing_files_leave_the_shell_usable(demo: Interactive, tmp_path) -> None:
+def test_missing_files_leave_the_shell_usable(DEMO_OUTPUT, demo: Interactive, tmp_path) -> None:
     for line in (f"load {tmp_path}/nope.wasm", f"source {tmp_path}/nope.txt", f"export {tmp_path}/x/y.wasm"):
         assert not demo(line)
     _, err = demo.take()
@@ -65,7 +64,7 @@ def test_missing_files_leave_the_shell_usable(demo: Interactive, tmp_path) -> No
     assert demo.take()[0].startswith("probe 1 added: 7 sites in 7 functions\n" + DEMO_OUTPUT)
 
 
-def test_a_trap_leaves_the_shell_usable(tmp_path) -> None:
+def test_a_trap_leaves_the_shell_usable(TRAP_WAT, wat_app, tmp_path) -> None:
     shell_ = Interactive(wat_app(tmp_path, "trap.wat", TRAP_WAT))
     assert shell_("wasm:func:entry { report var calls: u32; calls++; }")
     assert shell_("run")
@@ -76,7 +75,7 @@ def test_a_trap_leaves_the_shell_usable(tmp_path) -> None:
     assert [line.split()[-1] for line in out.splitlines()[2:4]] == ["1", "1"]   # main and divide ran once
 
 
-def test_a_timeout_leaves_the_shell_usable(tmp_path) -> None:
+def test_a_timeout_leaves_the_shell_usable(LOOP_WAT, wat_app, tmp_path) -> None:
     shell_ = Interactive(wat_app(tmp_path, "loop.wat", LOOP_WAT))
     assert shell_("wasm:opcode:br_if:before { report var n: u64; n++; }")
     assert shell_("set timeout 0.2") and shell_("run")
@@ -88,7 +87,7 @@ def test_a_timeout_leaves_the_shell_usable(tmp_path) -> None:
     assert int(out[-2].split()[-1]) > 0
 
 
-def test_ctrl_c_interrupts_the_run_and_keeps_the_values(tmp_path) -> None:
+def test_ctrl_c_interrupts_the_run_and_keeps_the_values(LOOP_WAT, wat_app, tmp_path) -> None:
     shell_ = Interactive(wat_app(tmp_path, "loop.wat", LOOP_WAT))
     assert shell_("wasm:opcode:br_if:before { report var n: u64; n++; }")
     shell_.shell.session.build()                      # compile first, so the Ctrl-C lands in the run
@@ -119,13 +118,13 @@ def test_unknown_and_ambiguous_commands(demo: Interactive) -> None:
 # ----------------------------------------------------------------------------------- start-up
 
 
-def test_missing_app_is_one_line_and_status_1(tmp_path) -> None:
+def test_missing_app_is_one_line_and_status_1(process, tmp_path) -> None:
     r = process(tmp_path / "nope.wasm", "-c", "probes")
     assert r.status == 1
     assert r.err == f"error: cannot read application '{tmp_path / 'nope.wasm'}': No such file or directory\n"
 
 
-def test_invalid_app_names_the_offset(tmp_path) -> None:
+def test_invalid_app_names_the_offset(shell, tmp_path) -> None:
     bad = tmp_path / "bad.wasm"
     bad.write_bytes(b"\0asm\x01\0\0\0\x01\x04\x01\x60")
     r = shell(bad, "-c", "probes")
@@ -137,7 +136,7 @@ def test_invalid_app_names_the_offset(tmp_path) -> None:
     assert r.status == 1 and len(r.err.splitlines()) == 1 and f"{wat}:1:" in r.err
 
 
-def test_invalid_script_shows_its_diagnostic(tmp_path) -> None:
+def test_invalid_script_shows_its_diagnostic(shell, tmp_path) -> None:
     script = tmp_path / "bad.mm"
     script.write_text("wasm:opcode:call:before { nope++; }\n")
     r = shell("-s", script, "-c", "probes")
@@ -147,20 +146,20 @@ def test_invalid_script_shows_its_diagnostic(tmp_path) -> None:
         f"error: cannot read script '{tmp_path / 'none.mm'}': No such file or directory\n"
 
 
-def test_bad_command_lines_exit_2() -> None:
+def test_bad_command_lines_exit_2(process) -> None:
     r = process("--frob")
     assert r.status == 2 and "whamm-shell: error: unrecognized arguments: --frob" in r.err
     assert process("-u", "nolibpath", "-c", "probes").status == 2
 
 
-def test_failing_batch_command_exits_1_and_stops() -> None:
+def test_failing_batch_command_exits_1_and_stops(process) -> None:
     r = process("-c", "probe rm 4; probes")
     assert r.status == 1
     assert r.err == "error: no probe 4 (`probes` lists them)\nerror: -c:1: stopped at this failed command: probe rm 4\n"
     assert r.out == ""
 
 
-def test_internal_errors_exit_3_without_a_traceback(monkeypatch) -> None:
+def test_internal_errors_exit_3_without_a_traceback(shell, monkeypatch) -> None:
     def broken(self, *args, **kwargs):
         raise RuntimeError("boom")
     monkeypatch.setattr(Session, "run", broken)
@@ -169,7 +168,7 @@ def test_internal_errors_exit_3_without_a_traceback(monkeypatch) -> None:
     assert r.err == "error: internal error: RuntimeError('boom') (please report this bug)\n"
 
 
-def test_batch_from_standard_input_and_no_colours() -> None:
+def test_batch_from_standard_input_and_no_colours(DEMO_OUTPUT, SEED_PROBE, process) -> None:
     r = process(stdin="report var count: u32\n" + SEED_PROBE + "\nrun\n")
     assert r.status == 0, r.err
     assert r.out.startswith("global: report var count: u32;\nprobe 1 added: 2 sites in 2 functions\n" + DEMO_OUTPUT)

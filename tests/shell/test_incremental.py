@@ -10,7 +10,6 @@ import pytest
 from compiler import api
 from compiler.build import Instrumenter, merge
 from compiler.sites.matching import AltConflictError, match, order_keys
-from shellrun import DEMO, DEMO_OUTPUT, run_wasm
 from whamm_shell.session import Session
 
 OPTIONS = api.Options(no_report=True)
@@ -28,7 +27,7 @@ MIXED = [
 
 
 @pytest.fixture(scope="module")
-def demo() -> api.App:
+def demo(DEMO) -> api.App:
     return api.load_app(DEMO)
 
 
@@ -50,7 +49,7 @@ def test_merged_order_is_the_one_pass_order(demo: api.App) -> None:
     assert len(matched.matches.sites) > 40
 
 
-def test_builds_are_byte_identical_to_fresh_compilations(demo: api.App) -> None:
+def test_builds_are_byte_identical_to_fresh_compilations(DEMO_OUTPUT, run_wasm, demo: api.App) -> None:
     session = session_with(demo, MIXED[:3])
     session.build()
     for text in MIXED[3:]:

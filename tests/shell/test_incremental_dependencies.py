@@ -11,12 +11,11 @@ from __future__ import annotations
 import pytest
 
 from compiler import api
-from shellrun import DEMO
 from whamm_shell.session import Session
 
 
 @pytest.fixture(scope="module")
-def demo() -> api.App:
+def demo(DEMO) -> api.App:
     return api.load_app(DEMO)
 
 

@@ -7,7 +7,6 @@ import pytest
 from compiler import api
 from compiler.errors import WhammError
 from compiler.runner import Outcome
-from shellrun import ARGC_WAT, CALLS, DEMO, DEMO_OUTPUT, ECHO_WAT, SEED_PROBE, run_wasm, wat_app
 from whamm_shell.session import (
     ScriptErrors, Session, SessionError, Settings, demo_app, read_report, report_csv,
 )
@@ -16,7 +15,7 @@ BR_IF = "wasm:opcode:br_if:before { report var taken: u32; if (arg0 != 0) { take
 
 
 @pytest.fixture(scope="module")
-def demo() -> api.App:
+def demo(DEMO) -> api.App:
     return api.load_app(DEMO)
 
 
@@ -40,7 +39,7 @@ def test_probe_numbers_are_stable_and_not_reused(session: Session) -> None:
     assert session.add_probe(BR_IF).number == 4
 
 
-def test_added_probe_reports_sites_and_functions(session: Session) -> None:
+def test_added_probe_reports_sites_and_functions(SEED_PROBE, session: Session) -> None:
     session.add_item("report var count: u32")
     added = session.add_probe(SEED_PROBE)
     assert (added.number, added.sites, added.functions, added.has_sites) == (1, 2, 2, True)
@@ -84,7 +83,7 @@ def test_a_probe_is_not_a_global(session: Session) -> None:
         session.add_item("wasm:func:entry { }")
 
 
-def test_bad_probe_leaves_the_session_unchanged(session: Session) -> None:
+def test_bad_probe_leaves_the_session_unchanged(SEED_PROBE, session: Session) -> None:
     session.add_item("report var count: u32")
     session.add_probe(SEED_PROBE)
     before = (dict(session.probes), list(session.items), session.compose())
@@ -110,7 +109,7 @@ def test_errors_in_existing_probes_point_into_them(session: Session) -> None:
     assert list(session.probes) == [1, 2, 3]
 
 
-def test_edit_replaces_text_keeps_number_and_rejects_bad_text(session: Session) -> None:
+def test_edit_replaces_text_keeps_number_and_rejects_bad_text(SEED_PROBE, session: Session) -> None:
     session.add_item("report var count: u32")
     session.add_probe("wasm:opcode:call:before { count++; }")
     added = session.edit_probe(1, SEED_PROBE)
@@ -124,7 +123,7 @@ def test_edit_replaces_text_keeps_number_and_rejects_bad_text(session: Session) 
         session.edit_probe(9, SEED_PROBE)
 
 
-def test_probe_rule_and_predicate_as_typed(session: Session) -> None:
+def test_probe_rule_and_predicate_as_typed(SEED_PROBE, session: Session) -> None:
     session.add_item("report var count: u32")
     session.add_probe(SEED_PROBE)
     probe = session.probes[1]
@@ -132,13 +131,13 @@ def test_probe_rule_and_predicate_as_typed(session: Session) -> None:
     assert probe.predicate == "imm0 == 2 && arg0 == 0"
 
 
-def test_load_script_keeps_items_and_probes_as_written(session: Session) -> None:
+def test_load_script_keeps_items_and_probes_as_written(CALLS, session: Session) -> None:
     assert session.load_script(CALLS.read_text(), str(CALLS)) == [1]
     assert [i.text for i in session.items] == ["report var count: u32;"]
     assert session.probes[1].text.startswith("wasm:opcode:call(arg0: i32):before / imm0 == 2")
 
 
-def test_run_streams_output_and_reads_values_live(session: Session) -> None:
+def test_run_streams_output_and_reads_values_live(CALLS, DEMO_OUTPUT, session: Session) -> None:
     session.load_script(CALLS.read_text(), str(CALLS))
     record, out = quiet(session)
     assert out == DEMO_OUTPUT                      # the shell's build prints no report of its own
@@ -148,7 +147,7 @@ def test_run_streams_output_and_reads_values_live(session: Session) -> None:
     assert record.global_values() == [("count", "u32", "3")]
 
 
-def test_report_csv_is_what_whamm_run_prints(session: Session, tmp_path) -> None:
+def test_report_csv_is_what_whamm_run_prints(DEMO, DEMO_OUTPUT, run_wasm, session: Session, tmp_path) -> None:
     session.add_item("report var calls: map<u32, u32>")
     session.add_probe("wasm:opcode:call:before { calls[imm0]++; }")
     session.add_probe(BR_IF)
@@ -175,7 +174,7 @@ def test_maps_and_site_values_are_read_from_the_instance(session: Session) -> No
     assert [v.text for v in read_report(record.build, record.result)] == [v.text for v in record.values()]
 
 
-def test_settings_reach_the_program(tmp_path) -> None:
+def test_settings_reach_the_program(ARGC_WAT, ECHO_WAT, wat_app, tmp_path) -> None:
     session = Session(api.load_app(wat_app(tmp_path, "argc.wat", ARGC_WAT)))
     session.add_probe("wasm:func:entry { }")
     assert session.run(["a", "b"]).result.status == 3
@@ -207,7 +206,7 @@ def test_dry_match_shows_false_sites_and_residual_predicates(session: Session) -
     assert session.probes == {}                           # a dry run adds nothing
 
 
-def test_site_rows_of_a_probe(session: Session) -> None:
+def test_site_rows_of_a_probe(SEED_PROBE, session: Session) -> None:
     session.add_item("report var count: u32")
     session.add_probe(SEED_PROBE)
     assert [(r.fid, r.pc, r.predicate) for r in session.site_rows(1)] == [(2, 19, "arg0 == 0"),
@@ -217,7 +216,7 @@ def test_site_rows_of_a_probe(session: Session) -> None:
         session.site_rows(1)
 
 
-def test_export_writes_a_valid_running_module(session: Session, tmp_path) -> None:
+def test_export_writes_a_valid_running_module(CALLS, DEMO_OUTPUT, run_wasm, session: Session, tmp_path) -> None:
     session.load_script(CALLS.read_text(), str(CALLS))
     size = session.export(tmp_path / "out.wasm")
     data = (tmp_path / "out.wasm").read_bytes()
@@ -228,7 +227,7 @@ def test_export_writes_a_valid_running_module(session: Session, tmp_path) -> Non
     assert data == session.from_scratch(api.Options()).wasm
 
 
-def test_load_keeps_probes_and_rematches(session: Session, tmp_path) -> None:
+def test_load_keeps_probes_and_rematches(ARGC_WAT, wat_app, session: Session, tmp_path) -> None:
     session.add_item("report var count: u32")
     session.add_probe("wasm:opcode:call:before { count++; }")
     outcome = session.load(wat_app(tmp_path, "argc.wat", ARGC_WAT))
@@ -237,7 +236,7 @@ def test_load_keeps_probes_and_rematches(session: Session, tmp_path) -> None:
     assert session.last_run is None
 
 
-def test_nothing_to_save_without_enabled_probes(session: Session, tmp_path) -> None:
+def test_nothing_to_save_without_enabled_probes(DEMO_OUTPUT, session: Session, tmp_path) -> None:
     session.add_item("var n: u32")
     with pytest.raises(SessionError, match="no enabled probe"):
         session.save(tmp_path / "x.mm")
@@ -245,9 +244,8 @@ def test_nothing_to_save_without_enabled_probes(session: Session, tmp_path) -> N
     assert record.ok and out == DEMO_OUTPUT
 
 
-def test_interrupted_run_keeps_values(tmp_path) -> None:
+def test_interrupted_run_keeps_values(LOOP_WAT, wat_app, tmp_path) -> None:
     import threading
-    from shellrun import LOOP_WAT
     session = Session(api.load_app(wat_app(tmp_path, "loop.wat", LOOP_WAT)))
     session.add_probe("wasm:opcode:br_if:before { report var spins: u64; spins++; }")
     record = session.run(started=lambda execution: threading.Timer(0.2, execution.interrupt).start())
@@ -256,5 +254,5 @@ def test_interrupted_run_keeps_values(tmp_path) -> None:
     assert value.readable and value.value > 0
 
 
-def test_the_demo_app_is_found() -> None:
+def test_the_demo_app_is_found(DEMO) -> None:
     assert demo_app().read_bytes() == DEMO.read_bytes()

@@ -6,7 +6,6 @@ import struct
 
 from compiler.lang.types import Prim
 from compiler.wei.layout import HEADER_SIZE, Info
-from .wei_fixtures import monitor
 
 
 def _region_bytes(lay, addr: int, n: int) -> bytes:
@@ -14,7 +13,7 @@ def _region_bytes(lay, addr: int, n: int) -> bytes:
     return bytes(lay.region.init[off:off + n])
 
 
-def test_site_block():
+def test_site_block(monitor):
     m = monitor("wasm:opcode:call:before { unshared var a: u8; report var b: u64; report var c: str;"
                 " unshared var d: map<u32, u32>; a++; b++; }")
     block = m.layout.blocks[0]
@@ -23,7 +22,7 @@ def test_site_block():
     assert block.size == 80 and all(off % 8 == 0 for _, off, _ in got)
 
 
-def test_groups_and_row_info():
+def test_groups_and_row_info(monitor):
     m = monitor('wasm:opcode:call:before { report var s: str; report var n: u32; n++; }'
                 'wasm:opcode:nop:before { report var k: u32; report var f: f32; k++; }')
     ml = m.layout
@@ -37,12 +36,12 @@ def test_groups_and_row_info():
     assert desc == ml.desc(Prim.U32)
 
 
-def test_merged_names_in_blocks():
+def test_merged_names_in_blocks(monitor):
     m = monitor("wasm:opcode:call:before { report var n: u32; n++; } wasm:opcode:call:before { report var n: u32; }")
     assert [v.name for v in m.layout.blocks[0].vars] == ["n", "n_1"]
 
 
-def test_buffer_globals_follow_the_mutable_ones():
+def test_buffer_globals_follow_the_mutable_ones(monitor):
     m = monitor("report var g: u32; wasm:opcode:call:before { report var n: u32; n++; g++; }")
     ml = m.layout
     lay = ml.layout

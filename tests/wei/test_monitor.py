@@ -19,7 +19,6 @@ from compiler.wei.layout import BUFFER_SIZE
 from compiler.runner import RunOptions
 from compiler.wei.emulator import emulate
 
-from .wei_fixtures import DEMO, Lib, describe, monitor
 
 GOLDEN = Path(__file__).with_name("golden")
 UPDATE = os.environ.get("WHAMM_UPDATE_GOLDEN") == "1"
@@ -31,7 +30,7 @@ def test_enough_golden_scripts():
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
-def test_golden(tmp_path, name):
+def test_golden(Lib, describe, monitor, tmp_path, name):
     script = (GOLDEN / f"{name}.mm").read_text()
     libs = (Lib(tmp_path),) if "use lib;" in script else ()
     text = describe(monitor(script, libs))
@@ -65,7 +64,7 @@ def _masked(name: str) -> str:
 
 
 @pytest.mark.parametrize("script, names", SPEC)
-def test_spec_examples(tmp_path, script, names):
+def test_spec_examples(Lib, monitor, tmp_path, script, names):
     m = monitor(script, (Lib(tmp_path),) if "use lib;" in script else ())
     got = [_masked(n) for n in m.export_names]
     for name in names:
@@ -77,13 +76,13 @@ def test_spec_examples(tmp_path, script, names):
             assert exported[f"${index}"] == int(index)
 
 
-def test_opname_folds_per_event():
+def test_opname_folds_per_event(monitor):
     """WEI.md §6: ``opname == "call"`` is true for ``call`` only, so only it has an export."""
     m = monitor('var c: u32; wasm:opcode:*:before / opname == "call" / { c++; }')
     assert m.export_names == ("wasm:opcode:call  ()",)
 
 
-def test_buffer_and_exit_exports():
+def test_buffer_and_exit_exports(monitor):
     m = monitor("wasm:opcode:call:before { report var n: u32; n++; }")
     module = read_module(m.wasm)
     exports = {e.name: e for e in module.exports}
@@ -101,7 +100,7 @@ def test_buffer_and_exit_exports():
     assert start.value(store) + BUFFER_SIZE <= ex["whamm_buffer"].data_len(store)
 
 
-def test_no_output_no_exit():
+def test_no_output_no_exit(monitor):
     """A script that cannot print has no wasm:exit, no WASI import and no ``memory`` export (§3, §7)."""
     m = monitor("var c: u32; wasm:opcode:call:before { c++; }")
     module = read_module(m.wasm)
@@ -110,19 +109,19 @@ def test_no_output_no_exit():
     assert not module.imports
 
 
-def test_getters_and_start():
+def test_getters_and_start(monitor):
     m = monitor("var c: u32 = 5; wasm:begin { c = c + 1; } wasm:opcode:call:before { c++; }")
     store = wasmtime.Store()
     inst = wasmtime.Instance(store, wasmtime.Module(store.engine, m.wasm), [])
     assert inst.exports(store)["get_c"](store) == 6
 
 
-def test_deterministic(tmp_path):
+def test_deterministic(monitor, tmp_path):
     script = (GOLDEN / "report_unshared.mm").read_text()
     assert monitor(script).wasm == monitor(script).wasm
 
 
-def test_callbacks_of_merged_probe_are_reindexed():
+def test_callbacks_of_merged_probe_are_reindexed(monitor):
     m = monitor("use whamm_core; wasm:opcode:call:before { report var a: u32; a++; }\n"
                 "wasm:opcode:call:before { report var a: u32; a++; }")
     (name, probe), = m.exports
@@ -130,7 +129,7 @@ def test_callbacks_of_merged_probe_are_reindexed():
     assert [v.name for v in m.layout.blocks[0].vars] == ["a", "a_1"]
 
 
-def test_merged_probes_must_agree_on_parameter_types():
+def test_merged_probes_must_agree_on_parameter_types(monitor):
     """One export passes one value per name: members of a merged probe cannot bound ``arg0`` differently."""
     with pytest.raises(ScriptError) as info:
         monitor("var a: i64; wasm:opcode:call(arg0: i32):before { a = arg0 as i64; }"
@@ -139,7 +138,7 @@ def test_merged_probes_must_agree_on_parameter_types():
                                       "as i32 and i64\n --> test.mm:1:")
 
 
-def test_knobs(tmp_path):
+def test_knobs(DEMO, monitor, tmp_path):
     """REWRITING.md §16 knobs apply to monitors: no report, empty bodies, no pushed-down predicates."""
     script = "report var n: u32; wasm:opcode:call(arg0: i32):before / arg0 == 0 / { n++; }"
     for opts, want in (({"no_report": True}, None), ({"no_body": True}, "0"), ({"no_pred": True}, "95")):

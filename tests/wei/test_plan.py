@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from compiler.lang.frontend import check_source
 from compiler.wei.plan import plan_probes
-from .wei_fixtures import Lib
 
 
 def plan(script: str, libs=()):
@@ -22,7 +21,7 @@ def test_static_and_pushed_predicates():
     assert not p_call.static_predicate
 
 
-def test_static_call_in_pushed_predicate_becomes_a_callback(tmp_path):
+def test_static_call_in_pushed_predicate_becomes_a_callback(Lib, tmp_path):
     (p,) = plan("use lib; var c: u32; wasm:opcode:i32.load:before / addr == 0 && @static lib.hot(fid as i32, pc as i32) "
                 "as bool / { c++; }", (Lib(tmp_path),))
     assert not p.static_predicate
@@ -31,14 +30,14 @@ def test_static_call_in_pushed_predicate_becomes_a_callback(tmp_path):
     assert str(p.export_name((7,))) == "wasm:opcode:i32.load  ($7(fid, pc), arg0)"
 
 
-def test_alloc_params_come_from_initialisers(tmp_path):
+def test_alloc_params_come_from_initialisers(Lib, tmp_path):
     (p,) = plan("use lib; wasm:opcode:br_table:before { report var d: u32 = default_target;"
                 " @init lib.note(imm0 as i32); report var n: u32 = num_targets + fid; d++; }", (Lib(tmp_path),))
     assert p.alloc and p.alloc_params == ("fname", "fid", "pc", "default_target", "imm0", "num_targets")
     assert p.body_params == ()
 
 
-def test_init_only_probe_has_alloc_and_empty_body(tmp_path):
+def test_init_only_probe_has_alloc_and_empty_body(Lib, tmp_path):
     (p,) = plan("use lib; wasm:opcode:nop:before { @init lib.note(pc as i32); }", (Lib(tmp_path),))
     assert p.alloc and p.alloc_params == ("fname", "fid", "pc") and p.body_params == ()
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import wasmtime
 
-from .wei_fixtures import monitor
 
-
-def test_start_order():
+def test_start_order(monitor):
     m = monitor("var log: u64 = 1; log = log * 10 + 2;"
                 "wasm:opcode:call:before { shared var s: u64 = log * 10 + 3; log = s; }"
                 "wasm:begin { log = log * 10 + 4; } wasm:begin { log = log * 10 + 5; }")
@@ -16,7 +14,7 @@ def test_start_order():
     assert inst.exports(store)["get_log"](store) == 1245
 
 
-def test_maps_exist_at_start():
+def test_maps_exist_at_start(monitor):
     m = monitor("var m: map<u32, u32>; var k: u32; m[3] = 4; k = m[3]; wasm:opcode:call:before { m[1]++; }")
     store = wasmtime.Store()
     inst = wasmtime.Instance(store, wasmtime.Module(store.engine, m.wasm), [])

@@ -5,7 +5,6 @@ import pytest
 
 from compiler.lang.frontend import check_source
 from compiler.wei.support import UnsupportedError, check_supported
-from .wei_fixtures import monitor
 
 REJECTED = [
     ("var c: u32; wasm:opcode:call:after { c++; }", "mode `after`", "after"),
@@ -33,12 +32,12 @@ REJECTED = [
 ]
 
 
-def test_memid_of_a_library_is_a_memory_id_the_monitor_has():
+def test_memid_of_a_library_is_a_memory_id_the_monitor_has(monitor):
     assert monitor("var m: u32; wasm:end { m = mem_size(memid(whamm_core)); }")
 
 
 @pytest.mark.parametrize("script, feature, at", REJECTED)
-def test_rejected(script, feature, at):
+def test_rejected(monitor, script, feature, at):
     with pytest.raises(UnsupportedError) as info:
         monitor(script)
     (diag,) = [d for d in info.value.diagnostics if d.message == f"{feature} is not supported by the wei target"]
@@ -46,13 +45,13 @@ def test_rejected(script, feature, at):
     assert f"error: {feature} is not supported by the wei target\n --> test.mm:1:" in str(info.value)
 
 
-def test_targets_has_a_hint():
+def test_targets_has_a_hint(monitor):
     with pytest.raises(UnsupportedError) as info:
         monitor("var t: u32; wasm:opcode:br_table:before { t = targets[0]; }")
     assert "= help: use immN, num_targets and default_target" in str(info.value)
 
 
-def test_alt_probe_reports_mode_and_call():
+def test_alt_probe_reports_mode_and_call(monitor):
     with pytest.raises(UnsupportedError) as info:
         monitor("wasm:opcode:call:alt { alt_call_by_id(1); }")
     assert [d.message for d in info.value.diagnostics] == [
