@@ -28,7 +28,7 @@ from compiler.backend.storage import GlobalStorage, LocalStorage, MemStorage, Pt
 from compiler.backend.target import Env
 from compiler.errors import InternalError
 from compiler.lang import ast, values
-from compiler.lang.scopes import Callee, CalleeKind, Symbol, VarKind, fact
+from compiler.lang.scopes import Callee, CalleeKind, Symbol, VarKind, callee_of, symbol_of, type_of
 from compiler.lang.types import (
     MapType, Prim, TupleType, WhammType, bit_width, is_float, is_integer, is_signed,
 )
@@ -82,17 +82,14 @@ def always_returns(block: ast.Block) -> bool:
 class BodyCompiler:
     """Compiles the statements and expressions of one body into a :class:`Code`.
 
-    ``types``/``names``/``calls`` are the checker's (and folder's) tables keyed by ``id(node)``.
+    The statements and expressions are typed trees (the checker's or the folder's), read through
+    :func:`~compiler.lang.scopes.type_of` and friends.
     ``ret_label``/``ret_types`` say what ``return`` means: leave a probe body (no value), leave an
     ``alt`` body with the replacement values, or return from a user function (``ret_label`` None).
     """
 
-    def __init__(self, env: Env, types: Mapping[int, WhammType], names: Mapping[int, Symbol],
-                 calls: Mapping[int, Callee], code: Code | None = None) -> None:
+    def __init__(self, env: Env, code: Code | None = None) -> None:
         self.env = env
-        self.types = types
-        self.names = names
-        self.calls = calls
         self.code = code if code is not None else Code()
         self.ret_label: object = None
         self.ret_types: tuple[str, ...] | None = None
@@ -102,10 +99,10 @@ class BodyCompiler:
     # -------------------------------------------------------------------------------- helpers
 
     def type_of(self, e: ast.Expr) -> WhammType:
-        return fact(self.types, e, "type")
+        return type_of(e)
 
     def symbol(self, name: ast.Name) -> Symbol:
-        return fact(self.names, name, "symbol")
+        return symbol_of(name)
 
     def temps_for(self, t: WhammType) -> list[int]:
         return [self.env.pool.temp(w) for w in flat(t)]
@@ -144,7 +141,7 @@ class BodyCompiler:
         if isinstance(s, ast.VarDecl):
             if s.init is None:
                 return
-            sym = self.decl_symbol(s)
+            sym = symbol_of(s)
             if sym.kind in (VarKind.UNSHARED, VarKind.SHARED):
                 return  # initialised once at program start (REWRITING.md §4)
             self.assign_to(self.env.storage(sym), sym.type, (), s.init)
@@ -164,9 +161,6 @@ class BodyCompiler:
             self.if_stmt(s)
         else:
             raise CodegenError("unsupported statement", s.span)
-
-    def decl_symbol(self, d: ast.VarDecl) -> Symbol:
-        return self.env.decl_symbol(d)
 
     def cond(self, e: ast.Expr) -> None:
         """A condition for ``if``: ``x != 0`` on an ``i32`` value is just ``x`` (``if`` tests non-zero)."""
@@ -511,7 +505,7 @@ class BodyCompiler:
 
     def call(self, e: ast.Call) -> None:
         code = self.code
-        callee = fact(self.calls, e, "callee")
+        callee = callee_of(e)
         kind = callee.kind
         if kind is CalleeKind.USER:
             self.args(e)

@@ -76,11 +76,6 @@ class Env(abc.ABC):
         raise CodegenError(f"{callee.name} cannot be called here", e.span)
 
     @abc.abstractmethod
-    def decl_symbol(self, decl: ast.VarDecl) -> Symbol:
-        """The symbol a declaration in this body declares (:func:`compiler.lang.scopes.declared_symbol`)."""
-        raise NotImplementedError
-
-    @abc.abstractmethod
     def memid(self, library: str) -> int:
         """``memid(lib)`` (LANGUAGE.md §11.1)."""
         raise NotImplementedError

@@ -11,17 +11,29 @@ The parser builds these nodes directly; the checker, the constant folder and the
 * written types are :class:`TypeRef` nodes holding a :mod:`compiler.lang.types` value plus a span.
 
 Nodes compare by value *including* spans, so two nodes compare equal only when they are the same
-construct at the same place (safe as dictionary keys for per-node facts).  Use :func:`strip_spans` to
-compare shapes (for example in parse → print → parse round trips).
+construct at the same place.  Use :func:`strip_spans` to compare shapes (for example in parse → print →
+parse round trips).
+
+The checker's results travel on the nodes: the checker returns a *typed copy* of every expression and
+statement it checks, whose optional fields ``checked_type`` (every :class:`Expr`), ``symbol``
+(:class:`Name`, :class:`VarDecl`) and ``callee`` (:class:`Call`) are filled in.  The parser leaves them
+None, so a parse tree is never mutated and each expansion of a glob rule gets its own typed copy (types
+differ per event).  They take no part in equality or hashing (a typed node equals its parse node), and a
+pass that rebuilds a node with :func:`dataclasses.replace` keeps them — facts cannot get lost the way
+entries of a side table keyed by ``id(node)`` did.  Read them through :mod:`compiler.lang.scopes`
+(``type_of``, ``symbol_of``, ``callee_of``), which turn a missing fact into an internal error.
 """
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Iterator, Literal, Union
+from typing import TYPE_CHECKING, Any, Iterator, Literal, Union
 
 from compiler.lang.diagnostics import Span
 from compiler.lang.types import WhammType
+
+if TYPE_CHECKING:
+    from compiler.lang.scopes import Callee, Symbol
 
 __all__ = [
     "Node", "Item", "Stmt", "Expr",
@@ -69,10 +81,16 @@ class Stmt(Item):
     __slots__ = ()
 
 
+@dataclass(frozen=True, slots=True)
 class Expr(Node):
-    """An expression."""
+    """An expression.  ``checked_type`` is its type in a checked tree (None in a parse tree)."""
 
-    __slots__ = ()
+    checked_type: WhammType | None = dataclasses.field(default=None, compare=False, repr=False, kw_only=True)
+
+
+def _checked() -> Any:
+    """A checker-filled field: None in a parse tree, not compared, hashed or shown."""
+    return dataclasses.field(default=None, compare=False, repr=False, kw_only=True)
 
 
 # --------------------------------------------------------------------------------------------- types
@@ -197,6 +215,7 @@ class VarDecl(Stmt):
     init: Expr | None
     name_span: Span
     span: Span
+    symbol: Symbol | None = _checked()    # the variable it declares (checked tree)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +317,7 @@ class Name(Expr):
 
     id: str
     span: Span
+    symbol: Symbol | None = _checked()    # what it refers to (checked tree; a library name has none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +367,7 @@ class Call(Expr):
     args: tuple[Expr, ...]
     annotation: str | None
     span: Span
+    callee: Callee | None = _checked()    # what it calls (checked tree)
 
     @property
     def lib(self) -> str | None:
@@ -408,7 +429,8 @@ Target = Union[Name, Index, Field]
 
 # ------------------------------------------------------------------------------------------ traversal
 
-_NON_CHILD = frozenset({"span", "name_span"})
+_SPANS = frozenset({"span", "name_span"})
+_NON_CHILD = _SPANS | {"checked_type", "symbol", "callee"}
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -447,7 +469,7 @@ def strip_spans(node: Any) -> Any:
         changes = {}
         for f in dataclasses.fields(node):  # type: ignore[arg-type]
             value = getattr(node, f.name)
-            changes[f.name] = NO_SPAN if f.name in _NON_CHILD else strip_spans(value)
+            changes[f.name] = NO_SPAN if f.name in _SPANS else strip_spans(value)
         return type(node)(**changes)
     if isinstance(node, tuple):
         return tuple(strip_spans(v) for v in node)

@@ -12,9 +12,10 @@ simplifies bottom-up with the run-time semantics of :mod:`compiler.lang.values`:
   rules of §13.2.3 apply; a dropped dynamic operand disappears from the residual;
 * ``!`` on a static bool; ``if`` statements with static conditions keep only the taken branch.
 
-The result is pure data: the folded predicate (``True``, ``False`` or a residual expression), the folded
-body, and type/callee tables for the new nodes chained onto the probe's.  New nodes are fresh AST nodes
-carrying the original spans.
+The result is pure data: the folded predicate (``True``, ``False`` or a residual expression) and the
+folded body, typed trees like the checker's: a rebuilt node is a :func:`dataclasses.replace` of the typed
+one (so it keeps its type and callee), a literal standing for a static value is built with its type.
+New nodes carry the original spans.
 
 ``@static`` evaluation order (§13.4).  The caller visits sites in traversal order and probes in
 injection order; within one probe :func:`fold_probe` evaluates (1) the predicate, (2) if it did not
@@ -28,19 +29,18 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
-from collections import ChainMap
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from compiler.errors import WhammError
 from compiler.lang import ast, values
 from compiler.lang.diagnostics import Diagnostic, Span
-from compiler.lang.scopes import Callee, CalleeKind, CheckedProbe, Symbol, VarKind, fact
+from compiler.lang.scopes import CalleeKind, CheckedProbe, VarKind, callee_of, symbol_of, type_of
 from compiler.lang.types import Prim, TupleType, WhammType, is_float, is_integer
 
 __all__ = [
     "StaticCall", "Folded", "FoldError", "fold_probe", "fold_expr", "fold_shared_initializers",
-    "constant_value",
+    "constant_value", "literal",
 ]
 
 #: ``static_call(library, function, args)`` performs an ``@static`` library call (``library`` set) or a
@@ -63,15 +63,12 @@ class Folded:
     """The outcome for one probe at one site.
 
     ``predicate`` is ``True`` (inject unconditionally), ``False`` (do not inject; ``body`` is None) or a
-    residual expression to guard the body with.  ``types``/``calls`` cover the original nodes and the
-    new ones (keyed by ``id(node)``).  ``inits`` maps each unshared variable with an initializer to its
-    folded initializer (run once per site at program start).
+    residual expression to guard the body with; both are typed trees.  ``inits`` maps each unshared
+    variable with an initializer to its folded initializer (run once per site at program start).
     """
 
     predicate: bool | ast.Expr
     body: ast.Block | None
-    types: Mapping[int, WhammType]
-    calls: Mapping[int, Callee]
     inits: Mapping[str, ast.Expr]
 
 
@@ -105,55 +102,34 @@ def static_folding(enabled: bool):
 
 
 class _Folder:
-    def __init__(self, types: Mapping[int, WhammType], names: Mapping[int, Symbol],
-                 calls: Mapping[int, Callee], bindings: Mapping[str, object],
-                 constants: Mapping[str, object], static_call: StaticCall | None) -> None:
-        self.new_types: dict[int, WhammType] = {}
-        self.new_calls: dict[int, Callee] = {}
-        self.types = ChainMap(self.new_types, types)  # type: ignore[arg-type]
-        self.calls = ChainMap(self.new_calls, calls)  # type: ignore[arg-type]
-        self.names = names
+    def __init__(self, bindings: Mapping[str, object], constants: Mapping[str, object],
+                 static_call: StaticCall | None) -> None:
         self.bindings = bindings
         self.constants = constants
         self.static_call = static_call
-        self.done: dict[int, object] = {}   # nodes folded ahead of their turn (per-site initialization)
+        # statements whose initializer or @init call was folded ahead of its turn (per-site
+        # initialization, §13.4 rule 2), by the statement's span (each statement has its own)
+        self.done: dict[Span, object] = {}
         self.simplify = _SIMPLIFY.get()
 
     # ------------------------------------------------------------------------------------ helpers
 
     def node(self, value: object, t: WhammType, span: Span) -> ast.Expr:
-        """A literal node holding a static value (registered with its type)."""
-        if isinstance(value, bool):
-            n: ast.Expr = ast.BoolLit(value, span)
-        elif isinstance(value, int):
-            n = ast.IntLit(value, str(value), span)
-        elif isinstance(value, float):
-            n = ast.FloatLit(value, repr(value), span)
-        elif isinstance(value, bytes):
-            n = ast.StrLit(value, span)
-        else:
-            assert isinstance(t, TupleType) and isinstance(value, tuple)
-            n = ast.TupleLit(tuple(self.node(v, et, span) for v, et in zip(value, t.elems)), span)
-        self.new_types[id(n)] = t
-        return n
+        """A literal node of type ``t`` holding a static value."""
+        return literal(value, t, span)
 
     def residual(self, r: object, like: ast.Expr) -> ast.Expr:
         """``r`` as an expression: a static value becomes a literal (the original node when it was one)."""
         if isinstance(r, _Const):
             if isinstance(like, (ast.IntLit, ast.FloatLit, ast.BoolLit, ast.StrLit)):
                 return like
-            return self.node(r.value, fact(self.types, like, "type"), like.span)
+            return self.node(r.value, type_of(like), like.span)
         return r  # type: ignore[return-value]
 
     def rebuild(self, old: ast.Node, **changes: object) -> ast.Node:
         if all(getattr(old, k) is v for k, v in changes.items()):
             return old
-        new = dataclasses.replace(old, **changes)  # type: ignore[type-var]
-        if id(old) in self.types:
-            self.new_types[id(new)] = self.types[id(old)]
-        if id(old) in self.calls:
-            self.new_calls[id(new)] = self.calls[id(old)]
-        return new
+        return dataclasses.replace(old, **changes)  # type: ignore[type-var]  # keeps type and callee
 
     def trap(self, exc: values.Trap, span: Span) -> FoldError:
         msg = str(exc)
@@ -169,9 +145,7 @@ class _Folder:
 
     def expr(self, e: ast.Expr) -> object:
         """A :class:`_Const` for a static result, else the residual expression."""
-        if id(e) in self.done:
-            return self.done.pop(id(e))
-        t = fact(self.types, e, "type")
+        t = type_of(e)
         if isinstance(e, ast.IntLit):
             return _Const(values.int_literal(e.value, t))  # type: ignore[arg-type]
         if isinstance(e, ast.FloatLit):
@@ -200,7 +174,7 @@ class _Folder:
             r = self.expr(e.expr)
             if isinstance(r, _Const):
                 try:
-                    return _Const(values.cast(r.value, self.types[id(e.expr)], e.type.type))  # type: ignore[arg-type]
+                    return _Const(values.cast(r.value, type_of(e.expr), e.type.type))  # type: ignore[arg-type]
                 except values.Trap as exc:
                     raise self.trap(exc, e.span) from None
             return self.rebuild(e, expr=r)
@@ -235,7 +209,7 @@ class _Folder:
         return self.residual(self.expr(child), child)
 
     def name_value(self, e: ast.Name, t: WhammType | None) -> object:
-        sym = fact(self.names, e, "symbol")
+        sym = symbol_of(e)
         if sym.kind is VarKind.GLOBAL:
             return self.constants.get(e.id, _NOT_STATIC)
         if sym.kind is VarKind.BUILTIN:
@@ -270,13 +244,13 @@ class _Folder:
             try:
                 if e.op in values.EQUALITY_OPS or e.op in values.ORDER_OPS:
                     return _Const(values.compare(e.op, left.value, right.value))
-                return _Const(values.binary(e.op, left.value, right.value, self.types[id(e.left)]))
+                return _Const(values.binary(e.op, left.value, right.value, type_of(e.left)))
             except values.Trap as exc:
                 raise self.trap(exc, e.span) from None
         return self.rebuild(e, left=self.residual(left, e.left), right=self.residual(right, e.right))
 
     def call(self, e: ast.Call, t: WhammType | None) -> object:
-        callee = fact(self.calls, e, "callee")
+        callee = callee_of(e)
         if callee.kind is CalleeKind.BUILTIN and callee.name == "memid":
             arg = e.args[0]
             lib = arg.id if isinstance(arg, ast.Name) else None
@@ -302,18 +276,24 @@ class _Folder:
         return self.rebuild(b, stmts=tuple(out)) if len(out) != len(b.stmts) or \
             any(x is not y for x, y in zip(out, b.stmts)) else b  # type: ignore[return-value]
 
+    def ahead(self, s: ast.Stmt, e: ast.Expr) -> object:
+        """``e`` of statement ``s`` folded: the result of folding it ahead of its turn, if it was."""
+        if s.span in self.done:
+            return self.done.pop(s.span)
+        return self.expr(e)
+
     def stmt(self, s: ast.Stmt) -> list[ast.Stmt]:
         if isinstance(s, ast.VarDecl):
             if s.init is None or "shared" in s.modifiers:
                 return [s]
-            return [self.rebuild(s, init=self.residual(self.expr(s.init), s.init))]  # type: ignore[list-item]
+            return [self.rebuild(s, init=self.residual(self.ahead(s, s.init), s.init))]  # type: ignore[list-item]
         if isinstance(s, ast.Assign):
             return [self.rebuild(s, target=self.target(s.target),  # type: ignore[list-item]
                                  value=self.residual(self.expr(s.value), s.value))]
         if isinstance(s, ast.IncDec):
             return [self.rebuild(s, target=self.target(s.target))]  # type: ignore[list-item]
         if isinstance(s, ast.CallStmt):
-            r = self.expr(s.call)
+            r = self.ahead(s, s.call)
             if isinstance(r, _Const):
                 return []  # an @static call statement: it ran at compile time
             return [self.rebuild(s, call=r)]  # type: ignore[list-item]
@@ -361,9 +341,9 @@ class _Folder:
                     and "frame" not in s.modifiers and ("unshared" in s.modifiers or "report" in s.modifiers):
                 r = self.expr(s.init)
                 inits[s.name] = self.residual(r, s.init)
-                self.done[id(s.init)] = r
+                self.done[s.span] = r
             elif isinstance(s, ast.CallStmt) and isinstance(s.call, ast.Call) and s.call.annotation == "init":
-                self.done[id(s.call)] = self.expr(s.call)
+                self.done[s.span] = self.expr(s.call)
             elif isinstance(s, ast.If):
                 for blk in (s.then, *(e.body for e in s.elifs), *((s.orelse,) if s.orelse else ())):
                     self.prefold_site_init(blk, inits)
@@ -392,27 +372,26 @@ def _normalise(v: object, t: WhammType) -> object:
 def fold_probe(probe: CheckedProbe, bindings: Mapping[str, object], *,
                constants: Mapping[str, object] | None = None,
                static_call: StaticCall | None = None) -> Folded:
-    """Fold one probe at one site.
+    """Fold one probe's typed predicate and body at one site.
 
     ``bindings`` maps the site's static bound variables (and ``APP_MEMID``) to values: integers as
     ``int``, strings as ``str`` or ``bytes``, booleans as ``bool``.  ``constants`` are the program's
     compile-time constants (``Program.constants``).  Raises :class:`FoldError` for a static computation
     that traps.
     """
-    f = _Folder(probe.types, probe.names, probe.calls, _bytes_bindings(bindings), constants or {},
-                static_call)
+    f = _Folder(_bytes_bindings(bindings), constants or {}, static_call)
     pred: bool | ast.Expr = True
-    if probe.probe.predicate is not None:
-        r = f.expr(probe.probe.predicate)
+    if probe.predicate is not None:
+        r = f.expr(probe.predicate)
         pred = bool(r.value) if isinstance(r, _Const) else r  # type: ignore[assignment]
         if not f.simplify:
-            pred = f.residual(r, probe.probe.predicate)
+            pred = f.residual(r, probe.predicate)
     if pred is False:
-        return Folded(False, None, f.types, f.calls, {})
+        return Folded(False, None, {})
     inits: dict[str, ast.Expr] = {}
-    f.prefold_site_init(probe.probe.body, inits)
-    body = f.block(probe.probe.body)
-    return Folded(pred, body, f.types, f.calls, inits)
+    f.prefold_site_init(probe.body, inits)
+    body = f.block(probe.body)
+    return Folded(pred, body, inits)
 
 
 def fold_shared_initializers(probe: CheckedProbe, bindings: Mapping[str, object], *,
@@ -420,36 +399,47 @@ def fold_shared_initializers(probe: CheckedProbe, bindings: Mapping[str, object]
                              static_call: StaticCall | None = None) -> dict[str, ast.Expr]:
     """The probe's shared initializers folded once (§13.4 rule 1), by variable name, source order.
     ``bindings`` should hold only per-probe values (``APP_MEMID``); per-event constants are built in."""
-    f = _Folder(probe.types, probe.names, probe.calls, _bytes_bindings(bindings), constants or {},
-                static_call)
+    f = _Folder(_bytes_bindings(bindings), constants or {}, static_call)
     out: dict[str, ast.Expr] = {}
-    for sym in probe.symbols:
-        d = sym.decl
-        if sym.kind is VarKind.SHARED and isinstance(d, ast.VarDecl) and d.init is not None:
+    for d in probe.declarations():
+        sym = d.symbol
+        if sym is not None and sym.kind is VarKind.SHARED and d.init is not None:
             out[sym.name] = f.residual(f.expr(d.init), d.init)
     return out
 
 
-def fold_expr(expr: ast.Expr, types: Mapping[int, WhammType], names: Mapping[int, Symbol],
-              calls: Mapping[int, Callee], bindings: Mapping[str, object] | None = None, *,
+def fold_expr(expr: ast.Expr, bindings: Mapping[str, object] | None = None, *,
               constants: Mapping[str, object] | None = None,
-              static_call: StaticCall | None = None) -> tuple[object, Mapping[int, WhammType]]:
-    """Fold one expression (for script-level code or the shell).  Returns ``(result, types)`` where
-    ``result`` is a Python value when the expression is static, else the residual expression."""
-    f = _Folder(types, names, calls, _bytes_bindings(bindings or {}), constants or {}, static_call)
+              static_call: StaticCall | None = None) -> object:
+    """Fold one typed expression (for script-level code or the shell): a Python value when it is
+    static, else the residual expression (a typed tree)."""
+    f = _Folder(_bytes_bindings(bindings or {}), constants or {}, static_call)
     r = f.expr(expr)
-    return (r.value if isinstance(r, _Const) else r), f.types
+    return r.value if isinstance(r, _Const) else r
 
 
-def constant_value(expr: ast.Expr, types: Mapping[int, WhammType], names: Mapping[int, Symbol],
-                   calls: Mapping[int, Callee], constants: Mapping[str, object]) -> object | None:
-    """The value of a compile-time constant's assignment (§7.4), or None if it does not fold to a
+def constant_value(expr: ast.Expr, constants: Mapping[str, object]) -> object | None:
+    """The value of a compile-time constant's typed assignment (§7.4), or None if it does not fold to a
     primitive constant.  Raises :class:`FoldError` if folding it traps."""
-    f = _Folder(types, names, calls, {}, constants, None)
+    f = _Folder({}, constants, None)
     r = f.expr(expr)
     if isinstance(r, _Const) and not isinstance(r.value, tuple) and r.value is not None:
         return r.value
     return None
+
+
+def literal(value: object, t: WhammType, span: Span) -> ast.Expr:
+    """A literal node of type ``t`` holding the static value ``value`` (``str`` values as UTF-8)."""
+    if isinstance(value, bool):
+        return ast.BoolLit(value, span, checked_type=t)
+    if isinstance(value, int):
+        return ast.IntLit(value, str(value), span, checked_type=t)
+    if isinstance(value, float):
+        return ast.FloatLit(value, repr(value), span, checked_type=t)
+    if isinstance(value, (bytes, str)):
+        return ast.StrLit(value.encode() if isinstance(value, str) else value, span, checked_type=t)
+    assert isinstance(t, TupleType) and isinstance(value, tuple)
+    return ast.TupleLit(tuple(literal(v, et, span) for v, et in zip(value, t.elems)), span, checked_type=t)
 
 
 def _bytes_bindings(bindings: Mapping[str, object]) -> Mapping[str, object]:

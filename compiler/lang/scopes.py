@@ -1,16 +1,22 @@
-"""The checked program: symbols, their kinds, and the per-probe / per-function facts later stages need.
+"""The checked program: symbols, their kinds, and the typed trees later stages compile.
 
 The checker (:mod:`compiler.lang.checker`) produces one :class:`Program`; the constant folder, the
-rewriter, the wei backend and the shell read it.  The AST stays frozen: facts about nodes (types, what a
-name refers to) live in dictionaries keyed by ``id(node)``, which is stable because the program keeps the
-AST alive.  Expression types differ between the expansions of a glob rule (``arg0`` is ``u32`` at
-``br_if`` but ``i32`` at ``i32.store``), so each :class:`CheckedProbe` has its own tables.
+rewriter, the wei backend and the shell read it.  The facts about nodes (types, what a name refers to,
+what a call calls) are fields of the checked nodes themselves (see :mod:`compiler.lang.ast`), so a pass
+that rebuilds a node keeps them.  Expression types differ between the expansions of a glob rule (``arg0``
+is ``u32`` at ``br_if`` but ``i32`` at ``i32.store``), so each :class:`CheckedProbe` holds its own typed
+copy of the predicate and body; the source probe stays the untyped parse tree.
+
+:func:`type_of`, :func:`symbol_of` and :func:`callee_of` read those fields: a checked program has a type
+for every expression it evaluates, a symbol for every variable reference and declaration and a callee for
+every call, so a missing one means a stage built a node without its facts — an :class:`InternalError`
+naming the node, never a default that would compile into a plausible wrong result.
 """
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Iterator, Mapping
 
 from compiler.errors import InternalError
 from compiler.lang import ast
@@ -23,36 +29,35 @@ if TYPE_CHECKING:
     from compiler.lang.libraries import LibFunc, Library
 
 __all__ = ["VarKind", "Symbol", "Callee", "CalleeKind", "CheckedProbe", "CheckedFunction", "Program",
-           "fact", "declared_symbol"]
-
-_Fact = TypeVar("_Fact")
+           "type_of", "symbol_of", "callee_of"]
 
 
-def fact(table: Mapping[int, _Fact], node: ast.Node, what: str) -> _Fact:
-    """``table[id(node)]``: a fact the checker (or the folder, for the nodes it builds) recorded.
-
-    A checked program has a type for every expression, a symbol for every name and a callee for every
-    call, so a miss means a stage built or kept a node without its facts: an :class:`InternalError`,
-    never a default that would compile into a plausible wrong result."""
-    try:
-        return table[id(node)]
-    except KeyError:
-        span = getattr(node, "span", None)
-        raise InternalError(f"no {what} recorded for the {type(node).__name__} at {span}") from None
+def _missing(what: str, node: ast.Node) -> InternalError:
+    return InternalError(f"no {what} recorded for the {type(node).__name__} at {node.span}")
 
 
-def declared_symbol(symbols: Iterable[Symbol], decl: ast.VarDecl) -> Symbol:
-    """The symbol ``decl`` declares, among a body's ``symbols``.
+def type_of(e: ast.Expr) -> WhammType:
+    """The type the checker (or the folder, for a literal it built) gave expression ``e``."""
+    t = e.checked_type
+    if t is None:
+        raise _missing("type", e)
+    return t
 
-    Matched by name and the position of the declared name, not by node identity: the folder rebuilds a
-    declaration whose initializer it folds (a new node carrying the old spans), and each source
-    declaration has its own position.  A miss is an :class:`InternalError` (the statement would
-    otherwise be skipped and the variable keep 0)."""
-    for sym in symbols:
-        d = sym.decl
-        if isinstance(d, ast.VarDecl) and d.name == decl.name and d.name_span == decl.name_span:
-            return sym
-    raise InternalError(f"no symbol for the declaration of `{decl.name}` at {decl.name_span}")
+
+def symbol_of(node: ast.Name | ast.VarDecl) -> Symbol:
+    """The variable a checked name refers to, or a checked declaration declares."""
+    sym = node.symbol
+    if sym is None:
+        raise _missing("symbol", node)
+    return sym
+
+
+def callee_of(call: ast.Call) -> Callee:
+    """What a checked call calls."""
+    callee = call.callee
+    if callee is None:
+        raise _missing("callee", call)
+    return callee
 
 
 class VarKind(enum.Enum):
@@ -114,7 +119,8 @@ class CheckedProbe:
     package, event, mode and ``probe_id``; ``event`` is the catalog entry (None for begin/end/report).
     ``bounds`` are the rule's type bounds; ``symbols`` the body's declarations in source order;
     ``bound_used`` the bound variables the predicate and body read or write (first use order), which
-    decides operand saving; ``types``/``names``/``calls`` are keyed by ``id(node)``.
+    decides operand saving; ``predicate`` and ``body`` are the typed trees checked at this expansion
+    (expansions that bind every name alike share them).
     """
 
     probe: ast.Probe
@@ -123,9 +129,8 @@ class CheckedProbe:
     bounds: dict[str, WhammType]
     symbols: list[Symbol] = field(default_factory=list)
     bound_used: dict[str, BoundVar] = field(default_factory=dict)
-    types: dict[int, WhammType] = field(default_factory=dict)
-    names: dict[int, Symbol] = field(default_factory=dict)
-    calls: dict[int, Callee] = field(default_factory=dict)
+    predicate: ast.Expr | None = None
+    body: ast.Block = ast.Block((), ast.NO_SPAN)
 
     @property
     def number(self) -> int:
@@ -154,18 +159,25 @@ class CheckedProbe:
                 return s
         return None
 
+    def declarations(self) -> Iterator[ast.VarDecl]:
+        """The typed declarations of the body, source order."""
+        return (n for n in ast.walk(self.body) if isinstance(n, ast.VarDecl))
+
+    def callees(self) -> Iterator[Callee]:
+        """What every call of the typed predicate and body calls, source order."""
+        roots: tuple[ast.Node, ...] = (self.body,) if self.predicate is None else (self.predicate, self.body)
+        return (callee_of(n) for r in roots for n in ast.walk(r) if isinstance(n, ast.Call))
+
 
 @dataclass(slots=True)
 class CheckedFunction:
-    """A user function (D3) with its parameters, result and locals; facts keyed like probes'."""
+    """A user function (D3) with its parameters, result, locals and typed ``body``."""
 
     fn: ast.FnDef
     params: tuple[Symbol, ...]
     result: WhammType | None
     symbols: list[Symbol] = field(default_factory=list)
-    types: dict[int, WhammType] = field(default_factory=dict)
-    names: dict[int, Symbol] = field(default_factory=dict)
-    calls: dict[int, Callee] = field(default_factory=dict)
+    body: ast.Block = ast.Block((), ast.NO_SPAN)
 
     @property
     def name(self) -> str:
@@ -176,8 +188,7 @@ class CheckedFunction:
 class Program:
     """A checked script.
 
-    ``statements`` are the script-level statements in order (run at program start); their facts are in
-    ``types``/``names``/``calls``.  ``constants`` are the compile-time constants of §7.4 (name → value,
+    ``statements`` are the typed script-level statements in order (run at program start).  ``constants`` are the compile-time constants of §7.4 (name → value,
     typed by the global's declared type).  ``map_ids`` numbers the script-level maps by name byte order
     (§8).  ``uses`` lists the ``use``d libraries in declaration order; ``libraries`` their signatures.
     """
@@ -189,9 +200,6 @@ class Program:
     functions: dict[str, CheckedFunction] = field(default_factory=dict)
     globals: dict[str, Symbol] = field(default_factory=dict)
     statements: list[ast.Stmt] = field(default_factory=list)
-    types: dict[int, WhammType] = field(default_factory=dict)
-    names: dict[int, Symbol] = field(default_factory=dict)
-    calls: dict[int, Callee] = field(default_factory=dict)
     constants: dict[str, object] = field(default_factory=dict)
     map_ids: dict[str, int] = field(default_factory=dict)
     uses: list[str] = field(default_factory=list)

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Mapping
 from compiler.errors import WhammError
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
-from compiler.lang.folder import Folded, fold_expr, fold_probe
+from compiler.lang.folder import Folded, fold_expr, fold_probe, literal
+from compiler.lang.scopes import VarKind
 from compiler.lang.types import wasm_types
 from compiler.options import Options
 from compiler.rewrite.bodies import rewrite_bodies
@@ -42,7 +43,7 @@ from compiler.rewrite.exit import (
 )
 from compiler.rewrite.site_env import ModuleContext, site_error
 from compiler.report.rows import type_text, GlobalLocation, MapLocation, MemoryLocation, ReportVar
-from compiler.rewrite.layout import Layout, LibraryMemory, folded_nodes, plan_layout, shared_symbols
+from compiler.rewrite.layout import Layout, LibraryMemory, folded_nodes, plan_layout
 from compiler.rewrite.uses import Uses
 from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper
 from compiler.sites.matching import match
@@ -75,11 +76,11 @@ class EmitError(WhammError):
 
 @dataclass(frozen=True, slots=True)
 class Prelude:
-    """Script-level code folded before any site (LANGUAGE.md §13.4 rule 1): each statement with its
-    type and callee tables, and per probe number its folded shared initialisers."""
+    """Script-level code folded before any site (LANGUAGE.md §13.4 rule 1): the typed statements, and
+    per probe number its folded shared initialisers."""
 
-    statements: tuple[tuple[ast.Stmt, Mapping, Mapping], ...]
-    shared: Mapping[int, tuple[Mapping[str, ast.Expr], Mapping, Mapping]]
+    statements: tuple[ast.Stmt, ...]
+    shared: Mapping[int, Mapping[str, ast.Expr]]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -125,55 +126,25 @@ def fold_prelude(program: Program, static_call: StaticCall | None = None, module
         folded = _fold_statement(stmt, program, static_call, bindings)
         if folded is not None:
             statements.append(folded)
-    shared: dict[int, tuple[Mapping[str, ast.Expr], Mapping, Mapping]] = {}
+    shared: dict[int, Mapping[str, ast.Expr]] = {}
     for cp in program.probes:
         inits: dict[str, ast.Expr] = {}
-        types = _Chain(cp.types)
-        calls = _Chain(cp.calls)
-        for sym in shared_symbols(cp):
-            d = sym.decl
-            if isinstance(d, ast.VarDecl) and d.init is not None:
-                inits[sym.name] = _fold(d.init, cp.types, cp.names, cp.calls, bindings, program, static_call,
-                                        types, sym.type, calls)
+        for d in cp.declarations():
+            sym = d.symbol
+            if sym is not None and sym.kind is VarKind.SHARED and d.init is not None:
+                inits[sym.name] = _fold(d.init, bindings, program, static_call, sym.type)
         if inits:
-            shared[cp.number] = (inits, types, calls)
+            shared[cp.number] = inits
     return Prelude(tuple(statements), shared)
 
 
-class _Chain(dict):
-    """A type (or callee) table of new nodes falling back to the checker's table."""
-
-    def __init__(self, base: Mapping) -> None:
-        super().__init__()
-        self.base = base
-
-    def __missing__(self, key):
-        return self.base[key]
-
-    def get(self, key, default=None):
-        if key in self:
-            return self[key]
-        return self.base.get(key, default)
-
-
-def _fold(e: ast.Expr, types: Mapping, names: Mapping, calls: Mapping, bindings: Mapping[str, object],
-          program: Program, static_call: StaticCall | None, out_types: dict, t,
-          out_calls: dict | None = None) -> ast.Expr:
-    """Fold one expression; a static result becomes a literal node typed in ``out_types``.  Calls the
-    folder rebuilt (new nodes, same spans) get their callee back in ``out_calls``."""
-    value, new_types = fold_expr(e, types, names, calls, bindings, constants=program.constants,
-                                 static_call=static_call)
+def _fold(e: ast.Expr, bindings: Mapping[str, object], program: Program, static_call: StaticCall | None,
+          t) -> ast.Expr:
+    """Fold one typed expression; a static result becomes a literal node of type ``t``."""
+    value = fold_expr(e, bindings, constants=program.constants, static_call=static_call)
     if isinstance(value, ast.Expr):
-        out_types.update(new_types.maps[0])  # the folder's table of the nodes it created
-        if out_calls is not None:
-            by_span = {(n.span, type(n)): calls[id(n)] for n in ast.walk(e) if id(n) in calls}
-            for n in ast.walk(value):
-                if isinstance(n, (ast.Call, ast.MethodCall)) and id(n) not in calls:
-                    callee = by_span.get((n.span, type(n)))
-                    if callee is not None:
-                        out_calls[id(n)] = callee
         return value
-    return _literal(value, t, e.span, out_types)
+    return literal(value, t, e.span)
 
 
 def _has_static_call(node: ast.Node) -> bool:
@@ -187,39 +158,21 @@ def _fold_statement(stmt: ast.Stmt, program: Program, static_call: StaticCall | 
     constants are globals already holding the value when later code runs."""
     import dataclasses
     if not _has_static_call(stmt):
-        return stmt, program.types, program.calls
-    types = _Chain(program.types)
-    calls = _Chain(program.calls)
+        return stmt
 
     def fold(e: ast.Expr) -> ast.Expr:
-        return _fold(e, program.types, program.names, program.calls, bindings, program, static_call, types,
-                     program.types.get(id(e)), calls)   # (a call statement's call has no recorded type)
+        return _fold(e, bindings, program, static_call, e.checked_type)  # (a call statement's call: ())
 
     if isinstance(stmt, ast.VarDecl) and stmt.init is not None:
-        return dataclasses.replace(stmt, init=fold(stmt.init)), types, calls
+        return dataclasses.replace(stmt, init=fold(stmt.init))
     if isinstance(stmt, ast.Assign):
-        return dataclasses.replace(stmt, value=fold(stmt.value)), types, calls
+        return dataclasses.replace(stmt, value=fold(stmt.value))
     if isinstance(stmt, ast.CallStmt) and isinstance(stmt.call, ast.Call):
         folded = fold(stmt.call)
         if not isinstance(folded, (ast.Call, ast.MethodCall)):
             return None
-        return dataclasses.replace(stmt, call=folded), types, calls
-    return stmt, types, calls
-
-
-def _literal(value: object, t, span, types: dict) -> ast.Expr:
-    if isinstance(value, bool):
-        n: ast.Expr = ast.BoolLit(value, span)
-    elif isinstance(value, int):
-        n = ast.IntLit(value, str(value), span)
-    elif isinstance(value, float):
-        n = ast.FloatLit(value, repr(value), span)
-    elif isinstance(value, (bytes, str)):
-        n = ast.StrLit(value.encode() if isinstance(value, str) else value, span)
-    else:
-        n = ast.TupleLit(tuple(_literal(v, et, span, types) for v, et in zip(value, t.elems)), span)  # type: ignore
-    types[id(n)] = t
-    return n
+        return dataclasses.replace(stmt, call=folded)
+    return stmt
 
 
 # ------------------------------------------------------------------------------------------------
@@ -304,8 +257,8 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
 
     # ---- what the code uses
     uses = Uses()
-    for stmt, types, calls in prelude.statements:
-        uses.scan(stmt, calls, program.names, types)
+    for stmt in prelude.statements:
+        uses.scan(stmt)
     scanned: set[int] = set()
     for site in sites:
         event = site.probe.expansion.event
@@ -317,16 +270,16 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
         else:
             scanned.add(id(site.folded))
         for node in folded_nodes(site.folded):
-            uses.scan(node, site.folded.calls, site.probe.names, site.folded.types, table)
+            uses.scan(node, table)
     with_sites = {s.probe.number: s.probe for s in sites}
-    for number, (inits, types, calls) in prelude.shared.items():
+    for number, inits in prelude.shared.items():
         if number in with_sites:
             for e in inits.values():
-                uses.scan(e, calls, with_sites[number].names, types)
+                uses.scan(e)
     for lst in special.values():
         for cp, f in lst:
             for node in folded_nodes(f):
-                uses.scan(node, f.calls, cp.names, f.types)
+                uses.scan(node)
     done: set[str] = set()
     while True:
         todo = [n for n in uses.user_functions if n not in done]
@@ -335,7 +288,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
         for name in todo:
             done.add(name)
             cf = program.functions[name]
-            uses.scan(cf.fn.body, cf.calls, cf.names, cf.types)
+            uses.scan(cf.body)
     user_fns = [n for n in program.functions if n in done]
     uses.resolve_memids(len(module.memory_limits()), [u for u in program.uses if u != "whamm_core"])
 
@@ -434,7 +387,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
         shared_inits = []
         for number in sorted(with_sites):
             if number in prelude.shared:
-                shared_inits.append((with_sites[number], *prelude.shared[number]))
+                shared_inits.append((with_sites[number], prelude.shared[number]))
         helpers["whamm:start"] = start_function(ctx, prelude.statements, shared_inits, sites,
                                                 special["begin"], app_start, desc)
         if lay.needs_exit:

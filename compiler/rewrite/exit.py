@@ -19,7 +19,7 @@ import sys
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from compiler.lang import ast, values
-from compiler.lang.scopes import CheckedFunction, CheckedProbe, Symbol, VarKind, fact
+from compiler.lang.scopes import CheckedFunction, CheckedProbe, Symbol, VarKind, type_of
 from compiler.lang.types import UNIT, MapType, WhammType
 from compiler.backend.lowering import BodyCompiler, contains_return
 from compiler.backend.instrs import Code, CodegenError, LocalPool, flat, mem_parts, op
@@ -44,9 +44,8 @@ class ScriptEnv(SiteEnv):
     function; globals are as in :class:`SiteEnv`; there is no site data."""
 
     def __init__(self, ctx: ModuleContext, probe: CheckedProbe | None, pool: LocalPool,
-                 decls: Mapping[int, Symbol], params: Mapping[int, LocalStorage] | None = None) -> None:
+                 params: Mapping[int, LocalStorage] | None = None) -> None:
         super().__init__(ctx, probe, None, pool, None, None)  # type: ignore[arg-type]
-        self.decls = dict(decls)
         self.params = dict(params or {})
 
     def storage(self, sym: Symbol) -> Storage:
@@ -77,10 +76,10 @@ def compile_function(ctx: ModuleContext, cf: CheckedFunction) -> Helper:
         ptypes.extend(types)
     result = cf.result if cf.result is not None else UNIT
     pool = LocalPool(len(ptypes))
-    env = ScriptEnv(ctx, None, pool, {id(s.decl): s for s in cf.symbols if s.decl is not None}, params)
-    c = BodyCompiler(env, cf.types, cf.names, cf.calls)
+    env = ScriptEnv(ctx, None, pool, params)
+    c = BodyCompiler(env)
     c.function_return = True
-    for s in cf.fn.body.stmts:
+    for s in cf.body.stmts:
         c.stmt(s)
     if flat(result):
         c.code.emit("unreachable")  # the checker proved every path returns
@@ -102,25 +101,25 @@ def getter(layout, sym: Symbol, name: str) -> Helper:
 # The start routine (§4)
 
 
-def _constant(expr: ast.Expr, types: Mapping[int, WhammType]) -> tuple[bool, object]:
+def _constant(expr: ast.Expr) -> tuple[bool, object]:
     """Whether ``expr`` is a literal (or a tuple of literals) and its value in ``values`` form."""
     if isinstance(expr, ast.IntLit):
-        return True, values.int_literal(expr.value, fact(types, expr, "type"))  # type: ignore[arg-type]
+        return True, values.int_literal(expr.value, type_of(expr))  # type: ignore[arg-type]
     if isinstance(expr, ast.FloatLit):
-        return True, values.float_literal(expr.text, fact(types, expr, "type"))  # type: ignore[arg-type]
+        return True, values.float_literal(expr.text, type_of(expr))  # type: ignore[arg-type]
     if isinstance(expr, (ast.BoolLit, ast.StrLit)):
         return True, expr.value
     if isinstance(expr, ast.TupleLit) and expr.elems:
-        parts = [_constant(e, types) for e in expr.elems]
+        parts = [_constant(e) for e in expr.elems]
         if all(ok for ok, _ in parts):
             return True, tuple(v for _, v in parts)
     return False, None
 
 
-def _init_slot(ctx: ModuleContext, storage: Storage, t: WhammType, expr: ast.Expr, types: Mapping[int, WhammType],
+def _init_slot(ctx: ModuleContext, storage: Storage, t: WhammType, expr: ast.Expr,
                compiler: BodyCompiler) -> None:
     """Initialise a slot: constant bytes in the data when possible, else code in the start routine."""
-    ok, value = _constant(expr, types)
+    ok, value = _constant(expr)
     region = ctx.layout.region
     if ok and isinstance(storage, MemStorage) and region is not None:
         region.put(storage.addr, pack_value(t, value, region.string))
@@ -149,13 +148,12 @@ def compile_guarded(c: BodyCompiler, folded: Folded, no_pred: bool) -> None:
     c.ret_label = None
 
 
-def start_function(ctx: ModuleContext, statements: Sequence[tuple[ast.Stmt, Mapping, Mapping]],
-                   shared_inits: Sequence[tuple[CheckedProbe, Mapping[str, ast.Expr], Mapping, Mapping]],
+def start_function(ctx: ModuleContext, statements: Sequence[ast.Stmt],
+                   shared_inits: Sequence[tuple[CheckedProbe, Mapping[str, ast.Expr]]],
                    sites: Sequence[MatchedSite], begin: Sequence[tuple[CheckedProbe, Folded]],
                    app_start: int | None, desc: Mapping[bytes, int]) -> Helper:
-    """``whamm:start`` (§4); ``statements`` are the folded script-level statements with their
-    types/calls tables, ``shared_inits`` the folded shared initialisers per probe (probe order) with
-    their types/calls tables."""
+    """``whamm:start`` (§4); ``statements`` are the folded script-level statements, ``shared_inits``
+    the folded shared initialisers per probe (probe order)."""
     lay = ctx.layout
     prog = ctx.program
     pool = LocalPool(0)
@@ -166,9 +164,9 @@ def start_function(ctx: ModuleContext, statements: Sequence[tuple[ast.Stmt, Mapp
         code.emit("i32.const", desc[encode_type(mt.key) + encode_type(mt.value)])
         code.emit("call", lay.runtime["whamm_map_create"])
     # 2. script-level statements
-    env = ScriptEnv(ctx, None, pool, {})
-    for stmt, types, calls in statements:
-        c = BodyCompiler(env, types, prog.names, calls, code)
+    env = ScriptEnv(ctx, None, pool)
+    for stmt in statements:
+        c = BodyCompiler(env, code)
         if isinstance(stmt, ast.VarDecl):
             if stmt.init is None:
                 continue
@@ -177,12 +175,12 @@ def start_function(ctx: ModuleContext, statements: Sequence[tuple[ast.Stmt, Mapp
             continue
         c.stmt(stmt)
     # 3. shared initialisers, probe order
-    for probe, inits, types, calls in shared_inits:
+    for probe, inits in shared_inits:
         senv = SiteEnv(ctx, probe, None, pool, None, None)
-        c = BodyCompiler(senv, types, probe.names, calls, code)
+        c = BodyCompiler(senv, code)
         for sym in probe.symbols:
             if sym.kind is VarKind.SHARED and sym.name in inits and not isinstance(sym.type, MapType):
-                _init_slot(ctx, senv.storage(sym), sym.type, inits[sym.name], types, c)
+                _init_slot(ctx, senv.storage(sym), sym.type, inits[sym.name], c)
     # 4. per-site initialisation, site allocation order
     calls_of: dict[int, list[ast.Call]] = {}
     for site in sites:
@@ -193,11 +191,11 @@ def start_function(ctx: ModuleContext, statements: Sequence[tuple[ast.Stmt, Mapp
         if not f.inits and not init_calls:
             continue
         senv = SiteEnv(ctx, site.probe, site, pool, None, None)
-        c = BodyCompiler(senv, f.types, site.probe.names, f.calls, code)
+        c = BodyCompiler(senv, code)
         try:
             for sym in site.probe.symbols:
                 if sym.kind is VarKind.UNSHARED and sym.name in f.inits and not isinstance(sym.type, MapType):
-                    _init_slot(ctx, senv.storage(sym), sym.type, f.inits[sym.name], f.types, c)
+                    _init_slot(ctx, senv.storage(sym), sym.type, f.inits[sym.name], c)
             for call in init_calls:
                 c.expr(call)
                 c.drop(c.type_of(call))
@@ -205,8 +203,8 @@ def start_function(ctx: ModuleContext, statements: Sequence[tuple[ast.Stmt, Mapp
             raise site_error(prog, exc.message, exc.span, site) from None
     # 5. wasm:begin
     for probe, folded in begin:
-        benv = ScriptEnv(ctx, probe, pool, {id(s.decl): s for s in probe.symbols if s.decl is not None})
-        compile_guarded(BodyCompiler(benv, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
+        benv = ScriptEnv(ctx, probe, pool)
+        compile_guarded(BodyCompiler(benv, code), folded, ctx.no_pred)
     # 6. the application's start function
     if app_start is not None:
         code.emit("call", app_start)
@@ -253,13 +251,13 @@ def exit_function(ctx: ModuleContext, end: Sequence[tuple[CheckedProbe, Folded]]
     code.emit("i32.const", 1)
     code.emit("global.set", flag)
     for probe, folded in end:
-        env = ScriptEnv(ctx, probe, pool, {id(s.decl): s for s in probe.symbols if s.decl is not None})
-        compile_guarded(BodyCompiler(env, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
+        env = ScriptEnv(ctx, probe, pool)
+        compile_guarded(BodyCompiler(env, code), folded, ctx.no_pred)
     if not no_report:
         if report:
             for probe, folded in report:
-                env = ScriptEnv(ctx, probe, pool, {id(s.decl): s for s in probe.symbols if s.decl is not None})
-                compile_guarded(BodyCompiler(env, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
+                env = ScriptEnv(ctx, probe, pool)
+                compile_guarded(BodyCompiler(env, code), folded, ctx.no_pred)
         elif lay.has_instances:
             _default_report(ctx, code, pool, desc)
     if lay.has_runtime:

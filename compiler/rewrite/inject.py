@@ -316,8 +316,7 @@ class FunctionRewriter:
         env.locals.clear()
 
     def compiler(self, env: SiteEnv, site: MatchedSite) -> BodyCompiler:
-        f = site.folded
-        c = BodyCompiler(env, f.types, site.probe.names, f.calls)
+        c = BodyCompiler(env)
         c.skip_init_calls = True
         return c
 

@@ -17,7 +17,7 @@ from compiler.errors import InternalError
 from compiler.events.variables import function, operand_read, variable
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic
-from compiler.lang.scopes import Callee, CheckedProbe, Symbol, VarKind, declared_symbol
+from compiler.lang.scopes import Callee, CheckedProbe, Symbol, VarKind
 from compiler.lang.types import MapType, Prim, WhammType
 from compiler.sites.finding import slot_table
 from compiler.sites.matching import MatchedSite, SiteError
@@ -61,11 +61,11 @@ def probe_info(probe: CheckedProbe) -> ProbeInfo:
                 k = max(k, read[1] + 1)
             else:
                 m = max(m, read[1] + 1)
-    if probe.is_alt or any(c.name == "dup_at" for c in probe.calls.values()):
+    if probe.is_alt or any(c.name == "dup_at" for c in probe.callees()):
         k = ALL
     locals_ = tuple(s for s in probe.symbols if s.kind is VarKind.PROBE_LOCAL)
-    top = {id(s) for s in probe.probe.body.stmts if isinstance(s, ast.VarDecl) and s.init is not None}
-    zeroed = tuple(s for s in locals_ if id(s.decl) not in top)
+    top = {s.symbol for s in probe.body.stmts if isinstance(s, ast.VarDecl) and s.init is not None}
+    zeroed = tuple(s for s in locals_ if s not in top)
     writes = False
     for n in ast.walk(probe.probe.body):
         if isinstance(n, (ast.Assign, ast.IncDec)) and isinstance(n.target, ast.Name) and \
@@ -136,13 +136,9 @@ class SiteEnv(Env):
         self.locals: dict[int, Storage] = {}   # probe-local symbols by id
         self.alt_label: object = None
         self.dedicated = False
-        self.decls = {id(s.decl): s for s in probe.symbols if s.decl is not None} if probe is not None else {}
         self.bindings: Mapping[str, object] = site.bindings if site is not None else ctx.probe_bindings
 
     # -- Env -----------------------------------------------------------------------------------
-
-    def decl_symbol(self, decl: ast.VarDecl) -> Symbol:
-        return declared_symbol(self.decls.values(), decl)
 
     def storage(self, sym: Symbol) -> Storage:
         kind = sym.kind
@@ -418,7 +414,7 @@ def compile_body(ctx: ModuleContext, site: MatchedSite, env: SiteEnv, info: Prob
     """``[P] BODY`` of one site, compiled from its folded predicate and body (§6 notation)."""
     f = site.folded
     body = f.body
-    c = BodyCompiler(env, f.types, site.probe.names, f.calls)
+    c = BodyCompiler(env)
     c.skip_init_calls = True
     code = c.code
     stmts = () if ctx.no_body or body is None else body.stmts

@@ -42,7 +42,7 @@ def template_key(ctx: ModuleContext, site: MatchedSite, env: SiteEnv) -> tuple |
         ok = not any(s.kind is VarKind.FRAME or (s.kind is VarKind.UNSHARED and isinstance(s.type, MapType))
                      for s in probe.symbols) \
             and not any(n in _SITE_DEPENDENT and not v.static for n, v in probe.bound_used.items()) \
-            and not any(c.kind.value == "bound" and c.name != "drop_args" for c in probe.calls.values())
+            and not any(c.kind.value == "bound" and c.name != "drop_args" for c in probe.callees())
         ctx.templatable[number] = ok
     if not ok:
         return None

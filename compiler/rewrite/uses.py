@@ -4,10 +4,10 @@ layout must provide, found before any code is generated.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Sequence
 
 from compiler.lang import ast
-from compiler.lang.scopes import Callee, CalleeKind, Symbol, VarKind, fact
+from compiler.lang.scopes import CalleeKind, VarKind, callee_of
 from compiler.lang.types import MapType, Prim, TupleType, WhammType
 
 @dataclass(slots=True)
@@ -23,8 +23,7 @@ class Uses:
     seen: set[tuple[int, int | None]] = field(default_factory=set)
     memids: set[int] = field(default_factory=set)         # constant memory ids passed to built-ins
 
-    def scan(self, node: ast.Node, calls: Mapping[int, Callee], names: Mapping[int, Symbol],
-             types: Mapping[int, WhammType], site_table: int | None = None) -> None:
+    def scan(self, node: ast.Node, site_table: int | None = None) -> None:
         """Record what ``node`` needs.  Sites usually share their folded nodes, so a node already
         scanned (with the same table) is skipped."""
         key = (id(node), site_table)
@@ -38,18 +37,18 @@ class Uses:
             elif isinstance(n, ast.MethodCall):
                 self.strings = True
             elif isinstance(n, ast.Name):
-                sym = names.get(id(n))
+                sym = n.symbol
                 if sym is not None and sym.kind is VarKind.BOUND and n.id == "resolved_fid" and \
                         site_table is not None and not (sym.bound is not None and sym.bound.static):
                     self.shadows.add(site_table)
-                t = types.get(id(n))
+                t = n.checked_type
                 if t is not None and _has_str(t):
                     self.strings = True
             elif isinstance(n, ast.VarDecl):
                 if _has_str(n.type.type):
                     self.strings = True
             elif isinstance(n, ast.Call):
-                callee = fact(calls, n, "callee")
+                callee = callee_of(n)
                 kind = callee.kind  # type: ignore[attr-defined]
                 name = callee.name  # type: ignore[attr-defined]
                 if kind is CalleeKind.USER:

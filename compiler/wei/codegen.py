@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from compiler.errors import InternalError
 from compiler.lang import ast
-from compiler.lang.scopes import CalleeKind, VarKind, fact
+from compiler.lang.scopes import CalleeKind, VarKind, callee_of, symbol_of, type_of
 from compiler.lang.types import MapType, Prim, TupleType, WhammType
 from compiler.backend.lowering import BodyCompiler
 from compiler.backend.instrs import Code, CodegenError, LocalPool, flat, mem_parts, parts_range
@@ -171,7 +171,7 @@ class MonitorCompiler(BodyCompiler):
                 t, locals_ = got
                 LocalStorage(t, locals_).load(self.code, self.env)
                 return
-            callee = fact(self.calls, e, "callee")
+            callee = callee_of(e)
             if callee.kind is not CalleeKind.LIBRARY:
                 raise InternalError(f"the @static call at {e.span} calls a {callee.kind.value} function")
             self.args(e)
@@ -207,7 +207,7 @@ def predicate_function(ctx: ModuleContext, probe: MonitorProbe) -> Helper:
     params = _request_params(probe.pred_params, probe.members)
     pool = LocalPool(len(params.types))
     env = MonitorEnv(ctx, member, pool, params)
-    c = MonitorCompiler(env, member.folded.types, member.probe.names, member.folded.calls)
+    c = MonitorCompiler(env)
     c.expr(member.predicate)  # type: ignore[arg-type]
     return _finish(f"wei:P:{probe.rule}", params, ("i32",), pool, c.code)
 
@@ -218,7 +218,7 @@ def static_function(ctx: ModuleContext, probe: MonitorProbe, k: int) -> Helper:
     params = _request_params(s.params, (s.member,))
     pool = LocalPool(len(params.types))
     env = MonitorEnv(ctx, s.member, pool, params)
-    c = MonitorCompiler(env, s.member.folded.types, s.member.probe.names, s.member.folded.calls)
+    c = MonitorCompiler(env)
     c.call(s.call)
     return _finish(f"wei:S{k}:{probe.rule}", params, flat(s.result), pool, c.code)
 
@@ -287,7 +287,7 @@ def alloc_function(ctx: ModuleContext, ml: MonitorLayout, probe: MonitorProbe, b
     statics = _static_params(probe, params, skip=True)
     for m in probe.members:
         env = MonitorEnv(ctx, m, pool, params, base, block, statics)
-        c = MonitorCompiler(env, m.folded.types, m.probe.names, m.folded.calls, code)
+        c = MonitorCompiler(env, code)
         for sym, node in site_inits(m):
             if sym is not None:
                 if isinstance(sym.type, MapType):
@@ -329,7 +329,7 @@ def body_function(ctx: ModuleContext, ml: MonitorLayout, probe: MonitorProbe, bl
     statics = _static_params(probe, params)
     for m in probe.members:
         env = MonitorEnv(ctx, m, pool, params, base, block, statics)
-        c = MonitorCompiler(env, m.folded.types, m.probe.names, m.folded.calls, code)
+        c = MonitorCompiler(env, code)
         c.skip_init_calls = True
         pred = None if no_pred else probe.pushed(m)
         body = m.folded.body
@@ -365,11 +365,11 @@ def _stores_strings(probe: MonitorProbe) -> bool:
             continue
         for n in ast.walk(m.folded.body):
             if isinstance(n, ast.Assign) and not isinstance(n.target, ast.Index):
-                t = fact(m.folded.types, n.value, "type")
+                t = type_of(n.value)
                 target = n.target
                 while isinstance(target, ast.Field):
                     target = target.tuple
-                sym = fact(m.probe.names, target, "symbol")
+                sym = symbol_of(target)  # type: ignore[arg-type]
                 if _has_str(t) and sym.kind is not VarKind.PROBE_LOCAL:
                     return True
     return False

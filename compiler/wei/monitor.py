@@ -25,7 +25,7 @@ from compiler.errors import WhammError
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import fold_probe
-from compiler.lang.scopes import VarKind, fact
+from compiler.lang.scopes import VarKind, callee_of
 from compiler.options import Options
 from compiler.backend.instrs import CodegenError, const, op
 from compiler.backend.strings import Helper, string_helpers
@@ -232,29 +232,29 @@ def _uses(program: Program, probes, special) -> tuple[Uses, list[str]]:
     the user functions to compile."""
     uses = Uses()
 
-    def scan(node: ast.Node, calls, names, types) -> None:
-        uses.scan(node, calls, names, types)
+    def scan(node: ast.Node) -> None:
+        uses.scan(node)
         for n in ast.walk(node):
             if isinstance(n, ast.Call) and n.annotation == "static" and n.lib is not None:
-                callee = fact(calls, n, "callee")
+                callee = callee_of(n)
                 if callee.library == "whamm_core":
                     uses.core.add(callee.name)
                 else:
                     uses.library_functions[(callee.library, callee.name)] = None
 
     for stmt in program.statements:
-        scan(stmt, program.calls, program.names, program.types)
+        scan(stmt)
     for m in _members(probes):
         f = m.folded
         for node in folded_nodes(f):
-            scan(node, f.calls, m.probe.names, f.types)
-        for sym in m.probe.symbols:
-            if sym.kind is VarKind.SHARED and isinstance(sym.decl, ast.VarDecl) and sym.decl.init is not None:
-                scan(sym.decl.init, m.probe.calls, m.probe.names, m.probe.types)
+            scan(node)
+        for d in m.probe.declarations():
+            if d.symbol is not None and d.symbol.kind is VarKind.SHARED and d.init is not None:
+                scan(d.init)
     for lst in special.values():
         for cp, f in lst:
             for node in folded_nodes(f):
-                scan(node, f.calls, cp.names, f.types)
+                scan(node)
     done: set[str] = set()
     while True:
         todo = [n for n in uses.user_functions if n not in done]
@@ -263,5 +263,5 @@ def _uses(program: Program, probes, special) -> tuple[Uses, list[str]]:
         for name in todo:
             done.add(name)
             cf = program.functions[name]
-            scan(cf.fn.body, cf.calls, cf.names, cf.types)
+            scan(cf.body)
     return uses, [n for n in program.functions if n in uses.user_functions]

@@ -17,7 +17,7 @@ Per-event constants are folded into the code before this runs and are never requ
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable
 
 from compiler.events.catalog import lookup, scope
 from compiler.lang import ast
@@ -27,7 +27,7 @@ from compiler.wasm.model import FUNCREF
 
 if TYPE_CHECKING:
     from compiler.events.catalog import BoundVar, Event
-    from compiler.lang.scopes import CheckedProbe, Symbol
+    from compiler.lang.scopes import CheckedProbe
     from compiler.wasm.model import ValType
 
 __all__ = ["requested", "Requests", "param_type", "param_valtypes", "valtypes"]
@@ -64,8 +64,7 @@ class Requests:
             self._seen.add(name)
             self.names.append(name)
 
-    def scan(self, node: ast.Node, names: Mapping[int, Symbol], event: Event | None,
-             skip: frozenset[int] = frozenset()) -> None:
+    def scan(self, node: ast.Node, event: Event | None, skip: frozenset[int] = frozenset()) -> None:
         """Add the names requested by every bound variable read in ``node``, in source order, not
         descending into the nodes whose ids are in ``skip`` (``@static`` calls evaluated elsewhere)."""
         stack: list[ast.Node] = [node]
@@ -74,7 +73,7 @@ class Requests:
             if id(n) in skip:
                 continue
             if isinstance(n, ast.Name):
-                sym = names.get(id(n))
+                sym = n.symbol
                 if sym is not None and sym.kind is VarKind.BOUND and sym.bound is not None:
                     for r in requested(sym.bound, event):
                         self.add(r)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from compiler.lang import ast
 from compiler.lang.folder import fold_probe
-from compiler.lang.scopes import CalleeKind, VarKind, declared_symbol, fact
+from compiler.lang.scopes import CalleeKind, VarKind, callee_of, symbol_of, type_of
 from compiler.sites.matching import order_keys
 from compiler.wei.names import CallbackRef, ExportName
 from compiler.wei.params import Requests
@@ -69,10 +69,6 @@ class Member:
     def unshared(self) -> list[Symbol]:
         """The per-site variables, declaration order."""
         return [s for s in self.probe.symbols if s.kind is VarKind.UNSHARED]
-
-    def decl_symbol(self, decl: ast.VarDecl) -> Symbol:
-        """The symbol a (possibly folded, hence rebuilt) declaration declares."""
-        return declared_symbol(self.probe.symbols, decl)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -194,14 +190,14 @@ def _probe(rule: str, members: tuple[Member, ...], key: tuple, merged: bool = Fa
         static_for_engine(only.predicate, only)
     if p.static_predicate:
         req = Requests()
-        req.scan(only.predicate, only.probe.names, only.probe.event)  # type: ignore[arg-type]
+        req.scan(only.predicate, only.probe.event)  # type: ignore[arg-type]
         p.pred_params = tuple(req.names)
     statics: list[StaticCallback] = []
     alloc = Requests(ALLOC_PARAMS)
     body = Requests()
     for m in members:
         cp = m.probe
-        names, event = cp.names, cp.event
+        event = cp.event
         pushed = p.pushed(m)
         inits = site_inits(m)
         init_ids = frozenset(id(n) for _, n in inits)
@@ -211,13 +207,13 @@ def _probe(rule: str, members: tuple[Member, ...], key: tuple, merged: bool = Fa
         for c in calls:
             req = Requests()
             for a in c.args:
-                req.scan(a, names, event)
-            statics.append(StaticCallback(m, c, tuple(req.names), m.folded.types[id(c)]))
+                req.scan(a, event)
+            statics.append(StaticCallback(m, c, tuple(req.names), type_of(c)))
         for _, n in inits:
-            alloc.scan(n, names, event)
+            alloc.scan(n, event)
         if pushed is not None:
-            body.scan(pushed, names, event, skip)
-        body.scan(m.folded.body, names, event, skip | init_ids)  # type: ignore[arg-type]
+            body.scan(pushed, event, skip)
+        body.scan(m.folded.body, event, skip | init_ids)  # type: ignore[arg-type]
         p.alloc = p.alloc or bool(m.unshared()) or any(sym is None for sym, _ in inits)
     p.statics = tuple(statics)
     p.alloc_params = tuple(alloc.names) if p.alloc else ()
@@ -243,7 +239,7 @@ def site_inits(member: Member) -> list[tuple[Symbol | None, ast.Node]]:
     def walk(block: ast.Block) -> None:
         for s in block.stmts:
             if isinstance(s, ast.VarDecl) and s.init is not None:
-                sym = member.decl_symbol(s)
+                sym = symbol_of(s)
                 if sym.kind is VarKind.UNSHARED:
                     out.append((sym, s.init))
             elif isinstance(s, ast.CallStmt) and isinstance(s.call, ast.Call) and s.call.annotation == "init":
@@ -275,14 +271,13 @@ def outer_static_calls(node: ast.Node, skip: frozenset[int] = frozenset()) -> li
 
 def static_for_engine(expr: ast.Expr, member: Member) -> bool:
     """WEI.md §5.2: whether ``member``'s residual predicate can be decided at match time."""
-    names, calls = member.probe.names, member.folded.calls
     for n in ast.walk(expr):
         if isinstance(n, ast.Name):
-            sym = names.get(id(n))
+            sym = n.symbol
             if sym is None or sym.kind is not VarKind.BOUND or sym.bound is None or not sym.bound.static:
                 return False
         elif isinstance(n, ast.Call):
-            callee = fact(calls, n, "callee")
+            callee = callee_of(n)
             if not (n.annotation == "static" and callee.kind is CalleeKind.LIBRARY):
                 return False
         elif isinstance(n, ast.Index):

@@ -33,8 +33,8 @@ __all__ = ["start_function", "guarded"]
 
 def guarded(ctx: ModuleContext, probe: CheckedProbe, folded: Folded, pool: LocalPool, code: Code) -> None:
     """``[P] BODY`` of a probe without sites (``wasm:begin``/``end``/``report``)."""
-    env = ScriptEnv(ctx, probe, pool, {id(s.decl): s for s in probe.symbols if s.decl is not None})
-    compile_guarded(MonitorCompiler(env, folded.types, probe.names, folded.calls, code), folded, ctx.no_pred)
+    env = ScriptEnv(ctx, probe, pool)
+    compile_guarded(MonitorCompiler(env, code), folded, ctx.no_pred)
 
 
 def start_function(ctx: ModuleContext, ml: MonitorLayout, shared: Sequence[CheckedProbe],
@@ -49,9 +49,9 @@ def start_function(ctx: ModuleContext, ml: MonitorLayout, shared: Sequence[Check
         code.emit("i32.const", mid)
         code.emit("i32.const", ml.map_desc(mt))
         code.emit("call", lay.runtime["whamm_map_create"])
-    env = ScriptEnv(ctx, None, pool, {})
+    env = ScriptEnv(ctx, None, pool)
     for stmt in prog.statements:
-        c = MonitorCompiler(env, prog.types, prog.names, prog.calls, code)
+        c = MonitorCompiler(env, code)
         if isinstance(stmt, ast.VarDecl):
             if stmt.init is not None:
                 sym = prog.globals[stmt.name]
@@ -60,10 +60,10 @@ def start_function(ctx: ModuleContext, ml: MonitorLayout, shared: Sequence[Check
         c.stmt(stmt)
     for probe in shared:
         senv = SiteEnv(ctx, probe, None, pool, None, None)
-        c = MonitorCompiler(senv, probe.types, probe.names, probe.calls, code)
-        for sym in probe.symbols:
-            d = sym.decl
-            if sym.kind is VarKind.SHARED and isinstance(d, ast.VarDecl) and d.init is not None and \
+        c = MonitorCompiler(senv, code)
+        for d in probe.declarations():
+            sym = d.symbol
+            if sym is not None and sym.kind is VarKind.SHARED and d.init is not None and \
                     not isinstance(sym.type, MapType):
                 c.assign_to(senv.storage(sym), sym.type, (), d.init)
     for probe, folded in begin:

@@ -13,15 +13,15 @@ Note (differs from upstream whamm): upstream dropped the mode of ``after``/``alt
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable
 
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
-from compiler.lang.scopes import CalleeKind, VarKind, fact
+from compiler.lang.scopes import CalleeKind, VarKind, callee_of
 
 if TYPE_CHECKING:
     from compiler.lang.diagnostics import Span
-    from compiler.lang.scopes import Callee, CheckedProbe, Program
+    from compiler.lang.scopes import CheckedProbe, Program
 
 __all__ = ["UnsupportedError", "check_supported", "UNSUPPORTED_MODES", "UNSUPPORTED_CALLS"]
 
@@ -46,20 +46,20 @@ def check_supported(program: Program) -> None:
 
     for stmt in program.statements:
         for n in ast.walk(stmt):
-            sym = program.names.get(id(n)) if isinstance(n, ast.Name) else None
+            sym = n.symbol if isinstance(n, ast.Name) else None
             if sym is not None and sym.kind is VarKind.BOUND:
                 reject("bound variables in script-level statements", n.span)
     for cp in program.probes:
-        roots: list[ast.Node] = [cp.probe.body] if cp.probe.body is not None else []
-        if cp.probe.predicate is not None:
-            roots.append(cp.probe.predicate)
-        _check_memory_ids(roots, cp.calls, reject)
+        roots: list[ast.Node] = [cp.body]
+        if cp.predicate is not None:
+            roots.append(cp.predicate)
+        _check_memory_ids(roots, reject)
         if cp.event is None:
             continue
         _check_probe(cp, reject)
-    _check_memory_ids(program.statements, program.calls, reject)
+    _check_memory_ids(program.statements, reject)
     for fn in program.functions.values():
-        _check_memory_ids([fn.fn], fn.calls, reject)
+        _check_memory_ids([fn.body], reject)
     if found:
         raise UnsupportedError(list(found.values()), program.source, program.filename)
 
@@ -68,7 +68,7 @@ def check_supported(program: Program) -> None:
 MEMID_PARAMS = frozenset({"src_mem", "dst_mem", "memid"})
 
 
-def _check_memory_ids(roots: Iterable[ast.Node], calls: Mapping[int, Callee], reject) -> None:
+def _check_memory_ids(roots: Iterable[ast.Node], reject) -> None:
     """Memory ids other than ``memid(LIB)``.  The id space starts with the application's memories
     (LANGUAGE.md §11.1), which a monitor compiled without the application neither knows nor reaches, so
     ``mem_size(0)`` would silently read the monitor's own memory where rewriting reads the application's."""
@@ -76,7 +76,7 @@ def _check_memory_ids(roots: Iterable[ast.Node], calls: Mapping[int, Callee], re
         for n in ast.walk(root):
             if not isinstance(n, ast.Call):
                 continue
-            callee = fact(calls, n, "callee")
+            callee = callee_of(n)
             if callee.bound_fn is None or callee.kind is not CalleeKind.BUILTIN:
                 continue
             for a, (pname, _) in zip(n.args, callee.bound_fn.params):
@@ -95,20 +95,20 @@ def _check_probe(cp: CheckedProbe, reject) -> None:
     for sym in cp.symbols:
         if sym.kind is VarKind.FRAME:
             reject("frame variables", sym.decl.span if sym.decl is not None else None)
-    roots: list[ast.Node] = [cp.probe.body]
-    if cp.probe.predicate is not None:
-        roots.insert(0, cp.probe.predicate)
+    roots: list[ast.Node] = [cp.body]
+    if cp.predicate is not None:
+        roots.insert(0, cp.predicate)
     for root in roots:
         for n in ast.walk(root):
             if isinstance(n, (ast.Assign, ast.IncDec)):
                 target = n.target
                 while isinstance(target, ast.Field):
                     target = target.tuple
-                sym = cp.names.get(id(target)) if isinstance(target, ast.Name) else None
+                sym = target.symbol if isinstance(target, ast.Name) else None
                 if sym is not None and sym.kind is VarKind.BOUND:
                     reject(f"assignment to the bound variable `{target.id}`", n.span)  # type: ignore[union-attr]
             elif isinstance(n, ast.Name):
-                sym = cp.names.get(id(n))
+                sym = n.symbol
                 if sym is None:
                     continue
                 if sym.kind is VarKind.BUILTIN:
@@ -116,6 +116,6 @@ def _check_probe(cp: CheckedProbe, reject) -> None:
                 elif sym.kind is VarKind.BOUND and n.id == "targets":
                     reject("the br_table variable `targets`", n.span, "use immN, num_targets and default_target")
             elif isinstance(n, ast.Call):
-                callee = fact(cp.calls, n, "callee")
+                callee = callee_of(n)
                 if callee.kind is CalleeKind.BOUND and callee.name in UNSUPPORTED_CALLS:
                     reject(f"`{callee.name}`", n.span)

@@ -216,8 +216,8 @@ def test_per_expansion_types():
     p = check("wasm:opcode:i32.store|i64.store:before { var v: u64 = arg1 as u64 + (arg0 as u64); }")
     i32_store, i64_store = p.probes
     for cp, t in ((i32_store, Prim.I32), (i64_store, Prim.I64)):
-        arg0 = next(n for n in ast.walk(cp.probe.body) if isinstance(n, ast.Name) and n.id == "arg0")
-        assert cp.types[id(arg0)] is t
+        arg0 = next(n for n in ast.walk(cp.body) if isinstance(n, ast.Name) and n.id == "arg0")
+        assert arg0.checked_type is t
         assert list(cp.bound_used) == ["arg1", "arg0"]
 
 
@@ -255,18 +255,18 @@ var t: (u8, i32, i64) = (0, 1, -2);
 var big = 0;
 wasm:begin { }""".replace("var big = 0;\n", ""))
     lits = [n for n in ast.walk(p.statements[0]) if isinstance(n, ast.IntLit)]
-    assert [p.types[id(n)] for n in lits] == [Prim.U8, Prim.I32, Prim.I64]
+    assert [n.checked_type for n in lits] == [Prim.U8, Prim.I32, Prim.I64]
     p = check("wasm:opcode:call:before { var x: bool = 5000000000 == 5000000000; var y: bool = 1.5 > 2; }")
     cp = p.probes[0]
-    lits = [n for n in ast.walk(cp.probe.body) if isinstance(n, (ast.IntLit, ast.FloatLit))]
-    assert [cp.types[id(n)] for n in lits] == [Prim.I64, Prim.I64, Prim.F32, Prim.F32]
+    lits = [n for n in ast.walk(cp.body) if isinstance(n, (ast.IntLit, ast.FloatLit))]
+    assert [n.checked_type for n in lits] == [Prim.I64, Prim.I64, Prim.F32, Prim.F32]
 
 
 def test_per_event_constant_wins_next_to_literal():
     p = check("wasm:opcode:call:before / category_id == 4 / { }")
     cp = p.probes[0]
-    lit = next(n for n in ast.walk(cp.probe.predicate) if isinstance(n, ast.IntLit))
-    assert cp.types[id(lit)] is Prim.U32
+    lit = next(n for n in ast.walk(cp.predicate) if isinstance(n, ast.IntLit))
+    assert lit.checked_type is Prim.U32
 
 
 def test_constants_and_map_ids():
@@ -289,7 +289,7 @@ use toggle;
 fn f() -> u32 { return 1; }
 wasm:opcode:call:before { var a: u32 = f(); var b: i32 = toggle.next(); var c: u32 = mem_size(0); }""")
     cp = p.probes[0]
-    kinds = [cp.calls[id(n)].kind for n in ast.walk(cp.probe.body) if isinstance(n, ast.Call)]
+    kinds = [n.callee.kind for n in ast.walk(cp.body) if isinstance(n, ast.Call)]
     assert kinds == [CalleeKind.USER, CalleeKind.LIBRARY, CalleeKind.BUILTIN]
     assert p.uses == ["toggle"] and set(p.libraries) == {"toggle"}
 
@@ -388,7 +388,7 @@ def test_script_level_static_call_with_a_constant_argument():
 def test_type_bounds():
     p = check("wasm:opcode:call_indirect(arg1: funcref, arg2: u8):before(fid: i32) { var x: u8 = arg2; }")
     assert p.probes[0].bounds == {"arg1": Prim.FUNCREF, "arg2": Prim.U8}   # the mode's bound is ignored
-    assert p.probes[0].types  # checked
+    assert p.probes[0].body.stmts[0].init.checked_type is Prim.U8  # checked
     assert "a type bound must be a numeric type, bool or funcref, found (i32,i32)" in errors(
         "wasm:opcode:call(arg0: (i32, i32)):before { }")
     p = check("wasm:opcode:br_if(arg0: i32):before { var x: i32 = arg0; }")

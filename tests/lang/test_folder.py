@@ -58,11 +58,11 @@ def test_worked_example_three_sites():
     assert at_main.predicate is False and at_main.body is None
     at_88 = fold_probe(p, {"fname": "calc", "pc": 88, "fid": 1})
     assert at_88.predicate is True
-    assert at_88.body is p.probe.body          # nothing static in the body: unchanged
+    assert at_88.body is p.body          # nothing static in the body: unchanged
     at_20 = fold_probe(p, {"fname": "calc", "pc": 20, "fid": 1})
     assert residual(at_20) == "arg0 != 0"
     # the residual keeps the original spans (messages about it point into the script)
-    assert at_20.predicate is p.probe.predicate.right.right  # the untouched dynamic operand itself
+    assert at_20.predicate is p.predicate.right.right  # the untouched dynamic operand itself
 
 
 def test_upstream_pc_example():
@@ -124,7 +124,7 @@ def test_constants_and_static_values_are_substituted():
     assert f.predicate is True
     assign = f.body.stmts[1]
     assert print_expr(assign.value) == "30 + NOT_CONST"
-    assert f.types[id(assign.value.left)] is Prim.U32
+    assert assign.value.left.checked_type is Prim.U32
 
 
 def test_per_event_constants_fold_like_literals():
@@ -223,7 +223,7 @@ wasm:opcode:call:before / page_size(APP_MEMID) == 1 / { }""", "t.mm")
 def test_fold_expr_for_script_level():
     program = check_source("var x: f32 = 1.5 * 2.0 % 0.7;\nwasm:begin { }", "t.mm")
     decl = program.statements[0]
-    value, _ = fold_expr(decl.init, program.types, program.names, program.calls)
+    value = fold_expr(decl.init)
     assert math.isclose(value, 0.2, rel_tol=1e-6) and program.constants["x"] == value
 
 

@@ -19,7 +19,7 @@ from compiler.errors import InternalError
 from compiler.lang import ast
 from compiler.lang.folder import fold_expr
 from compiler.lang.frontend import check_source
-from compiler.lang.scopes import declared_symbol
+from compiler.lang.scopes import symbol_of
 
 
 def report_values(stdout: str) -> dict[str, str]:
@@ -100,23 +100,22 @@ def test_initializer_in_user_function():
 
 
 def test_declaration_without_its_symbol_is_an_internal_error():
-    """A declaration no body declares (e.g. a rebuilt node that lost its position) must not be skipped."""
+    """A declaration that lost its symbol (a node built without its facts) must not be skipped: a rebuilt
+    declaration keeps it, the parse tree's has none."""
     program = check_source("wasm:opcode:call:before { var x: i32 = 1; }", "t.mm")
     probe = program.probes[0]
-    decl = probe.probe.body.stmts[0]
-    assert declared_symbol(probe.symbols, dataclasses.replace(decl, init=None)).name == "x"
-    moved = dataclasses.replace(decl, name_span=dataclasses.replace(decl.name_span, start=999))
-    with pytest.raises(InternalError, match="declaration of `x`"):
-        declared_symbol(probe.symbols, moved)
+    decl = probe.body.stmts[0]
+    assert symbol_of(dataclasses.replace(decl, init=None)).name == "x"
+    with pytest.raises(InternalError, match="no symbol recorded for the VarDecl"):
+        symbol_of(probe.probe.body.stmts[0])
 
 
 def test_node_without_a_type_is_an_internal_error():
     program = check_source("report var g: i32;\nwasm:begin { g = 1 + 2; }", "t.mm")
     probe = program.probes[0]
-    value = probe.probe.body.stmts[0].value
-    assert fold_expr(value, probe.types, probe.names, probe.calls)[0] == 3
+    assert fold_expr(probe.body.stmts[0].value) == 3
     with pytest.raises(InternalError, match="no type recorded for the Binary"):
-        fold_expr(value, {}, probe.names, probe.calls)
+        fold_expr(probe.probe.body.stmts[0].value)   # the parse tree: untyped
 
 
 class InitializerGenerator:

@@ -37,7 +37,7 @@ def _body_requests(script: str) -> tuple[str, ...]:
     program = check_source(script, wei=True)
     cp = program.probes[0]
     req = Requests()
-    req.scan(cp.probe.body, cp.names, cp.event)
+    req.scan(cp.body, cp.event)
     return tuple(req.names)
 
 
