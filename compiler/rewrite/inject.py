@@ -27,6 +27,8 @@ from compiler.wasm.code import encode_instr, encode_instrs
 from compiler.wasm.model import Catch, Instr
 
 if TYPE_CHECKING:
+    from compiler.lang.folder import Folded
+    from compiler.lang.scopes import CheckedProbe
     from compiler.wasm.stack import Control, FunctionTypes
 
 __all__ = ["FunctionRewriter"]
@@ -48,6 +50,11 @@ def _code(code: Sequence[Instr] | bytes | Code) -> Code:
     if code.__class__ is bytes:
         return (code,) if code else ()
     return (encode_instrs(code),) if code else ()  # type: ignore[arg-type]
+
+
+def _free_state(pool: LocalPool) -> tuple:
+    """What :meth:`LocalPool.temp` hands out next: the added locals and the free temporaries."""
+    return len(pool.types), {t: tuple(free) for t, free in pool.free.items()}
 
 
 def _site_code(parts: tuple, base: int | None) -> Code:
@@ -81,6 +88,8 @@ class FunctionRewriter:
         self.replace_before: dict[int, Replacement] = {}
         self.replace_after: dict[int, Replacement] = {}
         self.save_push: dict[tuple[int, ...], tuple[bytes, bytes]] = {}
+        #: fast_before's template parts per site shape, valid while the free temporaries are unchanged
+        self.same_pool: dict[tuple, tuple] = {}
         self.wrap = False
         self.last = len(instrs) - 1
 
@@ -120,9 +129,12 @@ class FunctionRewriter:
     def plan(self) -> FunctionPlan:
         """Place every site, flush call and shadow update, and flatten the buckets into the plan."""
         ctx = self.ctx
+        fast = not ctx.no_bundle
         for site in self.sites:
             try:
-                self.site(site)
+                if not (fast and site.placement is Placement.BEFORE and self.fast_before(site)):
+                    self.same_pool.clear()      # the general path may take, keep or give back locals
+                    self.site(site)
             except CodegenError as exc:
                 raise site_error(ctx.program, exc.message, exc.span, site) from None
         if ctx.exit_func is not None:
@@ -153,6 +165,8 @@ class FunctionRewriter:
     @staticmethod
     def _flatten(pass1: dict[int, list], cats: dict[int, dict[str, list]], order: tuple[str, ...]) -> tuple:
         """Per position (ascending): pass-1 code, then the structural categories in §8 order."""
+        if not cats:
+            return tuple([(i, tuple(code)) for i, code in sorted(pass1.items()) if code])
         out = []
         for i in sorted(pass1.keys() | cats.keys()):
             code = list(pass1.get(i, ()))
@@ -176,8 +190,6 @@ class FunctionRewriter:
         if ctx.no_bundle:
             return
         info = ctx.info(site.probe)
-        if placement is Placement.BEFORE and self.fast_before(site, info):
-            return
         env = SiteEnv(ctx, site.probe, site, self.pool, self.frames, instrs[i])
         if placement is Placement.ALT:
             self.alt(site, env, info)
@@ -235,29 +247,64 @@ class FunctionRewriter:
             return
         raise CodegenError(f"unsupported placement {placement}")
 
-    def fast_before(self, site: MatchedSite, info: ProbeInfo) -> bool:
+    def fast_before(self, site: MatchedSite) -> bool:
         """``SAVE k; [P] BODY; PUSH k`` from an existing template without building a
-        :class:`SiteEnv` — the common case of counters at many sites (same code as the general path)."""
+        :class:`SiteEnv` — the common case of counters at many sites (same code as the general path).
+
+        That code is a function of the site's probe, folded body and operand types (the arguments of
+        :meth:`_before_parts`) and of the function's free temporaries; the site's index and block
+        address are applied here.  A site that gives back every local it took leaves the temporaries
+        as they were, so the next site of the same shape gets the same code: :attr:`same_pool` keeps
+        it while the temporaries stay unchanged, and a function's thousand counter sites cost one
+        :meth:`~compiler.rewrite.templates.Template.patched` each shape."""
+        shape = (id(site.probe), id(site.folded), site.operands)
+        parts = self.same_pool.get(shape)
+        if parts is None:
+            pool = self.pool
+            free = _free_state(pool)
+            parts = self._before_parts(site.probe, site.folded, site.operands)
+            if parts is None:
+                return False
+            if _free_state(pool) == free:
+                self.same_pool[shape] = parts
+            else:
+                self.same_pool.clear()      # computed at temporaries that are gone now
+        if not parts:
+            return True
+        if len(parts) > 1:                           # slot offsets: the site's block address goes with them
+            base = self.ctx.layout.site_base.get(id(site))
+            if base is None:
+                raise InternalError("a body uses its site's block of unshared variables, but none was placed")
+            parts = (parts, base)
+        else:
+            parts = parts[0]
+        bucket = self.pass1_pre.get(site.index)
+        if bucket is None:
+            self.pass1_pre[site.index] = [parts]
+        else:
+            bucket.append(parts)
+        return True
+
+    def _before_parts(self, probe: CheckedProbe, folded: Folded, operands: tuple) -> tuple | None:
+        """The template parts of :meth:`fast_before`'s code (``()``: no code), or None when no
+        template fits yet (the general path compiles it)."""
         ctx = self.ctx
-        number = site.probe.expansion.number
+        number = probe.expansion.number
         if not ctx.templatable.get(number, False):
-            return False
+            return None
+        info = ctx.info(probe)
         k = info.args
-        f = site.folded
-        pred = f.predicate
+        pred = folded.predicate
         pkey = pred if pred is True or pred is False else id(pred)
         if k == 0:                                   # no operands: the code may be the template's own bytes
-            tpl = ctx.templates.get((number, id(f.body), pkey, (), ()))
+            tpl = ctx.templates.get((number, id(folded.body), pkey, (), ()))
             if tpl is None or tpl.constant is None:
-                return False
-            if tpl.constant:
-                self.add_pre1(site.index, tpl.constant)
-            return True
-        operands = site.operands
+                return None
+            return (tpl.constant,) if tpl.constant else ()
         types = operands if k == ALL else operands[:k]
-        tpl = ctx.templates.get((number, id(f.body), pkey, types, ()))
+        tpl = ctx.templates.get((number, id(folded.body), pkey, types, ()))
         if tpl is None or None in types:
-            return False
+            return None
         pool = self.pool
         args = [pool.temp(t) for t in types]  # type: ignore[arg-type]
         tee = len(args) == 1 and not info.writes_args
@@ -271,13 +318,7 @@ class FunctionRewriter:
             self.save_push[(tee, *args)] = sp
         parts = tpl.patched(args, pool, *sp)
         pool.release(*args)
-        code = parts if len(parts) == 1 else _site_code(parts, ctx.layout.site_base.get(id(site)))
-        bucket = self.pass1_pre.get(site.index)
-        if bucket is None:
-            self.pass1_pre[site.index] = list(code)
-        else:
-            bucket.extend(code)
-        return True
+        return parts
 
     def save(self, env: SiteEnv, site: MatchedSite, k: int, dedicated: bool = False) -> bytes:
         """SAVE k (§6): pop the top ``k`` operands into locals, ``arg0`` (the top) first."""
