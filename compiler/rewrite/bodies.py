@@ -34,15 +34,20 @@ def rewrite_bodies(module: Module, out: Module, ctx: ModuleContext, matches: Mat
     into every plan)."""
     nimp = module.num_imported_funcs
     by_function = matches.by_function
-    candidates = {fid for fid, s in by_function.items() if s} | ctx.flush_functions
-    if ctx.exit_func is not None and ctx.proc_exit:
-        ctx.proc_exit_callers = frozenset(_calling(module, ctx.proc_exit))
-        candidates |= ctx.proc_exit_callers
-    if ctx.layout.shadows:
-        candidates |= set(range(nimp, nimp + len(module.code)))
     if cache is not None:
         cache.bind(module)
         cache.start()
+    candidates = {fid for fid, s in by_function.items() if s} | ctx.flush_functions
+    if ctx.exit_func is not None and ctx.proc_exit:
+        callers = cache.callers.get(ctx.proc_exit) if cache is not None else None
+        if callers is None:
+            callers = frozenset(_calling(module, ctx.proc_exit))
+            if cache is not None:
+                cache.callers[ctx.proc_exit] = callers
+        ctx.proc_exit_callers = callers
+        candidates |= callers
+    if ctx.layout.shadows:
+        candidates |= set(range(nimp, nimp + len(module.code)))
     moving = bool(remap.moving)
     for fid in sorted(candidates):
         f_types = types_of(fid)

@@ -38,7 +38,9 @@ class FunctionCache:
 
     ``bodies`` maps a plan to ``[bytes, emit that last used it]``.  ``metadata_rows`` keeps the
     ``whamm.report`` JSON text of each report row seen (a rebuild formats only new rows; a
-    :class:`~compiler.report.rows.ReportVar` is a value, so equal rows have equal text).
+    :class:`~compiler.report.rows.ReportVar` is a value, so equal rows have equal text).  ``callers``
+    maps a set of input function indices to the defined functions of the module that call one of them
+    (a scan of every body, the same on every emit).
     """
 
     bodies: dict[FunctionPlan, list] = dataclasses.field(default_factory=dict)
@@ -47,6 +49,7 @@ class FunctionCache:
     emits: int = 0
     module: object = None
     metadata_rows: dict[ReportVar, str] = dataclasses.field(default_factory=dict)
+    callers: dict[frozenset[int], frozenset[int]] = dataclasses.field(default_factory=dict)
 
     def bind(self, module: Module) -> None:
         """Serve ``module`` only: the plans do not contain the input bodies they apply to."""

@@ -130,11 +130,36 @@ class FunctionRewriter:
         """Place every site, flush call and shadow update, and flatten the buckets into the plan."""
         ctx = self.ctx
         fast = not ctx.no_bundle
+        same_pool = self.same_pool
+        site_base = ctx.layout.site_base
+        pre = self.pass1_pre
+        before_ = Placement.BEFORE
         for site in self.sites:
             try:
-                if not (fast and site.placement is Placement.BEFORE and self.fast_before(site)):
-                    self.same_pool.clear()      # the general path may take, keep or give back locals
-                    self.site(site)
+                if fast and site.placement is before_:
+                    # the fast path (see fast_before), inlined: it runs at nearly every site
+                    parts = same_pool.get((id(site.probe), id(site.folded), site.operands))
+                    if parts is None:
+                        parts = self.fast_before(site)
+                    if parts is not None:
+                        if len(parts) > 1:       # slot offsets: the site's block address goes with them
+                            base = site_base.get(id(site))
+                            if base is None:
+                                raise InternalError("a body uses its site's block of unshared variables, "
+                                                    "but none was placed")
+                            piece = (parts, base)
+                        elif parts:
+                            piece = parts[0]
+                        else:
+                            continue
+                        bucket = pre.get(site.index)
+                        if bucket is None:
+                            pre[site.index] = [piece]
+                        else:
+                            bucket.append(piece)
+                        continue
+                same_pool.clear()       # the general path may take, keep or give back locals
+                self.site(site)
             except CodegenError as exc:
                 raise site_error(ctx.program, exc.message, exc.span, site) from None
         if ctx.exit_func is not None:
@@ -190,7 +215,9 @@ class FunctionRewriter:
         if ctx.no_bundle:
             return
         info = ctx.info(site.probe)
-        env = SiteEnv(ctx, site.probe, site, self.pool, self.frames, instrs[i])
+        # the input's instruction: bound functions look its immediates up in the input module and map
+        # them to output indices themselves (``instrs`` are renumbered already)
+        env = SiteEnv(ctx, site.probe, site, self.pool, self.frames, self.ft.instrs[i])
         if placement is Placement.ALT:
             self.alt(site, env, info)
             return
@@ -247,43 +274,27 @@ class FunctionRewriter:
             return
         raise CodegenError(f"unsupported placement {placement}")
 
-    def fast_before(self, site: MatchedSite) -> bool:
-        """``SAVE k; [P] BODY; PUSH k`` from an existing template without building a
-        :class:`SiteEnv` — the common case of counters at many sites (same code as the general path).
+    def fast_before(self, site: MatchedSite) -> tuple | None:
+        """The template parts of ``SAVE k; [P] BODY; PUSH k`` at a ``before`` site from an existing
+        template, without building a :class:`SiteEnv` — the common case of counters at many sites
+        (same code as the general path); None when no template fits yet.  :meth:`plan` places them.
 
         That code is a function of the site's probe, folded body and operand types (the arguments of
-        :meth:`_before_parts`) and of the function's free temporaries; the site's index and block
-        address are applied here.  A site that gives back every local it took leaves the temporaries
-        as they were, so the next site of the same shape gets the same code: :attr:`same_pool` keeps
-        it while the temporaries stay unchanged, and a function's thousand counter sites cost one
-        :meth:`~compiler.rewrite.templates.Template.patched` each shape."""
-        shape = (id(site.probe), id(site.folded), site.operands)
-        parts = self.same_pool.get(shape)
+        :meth:`_before_parts`) and of the function's free temporaries.  A site that gives back every
+        local it took leaves the temporaries as they were, so the next site of the same shape gets the
+        same code: :attr:`same_pool` keeps it (by shape) while the temporaries stay unchanged, and a
+        function's thousand counter sites cost one :meth:`~compiler.rewrite.templates.Template.patched`
+        per shape."""
+        pool = self.pool
+        free = _free_state(pool)
+        parts = self._before_parts(site.probe, site.folded, site.operands)
         if parts is None:
-            pool = self.pool
-            free = _free_state(pool)
-            parts = self._before_parts(site.probe, site.folded, site.operands)
-            if parts is None:
-                return False
-            if _free_state(pool) == free:
-                self.same_pool[shape] = parts
-            else:
-                self.same_pool.clear()      # computed at temporaries that are gone now
-        if not parts:
-            return True
-        if len(parts) > 1:                           # slot offsets: the site's block address goes with them
-            base = self.ctx.layout.site_base.get(id(site))
-            if base is None:
-                raise InternalError("a body uses its site's block of unshared variables, but none was placed")
-            parts = (parts, base)
+            return None
+        if _free_state(pool) == free:
+            self.same_pool[(id(site.probe), id(site.folded), site.operands)] = parts
         else:
-            parts = parts[0]
-        bucket = self.pass1_pre.get(site.index)
-        if bucket is None:
-            self.pass1_pre[site.index] = [parts]
-        else:
-            bucket.append(parts)
-        return True
+            self.same_pool.clear()      # computed at temporaries that are gone now
+        return parts
 
     def _before_parts(self, probe: CheckedProbe, folded: Folded, operands: tuple) -> tuple | None:
         """The template parts of :meth:`fast_before`'s code (``()``: no code), or None when no
