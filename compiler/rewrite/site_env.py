@@ -119,7 +119,9 @@ def site_error(program: Program, message: str, span: object, site: MatchedSite) 
 
 class SiteEnv(Env):
     """Code generation for one matched site: storage of every variable kind, dynamic bound variables
-    and bound functions, all resolved against the layout and this site's saved operands."""
+    and bound functions, all resolved against the layout and this site's saved operands.  ``instr`` is
+    the site's instruction as the input numbers it (its function and memory immediates are input
+    indices, mapped with the layout's ``out_func``/``out_memory`` where code uses them)."""
 
     def __init__(self, ctx: ModuleContext, probe: CheckedProbe, site: MatchedSite | None, pool: LocalPool,
                  frames: dict[tuple[str, WhammType], LocalStorage] | None, instr: Instr | None) -> None:
