@@ -14,7 +14,8 @@ from compiler.wasm.opcodes import BY_NAME
 if TYPE_CHECKING:
     from compiler.lang.diagnostics import Span
 
-__all__ = ["CodegenError", "op", "flat", "const", "Code", "LocalPool", "mem_parts", "memarg", "normalize"]
+__all__ = ["CodegenError", "op", "flat", "const", "Code", "LocalPool", "mem_parts", "memarg", "normalize",
+           "wasm1"]
 
 _new = tuple.__new__
 
@@ -155,6 +156,11 @@ _STORE = {Prim.U8: "i32.store8", Prim.I8: "i32.store8", Prim.U16: "i32.store16",
 
 
 _WASM = {Prim.U64: "i64", Prim.I64: "i64", Prim.F32: "f32", Prim.F64: "f64"}
+
+
+def wasm1(t: WhammType) -> str:
+    """The single Wasm type of a scalar whamm type (``i32`` for the narrow integers, ``bool`` and map ids)."""
+    return _WASM.get(t, "i32")  # type: ignore[arg-type]
 
 
 def mem_parts(t: WhammType, base: int = 0) -> list[tuple[int, str, str, str]]:

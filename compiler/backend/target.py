@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 from typing import TYPE_CHECKING
 
-from compiler.backend.instrs import CodegenError
+from compiler.backend.instrs import Code, CodegenError, LocalPool
 from compiler.lang import ast
 from compiler.lang.scopes import Callee, Symbol
 from compiler.lang.types import WhammType
