@@ -21,8 +21,6 @@ _HELPER_FUNCTION = "a non-fixture helper function of the module calls the helper
 _CORPUS = "the corpus catalog parametrizes the tests by program"
 _SAME_NAMES = ("wei_fixtures' run_wei/run_rewritten differ from harness.py's, which this directory's "
                "conftest offers under those names")
-_NOT_YET = ("test_emit.py's instrument/report/run helpers are still imported from that test module: they "
-            "belong in tests/rewrite/conftest.py (not done yet)")
 
 #: ``test module (relative to tests/) -> {tests-tree module it imports: why a fixture cannot do}``.
 IMPORTS_AT_COLLECTION: dict[str, dict[str, str]] = {
@@ -32,14 +30,12 @@ IMPORTS_AT_COLLECTION: dict[str, dict[str, str]] = {
     "differential/test_wei_vs_rewrite.py": {"harness": _PARAMETRIZE, "loop": _HELPER_FUNCTION,
                                             "gen.scripts": _PARAMETRIZE, "wei.wei_fixtures": _HELPER_FUNCTION},
     "gen/test_scripts.py": {"gen.scripts": "it tests the script generator itself, a module of the tests tree"},
-    **{f"rewrite/{name}": {"test_emit": _NOT_YET} for name in (
-        "test_codegen.py", "test_inject.py", "test_link.py", "test_report.py", "test_wrong_results.py")},
     "rewrite/test_preservation.py": {"tests.corpus.catalog": _CORPUS},
     "rewrite/test_stack.py": {"tests.corpus.catalog": _CORPUS},
     "shell/test_batch_probe.py": {"shellrun": _PARAMETRIZE},
     "shell/test_batch_source.py": {"shellrun": _PARAMETRIZE},
     "shell/test_batch_wat.py": {"shellrun": _PARAMETRIZE},
-    "shell/test_completion.py": {"tests.shell.test_registry": _HELPER_FUNCTION},
+    "shell/test_completion.py": {"shellrun": _HELPER_FUNCTION},
     "shell/test_incremental_differential.py": {"shellrun": _PARAMETRIZE},
     "shell/test_lexers.py": {"tests.corpus.catalog": _CORPUS},
     "shell/test_pty.py": {"shellrun": _HELPER_FUNCTION},

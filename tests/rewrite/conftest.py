@@ -1,25 +1,29 @@
-"""Fixtures of the rewriting target's tests: the wei tests' runners (``run_wei``, ``run_rewritten``) and
-``masked``, for the tests that compare the two targets, offered as session fixtures of the same name
-instead of being imported by test modules (issue 10; ``tests/test_import_tests_tree.py``).
+"""Fixtures of the rewriting target's tests, offered as session fixtures of the same name instead of
+being imported by test modules (issue 10; ``tests/test_import_tests_tree.py``): the instrument-and-run
+helpers of ``emit_helpers`` (``instrument``, ``run``, ``report``), and the wei tests'
+runners (``run_wei``, ``run_rewritten``) and ``masked``, for the tests that compare the two targets.
 """
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Callable
 
 import pytest
 
+from tests.rewrite import emit_helpers
 from tests.wei import wei_fixtures
 
-#: What ``wei_fixtures`` offers these tests.
-OFFERED = ("run_wei", "run_rewritten", "masked")
+#: ``helper module -> the names it offers these tests``.
+OFFERED = {emit_helpers: ("instrument", "run", "report"),
+           wei_fixtures: ("run_wei", "run_rewritten", "masked")}
 
 
-def _offer(name: str) -> Callable[[], object]:
-    """A session fixture named ``name`` whose value is ``wei_fixtures.<name>``."""
+def _offer(module: ModuleType, name: str) -> Callable[[], object]:
+    """A session fixture named ``name`` whose value is ``<module>.<name>``."""
     def fixture() -> object:
-        return getattr(wei_fixtures, name)
-    fixture.__doc__ = f"``wei_fixtures.{name}``"
+        return getattr(module, name)
+    fixture.__doc__ = f"``{module.__name__.rpartition('.')[2]}.{name}``"
     return pytest.fixture(scope="session", name=name)(fixture)
 
 
-globals().update({f"_{name}_fixture": _offer(name) for name in OFFERED})
+globals().update({f"_{name}_fixture": _offer(module, name) for module, names in OFFERED.items() for name in names})

@@ -10,7 +10,6 @@ import struct
 
 import pytest
 import wasmtime
-from test_emit import instrument, report, run
 
 from compiler.lang import values
 from compiler.lang.types import Prim, parse_type
@@ -36,15 +35,19 @@ INT_OPS = ["+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^"]
 CMP_OPS = ["==", "!=", "<", "<=", ">", ">="]
 
 
-def getters(script: str) -> tuple[wasmtime.Store, dict]:
-    """Instrument a trivial app with ``script``; instantiating runs ``wasm:begin``; returns the exports."""
-    out = instrument(script, APP)
-    store = wasmtime.Store(engine())
-    linker = wasmtime.Linker(store.engine)
-    linker.define_wasi()
-    store.set_wasi(wasmtime.WasiConfig())
-    inst = linker.instantiate(store, wasmtime.Module(store.engine, out.wasm))
-    return store, inst.exports(store)
+@pytest.fixture
+def getters(instrument):
+    """``getters(script)``: instrument a trivial app with ``script``; instantiating runs ``wasm:begin``;
+    returns the exports."""
+    def getters(script: str) -> tuple[wasmtime.Store, dict]:
+        out = instrument(script, APP)
+        store = wasmtime.Store(engine())
+        linker = wasmtime.Linker(store.engine)
+        linker.define_wasi()
+        store.set_wasi(wasmtime.WasiConfig())
+        inst = linker.instantiate(store, wasmtime.Module(store.engine, out.wasm))
+        return store, inst.exports(store)
+    return getters
 
 
 def as_type(raw: object, t: Prim) -> object:
@@ -69,7 +72,7 @@ def literal(v: object) -> str:
 
 
 @pytest.mark.parametrize("t", list(INTS), ids=str)
-def test_integer_operators(t):
+def test_integer_operators(getters, t):
     samples = INTS[t]
     decls = [f"var a{i}: {t};" for i in range(len(samples))]
     sets = [f"a{i} = {v};" for i, v in enumerate(samples)]
@@ -97,7 +100,7 @@ def test_integer_operators(t):
 
 
 @pytest.mark.parametrize("t", list(FLOATS), ids=str)
-def test_float_operators(t):
+def test_float_operators(getters, t):
     samples = FLOATS[t]
     decls = [f"var a{i}: {t};" for i in range(len(samples))]
     sets = [f"a{i} = {v};" for i, v in enumerate(samples)]
@@ -119,7 +122,7 @@ def test_float_operators(t):
 CAST_TYPES = list(INTS) + list(FLOATS) + [Prim.BOOL]
 
 
-def test_casts_between_every_type():
+def test_casts_between_every_type(getters):
     samples: list[tuple[Prim, str, object]] = []
     for t, vs in INTS.items():
         samples += [(t, str(v), v) for v in vs]
@@ -147,7 +150,7 @@ def test_casts_between_every_type():
 
 @pytest.mark.parametrize("expr", ["nan as i32", "inf as u64", "-1.0 as u32", "4294967296.0 as u32",
                                   "300.0 as i8 as i32", "1.0 / 0.0 as i64"])
-def test_trapping_float_to_int_casts(expr):
+def test_trapping_float_to_int_casts(instrument, run, expr):
     # the float is stored first so the cast happens at run time; 300.0 as i8 does not trap (wraps: 44)
     text, _, rest = expr.partition(" as ")
     script = f"var f: f64; var r: i64;\nwasm:begin {{ f = {text}; r = (f as {rest}) as i64; }}"
@@ -161,13 +164,13 @@ def test_trapping_float_to_int_casts(expr):
         assert isinstance(status, str) and status.startswith("trap")
 
 
-def test_integer_division_by_zero_traps_at_run_time():
+def test_integer_division_by_zero_traps_at_run_time(instrument, run):
     out = instrument("var a: u8; var b: u8; var r: u8;\nwasm:begin { a = 1; b = 0; r = a / b; }", APP)
     status = run(out.wasm, None)[0]
     assert isinstance(status, str) and "divide by zero" in status
 
 
-def test_short_circuit_and_ternary_evaluate_only_what_is_needed():
+def test_short_circuit_and_ternary_evaluate_only_what_is_needed(getters):
     script = """
     var calls: u32;
     var t: bool; var f: bool;
@@ -188,7 +191,7 @@ def test_short_circuit_and_ternary_evaluate_only_what_is_needed():
     assert got == [2, 0, 1, 0, 1, 10, 42]
 
 
-def test_user_functions_recursion_globals_maps_by_reference_and_tuples():
+def test_user_functions_recursion_globals_maps_by_reference_and_tuples(instrument, run, report):
     script = """
     var depth: u32;
     var counts: map<u32, u32>;
@@ -217,7 +220,7 @@ def test_user_functions_recursion_globals_maps_by_reference_and_tuples():
         f"{g['seen'][0]}, global_id, seen, u32, i32, script0, , , , , 22")
 
 
-def test_string_methods_comparisons_and_memory_builtins():
+def test_string_methods_comparisons_and_memory_builtins(getters):
     script = """
     use whamm_core;
     var s: str; var e: str;
@@ -260,7 +263,7 @@ MAP_CASES = [
 
 
 @pytest.mark.parametrize("key,value,keys,vals", MAP_CASES, ids=[f"{k}->{v}" for k, v, *_ in MAP_CASES])
-def test_maps_put_get_absent_and_increment(key, value, keys, vals):
+def test_maps_put_get_absent_and_increment(instrument, run, key, value, keys, vals):
     vt = parse_type(value)
     incr = "m[k1]++;" if vt in INTS or vt in FLOATS else ""
     script = f"""

@@ -1,8 +1,8 @@
 """The emit pipeline end to end (compiler/rewrite/emit.py): small apps are instrumented, validated, run on
 wasmtime + WASI, and their complete output is compared with values worked out by hand from the app.
 
-The helpers at the top (``instrument``, ``run``, ``report``) are shared by the other emitter tests
-(``from test_emit import ...``).
+The helpers (``instrument``, ``run``, ``report``) are fixtures of ``conftest.py``, shared
+with the other emitter tests.
 """
 from __future__ import annotations
 
@@ -13,78 +13,14 @@ from pathlib import Path
 import pytest
 import wasmtime
 
-from compiler.lang.frontend import check_source
 from compiler.options import Options
-from compiler.rewrite.emit import EmitError, Emitted, instrument as _instrument
-from compiler.wasm import read_module, validate
+from compiler.rewrite.emit import EmitError
+from compiler.wasm import read_module
 from compiler.wasm.model import ExternKind
 from compiler.wasm.validate import engine
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo" / "app.wasm"
-BANNER = "\n" + "=" * 33 + " REPORT CSV FLUSH " + "=" * 36 + "\n" + \
-    "id, id_type, name, whamm_type, wasm_type, script_id, fname, fid, pc, probe_id, value(s)\n"
-
-
-def wasm_of(app: str | bytes | Path) -> bytes:
-    if isinstance(app, Path):
-        return app.read_bytes()
-    if isinstance(app, str):
-        return wasmtime.wat2wasm(app)
-    return app
-
-
-def instrument(script: str, app: str | bytes | Path, *, options: object = None, static_call=None,
-               libraries: dict[str, bytes] | None = None) -> Emitted:
-    """Check ``script`` (against ``libraries``: name → module bytes), instrument ``app`` (WAT text, bytes
-    or a path) and validate the output again."""
-    signatures = None
-    if libraries:
-        from compiler.lang.libraries import library_from_bytes
-        signatures = {name: library_from_bytes(name, data) for name, data in libraries.items()}
-    program = check_source(script, "test.mm", signatures)
-    out = _instrument(read_module(wasm_of(app)), program, options=options, static_call=static_call,
-                      libraries=libraries)
-    validate(out.wasm)
-    return out
-
-
-def run(wasm: bytes, invoke: str | None = "_start", *, preload: dict | None = None) -> tuple[object, str, str]:
-    """Run a module with WASI; returns (exit status or ``"trap: …"``, stdout, stderr)."""
-    store = wasmtime.Store(engine())
-    cfg = wasmtime.WasiConfig()
-    with tempfile.TemporaryDirectory() as d:
-        out, err = os.path.join(d, "out"), os.path.join(d, "err")
-        cfg.stdout_file = out
-        cfg.stderr_file = err
-        store.set_wasi(cfg)
-        linker = wasmtime.Linker(store.engine)
-        linker.define_wasi()
-        for name, lib in (preload or {}).items():
-            linker.define_instance(store, name, linker.instantiate(store, wasmtime.Module(store.engine, lib)))
-        status: object = 0
-        try:
-            instance = linker.instantiate(store, wasmtime.Module(store.engine, wasm))
-            if invoke is not None:
-                func = instance.exports(store).get(invoke)
-                if func is not None:
-                    func(store)  # type: ignore[operator]
-        except wasmtime.ExitTrap as exc:
-            status = exc.code
-        except wasmtime.Trap as exc:
-            status = f"trap: {exc.message}"
-        return status, Path(out).read_text(), Path(err).read_text()
-
-
-def report(*rows: str) -> str:
-    """The exact default report with these rows."""
-    return BANNER + "".join(r + "\n" for r in rows)
-
-
-def run_script(script: str, app, **kw) -> tuple[object, str, str]:
-    return run(instrument(script, app, **kw).wasm)
-
-
 DEMO_OUTPUT = """==== CALC ====
 calc(9, 0) -> 9
 calc(3, 2) -> 6
@@ -99,7 +35,7 @@ collatz(27) -> 111 steps
 # the seed demo and basic guarantees
 
 
-def test_seed_demo_call_counter():
+def test_seed_demo_call_counter(instrument, run, report):
     # calc (fid 2) is called with b == 0 exactly once per top-level calc: calc(9,0), calc(6,0) after
     # two recursive steps of calc(3,2), and calc(14,0) at the bottom of calc(4,4).
     script = "report var count: u32;\nwasm:opcode:call(arg0: i32):before / imm0 == 2 && arg0 == 0 / { count++; }"
@@ -110,7 +46,7 @@ def test_seed_demo_call_counter():
     assert stdout == DEMO_OUTPUT + report(f"{g}, global_id, count, u32, i32, script0, , , , , 3")
 
 
-def test_call_statements_discard_results():
+def test_call_statements_discard_results(instrument, run, report):
     # A value-returning user function called as a statement (in a probe, in another function, at
     # script level) has its result dropped.  calc (fid 2) runs 9 times: 3 top-level calls, 6 recursive.
     script = """report var n: u32;
@@ -125,7 +61,7 @@ wasm:opcode:call:before / imm0 == 4 / { twice(); }"""
     assert (status, stdout) == (0, DEMO_OUTPUT + report(f"{g}, global_id, n, u32, i32, script0, , , , , 14"))
 
 
-def test_app_output_and_memory_unchanged_by_borrowed_writes():
+def test_app_output_and_memory_unchanged_by_borrowed_writes(instrument):
     # the demo exports its memory as "memory": every report write borrows its top bytes and restores them
     out = instrument("report var n: u32; wasm:opcode:call:before { n++; }", DEMO)
     module = read_module(out.wasm)
@@ -156,7 +92,7 @@ NO_MEMORY_APP = """
 """
 
 
-def test_numeric_global_needs_no_memory_and_no_import():
+def test_numeric_global_needs_no_memory_and_no_import(instrument):
     out = instrument("var count: u32; wasm:opcode:call:before { count++; }", NO_MEMORY_APP)
     module = read_module(out.wasm)
     assert module.memories == [] and module.imports == []
@@ -170,14 +106,14 @@ def test_numeric_global_needs_no_memory_and_no_import():
     assert inst.exports(store)["get_count"](store) == 2
 
 
-def test_static_predicate_false_injects_nothing():
+def test_static_predicate_false_injects_nothing(instrument):
     out = instrument("var count: u32; wasm:opcode:call:before / fid == 99 / { count++; }", NO_MEMORY_APP)
     module = read_module(out.wasm)
     original = read_module(wasmtime.wat2wasm(NO_MEMORY_APP))
     assert [b.instrs for b in module.code[:2]] == [b.instrs for b in original.code]
 
 
-def test_residual_predicate_guards_the_body():
+def test_residual_predicate_guards_the_body(instrument):
     # calls in main: f(1) then f(2); arg0 == 2 holds once
     out = instrument("var hits: u32; wasm:opcode:call(arg0: i32):before / arg0 == 2 / { hits++; }", NO_MEMORY_APP)
     store = wasmtime.Store(engine())
@@ -193,7 +129,7 @@ PRINT_APP = """
 """
 
 
-def test_own_memory_exported_when_app_exports_none():
+def test_own_memory_exported_when_app_exports_none(instrument, run, report):
     out = instrument("report var calls: u32; wasm:opcode:call:before { calls++; }", PRINT_APP)
     module = read_module(out.wasm)
     mems = [e for e in module.exports if e.kind == ExternKind.MEMORY]
@@ -204,13 +140,13 @@ def test_own_memory_exported_when_app_exports_none():
     assert (status, stdout) == (0, report(f"{g}, global_id, calls, u32, i32, script0, , , , , 2"))
 
 
-def test_non_memory_export_named_memory_cannot_print():
+def test_non_memory_export_named_memory_cannot_print(instrument):
     app = '(module (global (export "memory") i32 (i32.const 0)) (func (export "_start") (nop)))'
     with pytest.raises(EmitError, match='cannot print: the application exports a non-memory item named "memory"'):
         instrument("report var n: u32; wasm:opcode:nop:before { n++; }", app)
 
 
-def test_no_flush_point_warns_and_exports_whamm_flush():
+def test_no_flush_point_warns_and_exports_whamm_flush(instrument, run, report):
     app = '(module (func (export "work") (nop) (nop)))'
     out = instrument("report var n: u32; wasm:opcode:nop:before { n++; }", app)
     assert [w.message for w in out.warnings] == [
@@ -241,7 +177,7 @@ PROC_EXIT_APP = """
 """
 
 
-def test_flush_before_proc_exit_runs_once():
+def test_flush_before_proc_exit_runs_once(instrument, run, report):
     out = instrument("report var calls: u32; wasm:opcode:call:before { calls++; }", PROC_EXIT_APP)
     status, stdout, _ = run(out.wasm)
     g = out.layout.globals["calls"][0]
@@ -249,12 +185,12 @@ def test_flush_before_proc_exit_runs_once():
     assert (status, stdout) == (3, report(f"{g}, global_id, calls, u32, i32, script0, , , , , 3"))
 
 
-def test_deterministic_output():
+def test_deterministic_output(instrument):
     script = "report var count: u32; wasm:opcode:call:before { count++; }"
     assert instrument(script, DEMO).wasm == instrument(script, DEMO).wasm
 
 
-def test_options_no_report_keeps_state_but_prints_nothing():
+def test_options_no_report_keeps_state_but_prints_nothing(instrument, run):
     out = instrument("report var count: u32; wasm:opcode:call:before { count++; }", DEMO,
                      options=Options(no_report=True))
     assert run(out.wasm)[1] == DEMO_OUTPUT
@@ -270,7 +206,7 @@ def tiny_memory_app(size: int) -> str:
     """
 
 
-def test_borrowed_region_of_a_tiny_memory_writes_in_chunks_and_restores_it():
+def test_borrowed_region_of_a_tiny_memory_writes_in_chunks_and_restores_it(instrument):
     # 100 bytes of app memory: chunks of (100 - 16) & ~7 = 80 bytes; the report is much longer
     app = tiny_memory_app(100)
     out = instrument("report var nops: u32; wasm:opcode:nop:before { report var at: u32; at++; nops++; }", app)
@@ -291,12 +227,12 @@ def test_borrowed_region_of_a_tiny_memory_writes_in_chunks_and_restores_it():
     assert len(text) > 300 and [r.rsplit(", ", 1)[1] for r in rows] == ["2", "2", "4"]
 
 
-def test_memory_under_24_bytes_drops_output():
+def test_memory_under_24_bytes_drops_output(instrument, run):
     out = instrument("report var nops: u32; wasm:opcode:nop:before { nops++; }", tiny_memory_app(20))
     assert run(out.wasm) == (0, "", "")
 
 
-def test_start_function_program_flushes_during_instantiation():
+def test_start_function_program_flushes_during_instantiation(instrument, run, report):
     app = "(module (func $main (nop) (nop)) (start $main))"
     out = instrument("report var nops: u32; wasm:opcode:nop:before { nops++; }", app)
     status, stdout, _ = run(out.wasm, None)       # instantiating runs everything
@@ -304,7 +240,7 @@ def test_start_function_program_flushes_during_instantiation():
     assert (status, stdout) == (0, report(f"{g}, global_id, nops, u32, i32, script0, , , , , 2"))
 
 
-def test_getter_not_emitted_when_the_name_is_taken():
+def test_getter_not_emitted_when_the_name_is_taken(instrument):
     app = '(module (func (export "get_n") (result i32) (i32.const 7)) (func (export "_start") (nop)))'
     out = instrument("var n: u32; var m: u32; wasm:opcode:nop:before { n++; m++; }", app)
     assert [w.message for w in out.warnings] == [
@@ -315,7 +251,7 @@ def test_getter_not_emitted_when_the_name_is_taken():
     assert (inst.exports(store)["get_n"](store), inst.exports(store)["get_m"](store)) == (7, 1)
 
 
-def test_report_flushed_before_proc_exit_with_padded_call_indices():
+def test_report_flushed_before_proc_exit_with_padded_call_indices(run, instrument, report):
     # clang pads call indices to 5-byte LEB128s; matrix.c exits through proc_exit(3)
     app = ROOT / "tests" / "corpus" / "c" / "matrix.wasm"
     base_status, base_out, _ = run(app.read_bytes())
@@ -324,4 +260,4 @@ def test_report_flushed_before_proc_exit_with_padded_call_indices():
     assert status == base_status == 3
     assert stdout.startswith(base_out)
     tail = stdout[len(base_out):]
-    assert tail.startswith(BANNER) and tail.count("\n") == 4 and ", calls, u64, i64, script0, , , , , " in tail
+    assert tail.startswith(report()) and tail.count("\n") == 4 and ", calls, u64, i64, script0, , , , , " in tail

@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 import wasmtime
-from test_emit import instrument, report, run
 
 from compiler.lang.frontend import check_source
 from compiler.rewrite.emit import FunctionCache, emit, instrument as raw_instrument
@@ -39,7 +38,7 @@ SHIFTING = """
 """
 
 
-def test_added_import_shifts_every_function_reference():
+def test_added_import_shifts_every_function_reference(instrument, run):
     script = "report var calls: u32; wasm:opcode:call:before { calls++; }\n" \
              "wasm:opcode:call_indirect:before { report var slot: i32; slot = arg0; }"
     out = instrument(script, SHIFTING)
@@ -108,7 +107,7 @@ def run_with_lib(wasm: bytes, lib: bytes, module_name: str = "lib") -> tuple[str
         return Path(d, "out").read_text(), store, lib_inst
 
 
-def test_library_functions_called_at_run_time_are_imported_by_name():
+def test_library_functions_called_at_run_time_are_imported_by_name(instrument):
     lib = wasmtime.wat2wasm(LIB)
     script = "use lib;\nwasm:opcode:nop:before { lib.hit(fid as i32); }"
     out = instrument(script, APP, libraries={"lib": lib})
@@ -118,7 +117,7 @@ def test_library_functions_called_at_run_time_are_imported_by_name():
     assert lib_inst.exports(store)["hits"](store) == 1 * 1 + 2 * 4   # fid 1 ($a): one nop; fid 2 ($b): 2 x 2
 
 
-def test_init_runs_once_per_site_and_static_folds_per_site():
+def test_init_runs_once_per_site_and_static_folds_per_site(instrument):
     lib = wasmtime.wat2wasm(LIB)
     script = """
     use lib;
@@ -136,7 +135,7 @@ def test_init_runs_once_per_site_and_static_folds_per_site():
     assert [line.rsplit(", ", 1)[1] for line in text.splitlines()[3:]] == ["0", "1", "2"]
 
 
-def test_memid_imports_the_library_memory():
+def test_memid_imports_the_library_memory(instrument):
     lib = wasmtime.wat2wasm(LIB)
     script = "use lib;\nwasm:begin { write_str(memid(lib), 16, \"from whamm\"); }\nwasm:opcode:nop:before {}"
     out = instrument(script, APP, libraries={"lib": lib})
@@ -146,7 +145,7 @@ def test_memid_imports_the_library_memory():
     assert bytes(lib_inst.exports(store)["mem"].read(store, 16, 26)) == b"from whamm"
 
 
-def test_runtime_functions_are_named_and_attributed():
+def test_runtime_functions_are_named_and_attributed(instrument):
     out = instrument("report var n: u32; wasm:opcode:nop:before { n++; }", APP)
     module = read_module(out.wasm)
     added = {module.names.functions[i] for i in out.added_functions}
@@ -155,7 +154,7 @@ def test_runtime_functions_are_named_and_attributed():
     assert [out.input_function(i) for i in range(4)] == [0, 1, 2, 3]
 
 
-def test_function_cache_reuses_unchanged_bodies():
+def test_function_cache_reuses_unchanged_bodies(run):
     module = read_module(wasmtime.wat2wasm(APP))
     cache = FunctionCache()
     p1 = check_source("report var n: u32; wasm:opcode:nop:before / fname == \"a\" / { n++; }")
@@ -174,7 +173,7 @@ def test_function_cache_reuses_unchanged_bodies():
     assert third.wasm == fresh.wasm
 
 
-def test_knobs_no_body_no_pred_no_bundle():
+def test_knobs_no_body_no_pred_no_bundle(report, instrument):
     from compiler.options import Options
     script = "var n: u32; var m: u32;\nwasm:opcode:nop:before / fname == \"b\" / { n++; }\n" \
              "wasm:opcode:call:before { m++; }"
@@ -193,7 +192,7 @@ def test_knobs_no_body_no_pred_no_bundle():
     assert report  # (imported for its side effect of sharing the helpers)
 
 
-def test_cached_bodies_keep_their_strings_and_block_types():
+def test_cached_bodies_keep_their_strings_and_block_types(run):
     from compiler import api
     from whamm_shell.session import Session
     session = Session(api.load_app(wasmtime.wat2wasm(APP)))
@@ -212,7 +211,7 @@ def test_cached_bodies_keep_their_strings_and_block_types():
     assert [line.split(", script0, , , , , ")[1] for line in text.splitlines()[3:]] == ["in b", "(1; yes)"]
 
 
-def test_script_level_static_calls_run_first_and_fold():
+def test_script_level_static_calls_run_first_and_fold(instrument):
     lib = wasmtime.wat2wasm(LIB)
     # §13.4: script-level @static calls precede the per-site ones (next() = 0, then 1, 2, 3 at the sites)
     script = """

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from test_emit import instrument, report, run
 
 from compiler.wasm import read_module
 
@@ -31,7 +30,7 @@ APP = """
 """
 
 
-def test_branch_monitor_per_site_rows():
+def test_branch_monitor_per_site_rows(instrument, run, report):
     script = """
     wasm:opcode:br_if:before {
         report var taken: u32;
@@ -47,7 +46,7 @@ def test_branch_monitor_per_site_rows():
         f"{b}, memaddr, not_taken, u32, i32, script0, sum, 1, 10, 0_wasm:opcode:br_if:before, 3")
 
 
-def test_row_order_groups_sites_shared_frames_globals_maps():
+def test_row_order_groups_sites_shared_frames_globals_maps(instrument, run, report):
     # declaration order is deliberately not report order
     script = """
     report var zeta: map<u32, u32>;
@@ -108,7 +107,7 @@ def test_row_order_groups_sites_shared_frames_globals_maps():
     )
 
 
-def test_after_probe_at_final_end_allocates_rows_but_never_runs():
+def test_after_probe_at_final_end_allocates_rows_but_never_runs(instrument, run):
     out = instrument("wasm:opcode:end:after { report var e: i32 = 5; e = e + 2; }", APP)
     rows = [(v.fid, v.pc) for v in out.layout.report]
     # ends: loop (28), block (29) and the final ends (32 in sum, pc of main's final end)
@@ -120,7 +119,7 @@ def test_after_probe_at_final_end_allocates_rows_but_never_runs():
     assert values == ["5", "9", "5", "5"]
 
 
-def test_empty_map_and_float_formats():
+def test_empty_map_and_float_formats(instrument, run, report):
     script = """
     report var m: map<(u32, bool), str>;
     report var x: f32;
@@ -138,14 +137,14 @@ def test_empty_map_and_float_formats():
         "0, map_id, m, map<(u32,bool),str>, i32, script0, , , , , empty map")
 
 
-def test_no_report_rows_prints_nothing():
+def test_no_report_rows_prints_nothing(instrument, run):
     # a report variable in a probe that matches no site: no instance, no report at all
     out = instrument("wasm:opcode:i64.add:before { report var n: u32; n++; }", APP)
     assert out.layout.report == []
     assert run(out.wasm)[1] == ""
 
 
-def test_wasm_report_replaces_the_default_report():
+def test_wasm_report_replaces_the_default_report(instrument, run):
     script = """
     use whamm_core;
     report var hits: map<u32, u32>;
@@ -157,7 +156,7 @@ def test_wasm_report_replaces_the_default_report():
     assert run(out.wasm)[1] == "== map0 CSV FLUSH ==\nkey (i32), val (i32)\n1, 7\n10, 5\n\n1->7;10->5"
 
 
-def test_metadata_section_describes_the_rows():
+def test_metadata_section_describes_the_rows(instrument):
     out = instrument("report var total: u32;\nwasm:opcode:br_if:before { report var t: u32; t++; total++; }", APP)
     module = read_module(out.wasm)
     (section,) = [c for c in module.customs if c.name == "whamm.report"]
@@ -170,7 +169,7 @@ def test_metadata_section_describes_the_rows():
     assert glob["location"] == {"global_export": "get_total"} and glob["kind"] == "global"
 
 
-def test_multi_value_report_globals_are_exported_for_tools():
+def test_multi_value_report_globals_are_exported_for_tools(instrument):
     out = instrument('report var where: (u32, str);\nwasm:opcode:br_if:before { where = (pc, fname); }', APP)
     module = read_module(out.wasm)
     (section,) = [c for c in module.customs if c.name == "whamm.report"]
@@ -181,7 +180,7 @@ def test_multi_value_report_globals_are_exported_for_tools():
     assert [exported[n] for n in names] == list(out.layout.report[0].location.globals)
 
 
-def test_whamm_core_printers_and_unknown_map_id():
+def test_whamm_core_printers_and_unknown_map_id(instrument, run):
     script = """
     use whamm_core;
     var m: map<i32, str>;
@@ -215,7 +214,7 @@ def test_whamm_core_printers_and_unknown_map_id():
     assert isinstance(status, str) and status.startswith("trap")
 
 
-def test_shared_initialisers_and_script_level_statements():
+def test_shared_initialisers_and_script_level_statements(instrument, run):
     script = """
     var base: u32 = 40;
     var exact: f64 = 0.1;

@@ -13,10 +13,8 @@ import dataclasses
 import random
 
 import pytest
-from test_emit import instrument, run
 
 from compiler.errors import InternalError
-from compiler.lang import ast
 from compiler.lang.folder import fold_expr
 from compiler.lang.frontend import check_source
 from compiler.lang.scopes import symbol_of
@@ -34,10 +32,14 @@ def report_values(stdout: str) -> dict[str, str]:
     return out
 
 
-def reported(script: str, app: str) -> dict[str, str]:
-    status, stdout, stderr = run(instrument(script, app).wasm)
-    assert status == 0, (status, stderr, script)
-    return report_values(stdout)
+@pytest.fixture
+def reported(instrument, run):
+    """``reported(script, app)``: the report values of ``app`` instrumented with ``script`` and run."""
+    def reported(script: str, app: str) -> dict[str, str]:
+        status, stdout, stderr = run(instrument(script, app).wasm)
+        assert status == 0, (status, stderr, script)
+        return report_values(stdout)
+    return reported
 
 
 # ------------------------------------------------------------------------------------------------
@@ -66,7 +68,7 @@ fn pair(a: i32, b: str) -> (i32, str) { var t: (i32, str) = (a + 1, b); return t
     ("var s: str = read_str(APP_MEMID, 16, 5); r = s.len() as i32; m[s] = r;", "5"),
     ("var s: str = fname; r = s.len() as i32; m[s] = r;", "4"),             # a static str (`main`)
 ])
-def test_probe_local_initializer_is_not_dropped(decl, expected):
+def test_probe_local_initializer_is_not_dropped(reported, decl, expected):
     script = FUNCTIONS + "report var r: i32; report var m: map<str, i32>;\n" \
              f"wasm:opcode:call(arg0: i32):before {{ {decl} }}"
     values = reported(script, CALL_APP)
@@ -76,7 +78,7 @@ def test_probe_local_initializer_is_not_dropped(decl, expected):
         assert values["m"] == f"{key}->{expected}"
 
 
-def test_mem_alloc_initializer_matches_assignment():
+def test_mem_alloc_initializer_matches_assignment(reported):
     """``var p: i32 = whamm_core.mem_alloc(16);`` left ``p`` 0; the assigned form got the address."""
     script = "use whamm_core; report var r: i32;\n" \
              "wasm:opcode:call:before {{ var p: i32{} r = p; whamm_core.mem_free(p); }}"
@@ -87,12 +89,12 @@ def test_mem_alloc_initializer_matches_assignment():
 
 
 @pytest.mark.parametrize("where", ["wasm:begin", "wasm:end"])
-def test_initializer_outside_sites(where):
+def test_initializer_outside_sites(reported, where):
     script = f"report var r: i32;\n{where} {{ var t: (i32, i32) = (3, 4); var u: i32 = t.1 * 10; r = u + t.0; }}"
     assert reported(script, CALL_APP)["r"] == "43"
 
 
-def test_initializer_in_user_function():
+def test_initializer_in_user_function(reported):
     script = FUNCTIONS + "report var r: i32; report var s: str;\n" \
         "wasm:opcode:call(arg0: i32):before { var p: (i32, str) = pair(arg0, \"x\"); r = p.0; s = p.1; }"
     values = reported(script, CALL_APP)
@@ -175,7 +177,7 @@ class InitializerGenerator:
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_generated_initializers_match_assignments(seed):
+def test_generated_initializers_match_assignments(run, instrument, seed):
     initialised, assigned = InitializerGenerator(random.Random(seed)).scripts(25)
     out_init = run(instrument(initialised, CALL_APP).wasm)
     out_assign = run(instrument(assigned, CALL_APP).wasm)
@@ -222,7 +224,7 @@ TARGETS_SCRIPT = "report var seen: map<(u32, u32), u32>;\n" \
                  "wasm:opcode:br_table:before { seen[(fid, arg0)] = targets[arg0]; }"
 
 
-def test_br_table_targets_of_the_issue():
+def test_br_table_targets_of_the_issue(reported):
     """``br_table 0 1 2 0``: index 0→0, 1→1, 2→2 (it gave 0→2, 1→2, 2→1), out of range (3, 2^32-1) → 0."""
     tables = [([0, 1, 2], 0)]
     selectors = [0, 1, 2, 3, 0xFFFFFFFF]
@@ -231,14 +233,14 @@ def test_br_table_targets_of_the_issue():
     assert values["seen"] == expected_targets(tables, selectors)
 
 
-def test_br_table_targets_with_a_constant_key():
+def test_br_table_targets_with_a_constant_key(reported):
     tables = [([3, 1, 4, 1], 5), ([], 2)]
     script = "report var c: map<u32, u32>;\nwasm:opcode:br_table:before { c[fid] = targets[2] + 10 * targets[9]; }"
     assert reported(script, br_table_app(tables, [0]))["c"] == "0->4;1->0"
 
 
 @pytest.mark.parametrize("seed", range(15))
-def test_generated_br_tables(seed):
+def test_generated_br_tables(reported, seed):
     rng = random.Random(seed)
     tables = [([rng.randint(0, 5) for _ in range(rng.randint(0, 7))], rng.randint(0, 5)) for _ in range(5)]
     selectors = sorted({*range(9), rng.randint(9, 1000), rng.randint(1 << 31, (1 << 32) - 1)})
@@ -308,7 +310,7 @@ def shadow_report(shadow: list[int]) -> str:
 
 
 @pytest.mark.parametrize("how", list(SHADOW_SCRIPTS))
-def test_shadow_holds_input_indices(how):
+def test_shadow_holds_input_indices(reported, how):
     """``ref.func $f2`` + ``table.set`` reports input index 2, not 3 (the report adds WASI imports);
     ``resolve_funcref`` reads the same shadow (it returned -1 for every slot)."""
     ops = [("set", 1, 2), ("set", 2, 3), ("set_null", 3)]
@@ -318,7 +320,7 @@ def test_shadow_holds_input_indices(how):
 
 
 @pytest.mark.parametrize("event", ["table.set", "ref.func"])
-def test_static_resolved_fid_is_an_input_index(event):
+def test_static_resolved_fid_is_an_input_index(reported, event):
     """The statically recovered ``resolved_fid`` (EVENTS.md §8.2) is an input index too."""
     script = f"report var fids: map<i32, i32>; var n: i32;\n" \
              f"wasm:opcode:{event}:before {{ fids[n] = resolved_fid; n++; }}"
@@ -326,7 +328,7 @@ def test_static_resolved_fid_is_an_input_index(event):
     assert reported(script, app)["fids"] == "0->2;1->3"
 
 
-def test_resolved_fid_at_call_indirect_on_both_targets(run_wei):
+def test_resolved_fid_at_call_indirect_on_both_targets(reported, run_wei):
     """``call_indirect`` through slots set by ``table.set`` (and the element segment): the rewriting
     target's shadow and the wei emulator (which reads the live table) agree on input indices."""
     app = """(module (memory (export "memory") 1) (type $v (func (result i32)))
@@ -345,7 +347,7 @@ def test_resolved_fid_at_call_indirect_on_both_targets(run_wei):
 
 
 @pytest.mark.parametrize("seed", range(15))
-def test_generated_table_mutations(seed):
+def test_generated_table_mutations(reported, seed):
     rng = random.Random(seed)
     size = rng.randint(3, 8)
     elem = [rng.randrange(SHADOW_FUNCS) for _ in range(rng.randint(0, size))]

@@ -16,6 +16,14 @@ SEED_PROBE = "wasm:opcode:call(arg0: i32):before / imm0 == 2 && arg0 == 0 / { co
 DEMO_OUTPUT = ("==== CALC ====\ncalc(9, 0) -> 9\ncalc(3, 2) -> 6\ncalc(4, 4) -> 14\n"
                "==== COLLATZ ====\ncollatz(6) -> 8 steps\ncollatz(27) -> 111 steps\n")
 
+#: The command names of SHELL.md, in its table's order (the registry and completion tests build their
+#: registries from it).
+SHELL_COMMANDS = [
+    "help", "load", "info", "match", "probe add", "global", "probes", "probe rm", "probe disable",
+    "probe enable", "probe edit", "run", "report", "plot", "globals", "wat", "sites", "save", "source",
+    "export", "set", "show settings", "history", "quit",
+]
+
 #: exits with status argc (``proc_exit(argc)``), so a test can see the arguments it was given.
 ARGC_WAT = """(module
   (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))

@@ -13,7 +13,7 @@ from whamm_shell.completion import (
     NO_VALUE, ChoiceCompleter, HelpCompleter, ProbeCompleter, ShellCompleter, WordsCompleter,
     function_words, paths, rule_scope,
 )
-from tests.shell.test_registry import SHELL_COMMANDS
+from shellrun import SHELL_COMMANDS
 
 FUNCTIONS = [(0, "main"), (1, None), (2, "calc"), (10, "call_me")]
 GLOBALS = ["count", "calls"]
