@@ -39,6 +39,7 @@ import importlib
 import os
 import re
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable, MutableMapping, Union
 
 from compiler.errors import WhammError
@@ -47,6 +48,7 @@ from compiler.lang.diagnostics import Diagnostic, ScriptError, Span
 from compiler.lang.libraries import (
     CORE_NAME, LibraryError, LibSpec, LibSpecError, Library, library_from_bytes, parse_lib_specs,
 )
+from compiler.lang.parser import parse_script
 from compiler.lang.types import MapType
 from compiler.queries import (
     KEYWORDS, ProbeParts, ScriptItem, bound_function_names, bound_variable_names, decode_module, function_wat,
@@ -54,6 +56,9 @@ from compiler.queries import (
 )
 from compiler.results import App, InstrumentResult, Libraries, Options, OptionsError, function_map
 from compiler.runner import Execution, LinkedLibrary, Outcome, RunOptions, RunResult
+from compiler.wasm import DecodeError, ValidationError, read_module, validate
+from compiler.wasm.binary import Cursor
+from compiler.wasm.model import SECTION_NAMES
 from compiler.wasm.wat import Line as WatLine
 
 if TYPE_CHECKING:
@@ -138,7 +143,7 @@ def load_app(app: bytes | PathLike, name: str | None = None) -> App:
 
 def _assemble(text: bytes, name: str) -> bytes:
     """WAT → binary, with the assembler's ``line:col`` and excerpt pointing into ``name``."""
-    import wasmtime
+    import wasmtime  # heavy (~20 ms): `whamm --help`, `whamm info` and the shell's prompt load it only on demand
     try:
         source = text.decode("utf-8")
     except UnicodeDecodeError:
@@ -159,7 +164,6 @@ _AT_OFFSET = re.compile(r"\s*\(at offset 0x([0-9a-fA-F]+)\)\s*$")
 
 
 def _decode(data: bytes, name: str) -> Module:
-    from compiler.wasm import DecodeError, ValidationError, read_module, validate
     try:
         module = read_module(data)
     except DecodeError as exc:
@@ -184,8 +188,6 @@ def _located(name: str, reason: str, section: str | None, func: int | None, offs
 
 def _where(module: Module, offset: int) -> tuple[str | None, int | None]:
     """The section (and, in the code section, the function index) containing byte ``offset``."""
-    from compiler.wasm.binary import Cursor
-    from compiler.wasm.model import SECTION_NAMES
     origin = module.origin
     if origin is None:
         return None, None
@@ -239,7 +241,7 @@ def load_libraries(entries: Iterable[str | LibSpec] = ()) -> Libraries:
 
 def check(script: str, script_name: str = "script.mm", libs: Libraries | None = None) -> Program:
     """Parse and check a script (``ScriptError`` on errors; warnings in ``Program.warnings``)."""
-    from compiler.lang.frontend import check_source
+    from compiler.lang.frontend import check_source  # on first use: see tests/test_import_cycles.py
     return check_source(script, script_name, (libs or Libraries()).signatures)
 
 
@@ -249,8 +251,7 @@ def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "
                libs: Libraries | Iterable[str | LibSpec] = (), options: Options = Options()) -> InstrumentResult:
     """Instrument ``app`` with the whamm ``script`` (REWRITING.md).  The result is validated; nothing is
     written anywhere.  Raises :class:`WhammError` for any problem with the inputs."""
-    from compiler.lang.checker import check_script
-    from compiler.lang.parser import parse_script
+    from compiler.lang.checker import check_script  # on first use: see tests/test_import_cycles.py
 
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -264,7 +265,7 @@ def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "
     clock = time.perf_counter()
     program = check_script(script_ast, script, script_name, libraries.signatures)
     timings["check"] = time.perf_counter() - clock
-    from compiler.rewrite.emit import instrument as rewrite
+    from compiler.rewrite.emit import instrument as rewrite  # on first use: see tests/test_import_cycles.py
     emitted = rewrite(app.module, program, options=options,
                       libraries={lib.name: lib.wasm for lib in libraries.linked})
     timings.update(emitted.timings)
@@ -293,6 +294,5 @@ def run(result: InstrumentResult, options: RunOptions = RunOptions(), *,
 
 
 def _with_argv0(options: RunOptions, name: str) -> RunOptions:
-    from dataclasses import replace
     return replace(options, argv=(os.path.basename(name),))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from compiler.lang.diagnostics import render
 from compiler.lang.libraries import Library
 from compiler.options import Options, OptionsError
 from compiler.runner import FunctionMap, LinkedLibrary, TraceFrame
@@ -67,7 +68,6 @@ class InstrumentResult:
     def render_warnings(self, color: bool = False, sources: ScriptSources | None = None) -> str:
         """Every warning as the CLI prints it on stderr ("" when there are none); ``sources`` renders
         them against the ``-s``/``-e`` parts the script was joined from."""
-        from compiler.lang.diagnostics import render
         parts = [f"warning: {m}" for m in self.messages]
         if self.diagnostics:
             parts.append(render(self.diagnostics, self.program.source, self.program.filename, color)
