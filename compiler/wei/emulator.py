@@ -35,15 +35,16 @@ from typing import TYPE_CHECKING, Sequence
 
 from compiler.errors import WhammError
 from compiler.events.variables import variable
-from compiler.sites.finding import SLOT_TABLE_IMMEDIATE, ModuleSites, Placement, Site, slot_table
 from compiler.runner import (
     EXIT_LIMIT, EXIT_TRAP, LinkedLibrary, Outcome, RunError, RunOptions, RunResult, TraceFrame, error_reason,
     wasi_config,
 )
+from compiler.sites.finding import ModuleSites, Placement, Site
 from compiler.wasm.model import FuncType
 from compiler.wasm.reader import read_module
 from compiler.wasm.validate import config
 from compiler.wei.names import ExportName, is_probe_export, parse_export_name
+from compiler.wei.suppliers import SUPPLIERS, EngineValue
 from compiler.wei.weave import FUNC_EXPORT, TABLE_EXPORT, Arg, WovenCall, weave
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EmulatorError", "Attachment", "Emulation", "emulate", "MONITOR_MODULE", "ENGINE_MODULE",
            "STRING_PARAMS"]
+
 
 #: Import module names of the woven application: the monitor's exports and the engine's trampolines.
 MONITOR_MODULE = "whamm:monitor"
@@ -101,68 +103,6 @@ class _Probe:
     param_types: dict[str, tuple[str, ...]]
     trampoline: int | None = None
     dynamic: tuple[str, ...] = ()
-
-
-@dataclass(slots=True)
-class _Value:
-    """How one requested value is supplied at one site: a static ``value`` or a dynamic ``arg``."""
-
-    value: object = None
-    arg: Arg | None = None
-    resolve_table: int | None = None
-
-
-# -- dynamic values, one supplier per bound variable (its row's ``engine``, compiler.events.variables) --
-# Each returns how the value reaches the monitor at ``site``, or None where the site lacks it (the probe
-# is then not attached there); ``want`` is the monitor's parameter types for it, None if unconstrained.
-
-def supply_probe_id(fs: FunctionSites, site: Site, name: str, want: tuple | None, probe_id: int) -> _Value:
-    """``probe_id``: the number the engine gave this attachment."""
-    return _Value(probe_id)
-
-
-def supply_operand(fs: FunctionSites, site: Site, name: str, want: tuple | None, probe_id: int) -> _Value | None:
-    """``argN``: operand N of an opcode site, read by the woven call, if it has the wanted type."""
-    if site.placement is not None:
-        return None
-    k = int(name[3:])
-    ops = fs.types.operands(site.index)
-    if k >= len(ops) or ops[k] is None or (want is not None and str(ops[k]) != want[0]):
-        return None
-    return _Value(arg=Arg("operand", ops[k], index=k))  # type: ignore[arg-type]
-
-
-def supply_local(fs: FunctionSites, site: Site, name: str, want: tuple | None, probe_id: int) -> _Value | None:
-    """``localN``: the function's local N, if it exists with the wanted type."""
-    k = int(name[5:])
-    locs = fs.types.locals
-    if k >= len(locs) or (want is not None and str(locs[k]) != want[0]):
-        return None
-    return _Value(arg=Arg("local", locs[k], index=k))
-
-
-def supply_target_funcref(fs: FunctionSites, site: Site, name: str, want: tuple | None,
-                          probe_id: int) -> _Value | None:
-    """``target_funcref``: the woven call reads the element in slot ``arg0`` of the site's table."""
-    ins = fs.instrs[site.index]
-    if ins.op.name not in SLOT_TABLE_IMMEDIATE:
-        return None
-    return _Value(arg=Arg("funcref", want[0] if want else "funcref", index=0, value=slot_table(ins)))
-
-
-def supply_resolved_fid(fs: FunctionSites, site: Site, name: str, want: tuple | None,
-                        probe_id: int) -> _Value | None:
-    """``resolved_fid`` where dynamic: ``arg0`` goes to the host trampoline, which resolves the slot in the
-    live table (:func:`_resolve`); static ``resolved_fid`` comes from the site's bindings instead."""
-    ins = fs.instrs[site.index]
-    if ins.op.name not in SLOT_TABLE_IMMEDIATE:
-        return None
-    return _Value(arg=Arg("operand", "i32", index=0), resolve_table=slot_table(ins))
-
-
-#: Supplier name (a row's ``engine``) → supplier.
-_SUPPLIERS = {f.__name__: f for f in (supply_probe_id, supply_operand, supply_local, supply_target_funcref,
-                                      supply_resolved_fid)}
 
 
 @dataclass(slots=True, eq=False)
@@ -502,7 +442,7 @@ class _Engine:
                 trampolines[p.trampoline] = (ftype, self._trampoline(p, plans[p.trampoline]))
         return woven, trampolines
 
-    def _args(self, p: _Probe, values: dict[str, _Value]) -> tuple[Arg, ...]:
+    def _args(self, p: _Probe, values: dict[str, EngineValue]) -> tuple[Arg, ...]:
         """The woven arguments of a direct call: dynamic values, constants, and strings copied into the
         engine buffer one after the other."""
         _, start, size = self.buffer
@@ -522,27 +462,27 @@ class _Engine:
                 out.append(Arg("const", t, value=_const(t, v.value)))
         return tuple(out)
 
-    def _values(self, p: _Probe, fs: FunctionSites, site: Site, probe_id: int) -> dict[str, _Value] | None:
+    def _values(self, p: _Probe, fs: FunctionSites, site: Site, probe_id: int) -> dict[str, EngineValue] | None:
         """Every value ``p`` requests (body and callbacks) at ``site``, or None where one is unavailable."""
         names: list[str] = list(p.name.params)
         for ref in (p.name.predicate, *p.name.calls):
             if ref is not None:
                 names += [n for n in ref.params if n not in names]
         b = site.bindings
-        out: dict[str, _Value] = {}
+        out: dict[str, EngineValue] = {}
         for n in names:
             if n in b:                                # static at this site: its binder's value
                 v = b[n]
-                out[n] = _Value(v.encode() if isinstance(v, str) else int(v) if isinstance(v, bool) else v)
+                out[n] = EngineValue(v.encode() if isinstance(v, str) else int(v) if isinstance(v, bool) else v)
                 continue
-            supply = _SUPPLIERS.get(variable(n).engine)   # type: ignore[arg-type]
+            supply = SUPPLIERS.get(variable(n).engine)   # type: ignore[arg-type]
             got = None if supply is None else supply(fs, site, n, p.param_types.get(n), probe_id)
             if got is None:
                 return None
             out[n] = got
         return out
 
-    def _statics(self, p: _Probe, params: Sequence[str], values: dict[str, _Value], site: Site,
+    def _statics(self, p: _Probe, params: Sequence[str], values: dict[str, EngineValue], site: Site,
                  per_site: bool) -> list:
         out = []
         for n in params:

@@ -11,7 +11,7 @@ from compiler.events.catalog import CATALOG, CORE_VARS
 from compiler.events.variables import FUNCTIONS, VARIABLES, function, operand_read, variable
 from compiler.rewrite.site_env import SiteEnv
 from compiler.sites import bindings
-from compiler.wei import emulator
+from compiler.wei import suppliers
 
 
 def _catalog_vars():
@@ -103,9 +103,9 @@ def test_rewriting_lowerings_cover_exactly_the_rows_naming_them():
 
 def test_emulator_suppliers_cover_exactly_the_rows_naming_them():
     named = {row.engine for row in VARIABLES if row.engine is not None}
-    assert set(emulator._SUPPLIERS) == named
+    assert set(suppliers.SUPPLIERS) == named
     for name in named:
-        assert getattr(emulator, name) is emulator._SUPPLIERS[name]
+        assert getattr(suppliers, name) is suppliers.SUPPLIERS[name]
 
 
 def test_templates_know_the_site_dependent_variables_from_the_rows():
