@@ -26,9 +26,11 @@ from compiler.wasm.model import FuncType, Instr, MemArg
 
 if TYPE_CHECKING:
     from compiler.backend.link import TypeTable
-    from compiler.wasm.remap import Remap
+    from compiler.lang.scopes import Program
     from compiler.rewrite.layout import Layout
     from compiler.rewrite.templates import Template
+    from compiler.wasm.model import Module
+    from compiler.wasm.remap import Remap
 
 __all__ = ["ProbeInfo", "probe_info", "ModuleContext", "site_error", "SiteEnv"]
 
