@@ -191,7 +191,7 @@ class Execution:
                  libraries: Sequence[LinkedLibrary] = (), *, app_name: str = "app.wasm",
                  functions: FunctionMap | None = None,
                  compiled: MutableMapping[bytes, bytes] | None = None) -> None:
-        import wasmtime
+        import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
 
 
         _check_limits(options)
@@ -211,7 +211,7 @@ class Execution:
                           if lib.import_module in imported]
 
     def _compile(self, wasm: bytes, what: str) -> wasmtime.Module:
-        import wasmtime
+        import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
         key = None
         if self._compiled is not None:
             key = hashlib.sha256(wasm).digest() + (b"fuel" if self.options.fuel is not None else b"")
@@ -277,7 +277,7 @@ class Execution:
         return outcome
 
     def _run(self) -> RunResult:
-        import wasmtime
+        import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
 
         store = wasmtime.Store(self.engine)
         store.set_epoch_deadline(1)
@@ -328,7 +328,7 @@ class Execution:
     def _instantiate(self, linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module,
                      what: str) -> wasmtime.Instance:
         """Instantiate; traps and exits of a start function propagate, anything else is a setup error."""
-        import wasmtime
+        import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
         try:
             return linker.instantiate(store, module)
         except (wasmtime.Trap, wasmtime.ExitTrap):
@@ -339,7 +339,7 @@ class Execution:
             raise RunError(f"cannot instantiate {what}: {error_reason(exc)}") from None
 
     def _call_entry(self, store: wasmtime.Store, instance: wasmtime.Instance) -> tuple[str, ...]:
-        import wasmtime
+        import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
 
         exports = instance.exports(store)
         init = exports.get("_initialize")
@@ -361,7 +361,7 @@ class Execution:
         return tuple(_format_value(v, t) for v, t in zip(values, ftype.results))
 
     def _failure(self, exc: Exception) -> tuple[Outcome, int, str, str | None, tuple[TraceFrame, ...]]:
-        import wasmtime
+        import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
 
         code = getattr(exc, "trap_code", None)
         if code == wasmtime.TrapCode.INTERRUPT:
@@ -405,7 +405,7 @@ def wasi_config(opts: RunOptions, app_name: str) -> tuple[wasmtime.WasiConfig, l
     """The WASI configuration of a run (CLI.md §4: argv, env, preopened directories, stdin, output
     sinks) and the pumps of its callable sinks, to :meth:`~OutputPump.start` with the run and
     :meth:`~OutputPump.finish` after it.  Shared with the wei emulator."""
-    import wasmtime
+    import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
 
     wasi = wasmtime.WasiConfig()
     wasi.argv = list(opts.argv) or [app_name]
@@ -430,7 +430,7 @@ def wasi_config(opts: RunOptions, app_name: str) -> tuple[wasmtime.WasiConfig, l
 
 
 def _sink(wasi: wasmtime.WasiConfig, stream: str, sink: Sink, pumps: list[OutputPump]) -> None:
-    import wasmtime
+    import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
     if sink is None:
         getattr(wasi, f"inherit_{stream}")()
     elif callable(sink):
@@ -526,7 +526,7 @@ def _seconds(value: float | None) -> str:
 def _format_value(value: object, valtype: object) -> str:
     """One ``--invoke`` result: integers in decimal (signed, as wasmtime returns them), floats in the
     shortest text that reads back to the same value of their own type, references by kind."""
-    import wasmtime
+    import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
     if isinstance(value, bool) or value is None:
         return "null" if value is None else str(int(value))
     if isinstance(value, int):

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
+import wasmtime
+
 from compiler.errors import WhammError
 from compiler.lang.types import INTEGER_TYPES, MapType, Prim, TupleType, WhammType, bit_width, is_signed
 
@@ -270,8 +272,6 @@ class RuntimeLayout:
 @functools.cache
 def runtime_layout() -> RuntimeLayout:
     """Read the exported globals by instantiating the runtime once (with a write that must not run)."""
-    import wasmtime
-
     store = wasmtime.Store()
     module = wasmtime.Module(store.engine, runtime_wasm())
     i32 = wasmtime.ValType.i32()

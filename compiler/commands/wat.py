@@ -9,6 +9,7 @@ section and function; an assembler error keeps wat2wasm's ``line:col``.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 
@@ -35,7 +36,7 @@ _LOCATION = re.compile(r"-->\s*<anon>:(\d+):(\d+)")
 
 
 def _assemble(text: bytes, name: str) -> bytes:
-    import wasmtime
+    import wasmtime  # CLI start-up: `whamm --help` builds every command's parser, see tests/test_import_cycles.py
     try:
         return bytes(wasmtime.wat2wasm(text.decode("utf-8")))
     except UnicodeDecodeError:
@@ -94,6 +95,5 @@ def run(args: argparse.Namespace) -> int:
             out.write("\n")
         out.flush()
     except BrokenPipeError:  # `whamm wat big.wasm | head`: the reader has seen enough
-        import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
     return 0

@@ -16,6 +16,7 @@ through (§17): per report variable its name, kind, type, probe, function, pc an
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence, TYPE_CHECKING
 
@@ -68,7 +69,6 @@ class StaticRegion:
     def segments(self, min_gap: int = 32) -> list[tuple[int, bytes]]:
         """The non-zero parts of the initial bytes as ``(address, bytes)`` runs: memory starts zeroed,
         so runs of at least ``min_gap`` zero bytes are left out."""
-        import re
         data = bytes(self.init)
         out: list[tuple[int, bytes]] = []
         pos = 0

@@ -18,9 +18,12 @@ exhausted budget, a missing library file.  The matcher adds the site to the mess
 """
 from __future__ import annotations
 
+import atexit
 import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
+
+import wasmtime
 
 from compiler.errors import WhammError
 from compiler.files import read_regular_file
@@ -220,7 +223,6 @@ class StaticCalls:
 
     def call(self, library: str, function: str, args: tuple) -> object:
         """Run ``library.function(*args)`` in the compile-time instance of ``library``."""
-        import wasmtime
         store, instance = self._instance(library)
         func = instance.exports(store).get(function)   # type: ignore[attr-defined]
         if not isinstance(func, wasmtime.Func):
@@ -257,7 +259,6 @@ class StaticCalls:
         found = self._instances.get(name)
         if found is not None:
             return found
-        import wasmtime
         engine = _fuel_engine()
         module = wasmtime.Module(engine, self._bytes(name))
         for imp in module.imports:
@@ -293,10 +294,6 @@ def _fuel_engine():
     """The engine of compile-time instances: every proposal on (as validation), plus fuel metering."""
     global _ENGINE
     if _ENGINE is None:
-        import atexit
-
-        import wasmtime
-
         cfg = config()
         cfg.consume_fuel = True
         _ENGINE = wasmtime.Engine(cfg)
@@ -312,7 +309,6 @@ def _release() -> None:
 
 def _failure(what: str, exc: Exception) -> str:
     """The message for a trap of ``what`` (a call, or a library's start function)."""
-    import wasmtime
     if getattr(exc, "trap_code", None) == wasmtime.TrapCode.OUT_OF_FUEL:
         return f"{what} did not finish within {STATIC_CALL_FUEL} units of fuel (does it loop forever?)"
     return f"{what} trapped: {error_reason(exc).removeprefix('wasm trap: ')}"
@@ -320,7 +316,6 @@ def _failure(what: str, exc: Exception) -> str:
 
 def _param(value: object, wasm: str) -> object:
     """A folded whamm value as the wasmtime argument of a parameter of Wasm type ``wasm``."""
-    import wasmtime
     if wasm == "i32":
         v = int(value) & 0xFFFFFFFF          # type: ignore[call-overload]
         return wasmtime.Val.i32(v - (1 << 32) if v >= 1 << 31 else v)
