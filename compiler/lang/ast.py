@@ -484,9 +484,11 @@ class NodeVisitor:
     """
 
     def visit(self, node: Node) -> Any:
+        """Dispatch on the node's class name; every visitor's result comes back through here."""
         return getattr(self, "visit_" + type(node).__name__, self.generic_visit)(node)
 
     def generic_visit(self, node: Node) -> Any:
+        """What a node without a ``visit_<Class>`` gets: its children are visited for their side effects only."""
         for child in children(node):
             self.visit(child)
         return None

@@ -48,6 +48,8 @@ class ExprChecker(NameScope):
     """Expressions and calls of one body; every method returns the typed node."""
 
     def expect(self, e: ast.Expr, t: WhammType) -> ast.Expr:
+        """Check ``e`` where type ``t`` is required (an assignment, an argument): literals take ``t``, anything
+        else must already have it, else an error at ``e``."""
         x = self.expr(e, t)
         got = x.checked_type
         if got is not None and got != t:
@@ -207,10 +209,13 @@ class ExprChecker(NameScope):
         return x, self.expr(right, lt if lt is not None and is_numeric(lt) else want)
 
     def natural_pair(self, left: ast.Expr, right: ast.Expr) -> WhammType:
+        """The common type of two literal-only operands of a binary operator that has no context type (§6.3)."""
         return _unify([self.natural(left), self.natural(right)],
                       [not self._plain_literal(left), not self._plain_literal(right)])
 
     def binary(self, e: ast.Binary, want: WhammType | None) -> ast.Expr:
+        """Operators of §6.4–§6.6: ``&&``/``||`` on bools, comparisons give bool, arithmetic keeps the operands'
+        common type; ``want`` is the context type literal operands take."""
         op = e.op
         if op in ("&&", "||"):
             sides = []
@@ -252,6 +257,7 @@ class ExprChecker(NameScope):
         return _typed(e, Prim.BOOL if compare else t, left=left, right=right)
 
     def ternary(self, e: ast.Ternary, want: WhammType | None) -> ast.Expr:
+        """``c ? a : b``: a bool condition and two arms of one type (literal arms take ``want`` or each other's)."""
         cond = self.expr(e.cond, Prim.BOOL)
         ct = cond.checked_type
         if ct is not None and ct != Prim.BOOL:
@@ -268,6 +274,7 @@ class ExprChecker(NameScope):
         return _typed(e, t, cond=cond, then=then, orelse=orelse)
 
     def method(self, e: ast.MethodCall) -> ast.Expr:
+        """The ``str`` methods (§11.3): ``len``/``addr`` without arguments, the predicates with one ``str``."""
         receiver = self.expr(e.receiver, None)
         args = tuple(self.expr(a, Prim.STR) for a in e.args)
         rt = receiver.checked_type
@@ -335,6 +342,8 @@ class ExprChecker(NameScope):
         return dataclasses.replace(typed, checked_type=callee.result)
 
     def callee(self, e: ast.Call) -> Callee | None:
+        """Who ``e`` calls, in the lookup order of §7.3 (user function, library, built-in, bound function);
+        None after reporting an unknown function or library."""
         lib = e.lib
         if lib is not None:
             if lib not in self.c.prog.uses:
@@ -380,6 +389,7 @@ class ExprChecker(NameScope):
         return Callee(kind, name, tuple(t for _, t in bf.params), bf.result or UNIT, bound_fn=bf)
 
     def memid_arg(self, e: ast.Call) -> None:
+        """``memid(lib)`` must name a used library (or ``whamm_core``): the memory index is fixed when linking."""
         if len(e.args) != 1 or not isinstance(e.args[0], ast.Name):
             self.error("memid expects the name of a used library, e.g. memid(whamm_core)", e.span)
             return
@@ -389,6 +399,8 @@ class ExprChecker(NameScope):
                        help=f"add `use {name};` before the first probe")
 
     def call_rules(self, e: ast.Call, callee: Callee) -> None:
+        """The compile-time requirements of a call (§11.1, §12): memory ids and ``alt_call_by_id``'s function id
+        must be constant, and a ``@static`` library call may not read per-visit or run-time data."""
         bf = callee.bound_fn
         if bf is not None:
             for a, (pname, _) in zip(e.args, bf.params):

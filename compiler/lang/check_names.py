@@ -78,14 +78,17 @@ class NameScope:
             self.bound_fns = bound_fns(exp.package, exp.event, exp.mode)
 
     def error(self, message: str, span: Span | None, **notes: str | None) -> None:
+        """Report an error against this body's checker (the diagnostics are the whole script's)."""
         self.c.error(message, span, **notes)
 
     @property
     def event_name(self) -> str:
+        """The event (or package) of the probe expansion being checked, for messages."""
         exp = self.cp.expansion  # type: ignore[union-attr]
         return exp.event or exp.package
 
     def bound_example(self, name: str) -> str:
+        """A probe rule that would bind ``name`` with a type bound, for the help of an unbound-variable error."""
         exp = self.cp.expansion  # type: ignore[union-attr]
         if exp.package == "opcode":
             return f"wasm:opcode:{exp.event}({name}: i32):{exp.mode or 'before'}"
@@ -96,6 +99,8 @@ class NameScope:
     # ------------------------------------------------------------------------------------- lookup
 
     def bound_lookup(self, name: str) -> cat.BoundVar | None:
+        """The catalog entry of bound variable ``name`` at this expansion (``arg0``, ``imm1``, …); None outside
+        probes or when the event has no such variable."""
         return cat.lookup(self.bound_vars, name) if self.bound_vars else None
 
     def resolve(self, n: ast.Name) -> Symbol | None:
@@ -151,6 +156,8 @@ class NameScope:
         return Symbol(name, t, VarKind.BOUND, bound=var)
 
     def visible_names(self) -> list[str]:
+        """Every name this body could use, for "did you mean" hints and the list in an unknown-variable error
+        (engine-only and ``…N`` family names left out: a user cannot write them)."""
         names = list(self.scope)
         if self.cp is not None:
             names += [v for v in self.bound_vars if not v.endswith("N") and
@@ -159,6 +166,7 @@ class NameScope:
         return list(dict.fromkeys(names))
 
     def unknown_variable(self, n: ast.Name) -> None:
+        """Report ``n`` as unknown, with the closest visible name or the names in scope."""
         pool = self.visible_names()
         best = closest(n.id, pool)
         if best is not None:

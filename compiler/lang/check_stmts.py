@@ -41,6 +41,7 @@ class BodyChecker(ExprChecker):
     # --------------------------------------------------------------------------------- statements
 
     def block(self, block: ast.Block) -> ast.Block:
+        """The typed block; a statement after ``return`` is reported once per block as unreachable."""
         out: list[ast.Stmt] = []
         returned = False
         for s in block.stmts:
@@ -56,6 +57,7 @@ class BodyChecker(ExprChecker):
         return dataclasses.replace(block, stmts=tuple(out))
 
     def stmt(self, s: ast.Stmt) -> ast.Stmt:
+        """The typed statement (§5); declarations enter the body's scope as they are met."""
         if isinstance(s, ast.VarDecl):
             return self.var_decl(s)
         if isinstance(s, ast.Assign):
@@ -84,6 +86,7 @@ class BodyChecker(ExprChecker):
         return s
 
     def cond(self, e: ast.Expr) -> ast.Expr:
+        """An ``if``/``elif`` condition: must be a bool, there is no implicit truthiness."""
         x = self.expr(e, Prim.BOOL)
         t = x.checked_type
         if t is not None and t != Prim.BOOL:
@@ -91,6 +94,8 @@ class BodyChecker(ExprChecker):
         return x
 
     def ret(self, s: ast.Return) -> ast.Return:
+        """``return``: a value of the function's result type in functions, a replacement for the instruction in
+        ``alt`` probes, nothing elsewhere (§5.5, §6.3)."""
         value = s.value
         if self.kind == "function":
             fn = self.function
@@ -113,6 +118,8 @@ class BodyChecker(ExprChecker):
         return s if value is s.value else dataclasses.replace(s, value=value)
 
     def var_decl(self, d: ast.VarDecl) -> ast.VarDecl:
+        """A declaration in a body: modifiers, type, a fresh name and its initializer (script-level ones were
+        declared with the globals already)."""
         if self.kind == "script":
             return d  # checked with the globals (Checker.check_script_level)
         mods = self.c.check_modifiers(d)
@@ -151,6 +158,8 @@ class BodyChecker(ExprChecker):
         return dataclasses.replace(typed, symbol=sym)
 
     def initializer(self, e: ast.Expr, kind: VarKind) -> None:
+        """An ``unshared``/``shared`` initializer runs once, not per visit, so it may not read per-visit state,
+        nor a shared one per-site values (§4.3)."""
         flags, node = self.deps(e)
         if flags & VISIT:
             self.error("cannot initialize an unshared/shared variable with per-visit state; assign it in "
@@ -200,6 +209,8 @@ class BodyChecker(ExprChecker):
         return t, None
 
     def assignable(self, sym: Symbol) -> bool:
+        """Which bound variables a body may write: ``localN`` always, ``argN`` before the instruction runs,
+        ``resN`` after it (§8.2); nothing else bound is writable."""
         name = sym.name
         mode = self.cp.mode if self.cp is not None else None
         if name.startswith("local") and BOUNDABLE.fullmatch(name):

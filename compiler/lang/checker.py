@@ -91,14 +91,18 @@ class Checker:
     # ------------------------------------------------------------------------------------- reporting
 
     def error(self, message: str, span: Span | None, **notes: str | None) -> None:
+        """Record an error; checking goes on so that one run reports as many as it can (:meth:`fail_if_errors`)."""
         self.errors.append(Diagnostic.error(message, span, **notes))
 
     def warn(self, message: str, span: Span | None, **notes: str | None) -> None:
+        """Record a warning once, although the body of a glob rule is checked once per expansion."""
         d = Diagnostic.warning(message, span, **notes)
         if d not in self.warnings:  # the body of a glob rule is checked once per expansion
             self.warnings.append(d)
 
     def fail_if_errors(self) -> None:
+        """Raise :class:`ScriptError` with the recorded errors (deduplicated, in source order, at most
+        ``MAX_ERRORS``) and the warnings, if there is any error."""
         if self.errors:
             unique = {(d.message, d.span): d for d in reversed(self.errors)}
             errors = sorted(unique.values(), key=lambda d: (d.span is None, d.span.start if d.span else 0))
@@ -107,6 +111,8 @@ class Checker:
     # ---------------------------------------------------------------------------------------- phases
 
     def run(self) -> Program:
+        """Check the whole script in dependency order (declarations, script level, functions, probes) and
+        return the :class:`Program`; raises :class:`ScriptError` if anything was wrong."""
         prog = self.prog
         self.structure()
         self.declare_globals_and_functions()
@@ -126,6 +132,7 @@ class Checker:
         return prog
 
     def structure(self) -> None:
+        """§3's item order and ``use`` declarations: what must hold before any name can be resolved."""
         self.errors.extend(structure_errors(self.script.items, self.prog.source))
         for item in self.script.items:
             if isinstance(item, ast.Use):
@@ -144,6 +151,8 @@ class Checker:
         self.prog.libraries = libs
 
     def declare_globals_and_functions(self) -> None:
+        """Enter every function signature and script-level variable first, so probes and functions may use
+        them whatever the order of the items."""
         for item in self.script.items:
             if isinstance(item, ast.FnDef):
                 name = item.name
@@ -160,6 +169,7 @@ class Checker:
                 self.declare_global(item)
 
     def declare_global(self, decl: ast.VarDecl) -> None:
+        """Declare one script-level variable (no ``frame``; maps allowed; the name must be new and not reserved)."""
         mods = self.check_modifiers(decl)
         if "frame" in mods:
             self.error("frame variables are not allowed at script level", decl.span)
@@ -174,6 +184,7 @@ class Checker:
     # ------------------------------------------------------------------------------------ validation
 
     def check_name(self, name: str, span: Span) -> bool:
+        """Whether ``name`` may be declared: ``argN``/``resN``/``immN``/``localN`` are the compiler's."""
         if RESERVED.fullmatch(name):
             self.error(f"`{name}` is reserved for the compiler (argN, resN, immN and localN cannot be "
                        f"declared)", span)
@@ -181,6 +192,7 @@ class Checker:
         return True
 
     def check_modifiers(self, decl: ast.VarDecl) -> tuple[str, ...]:
+        """The declaration's modifiers, after reporting duplicates and more than one storage class."""
         mods = decl.modifiers
         for i, m in enumerate(mods):
             if m in mods[:i]:
@@ -220,6 +232,8 @@ class Checker:
     # ---------------------------------------------------------------------------------- script level
 
     def check_script_level(self) -> None:
+        """Check the script-level statements, which run once in ``wasm:begin`` order (REWRITING.md §4), and the
+        globals' initializers."""
         body = BodyChecker(self, "script")
         prog = self.prog
         for item in self.script.items:
@@ -283,6 +297,7 @@ class Checker:
     # ------------------------------------------------------------------------------------- functions
 
     def check_function(self, fn: ast.FnDef) -> None:
+        """Check a user function's parameters and typed body (D3); one that has a result must return on every path."""
         params = []
         seen: set[str] = set()
         for p in fn.params:
@@ -305,6 +320,8 @@ class Checker:
     # ---------------------------------------------------------------------------------------- probes
 
     def check_probe(self, probe: ast.Probe, counter: int) -> int:
+        """Expand the probe's rule to its events (EVENTS.md §9) and check the body at each expansion; returns
+        the next free probe number (``counter`` + the number of expansions)."""
         rule = probe.rule
         try:
             targets = _match(tuple(p.pattern for p in rule.parts))

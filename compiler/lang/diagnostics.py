@@ -106,6 +106,7 @@ class Diagnostic:
 
     @property
     def is_error(self) -> bool:
+        """Errors stop compilation (exit 1); warnings are printed and compilation goes on."""
         return self.severity == "error"
 
     def with_note(self, kind: NoteKind, text: str) -> Diagnostic:
@@ -210,6 +211,8 @@ class ScriptError(WhammError):
         super().__init__(self.render())
 
     def render(self, color: bool = False) -> str:
+        """All diagnostics of the failed check against the script's text, as the CLI prints them (``color``
+        adds ANSI colours)."""
         return render(self.diagnostics, self.source, self.filename, color)
 
     def __str__(self) -> str:

@@ -62,6 +62,7 @@ class Library:
     has_memory: bool
 
     def function(self, name: str) -> LibFunc | None:
+        """The export ``name`` a script calls as ``lib.name(...)``; None if the library has no such export."""
         for f in self.functions:
             if f.name == name:
                 return f

@@ -83,10 +83,13 @@ def _level(expr: ast.Expr) -> int:
 
 
 class ScriptPrinter(ast.NodeVisitor):
-    """Expressions visit to a string; statements and items to a list of lines (without indentation,
-    which :meth:`_block` adds)."""
+    """Whamm source text of a tree.  Each ``visit_<Node>`` method prints its node: an expression, type or
+    rule to a string, a statement or item to a list of lines (without indentation, which :meth:`_block`
+    adds)."""
 
     def source(self, node: ast.Node) -> str:
+        """The script text of ``node``: one line for an expression, type or rule, newline-joined lines for
+        statements and items (a whole script ends with a newline)."""
         if isinstance(node, ast.Expr):
             return self.visit(node)
         if isinstance(node, (ast.TypeRef, ast.ProbeRule)):

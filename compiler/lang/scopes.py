@@ -88,10 +88,12 @@ class Symbol:
 
     @property
     def is_map(self) -> bool:
+        """Maps are passed by id and live in the runtime, so their storage differs from every other type's."""
         return isinstance(self.type, MapType)
 
 
 class CalleeKind(enum.Enum):
+    """Who provides a called function, which decides how a call is checked and lowered."""
     USER = "user"              # fn defined in the script
     LIBRARY = "library"        # lib.f(...) (``static``/``init`` from the call's annotation)
     BUILTIN = "builtin"        # LANGUAGE.md §11.2
@@ -134,22 +136,27 @@ class CheckedProbe:
 
     @property
     def number(self) -> int:
+        """The probe's number in the script (EVENTS.md §9), the same for every expansion of its rule."""
         return self.expansion.number
 
     @property
     def probe_id(self) -> str:
+        """The expansion's id in reports (``probe_id`` column)."""
         return self.expansion.probe_id
 
     @property
     def package(self) -> str:
+        """The package of the matched event (``wasm``, or ``begin``/``end``/``report`` ones)."""
         return self.expansion.package
 
     @property
     def mode(self) -> str | None:
+        """The expansion's mode (``before``, ``after``, ``alt``, …); None for begin/end/report."""
         return self.expansion.mode
 
     @property
     def is_alt(self) -> bool:
+        """An ``alt`` probe replaces the instruction, so its body decides what the instruction leaves on the stack."""
         return self.expansion.mode == "alt"
 
     def symbol(self, name: str) -> Symbol | None:
@@ -181,6 +188,7 @@ class CheckedFunction:
 
     @property
     def name(self) -> str:
+        """The function's name in the script (its ``fn:`` key in the targets' function tables)."""
         return self.fn.name
 
 

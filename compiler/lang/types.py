@@ -67,18 +67,22 @@ _WIDTH = {Prim.U8: 8, Prim.I8: 8, Prim.U16: 16, Prim.I16: 16, Prim.U32: 32, Prim
 
 
 def is_integer(t: WhammType) -> bool:
+    """Any of the eight integer types (not ``bool``, which has its own rules in §6)."""
     return t in INTEGER_TYPES
 
 
 def is_signed(t: WhammType) -> bool:
+    """A signed integer type: decides ``_s``/``_u`` opcodes, sign extension and comparisons."""
     return t in _SIGNED
 
 
 def is_float(t: WhammType) -> bool:
+    """``f32`` or ``f64``."""
     return t is Prim.F32 or t is Prim.F64
 
 
 def is_numeric(t: WhammType) -> bool:
+    """An integer or float type: what arithmetic and numeric casts accept."""
     return is_integer(t) or is_float(t)
 
 
