@@ -72,12 +72,15 @@ class Code:
         self.labels: list[object] = []
 
     def emit(self, name: str, *imms: object) -> None:
+        """Append instruction ``name`` with its immediates (no checking: the output is validated as a whole)."""
         self.instrs.append(_new(Instr, (_OPS[name], imms, -1)))
 
     def add(self, instr: Instr) -> None:
+        """Append an instruction already built (a constant from :func:`const`, a copied input instruction)."""
         self.instrs.append(instr)
 
     def extend(self, instrs: Sequence[Instr]) -> None:
+        """Append instructions built elsewhere; labels they open and close must balance."""
         self.instrs.extend(instrs)
 
     def open(self, name: str, blocktype: object, label: object = None) -> object:
@@ -88,19 +91,24 @@ class Code:
         return lab
 
     def else_(self) -> None:
+        """``else`` of the innermost ``if``; its label stays open until :meth:`end`."""
         self.emit("else")
 
     def end(self) -> None:
+        """Close the innermost block, ``loop`` or ``if`` and its label."""
         self.emit("end")
         self.labels.pop()
 
     def depth(self, label: object) -> int:
+        """The relative depth a ``br`` at the current position needs to reach ``label`` (``KeyError`` if the
+        label is not open: a bug of the code generator)."""
         for i in range(len(self.labels) - 1, -1, -1):
             if self.labels[i] is label:
                 return len(self.labels) - 1 - i
         raise KeyError("branch to a label that is not open")
 
     def br(self, label: object) -> None:
+        """Branch to ``label``, a label opened by :meth:`open` that is still open."""
         self.emit("br", self.depth(label))
 
 
@@ -131,6 +139,7 @@ class LocalPool:
         return self.new(valtype)
 
     def release(self, *indices: int) -> None:
+        """Give temporaries back for reuse by later code; their values must be dead."""
         for i in indices:
             self.free.setdefault(self.types[i - self.first], []).append(i)
 

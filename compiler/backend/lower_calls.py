@@ -28,10 +28,12 @@ class CallLowering:
     code: Code
 
     def args(self, e: ast.Call) -> None:
+        """Push the call's arguments left to right."""
         for a in e.args:
             self.expr(a)
 
     def call(self, e: ast.Call) -> None:
+        """A call by its callee's kind: user function, library import, built-in, or the target's bound function."""
         code = self.code
         callee = callee_of(e)
         kind = callee.kind
@@ -69,6 +71,7 @@ class CallLowering:
             raise CodegenError(exc.message, exc.span or arg.span) from None
 
     def builtin(self, e: ast.Call, callee: Callee) -> None:
+        """The built-ins of LANGUAGE.md §11.2; memory-id arguments are resolved at compile time."""
         code = self.code
         name = callee.name
         pool = self.env.pool
@@ -133,6 +136,7 @@ class CallLowering:
             raise CodegenError(f"unsupported built-in {name}", e.span)
 
     def memid_value(self, arg: ast.Expr) -> int:
+        """The memory id an argument names, unmapped (``page_size`` & co. look at the application's memory by id)."""
         if isinstance(arg, ast.IntLit):
             return arg.value
         if isinstance(arg, ast.Name):
@@ -143,6 +147,8 @@ class CallLowering:
         raise CodegenError("memory ids must be compile-time constants", arg.span)
 
     def method(self, e: ast.MethodCall) -> None:
+        """``s.len()``/``s.addr()`` (taken straight from the variable's storage when possible) and the string
+        predicates (calls of the string helpers)."""
         code = self.code
         m = e.method
         if m in ("len", "addr"):

@@ -36,12 +36,15 @@ class ExprLowering:
     code: Code
 
     def type_of(self, e: ast.Expr) -> WhammType:
+        """The checked type of ``e`` (the typed tree's, :func:`~compiler.lang.scopes.type_of`)."""
         return type_of(e)
 
     def symbol(self, name: ast.Name) -> Symbol:
+        """The symbol a checked name resolved to."""
         return symbol_of(name)
 
     def temps_for(self, t: WhammType) -> list[int]:
+        """Fresh temporaries for the flattened values of type ``t``."""
         return [self.env.pool.temp(w) for w in flat(t)]
 
     def stash(self, t: WhammType) -> list[int]:
@@ -52,14 +55,18 @@ class ExprLowering:
         return temps
 
     def push(self, temps: Sequence[int]) -> None:
+        """Push temporaries' values, in order."""
         for i in temps:
             self.code.emit("local.get", i)
 
     def drop(self, t: WhammType) -> None:
+        """Drop a value of type ``t`` (one ``drop`` per flattened value)."""
         for _ in flat(t):
             self.code.emit("drop")
 
     def expr(self, e: ast.Expr) -> None:
+        """Push the flattened values of ``e``; an expression kind the lowering does not know is a
+        :class:`CodegenError`."""
         code = self.code
         if isinstance(e, ast.IntLit):
             t = self.type_of(e)
@@ -114,6 +121,7 @@ class ExprLowering:
             raise CodegenError("unsupported expression", e.span)
 
     def string(self, data: bytes) -> None:
+        """Push a string as ``(addr, len)``; the empty string is ``(0, 0)`` and needs no memory."""
         self.code.emit("i32.const", self.env.string(data) if data else 0)
         self.code.emit("i32.const", len(data))
 
@@ -136,6 +144,8 @@ class ExprLowering:
             code.add(const(wasm1(t), values.wrap(int(value), t) if is_integer(t) else value))  # type: ignore
 
     def name(self, e: ast.Name) -> None:
+        """A variable's value: a static bound variable as a constant of its site, a dynamic one from the target
+        (:meth:`Env.bound`), anything else from its storage."""
         sym = self.symbol(e)
         t = self.type_of(e)
         if sym.kind is VarKind.BOUND or sym.kind is VarKind.BUILTIN:
@@ -153,6 +163,8 @@ class ExprLowering:
         self.env.storage(sym).load(self.code, self.env)
 
     def field(self, e: ast.Field) -> None:
+        """``t.N``: read from the variable's storage when ``t`` is one, else the whole tuple is computed and
+        the element kept."""
         path: list[int] = []
         node: ast.Expr = e
         while isinstance(node, ast.Field):
@@ -172,6 +184,8 @@ class ExprLowering:
         self.env.pool.release(*temps)
 
     def binary(self, e: ast.Binary) -> None:
+        """Binary operators (LANGUAGE.md §6.4–§6.6): short-circuit ``&&``/``||``, string equality by the helper,
+        signedness-dependent opcodes, and re-normalisation of narrow integers after wrapping operations."""
         code = self.code
         op_ = e.op
         if op_ in ("&&", "||"):  # D1: short-circuit

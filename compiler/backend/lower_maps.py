@@ -32,6 +32,7 @@ class MapLowering:
     code: Code
 
     def map_id(self, node: ast.Expr) -> None:
+        """Push a map's id (maps are values of type ``i32``: their id)."""
         if isinstance(node, ast.Name):
             self.env.storage(self.symbol(node)).load(self.code, self.env)
             return
@@ -78,6 +79,7 @@ class MapLowering:
         return ptr
 
     def map_get(self, e: ast.Index) -> None:
+        """``m[k]``: the value found by the runtime (its default if absent), or a static table's entry."""
         m = e.map
         if isinstance(m, ast.Name):
             if self.symbol(m).kind is VarKind.BOUND:  # br_table `targets`: a static table
@@ -108,6 +110,8 @@ class MapLowering:
         self.env.pool.release(k)
 
     def map_put(self, target: ast.Index, value: ast.Expr) -> None:
+        """``m[k] = v``: key and value are evaluated first, then written to the scratch area for
+        ``whamm_map_put``, since either may itself call into the map runtime."""
         code = self.code
         mt = self.map_type(target.map)
         mem = self.env.memory

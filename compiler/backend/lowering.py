@@ -95,10 +95,12 @@ class BodyCompiler(ExprLowering, CallLowering, MapLowering):
     # ------------------------------------------------------------------------------ statements
 
     def block(self, b: ast.Block) -> None:
+        """Compile the statements of ``b`` in order."""
         for s in b.stmts:
             self.stmt(s)
 
     def stmt(self, s: ast.Stmt) -> None:
+        """Compile one statement; a statement kind the lowering does not know is a :class:`CodegenError`."""
         if isinstance(s, ast.VarDecl):
             if s.init is None:
                 return
@@ -133,6 +135,7 @@ class BodyCompiler(ExprLowering, CallLowering, MapLowering):
         self.expr(e)
 
     def if_stmt(self, s: ast.If) -> None:
+        """``if``/``elif``/``else`` as nested Wasm ``if`` blocks, one per ``elif``."""
         code = self.code
         self.cond(s.cond)
         code.open("if", None)
@@ -151,6 +154,8 @@ class BodyCompiler(ExprLowering, CallLowering, MapLowering):
             code.end()
 
     def ret(self, s: ast.Return) -> None:
+        """``return`` in the current context: from a user function, out of a probe body (a branch to
+        ``ret_label``), or with the replacement values of an ``alt`` body."""
         code = self.code
         if self.function_return:
             if s.value is not None:
@@ -191,6 +196,7 @@ class BodyCompiler(ExprLowering, CallLowering, MapLowering):
         raise _AltTypeError(e.span)
 
     def assign(self, target: ast.Expr, value: ast.Expr) -> None:
+        """``target = value`` for a variable, a tuple element (``t.0``) or a map entry."""
         if isinstance(target, ast.Index):
             self.map_put(target, value)
             return
@@ -206,11 +212,13 @@ class BodyCompiler(ExprLowering, CallLowering, MapLowering):
         self.assign_to(self.env.storage(sym), sym.type, tuple(path), value)
 
     def assign_to(self, storage: Storage, t: WhammType, path: tuple[int, ...], value: ast.Expr) -> None:
+        """Store ``value`` into the element at ``path`` of a variable of type ``t`` through its storage."""
         storage.store_prefix(self.code, self.env, path)
         self.expr(value)
         storage.store_suffix(self.code, self.env, path)
 
     def incdec(self, s: ast.IncDec) -> None:
+        """``x++``/``x--`` read, adjusted and re-normalised in place (on a map entry through one slot lookup)."""
         code = self.code
         target = s.target
         if isinstance(target, ast.Index):

@@ -34,6 +34,7 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def load(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
+        """Push the variable's flattened values (or those of the element at ``path``)."""
         raise NotImplementedError
 
     def store_prefix(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
@@ -41,6 +42,7 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def store_suffix(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
+        """Emitted after the value: pops it (or the element at ``path``) into the variable."""
         raise NotImplementedError
 
 

@@ -32,6 +32,7 @@ class Env(abc.ABC):
     memory: int               # output index of the instrumentation memory (-1: none)
 
     def storage(self, sym: Symbol) -> Storage:
+        """Where ``sym`` lives in this context; the default rejects every variable (no storage here)."""
         raise CodegenError(f"`{sym.name}` cannot be used here")
 
     @abc.abstractmethod
@@ -51,6 +52,8 @@ class Env(abc.ABC):
 
     @abc.abstractmethod
     def library_func(self, library: str, name: str) -> int:
+        """Output function index of ``library.name``: a whamm_core function is the runtime's own, a user
+        library's is one of the imports the layout added for the script's calls."""
         raise NotImplementedError
 
     @abc.abstractmethod

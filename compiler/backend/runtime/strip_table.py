@@ -30,6 +30,7 @@ def _sections(data: bytes) -> list[tuple[int, bytes]]:
 
 
 def main(path: str) -> None:
+    """Rewrite ``path`` in place without its table section (refusing one with an element section)."""
     with open(path, "rb") as f:
         data = f.read()
     sections = _sections(data)
