@@ -51,6 +51,8 @@ def _available_commands() -> list:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``whamm`` argument parser, one sub-command per module of :mod:`compiler.commands` (each adds its
+    own arguments and ``run``); usage errors exit 2 (CLI.md §5)."""
     parser = _Parser(prog="whamm", description="Instrument WebAssembly programs with whamm scripts.")
     parser.add_argument("--version", action="version", version=f"whamm {VERSION}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

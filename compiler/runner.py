@@ -87,6 +87,7 @@ class LinkedLibrary:
 
     @property
     def label(self) -> str:
+        """How messages name the library: ``library NAME (PATH)``."""
         return f"library {self.name}" + (f" ({self.path})" if self.path else "")
 
 
@@ -129,6 +130,8 @@ class FunctionMap:
         self._frames = () if callable(frames) else tuple(frames)
 
     def frame(self, index: int, wasmtime_name: str | None = None) -> TraceFrame:
+        """The backtrace frame of output function ``index``, in the input's terms; a function the map does not
+        know keeps wasmtime's name (or ``#index``)."""
         found = self._resolve(index) if self._resolve is not None else (
             self._frames[index] if 0 <= index < len(self._frames) else None)
         return found or TraceFrame(wasmtime_name or f"#{index}", index)
@@ -472,6 +475,7 @@ class OutputPump:
         os.close(self._write_fd)
 
     def start(self) -> None:
+        """Start forwarding the pipe to the sink (before the run, so a full pipe never blocks WASI's writes)."""
         self._thread.start()
 
     def _forward(self) -> None:

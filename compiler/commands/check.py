@@ -30,6 +30,7 @@ _TARGETS = ("rewriting", "wei")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``whamm check``'s arguments (CLI.md): the script parts, user libraries, and which target to check for."""
     add_script_arguments(parser)
     parser.add_argument("-u", "--user-libs", "--lib", action="append", default=[], metavar="LIBS",
                         help="user libraries: NAME=PATH or NAME(IMPORT_MODULE)=PATH, comma-separated; "
@@ -40,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Check the script for the chosen targets; diagnostics on stderr, exit 1 if any target rejects it."""
     from compiler import api
 
     if not args.scripts:

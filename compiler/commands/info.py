@@ -15,6 +15,7 @@ HELP = "explain what a probe rule matches and which variables and functions it b
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``whamm info``'s arguments (CLI.md): the rule pattern and what to list besides the events."""
     parser.add_argument("-r", "--rule", required=True, help="probe-rule pattern, 1 to 4 parts (e.g. 'wasm:opcode:br*')")
     parser.add_argument("-v", "--vars", action="store_true", help="also list bound variables")
     parser.add_argument("-f", "--functions", action="store_true", help="also list bound functions")
@@ -23,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the events (and bound variables/functions) a rule pattern matches, from the built-in catalog."""
     from compiler.events.info import render_info
 
     if args.defs_path is not None:

@@ -42,6 +42,7 @@ def add_compile_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``whamm instr``'s arguments (CLI.md §4.1): the compile arguments, the output path and the target."""
     add_compile_arguments(parser)
     parser.add_argument("-o", "--output-path", metavar="PATH", default="output.wasm",
                         help="where to write the result (default: output.wasm)")
@@ -90,7 +91,8 @@ def _color() -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-
+    """Instrument the application (or build the engine monitor with ``--wei``) and write the output file;
+    compatibility options the compiler does not support are usage errors, ignored ones warnings."""
     if args.testing:
         raise UsageError("--testing is not supported")
     if args.link_strategy == "merged":

@@ -26,6 +26,7 @@ HELP = "instrument a Wasm application in memory and run it on wasmtime"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``whamm run``'s arguments (CLI.md §4.2): the compile arguments plus what the application runs with."""
     add_compile_arguments(parser)
     parser.add_argument("-o", "--output-path", metavar="PATH",
                         help="also write the instrumented module to PATH")
@@ -88,6 +89,8 @@ def _dirs(entries: list[str]) -> tuple[tuple[str, str], ...]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Instrument and run the application on wasmtime (or run an engine monitor with ``--wei-monitor``);
+    the exit status is the application's (CLI.md §4.4)."""
     from compiler import api
 
     if args.wei:

@@ -27,6 +27,7 @@ class WatInputError(WhammError):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``whamm wat``'s arguments: the module and optionally one function."""
     parser.add_argument("app", metavar="APP", help="the module: a .wasm binary or .wat text")
     parser.add_argument("--func", metavar="NAME|INDEX",
                         help="print only this function (name from the name section, or function index)")
@@ -81,6 +82,7 @@ def _function_index(module, spec: str, path: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the module (or one function) as WAT, unvalidated: see the module docstring."""
     from compiler.wasm.wat import function_lines, module_lines
 
     module = load_module(args.app)

@@ -57,11 +57,13 @@ class InstanceReader:
         return cls(result.store, result.instance.exports(result.store))
 
     def read(self, addr: int, size: int) -> bytes:
+        """``size`` bytes at ``addr`` of the instrumentation memory."""
         if self.memory is None:
             raise ReportReadError("the instrumented module exports no whamm:memory")
         return bytes(self.memory.read(self.store, addr, addr + size))
 
     def call(self, name: str, *args: int) -> int:
+        """Call the instance's ``whamm:<name>`` export (the runtime functions reading maps)."""
         return self.exports[f"whamm:{name}"](self.store, *args)
 
     def getter(self, export: str, t) -> object:
@@ -77,6 +79,7 @@ class InstanceReader:
         return raw
 
     def map(self, t, map_id: int) -> dict:
+        """The live entries of map ``map_id`` of type ``t`` (key order), read through the runtime's exports."""
         return read_map(t, map_id, self.call, self.read)
 
 

@@ -34,6 +34,7 @@ class GlobalLocation(NamedTuple):
 
 
 class MapLocation(NamedTuple):
+    """The value is the runtime's map with id ``map_id``; its entries are read through the runtime."""
     map_id: int
 
 

@@ -239,6 +239,9 @@ def _init_calls(body: ast.Block | None) -> list[ast.Call]:
 def exit_function(ctx: ModuleContext, end: Sequence[tuple[CheckedProbe, Folded]],
                   report: Sequence[tuple[CheckedProbe, Folded]], no_report: bool,
                   desc: Mapping[bytes, int]) -> Helper:
+    """``whamm:exit`` (REWRITING.md §10): runs once (a flag guards it), then the ``wasm:end`` bodies, the
+    ``wasm:report`` bodies or else the default report (§11) unless ``no_report``, and flushes the runtime.
+    ``desc`` maps encoded types to their descriptor addresses for the default report."""
     lay = ctx.layout
     pool = LocalPool(0)
     code = Code()

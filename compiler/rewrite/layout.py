@@ -47,11 +47,13 @@ class StaticRegion:
         self.strings: dict[bytes, int] = {}
 
     def alloc(self, size: int, align: int = 8) -> int:
+        """Reserve ``size`` bytes aligned to ``align`` at the end of the region; returns their address."""
         addr = (self.end + align - 1) // align * align
         self.end = addr + max(size, 0)
         return addr
 
     def put(self, addr: int, data: bytes) -> None:
+        """Initial bytes at ``addr`` (within the region; bytes never put start as zero)."""
         off = addr - self.base
         if len(self.init) < off + len(data):
             self.init.extend(bytes(off + len(data) - len(self.init)))
@@ -87,10 +89,12 @@ def unshared_symbols(probe: CheckedProbe) -> list[Symbol]:
 
 
 def shared_symbols(probe: CheckedProbe) -> list[Symbol]:
+    """The probe's ``shared`` variables (one slot for all its sites), declaration order."""
     return [s for s in probe.symbols if s.kind is VarKind.SHARED]
 
 
 def frame_symbols(probe: CheckedProbe) -> list[Symbol]:
+    """The probe's ``frame`` variables (per function activation), declaration order."""
     return [s for s in probe.symbols if s.kind is VarKind.FRAME]
 
 
@@ -187,9 +191,12 @@ class Layout:
 
     @property
     def has_runtime(self) -> bool:
+        """Whether the output links the runtime and has an instrumentation memory (a script of numeric globals
+        only needs neither, REWRITING.md §2)."""
         return self.memory >= 0
 
     def string(self, data: bytes) -> int:
+        """The address of a string literal in the static region (deduplicated)."""
         assert self.region is not None
         return self.region.string(data)
 
@@ -382,6 +389,8 @@ class ProbeSlots:
 
 
 def probe_slots(probe: CheckedProbe) -> ProbeSlots:
+    """The per-site block of a probe's ``unshared`` variables: each one aligned to its type, in declaration
+    order, with the maps and report variables among them."""
     offsets: dict[str, int] = {}
     size = 0
     for sym in unshared_symbols(probe):

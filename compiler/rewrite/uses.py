@@ -76,6 +76,8 @@ class Uses:
 
     @property
     def prints(self) -> bool:
+        """Whether the script calls a ``whamm_core`` output function: it then needs a place to print (a
+        memory the runtime can write from) even without report variables."""
         return bool(self.core & PRINT_FUNCTIONS)
 
     def resolve_memids(self, app_memories: int, libraries: Sequence[str]) -> None:

@@ -63,6 +63,7 @@ class Params:
         self.whamm: dict[str, WhammType] = {}
 
     def add(self, name: str, t: WhammType) -> tuple[int, ...]:
+        """Append the parameters of ``name`` (one per flattened value of ``t``); returns their local indices."""
         types = valtypes(t)
         first = len(self.types)
         self.types.extend(types)
@@ -114,6 +115,8 @@ class MonitorEnv(SiteEnv):
         return super().storage(sym)
 
     def operand(self, name: str, t: WhammType) -> OperandStorage:
+        """A requested value as the callback's parameter holding it (there are no operands on a monitor's stack:
+        the engine passes everything as arguments)."""
         locals_ = self.params.locals.get(name)
         if locals_ is None:
             raise CodegenError(f"`{name}` is not available here")

@@ -101,6 +101,7 @@ class SiteBlock:
     vars: tuple[SiteVar, ...]
 
     def var(self, member: Member, sym: Symbol) -> SiteVar:
+        """The slot of ``member``'s variable ``sym`` in this block; ``KeyError`` if the layout placed none."""
         for v in self.vars:
             if v.member is member and v.symbol is sym:
                 return v
@@ -154,6 +155,7 @@ class MonitorLayout:
         return addr
 
     def map_desc(self, t: MapType) -> int:
+        """Address of the runtime's type descriptor of a map type (key then value), stored once per type."""
         d = encode_type(t.key) + encode_type(t.value)
         addr = self.descs.get(d)
         if addr is None:

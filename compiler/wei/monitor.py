@@ -84,6 +84,7 @@ class Monitor:
 
     @property
     def export_names(self) -> tuple[str, ...]:
+        """The monitor's probe exports as the engine matches them (WEI.md export names)."""
         return tuple(str(name) for name, _ in self.exports)
 
 

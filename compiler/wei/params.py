@@ -60,6 +60,7 @@ class Requests:
             self.add(n)
 
     def add(self, name: str) -> None:
+        """Request ``name`` unless it already is (the first request fixes its position)."""
         if name not in self._seen:
             self._seen.add(name)
             self.names.append(name)

@@ -64,6 +64,7 @@ class Member:
 
     @property
     def number(self) -> int:
+        """The source probe's number."""
         return self.probe.number
 
     def unshared(self) -> list[Symbol]:
@@ -97,10 +98,12 @@ class MonitorProbe:
 
     @property
     def event(self):
+        """The catalog event of the probe (all members share it)."""
         return self.members[0].probe.event
 
     @property
     def merged(self) -> bool:
+        """Whether several source probes of one shape were merged into this export (WEI.md §8)."""
         return len(self.members) > 1
 
     def pushed(self, member: Member) -> ast.Expr | None:
@@ -120,6 +123,7 @@ class MonitorProbe:
 
     @property
     def shape(self) -> str:
+        """The export name with the probe number blanked: probes of one shape are merged (§8)."""
         return str(self.export_name()).replace("$0(", "$_(")
 
 

@@ -58,6 +58,8 @@ class Arg:
     value: object = None
 
     def code(self, saved: Sequence[int], strings: _Strings | None = None) -> list[Instr]:
+        """The instructions pushing this argument at the site; ``saved`` are the locals holding the saved operands,
+        ``strings`` writes string arguments into the engine buffer."""
         if self.kind == "string":
             assert strings is not None and isinstance(self.value, bytes)
             return strings.write(self.index, self.value)
@@ -102,6 +104,7 @@ class WovenCall:
 
     @property
     def saves(self) -> int:
+        """How many of the instruction's operands must be saved to locals to build the arguments."""
         return 1 + max((a.index for a in self.args if a.kind in ("operand", "funcref")), default=-1)
 
 
