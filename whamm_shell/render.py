@@ -44,13 +44,19 @@ class WatLine(Protocol):
     the instruction it shows (None for other lines), and whether a rewrite injected it."""
 
     @property
-    def text(self) -> str: ...
+    def text(self) -> str:
+        """The WAT text of the line."""
+        ...
 
     @property
-    def offset(self) -> int | None: ...
+    def offset(self) -> int | None:
+        """The shown instruction's ``pc``; None for other lines and for injected instructions."""
+        ...
 
     @property
-    def injected(self) -> bool: ...
+    def injected(self) -> bool:
+        """Whether the rewrite injected the instruction (the line is marked :data:`INJECTED_MARK`)."""
+        ...
 
 
 def plural(n: int, word: str) -> str:

@@ -104,6 +104,7 @@ class MatchedSite(NamedTuple):
 
     @property
     def probe_id(self) -> str:
+        """The matched probe expansion's id, as report rows of the site print it."""
         return self.probe.probe_id
 
     @property
