@@ -41,22 +41,24 @@ __all__ = ["ScriptEnv", "compile_function", "compile_guarded", "start_function",
 class ScriptEnv(SiteEnv):
     """Code outside sites: script-level statements, user functions, ``wasm:begin/end/report`` bodies.
     Locals (function locals, parameters, the bodies' ``var``s) are Wasm locals of the generated
-    function; globals are as in :class:`SiteEnv`; there is no site data."""
+    function; globals are as in :class:`SiteEnv`; there is no site data.  ``params`` and
+    ``function_locals`` are keyed by the (hashable, by value) symbols of the checked tree."""
 
     def __init__(self, ctx: ModuleContext, probe: CheckedProbe | None, pool: LocalPool,
-                 params: Mapping[int, LocalStorage] | None = None) -> None:
+                 params: Mapping[Symbol, LocalStorage] | None = None) -> None:
         super().__init__(ctx, probe, None, pool, None, None)  # type: ignore[arg-type]
         self.params = dict(params or {})
+        self.function_locals: dict[Symbol, LocalStorage] = {}
 
     def storage(self, sym: Symbol) -> Storage:
         if sym.kind is VarKind.GLOBAL:
             return global_storage(self.layout, sym)
         if sym.kind is VarKind.PARAM:
-            return self.params[id(sym)]
+            return self.params[sym]
         if sym.kind in (VarKind.FUNCTION_LOCAL, VarKind.PROBE_LOCAL):
-            st = self.locals.get(id(sym))
+            st = self.function_locals.get(sym)
             if st is None:
-                st = self.locals[id(sym)] = LocalStorage(sym.type, tuple(self.pool.new(w) for w in flat(sym.type)))
+                st = self.function_locals[sym] = LocalStorage(sym.type, tuple(self.pool.new(w) for w in flat(sym.type)))
             return st
         raise CodegenError(f"`{sym.name}` cannot be used here")
 
@@ -68,11 +70,11 @@ class ScriptEnv(SiteEnv):
 def compile_function(ctx: ModuleContext, cf: CheckedFunction) -> Helper:
     """A user function: parameters flattened (maps by id), result flattened (multi-value for tuples
     and ``str``), locals zero at every call (Wasm locals are)."""
-    params: dict[int, LocalStorage] = {}
+    params: dict[Symbol, LocalStorage] = {}
     ptypes: list[str] = []
     for p in cf.params:
         types = flat(p.type)
-        params[id(p)] = LocalStorage(p.type, tuple(range(len(ptypes), len(ptypes) + len(types))))
+        params[p] = LocalStorage(p.type, tuple(range(len(ptypes), len(ptypes) + len(types))))
         ptypes.extend(types)
     result = cf.result if cf.result is not None else UNIT
     pool = LocalPool(len(ptypes))
@@ -182,6 +184,8 @@ def start_function(ctx: ModuleContext, statements: Sequence[ast.Stmt],
             if sym.kind is VarKind.SHARED and sym.name in inits and not isinstance(sym.type, MapType):
                 _init_slot(ctx, senv.storage(sym), sym.type, inits[sym.name], c)
     # 4. per-site initialisation, site allocation order
+    # keyed by identity: sites share their folded bodies, and ``sites`` keeps every body alive while the
+    # ids are looked up (hashing the bodies by value would walk each tree once per site)
     calls_of: dict[int, list[ast.Call]] = {}
     for site in sites:
         f = site.folded

@@ -147,6 +147,8 @@ class Layout:
     write_scratch: int = 0                  # the output writer's iovec / saved region
     value_scratch: int = 0                  # a global report value being printed
     probe_slots: dict[int, ProbeSlots] = field(default_factory=dict)  # probe number → its block layout
+    # site_base/site_maps key a matched site by identity (a MatchedSite holds an unhashable CheckedProbe):
+    # only the emission that matched the sites, which holds them all, looks them up
     site_base: dict[int, int] = field(default_factory=dict)   # id(MatchedSite) → address of its block
     site_maps: dict[int, dict[str, int]] = field(default_factory=dict)  # id(MatchedSite) → name → map id
     shared_slots: dict[tuple[int, str], int] = field(default_factory=dict)

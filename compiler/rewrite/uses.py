@@ -20,6 +20,9 @@ class Uses:
     core: set[str] = field(default_factory=set)
     strings: bool = False
     shadows: set[int] = field(default_factory=set)        # tables whose shadow is read
+    # (id(node), table) of the nodes scanned: a visited set, not a fact table — the scanned nodes are
+    # alive for the whole scan (the sites and the program hold them), so an id names one node, and
+    # hashing the nodes by value would walk each tree once per site
     seen: set[tuple[int, int | None]] = field(default_factory=set)
     memids: set[int] = field(default_factory=set)         # constant memory ids passed to built-ins
 
