@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import operator
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -338,10 +339,18 @@ def merge(program: Program, parts: list[Matches]) -> Matches:
     fids = sorted(by_function)
     merged: dict[int, tuple[MatchedSite, ...]] = {}
     for fid in fids:
-        sites = sorted(by_function[fid], key=lambda s: (s.index, order[s.probe.number]))
+        sites = by_function[fid]
+        if len(set(map(_index, sites))) == len(sites):
+            sites = sorted(sites, key=_index)     # one site per instruction: its index alone orders them
+        else:
+            sites = sorted(sites, key=lambda s: (s.index, order[s.probe.number]))
         check_alt_conflicts(program, sites)
         merged[fid] = tuple(sites)
     return Matches(tuple(s for fid in fids for s in merged[fid]), merged, tuple(fids), types)
+
+
+#: A site's instruction index (a C-level key for sorting).
+_index = operator.attrgetter("index")
 
 
 def _expansions_by_probe(program: Program, composition: Composition) -> dict[int, tuple[CheckedProbe, ...]]:

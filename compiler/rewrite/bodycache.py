@@ -38,7 +38,9 @@ class FunctionCache:
 
     ``bodies`` maps a plan to ``[bytes, emit that last used it]``.  ``metadata_rows`` keeps the
     ``whamm.report`` JSON text of each report row seen (a rebuild formats only new rows; a
-    :class:`~compiler.report.rows.ReportVar` is a value, so equal rows have equal text).  ``callers``
+    :class:`~compiler.report.rows.ReportVar` is a value, so equal rows have equal text), and
+    ``metadata_last`` the last emit's rows and texts in order (a rebuild compares its rows with those
+    before hashing them: a row hashes several times slower than it compares).  ``callers``
     maps a set of input function indices to the defined functions of the module that call one of them
     (a scan of every body, the same on every emit).
     """
@@ -49,6 +51,7 @@ class FunctionCache:
     emits: int = 0
     module: object = None
     metadata_rows: dict[ReportVar, str] = dataclasses.field(default_factory=dict)
+    metadata_last: tuple[list[ReportVar], list[str]] = ((), ())  # type: ignore[assignment]
     callers: dict[frozenset[int], frozenset[int]] = dataclasses.field(default_factory=dict)
 
     def bind(self, module: Module) -> None:

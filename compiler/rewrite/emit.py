@@ -439,7 +439,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
     if lay.needs_exit and not flush:
         out.exports.append(Export("whamm_flush", ExternKind.FUNC, lay.functions["whamm:exit"]))
     if lay.report or lay.has_runtime:
-        out.customs.append(CustomSection("whamm.report", _metadata(lay, cache.metadata_rows if cache is not None else None),
+        out.customs.append(CustomSection("whamm.report", _metadata(lay, cache),
                                         0 if not out.customs else 11))
     out.types = types.groups()
     t2 = time.perf_counter()
@@ -531,11 +531,13 @@ def _library_memories(program: Program, uses: Uses, libraries: Mapping[str, byte
     return out
 
 
-def _metadata(lay: Layout, known: dict[ReportVar, str] | None = None) -> bytes:
+def _metadata(lay: Layout, cache: FunctionCache | None = None) -> bytes:
     """The ``whamm.report`` custom section (REWRITING.md §17): UTF-8 JSON, written piece by piece with
     the repeated strings (names, types, functions, probe ids) encoded once — a branch monitor on a large
-    module describes tens of thousands of variables.  ``known`` maps rows to their text from earlier
-    emits and receives the new ones."""
+    module describes tens of thousands of variables.  A row's text is a function of the row alone, so
+    ``cache`` supplies the text of rows equal to earlier emits' ones: those of the last emit by walking
+    its rows alongside (a row of the last emit that comes back out of step moves the walk to it), the
+    others through ``metadata_rows``, which receives the new ones."""
     quoted: dict[object, str] = {}
 
     def q(value: object) -> str:
@@ -545,14 +547,28 @@ def _metadata(lay: Layout, known: dict[ReportVar, str] | None = None) -> bytes:
                                                                           else str(value))
         return got
 
-    parts = []
+    parts: list[str] = []
     heads: dict[tuple, str] = {}
     tails: dict[tuple, str] = {}
+    known = cache.metadata_rows if cache is not None else None
+    last_rows, last_texts = cache.metadata_last if cache is not None else ((), ())
+    step = 0                                   # the walk's place in the last emit's rows
+    count = len(last_rows)
+    last_at: dict[ReportVar, int] | None = None
     for v in lay.report:
+        if step < count and last_rows[step] == v:
+            parts.append(last_texts[step])
+            step += 1
+            continue
         if known is not None:
             text = known.get(v)
             if text is not None:
                 parts.append(text)
+                if last_at is None:            # rows of the last emit are missing here: find v among them
+                    last_at = {row: k for k, row in enumerate(last_rows)}
+                k = last_at.get(v)
+                if k is not None and k >= step:
+                    step = k + 1
                 continue
         loc = v.location
         if isinstance(loc, MemoryLocation):
@@ -578,6 +594,8 @@ def _metadata(lay: Layout, known: dict[ReportVar, str] | None = None) -> bytes:
         if known is not None:
             known[v] = text
         parts.append(text)
+    if cache is not None:
+        cache.metadata_last = (list(lay.report), parts)
     memory = '"whamm:memory"' if lay.has_runtime else "null"
     return ('{"version":1,"memory_export":%s,"vars":[%s]}' % (memory, ",".join(parts))).encode()
 

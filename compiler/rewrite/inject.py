@@ -129,40 +129,8 @@ class FunctionRewriter:
     def plan(self) -> FunctionPlan:
         """Place every site, flush call and shadow update, and flatten the buckets into the plan."""
         ctx = self.ctx
-        fast = not ctx.no_bundle
-        same_pool = self.same_pool
-        site_base = ctx.layout.site_base
-        pre = self.pass1_pre
-        before_ = Placement.BEFORE
-        for site in self.sites:
-            try:
-                if fast and site.placement is before_:
-                    # the fast path (see fast_before), inlined: it runs at nearly every site
-                    parts = same_pool.get((id(site.probe), id(site.folded), site.operands))
-                    if parts is None:
-                        parts = self.fast_before(site)
-                    if parts is not None:
-                        if len(parts) > 1:       # slot offsets: the site's block address goes with them
-                            base = site_base.get(id(site))
-                            if base is None:
-                                raise InternalError("a body uses its site's block of unshared variables, "
-                                                    "but none was placed")
-                            piece = (parts, base)
-                        elif parts:
-                            piece = parts[0]
-                        else:
-                            continue
-                        bucket = pre.get(site.index)
-                        if bucket is None:
-                            pre[site.index] = [piece]
-                        else:
-                            bucket.append(piece)
-                        continue
-                same_pool.clear()       # the general path may take, keep or give back locals
-                self.site(site)
-            except CodegenError as exc:
-                raise site_error(ctx.program, exc.message, exc.span, site) from None
-        if ctx.exit_func is not None:
+        self._place_sites()
+        if ctx.exit_func is not None and (self.fid in ctx.proc_exit_callers or self.fid in ctx.flush_functions):
             call = [op("call", ctx.exit_func)]
             if self.fid in ctx.proc_exit_callers:
                 for i, ins in enumerate(self.instrs):
@@ -182,10 +150,63 @@ class FunctionRewriter:
         before = self._flatten(self.pass1_pre, self.pre, _PRE_CATS)
         after = self._flatten(self.pass1_post, self.post, _POST_CATS)
         wrap = encode_instrs([op("block", ctx.blocktype(self.ft.func.results))]) if self.wrap else b""
+        replaced = bool(self.replace_before or self.replace_after)
         return FunctionPlan(self.fid, self.renumbering, tuple(self.pool.groups()), wrap, before, after,
-                            tuple(sorted(self.replace_before.items())),
-                            tuple(sorted(self.replace_after.items())), self.adjusted(),
-                            tuple(p for cat in _EXIT_CATS for p in self.exit.get(cat, ())))
+                            tuple(sorted(self.replace_before.items())) if replaced else (),
+                            tuple(sorted(self.replace_after.items())) if replaced else (),
+                            self.adjusted() if replaced else (),
+                            tuple(p for cat in _EXIT_CATS for p in self.exit.get(cat, ())) if self.exit else ())
+
+    def _place_sites(self) -> None:
+        """Place every site's code in its bucket: the fast path (:meth:`fast_before`, inlined here
+        since it runs at nearly every site of a large module), else :meth:`site`."""
+        ctx = self.ctx
+        fast = not ctx.no_bundle
+        same_pool = self.same_pool
+        site_base = ctx.layout.site_base
+        pre = self.pass1_pre
+        before_ = Placement.BEFORE
+        shape = None                    # the last fast site's (probe, folded, operands) and its parts
+        shape_parts = None
+        for site in self.sites:
+            try:
+                if fast and site.placement is before_:
+                    # the fast path (see fast_before), inlined: it runs at nearly every site
+                    if shape is not None and site.probe is shape[0] and site.folded is shape[1] \
+                            and site.operands == shape[2]:
+                        parts = shape_parts
+                    else:
+                        key = (id(site.probe), id(site.folded), site.operands)
+                        parts = same_pool.get(key)
+                        if parts is None:
+                            parts = self.fast_before(site)
+                        # reusable only while same_pool holds it (it is cleared when locals change)
+                        if parts is not None and same_pool.get(key) is parts:
+                            shape, shape_parts = (site.probe, site.folded, site.operands), parts
+                        else:
+                            shape = None
+                    if parts is not None:
+                        if len(parts) > 1:       # slot offsets: the site's block address goes with them
+                            base = site_base.get(id(site))
+                            if base is None:
+                                raise InternalError("a body uses its site's block of unshared variables, "
+                                                    "but none was placed")
+                            piece = (parts, base)
+                        elif parts:
+                            piece = parts[0]
+                        else:
+                            continue
+                        bucket = pre.get(site.index)
+                        if bucket is None:
+                            pre[site.index] = [piece]
+                        else:
+                            bucket.append(piece)
+                        continue
+                same_pool.clear()       # the general path may take, keep or give back locals
+                shape = None
+                self.site(site)
+            except CodegenError as exc:
+                raise site_error(ctx.program, exc.message, exc.span, site) from None
 
     @staticmethod
     def _flatten(pass1: dict[int, list], cats: dict[int, dict[str, list]], order: tuple[str, ...]) -> tuple:

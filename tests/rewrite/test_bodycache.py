@@ -88,3 +88,27 @@ def test_an_unchanged_script_is_served_from_the_cache(module) -> None:
     misses = cache.misses
     assert build(module, BRANCHES, cache) == wasm
     assert cache.misses == misses and cache.hits > 0
+
+
+#: sites whose code takes two temporaries of one type (given back in the other order), one with a
+#: temporary of the body's own, and counters: the shapes whose code inject.py's fast path shares
+SHAPES = ("wasm:opcode:i32.add:before { report var s: u32; s = s + (arg0 + arg1) as u32; }\n"
+          "wasm:opcode:i32.sub:before { report var d: i32; var t: i32 = arg0 * 2; d = d + t; }\n" + BRANCHES)
+
+
+def test_sites_of_one_shape_share_code_only_while_the_temporaries_are_unchanged(module, monkeypatch) -> None:
+    """The fast path reuses a shape's code for the next site only while the function's free
+    temporaries are as they were: the bytes are those of planning every site on its own."""
+    shared = build(module, SHAPES, None)
+    import compiler.rewrite.inject as inject
+    calls = iter(range(1 << 30))
+    monkeypatch.setattr(inject, "_free_state", lambda pool: next(calls))   # never "unchanged"
+    assert build(module, SHAPES, None) == shared
+
+
+def test_report_metadata_follows_rows_added_and_removed(module) -> None:
+    """The metadata walk alongside the last emit's rows: rows of a disabled probe missing, then rows of
+    a new probe among the old ones — each emit's section is the one a fresh build writes."""
+    cache = FunctionCache()
+    for source in (CALLS + BRANCHES, BRANCHES, SHAPES, CALLS + BRANCHES):
+        assert build(module, source, cache) == build(module, source, None)
