@@ -105,6 +105,8 @@ class Operand:
 
     @property
     def name(self) -> str:
+        """The operand's bound-variable name: ``arg0``, ``res1``, ``imm0``, or the family name ``argN`` when the
+        count varies per site."""
         return f"{self.prefix}{'N' if self.index is None else self.index}"
 
 
@@ -143,6 +145,7 @@ class Event:
 
     @property
     def children(self) -> tuple[Mode, ...]:
+        """The next level of the catalog tree (provider → packages → events → modes), the same at every level."""
         return self.modes
 
     @property
@@ -171,6 +174,7 @@ class Package:
 
     @property
     def children(self) -> tuple[Event, ...]:
+        """The next level of the catalog tree (provider → packages → events → modes), the same at every level."""
         return self.events
 
     def event(self, name: str) -> Event | None:
@@ -193,9 +197,11 @@ class Provider:
 
     @property
     def children(self) -> tuple[Package, ...]:
+        """The next level of the catalog tree (provider → packages → events → modes), the same at every level."""
         return self.packages
 
     def package(self, name: str) -> Package | None:
+        """The package with this exact name, or None."""
         for p in self.packages:
             if p.name == name:
                 return p

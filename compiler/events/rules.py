@@ -138,6 +138,7 @@ class Pattern:
         return self.text or "*"
 
     def matches(self, name: str) -> bool:
+        """Whether ``name`` matches the pattern's globs and alternatives, case-insensitively (LANGUAGE.md §4.1)."""
         lowered = name.lower()
         return any(_glob_matches(alt, lowered) for alt in _compile(self.shown))
 
@@ -161,6 +162,7 @@ class RuleError(WhammError):
         super().__init__(message if help is None else f"{message}\n  = help: {help}")
 
     def diagnostic(self) -> Diagnostic:
+        """The error as a located diagnostic of the script, with its help line."""
         return Diagnostic.error(self.message, self.span, help=self.help)
 
 

@@ -99,6 +99,7 @@ class ModuleContext:
     templatable: dict[int, bool] = field(default_factory=dict)
 
     def info(self, probe: CheckedProbe) -> ProbeInfo:
+        """What the code generators need to know about a probe (:func:`probe_info`), computed once per probe number."""
         number = probe.expansion.number
         info = self.infos.get(number)
         if info is None:
@@ -106,6 +107,7 @@ class ModuleContext:
         return info
 
     def blocktype(self, results: Sequence) -> object:
+        """A block type for ``results``: none, the value type itself, or a function type index for several."""
         if not results:
             return None
         if len(results) == 1:
@@ -177,6 +179,8 @@ class SiteEnv(Env):
         raise CodegenError(f"`{sym.name}` cannot be used here")
 
     def operand(self, name: str, t: WhammType) -> OperandStorage:
+        """Storage of ``argN``/``resN`` (the local the site saved the operand or result in) or ``localN`` (the
+        application's local itself), so bodies can read and assign them."""
         mm = re.fullmatch(r"(arg|res|local)(\d+)", name)
         if mm is None:
             raise CodegenError(f"cannot assign to `{name}`")
@@ -238,6 +242,7 @@ class SiteEnv(Env):
     # -- dynamic bound variables (EVENTS.md §7–§8) ----------------------------------------------
 
     def arg(self, code: Code, n: int, t: WhammType = Prim.U32) -> None:
+        """Push the site's saved operand ``n`` as type ``t``."""
         self.operand(f"arg{n}", t).load(code, self)
 
     def bound(self, code: Code, compiler: BodyCompiler, name: str, t: WhammType) -> None:
@@ -314,6 +319,7 @@ class SiteEnv(Env):
         code.emit("i32.eq")
 
     def site_table(self) -> int:
+        """The table the site's instruction reads (``call_indirect``, ``table.get`` …)."""
         assert self.instr is not None
         return slot_table(self.instr)
 
@@ -372,6 +378,8 @@ class SiteEnv(Env):
         self.shadow_lookup(code)
 
     def alt_target(self, e: ast.Call, name: str) -> int:
+        """The input function ``alt_call_by_id``/``alt_call_by_name`` calls: a constant id in range, or the
+        first defined function of that name; anything else is an error at the argument."""
         arg = e.args[0]
         if name == "alt_call_by_id":
             if not isinstance(arg, ast.IntLit):
@@ -409,6 +417,7 @@ class SiteEnv(Env):
 
 
 def global_storage(lay: Layout, sym: Symbol) -> Storage:
+    """A script-level variable's storage: its output globals, or a map's constant id."""
     if isinstance(sym.type, MapType):
         return ConstStorage(sym.type, lay.map_ids[sym.name])
     return GlobalStorage(sym.type, lay.globals[sym.name])

@@ -92,6 +92,8 @@ class Template:
 
     @classmethod
     def compile(cls, ctx: ModuleContext, site: MatchedSite, info: ProbeInfo, like: SiteEnv) -> Template:
+        """Compile ``site``'s body once with virtual locals in place of ``like``'s saved operands and results, so
+        other sites of the same shape patch it instead of compiling again."""
         pool = LocalPool(VIRTUAL)
         env = _TemplateEnv(ctx, site.probe, site, pool, None, like.instr)
         env.args = [pool.new(t) for t in site.operands[:len(like.args)]]  # type: ignore[arg-type]

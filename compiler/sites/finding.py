@@ -240,6 +240,7 @@ class FunctionSites:
 
     @property
     def control(self):
+        """The function's block structure (branch targets, matching ends), computed with its types."""
         return self.types.control
 
     def provider(self, index: int) -> dict[str, object]:
@@ -280,6 +281,7 @@ class FunctionSites:
         return out
 
     def opcode_site(self, index: int) -> Site:
+        """The ``wasm:opcode`` site of the instruction at ``index``, with its static bindings."""
         ins = self.instrs[index]
         return Site("opcode", _EVENTS_BY_OPNAME[ins.op.name].name, self.fid, index, ins.offset, None,
                     self.opcode_bindings(index))
