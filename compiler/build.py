@@ -160,6 +160,7 @@ class Build:
 
     @property
     def wasm(self) -> bytes:
+        """The instrumented module's bytes (validated)."""
         return self.result.wasm
 
 

@@ -79,4 +79,5 @@ class FunctionCache:
         return entry[0]
 
     def store(self, plan: FunctionPlan, raw: bytes) -> None:
+        """Remember the body spliced from ``plan`` (as used by this emit, for :meth:`start`'s forgetting)."""
         self.bodies[plan] = [raw, self.emits]

@@ -109,6 +109,7 @@ class Emitted:
 
     @property
     def report(self):
+        """The report variables in report order (the layout's), for tools reading the report of a run."""
         return self.layout.report
 
 

@@ -101,27 +101,34 @@ class FunctionRewriter:
     # -- buckets: code around instructions --------------------------------------------------------
 
     def add_pre1(self, i: int, code: Sequence[Instr] | bytes | Code) -> None:
+        """Code before instruction ``i`` in pass 1 (a site's operand saving, shadow updates): it goes first,
+        ahead of the structural categories."""
         if code:
             self.pass1_pre.setdefault(i, []).extend(_code(code))
 
     def add_post1(self, i: int, code: Sequence[Instr] | bytes | Code) -> None:
+        """Code after instruction ``i`` in pass 1: it goes first, ahead of the structural categories."""
         if code:
             self.pass1_post.setdefault(i, []).extend(_code(code))
 
     def add_pre(self, i: int, cat: str, code: Sequence[Instr] | bytes | Code) -> None:
+        """Code before instruction ``i`` in category ``cat`` (one of ``_PRE_CATS``, flattened in §8 order)."""
         if code:
             self.pre.setdefault(i, {}).setdefault(cat, []).extend(_code(code))
 
     def add_post(self, i: int, cat: str, code: Sequence[Instr] | bytes | Code) -> None:
+        """Code after instruction ``i`` in category ``cat`` (one of ``_POST_CATS``, flattened in §8 order)."""
         if code:
             self.post.setdefault(i, {}).setdefault(cat, []).extend(_code(code))
 
     def add_exit(self, cat: str, code: Sequence[Instr] | bytes | Code) -> None:
+        """Code at the function's exit; the body is then wrapped in a block so every exit path reaches it."""
         self.wrap = True
         if code:
             self.exit.setdefault(cat, []).extend(_code(code))
 
     def exit_instructions(self) -> list[int]:
+        """Indices of the instructions that leave the function (``return``, ``unreachable`` …)."""
         return [i for i, ins in enumerate(self.instrs) if ins.op.name in EXIT_INSTRUCTIONS]
 
     # -- driving ---------------------------------------------------------------------------------
@@ -227,6 +234,8 @@ class FunctionRewriter:
     # -- one site --------------------------------------------------------------------------------
 
     def site(self, site: MatchedSite) -> None:
+        """Place one matched site's code by its placement (before, after, alt, entry, exit, at a target …); a
+        site after the function's final ``end`` or under ``no_bundle`` gets none."""
         ctx = self.ctx
         placement = site.placement
         i = site.index
@@ -365,9 +374,12 @@ class FunctionRewriter:
         return b"".join([b"\x21" + uleb(a) for a in env.args])
 
     def push(self, env: SiteEnv) -> bytes:
+        """Push the operands :meth:`save` saved back, in their original order."""
         return b"".join([b"\x20" + uleb(a) for a in reversed(env.args)])
 
     def save_results(self, env: SiteEnv, site: MatchedSite, m: int) -> bytes:
+        """Pop the top ``m`` results of the instruction into temporaries (``res0`` is the top) for an ``after``
+        body; an unknown result type at the site is an error."""
         types = site.results[:m]
         if None in types:
             raise CodegenError("a result's type is unknown at this site")
@@ -375,6 +387,7 @@ class FunctionRewriter:
         return b"".join([b"\x21" + uleb(r) for r in env.results])
 
     def push_results(self, env: SiteEnv) -> bytes:
+        """Push the results :meth:`save_results` saved back, in their original order."""
         return b"".join([b"\x20" + uleb(r) for r in reversed(env.results)])
 
     def release(self, env: SiteEnv) -> None:
@@ -389,6 +402,7 @@ class FunctionRewriter:
         env.locals.clear()
 
     def compiler(self, env: SiteEnv, site: MatchedSite) -> BodyCompiler:
+        """A body compiler for a site body: ``@init`` calls are left out (they run once at start, §12)."""
         c = BodyCompiler(env)
         c.skip_init_calls = True
         return c
@@ -414,6 +428,8 @@ class FunctionRewriter:
     # -- alt ---------------------------------------------------------------------------------------
 
     def alt(self, site: MatchedSite, env: SiteEnv, info: ProbeInfo) -> None:
+        """An ``alt`` site (§6.3): the instruction (or the whole construct for a block-like opcode) is replaced
+        by the body; with a residual predicate the original still runs when the predicate is false."""
         ctx = self.ctx
         i = site.index
         ins = self.instrs[i]
@@ -483,6 +499,8 @@ class FunctionRewriter:
     # -- at_target -----------------------------------------------------------------------------------
 
     def at_target(self, site: MatchedSite, env: SiteEnv, info: ProbeInfo) -> None:
+        """``at_target`` (§6.4): a flag set before the branch, tested and cleared at each of its targets (and on
+        a ``br_if``'s fall-through), so the body runs once wherever control arrives from this branch."""
         i = site.index
         flag = self.pool.new("i32")
         save = self.save(env, site, info.args, dedicated=True)
