@@ -12,7 +12,8 @@ import pytest
 import shellrun
 
 #: What ``shellrun`` offers: constants, and functions the tests call.
-OFFERED = ("REPO", "DEMO", "CALLS", "SEED_PROBE", "DEMO_OUTPUT", "SHELL_COMMANDS", "ARGC_WAT", "ECHO_WAT", "TRAP_WAT", "LOOP_WAT",
+OFFERED = ("REPO", "DEMO", "CALLS", "SEED_PROBE", "DEMO_OUTPUT", "SHELL_COMMANDS", "ARGC_WAT", "ECHO_WAT",
+           "TRAP_WAT", "LOOP_WAT",
            "shell", "process", "wat_app", "run_wasm")
 
 
