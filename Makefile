@@ -18,7 +18,7 @@ shell: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-BENCHMARKS := codec frontend parse info sites instrument overhead shell_latency
+BENCHMARKS := codec frontend parse info sites instrument overhead output_costs shell_latency
 
 bench: $(STAMP)
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done

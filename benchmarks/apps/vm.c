@@ -1,7 +1,7 @@
 /* Benchmark kernel: a switch-dispatch bytecode interpreter (a stack machine; clang compiles the switch to
  * a br_table) running a program that sums, for n < N, a mix of arithmetic, comparisons and conditional
  * jumps.  Short basic blocks and an indirect branch per bytecode: the worst case for per-block counters.
- * `vm [N]` (default 2500000, about 0.4 s on wasmtime); prints a checksum so instrumented runs can be
+ * `vm [N]` (default 4000000, about 0.4 s on wasmtime); prints a checksum so instrumented runs can be
  * compared with the uninstrumented one. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +50,7 @@ static unsigned run(const instr *code, int limit) {
 }
 
 int main(int argc, char **argv) {
-    int n = argc > 1 ? atoi(argv[1]) : 2500000;
+    int n = argc > 1 ? atoi(argv[1]) : 4000000;
     if (n < 0) {
         fprintf(stderr, "vm: N must be >= 0, not %s\n", argv[1]);
         return 2;
