@@ -17,7 +17,7 @@ each site's code in the plan is the template's shared parts plus the site's base
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from compiler.errors import InternalError
 
@@ -39,8 +39,7 @@ class FunctionCache:
     ``bodies`` maps a plan to ``[bytes, emit that last used it]``.  ``metadata_rows`` keeps the
     ``whamm.report`` JSON text of each report row seen (a rebuild formats only new rows; a
     :class:`~compiler.report.rows.ReportVar` is a value, so equal rows have equal text), and
-    ``metadata_last`` the last emit's rows and texts in order (a rebuild compares its rows with those
-    before hashing them: a row hashes several times slower than it compares).  ``callers``
+    ``metadata_last`` the last emit's rows and texts in order (:meth:`metadata_texts`).  ``callers``
     maps a set of input function indices to the defined functions of the module that call one of them
     (a scan of every body, the same on every emit).
     """
@@ -81,3 +80,28 @@ class FunctionCache:
     def store(self, plan: FunctionPlan, raw: bytes) -> None:
         """Remember the body spliced from ``plan`` (as used by this emit, for :meth:`start`'s forgetting)."""
         self.bodies[plan] = [raw, self.emits]
+
+    def metadata_texts(self, rows: Sequence[ReportVar]) -> list[str | None]:
+        """The ``whamm.report`` text of each of ``rows`` that an earlier emit wrote, else None.  The
+        last emit's rows are walked alongside ``rows``, compared rather than hashed (a row hashes
+        several times slower than it compares); a row out of step is looked up in ``metadata_rows``,
+        and when it is one of the last emit's, the walk moves on from there."""
+        known = self.metadata_rows
+        last_rows, last_texts = self.metadata_last
+        step, count = 0, len(last_rows)
+        last_at: dict[ReportVar, int] | None = None
+        out: list[str | None] = []
+        for v in rows:
+            if step < count and last_rows[step] == v:
+                out.append(last_texts[step])
+                step += 1
+                continue
+            text = known.get(v)
+            if text is not None:
+                if last_at is None:            # rows of the last emit are missing here: find v among them
+                    last_at = {row: k for k, row in enumerate(last_rows)}
+                k = last_at.get(v)
+                if k is not None and k >= step:
+                    step = k + 1
+            out.append(text)
+        return out

@@ -24,6 +24,7 @@ from __future__ import annotations
 import gc
 import json
 import time
+from itertools import repeat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
@@ -42,7 +43,7 @@ from compiler.rewrite.exit import (
     compile_function, descriptors, exit_function, getter, start_function,
 )
 from compiler.rewrite.site_env import ModuleContext, site_error
-from compiler.report.rows import type_text, GlobalLocation, MapLocation, MemoryLocation, ReportVar
+from compiler.report.rows import type_text, GlobalLocation, MapLocation, MemoryLocation
 from compiler.rewrite.layout import Layout, LibraryMemory, folded_nodes, plan_layout
 from compiler.rewrite.uses import Uses
 from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper
@@ -535,10 +536,9 @@ def _library_memories(program: Program, uses: Uses, libraries: Mapping[str, byte
 def _metadata(lay: Layout, cache: FunctionCache | None = None) -> bytes:
     """The ``whamm.report`` custom section (REWRITING.md §17): UTF-8 JSON, written piece by piece with
     the repeated strings (names, types, functions, probe ids) encoded once — a branch monitor on a large
-    module describes tens of thousands of variables.  A row's text is a function of the row alone, so
-    ``cache`` supplies the text of rows equal to earlier emits' ones: those of the last emit by walking
-    its rows alongside (a row of the last emit that comes back out of step moves the walk to it), the
-    others through ``metadata_rows``, which receives the new ones."""
+    module describes tens of thousands of variables.  ``cache`` supplies the text of the rows an earlier
+    emit wrote (:meth:`~compiler.rewrite.bodycache.FunctionCache.metadata_texts`) and keeps this emit's
+    for the next."""
     quoted: dict[object, str] = {}
 
     def q(value: object) -> str:
@@ -551,26 +551,11 @@ def _metadata(lay: Layout, cache: FunctionCache | None = None) -> bytes:
     parts: list[str] = []
     heads: dict[tuple, str] = {}
     tails: dict[tuple, str] = {}
-    known = cache.metadata_rows if cache is not None else None
-    last_rows, last_texts = cache.metadata_last if cache is not None else ((), ())
-    step = 0                                   # the walk's place in the last emit's rows
-    count = len(last_rows)
-    last_at: dict[ReportVar, int] | None = None
-    for v in lay.report:
-        if step < count and last_rows[step] == v:
-            parts.append(last_texts[step])
-            step += 1
+    rows = lay.report
+    for v, text in zip(rows, cache.metadata_texts(rows) if cache is not None else repeat(None)):
+        if text is not None:
+            parts.append(text)
             continue
-        if known is not None:
-            text = known.get(v)
-            if text is not None:
-                parts.append(text)
-                if last_at is None:            # rows of the last emit are missing here: find v among them
-                    last_at = {row: k for k, row in enumerate(last_rows)}
-                k = last_at.get(v)
-                if k is not None and k >= step:
-                    step = k + 1
-                continue
         loc = v.location
         if isinstance(loc, MemoryLocation):
             where = '{"memory_offset":%d}' % loc.memory_offset
@@ -592,11 +577,11 @@ def _metadata(lay: Layout, cache: FunctionCache | None = None) -> bytes:
             tail = tails[tk] = ',"fname":%s,"probe_id":%s,"location":' % (q(v.fname), q(v.probe_id))
         text = '%s%s,"pc":%s%s%s}' % (head, "null" if v.fid is None else v.fid,
                                       "null" if v.pc is None else v.pc, tail, where)
-        if known is not None:
-            known[v] = text
+        if cache is not None:
+            cache.metadata_rows[v] = text
         parts.append(text)
     if cache is not None:
-        cache.metadata_last = (list(lay.report), parts)
+        cache.metadata_last = (list(rows), parts)
     memory = '"whamm:memory"' if lay.has_runtime else "null"
     return ('{"version":1,"memory_export":%s,"vars":[%s]}' % (memory, ",".join(parts))).encode()
 

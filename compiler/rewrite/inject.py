@@ -307,7 +307,7 @@ class FunctionRewriter:
     def fast_before(self, site: MatchedSite) -> tuple | None:
         """The template parts of ``SAVE k; [P] BODY; PUSH k`` at a ``before`` site from an existing
         template, without building a :class:`SiteEnv` — the common case of counters at many sites
-        (same code as the general path); None when no template fits yet.  :meth:`plan` places them.
+        (same code as the general path); None when no template fits yet.  :meth:`_place_sites` places them.
 
         That code is a function of the site's probe, folded body and operand types (the arguments of
         :meth:`_before_parts`) and of the function's free temporaries.  A site that gives back every
