@@ -112,3 +112,20 @@ def test_report_metadata_follows_rows_added_and_removed(module) -> None:
     cache = FunctionCache()
     for source in (CALLS + BRANCHES, BRANCHES, SHAPES, CALLS + BRANCHES):
         assert build(module, source, cache) == build(module, source, None)
+
+
+def test_proc_exit_callers_found_once_serve_every_emit() -> None:
+    """The functions calling ``proc_exit`` (flush points before the call, §10) are scanned once per
+    cached module; later emits flush there all the same."""
+    import wasmtime
+    app = read_module(wasmtime.wat2wasm("""
+    (module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (func $work (nop) (if (i32.const 0) (then (call $exit (i32.const 1)))))
+      (func $_start (export "_start") (call $work) (call $exit (i32.const 0))))
+    """))
+    cache = FunctionCache()
+    for source in ("report var n: u32;\nwasm:opcode:nop:before { n++; }\n",
+                   "report var n: u32;\nwasm:opcode:nop:before { n++; }\nwasm:opcode:call:before { n++; }\n"):
+        assert build(app, source, cache) == build(app, source, None)
+    assert list(cache.callers.values()) == [frozenset({1, 2})]
