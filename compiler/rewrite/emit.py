@@ -45,7 +45,7 @@ from compiler.rewrite.exit import (
 from compiler.rewrite.site_env import ModuleContext, site_error
 from compiler.report.rows import type_text, GlobalLocation, MapLocation, MemoryLocation
 from compiler.rewrite.layout import Layout, LibraryMemory, folded_nodes, plan_layout
-from compiler.rewrite.uses import Uses
+from compiler.backend.uses import Uses
 from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper
 from compiler.sites.matching import match
 from compiler.sites.finding import SLOT_TABLE_IMMEDIATE, Placement, slot_table

@@ -27,7 +27,7 @@ from compiler.lang import ast
 from compiler.lang.scopes import CheckedProbe, Program, Symbol, VarKind
 from compiler.lang.types import MapType, Prim, WhammType, wasm_types
 from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, ReportVar, type_group_key
-from compiler.rewrite.uses import Uses
+from compiler.backend.uses import Uses
 from compiler.wasm.model import ExternKind
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ from compiler.lang.types import MapType, Prim, WhammType, wasm_types
 from compiler.backend.strings import STRING_HELPERS
 from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, ReportVar, type_group_key, wasm_type_text
 from compiler.rewrite.layout import Layout, StaticRegion, place_script_globals, size_of
-from compiler.rewrite.uses import Uses
+from compiler.backend.uses import Uses
 from compiler.backend.link import WRITE_SAVE_SIZE, runtime_image
 from compiler.backend.runtime_abi import encode_type, runtime_layout
 from compiler.wasm.model import ExternKind

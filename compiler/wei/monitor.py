@@ -31,7 +31,7 @@ from compiler.backend.instrs import CodegenError, const, op
 from compiler.backend.strings import Helper, string_helpers
 from compiler.rewrite.exit import compile_function, getter
 from compiler.rewrite.site_env import ModuleContext
-from compiler.rewrite.uses import Uses
+from compiler.backend.uses import Uses
 from compiler.rewrite.layout import folded_nodes
 from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper
 from compiler.wasm.remap import Remap

@@ -1,5 +1,7 @@
 """What a program uses (REWRITING.md §3): which runtime functions, helpers, memories and strings the
-layout must provide, found before any code is generated.
+layout must provide, found before any code is generated.  Shared by both targets: the rewriting
+target scans the matched sites' folded code, the wei target its monitor probes' code (WEI.md §3), and
+each lays out its state from the answer.
 """
 from __future__ import annotations
 
