@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from compiler.lang.diagnostics import Diagnostic
     from compiler.lang.scopes import Program
     from compiler.rewrite.emit import Emitted
-    from compiler.rewrite.layout import Layout
+    from compiler.backend.state import Layout
     from compiler.scripts import ScriptSources
     from compiler.wasm.model import Module
 

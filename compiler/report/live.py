@@ -22,7 +22,7 @@ from compiler.report.values import format_value
 from compiler.runner import Outcome
 
 if TYPE_CHECKING:
-    from compiler.rewrite.layout import Layout
+    from compiler.backend.state import Layout
     from compiler.report.rows import ReportVar
     from compiler.runner import RunResult
 

@@ -44,7 +44,8 @@ from compiler.rewrite.exit import (
 )
 from compiler.rewrite.site_env import ModuleContext, site_error
 from compiler.report.rows import type_text, GlobalLocation, MapLocation, MemoryLocation
-from compiler.rewrite.layout import Layout, LibraryMemory, folded_nodes, plan_layout
+from compiler.backend.state import folded_nodes
+from compiler.rewrite.layout import Layout, LibraryMemory, plan_layout
 from compiler.backend.uses import Uses
 from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper
 from compiler.sites.matching import match

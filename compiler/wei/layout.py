@@ -1,7 +1,7 @@
 """Where everything lives in a monitor module (WEI.md §3, §5.3, §7).
 
-The monitor reuses the rewriting target's machinery — the linked instrumentation runtime, the
-:class:`~compiler.rewrite.layout.Layout` that the code generator, start routine, user functions and
+The monitor reuses the machinery both targets share — the linked instrumentation runtime, the
+:class:`~compiler.backend.state.Layout` that the code generator, start routine, user functions and
 getters read — for a module with no application: no input functions, memories or globals, so output
 indices start at zero.  What differs is per-site state, which the engine creates at match time:
 
@@ -30,7 +30,7 @@ from compiler.lang.scopes import VarKind
 from compiler.lang.types import MapType, Prim, WhammType, wasm_types
 from compiler.backend.strings import STRING_HELPERS
 from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, ReportVar, type_group_key, wasm_type_text
-from compiler.rewrite.layout import Layout, StaticRegion, place_script_globals, size_of
+from compiler.backend.state import Layout, StaticRegion, place_script_globals, size_of
 from compiler.backend.uses import Uses
 from compiler.backend.link import WRITE_SAVE_SIZE, runtime_image
 from compiler.backend.runtime_abi import encode_type, runtime_layout

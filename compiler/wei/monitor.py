@@ -32,7 +32,7 @@ from compiler.backend.strings import Helper, string_helpers
 from compiler.rewrite.exit import compile_function, getter
 from compiler.rewrite.site_env import ModuleContext
 from compiler.backend.uses import Uses
-from compiler.rewrite.layout import folded_nodes
+from compiler.backend.state import folded_nodes
 from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper
 from compiler.wasm.remap import Remap
 from compiler.backend.runtime_abi import runtime_layout
@@ -228,7 +228,7 @@ def _members(probes):
 
 
 def _uses(program: Program, probes, special) -> tuple[Uses, list[str]]:
-    """What the monitor's code needs (as :class:`~compiler.rewrite.layout.Uses`), including the library
+    """What the monitor's code needs (as :class:`~compiler.backend.uses.Uses`), including the library
     functions that ``@static`` calls make at run time (in ``$P``, ``$A``, ``$S`` and outside probes), and
     the user functions to compile."""
     uses = Uses()
