@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 from compiler.rewrite.bodycache import FunctionCache
 from compiler.rewrite.inject import FunctionRewriter
-from compiler.rewrite.site_env import ModuleContext
+from compiler.backend.site_code import ModuleContext
 from compiler.rewrite.splice import splice
 from compiler.wasm.model import FuncBody, Module
 from compiler.wasm.remap import Remap, remap_body, remap_instrs

@@ -42,7 +42,8 @@ from compiler.backend.strings import Helper, string_helpers
 from compiler.rewrite.exit import (
     compile_function, descriptors, exit_function, getter, start_function,
 )
-from compiler.rewrite.site_env import ModuleContext, site_error
+from compiler.backend.site_code import ModuleContext
+from compiler.rewrite.site_env import site_error
 from compiler.report.rows import type_text, GlobalLocation, MapLocation, MemoryLocation
 from compiler.backend.state import folded_nodes
 from compiler.rewrite.layout import Layout, LibraryMemory, plan_layout

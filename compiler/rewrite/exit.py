@@ -25,7 +25,8 @@ from compiler.backend.lowering import BodyCompiler, contains_return
 from compiler.backend.instrs import Code, CodegenError, LocalPool, flat, mem_parts, op
 from compiler.backend.strings import Helper
 from compiler.backend.storage import LocalStorage, MemStorage, Storage
-from compiler.rewrite.site_env import ModuleContext, SiteEnv, global_storage, site_error
+from compiler.backend.site_code import ModuleContext, global_storage
+from compiler.rewrite.site_env import SiteEnv, site_error
 from compiler.report.rows import MapLocation, MemoryLocation, ReportVar, row_prefix, type_text, wasm_type_text
 from compiler.backend.runtime_abi import encode_type, pack_value
 from compiler.report.rows import BANNER, HEADER

@@ -18,7 +18,8 @@ from compiler.errors import InternalError
 from compiler.lang.types import WhammType
 from compiler.rewrite.plan import Code, FunctionPlan, Replacement
 from compiler.rewrite.shadows import shadow_updates
-from compiler.rewrite.site_env import ALL, ModuleContext, ProbeInfo, SiteEnv, compile_body, site_error
+from compiler.backend.site_code import ALL, ModuleContext, ProbeInfo
+from compiler.rewrite.site_env import SiteEnv, compile_body, site_error
 from compiler.rewrite.templates import Template, template_key
 from compiler.sites.finding import EXIT_INSTRUCTIONS, Placement
 from compiler.sites.matching import MatchedSite

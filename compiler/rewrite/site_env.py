@@ -1,118 +1,31 @@
-"""The code-generation environment of one site (REWRITING.md §6–§7): its saved operands, static
-bindings, slots and frame locals, and the module-wide context every site shares.
+"""The code-generation environment of one rewritten site (REWRITING.md §6–§7): its saved operands,
+unshared slots, frame locals, dynamic bound variables and bound functions, on top of what every
+target's code shares (:mod:`compiler.backend.site_code`: the module-wide context, probe facts, the
+storage of script, shared and probe-local variables).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Mapping, Sequence, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from compiler.backend.instrs import Code, CodegenError, LocalPool, const, flat
 from compiler.backend.lowering import BodyCompiler, contains_return
-from compiler.backend.storage import (
-    ConstStorage, FrameStorage, GlobalStorage, LocalStorage, MemStorage, OperandStorage, Storage,
-)
-from compiler.backend.target import Env
+from compiler.backend.site_code import ModuleContext, ProbeEnv, ProbeInfo
+from compiler.backend.storage import ConstStorage, FrameStorage, LocalStorage, MemStorage, OperandStorage, Storage
 from compiler.errors import InternalError
-from compiler.events.variables import function, operand_read, variable
+from compiler.events.variables import function, variable
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic
 from compiler.lang.scopes import Callee, CheckedProbe, Symbol, VarKind
 from compiler.lang.types import MapType, Prim, WhammType
 from compiler.sites.finding import slot_table
 from compiler.sites.matching import MatchedSite, SiteError
-from compiler.sites.static_calls import StaticCallError, app_memory_builtin
-from compiler.wasm.model import FuncType, Instr, MemArg
+from compiler.wasm.model import Instr, MemArg
 
 if TYPE_CHECKING:
-    from compiler.backend.link import TypeTable
     from compiler.lang.scopes import Program
-    from compiler.rewrite.layout import Layout
-    from compiler.rewrite.templates import Template
-    from compiler.wasm.model import Module
-    from compiler.wasm.remap import Remap
 
-__all__ = ["ProbeInfo", "probe_info", "ModuleContext", "site_error", "SiteEnv"]
-
-
-ALL = -1
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeInfo:
-    """What a probe's code needs at every site: operands to save (``ALL`` for every one), results to
-    save, its probe-local variables (and which need zeroing per visit, D2), and whether it returns."""
-
-    args: int
-    results: int
-    locals: tuple[Symbol, ...]
-    zeroed: tuple[Symbol, ...]
-    writes_args: bool
-
-
-def probe_info(probe: CheckedProbe) -> ProbeInfo:
-    """§6: ``k = 1 + the highest operand index referenced`` (derived variables included; ``dup_at`` and
-    ``alt`` need all operands)."""
-    k = m = 0
-    event = probe.event
-    addr_arg = event.mem.addr_arg if event is not None and event.mem is not None else None
-    for name, var in probe.bound_used.items():
-        read = None if var.static else operand_read(name, addr_arg)   # the row's `reads`
-        if read is not None:
-            if read[0] == "arg":
-                k = max(k, read[1] + 1)
-            else:
-                m = max(m, read[1] + 1)
-    if probe.is_alt or any(c.name == "dup_at" for c in probe.callees()):
-        k = ALL
-    locals_ = tuple(s for s in probe.symbols if s.kind is VarKind.PROBE_LOCAL)
-    top = {s.symbol for s in probe.body.stmts if isinstance(s, ast.VarDecl) and s.init is not None}
-    zeroed = tuple(s for s in locals_ if s not in top)
-    writes = False
-    for n in ast.walk(probe.probe.body):
-        if isinstance(n, (ast.Assign, ast.IncDec)) and isinstance(n.target, ast.Name) and \
-                n.target.id.startswith("arg"):
-            writes = True
-    return ProbeInfo(k, m, locals_, zeroed, writes)
-
-
-@dataclass(slots=True, eq=False)
-class ModuleContext:
-    """What every function's rewriting shares: the input module, program, layout, knobs and caches."""
-
-    module: Module
-    program: Program
-    layout: Layout
-    types: TypeTable
-    remap: Remap
-    no_body: bool = False
-    no_pred: bool = False
-    no_bundle: bool = False
-    flush_functions: frozenset[int] = frozenset()
-    proc_exit: frozenset[int] = frozenset()          # input indices of imported proc_exit functions
-    exit_func: int | None = None
-    fnames: Mapping[int, str] = field(default_factory=dict)
-    probe_bindings: Mapping[str, object] = field(default_factory=dict)   # APP_MEMID, outside sites
-    proc_exit_callers: frozenset[int] = frozenset()   # functions containing a proc_exit call
-    infos: dict[int, ProbeInfo] = field(default_factory=dict)
-    templates: dict[tuple, Template] = field(default_factory=dict)
-    templatable: dict[int, bool] = field(default_factory=dict)
-
-    def info(self, probe: CheckedProbe) -> ProbeInfo:
-        """What the code generators need to know about a probe (:func:`probe_info`), computed once per probe number."""
-        number = probe.expansion.number
-        info = self.infos.get(number)
-        if info is None:
-            info = self.infos[number] = probe_info(probe)
-        return info
-
-    def blocktype(self, results: Sequence) -> object:
-        """A block type for ``results``: none, the value type itself, or a function type index for several."""
-        if not results:
-            return None
-        if len(results) == 1:
-            return results[0]
-        return self.types.func(FuncType((), tuple(results)))
+__all__ = ["site_error", "SiteEnv", "compile_body"]
 
 
 def site_error(program: Program, message: str, span: object, site: MatchedSite) -> SiteError:
@@ -121,45 +34,33 @@ def site_error(program: Program, message: str, span: object, site: MatchedSite) 
     return SiteError([diag.with_note("note", f"at {site.location}")], program.source, program.filename)
 
 
-class SiteEnv(Env):
-    """Code generation for one matched site: storage of every variable kind, dynamic bound variables
-    and bound functions, all resolved against the layout and this site's saved operands.  ``instr`` is
-    the site's instruction as the input numbers it (its function and memory immediates are input
-    indices, mapped with the layout's ``out_func``/``out_memory`` where code uses them)."""
+class SiteEnv(ProbeEnv):
+    """Code generation for one matched site: on top of :class:`~compiler.backend.site_code.ProbeEnv`,
+    the site's unshared slots, frame locals, saved operands, dynamic bound variables and bound
+    functions.  ``instr`` is the site's instruction as the input numbers it (its function and memory
+    immediates are input indices, mapped with the layout's ``out_func``/``out_memory`` where code uses
+    them)."""
 
     def __init__(self, ctx: ModuleContext, probe: CheckedProbe, site: MatchedSite | None, pool: LocalPool,
                  frames: dict[tuple[str, WhammType], LocalStorage] | None, instr: Instr | None) -> None:
-        self.ctx = ctx
-        self.probe = probe
+        super().__init__(ctx, probe, pool)
         self.site = site
         self.instr = instr
-        self.pool = pool
         self.frames = frames
-        self.layout = ctx.layout
-        self.memory = ctx.layout.memory
         self.args: list[int] = []          # saved operand locals, arg0 first
         self.results: list[int] = []       # saved result locals, res0 first
-        self.locals: dict[int, Storage] = {}   # probe-local symbols by id
         self.alt_label: object = None
         self.dedicated = False
-        self.bindings: Mapping[str, object] = site.bindings if site is not None else ctx.probe_bindings
-
-    # -- Env -----------------------------------------------------------------------------------
+        if site is not None:
+            self.bindings = site.bindings
 
     def storage(self, sym: Symbol) -> Storage:
         kind = sym.kind
         lay = self.layout
-        if kind is VarKind.GLOBAL:
-            return global_storage(lay, sym)
         if kind is VarKind.UNSHARED:
             if isinstance(sym.type, MapType):
                 return ConstStorage(sym.type, lay.site_maps[id(self.site)][sym.name])
             return MemStorage(sym.type, lay.memory, lay.slot(self.site, sym.name))
-        if kind is VarKind.SHARED:
-            key = (self.probe.number, sym.name)
-            if isinstance(sym.type, MapType):
-                return ConstStorage(sym.type, lay.shared_maps[key])
-            return MemStorage(sym.type, lay.memory, lay.shared_slots[key])
         if kind is VarKind.FRAME:
             if self.frames is None:
                 raise CodegenError(f"frame variable `{sym.name}` cannot be used here")
@@ -169,14 +70,7 @@ class SiteEnv(Env):
                     sym.type, tuple(self.pool.new(w) for w in flat(sym.type)))
             slot = lay.frame_slots.get((self.site.fid, sym.name, sym.type))
             return FrameStorage(sym.type, local, None if slot is None else MemStorage(sym.type, lay.memory, slot))
-        if kind is VarKind.PROBE_LOCAL:
-            st = self.locals.get(id(sym))
-            if st is None:
-                st = self.locals[id(sym)] = LocalStorage(sym.type, tuple(self.pool.temp(w) for w in flat(sym.type)))
-            return st
-        if kind is VarKind.BOUND:
-            return self.operand(sym.name, sym.type)
-        raise CodegenError(f"`{sym.name}` cannot be used here")
+        return super().storage(sym)
 
     def operand(self, name: str, t: WhammType) -> OperandStorage:
         """Storage of ``argN``/``resN`` (the local the site saved the operand or result in) or ``localN`` (the
@@ -191,53 +85,6 @@ class SiteEnv(Env):
         if n >= len(saved):
             raise CodegenError(f"`{name}` is not available at this site")
         return OperandStorage(t, saved[n])
-
-    def func(self, name: str) -> int:
-        lay = self.layout
-        index = lay.functions.get(name)
-        if index is None:
-            index = lay.runtime.get(name)
-        if index is None:
-            raise InternalError(f"the layout has no function {name}")
-        return index
-
-    def string(self, data: bytes) -> int:
-        return self.layout.string(data)
-
-    def blocktype(self, results: tuple[str, ...]) -> object:
-        return self.ctx.blocktype(results)
-
-    def library_func(self, library: str, name: str) -> int:
-        if library == "whamm_core":
-            return self.func(name)
-        return self.layout.library_funcs[(library, name)]
-
-    def memory_index(self, memid: int) -> int:
-        app_memories = self.ctx.module.memory_limits()
-        if memid < len(app_memories) and app_memories[memid].is64:  # the built-ins pass i32 addresses
-            raise CodegenError(f"memory64 is not supported: application memory {memid} has 64-bit addresses")
-        try:
-            return self.layout.memory_of(memid)
-        except (IndexError, ValueError):
-            raise CodegenError(f"no memory with id {memid}") from None
-
-    def memid(self, library: str) -> int:
-        return self.layout.memid(library)
-
-    def scratch(self) -> int:
-        return self.layout.scratch
-
-    def static(self, name: str) -> object:
-        return self.bindings.get(name)
-
-    def constant(self, name: str) -> object:
-        return self.ctx.program.constants.get(name)
-
-    def static_builtin(self, name: str, memid: int) -> int:
-        try:
-            return app_memory_builtin(self.ctx.module, name, memid)
-        except StaticCallError as exc:
-            raise CodegenError(str(exc)) from None
 
     # -- dynamic bound variables (EVENTS.md §7–§8) ----------------------------------------------
 
@@ -414,13 +261,6 @@ class SiteEnv(Env):
             code.emit("memory.init", ins.imms[0], dst_mem)
         else:
             raise CodegenError("dup_at is only available at memory.copy, memory.fill and memory.init", e.span)
-
-
-def global_storage(lay: Layout, sym: Symbol) -> Storage:
-    """A script-level variable's storage: its output globals, or a map's constant id."""
-    if isinstance(sym.type, MapType):
-        return ConstStorage(sym.type, lay.map_ids[sym.name])
-    return GlobalStorage(sym.type, lay.globals[sym.name])
 
 
 def compile_body(ctx: ModuleContext, site: MatchedSite, env: SiteEnv, info: ProbeInfo) -> list[Instr]:

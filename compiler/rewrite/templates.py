@@ -10,7 +10,8 @@ from compiler.backend.storage import MemStorage, Storage
 from compiler.events.variables import VARIABLES
 from compiler.lang.scopes import Symbol, VarKind
 from compiler.lang.types import MapType
-from compiler.rewrite.site_env import ModuleContext, ProbeInfo, SiteEnv, compile_body
+from compiler.backend.site_code import ModuleContext, ProbeInfo
+from compiler.rewrite.site_env import SiteEnv, compile_body
 from compiler.sites.matching import MatchedSite
 from compiler.wasm.binary import uleb
 from compiler.wasm.code import encode_instrs

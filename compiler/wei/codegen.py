@@ -27,7 +27,7 @@ from compiler.backend.lowering import BodyCompiler
 from compiler.backend.instrs import Code, CodegenError, LocalPool, flat, mem_parts, parts_range
 from compiler.backend.strings import Helper
 from compiler.backend.storage import LocalStorage, OperandStorage, PtrStorage, Storage
-from compiler.rewrite.site_env import SiteEnv, probe_info
+from compiler.backend.site_code import ProbeEnv, probe_info
 from compiler.wasm.model import FuncType, MemArg
 from compiler.wei.layout import Header
 from compiler.wei.params import param_type, valtypes
@@ -35,7 +35,7 @@ from compiler.wei.plan import ALLOC_PARAMS, site_inits
 
 if TYPE_CHECKING:
     from compiler.lang.scopes import Symbol
-    from compiler.rewrite.site_env import ModuleContext
+    from compiler.backend.site_code import ModuleContext
     from compiler.wei.layout import MonitorLayout, SiteBlock
     from compiler.wei.plan import Member, MonitorProbe
 
@@ -91,13 +91,13 @@ class Params:
         self.add(name, t)
 
 
-class MonitorEnv(SiteEnv):
+class MonitorEnv(ProbeEnv):
     """The code-generation environment of one member's code in a monitor function."""
 
     def __init__(self, ctx: ModuleContext, member: Member, pool: LocalPool, params: Params,
                  base: int | None = None, block: SiteBlock | None = None,
                  statics: Mapping[int, tuple[WhammType, tuple[int, ...]]] | None = None) -> None:
-        super().__init__(ctx, member.probe, None, pool, None, None)
+        super().__init__(ctx, member.probe, pool)
         self.member = member
         self.params = params
         self.base = base

@@ -30,7 +30,7 @@ from compiler.options import Options
 from compiler.backend.instrs import CodegenError, const, op
 from compiler.backend.strings import Helper, string_helpers
 from compiler.rewrite.exit import compile_function, getter
-from compiler.rewrite.site_env import ModuleContext
+from compiler.backend.site_code import ModuleContext
 from compiler.backend.uses import Uses
 from compiler.backend.state import folded_nodes
 from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper

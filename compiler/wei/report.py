@@ -29,7 +29,7 @@ from compiler.wei.start import guarded
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
     from compiler.lang.scopes import CheckedProbe
-    from compiler.rewrite.site_env import ModuleContext
+    from compiler.backend.site_code import ModuleContext
     from compiler.report.rows import ReportVar
     from compiler.wei.layout import MonitorLayout
 

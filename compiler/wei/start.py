@@ -18,14 +18,14 @@ from compiler.lang.types import MapType
 from compiler.backend.instrs import Code, LocalPool
 from compiler.backend.strings import Helper
 from compiler.rewrite.exit import ScriptEnv, compile_guarded
-from compiler.rewrite.site_env import SiteEnv, global_storage
+from compiler.backend.site_code import ProbeEnv, global_storage
 from compiler.wasm.model import FuncType
 from compiler.wei.codegen import MonitorCompiler
 
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
     from compiler.lang.scopes import CheckedProbe
-    from compiler.rewrite.site_env import ModuleContext
+    from compiler.backend.site_code import ModuleContext
     from compiler.wei.layout import MonitorLayout
 
 __all__ = ["start_function", "guarded"]
@@ -59,7 +59,7 @@ def start_function(ctx: ModuleContext, ml: MonitorLayout, shared: Sequence[Check
             continue
         c.stmt(stmt)
     for probe in shared:
-        senv = SiteEnv(ctx, probe, None, pool, None, None)
+        senv = ProbeEnv(ctx, probe, pool)
         c = MonitorCompiler(senv, code)
         for d in probe.declarations():
             sym = d.symbol
