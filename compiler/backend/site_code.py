@@ -2,7 +2,7 @@
 module-wide context, what a probe's code needs at every site, and the storage of the variables whose
 place does not depend on a site.
 
-A rewritten site (:class:`compiler.rewrite.site_env.SiteEnv`), a monitor callback
+A rewritten site (``SiteEnv`` in ``rewrite/site_env.py``), a monitor callback
 (:class:`compiler.wei.codegen.MonitorEnv`) and the code outside sites
 (:class:`compiler.backend.script_code.ScriptEnv`) differ in where unshared, frame and bound variables
 live; script-level globals, shared slots, probe locals, functions, strings and memories are resolved

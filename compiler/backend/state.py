@@ -1,7 +1,7 @@
 """The layout both targets share (REWRITING.md §3, §9, §11, §14; WEI.md §3): where the script's state
 lives in the module a target writes, and the static region of the instrumentation memory.
 
-The rewriting target places per-site state at compile time (:mod:`compiler.rewrite.layout`), the wei
+The rewriting target places per-site state at compile time (``rewrite/layout.py``), the wei
 target per-site blocks at match time (:mod:`compiler.wei.layout`); everything else — added imports and
 functions, the script's globals, shared slots, map ids, scratch areas, string literals, report rows and
 getters — is decided the same way and read through :class:`Layout` by the shared code generator

@@ -1,8 +1,8 @@
 """The target interface: what the lowering needs from the context a body is compiled in.
 
-The rewriting target answers for a site, a user function or the start/exit code
-(:mod:`compiler.rewrite.site_env`, :mod:`compiler.rewrite.exit`); the wei target for a monitor callback
-(:mod:`compiler.wei.codegen`).
+:class:`compiler.backend.site_code.ProbeEnv` answers what does not depend on a site; the rewriting target
+extends it for a site (``rewrite/site_env.py``), the wei target for a monitor callback
+(:mod:`compiler.wei.codegen`), and :mod:`compiler.backend.script_code` for the code outside sites.
 """
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ __all__ = ["Env"]
 class Env(abc.ABC):
     """Everything code generation needs from the layout and the site, for one body.
 
-    Subclasses (in :mod:`compiler.rewrite.inject` and :mod:`compiler.rewrite.exit`) answer for their
-    context; the defaults here reject what the context cannot provide.
+    Subclasses (module docstring) answer for their context; the defaults here reject what the context
+    cannot provide.
     """
 
     pool: LocalPool

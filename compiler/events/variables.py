@@ -9,7 +9,7 @@ everything else a reader needs about the name, in one place:
 * ``binder`` — for a static value: the code that computes it at a site, as ``module.function`` under
   ``compiler.sites`` (``bindings.offset`` is :func:`compiler.sites.bindings.offset`).  None for the
   per-event constants (§7.1), whose value is the catalog's own;
-* ``lowering`` — for a dynamic value: the :class:`compiler.rewrite.site_env.SiteEnv` method that pushes it
+* ``lowering`` — for a dynamic value: the ``SiteEnv`` method (``rewrite/site_env.py``) that pushes it
   in the rewriting target (``bound`` dispatches to it by this name);
 * ``engine`` — for a dynamic value: the :mod:`compiler.wei.emulator` function that supplies it to a
   monitor at a site (its ``_values`` dispatches to it by this name); None when the monitor asks for the
@@ -60,7 +60,7 @@ class VarRow:
 class FnRow:
     """A function an event binds (EVENTS.md §8): signature, doc, and the code that lowers a call of it.
 
-    ``lowering`` is the :class:`compiler.rewrite.site_env.SiteEnv` method compiling a call; the engine
+    ``lowering`` is the ``SiteEnv`` method (``rewrite/site_env.py``) compiling a call; the engine
     interface supports none of them (``compiler.wei.support.UNSUPPORTED_CALLS``: they act on the
     application).  ``alt_only`` functions may only be called in ``alt`` probes.
     """
@@ -140,7 +140,7 @@ VARIABLES: tuple[VarRow, ...] = (
            reads="arg0", site_code=True,
            notes=f"Dynamic at {_INDIRECT}: resolve_funcref(target_funcref, table_entry_idx), i.e. the input "
                  "function index in slot arg0 of the site's table.  Rewriting reads the table's shadow "
-                 "(REWRITING.md §15; compiler.rewrite.uses reserves it); the emulator resolves the live table "
+                 "(REWRITING.md §15; compiler.backend.uses reserves it); the emulator resolves the live table "
                  "through a host trampoline.  Static at ref.func (= imm0) and, by lookback (N when the "
                  "previous instruction is ref.func N, else -1), at call_ref, return_call_ref and table.set."),
     # -- MEM (EVENTS.md §8.3): loads, stores, atomics ----------------------------------------------

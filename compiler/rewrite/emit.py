@@ -39,9 +39,8 @@ from compiler.rewrite.bodies import rewrite_bodies
 from compiler.rewrite.bodycache import FunctionCache
 from compiler.backend.instrs import CodegenError, const, op
 from compiler.backend.strings import Helper, string_helpers
-from compiler.rewrite.exit import (
-    compile_function, descriptors, exit_function, getter, start_function,
-)
+from compiler.backend.script_code import compile_function, getter
+from compiler.rewrite.exit import descriptors, exit_function, start_function
 from compiler.backend.site_code import ModuleContext
 from compiler.rewrite.site_env import site_error
 from compiler.report.rows import type_text, GlobalLocation, MapLocation, MemoryLocation

@@ -1,5 +1,7 @@
-"""Program start and exit: the start routine, the exit sequence, the default report (REWRITING.md §4,
-§10, §11), and the code that runs outside sites (user functions, getters).
+"""Program start and exit of a rewritten module: the start routine, the exit sequence, the default report
+(REWRITING.md §4, §10, §11).  The code they run outside sites (script-level statements, user functions,
+``wasm:begin/end/report`` bodies, getters) is compiled as in the monitor, by
+:mod:`compiler.backend.script_code`.
 
 * ``whamm:start`` (§4) creates the maps, runs the script-level statements, the shared initialisers (probe
   order), every site's initialisers and ``@init`` calls (site allocation order), the ``wasm:begin`` bodies,
@@ -19,12 +21,13 @@ import sys
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from compiler.lang import ast, values
-from compiler.lang.scopes import CheckedFunction, CheckedProbe, Symbol, VarKind, type_of
-from compiler.lang.types import UNIT, MapType, WhammType
-from compiler.backend.lowering import BodyCompiler, contains_return
-from compiler.backend.instrs import Code, CodegenError, LocalPool, flat, mem_parts, op
+from compiler.lang.scopes import CheckedProbe, VarKind, type_of
+from compiler.lang.types import MapType, WhammType
+from compiler.backend.lowering import BodyCompiler
+from compiler.backend.instrs import Code, CodegenError, LocalPool, mem_parts, op
+from compiler.backend.script_code import ScriptEnv, compile_guarded
 from compiler.backend.strings import Helper
-from compiler.backend.storage import LocalStorage, MemStorage, Storage
+from compiler.backend.storage import MemStorage, Storage
 from compiler.backend.site_code import ModuleContext, global_storage
 from compiler.rewrite.site_env import SiteEnv, site_error
 from compiler.report.rows import MapLocation, MemoryLocation, ReportVar, row_prefix, type_text, wasm_type_text
@@ -36,68 +39,7 @@ if TYPE_CHECKING:
     from compiler.lang.folder import Folded
     from compiler.sites.matching import MatchedSite
 
-__all__ = ["ScriptEnv", "compile_function", "compile_guarded", "start_function", "exit_function", "getter"]
-
-
-class ScriptEnv(SiteEnv):
-    """Code outside sites: script-level statements, user functions, ``wasm:begin/end/report`` bodies.
-    Locals (function locals, parameters, the bodies' ``var``s) are Wasm locals of the generated
-    function; globals are as in :class:`SiteEnv`; there is no site data.  ``params`` and
-    ``function_locals`` are keyed by the (hashable, by value) symbols of the checked tree."""
-
-    def __init__(self, ctx: ModuleContext, probe: CheckedProbe | None, pool: LocalPool,
-                 params: Mapping[Symbol, LocalStorage] | None = None) -> None:
-        super().__init__(ctx, probe, None, pool, None, None)  # type: ignore[arg-type]
-        self.params = dict(params or {})
-        self.function_locals: dict[Symbol, LocalStorage] = {}
-
-    def storage(self, sym: Symbol) -> Storage:
-        if sym.kind is VarKind.GLOBAL:
-            return global_storage(self.layout, sym)
-        if sym.kind is VarKind.PARAM:
-            return self.params[sym]
-        if sym.kind in (VarKind.FUNCTION_LOCAL, VarKind.PROBE_LOCAL):
-            st = self.function_locals.get(sym)
-            if st is None:
-                st = self.function_locals[sym] = LocalStorage(sym.type, tuple(self.pool.new(w) for w in flat(sym.type)))
-            return st
-        raise CodegenError(f"`{sym.name}` cannot be used here")
-
-
-# ------------------------------------------------------------------------------------------------
-# User functions (D3)
-
-
-def compile_function(ctx: ModuleContext, cf: CheckedFunction) -> Helper:
-    """A user function: parameters flattened (maps by id), result flattened (multi-value for tuples
-    and ``str``), locals zero at every call (Wasm locals are)."""
-    params: dict[Symbol, LocalStorage] = {}
-    ptypes: list[str] = []
-    for p in cf.params:
-        types = flat(p.type)
-        params[p] = LocalStorage(p.type, tuple(range(len(ptypes), len(ptypes) + len(types))))
-        ptypes.extend(types)
-    result = cf.result if cf.result is not None else UNIT
-    pool = LocalPool(len(ptypes))
-    env = ScriptEnv(ctx, None, pool, params)
-    c = BodyCompiler(env)
-    c.function_return = True
-    for s in cf.body.stmts:
-        c.stmt(s)
-    if flat(result):
-        c.code.emit("unreachable")  # the checker proved every path returns
-    c.code.emit("end")
-    return Helper(f"fn:{cf.name}", FuncType(tuple(ptypes), flat(result)), tuple(pool.groups()),
-                  tuple(c.code.instrs))
-
-
-def getter(layout, sym: Symbol, name: str) -> Helper:
-    """``get_<name>`` (§14): the variable's single Wasm value (integers are normalised already)."""
-    if isinstance(sym.type, MapType):
-        body = (op("i32.const", layout.map_ids[sym.name]), op("end"))
-    else:
-        body = (op("global.get", layout.globals[sym.name][0]), op("end"))
-    return Helper(name, FuncType((), flat(sym.type)), (), body)
+__all__ = ["start_function", "exit_function", "descriptors"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -130,25 +72,6 @@ def _init_slot(ctx: ModuleContext, storage: Storage, t: WhammType, expr: ast.Exp
     storage.store_prefix(compiler.code, compiler.env)
     compiler.expr(expr)
     storage.store_suffix(compiler.code, compiler.env)
-
-
-def compile_guarded(c: BodyCompiler, folded: Folded, no_pred: bool) -> None:
-    """``[P] BODY`` for a probe without a site (``wasm:begin/end/report``), with ``c`` set up for the
-    target's storage (shared by both targets)."""
-    code = c.code
-    pred = folded.predicate if not no_pred else True
-    if pred is False or folded.body is None:
-        return
-    if pred is not True:
-        c.expr(pred)  # type: ignore[arg-type]
-        c.ret_label = code.open("if", None)
-    elif contains_return(folded.body):
-        c.ret_label = code.open("block", None)
-    for s in folded.body.stmts:
-        c.stmt(s)
-    if c.ret_label is not None:
-        code.end()
-    c.ret_label = None
 
 
 def start_function(ctx: ModuleContext, statements: Sequence[ast.Stmt],

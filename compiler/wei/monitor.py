@@ -29,7 +29,7 @@ from compiler.lang.scopes import VarKind, callee_of
 from compiler.options import Options
 from compiler.backend.instrs import CodegenError, const, op
 from compiler.backend.strings import Helper, string_helpers
-from compiler.rewrite.exit import compile_function, getter
+from compiler.backend.script_code import compile_function, getter
 from compiler.backend.site_code import ModuleContext
 from compiler.backend.uses import Uses
 from compiler.backend.state import folded_nodes

@@ -17,7 +17,7 @@ from compiler.lang.scopes import VarKind
 from compiler.lang.types import MapType
 from compiler.backend.instrs import Code, LocalPool
 from compiler.backend.strings import Helper
-from compiler.rewrite.exit import ScriptEnv, compile_guarded
+from compiler.backend.script_code import ScriptEnv, compile_guarded
 from compiler.backend.site_code import ProbeEnv, global_storage
 from compiler.wasm.model import FuncType
 from compiler.wei.codegen import MonitorCompiler
