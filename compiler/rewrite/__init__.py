@@ -1,5 +1,14 @@
 """The bytecode-rewriting target (REWRITING.md): instrument an application module in place.
 
+The package holds only what a rewritten module has and a monitor does not: the per-site layout
+(``layout``: site blocks, frame slots, table shadows), the site environment (``site_env``: saved operands,
+dynamic bound variables, bound functions), placement and templates (``inject``, ``templates``), the plan
+and splice of function bodies (``plan``, ``splice``, ``bodies``, ``bodycache``), and the start and exit
+sequence with the default report (``exit``).  What both targets share — instruction building, storage,
+the lowering, what a program uses, the shared layout, the code outside sites — is in
+:mod:`compiler.backend`; no module outside this package imports it except its drivers
+(:mod:`compiler.api`, :mod:`compiler.build`, ``compiler.commands``; ``tests/test_target_boundaries.py``).
+
 Entry points (everything else in the package is internal):
 
 * :func:`compiler.rewrite.emit.instrument` ``(module, program, *, static_call=None, options=None,
@@ -19,7 +28,7 @@ Entry points (everything else in the package is internal):
   matters (LANGUAGE.md §13.4: script level and shared initialisers before any site).
 
 :class:`compiler.rewrite.emit.Emitted` carries ``wasm`` (validated bytes), ``layout`` (its ``report`` list
-of :class:`compiler.rewrite.layout.ReportVar`: name, kind, type, probe id, fid, fname, pc and location of
+of :class:`compiler.report.rows.ReportVar`: name, kind, type, probe id, fid, fname, pc and location of
 every report variable — what the shell reads live values through, REWRITING.md §17), ``warnings``
 (diagnostics), ``timings`` (seconds per phase: match, layout, emit, encode, validate) and
 ``added_functions`` / :meth:`~compiler.rewrite.emit.Emitted.input_function` to map output function
