@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from compiler.events.variables import MEMORY_ID_PARAMS, function, variable
 from compiler.lang import ast
 from compiler.lang.scopes import CalleeKind, VarKind, callee_of
 from compiler.lang.types import MapType, Prim, TupleType, WhammType
@@ -43,8 +44,8 @@ class Uses:
                 self.strings = True
             elif isinstance(n, ast.Name):
                 sym = n.symbol
-                if sym is not None and sym.kind is VarKind.BOUND and n.id == "resolved_fid" and \
-                        site_table is not None and not (sym.bound is not None and sym.bound.static):
+                if sym is not None and sym.kind is VarKind.BOUND and site_table is not None and \
+                        not (sym.bound is not None and sym.bound.static) and variable(n.id).shadow:
                     self.shadows.add(site_table)
                 t = n.checked_type
                 if t is not None and _has_str(t):
@@ -65,7 +66,7 @@ class Uses:
                     else:
                         self.library_functions[(lib, name)] = None
                 elif kind is CalleeKind.BUILTIN or kind is CalleeKind.BOUND:
-                    if kind is CalleeKind.BOUND and name == "resolve_funcref" and site_table is not None:
+                    if kind is CalleeKind.BOUND and site_table is not None and function(name).shadow:
                         self.shadows.add(site_table)
                     if name in ("read_str", "strcmp", "strcontains", "write_str"):
                         self.strings = True
@@ -76,7 +77,7 @@ class Uses:
                     # memory-id arguments fold to integers before this scan sees them
                     for a, (pname, _) in zip(n.args, getattr(callee, "bound_fn").params
                                              if getattr(callee, "bound_fn", None) else ()):
-                        if pname in _MEMID_PARAMS and isinstance(a, ast.IntLit):
+                        if pname in MEMORY_ID_PARAMS and isinstance(a, ast.IntLit):
                             self.memids.add(a.value)
 
     @property
@@ -98,9 +99,6 @@ class Uses:
 PRINT_FUNCTIONS = frozenset({"putc", "puts", "putu8", "puti8", "putu16", "puti16", "putu32", "puti32",
                              "putu64", "puti64", "putf32", "putf64", "putbool", "print_map",
                              "print_map_as_csv"})
-
-
-_MEMID_PARAMS = frozenset({"src_mem", "dst_mem", "memid"})
 
 
 def _has_str(t: WhammType) -> bool:

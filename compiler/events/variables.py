@@ -13,7 +13,17 @@ everything else a reader needs about the name, in one place:
   in the rewriting target (``bound`` dispatches to it by this name);
 * ``engine`` — for a dynamic value: the :mod:`compiler.wei.emulator` function that supplies it to a
   monitor at a site (its ``_values`` dispatches to it by this name); None when the monitor asks for the
-  value's inputs instead (``compiler.wei.params.requested``: ``effective_addr`` → ``argK, offset``);
+  value's inputs instead (``monitor``);
+* ``requestable`` — the name is a ``param`` of the engine interface's export names (WEI.md §4): the
+  engine can pass it to a monitor (``compiler.wei.names.FIXED_PARAMS`` is these rows, the families
+  ``argN``/``immN``/``localN`` aside);
+* ``monitor`` and ``monitor_inputs`` — for a value a monitor computes from others (WEI.md §4 "derived
+  values"): the :class:`compiler.wei.codegen.MonitorEnv` method computing it (``bound`` dispatches to it
+  by this name) and the values it requests instead of the variable (``compiler.wei.params.requested``;
+  ``addr`` stands for the event's address operand ``argK``).  Other dynamic variables are requested as
+  themselves or, for an alias, as its source;
+* ``shadow`` — the rewriting target reads the value from the site's table shadow (REWRITING.md §15), so
+  the layout reserves one for the table (``compiler.backend.uses``);
 * ``reads`` — which operand or result of the instruction the dynamic value is computed from, so the site
   saves it (REWRITING.md §6: ``arg0``, ``res0``, ``addr`` = the MEM address operand ``argK`` of the event,
   ``self`` = the variable is that operand itself);
@@ -32,7 +42,8 @@ from dataclasses import dataclass
 
 from compiler.lang.types import WhammType, parse_type
 
-__all__ = ["VarRow", "FnRow", "VARIABLES", "FUNCTIONS", "variable", "function", "operand_read"]
+__all__ = ["VarRow", "FnRow", "VARIABLES", "FUNCTIONS", "MEMORY_ID_PARAMS", "variable", "function",
+           "operand_read"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +59,10 @@ class VarRow:
     engine: str | None = None
     reads: str | None = None
     site_code: bool = False
+    requestable: bool = False
+    monitor: str | None = None
+    monitor_inputs: tuple[str, ...] = ()
+    shadow: bool = False
     notes: str = ""
 
     @property
@@ -62,7 +77,8 @@ class FnRow:
 
     ``lowering`` is the ``SiteEnv`` method (``rewrite/site_env.py``) compiling a call; the engine
     interface supports none of them (``compiler.wei.support.UNSUPPORTED_CALLS``: they act on the
-    application).  ``alt_only`` functions may only be called in ``alt`` probes.
+    application).  ``alt_only`` functions may only be called in ``alt`` probes; ``shadow`` as for
+    :class:`VarRow`.
     """
 
     name: str
@@ -71,6 +87,7 @@ class FnRow:
     doc: str
     lowering: str
     alt_only: bool = False
+    shadow: bool = False
     notes: str = ""
 
 
@@ -84,24 +101,24 @@ VARIABLES: tuple[VarRow, ...] = (
                  "when the module defines one, else unbound (LANGUAGE.md §11.1)."),
     # -- provider (EVENTS.md §2) -------------------------------------------------------------------
     VarRow("fid", "u32", "Index of the function containing the site (input index space).", True,
-           binder="bindings.fid"),
+           binder="bindings.fid", requestable=True),
     VarRow("fname", "str", 'Name of that function from the name section, "" if none.', True,
-           binder="bindings.fname"),
+           binder="bindings.fname", requestable=True),
     VarRow("pc", "u32",
            "Byte offset of the instruction from the start of the function body (locals header included).",
-           True, binder="bindings.pc",
+           True, binder="bindings.pc", requestable=True,
            notes="wasm:func:entry binds 0 (the report prints the first instruction's pc)."),
-    VarRow("opidx", "u32", "Index of the instruction within the function body.", True, binder="bindings.opidx"),
+    VarRow("opidx", "u32", "Index of the instruction within the function body.", True, binder="bindings.opidx", requestable=True),
     VarRow("at_func_end", "bool", "Whether the instruction is the function body's final end.", True,
-           binder="bindings.at_func_end"),
+           binder="bindings.at_func_end", requestable=True),
     VarRow("localN", None, "Value of local N; needs a type bound.", False,
-           lowering="lower_operand", engine="supply_local",
+           lowering="lower_operand", engine="supply_local", requestable=True,
            notes="Any site: sites whose function has no local N of the bound's type are skipped."),
-    VarRow("probe_id", "i32", "Id of the dynamically inserted probe.", True, engine="supply_probe_id",
+    VarRow("probe_id", "i32", "Id of the dynamically inserted probe.", True, engine="supply_probe_id", requestable=True,
            notes="Engine interface only (the catalog prefixes its doc): the emulator numbers attached probes."),
     # -- operands and immediates (EVENTS.md §7.3, §7.4) ------------------------------------------
     VarRow("argN", None, "Operand N of the instruction, counted from the top of the stack (arg0 = top).", False,
-           lowering="lower_operand", engine="supply_operand", reads="self",
+           lowering="lower_operand", engine="supply_operand", reads="self", requestable=True,
            notes="Type from the event's args column, '?' needing a type bound; the rewriting target saves "
                  "operands 0..K into locals before the instruction and pushes them back.  call_indirect: "
                  "arg0 is the table slot (table_entry_idx), arg1.. the callee's arguments, last one first."),
@@ -109,7 +126,7 @@ VARIABLES: tuple[VarRow, ...] = (
            False, lowering="lower_operand", reads="self",
            notes="Saved after the instruction; the engine interface has no after probes (WEI.md §2).  "
                  "call_indirect: the callee's results."),
-    VarRow("immN", None, "Immediate N of the instruction.", True, binder="bindings.imm",
+    VarRow("immN", None, "Immediate N of the instruction.", True, binder="bindings.imm", requestable=True,
            notes="Decoded as EVENTS.md §7.4 says (floats as values, br_on_cast skips its flags, br_table "
                  "binds imm0..immn, the default last).  call_indirect: imm0 = the type index, imm1 = the "
                  "table; call: imm0 = the callee index."),
@@ -120,24 +137,25 @@ VARIABLES: tuple[VarRow, ...] = (
     VarRow("category_name", "str", "Category name of the instruction.", True),
     # -- CALLEE (EVENTS.md §8.1): call, return_call ------------------------------------------------
     VarRow("target_fn_type", "str", 'Kind of the call target: "import" or "local".', True,
-           binder="bindings.target_fn_type", notes="From imm0, the callee index: below the imports → import."),
-    VarRow("target_fn_name", "str", "Name of the call target.", True, binder="bindings.target_fn_name",
+           binder="bindings.target_fn_type", requestable=True, notes="From imm0, the callee index: below the imports → import."),
+    VarRow("target_fn_name", "str", "Name of the call target.", True, binder="bindings.target_fn_name", requestable=True,
            notes="Imports: the import's field name; defined functions: the name-section name or \"\"."),
     VarRow("target_imp_module", "str", "Module name of the call target.", True,
-           binder="bindings.target_imp_module",
+           binder="bindings.target_imp_module", requestable=True,
            notes="Imports: the import's module; defined functions: the name section's module name or \"\"."),
     # -- INDIRECT (EVENTS.md §8.2): call_indirect, return_call_indirect, table.get -----------------
     VarRow("table_entry_idx", "i32", "Table slot used by the instruction.", False,
-           lowering="lower_table_entry_idx", reads="arg0",
+           lowering="lower_table_entry_idx", reads="arg0", requestable=True,
            notes=f"Bound at {_INDIRECT}: an alias of arg0, the slot index on top of the stack.  The monitor "
                  "of the engine interface asks for arg0 itself (the catalog's alias_of)."),
     VarRow("target_funcref", "funcref", "Function reference stored in that table slot.", False,
            lowering="lower_target_funcref", engine="supply_target_funcref", reads="arg0", site_code=True,
+           requestable=True,
            notes=f"Bound at {_INDIRECT}.  Rewriting: arg0 then table.get of the site's table "
                  "(compiler.sites.finding.slot_table); the emulator passes the element as a funcref operand."),
     VarRow("resolved_fid", "i32", "Function index of the target, -1 if unknown.", None,
            binder="bindings.resolved_fid", lowering="lower_resolved_fid", engine="supply_resolved_fid",
-           reads="arg0", site_code=True,
+           reads="arg0", site_code=True, requestable=True, shadow=True,
            notes=f"Dynamic at {_INDIRECT}: resolve_funcref(target_funcref, table_entry_idx), i.e. the input "
                  "function index in slot arg0 of the site's table.  Rewriting reads the table's shadow "
                  "(REWRITING.md §15; compiler.backend.uses reserves it); the emulator resolves the live table "
@@ -148,23 +166,25 @@ VARIABLES: tuple[VarRow, ...] = (
            notes="A per-event constant: MEM(size, …); absent for memory.atomic.notify/wait*."),
     VarRow("addr", "u32", "Address operand of the memory access.", False,
            lowering="lower_addr", reads="addr", notes="An alias of the event's address operand argK."),
-    VarRow("offset", "u64", "Static offset of the memory access.", True, binder="bindings.offset"),
-    VarRow("align", "u32", "Alignment exponent of the memory access.", True, binder="bindings.align"),
-    VarRow("memory", "u32", "Memory index of the memory access.", True, binder="bindings.memory"),
+    VarRow("offset", "u64", "Static offset of the memory access.", True, binder="bindings.offset", requestable=True),
+    VarRow("align", "u32", "Alignment exponent of the memory access.", True, binder="bindings.align", requestable=True),
+    VarRow("memory", "u32", "Memory index of the memory access.", True, binder="bindings.memory", requestable=True),
     VarRow("effective_addr", "u32", "Address plus static offset.", False,
            lowering="lower_effective_addr", reads="addr", site_code=True,
+           monitor="monitor_effective_addr", monitor_inputs=("addr", "offset"),
            notes="addr + offset as u32 (wrapping).  The monitor asks for argK and offset and adds them."),
     VarRow("is_write", "bool", "Whether the instruction writes memory.", True,
            notes="A per-event constant: MEM(…, write)."),
     # -- BR_TABLE (EVENTS.md §8.4) ---------------------------------------------------------------------
     VarRow("num_targets", "u32", "Number of non-default br_table targets.", True,
-           binder="bindings.num_targets"),
+           binder="bindings.num_targets", requestable=True),
     VarRow("default_target", "u32", "Label depth of the default br_table target.", True,
-           binder="bindings.default_target"),
+           binder="bindings.default_target", requestable=True),
     VarRow("targets", "map<u32, u32>", "Map from target index to label depth.", True,
            binder="bindings.targets"),
     VarRow("target", "u32", "Index of the br_table target taken (num_targets for the default).", False,
            lowering="lower_target", reads="arg0", site_code=True,
+           monitor="monitor_target", monitor_inputs=("arg0", "num_targets"),
            notes="arg0 <= (num_targets - 1) ? arg0 : num_targets.  The monitor asks for arg0 and num_targets."),
     # -- explicit per-event variables (EVENTS.md §10 "other" column) --------------------------------
     VarRow("failed", "bool", "Whether memory.grow returned -1.", False, lowering="lower_failed", reads="res0",
@@ -174,7 +194,7 @@ VARIABLES: tuple[VarRow, ...] = (
            notes="struct.get/set: imm1."),
     # -- wasm:block (EVENTS.md §6) -------------------------------------------------------------------
     VarRow("instr_count", "u32", "Number of instructions in the basic block.", True,
-           binder="finding.FunctionSites.block_sites",
+           binder="finding.FunctionSites.block_sites", requestable=True,
            notes="wasm:block:end only: counted by the basic-block machine while it finds the sites."),
 )
 
@@ -187,7 +207,7 @@ FUNCTIONS: tuple[FnRow, ...] = (
           "Call the function with this name instead, with the saved arguments.", "call_alt_call", alt_only=True,
           notes="call, return_call: the defined function with that name-section name."),
     FnRow("resolve_funcref", (("target_funcref", "funcref"), ("table_entry_idx", "i32")), "i32",
-          "Function index stored in that table slot, -1 if unknown.", "call_resolve_funcref",
+          "Function index stored in that table slot, -1 if unknown.", "call_resolve_funcref", shadow=True,
           notes=f"{_INDIRECT}: the shadow lookup of resolved_fid; target_funcref is evaluated and dropped."),
     FnRow("dup_at", (("dst_mem", "u32"), ("dst_addr", "u32")), None,
           "Repeat the bulk memory operation with its destination at dst_addr in memory dst_mem.", "call_dup_at",
@@ -196,6 +216,13 @@ FUNCTIONS: tuple[FnRow, ...] = (
           "Accepted for compatibility; does nothing (alt probes consume all operands).", "call_drop_args",
           alt_only=True, notes="Every opcode event (the opcode package binds it)."),
 )
+
+#: Parameter names of the built-ins (``memcpy``, ``read_str``, ``write_str``, ``mem_size`` …) and bound
+#: functions (``dup_at``) that take a memory id (LANGUAGE.md §11.1).  The checker requires such an argument
+#: to fold to a constant, ``compiler.backend.uses`` finds the library memories the constants name, and the
+#: wei target accepts only ``memid(LIB)`` there (``compiler.wei.support``); the test checks it against the
+#: catalog's signatures.
+MEMORY_ID_PARAMS = frozenset({"src_mem", "dst_mem", "memid"})
 
 _BY_NAME = {row.name: row for row in VARIABLES}
 _FN_BY_NAME = {row.name: row for row in FUNCTIONS}

@@ -17,6 +17,7 @@ import dataclasses
 from typing import Iterable
 
 from compiler.events import catalog as cat
+from compiler.events.variables import MEMORY_ID_PARAMS
 from compiler.lang import ast, values
 from compiler.lang.check_names import CORE_FNS, NameScope
 from compiler.lang.diagnostics import closest
@@ -29,7 +30,6 @@ from compiler.lang.types import (
 
 __all__ = ["ExprChecker", "SITE", "RUNTIME", "VISIT"]
 
-_MEMID_PARAMS = frozenset({"src_mem", "dst_mem", "memid"})
 _STATIC_BUILTINS = frozenset(f.name for f in cat.CORE_FNS if f.static)
 _CAST_TYPES = frozenset(t for t in Prim if t not in (Prim.STR, Prim.FUNCREF))
 
@@ -404,10 +404,10 @@ class ExprChecker(NameScope):
         bf = callee.bound_fn
         if bf is not None:
             for a, (pname, _) in zip(e.args, bf.params):
-                if pname in _MEMID_PARAMS or (callee.name == "alt_call_by_id"):
+                if pname in MEMORY_ID_PARAMS or (callee.name == "alt_call_by_id"):
                     flags, _ = self.deps(a)
                     if flags & (SITE | RUNTIME | VISIT):
-                        what = "memory ids" if pname in _MEMID_PARAMS else "the function id"
+                        what = "memory ids" if pname in MEMORY_ID_PARAMS else "the function id"
                         self.error(f"{what} must be compile-time constants", a.span)
         if e.annotation == "static":
             for a in e.args:

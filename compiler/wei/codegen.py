@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from compiler.errors import InternalError
+from compiler.events.variables import variable
 from compiler.lang import ast
 from compiler.lang.scopes import CalleeKind, VarKind, callee_of, symbol_of, type_of
 from compiler.lang.types import MapType, Prim, TupleType, WhammType
@@ -126,23 +127,31 @@ class MonitorEnv(ProbeEnv):
         return None
 
     def bound(self, code: Code, compiler: BodyCompiler, name: str, t: WhammType) -> None:
+        """Push dynamic bound variable ``name``: computed by the ``monitor_*`` method its row names
+        (:mod:`compiler.events.variables`), else the requested value itself or, for an alias, its source."""
+        monitor = variable(name).monitor
+        if monitor is not None:
+            getattr(self, monitor)(code, name, t)
+            return
         var = self.probe.bound_used.get(name)
-        event = self.probe.event
-        if name == "effective_addr":
-            assert event is not None and event.mem is not None
-            self.load(code, f"arg{event.mem.addr_arg}", Prim.U32)
-            self.load(code, "offset", Prim.U64)
-            code.emit("i32.wrap_i64")
-            code.emit("i32.add")
-            return
-        if name == "target":
-            arg, n = self.params.locals["arg0"][0], self.params.locals["num_targets"][0]
-            for ins in (("local.get", arg), ("local.get", n), ("local.get", arg), ("local.get", n),
-                        ("i32.const", 1), ("i32.sub",), ("i32.le_u",), ("select",)):
-                code.emit(*ins)
-            return
         source = var.alias_of if var is not None and var.alias_of is not None else name
         self.load(code, source, t)
+
+    def monitor_effective_addr(self, code: Code, name: str, t: WhammType) -> None:
+        """``effective_addr``: the address operand ``argK`` plus ``offset`` (a u64), wrapping as i32."""
+        event = self.probe.event
+        assert event is not None and event.mem is not None
+        self.load(code, f"arg{event.mem.addr_arg}", Prim.U32)
+        self.load(code, "offset", Prim.U64)
+        code.emit("i32.wrap_i64")
+        code.emit("i32.add")
+
+    def monitor_target(self, code: Code, name: str, t: WhammType) -> None:
+        """``target``: ``arg0 <= (num_targets - 1) ? arg0 : num_targets`` from the two requested values."""
+        arg, n = self.params.locals["arg0"][0], self.params.locals["num_targets"][0]
+        for ins in (("local.get", arg), ("local.get", n), ("local.get", arg), ("local.get", n),
+                    ("i32.const", 1), ("i32.sub",), ("i32.le_u",), ("select",)):
+            code.emit(*ins)
 
     def load(self, code: Code, name: str, t: WhammType) -> None:
         """Push requested value ``name`` read as type ``t``."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from compiler.errors import WhammError
 from compiler.events.catalog import find_event
+from compiler.events.variables import VARIABLES
 
 __all__ = ["CallbackRef", "ExportName", "ExportNameError", "parse_export_name", "is_probe_export",
            "is_param_name", "RULE_PREFIXES", "FIXED_PARAMS"]
@@ -26,12 +27,9 @@ __all__ = ["CallbackRef", "ExportName", "ExportNameError", "parse_export_name", 
 #: The rules an export name can start with (the mode is never part of the name).
 RULE_PREFIXES = ("wasm:opcode:", "wasm:func:", "wasm:block:")
 
-#: Requestable names besides the ``argN``/``immN``/``localN`` families (WEI.md §4 ``param``).
-FIXED_PARAMS = frozenset({
-    "pc", "fid", "fname", "opidx", "at_func_end", "probe_id", "offset", "align", "memory", "target_fn_name",
-    "target_fn_type", "target_imp_module", "num_targets", "default_target", "instr_count", "table_entry_idx",
-    "target_funcref", "resolved_fid",
-})
+#: Requestable names besides the ``argN``/``immN``/``localN`` families (WEI.md §4 ``param``): the
+#: ``requestable`` bound-variable rows (:mod:`compiler.events.variables`).
+FIXED_PARAMS = frozenset(row.name for row in VARIABLES if row.requestable and not row.name.endswith("N"))
 
 _FAMILY = re.compile(r"(arg|imm|local)(0|[1-9][0-9]*)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -9,9 +9,10 @@ repeated names being skipped.  Occurrences request:
 
 * most variables themselves (``fid``, ``imm0``, ``arg1``, ``local2`` …);
 * aliases their source (``addr`` → its ``argK``, ``tid`` → ``imm0``, ``field_idx`` → ``imm1``,
-  ``table_entry_idx`` → ``arg0``);
-* derived values their inputs, computed in the monitor (``effective_addr`` → ``argK, offset``;
-  ``target`` → ``arg0, num_targets``).
+  ``table_entry_idx`` → ``arg0``: the catalog's ``alias_of``);
+* derived values their inputs, computed in the monitor: the ``monitor_inputs`` of the variable's row
+  (:mod:`compiler.events.variables`; ``effective_addr`` → ``argK, offset``, ``target`` → ``arg0,
+  num_targets``).
 
 Per-event constants are folded into the code before this runs and are never requested.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from compiler.events.catalog import lookup, scope
+from compiler.events.variables import variable
 from compiler.lang import ast
 from compiler.lang.scopes import VarKind
 from compiler.lang.types import Prim, WhammType, wasm_types
@@ -38,14 +40,18 @@ def requested(var: BoundVar, event: Event | None) -> tuple[str, ...]:
     name = var.name
     if var.constant is not None:
         return ()
-    if name == "effective_addr":
-        assert event is not None and event.mem is not None
-        return (f"arg{event.mem.addr_arg}", "offset")
-    if name == "target":
-        return ("arg0", "num_targets")
+    inputs = variable(name).monitor_inputs
+    if inputs:
+        return tuple(_address_operand(event) if i == "addr" else i for i in inputs)
     if var.alias_of is not None:
         return (var.alias_of,)
     return (name,)
+
+
+def _address_operand(event: Event | None) -> str:
+    """``argK``, the address operand of a memory event (``addr`` in a row's ``monitor_inputs``)."""
+    assert event is not None and event.mem is not None
+    return f"arg{event.mem.addr_arg}"
 
 
 class Requests:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
+from compiler.events.variables import MEMORY_ID_PARAMS
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.scopes import CalleeKind, VarKind, callee_of
@@ -64,10 +65,6 @@ def check_supported(program: Program) -> None:
         raise UnsupportedError(list(found.values()), program.source, program.filename)
 
 
-#: Parameters of the core built-ins that take a memory id (LANGUAGE.md §11.1).
-MEMID_PARAMS = frozenset({"src_mem", "dst_mem", "memid"})
-
-
 def _check_memory_ids(roots: Iterable[ast.Node], reject) -> None:
     """Memory ids other than ``memid(LIB)``.  The id space starts with the application's memories
     (LANGUAGE.md §11.1), which a monitor compiled without the application neither knows nor reaches, so
@@ -80,7 +77,7 @@ def _check_memory_ids(roots: Iterable[ast.Node], reject) -> None:
             if callee.bound_fn is None or callee.kind is not CalleeKind.BUILTIN:
                 continue
             for a, (pname, _) in zip(n.args, callee.bound_fn.params):
-                if pname in MEMID_PARAMS and not (isinstance(a, ast.Call) and a.func == "memid" and a.lib is None):
+                if pname in MEMORY_ID_PARAMS and not (isinstance(a, ast.Call) and a.func == "memid" and a.lib is None):
                     reject("a memory id other than `memid(LIB)`", a.span,
                            "the monitor cannot reach the application's memories; "
                            "memid(whamm_core) is the instrumentation memory")

@@ -9,9 +9,13 @@ import inspect
 from compiler.events import variables
 from compiler.events.catalog import CATALOG, CORE_VARS
 from compiler.events.variables import FUNCTIONS, VARIABLES, function, operand_read, variable
+from compiler.events.catalog import CORE_FNS
+from compiler.events.variables import MEMORY_ID_PARAMS
 from compiler.rewrite.site_env import SiteEnv
 from compiler.sites import bindings
 from compiler.wei import suppliers
+from compiler.wei.codegen import MonitorEnv
+from compiler.wei.names import FIXED_PARAMS, is_param_name
 
 
 def _catalog_vars():
@@ -106,6 +110,44 @@ def test_emulator_suppliers_cover_exactly_the_rows_naming_them():
     assert set(suppliers.SUPPLIERS) == named
     for name in named:
         assert getattr(suppliers, name) is suppliers.SUPPLIERS[name]
+
+
+def test_monitor_computations_cover_exactly_the_rows_naming_them():
+    """The wei monitor's ``bound`` dispatches to ``monitor_*`` by the row; a row with a monitor method
+    names the inputs it requests instead, and only dynamic variables are computed."""
+    methods = {n for n, _ in inspect.getmembers(MonitorEnv, inspect.isfunction) if n.startswith("monitor_")}
+    assert methods == {row.monitor for row in VARIABLES if row.monitor is not None}
+    for row in VARIABLES:
+        assert bool(row.monitor) == bool(row.monitor_inputs), row.name
+        if row.monitor is not None:
+            assert row.static is False and row.engine is None, row.name
+            assert all(i == "addr" or is_param_name(i) for i in row.monitor_inputs), row.name
+
+
+def test_requestable_names_are_the_rows_marking_them():
+    requestable = {row.name for row in VARIABLES if row.requestable}
+    assert FIXED_PARAMS | {"argN", "immN", "localN"} == requestable
+    for row in VARIABLES:
+        if row.engine is not None and row.name != "resN":
+            assert row.requestable, f"{row.name} is supplied by the engine but not requestable"
+    assert is_param_name("arg3") and is_param_name("imm0") and is_param_name("local2") and not is_param_name("res0")
+
+
+def test_shadow_rows_are_exactly_the_lowerings_reading_a_shadow():
+    """``shadow`` (what makes the layout reserve a table shadow) agrees with the code: a row has it iff
+    its rewriting lowering calls ``shadow_lookup``."""
+    def reads_shadow(method: str) -> bool:
+        return "self.shadow_lookup(" in inspect.getsource(getattr(SiteEnv, method))
+    for row in VARIABLES:
+        assert row.shadow == (row.lowering is not None and reads_shadow(row.lowering)), row.name
+    for fn in FUNCTIONS:
+        assert fn.shadow == reads_shadow(fn.lowering), fn.name
+
+
+def test_memory_id_parameters_match_the_catalog_signatures():
+    params = {p for fn in (*CORE_FNS, *FUNCTIONS) for p, _ in fn.params}
+    assert MEMORY_ID_PARAMS <= params, "a memory-id parameter no function has"
+    assert {p for p in params if p == "memid" or p.endswith("_mem")} == MEMORY_ID_PARAMS
 
 
 def test_templates_know_the_site_dependent_variables_from_the_rows():
