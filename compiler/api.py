@@ -55,7 +55,7 @@ from compiler.queries import (
     info_text, instruction_names, probe_is_complete, probe_parts, rule_completions, rule_scope, script_items,
 )
 from compiler.results import App, InstrumentResult, Libraries, Options, OptionsError, function_map
-from compiler.runner import Execution, LinkedLibrary, Outcome, RunOptions, RunResult
+from compiler.runner import COMPILERS, Execution, LinkedLibrary, Outcome, RunOptions, RunResult
 from compiler.wasm import DecodeError, ValidationError, read_module, validate
 from compiler.wasm.binary import Cursor
 from compiler.wasm.model import SECTION_NAMES
@@ -74,7 +74,7 @@ __all__ = [
     # batch instrumentation (whamm instr / run / check)
     "Options", "App", "Libraries", "InstrumentResult", "InputError", "OptionsError",
     "load_app", "read_script", "load_libraries", "check", "instrument", "prepare_run", "run",
-    "function_map", "RunOptions", "RunResult", "Execution", "Outcome", "write_file",
+    "function_map", "RunOptions", "COMPILERS", "RunResult", "Execution", "Outcome", "write_file",
     # incremental instrumentation and dry runs (the shell)
     "Instrumenter", "Composition", "ProbeSlice", "Matched", "Build", "SiteRow", "SCRIPT_NAME",
     # the report of a run

@@ -14,11 +14,20 @@ read report values out of memory after the program ended.
 
 Only failures to set the run up raise: :class:`RunError` (a :class:`~compiler.errors.WhammError`,
 exit 1), for example ``cannot instantiate library cache: unknown import ...``.
+
+Which compiler makes the machine code is :attr:`RunOptions.compiler`: ``"optimized"`` (Cranelift, what
+``whamm run`` uses: the fastest code) or ``"fast"`` (Winch, wasmtime's baseline compiler: on sqlite it
+compiles the branch monitor's output ~5× faster and the code runs ~1.5–2× slower, the right trade for the
+shell's edit–run iterations).  Winch does not compile GC, typed function references, exceptions or
+relaxed SIMD; a module that needs them is compiled by Cranelift instead (:attr:`Execution.compiler` says
+which one did).  :attr:`RunOptions.cache_dir` turns on wasmtime's on-disk cache of compiled code, so a
+module compiled once — by any earlier process — is loaded instead of compiled again.
 """
 from __future__ import annotations
 
 import enum
 import hashlib
+import json
 import os
 import re
 import select
@@ -38,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RunError", "RunOptions", "LinkedLibrary", "Outcome", "TraceFrame", "FunctionMap", "RunResult",
     "Execution", "run_module", "EXIT_TRAP", "EXIT_LIMIT", "MAX_TIMEOUT", "MAX_FUEL", "wasi_config", "OutputPump", "error_reason",
+    "COMPILERS",
 ]
 
 EXIT_TRAP = 134
@@ -51,6 +61,15 @@ MAX_TIMEOUT = threading.TIMEOUT_MAX
 MAX_FUEL = (1 << 64) - 1
 """Largest ``fuel``: wasmtime keeps fuel in 64 bits (and silently wraps larger values)."""
 
+COMPILERS = ("fast", "optimized")
+"""The values of :attr:`RunOptions.compiler`: Winch (falling back to Cranelift), or Cranelift."""
+#: The proposals Winch cannot compile (wasmtime refuses a Winch engine with the first three on, and with
+#: exceptions on it refuses every module): a Winch engine has them off, and a module using them falls back.
+_WINCH_OFF = ("wasm_relaxed_simd", "wasm_gc", "wasm_function_references", "wasm_exceptions")
+#: ``WASMTIME_STRATEGY_WINCH`` of the C API's ``wasmtime_strategy_enum`` (0 auto, 1 Cranelift, 2 Winch):
+#: wasmtime-py's ``Config.strategy`` accepts only ``auto`` and ``cranelift``, but its wheel has Winch built in.
+_STRATEGY_WINCH = 2
+
 #: Where a WASI output stream goes: ``None`` inherits the process's descriptor, a path writes a file, a
 #: callable receives each chunk of bytes (the shell's capture).
 Sink = Union[None, str, "os.PathLike[str]", Callable[[bytes], None]]
@@ -63,7 +82,9 @@ class RunError(WhammError):
 @dataclass(frozen=True, slots=True)
 class RunOptions:
     """How to run.  ``argv`` is complete (``argv[0]`` is the application's file name); ``dirs`` are
-    ``(host, guest)`` preopens; ``stdin`` is a path or ``None`` to inherit."""
+    ``(host, guest)`` preopens; ``stdin`` is a path or ``None`` to inherit.  ``compiler`` is one of
+    :data:`COMPILERS`; ``cache_dir`` a directory for wasmtime's on-disk cache of compiled code (None: no
+    disk cache)."""
 
     argv: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
@@ -74,6 +95,8 @@ class RunOptions:
     invoke: str | None = None
     timeout: float | None = None
     fuel: int | None = None
+    compiler: str = "optimized"
+    cache_dir: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +209,13 @@ class Execution:
 
     ``compiled`` is an optional cache of compiled code shared between executions (the shell's, SHELL.md
     "compiled wasmtime modules are cached by content hash"): serialized wasmtime modules keyed by the
-    SHA-256 of the Wasm bytes and the engine's fuel setting.  Deserializing skips Cranelift, so running
-    an unchanged module again starts in milliseconds although every execution has its own engine.
+    SHA-256 of the Wasm bytes, the engine's fuel setting and the compiler.  Deserializing skips the
+    compiler, so running an unchanged module again starts in milliseconds although every execution has
+    its own engine.
+
+    :attr:`compiler` is the compiler that made the code: ``"winch"`` or ``"cranelift"`` (``"cranelift"``
+    also when ``fast`` was asked for but Winch refused a module: then the app and its libraries are all
+    compiled by Cranelift, on one engine).
     """
 
     def __init__(self, wasm: bytes, options: RunOptions = RunOptions(),
@@ -201,13 +229,20 @@ class Execution:
         self.options = options
         self.app_name = app_name
         self.functions = functions or FunctionMap()
-        cfg = base_config()
-        cfg.epoch_interruption = True
-        if options.fuel is not None:
-            cfg.consume_fuel = True
-        self.engine = wasmtime.Engine(cfg)
+        if options.compiler not in COMPILERS:
+            raise RunError(f"unknown compiler '{options.compiler}': expected one of {', '.join(COMPILERS)}")
         self._compiled = compiled
         self._stop = _Stop()
+        self.compiler = "winch" if options.compiler == "fast" else "cranelift"
+        try:
+            self._compile_all(wasm, app_name, libraries)
+        except _WinchRefused:
+            self.compiler = "cranelift"
+            self._compile_all(wasm, app_name, libraries)
+
+    def _compile_all(self, wasm: bytes, app_name: str, libraries: Sequence[LinkedLibrary]) -> None:
+        """The engine of :attr:`compiler`, the application's module and the libraries it imports."""
+        self.engine = _engine(self.options, winch=self.compiler == "winch")
         self.module = self._compile(wasm, app_name)
         imported = {imp.module for imp in self.module.imports}
         self.libraries = [(lib, self._compile(lib.wasm, lib.label)) for lib in libraries
@@ -217,13 +252,16 @@ class Execution:
         import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
         key = None
         if self._compiled is not None:
-            key = hashlib.sha256(wasm).digest() + (b"fuel" if self.options.fuel is not None else b"")
+            key = (hashlib.sha256(wasm).digest() + (b"fuel" if self.options.fuel is not None else b"")
+                   + self.compiler.encode())
             data = self._compiled.get(key)
             if data is not None:
                 return wasmtime.Module.deserialize(self.engine, data)
         try:
             module = wasmtime.Module(self.engine, wasm)
         except wasmtime.WasmtimeError as exc:
+            if self.compiler == "winch":
+                raise _WinchRefused from None
             raise RunError(f"cannot instantiate {what}: {error_reason(exc)}") from None
         if key is not None:
             self._compiled[key] = module.serialize()  # type: ignore[index]
@@ -381,6 +419,53 @@ class Execution:
         if reason.startswith("wasm trap: "):
             reason = reason[len("wasm trap: "):]
         return Outcome.TRAPPED, EXIT_TRAP, f"wasm trap: {reason}", code.name if code else None, frames
+
+
+class _WinchRefused(Exception):
+    """Winch could not compile a module (a proposal it lacks, or a module invalid anyway): compile
+    everything with Cranelift, which also gives the message if the module is invalid."""
+
+
+def _engine(options: RunOptions, *, winch: bool) -> wasmtime.Engine:
+    """An engine for one run: every proposal on (those Winch lacks off for ``winch``), epoch interruption,
+    fuel when a fuel limit is given, and the on-disk cache when ``options.cache_dir`` is set."""
+    import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
+    from wasmtime import _ffi
+
+    cfg = base_config()
+    cfg.epoch_interruption = True
+    if options.fuel is not None:
+        cfg.consume_fuel = True
+    if winch:
+        for feature in _WINCH_OFF:
+            setattr(cfg, feature, False)
+        _ffi.wasmtime_config_strategy_set(cfg.ptr(), _STRATEGY_WINCH)
+    if options.cache_dir is not None:
+        try:
+            cfg.cache = _cache_config(options.cache_dir)
+        except (OSError, wasmtime.WasmtimeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else error_reason(exc)
+            raise RunError(f"cannot use compile cache directory '{options.cache_dir}': {reason}") from None
+    return wasmtime.Engine(cfg)
+
+
+def _cache_config(directory: str) -> str:
+    """The path of a wasmtime cache configuration (TOML) that keeps the cache in ``directory`` (written
+    there once; wasmtime reads its cache settings only from a file)."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, "wasmtime-cache.toml")
+    text = f"[cache]\ndirectory = {json.dumps(os.path.abspath(directory))}\n"  # a JSON string is a TOML one
+    try:
+        with open(path, encoding="utf-8") as existing:
+            if existing.read() == text:
+                return path
+    except FileNotFoundError:
+        pass
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(temporary, path)  # atomic: a concurrent session never reads half a file
+    return path
 
 
 def _check_limits(options: RunOptions) -> None:

@@ -119,19 +119,26 @@ def _start(args: argparse.Namespace, app_args: list[str] | None):
     """The shell on the command line's application, scripts and libraries (exit 1 if one is bad)."""
     from whamm_shell.render import Renderer
     from whamm_shell.shell import Shell
-    from whamm_shell.ui import history_path
+    from whamm_shell.ui import compile_cache_path, history_path
 
     try:
         libraries = api.load_libraries(args.user_libs)
     except api.LibSpecError as exc:
         raise _Usage(str(exc)) from None
     app = api.load_app(args.app if args.app is not None else demo_app())
-    session = Session(app, libraries, Settings(args=tuple(app_args or ())))
-    for path in args.script:
-        session.load_script(api.read_script(path), path)
     color = sys.stdout.isatty()
     width = _width()
     renderer = Renderer(sys.stdout, color, err=sys.stderr, width=width)
+    cache = compile_cache_path()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        renderer.warning(f"cannot use compile cache directory '{cache}': {exc.strerror or exc}; "
+                         f"compiled code is kept for this session only")
+        cache = None
+    session = Session(app, libraries, Settings(args=tuple(app_args or ())), compile_cache=cache)
+    for path in args.script:
+        session.load_script(api.read_script(path), path)
     for warning in libraries.warnings:
         renderer.warning(warning)
     return Shell(session, renderer, history_path=history_path())

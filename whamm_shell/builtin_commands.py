@@ -1,6 +1,6 @@
 """The commands that change or drive the session (SHELL.md "Commands"): ``help``, ``quit``, ``load``,
 ``probe add|rm|enable|disable|edit``, ``global``, ``run``, ``save``, ``source``, ``export``,
-``set args|env|dir|stdin|timeout|fuel``, ``show settings`` and ``history``.
+``set args|env|dir|stdin|timeout|fuel|compiler``, ``show settings`` and ``history``.
 
 Each is a function of the :class:`~whamm_shell.shell.Shell` and its argument text, registered by
 :func:`whamm_shell.command_table.build_registry`; :mod:`whamm_shell.inspect_commands` has those that only
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["do_help", "do_quit", "do_load", "do_probe_add", "do_probe_rm", "do_probe_enable",
            "do_probe_disable", "do_probe_edit", "do_global", "do_run", "do_save", "do_source", "do_export",
-           "do_set_args", "do_set_env", "do_set_dir", "do_set_stdin", "do_set_timeout", "do_set_fuel",
+           "do_set_args", "do_set_env", "do_set_dir", "do_set_stdin", "do_set_timeout", "do_set_fuel", "do_set_compiler",
            "do_show_settings", "do_history"]
 
 
@@ -209,7 +209,8 @@ def _show_outcome(shell: Shell, record: RunRecord) -> None:
 def _show_timings(shell: Shell, record: RunRecord) -> None:
     t = record.timings
     phases = ("check", "match", "emit", "encode", "validate", "compile", "execute")
-    text = ", ".join(f"{p} {seconds(t.get(p, 0.0))}" for p in phases)
+    text = ", ".join(f"{p} {seconds(t.get(p, 0.0))}" + (f" ({record.compiler})" if p == "compile" else "")
+                     for p in phases)
     note = " (instrumented module reused: nothing recompiled)" if record.build.reused else ""
     shell.renderer.message(f"timings: {text}{note}")
 
@@ -329,6 +330,22 @@ def do_set_fuel(shell: Shell, args: str) -> None:
     shell.renderer.message(f"fuel: {'off' if value is None else value}")
 
 
+def do_set_compiler(shell: Shell, args: str) -> None:
+    """``set compiler fast|optimized``: which wasmtime compiler makes the machine code of the next runs.
+    ``fast`` (Winch, the default) compiles a big instrumented app several times faster, ``optimized``
+    (Cranelift, as ``whamm run``) makes faster code for long runs; the reports are the same."""
+    usage = "set compiler fast|optimized"
+    words, _ = parse_options(args, usage, {}, positional=(1, 1))
+    if words[0] not in api.COMPILERS:
+        raise UsageError(f"invalid compiler `{words[0]}`: expected fast or optimized\nusage: {usage}")
+    shell.session.settings = replace(shell.session.settings, compiler=words[0])
+    shell.renderer.message(f"compiler: {_compiler_text(words[0])}")
+
+
+def _compiler_text(compiler: str) -> str:
+    return "fast (Winch; Cranelift for what Winch lacks)" if compiler == "fast" else "optimized (Cranelift)"
+
+
 def do_show_settings(shell: Shell, args: str) -> None:
     """``show settings``: the run settings as a table."""
     parse_options(args, "show settings", {}, positional=(0, 0))
@@ -340,6 +357,7 @@ def do_show_settings(shell: Shell, args: str) -> None:
         ("stdin", s.stdin or "(inherited)"),
         ("timeout", "off" if s.timeout is None else f"{s.timeout:g} s"),
         ("fuel", "off" if s.fuel is None else str(s.fuel)),
+        ("compiler", _compiler_text(s.compiler)),
     ]
     shell.renderer.table(("setting", "value"), rows, limit=False)
 

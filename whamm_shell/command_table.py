@@ -136,6 +136,14 @@ def build_registry(shell: Shell) -> Registry:
                 on(bc.do_set_timeout), None))
     add(Command("set fuel", (), "set fuel N|off", "stop runs after N units of wasmtime fuel", "",
                 on(bc.do_set_fuel), None))
+    add(Command("set compiler", (), "set compiler fast|optimized",
+                "the wasmtime compiler of the next runs: fast to compile (default) or fast code",
+                "fast: Winch, wasmtime's baseline compiler: a big instrumented app compiles several times\n"
+                "faster, its code runs slower (modules using GC, typed function references, exceptions\n"
+                "or relaxed SIMD, which Winch lacks, are compiled by Cranelift).  optimized: Cranelift, as\n"
+                "`whamm run` does.  The reports are the same; `run --timings` names the compiler used.\n\n"
+                "  set compiler optimized\n  set compiler fast",
+                on(bc.do_set_compiler), WordsCompleter(lambda: ["fast", "optimized"])))
     add(Command("show settings", (), "show settings", "the run settings", "", on(bc.do_show_settings), None))
     add(Command("history", (), "history [N]", "the command history of this and earlier sessions", "",
                 on(bc.do_history), None))

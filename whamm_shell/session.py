@@ -115,7 +115,10 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Run settings, with the meaning of the ``whamm run`` options (CLI.md §4)."""
+    """Run settings, with the meaning of the ``whamm run`` options (CLI.md §4), and the compiler of
+    wasmtime: ``fast`` (Winch, the default: the shell's runs are iterations, where compile time dominates
+    — sqlite's branch monitor compiles in ~0.4 s instead of ~3 s) or ``optimized`` (Cranelift, as
+    ``whamm run``); both give the same results."""
 
     args: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
@@ -123,6 +126,7 @@ class Settings:
     stdin: str | None = None
     timeout: float | None = None
     fuel: int | None = None
+    compiler: str = "fast"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,12 +143,14 @@ class Added:
 
 @dataclass(slots=True, eq=False)
 class RunRecord:
-    """The last run: the build it ran, the runner's result (with the live store and instance) and the
-    phase timings (``check``, ``match``, ``emit``, ``encode``, ``validate``, ``compile``, ``execute``)."""
+    """The last run: the build it ran, the runner's result (with the live store and instance), the
+    phase timings (``check``, ``match``, ``emit``, ``encode``, ``validate``, ``compile``, ``execute``) and
+    the compiler that made the code (``winch`` or ``cranelift``, :attr:`compiler.api.Execution.compiler`)."""
 
     build: Build
     result: RunResult
     timings: dict[str, float]
+    compiler: str = "cranelift"
     _values: list[ReportValue] | None = field(default=None, repr=False)
 
     @property
@@ -179,10 +185,14 @@ class Session:
     """One shell session (see the module docstring)."""
 
     def __init__(self, app: api.App, libraries: api.Libraries = api.Libraries(),
-                 settings: Settings = Settings()) -> None:
+                 settings: Settings = Settings(), *, compile_cache: str | os.PathLike[str] | None = None) -> None:
+        """``compile_cache`` is a directory for wasmtime's on-disk cache of compiled code (the shell's is
+        in the user's cache directory): a reopened session runs a module compiled before without
+        compiling it again.  None: compiled code is kept in memory for this session only."""
         self.app = app
         self.libraries = libraries
         self.settings = settings
+        self.compile_cache = None if compile_cache is None else os.fspath(compile_cache)
         self.probes: dict[int, Probe] = {}
         self.items: list[Item] = []
         self.last_run: RunRecord | None = None
@@ -501,14 +511,16 @@ class Session:
         build = self.build()
         s = self.settings
         options = api.RunOptions((os.path.basename(self.app.name), *s.args), s.env, s.dirs, s.stdin, stdout,
-                             stderr, timeout=s.timeout, fuel=s.fuel)
+                                 stderr, timeout=s.timeout, fuel=s.fuel, compiler=s.compiler,
+                                 cache_dir=self.compile_cache)
         clock = time.perf_counter()
         execution = api.prepare_run(build.result, options, compiled=self.instrumenter.compiled)
         compiled = time.perf_counter() - clock
         if started is not None:
             started(execution)
         result = execution.run(interruptible=True)
-        record = RunRecord(build, result, {**build.timings, "compile": compiled, "execute": result.elapsed})
+        record = RunRecord(build, result, {**build.timings, "compile": compiled, "execute": result.elapsed},
+                           execution.compiler)
         self.last_run = record
         return record
 

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from whamm_shell.render import Renderer
 
 __all__ = [
-    "PROMPT", "Status", "history_path", "read_history", "toolbar_text", "continuation",
+    "PROMPT", "Status", "history_path", "compile_cache_path", "read_history", "toolbar_text", "continuation",
     "shell_key_bindings", "GuardedCompleter", "make_prompt", "Repl",
 ]
 
@@ -68,6 +68,14 @@ def history_path(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local" / "share")
     return Path(base) / "whamm-shell" / "history"
+
+
+def compile_cache_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CACHE_HOME/whamm-shell/wasmtime``, or ``~/.cache/whamm-shell/wasmtime``: wasmtime's on-disk
+    cache of compiled code, which a reopened session reuses (wasmtime trims it to its size limits)."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
+    return Path(base) / "whamm-shell" / "wasmtime"
 
 
 def _file_history(path: Path) -> FileHistory:
