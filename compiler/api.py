@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Iterable, MutableMapping, Union
 
 from compiler.errors import WhammError
 from compiler.files import read_regular_file, write_file
+from compiler.gc_pause import collector_paused
 from compiler.lang.diagnostics import Diagnostic, ScriptError, Span
 from compiler.lang.libraries import (
     CORE_NAME, LibraryError, LibSpec, LibSpecError, Library, library_from_bytes, parse_lib_specs,
@@ -247,6 +248,7 @@ def check(script: str, script_name: str = "script.mm", libs: Libraries | None = 
 
 # ------------------------------------------------------------------------------------------ instrument
 
+@collector_paused()
 def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "script.mm",
                libs: Libraries | Iterable[str | LibSpec] = (), options: Options = Options()) -> InstrumentResult:
     """Instrument ``app`` with the whamm ``script`` (REWRITING.md).  The result is validated; nothing is

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from compiler.errors import WhammError
+from compiler.gc_pause import collector_paused
 from compiler.lang.folder import fold_probe
 from compiler.lang.frontend import check_source
 from compiler.lang.parser import parse_probe
@@ -189,6 +190,7 @@ class Instrumenter:
 
     # ----------------------------------------------------------------------------------------- match
 
+    @collector_paused()
     def match(self, composition: Composition) -> Matched:
         """Check the composition and match it, reusing the matches of unchanged probes."""
         if self._matched is not None and self._matched[0] == composition.source:
@@ -232,6 +234,7 @@ class Instrumenter:
         self._matched = (composition.source, matched)
         return matched
 
+    @collector_paused()
     def dry_match(self, prologue: str, text: str) -> list[SiteRow]:
         """The shell's ``match RULE [/ PRED /]``: every site the rule matches in the application, with
         what the predicate folds to at each — including ``false`` sites, where nothing would be injected.
@@ -269,6 +272,7 @@ class Instrumenter:
 
     # ----------------------------------------------------------------------------------------- build
 
+    @collector_paused()
     def build(self, composition: Composition, options: Options = Options()) -> Build:
         """The instrumented module for ``composition`` (validated), rebuilt only where it changed.
 

@@ -39,7 +39,7 @@ from compiler.lang.scopes import CalleeKind, CheckedProbe, VarKind, callee_of, s
 from compiler.lang.types import Prim, TupleType, WhammType, is_float, is_integer
 
 __all__ = [
-    "StaticCall", "Folded", "FoldError", "fold_probe", "fold_expr", "fold_shared_initializers",
+    "StaticCall", "Folded", "FoldError", "fold_probe", "fold_predicate", "fold_expr", "fold_shared_initializers",
     "constant_value", "literal",
 ]
 
@@ -380,18 +380,36 @@ def fold_probe(probe: CheckedProbe, bindings: Mapping[str, object], *,
     that traps.
     """
     f = _Folder(_bytes_bindings(bindings), constants or {}, static_call)
-    pred: bool | ast.Expr = True
-    if probe.predicate is not None:
-        r = f.expr(probe.predicate)
-        pred = bool(r.value) if isinstance(r, _Const) else r  # type: ignore[assignment]
-        if not f.simplify:
-            pred = f.residual(r, probe.predicate)
+    pred = _predicate(f, probe)
     if pred is False:
         return Folded(False, None, {})
     inits: dict[str, ast.Expr] = {}
     f.prefold_site_init(probe.body, inits)
     body = f.block(probe.body)
     return Folded(pred, body, inits)
+
+
+def fold_predicate(probe: CheckedProbe, bindings: Mapping[str, object], *,
+                   constants: Mapping[str, object] | None = None) -> bool | ast.Expr:
+    """The probe's predicate folded as :func:`fold_probe` folds it, with no ``@static`` call or static
+    built-in evaluated (they stay in the residual) and the body left alone.
+
+    ``bindings`` may be a *subset* of a site's static bindings: a static bound variable without a value
+    stays in the residual like a dynamic one.  The matcher folds with the function-wide ones (``fid``,
+    ``fname``) to rule out whole functions; every value computed from a subset is the one the whole
+    bindings give, so ``False`` here means ``False`` at every site agreeing on them (as long as the
+    predicate cannot trap there, which the caller checks).  Raises :class:`FoldError` like it.
+    """
+    return _predicate(_Folder(_bytes_bindings(bindings), constants or {}, None), probe)
+
+
+def _predicate(f: _Folder, probe: CheckedProbe) -> bool | ast.Expr:
+    if probe.predicate is None:
+        return True
+    r = f.expr(probe.predicate)
+    if not f.simplify:
+        return f.residual(r, probe.predicate)
+    return bool(r.value) if isinstance(r, _Const) else r  # type: ignore[return-value]
 
 
 def fold_shared_initializers(probe: CheckedProbe, bindings: Mapping[str, object], *,

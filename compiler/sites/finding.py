@@ -226,17 +226,36 @@ class ModuleSites:
 class FunctionSites:
     """The sites of one defined function and their static bindings."""
 
-    __slots__ = ("ms", "fid", "fname", "instrs", "types", "_provider", "_base", "_plans")
+    __slots__ = ("ms", "fid", "fname", "instrs", "_types", "_provider", "_base", "_plans")
 
     def __init__(self, ms: ModuleSites, fid: int) -> None:
         self.ms = ms
         self.fid = fid
         self.fname = ms.fname(fid)
-        self.types = FunctionTypes(ms.types, fid)
-        self.instrs = self.types.instrs
+        self.instrs = ms.module.code[fid - ms.num_imported].instrs
+        self._types: FunctionTypes | None = None
         self._provider = {name: binder(self, 0, self.instrs[0]) for name, binder in _FUNCTION_PROVIDER}
         self._base: dict[object, dict[str, object]] = {}
         self._plans: dict[object, _EventPlan] = {}
+
+    @property
+    def types(self) -> FunctionTypes:
+        """The function's type facts (made on first use: a function the matcher rules out by its
+        function-wide bindings alone never needs them)."""
+        if self._types is None:
+            self._types = FunctionTypes(self.ms.types, self.fid, self.instrs)
+        return self._types
+
+    @property
+    def types_made(self) -> bool:
+        """Whether :attr:`types` was used (the matcher hands on only the type facts it computed)."""
+        return self._types is not None
+
+    @property
+    def function_bindings(self) -> Mapping[str, object]:
+        """The function-wide static bindings (:data:`~compiler.sites.bindings.FUNCTION_WIDE`: ``fid``,
+        ``fname``), the same at every site of the function (do not modify)."""
+        return self._provider
 
     @property
     def control(self):

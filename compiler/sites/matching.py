@@ -25,9 +25,10 @@ from compiler.errors import WhammError
 from compiler.events.variables import operand_read
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
-from compiler.lang.folder import FoldError, Folded, StaticCall, fold_probe
-from compiler.lang.types import Prim, WhammType, wasm_types
-from compiler.sites.bindings import app_memid
+from compiler.lang.folder import FoldError, Folded, StaticCall, fold_predicate, fold_probe
+from compiler.lang.scopes import type_of
+from compiler.lang.types import Prim, WhammType, is_float, wasm_types
+from compiler.sites.bindings import FUNCTION_WIDE, app_memid
 from compiler.sites.finding import FunctionSites, ModuleSites, Placement, Site, imm_count
 from compiler.wasm.stack import FunctionTypes, Types
 from compiler.wasm.model import FuncType, RefType
@@ -171,7 +172,7 @@ _BOUND_WASM = {Prim.U8: "i32", Prim.I8: "i32", Prim.U16: "i32", Prim.I16: "i32",
                Prim.F64: "f64"}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Plan:
     """One probe's matching facts: its §8 ordering key, what its bounds require, what it uses."""
 
@@ -189,6 +190,11 @@ class _Plan:
     #: The operands (``arg``) and results (``res``) whose values the probe's code reads, each with a name
     #: that reads it for messages; None when it takes them all (``alt``, ``dup_at``).
     reads: tuple[tuple[str, int, str], ...] | None = ()
+    #: The function-wide names (``fid``, ``fname``) whose values decide whether the predicate rules out a
+    #: whole function (:func:`_function_names`); None: it never does, every site is folded.
+    function_names: tuple[str, ...] | None = None
+    #: Whether the predicate folds to ``false`` with the function-wide values, by those values.
+    rules_out: dict[tuple, bool] = field(default_factory=dict)
 
 
 def order_keys(program: Program) -> dict[int, tuple]:
@@ -228,10 +234,49 @@ def _plans(program: Program) -> list[_Plan]:
         save = -1 if p.is_alt else 1 + max((n for kind, n, _ in bounds if kind == "arg"), default=-1)
         placement = Placement(e.mode) if e.package == "opcode" else None
         needs_stack = p.is_alt or bool(arg_bounds)
-        out.append(_Plan(p, key, placement, tuple(bounds), max_imm, save, needs_stack, _static_names(p),
+        static_names = _static_names(p)
+        out.append(_Plan(p, key, placement, tuple(bounds), max_imm, save, needs_stack, static_names,
                          p.is_alt, not bounds and save == 0 and not needs_stack and max_imm < 0,
-                         reads=_values_read(p)))
+                         reads=_values_read(p), function_names=_function_names(p, static_names)))
     return out
+
+
+def _function_names(p: CheckedProbe, static_names: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """:attr:`_Plan.function_names`: the function-wide static names the predicate reads, when folding it
+    with their values alone may rule out a whole function — the common ``/ fname == "main" /`` or
+    ``/ fid == 12 /`` then costs one fold per function instead of a visit of every site.
+
+    Exact only when nothing in the predicate can fail at a site: ``@static`` calls run at every site in
+    order (LANGUAGE.md §13.4; ``static_names`` is None then) and static built-ins may fail there, so no
+    call may appear; a division or remainder, or a cast from a float, may trap once a site's values
+    make it static — an error the site must report even when another operand is ``false``.
+    """
+    if p.predicate is None or static_names is None or not _cannot_fail(p.predicate):
+        return None
+    return tuple(n for n in static_names if n in FUNCTION_WIDE)
+
+
+def _cannot_fail(e: ast.Expr) -> bool:
+    """Whether folding ``e`` cannot raise, whatever static values it reads (see :func:`_function_names`)."""
+    if isinstance(e, (ast.IntLit, ast.FloatLit, ast.BoolLit, ast.StrLit, ast.Name)):
+        return True
+    if isinstance(e, ast.Binary):
+        return e.op != "/" and e.op != "%" and _cannot_fail(e.left) and _cannot_fail(e.right)
+    if isinstance(e, ast.Cast):
+        return not is_float(type_of(e.expr)) and _cannot_fail(e.expr)
+    if isinstance(e, ast.Unary):
+        return _cannot_fail(e.operand)
+    if isinstance(e, ast.Ternary):
+        return _cannot_fail(e.cond) and _cannot_fail(e.then) and _cannot_fail(e.orelse)
+    if isinstance(e, ast.MethodCall):
+        return _cannot_fail(e.receiver) and all(_cannot_fail(a) for a in e.args)
+    if isinstance(e, ast.TupleLit):
+        return all(_cannot_fail(x) for x in e.elems)
+    if isinstance(e, ast.Field):
+        return _cannot_fail(e.tuple)
+    if isinstance(e, ast.Index):
+        return _cannot_fail(e.key)
+    return False                                    # a call
 
 
 def _values_read(p: CheckedProbe) -> tuple[tuple[str, int, str], ...] | None:
@@ -341,6 +386,9 @@ class _Matcher:
         # per opcode row: the (plan, no site) candidates of its event, built once
         self.by_op: dict[object, list[tuple[_Plan, Site | None]]] = {
             BY_NAME[event]: [(p, None) for p in plans] for event, plans in self.by_opcode.items()}
+        self.prefiltered = [p for p in plans if p.function_names is not None]
+        # the tables without the plans a function's values rule out, by those plans
+        self.without: dict[frozenset[_Plan], tuple[dict, dict, dict]] = {}
         self.app_memid = app_memid(module)
         self.memory64 = any(m.is64 for m in module.memory_limits())
         self.table64 = any(t.limits.is64 for t in module.table_types())
@@ -348,15 +396,17 @@ class _Matcher:
     def function(self, fid: int) -> tuple[list[MatchedSite], FunctionSites]:
         fs = self.ms.function(fid)
         out: list[MatchedSite] = []
+        by_op, block, func = self.tables(fs)
         extra: dict[int, list[tuple[_Plan, Site]]] = {}
-        for event, plans in self.block.items():
+        for event, plans in block.items():
             for site in fs.block_sites(event):
                 extra.setdefault(site.index, []).extend((p, site) for p in plans)
-        for event, plans in self.func.items():
+        for event, plans in func.items():
             sites = [fs.entry_site()] if event == "entry" else fs.exit_sites()
             for site in sites:
                 extra.setdefault(site.index, []).extend((p, site) for p in plans)
-        by_op = self.by_op
+        if not by_op and not extra:
+            return out, fs
         instruction = self.instruction
         i = -1
         for ins in fs.instrs:
@@ -370,6 +420,39 @@ class _Matcher:
                 instruction(fs, i, candidates, out)
         check_alt_conflicts(self.program, out)
         return out, fs
+
+    def ruled_out(self, fs: FunctionSites) -> frozenset[_Plan]:
+        """The plans whose predicate folds to ``false`` with the function-wide bindings of ``fs``: they
+        have no site in it (:func:`_function_names`)."""
+        values = fs.function_bindings
+        out = []
+        for plan in self.prefiltered:
+            names = plan.function_names
+            key = tuple([values[n] for n in names])  # type: ignore[union-attr]
+            false = plan.rules_out.get(key)
+            if false is None:
+                bindings = dict(zip(names, key))  # type: ignore[arg-type]  # only what it reads
+                if self.app_memid is not None:
+                    bindings["APP_MEMID"] = self.app_memid
+                false = plan.rules_out[key] = fold_predicate(plan.probe, bindings,
+                                                             constants=self.constants) is False
+            if false:
+                out.append(plan)
+        return frozenset(out)
+
+    def tables(self, fs: FunctionSites) -> tuple[dict, dict, dict]:
+        """``by_op``, ``block`` and ``func`` without the plans ruled out in ``fs`` (empty entries dropped)."""
+        ruled_out = self.ruled_out(fs) if self.prefiltered else frozenset()
+        if not ruled_out:
+            return self.by_op, self.block, self.func
+        tables = self.without.get(ruled_out)
+        if tables is None:
+            by_op = {op: kept for op, candidates in self.by_op.items()
+                     if (kept := [c for c in candidates if c[0] not in ruled_out])}
+            block, func = ({event: kept for event, plans in table.items()
+                            if (kept := [p for p in plans if p not in ruled_out])} for table in (self.block, self.func))
+            tables = self.without[ruled_out] = (by_op, block, func)
+        return tables
 
     def instruction(self, fs: FunctionSites, i: int, candidates: list[tuple[_Plan, Site | None]],
                     out: list[MatchedSite]) -> None:
@@ -521,5 +604,6 @@ def match(module: Module, program: Program, *, static_call: StaticCall | None = 
         found, fs = matcher.function(fid)
         sites.extend(found)
         by_function[fid] = tuple(found)
-        types[fid] = fs.types
+        if fs.types_made:
+            types[fid] = fs.types
     return Matches(tuple(sites), by_function, tuple(fids), types)
