@@ -333,14 +333,20 @@ def _report(lay: Layout, program: Program, sites: list, probes: Mapping[int, Che
     new = tuple.__new__
     facts = lay.probe_slots
     base = lay.site_base
+    probe_ids: dict[int, str] = {}     # formatted once per probe, and fname read once per function:
+    fid = fname = None                  # the per-site properties cost more than the rows (27k sites)
     for s in sites if any(f.report for f in facts.values()) else ():
-        f = facts[s.probe.expansion.number]
+        number = s.probe.expansion.number
+        f = facts[number]
         if not f.report:
             continue
         b = base[id(s)]
-        probe_id = s.probe.probe_id
-        fname = s.fname
-        fid = s.fid
+        probe_id = probe_ids.get(number)
+        if probe_id is None:
+            probe_id = probe_ids[number] = s.probe.probe_id
+        if s.fid != fid:
+            fid = s.fid
+            fname = s.fname
         pc = s.pc
         for sym, key, off in f.report_at:
             rows = groups.get(key)
