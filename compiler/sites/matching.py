@@ -362,6 +362,10 @@ def _catalog_type(entries: tuple, n: int) -> tuple[bool, object]:
 
 # ------------------------------------------------------------------------------------------------
 
+#: ``MatchedSite`` made without its generated ``__new__`` (one Python call less per site).
+_new_tuple = tuple.__new__
+
+
 def _by_key(candidate: tuple[_Plan, Site | None]) -> tuple:
     return candidate[0].key
 
@@ -392,6 +396,7 @@ class _Matcher:
         self.app_memid = app_memid(module)
         self.memory64 = any(m.is64 for m in module.memory_limits())
         self.table64 = any(t.limits.is64 for t in module.table_types())
+        self.wide = self.memory64 or self.table64
 
     def function(self, fid: int) -> tuple[list[MatchedSite], FunctionSites]:
         fs = self.ms.function(fid)
@@ -408,16 +413,17 @@ class _Matcher:
         if not by_op and not extra:
             return out, fs
         instruction = self.instruction
-        i = -1
-        for ins in fs.instrs:
-            i += 1
-            candidates = by_op.get(ins[0])
-            if extra:
-                more = extra.get(i)
-                if more is not None:
-                    candidates = sorted((candidates or []) + more, key=_by_key)
-            if candidates is not None:
-                instruction(fs, i, candidates, out)
+        instrs = fs.instrs
+        # the instructions with candidates, found by one comprehension (the hot loop of a whole module)
+        anchors = [i for i, ins in enumerate(instrs) if ins[0] in by_op] if by_op else []
+        if extra:
+            anchors = sorted(extra.keys() | anchors)
+        for i in anchors:
+            candidates = by_op.get(instrs[i][0])
+            more = extra.get(i) if extra else None
+            if more is not None:
+                candidates = sorted((candidates or []) + more, key=_by_key)
+            instruction(fs, i, candidates, out)  # type: ignore[arg-type]
         check_alt_conflicts(self.program, out)
         return out, fs
 
@@ -482,13 +488,16 @@ class _Matcher:
                 if self.app_memid is not None and "APP_MEMID" not in bindings:
                     bindings = dict(bindings, APP_MEMID=self.app_memid)
                 placement, pc = site.placement, site.pc
-            folded = self.fold(plan, bindings, fs, pc)
+            names = plan.static_names             # the fold cache's hit inline: most sites share a fold
+            folded = plan.folds.get(_fold_key(names, bindings) if names else ()) if names is not None else None
+            if folded is None:
+                folded = self.fold(plan, bindings, fs, pc)
             if folded.predicate is False:
                 continue
-            if site is None and (self.memory64 or self.table64):
+            if site is None and self.wide:
                 self.check_widths(plan, fs, i, operands, results, pc)
-            matched = MatchedSite(plan.probe, fs.fid, i, placement, pc, bindings, operands, results, folded)  # type: ignore[arg-type]
-            out.append(matched)
+            out.append(_new_tuple(MatchedSite, (plan.probe, fs.fid, i, placement, pc, bindings, operands, results,
+                                                folded)))
 
     def fold(self, plan: _Plan, bindings: Mapping[str, object], fs: FunctionSites, pc: int) -> Folded:
         """Fold the probe at a site, reusing an earlier fold with the same static inputs if possible."""
