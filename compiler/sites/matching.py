@@ -7,7 +7,10 @@ or used operands do not exist here (LANGUAGE.md §4.2, ``br_table`` ``immK``), f
 with :func:`~compiler.lang.folder.fold_probe` (skipping a ``false`` predicate) and records a
 :class:`MatchedSite`.  The result lists sites in **site allocation order** (§11.3), which is also the
 order of ``@static`` calls (LANGUAGE.md §13.4), and groups them per function for the emitter and the
-shell.  Everything is a pure function of (module, program, static-call results).
+shell.  Everything is a pure function of (module, program, static-call results).  Before a function's
+sites are visited, the probes whose predicate folds to ``false`` with the function's ``fid``/``fname``
+alone are set aside for it — they would have no site there (:func:`_function_names` says when that is
+exact), and ``/ fname == "main" /`` no longer folds at every site of the module.
 
 Order at one instruction (§8, as upstream): first the *pass-1* sites (``wasm:opcode`` probes in every
 mode, ``wasm:block`` sites), grouped by package in order of first appearance in the script, then by
