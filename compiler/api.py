@@ -98,7 +98,7 @@ _ON_FIRST_USE = {
     "ReportValue": "compiler.report.live",
     "global_values": "compiler.report.text",
     "report_csv": "compiler.report.text",
-    "ReportVar": "compiler.rewrite.layout",
+    "ReportVar": "compiler.report.rows",
     "format_value": "compiler.report.values",
     "format_map_value": "compiler.report.values",
 }

@@ -16,15 +16,20 @@ from typing import TYPE_CHECKING
 
 from compiler.backend.runtime_abi import value_size
 from compiler.backend.uses import Uses
+from compiler.errors import WhammError
+from compiler.files import read_regular_file
 from compiler.lang import ast
 from compiler.lang.scopes import Program
 from compiler.lang.types import MapType, WhammType, wasm_types
 from compiler.report.rows import ReportVar
+from compiler.wasm.model import ExternKind
+from compiler.wasm.reader import read_module
 
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
 
-__all__ = ["StaticRegion", "Layout", "size_of", "folded_nodes", "place_script_globals"]
+__all__ = ["StaticRegion", "Layout", "size_of", "folded_nodes", "place_script_globals", "LibraryMemory",
+           "library_memory"]
 
 
 class StaticRegion:
@@ -190,3 +195,29 @@ def place_script_globals(lay: Layout, program: Program, first: int) -> int:
         lay.global_types.append("i32")
         index += 1
     return index
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryMemory:
+    """A library's first exported memory: its export name and declared limits (for the import)."""
+
+    export: str
+    limits: object
+
+
+def library_memory(program: Program, lib: str, data: bytes | None) -> LibraryMemory:
+    """The memory ``memid(lib)`` imports: the library's first exported memory (REWRITING.md §13.2; the wei
+    monitor imports it the same way, WEI.md §3).  Both targets call this one function."""
+    library = program.libraries[lib]
+    if data is None:
+        if library.path is None:
+            raise WhammError(f"the memory of library {lib} is needed (memid) but its module is not available")
+        try:
+            data = read_regular_file(library.path)
+        except OSError as exc:
+            raise WhammError(f"cannot read library {lib} '{library.path}': {exc.strerror or exc}") from None
+    m = read_module(data)
+    mems = [e for e in m.exports if e.kind == ExternKind.MEMORY]
+    if not mems:
+        raise WhammError(f"library {lib} exports no memory (memid({lib}) needs one)")
+    return LibraryMemory(mems[0].name, m.memory_limits()[mems[0].index])

@@ -44,8 +44,8 @@ from compiler.rewrite.exit import descriptors, exit_function, start_function
 from compiler.backend.site_code import ModuleContext
 from compiler.rewrite.site_env import site_error
 from compiler.report.rows import type_text, GlobalLocation, MapLocation, MemoryLocation
-from compiler.backend.state import folded_nodes
-from compiler.rewrite.layout import Layout, LibraryMemory, plan_layout
+from compiler.backend.state import LibraryMemory, folded_nodes, library_memory
+from compiler.rewrite.layout import Layout, plan_layout
 from compiler.backend.uses import Uses
 from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper
 from compiler.sites.matching import match
@@ -517,21 +517,8 @@ def _i32_expr(value: int):
 
 
 def _library_memories(program: Program, uses: Uses, libraries: Mapping[str, bytes] | None) -> dict[str, LibraryMemory]:
-    out: dict[str, LibraryMemory] = {}
-    for lib in uses.library_memories:
-        data = (libraries or {}).get(lib)
-        library = program.libraries[lib]
-        if data is None:
-            if library.path is None:
-                raise EmitError(f"the memory of library {lib} is needed (memid) but its module is not available")
-            with open(library.path, "rb") as f:
-                data = f.read()
-        m = read_module(data)
-        mems = [e for e in m.exports if e.kind == ExternKind.MEMORY]
-        if not mems:
-            raise EmitError(f"library {lib} exports no memory (memid({lib}) needs one)")
-        out[lib] = LibraryMemory(mems[0].name, m.memory_limits()[mems[0].index])
-    return out
+    """The memory of every library a ``memid`` names (the same function the wei target uses)."""
+    return {lib: library_memory(program, lib, (libraries or {}).get(lib)) for lib in uses.library_memories}
 
 
 def _metadata(lay: Layout, cache: FunctionCache | None = None) -> bytes:

@@ -29,7 +29,7 @@ from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, Re
 from compiler.backend.uses import Uses
 from compiler.wasm.model import ExternKind
 
-__all__ = ["Layout", "LibraryMemory", "plan_layout", "ProbeSlots", "probe_slots"]
+__all__ = ["Layout", "plan_layout", "ProbeSlots", "probe_slots"]
 
 
 def unshared_symbols(probe: CheckedProbe) -> list[Symbol]:
@@ -64,14 +64,6 @@ class Layout(state.Layout):
     def slot(self, site, name: str) -> int:
         """Address of unshared variable ``name`` of a matched site."""
         return self.site_base[id(site)] + self.probe_slots[site.probe.number].offsets[name]
-
-
-@dataclass(frozen=True, slots=True)
-class LibraryMemory:
-    """A library's first exported memory: its export name and declared limits (for the import)."""
-
-    export: str
-    limits: object
 
 
 def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_report: bool,

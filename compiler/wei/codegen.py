@@ -24,7 +24,7 @@ from compiler.events.variables import variable
 from compiler.lang import ast
 from compiler.lang.scopes import CalleeKind, VarKind, callee_of, symbol_of, type_of
 from compiler.lang.types import MapType, Prim, TupleType, WhammType
-from compiler.backend.lowering import BodyCompiler
+from compiler.backend.lowering import BodyCompiler, contains_return
 from compiler.backend.instrs import Code, CodegenError, LocalPool, flat, mem_parts, parts_range
 from compiler.backend.strings import Helper
 from compiler.backend.storage import LocalStorage, OperandStorage, PtrStorage, Storage
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from compiler.wei.plan import Member, MonitorProbe
 
 __all__ = ["MonitorEnv", "MonitorCompiler", "predicate_function", "alloc_function", "static_function",
-           "body_function", "Params", "contains_return"]
+           "body_function", "Params"]
 
 
 @dataclass(slots=True)
@@ -190,11 +190,6 @@ class MonitorCompiler(BodyCompiler):
             self.code.emit("call", self.env.library_func(callee.library or "", callee.name))
             return
         super().call(e)
-
-
-def contains_return(block: ast.Block) -> bool:
-    """Whether a ``return`` occurs in ``block`` (then the body needs a block to branch out of)."""
-    return any(isinstance(n, ast.Return) for n in ast.walk(block))
 
 
 # ------------------------------------------------------------------------------------------------

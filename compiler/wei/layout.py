@@ -24,25 +24,21 @@ import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from compiler.errors import WhammError
-from compiler.files import read_regular_file
 from compiler.lang.scopes import VarKind
 from compiler.lang.types import MapType, Prim, WhammType, wasm_types
 from compiler.backend.strings import STRING_HELPERS
 from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, ReportVar, type_group_key, wasm_type_text
-from compiler.backend.state import Layout, StaticRegion, place_script_globals, size_of
+from compiler.backend.state import Layout, LibraryMemory, StaticRegion, place_script_globals, size_of
 from compiler.backend.uses import Uses
 from compiler.backend.link import WRITE_SAVE_SIZE, runtime_image
 from compiler.backend.runtime_abi import encode_type, runtime_layout
-from compiler.wasm.model import ExternKind
-from compiler.wasm.reader import read_module
 
 if TYPE_CHECKING:
     from compiler.lang.scopes import CheckedProbe, Program, Symbol
     from compiler.wei.plan import Member, MonitorProbe
 
 __all__ = ["BUFFER_SIZE", "HEADER_SIZE", "Header", "Info", "SiteVar", "SiteBlock", "ProbeFunctions",
-           "MonitorLayout", "plan_monitor", "LibraryMemory"]
+           "MonitorLayout", "plan_monitor"]
 
 BUFFER_SIZE = 1024
 """``whamm_buffer:max``: bytes the engine may write per call (WEI.md §3)."""
@@ -69,14 +65,6 @@ class Info:
     TAIL_LEN = 12
     DESC = 16          # the value's type descriptor; 0 for a map (printed by id)
     SIZE = 20
-
-
-@dataclass(frozen=True, slots=True)
-class LibraryMemory:
-    """A library's first exported memory, imported for ``memid(lib)``."""
-
-    export: str
-    limits: object
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -345,19 +333,3 @@ def _block(ml: MonitorLayout, probe: MonitorProbe, group_index: Mapping[WhammTyp
     return SiteBlock((off + 7) // 8 * 8, tuple(out))
 
 
-def library_memory(program: Program, lib: str, data: bytes | None) -> LibraryMemory:
-    """The memory ``memid(lib)`` imports: the library's first exported memory (WEI.md §3 imports as
-    REWRITING.md §13.2)."""
-    library = program.libraries[lib]
-    if data is None:
-        if library.path is None:
-            raise WhammError(f"the memory of library {lib} is needed (memid) but its module is not available")
-        try:
-            data = read_regular_file(library.path)
-        except OSError as exc:
-            raise WhammError(f"cannot read library {lib} '{library.path}': {exc.strerror or exc}") from None
-    m = read_module(data)
-    mems = [e for e in m.exports if e.kind == ExternKind.MEMORY]
-    if not mems:
-        raise WhammError(f"library {lib} exports no memory (memid({lib}) needs one)")
-    return LibraryMemory(mems[0].name, m.memory_limits()[mems[0].index])

@@ -32,7 +32,7 @@ from compiler.backend.strings import Helper, string_helpers
 from compiler.backend.script_code import compile_function, getter
 from compiler.backend.site_code import ModuleContext
 from compiler.backend.uses import Uses
-from compiler.backend.state import folded_nodes
+from compiler.backend.state import folded_nodes, library_memory
 from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper
 from compiler.wasm.remap import Remap
 from compiler.backend.runtime_abi import runtime_layout
@@ -43,7 +43,7 @@ from compiler.wasm.model import (
 )
 from compiler.wasm.writer import write_module
 from compiler.wei.codegen import alloc_function, body_function, predicate_function, static_function
-from compiler.wei.layout import BUFFER_SIZE, library_memory, plan_monitor
+from compiler.wei.layout import BUFFER_SIZE, plan_monitor
 from compiler.wei.names import ExportName
 from compiler.wei.plan import plan_probes
 from compiler.wei.report import exit_function, site_rows_function
