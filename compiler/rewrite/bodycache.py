@@ -17,12 +17,11 @@ each site's code in the plan is the template's shared parts plus the site's base
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from compiler.errors import InternalError
 
 if TYPE_CHECKING:
-    from compiler.report.rows import ReportVar
     from compiler.rewrite.plan import FunctionPlan
     from compiler.wasm.model import Module
 
@@ -36,12 +35,10 @@ _KEEP_EMITS = 8
 class FunctionCache:
     """Output bodies of one input module by plan (see the module docstring).
 
-    ``bodies`` maps a plan to ``[bytes, emit that last used it]``.  ``metadata_rows`` keeps the
-    ``whamm.report`` JSON text of each report row seen (a rebuild formats only new rows; a
-    :class:`~compiler.report.rows.ReportVar` is a value, so equal rows have equal text), and
-    ``metadata_last`` the last emit's rows and texts in order (:meth:`metadata_texts`).  ``callers``
-    maps a set of input function indices to the defined functions of the module that call one of them
-    (a scan of every body, the same on every emit).
+    ``bodies`` maps a plan to ``[bytes, emit that last used it]``.  ``callers`` maps a set of input
+    function indices to the defined functions of the module that call one of them (a scan of every
+    body, the same on every emit).  The ``whamm.report`` section is not cached: its binary table
+    (:mod:`compiler.report.metadata`) is written from scratch as fast as cached JSON texts were joined.
     """
 
     bodies: dict[FunctionPlan, list] = dataclasses.field(default_factory=dict)
@@ -49,8 +46,6 @@ class FunctionCache:
     misses: int = 0
     emits: int = 0
     module: object = None
-    metadata_rows: dict[ReportVar, str] = dataclasses.field(default_factory=dict)
-    metadata_last: tuple[list[ReportVar], list[str]] = ((), ())  # type: ignore[assignment]
     callers: dict[frozenset[int], frozenset[int]] = dataclasses.field(default_factory=dict)
 
     def bind(self, module: Module) -> None:
@@ -80,28 +75,3 @@ class FunctionCache:
     def store(self, plan: FunctionPlan, raw: bytes) -> None:
         """Remember the body spliced from ``plan`` (as used by this emit, for :meth:`start`'s forgetting)."""
         self.bodies[plan] = [raw, self.emits]
-
-    def metadata_texts(self, rows: Sequence[ReportVar]) -> list[str | None]:
-        """The ``whamm.report`` text of each of ``rows`` that an earlier emit wrote, else None.  The
-        last emit's rows are walked alongside ``rows``, compared rather than hashed (a row hashes
-        several times slower than it compares); a row out of step is looked up in ``metadata_rows``,
-        and when it is one of the last emit's, the walk moves on from there."""
-        known = self.metadata_rows
-        last_rows, last_texts = self.metadata_last
-        step, count = 0, len(last_rows)
-        last_at: dict[ReportVar, int] | None = None
-        out: list[str | None] = []
-        for v in rows:
-            if step < count and last_rows[step] == v:
-                out.append(last_texts[step])
-                step += 1
-                continue
-            text = known.get(v)
-            if text is not None:
-                if last_at is None:            # rows of the last emit are missing here: find v among them
-                    last_at = {row: k for k, row in enumerate(last_rows)}
-                k = last_at.get(v)
-                if k is not None and k >= step:
-                    step = k + 1
-            out.append(text)
-        return out

@@ -22,9 +22,7 @@ successive calls; a function whose plan equals one spliced before reuses those b
 from __future__ import annotations
 
 import gc
-import json
 import time
-from itertools import repeat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
@@ -43,7 +41,8 @@ from compiler.backend.script_code import compile_function, getter
 from compiler.rewrite.exit import descriptors, exit_function, start_function
 from compiler.backend.site_code import ModuleContext
 from compiler.rewrite.site_env import site_error
-from compiler.report.rows import type_text, GlobalLocation, MapLocation, MemoryLocation
+from compiler.report.metadata import encode as encode_metadata
+from compiler.report.rows import GlobalLocation
 from compiler.backend.state import LibraryMemory, folded_nodes, library_memory
 from compiler.rewrite.layout import Layout, plan_layout
 from compiler.backend.uses import Uses
@@ -442,8 +441,8 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
     if lay.needs_exit and not flush:
         out.exports.append(Export("whamm_flush", ExternKind.FUNC, lay.functions["whamm:exit"]))
     if lay.report or lay.has_runtime:
-        out.customs.append(CustomSection("whamm.report", _metadata(lay, cache),
-                                        0 if not out.customs else 11))
+        names = out.names.functions if out.names is not None else {}
+        out.customs.append(CustomSection("whamm.report", _metadata(lay, names), 0 if not out.customs else 11))
     out.types = types.groups()
     t2 = time.perf_counter()
 
@@ -521,55 +520,10 @@ def _library_memories(program: Program, uses: Uses, libraries: Mapping[str, byte
     return {lib: library_memory(program, lib, (libraries or {}).get(lib)) for lib in uses.library_memories}
 
 
-def _metadata(lay: Layout, cache: FunctionCache | None = None) -> bytes:
-    """The ``whamm.report`` custom section (REWRITING.md §17): UTF-8 JSON, written piece by piece with
-    the repeated strings (names, types, functions, probe ids) encoded once — a branch monitor on a large
-    module describes tens of thousands of variables.  ``cache`` supplies the text of the rows an earlier
-    emit wrote (:meth:`~compiler.rewrite.bodycache.FunctionCache.metadata_texts`) and keeps this emit's
-    for the next."""
-    quoted: dict[object, str] = {}
-
-    def q(value: object) -> str:
-        got = quoted.get(value)
-        if got is None:
-            got = quoted[value] = "null" if value is None else json.dumps(value if isinstance(value, (str, int))
-                                                                          else str(value))
-        return got
-
-    parts: list[str] = []
-    heads: dict[tuple, str] = {}
-    tails: dict[tuple, str] = {}
-    rows = lay.report
-    for v, text in zip(rows, cache.metadata_texts(rows) if cache is not None else repeat(None)):
-        if text is not None:
-            parts.append(text)
-            continue
-        loc = v.location
-        if isinstance(loc, MemoryLocation):
-            where = '{"memory_offset":%d}' % loc.memory_offset
-        elif isinstance(loc, MapLocation):
-            where = '{"map_id":%d}' % loc.map_id
-        elif loc.export:
-            where = '{"global_export":%s}' % q(loc.export)
-        else:
-            where = '{"global_exports":%s}' % json.dumps([f"whamm:global:{v.name}.{k}"
-                                                          for k in range(len(loc.globals))])
-        hk = (v.name, v.whamm_type, v.kind)
-        head = heads.get(hk)
-        if head is None:
-            head = heads[hk] = '{"name":%s,"whamm_type":%s,"kind":"%s","fid":' % (
-                q(v.name), q(type_text(v.whamm_type)), v.kind)
-        tk = (v.fname, v.probe_id)
-        tail = tails.get(tk)
-        if tail is None:
-            tail = tails[tk] = ',"fname":%s,"probe_id":%s,"location":' % (q(v.fname), q(v.probe_id))
-        text = '%s%s,"pc":%s%s%s}' % (head, "null" if v.fid is None else v.fid,
-                                      "null" if v.pc is None else v.pc, tail, where)
-        if cache is not None:
-            cache.metadata_rows[v] = text
-        parts.append(text)
-    if cache is not None:
-        cache.metadata_last = (list(rows), parts)
-    memory = '"whamm:memory"' if lay.has_runtime else "null"
-    return ('{"version":1,"memory_export":%s,"vars":[%s]}' % (memory, ",".join(parts))).encode()
+def _metadata(lay: Layout, function_names: Mapping[int, str]) -> bytes:
+    """The ``whamm.report`` custom section (REWRITING.md §17) as the compact binary table of
+    :mod:`compiler.report.metadata`; ``function_names`` is the output's name section, where tools find
+    the rows' function names."""
+    return encode_metadata(lay.report, "whamm:memory" if lay.has_runtime else None, function_names,
+                           lay.func_imports, lay.func_shift)
 

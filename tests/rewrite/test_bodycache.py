@@ -107,8 +107,8 @@ def test_sites_of_one_shape_share_code_only_while_the_temporaries_are_unchanged(
 
 
 def test_report_metadata_follows_rows_added_and_removed(module) -> None:
-    """The metadata walk alongside the last emit's rows: rows of a disabled probe missing, then rows of
-    a new probe among the old ones — each emit's section is the one a fresh build writes."""
+    """Rows of a disabled probe missing, then rows of a new probe among the old ones: with cached
+    bodies, each emit's module (its ``whamm.report`` section included) is the one a fresh build writes."""
     cache = FunctionCache()
     for source in (CALLS + BRANCHES, BRANCHES, SHAPES, CALLS + BRANCHES):
         assert build(module, source, cache) == build(module, source, None)

@@ -2,9 +2,9 @@
 and the layout object / ``whamm.report`` metadata that describe the same rows (§17)."""
 from __future__ import annotations
 
-import json
-
-
+from compiler.lang.types import Prim
+from compiler.report.metadata import read_metadata
+from compiler.report.rows import MemoryLocation, ReportVar
 from compiler.wasm import read_module
 
 # fid 1 = $sum (sum of n, n-1, …, 1), fid 2 = $main.  pcs of $sum (locals header 3 bytes):
@@ -158,26 +158,23 @@ def test_wasm_report_replaces_the_default_report(instrument, run):
 
 def test_metadata_section_describes_the_rows(instrument):
     out = instrument("report var total: u32;\nwasm:opcode:br_if:before { report var t: u32; t++; total++; }", APP)
-    module = read_module(out.wasm)
-    (section,) = [c for c in module.customs if c.name == "whamm.report"]
-    doc = json.loads(section.data)
-    assert doc["version"] == 1 and doc["memory_export"] == "whamm:memory"
-    site, glob = doc["vars"]
-    assert site == {"name": "t", "whamm_type": "u32", "kind": "site", "fid": 1, "pc": 10, "fname": "sum",
-                    "probe_id": "0_wasm:opcode:br_if:before",
-                    "location": {"memory_offset": out.layout.report[0].location.memory_offset}}
-    assert glob["location"] == {"global_export": "get_total"} and glob["kind"] == "global"
+    meta = read_metadata(read_module(out.wasm))
+    assert meta.memory_export == "whamm:memory"
+    site, glob = meta.rows
+    assert site == ReportVar("t", "site", Prim.U32, "0_wasm:opcode:br_if:before", 1, "sum", 10,
+                             MemoryLocation(out.layout.report[0].location.memory_offset))
+    assert glob.location.export == "get_total" and glob.kind == "global"
+    assert meta.rows == out.layout.report
 
 
 def test_multi_value_report_globals_are_exported_for_tools(instrument):
     out = instrument('report var where: (u32, str);\nwasm:opcode:br_if:before { where = (pc, fname); }', APP)
     module = read_module(out.wasm)
-    (section,) = [c for c in module.customs if c.name == "whamm.report"]
-    (var,) = json.loads(section.data)["vars"]
-    names = var["location"]["global_exports"]
-    assert names == ["whamm:global:where.0", "whamm:global:where.1", "whamm:global:where.2"]
+    (var,) = read_metadata(module).rows
+    assert var.location.export is None
     exported = {e.name: e.index for e in module.exports}
-    assert [exported[n] for n in names] == list(out.layout.report[0].location.globals)
+    names = ["whamm:global:where.0", "whamm:global:where.1", "whamm:global:where.2"]
+    assert [exported[n] for n in names] == list(var.location.globals) == list(out.layout.report[0].location.globals)
 
 
 def test_whamm_core_printers_and_unknown_map_id(instrument, run):
