@@ -25,19 +25,19 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
-
 from compiler import api
-from compiler.api import ScriptError, Span, WhammError
-
+from compiler.api import ScriptError, WhammError
 if TYPE_CHECKING:
     from compiler.api import (
-        Build, Composition, Diagnostic, Execution, Instrumenter, Matched, ReportValue, RunResult, SiteRow,
+        Build, Composition, Execution, Instrumenter, Matched, ReportValue, RunResult, SiteRow,
     )
+from whamm_shell.script_errors import ScriptErrors, localize
 
 __all__ = [
     "SessionError", "ScriptErrors", "Probe", "Item", "Settings", "Added", "RunRecord",
     "Session", "read_report", "report_csv", "demo_app",
 ]
+
 
 #: The placeholder probe that lets a session with no enabled probe still check and run its globals
 #: (a whamm script needs at least one probe, LANGUAGE.md §3); it has no sites and does nothing.
@@ -47,34 +47,6 @@ _PLACEHOLDER = "wasm:begin { }\n"
 class SessionError(WhammError):
     """A shell command that cannot be carried out (no such probe, nothing to save, no run yet…)."""
 
-
-class ScriptErrors(WhammError):
-    """Compiler diagnostics re-based onto the session items they are about.
-
-    Each part is a :class:`~compiler.lang.diagnostics.ScriptError` over one item's text (``<input>`` for
-    the text being added, ``probe N`` or ``global`` for items already in the session), so carets point
-    into what the user typed rather than into the composed script.
-    """
-
-    def __init__(self, parts: Sequence[ScriptError]):
-        self.parts = tuple(parts)
-        super().__init__(self.render())
-
-    @property
-    def diagnostics(self) -> tuple[Diagnostic, ...]:
-        """The diagnostics of every part, in order."""
-        return tuple(d for p in self.parts for d in p.diagnostics)
-
-    def render(self, color: bool = False) -> str:
-        """Each part's diagnostics with carets, a blank line between parts."""
-        return "\n\n".join(p.render(color) for p in self.parts)
-
-    def __str__(self) -> str:
-        """The uncoloured rendering: what batch mode and logs show."""
-        return self.render()
-
-
-# ------------------------------------------------------------------------------------------ values
 
 @dataclass(slots=True)
 class Probe:
@@ -178,8 +150,6 @@ class RunRecord:
         """Every script-level variable as (name, type, value text); ``?`` where it cannot be read."""
         return api.global_values(self.build.result, self.result)
 
-
-# ----------------------------------------------------------------------------------------- session
 
 class Session:
     """One shell session (see the module docstring)."""
@@ -392,7 +362,7 @@ class Session:
         try:
             return self.instrumenter.match(composition)
         except ScriptError as exc:
-            raise _localize(exc, composition, {p.number: p for p in probes}, items, pending) from None
+            raise localize(exc, composition, {p.number: p for p in probes}, items, pending) from None
 
     def _added(self, number: int, matched: Matched) -> Added:
         has_sites = matched.has_site_events(number)
@@ -421,7 +391,7 @@ class Session:
             with_pred = prologue + text + " { }\n"
             slices = (api.ProbeSlice(0, len(prologue), len(with_pred)),)
             composition = api.Composition(with_pred, len(prologue), slices)
-            raise _localize(exc, composition, {0: Probe(0, text + " { }")}, self.items, 0) from None
+            raise localize(exc, composition, {0: Probe(0, text + " { }")}, self.items, 0) from None
 
     def site_rows(self, number: int) -> list[SiteRow]:
         """``sites N``: where probe ``number`` is injected, with the folded predicate per site."""
@@ -448,7 +418,7 @@ class Session:
         try:
             build = self.instrumenter.build(composition, options)
         except ScriptError as exc:
-            raise _localize(exc, composition, self.probes, self.items, None) from None
+            raise localize(exc, composition, self.probes, self.items, None) from None
         self.last_build = build
         return build
 
@@ -531,8 +501,6 @@ class Session:
         return self.last_run
 
 
-# ----------------------------------------------------------------------------------- reading values
-
 def read_report(build: Build, result: RunResult) -> list[ReportValue]:
     """The value of every report row of ``build`` in the instance ``result`` left (REWRITING.md §17),
     read by :func:`compiler.api.read_report_values` (as ``whamm run`` reads partial reports),
@@ -562,45 +530,3 @@ def demo_app() -> Path:
         if candidate.is_file():
             return candidate.resolve()
     raise SessionError("the bundled demo application is missing (examples/demo/app.wasm); give an APP")
-
-
-# ------------------------------------------------------------------------------------------ helpers
-
-
-
-def _localize(exc: ScriptError, composition: Composition, probes: dict[int, Probe], items: Sequence[Item],
-              pending: int | None) -> ScriptErrors:
-    """Re-base each diagnostic onto the item it points into (see :class:`ScriptErrors`).  ``pending``
-    is the number of the probe being added or edited (-1: the item being added, the last one)."""
-    segments: list[tuple[int, int, str, str]] = []   # start, end, text, label
-    pos = 0
-    for k, item in enumerate(items):
-        label = "<input>" if pending == -1 and k == len(items) - 1 else "global"
-        segments.append((pos, pos + len(item.text) + 1, item.text, label))
-        pos += len(item.text) + 1
-    for piece in composition.probes:
-        text = probes[piece.number].text
-        label = "<input>" if piece.number == pending else f"probe {piece.number}"
-        segments.append((piece.start, piece.end, text, label))
-    groups: dict[int, list[Diagnostic]] = {}
-    loose: list[Diagnostic] = []
-    for diag in exc.diagnostics:
-        where = None if diag.span is None else next(
-            (k for k, (s, e, _, _) in enumerate(segments) if s <= diag.span.start < e), None)
-        if where is None:
-            loose.append(diag)
-        else:
-            groups.setdefault(where, []).append(_rebase(diag, segments[where][0], composition.source))
-    parts = [ScriptError(diags, segments[k][2], segments[k][3]) for k, diags in sorted(groups.items())]
-    if loose:
-        parts.append(ScriptError(loose, composition.source, exc.filename or api.SCRIPT_NAME))
-    return ScriptErrors(parts)
-
-
-def _rebase(diag: Diagnostic, base: int, source: str) -> Diagnostic:
-    span = diag.span
-    assert span is not None
-    lines = source.count("\n", 0, base)
-    moved = Span(span.start - base, span.end - base, span.line - lines, span.column, span.end_line - lines,
-                 span.end_column)
-    return replace(diag, span=moved)
