@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import re
-import select
 import struct
 import sys
 import threading
@@ -39,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping, MutableMapping, Sequence, Union
 
 from compiler.errors import WhammError
+from compiler.output_pump import OutputPump
 from compiler.wasm.validate import config as base_config
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RunError", "RunOptions", "LinkedLibrary", "Outcome", "TraceFrame", "FunctionMap", "RunResult",
-    "Execution", "run_module", "EXIT_TRAP", "EXIT_LIMIT", "MAX_TIMEOUT", "MAX_FUEL", "wasi_config", "OutputPump", "error_reason",
+    "Execution", "run_module", "EXIT_TRAP", "EXIT_LIMIT", "MAX_TIMEOUT", "MAX_FUEL", "wasi_config", "error_reason",
     "COMPILERS",
 ]
 
@@ -222,9 +222,6 @@ class Execution:
                  libraries: Sequence[LinkedLibrary] = (), *, app_name: str = "app.wasm",
                  functions: FunctionMap | None = None,
                  compiled: MutableMapping[bytes, bytes] | None = None) -> None:
-        import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
-
-
         _check_limits(options)
         self.options = options
         self.app_name = app_name
@@ -533,63 +530,6 @@ def _sink(wasi: wasmtime.WasiConfig, stream: str, sink: Sink, pumps: list[Output
             setattr(wasi, f"{stream}_file", os.fspath(sink))
         except wasmtime.WasmtimeError:
             raise RunError(f"cannot open {stream} file '{os.fspath(sink)}'") from None
-
-
-class OutputPump:
-    """Delivers what the program writes to a stream to a Python callable, through a pipe.
-
-    wasmtime's own callback streams (``stdout_custom``) call into Python from wasmtime's WASI worker
-    threads, also when a store is freed; a store still alive when the interpreter shuts down then makes
-    that thread enter a finalising interpreter, which kills it mid-Rust-frame: wasmtime prints a panic
-    and the process may abort.  Here WASI writes to a pipe, and a Python thread forwards the bytes as
-    they come; :meth:`finish` (when the run returns) delivers the rest before the run's result.
-    """
-
-    def __init__(self, sink: Callable[[bytes], object]) -> None:
-        self.sink = sink
-        self.failed: Exception | None = None
-        """The sink's first exception; later output is discarded (as WASI's EIO would)."""
-        self.read_fd, self._write_fd = os.pipe()
-        os.set_blocking(self.read_fd, False)
-        self.path = f"/dev/fd/{self._write_fd}"
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._forward, name="whamm-output", daemon=True)
-
-    def opened(self) -> None:
-        """WASI has opened the pipe through :attr:`path`: its descriptor is the only writer left."""
-        os.close(self._write_fd)
-
-    def start(self) -> None:
-        """Start forwarding the pipe to the sink (before the run, so a full pipe never blocks WASI's writes)."""
-        self._thread.start()
-
-    def _forward(self) -> None:
-        while not self._done.is_set():
-            if select.select([self.read_fd], [], [], 0.05)[0] and not self._read():
-                return
-
-    def _read(self) -> bool:
-        """Deliver what is in the pipe now; False at end of file."""
-        while True:
-            try:
-                data = os.read(self.read_fd, 1 << 16)
-            except BlockingIOError:
-                return True
-            if not data:
-                return False
-            if self.failed is None:
-                try:
-                    self.sink(data)
-                except Exception as exc:  # noqa: BLE001 - keep draining, or the program would block
-                    self.failed = exc
-
-    def finish(self) -> None:
-        """The program has stopped writing: deliver the rest and release the pipe (later writes, e.g.
-        from an export called on the live instance, fail quietly with EPIPE)."""
-        self._done.set()
-        self._thread.join()
-        self._read()
-        os.close(self.read_fd)
 
 
 def error_reason(exc: BaseException) -> str:
