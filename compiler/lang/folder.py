@@ -39,7 +39,7 @@ from compiler.lang.scopes import CalleeKind, CheckedProbe, VarKind, callee_of, s
 from compiler.lang.types import Prim, TupleType, WhammType, is_float, is_integer
 
 __all__ = [
-    "StaticCall", "Folded", "FoldError", "fold_probe", "fold_predicate", "fold_expr", "fold_shared_initializers",
+    "StaticCall", "Folded", "FoldError", "fold_probe", "fold_predicate", "cannot_fail", "fold_expr", "fold_shared_initializers",
     "constant_value", "literal",
 ]
 
@@ -397,10 +397,36 @@ def fold_predicate(probe: CheckedProbe, bindings: Mapping[str, object], *,
     ``bindings`` may be a *subset* of a site's static bindings: a static bound variable without a value
     stays in the residual like a dynamic one.  The matcher folds with the function-wide ones (``fid``,
     ``fname``) to rule out whole functions; every value computed from a subset is the one the whole
-    bindings give, so ``False`` here means ``False`` at every site agreeing on them (as long as the
-    predicate cannot trap there, which the caller checks).  Raises :class:`FoldError` like it.
+    bindings give, so ``False`` here means ``False`` at every site agreeing on them — provided folding
+    cannot fail there (:func:`cannot_fail`), which the caller checks.  Raises :class:`FoldError` like it.
     """
     return _predicate(_Folder(_bytes_bindings(bindings), constants or {}, None), probe)
+
+
+def cannot_fail(e: ast.Expr) -> bool:
+    """Whether folding ``e`` cannot raise whatever static values it gets: no division or remainder (may
+    trap), no cast from a float (may trap), no call (``@static`` calls and static built-ins may fail).
+    With such an expression a fold over a subset of the bindings (:func:`fold_predicate`) that gives a
+    value gives the value a fold over all of them gives."""
+    if isinstance(e, (ast.IntLit, ast.FloatLit, ast.BoolLit, ast.StrLit, ast.Name)):
+        return True
+    if isinstance(e, ast.Binary):
+        return e.op != "/" and e.op != "%" and cannot_fail(e.left) and cannot_fail(e.right)
+    if isinstance(e, ast.Cast):
+        return not is_float(type_of(e.expr)) and cannot_fail(e.expr)
+    if isinstance(e, ast.Unary):
+        return cannot_fail(e.operand)
+    if isinstance(e, ast.Ternary):
+        return cannot_fail(e.cond) and cannot_fail(e.then) and cannot_fail(e.orelse)
+    if isinstance(e, ast.MethodCall):
+        return cannot_fail(e.receiver) and all(cannot_fail(a) for a in e.args)
+    if isinstance(e, ast.TupleLit):
+        return all(cannot_fail(x) for x in e.elems)
+    if isinstance(e, ast.Field):
+        return cannot_fail(e.tuple)
+    if isinstance(e, ast.Index):
+        return cannot_fail(e.key)
+    return False                                    # a call
 
 
 def _predicate(f: _Folder, probe: CheckedProbe) -> bool | ast.Expr:

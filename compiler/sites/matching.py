@@ -28,9 +28,8 @@ from compiler.errors import WhammError
 from compiler.events.variables import operand_read
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
-from compiler.lang.folder import FoldError, Folded, StaticCall, fold_predicate, fold_probe
-from compiler.lang.scopes import type_of
-from compiler.lang.types import Prim, WhammType, is_float, wasm_types
+from compiler.lang.folder import FoldError, Folded, StaticCall, cannot_fail, fold_predicate, fold_probe
+from compiler.lang.types import Prim, WhammType, wasm_types
 from compiler.sites.bindings import FUNCTION_WIDE, app_memid
 from compiler.sites.finding import FunctionSites, ModuleSites, Placement, Site, imm_count
 from compiler.wasm.stack import FunctionTypes, Types
@@ -254,32 +253,9 @@ def _function_names(p: CheckedProbe, static_names: tuple[str, ...] | None) -> tu
     call may appear; a division or remainder, or a cast from a float, may trap once a site's values
     make it static — an error the site must report even when another operand is ``false``.
     """
-    if p.predicate is None or static_names is None or not _cannot_fail(p.predicate):
+    if p.predicate is None or static_names is None or not cannot_fail(p.predicate):
         return None
     return tuple(n for n in static_names if n in FUNCTION_WIDE)
-
-
-def _cannot_fail(e: ast.Expr) -> bool:
-    """Whether folding ``e`` cannot raise, whatever static values it reads (see :func:`_function_names`)."""
-    if isinstance(e, (ast.IntLit, ast.FloatLit, ast.BoolLit, ast.StrLit, ast.Name)):
-        return True
-    if isinstance(e, ast.Binary):
-        return e.op != "/" and e.op != "%" and _cannot_fail(e.left) and _cannot_fail(e.right)
-    if isinstance(e, ast.Cast):
-        return not is_float(type_of(e.expr)) and _cannot_fail(e.expr)
-    if isinstance(e, ast.Unary):
-        return _cannot_fail(e.operand)
-    if isinstance(e, ast.Ternary):
-        return _cannot_fail(e.cond) and _cannot_fail(e.then) and _cannot_fail(e.orelse)
-    if isinstance(e, ast.MethodCall):
-        return _cannot_fail(e.receiver) and all(_cannot_fail(a) for a in e.args)
-    if isinstance(e, ast.TupleLit):
-        return all(_cannot_fail(x) for x in e.elems)
-    if isinstance(e, ast.Field):
-        return _cannot_fail(e.tuple)
-    if isinstance(e, ast.Index):
-        return _cannot_fail(e.key)
-    return False                                    # a call
 
 
 def _values_read(p: CheckedProbe) -> tuple[tuple[str, int, str], ...] | None:
