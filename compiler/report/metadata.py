@@ -5,11 +5,12 @@ running or finished instance.  :func:`encode` writes it, :func:`decode` reads it
 
 Note (differs from REWRITING.md §17): the section is not UTF-8 JSON (version 1) but the binary table
 below (version 2).  A branch monitor on sqlite (1.1 MB) has 55,000 report rows; as JSON they took
-9.7 MB (≈175 bytes a row, 8.5× the input module), as this table ≈2.5 bytes a row.  The rows of a
+9.7 MB (≈175 bytes a row, 8.5× the input module), as this table 119 KB (≈2.2 bytes a row).  The rows of a
 probe at many sites differ only in their function, pc and memory offset, so the table stores what the
 rows share once (strings, "shapes") and per row only what changes, as differences from the row before.
 The instrumentation memory is still exported as ``whamm:memory`` and a ``str`` or tuple report global
-still through its ``whamm:global:<name>.<k>`` exports, as §17 asks.
+still through its ``whamm:global:<name>.<k>`` exports, as §17 asks (the table holds the globals'
+indices, :attr:`GlobalLocation.globals`, where the JSON listed those export names).
 
 Format (``leb`` = unsigned LEB128, ``sleb`` = signed LEB128, ``str`` = a ``leb`` index into the string
 table, ``opt`` = ``0`` for none or a string index + 1)::
