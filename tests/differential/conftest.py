@@ -1,6 +1,7 @@
 """Fixtures of the differential tests: the harness's runners and report reader (``run_rewritten``,
-``run_wei``, ``Report``) and the seed loop's ``check_seeds``, offered as session fixtures of the same name
-instead of being imported by test modules (issue 10; ``tests/test_import_tests_tree.py``).
+``run_wei``, ``Report``, ``APPS``), the seed loop's ``check_seeds`` and the generator's ``REWRITE`` profile,
+offered as session fixtures of the same name instead of being imported by test modules (issue 10;
+``tests/test_import_tests_tree.py``).
 """
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from typing import Callable
 
 import pytest
 
+from gen import scripts
+
 from . import harness, loop
 
 #: ``fixture name -> the helper module that holds it``.
-OFFERED = {"run_rewritten": harness, "run_wei": harness, "Report": harness, "check_seeds": loop}
+OFFERED = {"run_rewritten": harness, "run_wei": harness, "Report": harness, "check_seeds": loop,
+           "APPS": harness, "REWRITE": scripts}
 
 
 def _offer(name: str, module) -> Callable[[], object]:

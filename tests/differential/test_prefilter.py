@@ -16,7 +16,6 @@ from compiler.sites import matching
 from compiler.sites.matching import _Matcher, _plans, match
 from compiler.sites.static_calls import StaticCalls
 from compiler.wasm import read_module
-from gen.scripts import REWRITE, from_seed
 
 # Named and unnamed functions (fid 1… after one import), with calls, br_if, blocks and a proc_exit.
 APP = read_module(wasmtime.wat2wasm("""(module
@@ -160,12 +159,14 @@ def test_a_trap_in_a_ruled_out_operand_is_still_reported():
         match(APP, program)
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_generated_scripts_match_alike(monkeypatch, seed):
-    """The differential generator's scripts (every mode and variable kind) on all_ops-like apps."""
-    from differential.harness import APPS
-    text = from_seed(seed, REWRITE).text
-    program = check_source(text, "gen.mm")
-    name = sorted(APPS)[seed % len(APPS)]
-    module = read_module(APPS[name])
-    assert outcome(module, program) == without_prefilter(monkeypatch, module, program), (name, text)
+def test_generated_scripts_match_alike(monkeypatch, check_seeds, REWRITE, APPS):
+    """The differential generator's scripts (every mode and variable kind) on its applications."""
+    names = sorted(APPS)
+    modules = {name: read_module(APPS[name]) for name in names}
+
+    def compare(text: str, seed: int) -> None:
+        program = check_source(text, "gen.mm")
+        module = modules[names[seed % len(names)]]
+        assert outcome(module, program) == without_prefilter(monkeypatch, module, program)
+
+    assert check_seeds(compare, REWRITE, range(40)) == 40
