@@ -447,11 +447,15 @@ def _engine(options: RunOptions, *, winch: bool) -> wasmtime.Engine:
 
 
 def _cache_config(directory: str) -> str:
-    """The path of a wasmtime cache configuration (TOML) that keeps the cache in ``directory`` (written
-    there once; wasmtime reads its cache settings only from a file)."""
-    os.makedirs(directory, exist_ok=True)
+    """The path of a wasmtime cache configuration (TOML) that keeps the compiled code in
+    ``directory/code`` (written once; wasmtime reads its cache settings only from a file).
+
+    The configuration sits beside the code directory, not in it: wasmtime's cache worker cleans its
+    directory in the background and deleted a configuration kept there."""
+    code = os.path.join(directory, "code")
+    os.makedirs(code, exist_ok=True)
     path = os.path.join(directory, "wasmtime-cache.toml")
-    text = f"[cache]\ndirectory = {json.dumps(os.path.abspath(directory))}\n"  # a JSON string is a TOML one
+    text = f"[cache]\ndirectory = {json.dumps(os.path.abspath(code))}\n"  # a JSON string is a TOML one
     try:
         with open(path, encoding="utf-8") as existing:
             if existing.read() == text:

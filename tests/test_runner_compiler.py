@@ -86,7 +86,7 @@ def test_disk_cache_directory(tmp_path) -> None:
         execution = Execution(PLAIN, RunOptions(invoke="sum", compiler=compiler, cache_dir=str(cache)))
         assert execution.run().results[0] == "500500"
     config = (cache / "wasmtime-cache.toml").read_text()
-    assert config == f'[cache]\ndirectory = "{cache}"\n'
+    assert config == f'[cache]\ndirectory = "{cache / "code"}"\n'
 
 
 def test_unusable_disk_cache_directory_is_a_clear_error(tmp_path) -> None:
