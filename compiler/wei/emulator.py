@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
+import wasmtime
+
 from compiler.errors import WhammError
 from compiler.events.variables import variable
 from compiler.runner import (
@@ -48,8 +50,6 @@ from compiler.wei.suppliers import SUPPLIERS, EngineValue
 from compiler.wei.weave import FUNC_EXPORT, TABLE_EXPORT, Arg, WovenCall, weave
 
 if TYPE_CHECKING:
-    import wasmtime
-
     from compiler.sites.finding import FunctionSites
     from compiler.wasm.model import Module
 
@@ -130,7 +130,6 @@ def _signed(valtype: str, value: int) -> int:
 class _Engine:
     def __init__(self, monitor: bytes, app: bytes, libraries: Sequence[LinkedLibrary], options: RunOptions,
                  app_name: str, app_module: Module | None) -> None:
-        import wasmtime
 
         self.options = options
         self.app_name = app_name
@@ -151,7 +150,6 @@ class _Engine:
         self.app_module_name = self.app_module.names.module if self.app_module.names is not None else None
 
     def _compile(self, wasm: bytes, what: str) -> wasmtime.Module:
-        import wasmtime
         try:
             return wasmtime.Module(self.engine, wasm)
         except wasmtime.WasmtimeError as exc:
@@ -160,7 +158,6 @@ class _Engine:
     # ------------------------------------------------------------------------------------ running
 
     def run(self) -> Emulation:
-        import wasmtime
 
         store = wasmtime.Store(self.engine)
         store.set_epoch_deadline(1)
@@ -215,7 +212,6 @@ class _Engine:
         self.engine.increment_epoch()
 
     def _instantiate(self, linker: wasmtime.Linker, module: wasmtime.Module, what: str) -> wasmtime.Instance:
-        import wasmtime
         try:
             return linker.instantiate(self.store, module)
         except (wasmtime.Trap, wasmtime.ExitTrap):
@@ -226,7 +222,6 @@ class _Engine:
             raise RunError(f"cannot instantiate {what}: {error_reason(exc)}") from None
 
     def _exit(self) -> None:
-        import wasmtime
         fn = self.exports.get(_EXIT_EXPORT)
         if isinstance(fn, wasmtime.Func):
             self.store.set_epoch_deadline(1 << 62)
@@ -235,7 +230,6 @@ class _Engine:
             fn(self.store)
 
     def _call_entry(self, instance: wasmtime.Instance) -> tuple[str, ...]:
-        import wasmtime
         exports = instance.exports(self.store)
         init = exports.get("_initialize")
         if isinstance(init, wasmtime.Func):
@@ -270,7 +264,6 @@ class _Engine:
         return TraceFrame(names.get(index) or f"#{index}", index)
 
     def _failure(self, exc: Exception) -> tuple[Outcome, int, str, str | None]:
-        import wasmtime
         code = getattr(exc, "trap_code", None)
         if code == wasmtime.TrapCode.INTERRUPT:
             if self.timed_out:
@@ -285,7 +278,6 @@ class _Engine:
     # ---------------------------------------------------------------------------------- attaching
 
     def _probes(self) -> list[_Probe]:
-        import wasmtime
         out = []
         for text, item in self.exports.items():
             if not is_probe_export(text):
@@ -313,7 +305,6 @@ class _Engine:
         return out
 
     def _callback(self, export: str, index: int) -> wasmtime.Func:
-        import wasmtime
         fn = self.exports.get(f"${index}")
         if not isinstance(fn, wasmtime.Func):
             raise EmulatorError(f"probe export {export!r} names callback ${index}, which the monitor does not "
@@ -321,7 +312,6 @@ class _Engine:
         return fn
 
     def _buffer(self) -> tuple[wasmtime.Memory, int, int]:
-        import wasmtime
         mem = self.exports.get("whamm_buffer")
         start = self.exports.get("whamm_buffer:start")
         size = self.exports.get("whamm_buffer:max")
@@ -356,7 +346,6 @@ class _Engine:
 
     def _attach(self) -> tuple[bytes, dict]:
         """Match, call the match-time callbacks and weave: the woven application and its trampolines."""
-        import wasmtime
         probes = self._probes()
         self.buffer = self._buffer()
         ms = ModuleSites(self.app_module)
@@ -521,7 +510,6 @@ class _Engine:
 
 def _resolve(caller, table: int, index: int) -> int:
     """``resolved_fid``: the input function index stored in slot ``index`` of ``table``, -1 if none."""
-    import wasmtime
     t = caller.get(TABLE_EXPORT.format(table))
     if not isinstance(t, wasmtime.Table) or not 0 <= index < t.size(caller):
         return -1
@@ -546,7 +534,6 @@ def _const(valtype: str, value: object) -> object:
 
 
 def _valtype(t: object):
-    import wasmtime
     name = str(t)
     return {"i32": wasmtime.ValType.i32(), "i64": wasmtime.ValType.i64(), "f32": wasmtime.ValType.f32(),
             "f64": wasmtime.ValType.f64(), "funcref": wasmtime.ValType.funcref()}[name]
