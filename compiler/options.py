@@ -19,12 +19,13 @@ class OptionsError(WhammError):
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """The measurement knobs of REWRITING.md §16."""
+    """The measurement knobs of REWRITING.md §16, and ``no_coalesce`` (docs/COALESCING.md)."""
 
     no_body: bool = False
     no_pred: bool = False
     no_report: bool = False
     no_bundle: bool = False
+    no_coalesce: bool = False     # one add per site instead of per straight-line run (docs/COALESCING.md)
 
     def __post_init__(self) -> None:
         if self.no_bundle and not (self.no_body and self.no_pred):

@@ -37,6 +37,9 @@ def add_compile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-report", action="store_true", help="do not emit report printing")
     parser.add_argument("--no-bundle", action="store_true",
                         help="emit nothing at sites (requires --no-body and --no-pred)")
+    parser.add_argument("--no-coalesce", action="store_true",
+                        help="one counter add per site instead of one per straight-line run "
+                             "(docs/COALESCING.md)")
     parser.add_argument("-m", "--metrics", action="store_true",
                         help="print phase timings (parse, check, match, emit, encode, validate) to stderr")
 
@@ -72,7 +75,7 @@ def compile_inputs(args: argparse.Namespace):
         specs = parse_lib_specs(args.user_libs)
     except LibSpecError as exc:
         raise UsageError(str(exc)) from None
-    options = api.Options(args.no_body, args.no_pred, args.no_report, args.no_bundle)
+    options = api.Options(args.no_body, args.no_pred, args.no_report, args.no_bundle, args.no_coalesce)
     sources = read_sources(args.scripts)
     libs = api.load_libraries(specs)
     try:

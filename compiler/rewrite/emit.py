@@ -35,6 +35,7 @@ from compiler.lang.types import wasm_types
 from compiler.options import Options
 from compiler.rewrite.bodies import rewrite_bodies
 from compiler.rewrite.bodycache import FunctionCache
+from compiler.rewrite.coalesce import counter_globals
 from compiler.backend.instrs import CodegenError, const, op
 from compiler.backend.strings import Helper, string_helpers
 from compiler.backend.script_code import compile_function, getter
@@ -354,6 +355,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
                         no_body=opts.no_body,
                         no_pred=opts.no_pred,
                         no_bundle=opts.no_bundle,
+                        counters={} if opts.no_coalesce or opts.no_body else counter_globals(program, lay.globals),
                         flush_functions=frozenset(flush), proc_exit=proc_exit,
                         exit_func=lay.functions.get("whamm:exit"),
                         fnames=dict(module.names.functions) if module.names is not None else {},

@@ -16,6 +16,7 @@ from compiler.backend.lowering import BodyCompiler, always_returns
 from compiler.backend.storage import LocalStorage
 from compiler.errors import InternalError
 from compiler.lang.types import WhammType
+from compiler.rewrite.coalesce import coalesce
 from compiler.rewrite.plan import Code, FunctionPlan, Replacement
 from compiler.rewrite.shadows import shadow_updates
 from compiler.backend.site_code import ALL, ModuleContext, ProbeInfo
@@ -176,7 +177,11 @@ class FunctionRewriter:
         before_ = Placement.BEFORE
         shape = None                    # the last fast site's (probe, folded, operands) and its parts
         shape_parts = None
-        for site in self.sites:
+        sites = coalesce(self.sites, self.instrs, ctx.counters) if ctx.counters and fast else self.sites
+        for site in sites:
+            if site.__class__ is tuple:     # a run's coalesced counter adds: (index, bytes)
+                self.add_pre1(site[0], site[1])
+                continue
             try:
                 if fast and site.placement is before_:
                     # the fast path (see fast_before), inlined: it runs at nearly every site

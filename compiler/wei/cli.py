@@ -75,7 +75,7 @@ def run_monitor(args: argparse.Namespace, env: tuple[tuple[str, str], ...],
         raise UsageError("--script/--expr cannot be used with --wei-monitor (the monitor is already compiled)")
     if args.app is None:
         raise UsageError("--app is required with --wei-monitor")
-    for flag in ("no_body", "no_pred", "no_report", "no_bundle"):
+    for flag in ("no_body", "no_pred", "no_report", "no_bundle", "no_coalesce"):
         if getattr(args, flag):
             raise UsageError(f"--{flag.replace('_', '-')} cannot be used with --wei-monitor")
     if args.output_path is not None:
