@@ -48,10 +48,10 @@ class Finding(AssertionError):
     """A run that did not end cleanly."""
 
 
-def run_rewritten(script: str, app: str, *, fold: bool = True) -> str:
-    """Standard output of ``whamm run`` on ``app`` (folding on or off)."""
+def run_rewritten(script: str, app: str, *, fold: bool = True, coalesce: bool = True) -> str:
+    """Standard output of ``whamm run`` on ``app`` (folding, counter coalescing on or off)."""
     with static_folding(fold):
-        result = api.instrument(APPS[app], script)
+        result = api.instrument(APPS[app], script, options=api.Options(no_coalesce=not coalesce))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "stdout"
         run = api.run(result, RunOptions((app,), stdout=str(out), timeout=TIMEOUT))

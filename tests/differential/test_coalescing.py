@@ -1,0 +1,166 @@
+"""The coalescing oracle (issue 11): the same output with counter coalescing on and off.
+
+Coalescing (docs/COALESCING.md) replaces the constant adds of counter probes in one straight-line run
+by one add of their total; every read must still see the exact value, so whatever a run prints — the
+program's output, ``wasm:end`` output, the report — is byte-identical with ``no_coalesce``.  Checked on
+generated scripts of the correctness issue's generator, on generated *counter* scripts (which mix
+coalescible counters with readers that must switch coalescing off for what they read), and with an
+instruction counter and branch counters on every corpus program (WASI programs: the printed report;
+WAT fixtures: the report values read live from the instance after each ``@run`` call).  What a trap
+in the middle of a run shows is pinned by :func:`test_trap_mid_run_counts_the_whole_run`.
+"""
+from __future__ import annotations
+
+import random
+import tempfile
+from pathlib import Path
+
+import pytest
+import wasmtime
+
+from compiler import api
+from compiler.runner import RunOptions
+from gen.scripts import REWRITE
+from tests.corpus.catalog import C_PROGRAMS, WAT_PROGRAMS, program
+
+from .harness import APPS, run_rewritten
+from .loop import check_seeds
+
+CHUNKS, PER_CHUNK = 3, 40
+APP_NAMES = sorted(APPS)
+
+#: The corpus scripts: an instruction counter, and branch counters of both kinds of variable.
+ICOUNT = "report var n: u64; wasm:opcode:*:before { n++; }"
+BRANCHES = ("report var branches: u32; report var calls: i64;\n"
+            "wasm:opcode:br*:before { branches++; }\n"
+            "wasm:opcode:call*:before { calls = calls + 2; }\n"
+            "wasm:opcode:br_if(arg0: i32):before { report var taken: u32; if (arg0 != 0) { taken++; } }")
+CORPUS_SCRIPTS = {"icount": ICOUNT, "branches": BRANCHES}
+
+
+def compare(script: str, seed: int) -> None:
+    app = APP_NAMES[seed % len(APP_NAMES)]
+    coalesced = run_rewritten(script, app)
+    plain = run_rewritten(script, app, coalesce=False)
+    assert coalesced == plain, f"output differs on {app} with coalescing"
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_generated_scripts(chunk):
+    assert check_seeds(compare, REWRITE, range(chunk * PER_CHUNK, (chunk + 1) * PER_CHUNK)) == PER_CHUNK
+
+
+_TYPES = ("u32", "i32", "u64", "i64", "u8", "i16")
+_RULES = ("wasm:opcode:*:before", "wasm:opcode:*:after", "wasm:opcode:br_if:before",
+          "wasm:opcode:call:before", "wasm:opcode:local.get:before", "wasm:opcode:i32.add:before",
+          "wasm:opcode:end:before", "wasm:opcode:br*:at_target", "wasm:func:entry", "wasm:func:exit",
+          "wasm:opcode:block:entry", "wasm:opcode:loop:exit")
+_PREDICATES = ("", "", "", "/ fid == 1 /", "/ pc > 12 /", '/ fname == "calc" /', "/ fid != 0 && pc < 40 /")
+
+
+def counter_script(rng: random.Random) -> str:
+    """A script of counters: constant adds (coalescible where the variable is a 32/64-bit global
+    nothing else reads), per-site counters, and readers — probes, a user function and ``wasm:end``."""
+    names = [f"g{i}" for i in range(rng.randint(1, 4))]
+    types = {g: rng.choice(_TYPES) for g in names}
+    lines = [f"report var {g}: {types[g]};" for g in names]
+    lines.append("report var seen: u64;")
+
+    def add(g: str) -> str:
+        k = rng.choice((1, 2, 7, 255, 1 << 31, (1 << 32) - 1, 123456789))
+        return rng.choice((f"{g}++;", f"{g}--;", f"{g} = {g} + {k};", f"{g} = {k} + {g};", f"{g} = {g} - {k};"))
+
+    if rng.random() < 0.3:
+        g = rng.choice(names)
+        lines.append(f"fn peek() -> u64 {{ return {g} as u64; }}")
+        lines.append("wasm:opcode:return:before { seen = seen + peek(); }")
+    for _ in range(rng.randint(1, 5)):
+        stmts = [add(rng.choice(names)) for _ in range(rng.randint(1, 3))]
+        roll = rng.random()
+        if roll < 0.15:                                   # a reader: its variable is not coalesced
+            stmts.append(f"seen = seen + ({rng.choice(names)} as u64);")
+        elif roll < 0.25:
+            stmts.append("report var here: u32; here++;")
+        lines.append(f"{rng.choice(_RULES)} {rng.choice(_PREDICATES)} {{ {' '.join(stmts)} }}")
+    if rng.random() < 0.5:
+        g = rng.choice(names)
+        lines.append(f"wasm:end {{ seen = seen * 3 + ({g} as u64); }}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("chunk", range(2))
+def test_counter_scripts(chunk):
+    for seed in range(chunk * 30, (chunk + 1) * 30):
+        script = counter_script(random.Random(seed))
+        try:
+            compare(script, seed)
+        except AssertionError as exc:
+            raise AssertionError(f"counter script (seed {seed}):\n{script}\n{exc}") from None
+
+
+def _stdout(wasm_app: bytes, script: str, coalesce: bool, name: str) -> str:
+    result = api.instrument(wasm_app, script, options=api.Options(no_coalesce=not coalesce))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "stdout"
+        run = api.run(result, RunOptions((name,), stdout=str(out), timeout=120))
+        assert run.message is None, run.message
+        return out.read_text()
+
+
+@pytest.mark.parametrize("script", sorted(CORPUS_SCRIPTS))
+@pytest.mark.parametrize("name", [p.name for p in C_PROGRAMS] + ["sqlite"])
+def test_corpus_wasi(name, script):
+    prog = program(name)
+    text = CORPUS_SCRIPTS[script]
+    coalesced = _stdout(prog.wasm, text, True, name)
+    assert "REPORT CSV FLUSH" in coalesced
+    assert coalesced == _stdout(prog.wasm, text, False, name)
+
+
+def _live(wasm_app: bytes, script: str, coalesce: bool, export: str) -> tuple[bool, list[str]]:
+    """``(trapped, report values read live)`` after invoking ``export`` (the shell's read)."""
+    result = api.instrument(wasm_app, script, options=api.Options(no_coalesce=not coalesce))
+    run = api.run(result, RunOptions(("app.wasm",), invoke=export, stdout=tempfile.mktemp(), timeout=60))
+    return run.message is not None, [v.text for v in api.read_report_values(result.layout, run)]
+
+
+#: WAT fixtures the runner can call: wasmtime-py cannot run legacy try/catch, and only the
+#: parameterless ``@run`` exports can be invoked (``--invoke`` passes no arguments).
+_WAT_RUNS = [(p.name, r.export) for p in WAT_PROGRAMS if not p.legacy_exceptions
+             for r in p.runs if not r.args and r.expected != "trap"]
+
+
+@pytest.mark.parametrize("script", sorted(CORPUS_SCRIPTS))
+@pytest.mark.parametrize("name,export", _WAT_RUNS)
+def test_corpus_wat(name, export, script):
+    wasm_app = program(name).wasm
+    text = CORPUS_SCRIPTS[script]
+    assert _live(wasm_app, text, True, export) == _live(wasm_app, text, False, export)
+
+
+def test_runs_are_coalesced():
+    """The switch does something: the instruction counter of a C program sets its global far less often."""
+    wasm_app = program("matrix").wasm
+    sets = [api.instrument(wasm_app, ICOUNT, options=api.Options(no_coalesce=off)).wasm.count(b"\x24")
+            for off in (False, True)]
+    assert sets[0] * 2 < sets[1]
+
+
+TRAP_WAT = """(module
+  (memory 1)
+  (func (export "go")
+    i32.const 1
+    i32.const 0
+    i32.div_u
+    drop
+    nop
+    nop))"""
+
+
+def test_trap_mid_run_counts_the_whole_run():
+    """docs/COALESCING.md: a trap inside a run shows the run's whole total (its add comes first)."""
+    wasm_app = wasmtime.wat2wasm(TRAP_WAT)
+    trapped, coalesced = _live(wasm_app, ICOUNT, True, "go")
+    assert trapped
+    assert _live(wasm_app, ICOUNT, False, "go") == (True, ["3"])        # const, const, div_u
+    assert coalesced == ["7"]                                         # … drop, nop, nop, end
