@@ -89,7 +89,7 @@ class ModuleContext:
     no_body: bool = False
     no_pred: bool = False
     no_bundle: bool = False
-    counters: Mapping[str, tuple[int, bool]] = field(default_factory=dict)   # coalesced counter globals
+    counters: Mapping[object, tuple] = field(default_factory=dict)   # coalesced counters (rewrite.coalesce)
     flush_functions: frozenset[int] = frozenset()
     proc_exit: frozenset[int] = frozenset()          # input indices of imported proc_exit functions
     exit_func: int | None = None

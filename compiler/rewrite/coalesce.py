@@ -7,31 +7,36 @@ but the counters it bumps.  Its effect only matters where something reads those 
 control instruction or call — the sites' adds are summed and emitted once, before the run's first such
 site.  Wrapping arithmetic makes the sum exact modulo the counter's width.
 
-A counter global is a script-level variable of a 32- or 64-bit integer type (no re-normalisation, one
-Wasm global) that nothing reads except counting bodies, ``wasm:end`` and ``wasm:report`` probes (which
-run only at flush points, which are run boundaries) and the default report: no other probe's
-predicate or body and no user function mentions it.  A reader anywhere else would see a run's total
-early, so such a variable is simply not coalesced.
+A *counter* is a variable of a 32- or 64-bit integer type (no re-normalisation) that nothing reads
+except counting bodies, ``wasm:end`` and ``wasm:report`` probes (which run only at flush points, which
+are run boundaries) and the report: a script global that no other probe's predicate or body and no
+user function mentions, or a ``shared`` variable of a probe whose whole body only counts and whose
+predicate does not mention it.  A reader anywhere else would see a run's total early, so such a
+variable is simply not coalesced.  Per-site (``unshared``/``report``) variables keep one add per site.
 """
 from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence, TYPE_CHECKING
 
+from compiler.backend.instrs import memarg, op
 from compiler.lang import ast
 from compiler.lang.scopes import VarKind
 from compiler.lang.types import Prim
 from compiler.sites.finding import Placement
 from compiler.wasm.binary import sleb, uleb
+from compiler.wasm.code import encode_instrs
 
 if TYPE_CHECKING:
+    from compiler.backend.state import Layout
     from compiler.lang.scopes import Program
     from compiler.sites.matching import MatchedSite
     from compiler.wasm.model import Instr
 
 __all__ = ["Counters", "counter_globals", "counted", "coalesce"]
 
-#: Counter globals by name: (output global index, 64-bit?).
-Counters = Mapping[str, tuple[int, bool]]
+#: Counters by key (a global's name, a shared variable's ``(probe number, name)``): ``(global index,
+#: None, 64-bit?)`` or ``(memory index, slot address, 64-bit?)``.
+Counters = Mapping[object, tuple]
 
 _WIDE = {Prim.U32: False, Prim.I32: False, Prim.U64: True, Prim.I64: True}
 
@@ -39,34 +44,53 @@ _WIDE = {Prim.U32: False, Prim.I32: False, Prim.U64: True, Prim.I64: True}
 _AT_FLUSH = frozenset({"end", "report"})
 
 
-def _increment(stmt: ast.Stmt) -> tuple[str, int] | None:
-    """``(global name, constant)`` if ``stmt`` adds a constant to a script global, else None."""
-    if isinstance(stmt, ast.IncDec):
-        target = stmt.target
-        if isinstance(target, ast.Name) and target.symbol is not None and target.symbol.kind is VarKind.GLOBAL:
-            return target.id, 1 if stmt.op == "++" else -1
+def _counter_key(sym, number: int) -> object | None:
+    """How :data:`Counters` names a variable: a script global by its name, a probe's ``shared``
+    variable by ``(probe number, name)``; None for other kinds."""
+    if sym is None:
         return None
-    if isinstance(stmt, ast.Assign) and isinstance(stmt.target, ast.Name):
-        sym = stmt.target.symbol
-        value = stmt.value
-        if sym is None or sym.kind is not VarKind.GLOBAL or not isinstance(value, ast.Binary) \
-                or value.op not in ("+", "-"):
-            return None
-        left, right = value.left, value.right
-        if isinstance(left, ast.Name) and left.symbol is sym and isinstance(right, ast.IntLit):
-            return sym.name, right.value if value.op == "+" else -right.value
-        if value.op == "+" and isinstance(right, ast.Name) and right.symbol is sym and isinstance(left, ast.IntLit):
-            return sym.name, left.value
+    if sym.kind is VarKind.GLOBAL:
+        return sym.name
+    if sym.kind is VarKind.SHARED:
+        return number, sym.name
     return None
 
 
-def increments(body: ast.Block | None) -> list[tuple[str, int]] | None:
-    """The body's ``(global, constant)`` adds in order, or None if it does anything else."""
+def _increment(stmt: ast.Stmt, number: int) -> tuple[object, int] | None:
+    """``(counter key, constant)`` if ``stmt`` adds a constant to a script global or a shared
+    variable of probe ``number``, else None."""
+    if isinstance(stmt, ast.IncDec):
+        target = stmt.target
+        if isinstance(target, ast.Name):
+            key = _counter_key(target.symbol, number)
+            if key is not None:
+                return key, 1 if stmt.op == "++" else -1
+        return None
+    if isinstance(stmt, ast.Assign) and isinstance(stmt.target, ast.Name):
+        sym = stmt.target.symbol
+        key = _counter_key(sym, number)
+        value = stmt.value
+        if key is None or not isinstance(value, ast.Binary) or value.op not in ("+", "-"):
+            return None
+        left, right = value.left, value.right
+        if isinstance(left, ast.Name) and left.symbol is sym and isinstance(right, ast.IntLit):
+            return key, right.value if value.op == "+" else -right.value
+        if value.op == "+" and isinstance(right, ast.Name) and right.symbol is sym and isinstance(left, ast.IntLit):
+            return key, left.value
+    return None
+
+
+def increments(body: ast.Block | None, number: int) -> list[tuple[object, int]] | None:
+    """The body's ``(counter key, constant)`` adds in order, or None if it does anything else
+    (declarations of ``shared`` and per-site variables without initialiser emit no code)."""
     if body is None:
         return []
     out = []
     for stmt in body.stmts:
-        inc = _increment(stmt)
+        if isinstance(stmt, ast.VarDecl) and stmt.init is None and stmt.symbol is not None \
+                and stmt.symbol.kind in (VarKind.SHARED, VarKind.UNSHARED):
+            continue
+        inc = _increment(stmt, number)
         if inc is None:
             return None
         out.append(inc)
@@ -85,21 +109,35 @@ def _mentioned(nodes: Iterable[ast.Node | None]) -> set[str]:
     return out
 
 
-def counter_globals(program: Program, globals_: Mapping[str, tuple[int, ...]]) -> dict[str, tuple[int, bool]]:
-    """The script's counter globals (see the module docstring) with their output global index."""
-    candidates = {name: _WIDE[sym.type] for name, sym in program.globals.items() if sym.type in _WIDE}
-    if not candidates:
-        return {}
+def counter_globals(program: Program, lay: Layout) -> dict[object, tuple]:
+    """The script's counters (see the module docstring) by key: ``(global index, None, 64-bit?)`` for a
+    global, ``(memory index, address, 64-bit?)`` for a shared variable's slot."""
     readers: set[str] = set()
     for fn in program.functions.values():
         readers |= _mentioned([fn.body])
+    out: dict[object, tuple] = {}
     for probe in program.probes:
         if probe.expansion.package in _AT_FLUSH:
             continue
         readers |= _mentioned([probe.predicate])
-        if increments(probe.body) is None:
+        number = probe.expansion.number
+        if increments(probe.body, number) is None:
             readers |= _mentioned([probe.body])
-    return {name: (globals_[name][0], wide) for name, wide in candidates.items() if name not in readers}
+            continue
+        for sym in probe.symbols:          # its shared variables: nothing but this body can see them
+            addr = lay.shared_slots.get((number, sym.name))
+            if sym.kind is VarKind.SHARED and sym.type in _WIDE and addr is not None \
+                    and not _declared_in(probe.predicate, sym):
+                out[(number, sym.name)] = (lay.memory, addr, _WIDE[sym.type])
+    for name, sym in program.globals.items():
+        if sym.type in _WIDE and name not in readers:
+            out[name] = (lay.globals[name][0], None, _WIDE[sym.type])
+    return out
+
+
+def _declared_in(predicate: ast.Expr | None, sym) -> bool:
+    """Whether the predicate mentions ``sym`` (a shared variable the predicate reads is no counter)."""
+    return predicate is not None and any(isinstance(n, ast.Name) and n.symbol is sym for n in ast.walk(predicate))
 
 
 def counted(site: MatchedSite, counters: Counters) -> list[tuple[str, int]] | None:
@@ -108,8 +146,8 @@ def counted(site: MatchedSite, counters: Counters) -> list[tuple[str, int]] | No
     folded = site.folded
     if site.placement is not Placement.BEFORE or folded.predicate is not True:
         return None
-    adds = increments(folded.body)
-    if adds is None or any(name not in counters for name, _ in adds):
+    adds = increments(folded.body, site.probe.expansion.number)
+    if adds is None or any(key not in counters for key, _ in adds):
         return None
     return adds
 
@@ -124,19 +162,25 @@ def _ends_run(name: str) -> bool:
 _CONTROL = frozenset({"block", "loop", "if", "else", "end", "unreachable", "rethrow", "delegate"})
 
 
-def add_code(totals: dict[str, int], counters: Counters) -> bytes:
-    """``global.get; const total; add; global.set`` per counter with a non-zero total (mod its width)."""
+def add_code(totals: dict[object, int], counters: Counters) -> bytes:
+    """Per counter with a non-zero total (mod its width): ``global.get; const; add; global.set`` for a
+    global, ``i32.const 0; i32.const 0; load; const; add; store`` at the slot's address for a shared one."""
     out = []
-    for name, total in totals.items():
-        g, wide = counters[name]
+    for key, total in totals.items():
+        index, addr, wide = counters[key]
         bits = 64 if wide else 32
         total &= (1 << bits) - 1
         if not total:
             continue
         if total >= 1 << (bits - 1):
             total -= 1 << bits
-        out.append(b"\x23" + uleb(g) + (b"\x42" if wide else b"\x41") + sleb(total)
-                   + (b"\x7c" if wide else b"\x6a") + b"\x24" + uleb(g))
+        add = (b"\x42" if wide else b"\x41") + sleb(total) + (b"\x7c" if wide else b"\x6a")
+        if addr is None:
+            out.append(b"\x23" + uleb(index) + add + b"\x24" + uleb(index))
+            continue
+        load, store = ("i64.load", "i64.store") if wide else ("i32.load", "i32.store")
+        out.append(encode_instrs([op("i32.const", 0), op("i32.const", 0), op(load, memarg(load, addr, index))])
+                   + add + encode_instrs([op(store, memarg(store, addr, index))]))
     return b"".join(out)
 
 

@@ -355,7 +355,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
                         no_body=opts.no_body,
                         no_pred=opts.no_pred,
                         no_bundle=opts.no_bundle,
-                        counters={} if opts.no_coalesce or opts.no_body else counter_globals(program, lay.globals),
+                        counters={} if opts.no_coalesce or opts.no_body else counter_globals(program, lay),
                         flush_functions=frozenset(flush), proc_exit=proc_exit,
                         exit_func=lay.functions.get("whamm:exit"),
                         fnames=dict(module.names.functions) if module.names is not None else {},

@@ -60,7 +60,8 @@ _PREDICATES = ("", "", "", "/ fid == 1 /", "/ pc > 12 /", '/ fname == "calc" /',
 
 def counter_script(rng: random.Random) -> str:
     """A script of counters: constant adds (coalescible where the variable is a 32/64-bit global
-    nothing else reads), per-site counters, and readers — probes, a user function and ``wasm:end``."""
+    nothing else reads, or a shared variable), per-site counters, and readers — probes, a user
+    function and ``wasm:end``."""
     names = [f"g{i}" for i in range(rng.randint(1, 4))]
     types = {g: rng.choice(_TYPES) for g in names}
     lines = [f"report var {g}: {types[g]};" for g in names]
@@ -81,6 +82,9 @@ def counter_script(rng: random.Random) -> str:
             stmts.append(f"seen = seen + ({rng.choice(names)} as u64);")
         elif roll < 0.25:
             stmts.append("report var here: u32; here++;")
+        elif roll < 0.55:                                 # a shared counter: coalesced with the globals
+            stmts.insert(0, f"shared report var s: {rng.choice(_TYPES)};")
+            stmts.append(add("s"))
         lines.append(f"{rng.choice(_RULES)} {rng.choice(_PREDICATES)} {{ {' '.join(stmts)} }}")
     if rng.random() < 0.5:
         g = rng.choice(names)
