@@ -26,6 +26,7 @@ _SAME_NAMES = ("wei_fixtures' run_wei/run_rewritten differ from harness.py's, wh
 IMPORTS_AT_COLLECTION: dict[str, dict[str, str]] = {
     "differential/test_folding.py": {"harness": _PARAMETRIZE, "loop": _HELPER_FUNCTION,
                                      "gen.scripts": _PARAMETRIZE},
+    "differential/test_coalescing.py": {"tests.corpus.catalog": _CORPUS},
     "differential/test_found.py": {"harness": _HELPER_FUNCTION, "wei.wei_fixtures": _SAME_NAMES},
     "differential/test_wei_vs_rewrite.py": {"harness": _PARAMETRIZE, "loop": _HELPER_FUNCTION,
                                             "gen.scripts": _PARAMETRIZE, "wei.wei_fixtures": _HELPER_FUNCTION},

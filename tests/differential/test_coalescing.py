@@ -20,14 +20,9 @@ import wasmtime
 
 from compiler import api
 from compiler.runner import RunOptions
-from gen.scripts import REWRITE
 from tests.corpus.catalog import C_PROGRAMS, WAT_PROGRAMS, program
 
-from .harness import APPS, run_rewritten
-from .loop import check_seeds
-
 CHUNKS, PER_CHUNK = 3, 40
-APP_NAMES = sorted(APPS)
 
 #: The corpus scripts: an instruction counter, and branch counters of both kinds of variable.
 ICOUNT = "report var n: u64; wasm:opcode:*:before { n++; }"
@@ -38,15 +33,21 @@ BRANCHES = ("report var branches: u32; report var calls: i64;\n"
 CORPUS_SCRIPTS = {"icount": ICOUNT, "branches": BRANCHES}
 
 
-def compare(script: str, seed: int) -> None:
-    app = APP_NAMES[seed % len(APP_NAMES)]
-    coalesced = run_rewritten(script, app)
-    plain = run_rewritten(script, app, coalesce=False)
-    assert coalesced == plain, f"output differs on {app} with coalescing"
+@pytest.fixture(name="compare")
+def _compare(APPS, run_rewritten):
+    """``compare(script, seed)``: the script's output on one of the apps, coalesced and not, is the same."""
+    names = sorted(APPS)
+
+    def compare(script: str, seed: int) -> None:
+        app = names[seed % len(names)]
+        coalesced = run_rewritten(script, app)
+        plain = run_rewritten(script, app, coalesce=False)
+        assert coalesced == plain, f"output differs on {app} with coalescing"
+    return compare
 
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
-def test_generated_scripts(chunk):
+def test_generated_scripts(chunk, compare, check_seeds, REWRITE):
     assert check_seeds(compare, REWRITE, range(chunk * PER_CHUNK, (chunk + 1) * PER_CHUNK)) == PER_CHUNK
 
 
@@ -93,7 +94,7 @@ def counter_script(rng: random.Random) -> str:
 
 
 @pytest.mark.parametrize("chunk", range(2))
-def test_counter_scripts(chunk):
+def test_counter_scripts(chunk, compare):
     for seed in range(chunk * 30, (chunk + 1) * 30):
         script = counter_script(random.Random(seed))
         try:
