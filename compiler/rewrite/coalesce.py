@@ -3,8 +3,8 @@
 A ``before`` site whose predicate folds to ``true`` and whose folded body only adds compile-time
 constants to *counter globals* (``n++;``, ``n--;``, ``n = n + 3;``) needs no operands and reads nothing
 but the counters it bumps.  Its effect only matters where something reads those counters, so within a
-*run* — instructions that execute all or none (up to a trap): a straight line ending at the first
-control instruction or call — the sites' adds are summed and emitted once, before the run's first such
+*run* — instructions that execute all or none (up to a trap): a straight line that control enters
+only at its start and leaves only at its end (see :func:`run_numbers`) — the sites' adds are summed and emitted once, before the run's first such
 site.  Wrapping arithmetic makes the sum exact modulo the counter's width.
 
 A *counter* is a variable of a 32- or 64-bit integer type (no re-normalisation) that nothing reads
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from compiler.sites.matching import MatchedSite
     from compiler.wasm.model import Instr
 
-__all__ = ["Counters", "counter_globals", "counted", "coalesce"]
+__all__ = ["Counters", "counter_globals", "counted", "coalesce", "run_numbers"]
 
 #: Counters by key (a global's name, a shared variable's ``(probe number, name)``): ``(global index,
 #: None, 64-bit?)`` or ``(memory index, slot address, 64-bit?)``.
@@ -152,14 +152,63 @@ def counted(site: MatchedSite, counters: Counters) -> list[tuple[str, int]] | No
     return adds
 
 
-def _ends_run(name: str) -> bool:
-    """Whether control may leave or enter the straight line after an instruction named ``name``: every
-    control instruction (its successor may be a branch target) and every call (the callee's probes,
-    a flush at ``proc_exit``, a trap or an exception may read the counters)."""
-    return name in _CONTROL or name.startswith(("br", "call", "return", "throw", "try", "catch"))
+def _leaves(name: str) -> bool:
+    """Whether control may leave the straight line after an instruction named ``name`` (or enter it
+    right after): branches, ``if``/``else``, ``return*``, ``unreachable``, ``throw*``, every call (the
+    callee's probes, a flush at ``proc_exit``, a trap or an exception may read the counters), ``loop``
+    (its body is a branch target) and the exception constructs (``try``, ``try_table``, ``catch*``,
+    ``delegate``: handlers are entered from elsewhere)."""
+    return name in _LEAVING or name.startswith(("br", "call", "return", "throw", "try", "catch"))
 
 
-_CONTROL = frozenset({"block", "loop", "if", "else", "end", "unreachable", "rethrow", "delegate"})
+_LEAVING = frozenset({"loop", "if", "else", "unreachable", "rethrow", "delegate"})
+
+#: Constructs whose ``end`` is always followed by a run start: an ``if``'s end is entered from the
+#: ``if`` (no ``else``) or the ``else``; a ``try``'s or ``try_table``'s from its handlers.
+_ENTERED_AFTER_END = frozenset({"if", "try", "try_table"})
+
+
+def _labels(ins: Instr) -> list[int]:
+    """The label depths ``ins`` may branch to (``br*`` immediates and ``try_table`` catch labels)."""
+    out: list[int] = []
+    for kind, value in zip(ins.op.imms, ins.imms):
+        if kind == "labelidx":
+            out.append(value)
+        elif kind == "br_table":
+            out.extend(value)
+        elif kind == "try_table_catches":
+            out.extend(c.label for c in value)
+    return out
+
+
+def run_numbers(instrs: Sequence[Instr]) -> list[int]:
+    """Per instruction, the number of the straight-line run it belongs to.  A run ends after every
+    instruction that may leave it (:func:`_leaves`) and after every ``end`` whose continuation some
+    branch may enter: an ``if``'s, a ``try``'s or ``try_table``'s, and a ``block``'s that a branch (or a
+    ``try_table`` catch clause) targets.  Entering a ``block`` and leaving a ``loop`` by its ``end`` fall
+    through and do not split a run."""
+    frames: list[list] = []            # per open construct: [kind, targeted by a branch]
+    run_of = []
+    run = 0
+    for ins in instrs:
+        run_of.append(run)
+        name = ins.op.name
+        split = _leaves(name)
+        if name != "rethrow" and name != "delegate":
+            for depth in _labels(ins):   # a try_table's catch labels are outside its own frame
+                if depth < len(frames):
+                    frames[-1 - depth][1] = True
+        if name in ("block", "loop", "if", "try", "try_table"):
+            frames.append([name, False])
+        elif name == "end" or name == "delegate":
+            if frames:
+                kind, targeted = frames.pop()
+                split = split or kind in _ENTERED_AFTER_END or (kind == "block" and targeted)
+            else:
+                split = True            # the function's own end (nothing follows it)
+        if split:
+            run += 1
+    return run_of
 
 
 def add_code(totals: dict[object, int], counters: Counters) -> bytes:
@@ -187,12 +236,7 @@ def add_code(totals: dict[object, int], counters: Counters) -> bytes:
 def coalesce(sites: Sequence[MatchedSite], instrs: Sequence[Instr], counters: Counters) -> list:
     """``sites`` with every coalescible site dropped and, where each run's first one was, the run's
     adds as encoded bytes (an ``(index, bytes)`` pair).  Sites are in instruction order."""
-    run_of = []
-    run = 0
-    for ins in instrs:
-        run_of.append(run)
-        if _ends_run(ins.op.name):
-            run += 1
+    run_of = run_numbers(instrs)
     out: list = []
     open_run = -1              # the run whose totals are being collected
     totals: dict[str, int] = {}
