@@ -6,6 +6,8 @@ whole decoded module: on sqlite they cost more than the rest of a build (~290 ms
 build).  Nothing the compiler builds needs the cycle collector to be freed in time, so both doors into
 it — :func:`compiler.api.instrument` and the shell's :class:`compiler.build.Instrumenter` — pause the
 collector for the whole compilation with :func:`collector_paused`; it resumes (and catches up) after.
+The stages that allocate per instruction or per site on their own (the body decoder, the block-structure
+walk, the typed stack walk, matching and emitting) use the same pause when called outside those doors.
 """
 from __future__ import annotations
 

@@ -21,12 +21,12 @@ successive calls; a function whose plan equals one spliced before reuses those b
 """
 from __future__ import annotations
 
-import gc
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from compiler.errors import WhammError
+from compiler.gc_pause import collector_paused
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import Folded, fold_expr, fold_probe, literal
@@ -195,13 +195,8 @@ def instrument(module: Module, program: Program, *, static_call: StaticCall | No
     try:
         t0 = time.perf_counter()
         prelude = fold_prelude(program, calls, module)
-        enabled = gc.isenabled()
-        gc.disable()   # as in emit: matching allocates per site while the decoded module is alive
-        try:
+        with collector_paused():   # as in emit: matching allocates per site while the decoded module is alive
             matches = match(module, program, static_call=calls)
-        finally:
-            if enabled:
-                gc.enable()
         t1 = time.perf_counter()
         out = emit(module, program, matches, options, prelude=prelude, static_call=calls, cache=cache,
                    libraries=libraries)
@@ -223,13 +218,8 @@ def emit(module: Module, program: Program, matches: Matches, options: Options | 
     The cyclic garbage collector is paused meanwhile: emitting allocates a tuple or two per site and
     report row while hundreds of thousands of decoded instructions are alive, and its full passes over
     them cost more than the rest of the work on a large module (nothing here builds cycles)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _emit(module, program, matches, options, prelude, static_call, cache, libraries)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _emit(module: Module, program: Program, matches: Matches, options: Options | None, prelude: Prelude | None,

@@ -13,9 +13,9 @@ get here: the writer copies their bytes).
 """
 from __future__ import annotations
 
-import gc
 from typing import Iterable, Sequence
 
+from compiler.gc_pause import collector_paused
 from compiler.wasm.binary import read_s32, read_s33, read_s64, read_u32, read_u64, sleb, uleb
 from compiler.wasm.errors import DecodeError
 from compiler.wasm.model import Catch, Instr, MemArg, RefType, ValType
@@ -332,13 +332,8 @@ def decode_instrs(data: bytes, start: int = 0, end: int | None = None, base: int
         end = len(data)
     if base is None:
         base = start
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _decode_loop(data, start, end, base)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _decode_loop(data: bytes, start: int, end: int, base: int) -> list[Instr]:
@@ -431,14 +426,9 @@ def decode_all(bodies: Iterable) -> None:
     module work such as a full rewrite.  The garbage collector stays paused across all bodies: between
     bodies it would otherwise run full collections over every instruction decoded so far, which costs
     about as much as the decoding itself on a ~1 MB module."""
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         for body in bodies:
             body.instrs
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 _NESTING = {"block": 1, "loop": 1, "if": 1, "try": 1, "try_table": 1, "end": -1, "delegate": -1}

@@ -7,15 +7,14 @@ is kept apart from the typed operand-stack walk (:mod:`compiler.wasm.stack`), wh
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Sequence
 
+from compiler.gc_pause import collector_paused
 from compiler.wasm.model import Instr
 from compiler.wasm.opcodes import BY_NAME
 
-__all__ = ["Control", "TargetPoint", "control", "gc_paused", "OPENERS", "MIDDLES", "BRANCHES", "UNCONDITIONAL",
+__all__ = ["Control", "TargetPoint", "control", "OPENERS", "MIDDLES", "BRANCHES", "UNCONDITIONAL",
            "EXIT_LABEL"]
 
 #: Instructions opening a construct that ends with ``end`` (legacy ``try`` included, as a plain block).
@@ -86,22 +85,9 @@ class Control:
         return tuple(self.target_point(o) for o in seen)
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector around a loop that allocates per instruction (as the decoder does):
-    collections triggered by those allocations would scan every ``Instr`` of the module each time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def control(instrs: Sequence[Instr]) -> Control:
     """The block structure of a body whose last instruction is the final ``end`` (one pass, no types)."""
-    with gc_paused():
+    with collector_paused():   # the walk allocates per instruction of a large body
         return _control(instrs)
 
 

@@ -32,7 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from compiler.wasm.control import BRANCHES, EXIT_LABEL, MIDDLES, OPENERS, UNCONDITIONAL, Control, control, gc_paused
+from compiler.gc_pause import collector_paused
+from compiler.wasm.control import BRANCHES, EXIT_LABEL, MIDDLES, OPENERS, UNCONDITIONAL, Control, control
 from compiler.wasm.model import ArrayType, ExternKind, FuncType, Instr, RefType, StructType, ValType
 from compiler.wasm.opcodes import ADDR, BY_NAME, OPCODES, OpInfo
 from compiler.wasm.type_rules import RULES, Types, unpack
@@ -265,7 +266,7 @@ class FunctionTypes:
     def walk(self) -> StackTypes:
         """The validator-style walk over the whole body (once; the result is cached)."""
         if self._walk is None:
-            with gc_paused():
+            with collector_paused():
                 self._walk = self._run()
         return self._walk
 
