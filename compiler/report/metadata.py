@@ -50,6 +50,8 @@ from typing import Mapping, Sequence
 from compiler.errors import InternalError, WhammError
 from compiler.lang.types import parse_type
 from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, ReportVar, type_text
+from compiler.wasm.binary import read_s64, read_u64, sleb, uleb
+from compiler.wasm.errors import DecodeError
 
 __all__ = ["SECTION", "VERSION", "ReportMetadata", "MetadataError", "encode", "decode", "read_metadata"]
 
@@ -78,20 +80,11 @@ class ReportMetadata:
 def _leb(out: bytearray, value: int) -> None:
     if value < 0:
         raise InternalError(f"internal: whamm.report: negative value {value} in an unsigned field")
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
+    out += uleb(value)
 
 
 def _sleb(out: bytearray, value: int) -> None:
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if (value == 0 and not byte & 0x40) or (value == -1 and byte & 0x40):
-            out.append(byte)
-            return
-        out.append(byte | 0x80)
+    out += sleb(value)
 
 
 def encode(rows: Sequence[ReportVar], memory_export: str | None, function_names: Mapping[int, str],
@@ -221,32 +214,18 @@ class _Reader:
         return MetadataError(f"whamm.report section, byte {self.pos}: {what}")
 
     def leb(self) -> int:
-        data, pos = self.data, self.pos
-        result = shift = 0
-        while True:
-            if pos >= len(data):
-                raise self.fail("truncated")
-            byte = data[pos]
-            pos += 1
-            result |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                self.pos = pos
-                return result
+        return self._number(read_u64)
 
     def sleb(self) -> int:
-        data, pos = self.data, self.pos
-        result = shift = 0
-        while True:
-            if pos >= len(data):
-                raise self.fail("truncated")
-            byte = data[pos]
-            pos += 1
-            result |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                self.pos = pos
-                return result - (1 << shift) if byte & 0x40 else result
+        return self._number(read_s64)
+
+    def _number(self, read) -> int:
+        """One LEB128 field with the codec's reader; its errors located in this section."""
+        try:
+            value, self.pos = read(self.data, self.pos)
+        except DecodeError as exc:
+            raise self.fail("truncated" if exc.message == "unexpected end of data" else exc.message) from None
+        return value
 
     def index(self, count: int, what: str) -> int:
         k = self.leb()
