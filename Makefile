@@ -20,8 +20,12 @@ test: $(STAMP)
 
 BENCHMARKS := codec frontend parse info sites instrument overhead output_costs shell_latency
 
+# Every benchmark in turn, then the figures that have a target in one table (benchmarks/targets.py).
 bench: $(STAMP)
-	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
+	@summary=$$(mktemp); trap 'rm -f "$$summary"' EXIT; \
+	for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; \
+	  WHAMM_BENCH_TARGETS="$$summary" $(BIN)/python benchmarks/$$b.py || exit 1; done; \
+	echo "== targets"; $(BIN)/python benchmarks/targets.py "$$summary"
 
 # Rebuild the committed C test programs (needs Debian's clang lld wasi-libc libclang-rt-dev-wasm32).
 corpus:

@@ -29,8 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from compiler.wasm.validate import config as engine_config  # noqa: E402
+from targets import record  # noqa: E402
 
 SQLITE = ROOT / "tests" / "corpus" / "sqlite" / "sqlite.wasm"
 WHAMM = Path(sys.executable).parent / "whamm"
@@ -64,6 +66,7 @@ def compile_cpu(wasm: bytes) -> float:
 
 def line(figure: str, values: list[float], unit: str, target: float) -> str:
     low, mid = min(values), statistics.median(values)
+    record(figure, low, mid, unit, target)
     met = "yes" if mid <= target else "no"
     return f"{figure:<44}{low:>8.3f}{mid:>9.3f} {unit:<3}{'≤ ' + format(target, 'g'):>8}{met:>5}"
 
@@ -97,13 +100,14 @@ def main() -> int:
     print(f"{'figure':<44}{'min':>8}{'median':>9}{'':4}{'target':>8}{'met':>5}")
     for name, (_, size_target, _) in MONITORS.items():
         ratio = sizes[name] / len(app)
+        record(f"output size, {args.app.stem} + {name} / input", ratio, ratio, "x", size_target)
         print(f"{f'output size, + {name} ({sizes[name] / 1e6:.2f} MB) / input':<44}{ratio:>8.2f}{ratio:>9.2f} "
               f"{'x':<3}{'≤ ' + format(size_target, 'g'):>8}{'yes' if ratio <= size_target else 'no':>5}")
     for name, (_, _, cpu_target) in MONITORS.items():
-        print(line(f"whamm instr CPU, + {name}", instr_cpu[name], "s", cpu_target))
+        print(line(f"whamm instr CPU, {args.app.stem} + {name}", instr_cpu[name], "s", cpu_target))
     print(line("whamm --help CPU", help_cpu, "s", HELP_TARGET))
     for name in MONITORS:
-        print(line(f"wasmtime compile time, + {name} / input", compile_ratio[name], "x", COMPILE_RATIO_TARGET))
+        print(line(f"wasmtime compile time, {args.app.stem} + {name} / input", compile_ratio[name], "x", COMPILE_RATIO_TARGET))
     return 0
 
 

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baselines import KERNELS, SCRIPTS, hand_counts, hand_written, whamm_counts  # noqa: E402
 from compiler import api  # noqa: E402
 from compiler.runner import Execution, RunOptions  # noqa: E402
+from targets import record  # noqa: E402
 
 TARGETS = {"icount": 1.15, "branches": 1.05}
 """The issue's targets for whamm / hand-written (issue 11: "Must show")."""
@@ -104,6 +105,8 @@ def report(variants: dict[str, dict[str, Variant]], analyses: list[str], rounds:
             target = TARGETS.get(analysis)
             target_text = f"≤{target:.2f}" if target else "—"
             met = ("yes" if mid <= target else "no") if target else ""
+            if target:
+                record(f"{kernel} + {analysis}, whamm / hand-written", low, mid, "x", target)
             print(f"{kernel:<8}{analysis:<10}{statistics.median(base):>8.3f}{statistics.median(generated):>9.3f}"
                   f"{statistics.median(hand):>8.3f}{low:>7.2f}/{mid:<6.2f}{target_text:>8}{met:>5}"
                   "{:>7.2f}/{:<6.2f}{:>7.2f}/{:<6.2f}".format(*_ratios(generated, base), *_ratios(hand, base)))

@@ -38,11 +38,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from compiler import api  # noqa: E402
 from compiler.runner import RunOptions, _engine  # noqa: E402
 from compiler.wasm.validate import config as base_config  # noqa: E402
 from whamm_shell.session import RunRecord, Session, Settings  # noqa: E402
+from targets import record  # noqa: E402
 
 SQLITE = ROOT / "tests" / "corpus" / "sqlite" / "sqlite.wasm"
 BRANCH_MONITOR = ROOT / "examples" / "branches" / "branches.mm"
@@ -190,6 +192,11 @@ def main() -> int:
     print(f"add one probe and run, probe add → execution start: {min(adds):.2f} / {statistics.median(adds):.2f} s "
           f"with set compiler fast (target ≤ {ADD_AND_RUN_TARGET} s): "
           f"{'ok' if min(adds) <= ADD_AND_RUN_TARGET else 'MISSED'}; {optimized:.2f} s with optimized")
+    record(f"shell, {args.app.stem}: incremental compiler time / first run", ratio, median_ratio, "x", 0.20)
+    record(f"shell, {args.app.stem}: toggle back, command -> execution", min(starts), statistics.median(starts),
+           "s", 0.050)
+    record(f"shell, {args.app.stem}: add one probe and run -> execution", min(adds), statistics.median(adds),
+           "s", ADD_AND_RUN_TARGET)
     print()
     compile_options(results[0][4])
     print()
@@ -199,6 +206,7 @@ def main() -> int:
     lines = child.stdout.splitlines()
     print("\n".join(lines[:-1]))
     peak = int(lines[-1].removeprefix("peak="))
+    record(f"shell, {args.app.stem} + instruction counter, peak RSS", peak, peak, "MB", ICOUNT_PEAK_TARGET)
     print(f"instruction counter session, peak RSS: {peak} MB (target ≤ {ICOUNT_PEAK_TARGET} MB): "
           f"{'ok' if peak <= ICOUNT_PEAK_TARGET else 'MISSED'}")
     return 0
