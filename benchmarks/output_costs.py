@@ -107,7 +107,8 @@ def main() -> int:
         print(line(f"whamm instr CPU, {args.app.stem} + {name}", instr_cpu[name], "s", cpu_target))
     print(line("whamm --help CPU", help_cpu, "s", HELP_TARGET))
     for name in MONITORS:
-        print(line(f"wasmtime compile time, {args.app.stem} + {name} / input", compile_ratio[name], "x", COMPILE_RATIO_TARGET))
+        print(line(f"wasmtime compile time, {args.app.stem} + {name} / input", compile_ratio[name], "x",
+                   COMPILE_RATIO_TARGET))
     return 0
 
 
