@@ -25,7 +25,7 @@ from compiler import api
 from compiler.api import WhammError
 from whamm_shell.arguments import UsageError, parse_numbers, parse_options, parse_value
 from whamm_shell.render import plural, seconds
-from whamm_shell.session import SessionError
+from whamm_shell.session import ScriptErrors, SessionError
 from whamm_shell.ui import read_history
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["do_help", "do_quit", "do_load", "do_probe_add", "do_probe_rm", "do_probe_enable",
            "do_probe_disable", "do_probe_edit", "do_global", "do_run", "do_save", "do_source", "do_export",
            "do_set_args", "do_set_env", "do_set_dir", "do_set_stdin", "do_set_timeout", "do_set_fuel", "do_set_compiler",
-           "do_show_settings", "do_history"]
+           "do_set_unknown_imports", "do_show_settings", "do_history"]
 
 
 def do_help(shell: Shell, args: str) -> None:
@@ -162,11 +162,27 @@ def _external_edit(shell: Shell, text: str) -> str:
 
 def do_global(shell: Shell, args: str) -> None:
     """``global STATEMENT`` (or a script-level item typed directly): add a var, report var, use, fn,
-    assignment or call."""
+    assignment or call; ``global rm NAME`` removes the item declaring NAME (``rm NAME`` is never a
+    whamm statement, so the two cannot be confused)."""
     if not args.strip():
-        raise UsageError("usage: global STATEMENT")
-    item = shell.session.add_item(args)
+        raise UsageError("usage: global STATEMENT | global rm NAME")
+    remove = re.fullmatch(r"\s*rm(?:\s+(\S*))?\s*", args)
+    if remove is not None:
+        _global_rm(shell, remove[1])
+        return
+    item = shell.session.add_item(args, shell.location)
     shell.renderer.message(f"global: {item.text}")
+
+
+def _global_rm(shell: Shell, name: str | None) -> None:
+    if not name:
+        raise UsageError("usage: global rm NAME")
+    try:
+        item = shell.session.remove_item(name)
+    except ScriptErrors as exc:
+        shell.renderer.error(exc)
+        raise SessionError(f"`{name}` is still used (above): not removed") from None
+    shell.renderer.message(f"removed global: {item.text}")
 
 
 def do_run(shell: Shell, args: str) -> None:
@@ -342,6 +358,25 @@ def do_set_compiler(shell: Shell, args: str) -> None:
     shell.renderer.message(f"compiler: {_compiler_text(words[0])}")
 
 
+def do_set_unknown_imports(shell: Shell, args: str) -> None:
+    """``set unknown-imports trap|default|off``: what stands in for the imports that neither WASI nor a
+    user library provides, so an app written for another host (``ic0.debug_print``) can run at all:
+    functions that trap when called, or that return zeros (ANALYSIS.md §8, as wasmtime's
+    ``--trap-unknown-imports`` / ``--default-values-unknown-imports``); ``off`` fails the run."""
+    usage = "set unknown-imports trap|default|off"
+    words, _ = parse_options(args, usage, {}, positional=(1, 1))
+    if words[0] not in (*api.UNKNOWN_IMPORTS, "off"):
+        raise UsageError(f"invalid value `{words[0]}`: expected trap, default or off\nusage: {usage}")
+    value = None if words[0] == "off" else words[0]
+    shell.session.settings = replace(shell.session.settings, unknown_imports=value)
+    shell.renderer.message(f"unknown imports: {_unknown_imports_text(value)}")
+
+
+def _unknown_imports_text(value: str | None) -> str:
+    return {None: "off (the run fails)", "trap": "trap (a call traps)",
+            "default": "default (calls return zeros)"}[value]
+
+
 def _compiler_text(compiler: str) -> str:
     return "fast (Winch; Cranelift for what Winch lacks)" if compiler == "fast" else "optimized (Cranelift)"
 
@@ -358,6 +393,7 @@ def do_show_settings(shell: Shell, args: str) -> None:
         ("timeout", "off" if s.timeout is None else f"{s.timeout:g} s"),
         ("fuel", "off" if s.fuel is None else str(s.fuel)),
         ("compiler", _compiler_text(s.compiler)),
+        ("unknown-imports", _unknown_imports_text(s.unknown_imports)),
     ]
     shell.renderer.table(("setting", "value"), rows, limit=False)
 

@@ -81,10 +81,11 @@ def build_registry(shell: Shell) -> Registry:
                 on(bc.do_probe_edit), probe_words))
     add(Command("probes", (), "probes", "list the probes: id, enabled, rule, predicate, sites, source",
                 "", on(ic.do_probes), None))
-    add(Command("global", (), "global STATEMENT",
+    add(Command("global", (), "global STATEMENT | global rm NAME",
                 "add a script-level statement (or just type it): var, report var, use, fn, assignment, call",
-                "The final `;` of a one-line statement may be omitted.\n\n"
-                "  report var count: u32\n  var limit: u32 = 10\n  global use cache;",
+                "The final `;` of a one-line statement may be omitted.  `global rm NAME` removes the var,\n"
+                "fn or use declaring NAME (refused, pointing at the use, while something still uses it).\n\n"
+                "  report var count: u32\n  var limit: u32 = 10\n  global use cache;\n  global rm limit",
                 on(bc.do_global), ProbeCompleter(globals=globals_)))
     add(Command("run", (), "run [ARGS…] [--timings]",
                 "instrument (incrementally) and run the app; Ctrl-C interrupts it",
@@ -105,8 +106,10 @@ def build_registry(shell: Shell) -> Registry:
                 "a bar chart of a report variable across its sites, or of a map's keys",
                 "  plot taken\n  plot calls --top 10", on(ic.do_plot),
                 WordsCompleter(ic.report_words(s), {"--top": NO_VALUE})))
-    add(Command("globals", (), "globals", "the current values of the script-level variables",
-                "Read after the last run through the exported getters.", on(ic.do_globals), None))
+    add(Command("globals", (), "globals",
+                "the script-level items: name, kind, type, initialiser, where declared, value after a run",
+                "Values are read after the last run through the exported getters (`–`: not in that run).",
+                on(ic.do_globals), None))
     add(Command("wat", (), "wat FUNC [--around PC] [--diff] [--all]",
                 "a function of the instrumented module as WAT; injected code is marked `+`",
                 "FUNC is a name or an index.  --around PC shows the lines near an original pc (marked\n"
@@ -144,6 +147,14 @@ def build_registry(shell: Shell) -> Registry:
                 "`whamm run` does.  The reports are the same; `run --timings` names the compiler used.\n\n"
                 "  set compiler optimized\n  set compiler fast",
                 on(bc.do_set_compiler), WordsCompleter(lambda: ["fast", "optimized"])))
+    add(Command("set unknown-imports", (), "set unknown-imports trap|default|off",
+                "stub the imports nobody provides, so an app made for another host runs",
+                "An import that neither WASI nor a user library provides (e.g. `ic0.debug_print`) makes\n"
+                "the run fail.  trap: it becomes a function that traps when called (wasmtime's\n"
+                "--trap-unknown-imports); default: functions return zeros, globals and memories get default\n"
+                "values (--default-values-unknown-imports); off: the run fails again (the default).\n\n"
+                "  set unknown-imports default\n  set unknown-imports trap",
+                on(bc.do_set_unknown_imports), WordsCompleter(lambda: ["trap", "default", "off"])))
     add(Command("show settings", (), "show settings", "the run settings", "", on(bc.do_show_settings), None))
     add(Command("history", (), "history [N]", "the command history of this and earlier sessions", "",
                 on(bc.do_history), None))

@@ -8,7 +8,6 @@ the shell's :class:`~whamm_shell.render.Renderer`.
 """
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
@@ -21,11 +20,10 @@ from whamm_shell.session import SessionError, report_csv
 
 if TYPE_CHECKING:
     from compiler.api import ReportValue
-    from compiler.api import WatLine
     from whamm_shell.session import Session
     from whamm_shell.shell import Shell
 
-__all__ = ["REPORT_COLUMNS", "FIRST_SITES", "report_words", "mark_injected", "do_info", "do_match",
+__all__ = ["REPORT_COLUMNS", "FIRST_SITES", "report_words", "do_info", "do_match",
            "do_probes", "do_sites", "do_report", "do_plot", "do_globals", "do_wat"]
 
 #: The columns of ``report`` (and the names ``--sort`` accepts).
@@ -33,11 +31,6 @@ REPORT_COLUMNS = ("name", "probe", "probe_id", "fname", "fid", "pc", "value")
 
 #: How many sites ``match`` and ``sites`` list before ``--all`` is needed.
 FIRST_SITES = 20
-
-#: Above this many lines ``wat`` aligns original and instrumented code greedily instead of with a
-#: quadratic diff (sqlite has functions of tens of thousands of instructions).
-_DIFF_LIMIT = 4000
-
 
 # ------------------------------------------------------------------------------------------ info
 
@@ -265,49 +258,26 @@ def _plot_number(value: object, name: str) -> float | int:
 
 
 def do_globals(shell: Shell, args: str) -> None:
-    """``globals``: the script-level variables' values after the last run."""
+    """``globals``: the script-level items as declared — name, kind, type, initialiser, where each
+    was typed or loaded — and, once there has been a run, each variable's value after it (``–`` for
+    what the last run did not have: it was declared since)."""
     parse_options(args, "globals", {}, positional=(0, 0))
-    values = shell.session.require_run().global_values()
-    if not values:
-        shell.renderer.message("no script-level variables")
+    declarations = shell.session.declarations()
+    if not declarations:
+        shell.renderer.message("no script-level items (`global STATEMENT` adds one)")
         return
-    shell.renderer.table(("name", "type", "value"), values, limit=False)
+    headers = ("name", "kind", "type", "initialiser", "declared")
+    rows = [[d.name or "–", d.kind, d.type, d.init, d.item.origin] for d in declarations]
+    run = shell.session.last_run
+    if run is not None:
+        values = {(name, type_): value for name, type_, value in run.global_values()}
+        headers += ("value",)
+        for row, d in zip(rows, declarations):
+            row.append(values.get((d.name, d.type), "–") if d.kind.endswith("var") else "–")
+    shell.renderer.table(headers, rows, limit=False)
 
 
 # ------------------------------------------------------------------------------------------- wat
-
-def mark_injected(original: Sequence[WatLine], output: Sequence[WatLine]) -> list[WatLine]:
-    """The instrumented function's lines with each line that is not an original instruction marked
-    injected, and each original one given its input ``pc``.
-
-    The instrumented module is read back from its bytes, where every instruction has an offset, so
-    what was injected is found by aligning the two listings: the rewriter only inserts code (``alt``
-    replaces an instruction, which shows as an insertion plus a deletion), so the longest common
-    subsequence of instruction texts is the original code.  Very long functions use a greedy
-    alignment.
-    """
-    a = [ln.text.strip() for ln in original]
-    b = [ln.text.strip() for ln in output]
-    out = [api.WatLine(ln.text, None, True, ln.func) for ln in output]
-    if max(len(a), len(b)) <= _DIFF_LIMIT:
-        blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
-        pairs = ((i + k, j + k) for i, j, n in blocks for k in range(n))
-    else:
-        pairs = _greedy(a, b)
-    for i, j in pairs:
-        out[j] = api.WatLine(output[j].text, original[i].offset, False, output[j].func)
-    if out:
-        out[0] = api.WatLine(output[0].text, None, False, output[0].func)     # the (func …) header
-    return out
-
-
-def _greedy(a: list[str], b: list[str]):
-    i = 0
-    for j, text in enumerate(b):
-        if i < len(a) and text == a[i]:
-            yield i, j
-            i += 1
-
 
 def do_wat(shell: Shell, args: str) -> None:
     """``wat FUNC [--around PC] [--diff] [--all]``: a function of the instrumented module as WAT with
@@ -317,8 +287,7 @@ def do_wat(shell: Shell, args: str) -> None:
                                 positional=(1, 1))
     session = shell.session
     fid = session.function_index(words[0])
-    module = session.app.module
-    if fid < module.num_imported_funcs:
+    if fid < session.app.module.num_imported_funcs:
         raise SessionError(f"function {fid} is imported: it has no code")
     build = session.build()
     if shell.decoded is not None and shell.decoded[0] is build.wasm:
@@ -326,21 +295,17 @@ def do_wat(shell: Shell, args: str) -> None:
     else:
         out_module = api.decode_module(build.wasm)
         shell.decoded = (build.wasm, out_module)
-    original = api.function_wat(module, fid)
-    output = api.function_wat(out_module, build.result.layout.out_func(fid))
     if opts.get("--diff"):
         name = session.functions()[fid][1] or f"#{fid}"
-        diff = difflib.unified_diff([ln.text for ln in original], [ln.text for ln in output],
-                                    f"{name} (original)", f"{name} (instrumented)", lineterm="")
-        lines = list(diff)
+        lines = api.instrumented_diff(build, fid, out_module, name)
         shell.renderer.lines(lines or [f"{name}: no code was injected"],
                              limit=False if opts.get("--all") else True, hint="--all")
         return
-    marked = mark_injected(original, output)
+    marked = api.instrumented_wat(build, fid, out_module)
     around = opts.get("--around")
     shell.renderer.wat(marked, current=around, around=around,  # type: ignore[arg-type]
                        limit=False if opts.get("--all") else True, hint="--all")
-    injected = sum(1 for ln in marked if ln.injected and ln.offset is None and not ln.text.lstrip().startswith("(local"))
+    injected = sum(1 for ln in marked if ln.injected and not ln.text.lstrip().startswith(("(local", ";;")))
     if around is None:
         shell.renderer.message(f"{plural(injected, 'injected line')} (marked +) in "
                                f"{os.path.basename(session.app.name)} function {fid}")

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 from whamm_shell.script_errors import ScriptErrors, localize
 
 __all__ = [
-    "SessionError", "ScriptErrors", "Probe", "Item", "Settings", "Added", "RunRecord",
+    "SessionError", "ScriptErrors", "Probe", "Item", "Declaration", "Settings", "Added", "RunRecord",
     "Session", "read_report", "report_csv", "demo_app",
 ]
 
@@ -78,11 +78,27 @@ class Probe:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """A script-level item: its text (ending in ``;`` or ``}``) and kind (``use``, ``fn``, ``var``,
-    ``statement``)."""
+    """A script-level item: its text (ending in ``;`` or ``}``), kind (``use``, ``fn``, ``var``,
+    ``statement``) and where it came from (``prompt``, ``-c:1``, ``cmds.txt:3``, ``script.mm:2``), which
+    ``globals`` shows and ``save --session`` cannot lose."""
 
     text: str
     kind: str
+    origin: str = "prompt"
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """A row of ``globals``: a script-level item as the checker understood it — the ``name`` it declares
+    ("" for a statement), its ``kind`` (``report var``, ``var``, ``fn``, ``use``, ``statement``), the
+    checked ``type`` (a ``fn``'s signature), the initialiser's text (a statement's whole text), and
+    the ``item`` with its origin."""
+
+    name: str
+    kind: str
+    type: str
+    init: str
+    item: Item
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +106,8 @@ class Settings:
     """Run settings, with the meaning of the ``whamm run`` options (CLI.md §4), and the compiler of
     wasmtime: ``fast`` (Winch, the default: the shell's runs are iterations, where compile time dominates
     — sqlite's branch monitor compiles in ~0.4 s instead of ~3 s) or ``optimized`` (Cranelift, as
-    ``whamm run``); both give the same results."""
+    ``whamm run``); both give the same results.  ``unknown_imports`` stubs the imports nobody provides
+    (``trap`` or ``default``, :attr:`compiler.api.RunOptions.unknown_imports`; None: they fail the run)."""
 
     args: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
@@ -99,6 +116,7 @@ class Settings:
     timeout: float | None = None
     fuel: int | None = None
     compiler: str = "fast"
+    unknown_imports: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,9 +294,9 @@ class Session:
         self.probes[number] = new
         return self._added(number, matched)
 
-    def add_item(self, text: str) -> Item:
+    def add_item(self, text: str, origin: str = "prompt") -> Item:
         """Add a script-level item (``var``, ``report var``, ``use``, ``fn``, an assignment or a call);
-        the final ``;`` of a one-line statement may be omitted."""
+        the final ``;`` of a one-line statement may be omitted.  ``origin`` says where it was typed."""
         text = text.strip()
         try:
             parsed = api.script_items(text, "<input>")
@@ -295,7 +313,7 @@ class Session:
             raise SessionError("nothing to add: the text holds no statement")
         if any(i.kind == "probe" for i in parsed):
             raise SessionError("that is a probe: type it directly or use `probe add`")
-        item = Item(text, parsed[0].kind)
+        item = Item(text, parsed[0].kind, origin)
         items = [*self.items, item]
         self._try(self.compose(items=items), self.probes.values(), items, pending=-1)
         self.items.append(item)
@@ -315,12 +333,54 @@ class Session:
                 probes.append(Probe(self._next + len(numbers), piece))
                 numbers.append(probes[-1].number)
             else:
-                items.append(Item(piece, node.kind))
+                items.append(Item(piece, node.kind, f"{name}:{text.count(chr(10), 0, node.start) + 1}"))
         self._try(self.compose(probes, items), probes, items)
         self.items = items
         self.probes = {p.number: p for p in probes}
         self._next += len(numbers)
         return numbers
+
+    def declarations(self) -> list[Declaration]:
+        """The script-level items in order, each with what it declares as the checker sees it in the
+        current script (``globals``).  Every ``var`` and ``fn`` item must be found among the checked
+        program's declarations: one that is not is an internal error, never a row left out."""
+        if not self.items:
+            return []
+        program = self.matched().program
+        source = self.compose().source
+        declared: dict[int, tuple[str, str, str, str]] = {}     # item start -> name, kind, type, init
+        for name, sym in program.globals.items():
+            decl = sym.decl
+            init = "–" if decl.init is None else source[decl.init.span.start:decl.init.span.end]
+            declared[decl.span.start] = (name, " ".join((*decl.modifiers, "var")), str(sym.type), init)
+        for name, fn in program.functions.items():
+            params = ", ".join(str(p.type) for p in fn.params)
+            result = "" if fn.result is None else f" -> {fn.result}"
+            declared[fn.fn.span.start] = (name, "fn", f"fn({params}){result}", "–")
+        out, start = [], 0
+        for item in self.items:
+            if item.kind in ("var", "fn"):
+                lead = len(item.text) - len(item.text.lstrip())
+                name, kind, type_, init = declared[start + lead]
+            elif item.kind == "use":
+                name, kind, type_, init = item.text.split()[1].rstrip(";"), "use", "library", "–"
+            else:
+                name, kind, type_, init = "", "statement", "–", item.text
+            out.append(Declaration(name, kind, type_, init, item))
+            start += len(item.text) + 1
+        return out
+
+    def remove_item(self, name: str) -> Item:
+        """Remove the script-level item that declares ``name`` (a ``var``, ``fn`` or ``use``), checked
+        first like every change: if a probe or another item still uses it, the compiler's diagnostic
+        points there and the session is unchanged."""
+        found = [d.item for d in self.declarations() if d.name == name and d.kind != "statement"]
+        if not found:
+            raise SessionError(f"no global named `{name}` (`globals` lists them)")
+        items = [i for i in self.items if i is not found[0]]
+        self._try(self.compose(items=items), self.probes.values(), items)
+        self.items = items
+        return found[0]
 
     def probe(self, number: int) -> Probe:
         """Probe ``number``; a number that is not a probe is the user's error, with a hint."""
@@ -482,7 +542,7 @@ class Session:
         s = self.settings
         options = api.RunOptions((os.path.basename(self.app.name), *s.args), s.env, s.dirs, s.stdin, stdout,
                                  stderr, timeout=s.timeout, fuel=s.fuel, compiler=s.compiler,
-                                 cache_dir=self.compile_cache)
+                                 cache_dir=self.compile_cache, unknown_imports=s.unknown_imports)
         clock = time.perf_counter()
         execution = api.prepare_run(build.result, options, compiled=self.instrumenter.compiled)
         compiled = time.perf_counter() - clock

@@ -49,6 +49,7 @@ class Shell:
         self.commands: list[str] = []                        # this session's lines (batch `history`)
         self.decoded: tuple[bytes, object] | None = None   # the last instrumented module read back (wat)
         self.sourcing: list[Path] = []                       # files `source` is reading, innermost last
+        self.location = "prompt"                             # where the running command comes from
         self.registry = build_registry(self)
 
     def onecmd(self, line: str) -> bool:
@@ -69,14 +70,19 @@ class Shell:
     def run_text(self, text: str, origin: str) -> bool:
         """Run the commands of a ``-c`` argument or a command file, stopping at the first failure
         (whose error is rendered, then reported as ``ORIGIN:LINE``).  True means ``quit`` was given."""
-        for command in split_commands(text):
-            try:
-                if self.onecmd(command.text):
-                    return True
-            except WhammError as exc:
-                self.renderer.error(exc)
-                raise SessionError(f"{origin}:{command.line}: stopped at this failed command: "
-                                   f"{command.text.splitlines()[0]}") from None
+        outer = self.location
+        try:
+            for command in split_commands(text):
+                self.location = f"{origin}:{command.line}"
+                try:
+                    if self.onecmd(command.text):
+                        return True
+                except WhammError as exc:
+                    self.renderer.error(exc)
+                    raise SessionError(f"{origin}:{command.line}: stopped at this failed command: "
+                                       f"{command.text.splitlines()[0]}") from None
+        finally:
+            self.location = outer
         return False
 
     def add_text(self, text: str) -> None:
