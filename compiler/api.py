@@ -29,7 +29,9 @@ that).  For it, the API also offers:
 * catalog and syntax queries (:mod:`compiler.queries`): :func:`rule_completions`, :func:`rule_scope`,
   :data:`KEYWORDS`, :func:`bound_variable_names`, :func:`bound_function_names`,
   :func:`instruction_names`, :func:`info_text`, :func:`script_items`, :func:`probe_parts`,
-  :func:`probe_is_complete`, :func:`decode_module` and :func:`function_wat` (:class:`WatLine`\\ s);
+  :func:`probe_is_complete`, :func:`decode_module` and :func:`function_wat` (:class:`WatLine`\\ s),
+  and an instrumented function's lines marked from the plan that rewrote it (:func:`instrumented_wat`,
+  :func:`instrumented_diff`);
 * the public error and diagnostic types: :class:`WhammError`, :class:`ScriptError`,
   :class:`Diagnostic`, :class:`Span`, :class:`LibSpecError`, and the run's :class:`Outcome`.
 """
@@ -56,7 +58,7 @@ from compiler.queries import (
     info_text, instruction_names, probe_is_complete, probe_parts, rule_completions, rule_scope, script_items,
 )
 from compiler.results import App, InstrumentResult, Libraries, Options, OptionsError, function_map
-from compiler.runner import COMPILERS, Execution, LinkedLibrary, Outcome, RunOptions, RunResult
+from compiler.runner import COMPILERS, UNKNOWN_IMPORTS, Execution, LinkedLibrary, Outcome, RunOptions, RunResult
 from compiler.wasm import DecodeError, ValidationError, read_module, validate
 from compiler.wasm.binary import Cursor
 from compiler.wasm.model import SECTION_NAMES
@@ -69,13 +71,14 @@ if TYPE_CHECKING:
     from compiler.report.text import global_values, report_csv
     from compiler.report.rows import ReportVar
     from compiler.report.values import format_map_value, format_value
+    from compiler.rewrite.marks import instrumented_diff, instrumented_wat
     from compiler.wasm.model import Module
 
 __all__ = [
     # batch instrumentation (whamm instr / run / check)
     "Options", "App", "Libraries", "InstrumentResult", "InputError", "OptionsError",
     "load_app", "read_script", "load_libraries", "check", "instrument", "prepare_run", "run",
-    "function_map", "RunOptions", "COMPILERS", "RunResult", "Execution", "Outcome", "write_file",
+    "function_map", "RunOptions", "COMPILERS", "UNKNOWN_IMPORTS", "RunResult", "Execution", "Outcome", "write_file",
     # incremental instrumentation and dry runs (the shell)
     "Instrumenter", "Composition", "ProbeSlice", "Matched", "Build", "SiteRow", "SCRIPT_NAME",
     # the report of a run
@@ -84,7 +87,7 @@ __all__ = [
     # catalog and syntax queries
     "rule_completions", "rule_scope", "KEYWORDS", "bound_variable_names", "bound_function_names",
     "instruction_names", "info_text", "ScriptItem", "script_items", "ProbeParts", "probe_parts",
-    "probe_is_complete", "decode_module", "function_wat", "WatLine",
+    "probe_is_complete", "decode_module", "function_wat", "WatLine", "instrumented_wat", "instrumented_diff",
     # errors and diagnostics
     "WhammError", "ScriptError", "Diagnostic", "Span", "LibSpecError",
 ]
@@ -101,6 +104,8 @@ _ON_FIRST_USE = {
     "ReportVar": "compiler.report.rows",
     "format_value": "compiler.report.values",
     "format_map_value": "compiler.report.values",
+    "instrumented_wat": "compiler.rewrite.marks",
+    "instrumented_diff": "compiler.rewrite.marks",
 }
 
 

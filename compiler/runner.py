@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RunError", "RunOptions", "LinkedLibrary", "Outcome", "TraceFrame", "FunctionMap", "RunResult",
     "Execution", "run_module", "EXIT_TRAP", "EXIT_LIMIT", "MAX_TIMEOUT", "MAX_FUEL", "wasi_config", "error_reason",
-    "COMPILERS",
+    "COMPILERS", "UNKNOWN_IMPORTS",
 ]
 
 EXIT_TRAP = 134
@@ -63,6 +63,12 @@ MAX_FUEL = (1 << 64) - 1
 
 COMPILERS = ("fast", "optimized")
 """The values of :attr:`RunOptions.compiler`: Winch (falling back to Cranelift), or Cranelift."""
+UNKNOWN_IMPORTS = ("trap", "default")
+"""The values of :attr:`RunOptions.unknown_imports`: what the wasmtime CLI's ``--trap-unknown-imports``
+and ``--default-values-unknown-imports`` do (ANALYSIS.md §8)."""
+#: Appended to a failed instantiation's reason when an import is missing: how to run the app anyway.
+_UNKNOWN_IMPORT_HINT = ("; to run it anyway, stub unknown imports: `whamm run --trap-unknown-imports` or "
+                        "`--default-values-unknown-imports`, in whamm-shell `set unknown-imports trap|default`")
 #: The proposals Winch cannot compile (wasmtime refuses a Winch engine with the first three on, and with
 #: exceptions on it refuses every module): a Winch engine has them off, and a module using them falls back.
 _WINCH_OFF = ("wasm_relaxed_simd", "wasm_gc", "wasm_function_references", "wasm_exceptions")
@@ -84,7 +90,11 @@ class RunOptions:
     """How to run.  ``argv`` is complete (``argv[0]`` is the application's file name); ``dirs`` are
     ``(host, guest)`` preopens; ``stdin`` is a path or ``None`` to inherit.  ``compiler`` is one of
     :data:`COMPILERS`; ``cache_dir`` a directory for wasmtime's on-disk cache of compiled code (None: no
-    disk cache)."""
+    disk cache).  ``unknown_imports`` says what stands in for imports that neither WASI nor a user
+    library provides (an app written for another host, e.g. ``ic0.debug_print``): None, they fail the
+    instantiation; ``"trap"``, functions that trap when called (other kinds still fail, as wasmtime's
+    ``--trap-unknown-imports``); ``"default"``, functions that return zeros and globals, tables and
+    memories with default values (``--default-values-unknown-imports``)."""
 
     argv: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
@@ -97,6 +107,7 @@ class RunOptions:
     fuel: int | None = None
     compiler: str = "optimized"
     cache_dir: str | None = None
+    unknown_imports: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +239,9 @@ class Execution:
         self.functions = functions or FunctionMap()
         if options.compiler not in COMPILERS:
             raise RunError(f"unknown compiler '{options.compiler}': expected one of {', '.join(COMPILERS)}")
+        if options.unknown_imports not in (None, *UNKNOWN_IMPORTS):
+            raise RunError(f"unknown setting for unknown imports '{options.unknown_imports}': expected one of "
+                           f"{', '.join(UNKNOWN_IMPORTS)}")
         self._compiled = compiled
         self._stop = _Stop()
         self.compiler = "winch" if options.compiler == "fast" else "cranelift"
@@ -368,13 +382,20 @@ class Execution:
         """Instantiate; traps and exits of a start function propagate, anything else is a setup error."""
         import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
         try:
+            if self.options.unknown_imports == "trap":
+                linker.define_unknown_imports_as_traps(module)
+            elif self.options.unknown_imports == "default":
+                linker.define_unknown_imports_as_default_values(store, module)
             return linker.instantiate(store, module)
         except (wasmtime.Trap, wasmtime.ExitTrap):
             raise
         except wasmtime.WasmtimeError as exc:
             if "wasm trap" in str(exc) or "wasm backtrace" in str(exc):
                 raise
-            raise RunError(f"cannot instantiate {what}: {error_reason(exc)}") from None
+            reason = error_reason(exc)
+            stubbed = self.options.unknown_imports is not None
+            hint = _UNKNOWN_IMPORT_HINT if reason.startswith("unknown import") and not stubbed else ""
+            raise RunError(f"cannot instantiate {what}: {reason}{hint}") from None
 
     def _call_entry(self, store: wasmtime.Store, instance: wasmtime.Instance) -> tuple[str, ...]:
         import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up

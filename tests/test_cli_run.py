@@ -133,7 +133,9 @@ def test_missing_import_cannot_instantiate(tmp_path, capfd):
     (tmp_path / "calls.mm").write_text(CALLS)
     status, out, err = whamm(capfd, "-s", str(tmp_path / "calls.mm"), "-a", str(app))
     assert (status, out) == (1, "")
-    assert err == f"error: cannot instantiate {app}: unknown import: `env::f` has not been defined\n"
+    assert err == (f"error: cannot instantiate {app}: unknown import: `env::f` has not been defined; to run it "
+                   "anyway, stub unknown imports: `whamm run --trap-unknown-imports` or "
+                   "`--default-values-unknown-imports`, in whamm-shell `set unknown-imports trap|default`\n")
 
 
 def test_compile_error_runs_nothing(files, capfd):

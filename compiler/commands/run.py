@@ -39,6 +39,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="interrupt the run after this wall time (then, as after a trap or Ctrl-C, the "
                              "values so far are printed as 'report (partial: ...)')")
     parser.add_argument("--fuel", type=_fuel, metavar="N", help="limit execution to N units of wasmtime fuel")
+    stubs = parser.add_mutually_exclusive_group()
+    stubs.add_argument("--trap-unknown-imports", dest="unknown_imports", action="store_const", const="trap",
+                       help="provide imports nobody else provides as functions that trap when called "
+                            "(as wasmtime's flag of that name)")
+    stubs.add_argument("--default-values-unknown-imports", dest="unknown_imports", action="store_const",
+                       const="default", help="provide imports nobody else provides as functions returning "
+                                             "zeros and globals with default values (as wasmtime's flag)")
     parser.add_argument("-w", "--wei", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--wei-monitor", metavar="PATH",
                         help="run the application under this engine monitor module (whamm instr --wei) "
@@ -97,13 +104,17 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--wei is not allowed with 'whamm run'")
     env, dirs = _env(args.env), _dirs(args.dir)
     if args.wei_monitor is not None:
+        if args.unknown_imports is not None:
+            raise UsageError(f"--{'trap' if args.unknown_imports == 'trap' else 'default-values'}-unknown-imports "
+                             "is not supported with --wei-monitor")
         return run_monitor(args, env, dirs)
     result = compile_inputs(args)
     if args.output_path is not None:
         write_output(args.output_path, result.wasm)
     argv = (os.path.basename(args.app), *args.app_args)
     outcome = api.run(result, RunOptions(argv, env, dirs, invoke=args.invoke, timeout=args.timeout,
-                                         fuel=args.fuel), interruptible=True)
+                                         fuel=args.fuel, unknown_imports=args.unknown_imports),
+                      interruptible=True)
     if outcome.results:
         print("\n".join(outcome.results), flush=True)
     if outcome.error_text:
