@@ -92,6 +92,8 @@ EXPORTS: tuple[RuntimeFunc, ...] = (
     _f("whamm_flush", "", "", "write the pending output (exit sequence, before proc_exit)"),
     _f("whamm_print_value", "i32 i32", "",
        "print the value at ptr whose type descriptor is at desc, report form (REWRITING.md §11.2)"),
+    _f("whamm_report_rows", "i32 i32", "",
+       "print the default report's memaddr rows from the compact table at [table, end) (report.c)"),
     _f("whamm_map_create", "i32 i32", "",
        "create map id, or reset it to empty; desc = key descriptor then value descriptor (copied)"),
     _f("whamm_map_get", "i32 i32", "i32",

@@ -9,22 +9,21 @@
   all: their bytes go straight into the instrumentation memory's data (they have no effects to order).
 * ``whamm:exit`` (§10) is guarded to run once; it runs the ``wasm:end`` bodies, then the ``wasm:report``
   bodies or the default report (only if some report variable instance exists), then flushes the output.
-* The default report (§11) is one ``puts`` of the banner, a loop over a static table of
-  ``(prefix, prefix length, type descriptor, value address)`` records for every ``memaddr`` row (so a
-  branch monitor with thousands of sites adds a table, not thousands of calls), then the ``global_id``
-  and ``map_id`` rows.
+* The default report (§11) is one ``puts`` of the banner, one call of the runtime's
+  ``whamm_report_rows`` over a compact static table of every ``memaddr`` row (:func:`report_table`: a
+  branch monitor with thousands of sites adds ≈2 bytes a row, not thousands of calls or texts), then
+  the ``global_id`` and ``map_id`` rows.
 """
 from __future__ import annotations
 
-import array
-import sys
-from typing import TYPE_CHECKING, Mapping, Sequence
+import struct
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from compiler.lang import ast, values
 from compiler.lang.scopes import CheckedProbe, VarKind, type_of
 from compiler.lang.types import MapType, WhammType
 from compiler.backend.lowering import BodyCompiler
-from compiler.backend.instrs import Code, CodegenError, LocalPool, mem_parts, op
+from compiler.backend.instrs import Code, CodegenError, LocalPool, mem_parts
 from compiler.backend.script_code import ScriptEnv, compile_guarded
 from compiler.backend.strings import Helper
 from compiler.backend.storage import MemStorage, Storage
@@ -33,13 +32,14 @@ from compiler.rewrite.site_env import SiteEnv, site_error
 from compiler.report.rows import MapLocation, MemoryLocation, ReportVar, row_prefix, type_text, wasm_type_text
 from compiler.backend.runtime_abi import encode_type, pack_value
 from compiler.report.rows import BANNER, HEADER
+from compiler.wasm.binary import sleb, uleb
 from compiler.wasm.model import FuncType, MemArg
 
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
     from compiler.sites.matching import MatchedSite
 
-__all__ = ["start_function", "exit_function", "descriptors"]
+__all__ = ["start_function", "exit_function", "descriptors", "report_table"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -204,79 +204,20 @@ def _puts(code: Code, lay, text: bytes) -> None:
 
 
 def _default_report(ctx: ModuleContext, code: Code, pool: LocalPool, desc: Mapping[bytes, int]) -> None:
-    """§11: the banner, then a loop over a static table with one record per ``memaddr`` row, then the
-    ``global_id`` and ``map_id`` rows one by one.
-
-    A record is nine ``u32``: value address (also the row's id), the fixed part
-    ``", memaddr, <name>, <type>, <wasm>, script0, "``, the function part ``"<fname>, <fid>, "`` (or
-    ``", , "``), the pc (-1: empty), the probe part ``", <probe_id>, "`` (or ``", , "``) — each text as
-    address and length — and the value's type descriptor (0: a map id to print with ``print_map``)."""
+    """§11: the banner, then every ``memaddr`` row printed by the runtime's ``whamm_report_rows`` from
+    a compact static table (:func:`report_table`), then the ``global_id`` and ``map_id`` rows one by one."""
     lay = ctx.layout
     region = lay.region
     assert region is not None
-    mem = lay.memory
     rt = lay.runtime
     _puts(code, lay, f"\n{BANNER}\n{HEADER}\n".encode())
-    texts: dict[str, tuple[int, int]] = {}
-
-    def text(t: str) -> tuple[int, int]:
-        got = texts.get(t)
-        if got is None:
-            data = t.encode()
-            got = texts[t] = (region.string(data) if data else 0, len(data))
-        return got
-
-    descs: dict[object, int] = {}
-    fixed: dict[tuple[str, object], tuple[int, int]] = {}
-    funcs: dict[object, tuple[int, int]] = {}
-    probes: dict[object, tuple[int, int]] = {}
-    table = array.array("i")
-    rows = 0
-    for v in lay.report:
-        loc = v.location
-        if not isinstance(loc, MemoryLocation):
-            continue
-        t = v.whamm_type
-        d = descs.get(t)
-        if d is None:
-            d = descs[t] = 0 if isinstance(t, MapType) else desc[encode_type(t)]
-        a = fixed.get((v.name, t))
-        if a is None:
-            wasm = "i32" if isinstance(t, MapType) else wasm_type_text(t)
-            a = fixed[(v.name, t)] = text(f", memaddr, {v.name}, {type_text(t)}, {wasm}, script0, ")
-        b = funcs.get(v.fid)
-        if b is None:
-            b = funcs[v.fid] = text(", , " if v.fid is None else f"{v.fname or f'#{v.fid}'}, {v.fid}, ")
-        c = probes.get(v.probe_id)
-        if c is None:
-            c = probes[v.probe_id] = text(", , " if v.probe_id is None else f", {v.probe_id}, ")
-        table.extend((loc.memory_offset, a[0], a[1], b[0], b[1], -1 if v.pc is None else v.pc, c[0], c[1], d))
-        rows += 1
-    if rows:
-        data = table.tobytes() if sys.byteorder == "little" else _swapped(table)
-        base = region.alloc(len(data), 8)
-        region.put(base, data)
-        end = base + len(data)
-        ptr = pool.new("i32")
-
-        def ld(off: int) -> list:
-            return [op("local.get", ptr), op("i32.load", MemArg(2, off, mem))]
-
-        seq = [op("i32.const", base), op("local.set", ptr), op("block", None), op("loop", None),
-               op("local.get", ptr), op("i32.const", end), op("i32.ge_u"), op("br_if", 1),
-               *ld(0), op("call", rt["putu32"]),
-               *ld(4), *ld(8), op("call", rt["puts"]),
-               *ld(12), *ld(16), op("call", rt["puts"]),
-               *ld(20), op("i32.const", -1), op("i32.ne"), op("if", None), *ld(20), op("call", rt["putu32"]),
-               op("end"),
-               *ld(24), *ld(28), op("call", rt["puts"]),
-               *ld(32), op("i32.eqz"), op("if", None),
-               *ld(0), op("i32.load", MemArg(2, 0, mem)), op("call", rt["print_map"]),
-               op("else"), *ld(32), *ld(0), op("call", rt["whamm_print_value"]), op("end"),
-               op("i32.const", 10), op("call", rt["putc"]),
-               op("local.get", ptr), op("i32.const", 36), op("i32.add"), op("local.set", ptr),
-               op("br", 0), op("end"), op("end")]
-        code.extend(seq)
+    table = report_table([v for v in lay.report if isinstance(v.location, MemoryLocation)], region.string, desc)
+    if table is not None:
+        base = region.alloc(len(table), 4)
+        region.put(base, table)
+        code.emit("i32.const", base)
+        code.emit("i32.const", base + len(table))
+        code.emit("call", rt["whamm_report_rows"])
     for v in lay.report:
         if isinstance(v.location, MemoryLocation):
             continue
@@ -290,10 +231,75 @@ def _default_report(ctx: ModuleContext, code: Code, pool: LocalPool, desc: Mappi
         code.emit("call", rt["putc"])
 
 
-def _swapped(table: array.array) -> bytes:
-    t = array.array("i", table)
-    t.byteswap()
-    return t.tobytes()
+#: Row head flags of the report table (report.c).
+_NEW_FUNCTION, _NEW_PC, _UNPREDICTED = 4, 2, 1
+
+
+def _i32(value: int) -> int:
+    """``value`` modulo 2³² as a signed 32-bit number: the runtime adds differences in ``u32``
+    arithmetic, so this is the shortest LEB128 that gives the same sum."""
+    return (value + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
+def report_table(rows: Sequence[ReportVar], string: Callable[[bytes], int],
+                 desc: Mapping[bytes, int]) -> bytes | None:
+    """The table the runtime's ``whamm_report_rows`` prints the ``memaddr`` rows from (its layout is in
+    ``runtime/report.c``), or None without such rows; ``string(data)`` places a text and returns its
+    address (the empty text is never placed).
+
+    Why compact: one record per row made the table of a branch monitor on sqlite 2 MB, larger than the
+    module.  What rows share is stored once: a template per (variable, type, probe) with the row text
+    around the function and pc and the value's descriptor, a text per function; per row remain a
+    one-byte head and LEB128 differences from the row before for what changed (function, pc, and the
+    value address where it is not the predicted one), ≈2 bytes a row.  Every row keeps its own address:
+    rows may share a slot, and slots need not follow the row order."""
+    if not rows:
+        return None
+    templates: dict[tuple, int] = {}
+    records = bytearray()
+    functions: dict[int | None, tuple[int, int]] = {}
+    stream = bytearray()
+    fid_now: object = ()   # no function yet: the first row always names its function
+    pc_field = addr = stride = 0
+
+    def text(t: str) -> tuple[int, int]:
+        data = t.encode()
+        return (string(data) if data else 0, len(data))
+
+    for v in rows:
+        t = v.whamm_type
+        key = (v.name, t, v.probe_id)
+        index = templates.get(key)
+        if index is None:
+            index = templates[key] = len(templates)
+            wasm = "i32" if isinstance(t, MapType) else wasm_type_text(t)
+            fixed = text(f", memaddr, {v.name}, {type_text(t)}, {wasm}, script0, ")
+            probe = text(", , " if v.probe_id is None else f", {v.probe_id}, ")
+            d = 0 if isinstance(t, MapType) else desc[encode_type(t)]
+            records += struct.pack("<5I", *fixed, *probe, d)
+        head = index << 3
+        tail = bytearray()
+        if v.fid != fid_now:
+            fid_now = v.fid
+            fn = functions.get(v.fid)
+            if fn is None:
+                fn = functions[v.fid] = text(", , " if v.fid is None else f"{v.display_fname}, {v.fid}, ")
+            head |= _NEW_FUNCTION
+            tail += uleb(fn[0]) + uleb(fn[1])
+            pc_field = 0
+        field = 0 if v.pc is None else v.pc + 1
+        if field != pc_field:
+            head |= _NEW_PC
+            tail += sleb(field - pc_field)
+            pc_field = field
+        at = v.location.memory_offset  # type: ignore[union-attr]
+        if at != addr + stride:
+            head |= _UNPREDICTED
+            tail += sleb(_i32(at - (addr + stride)))
+        stride, addr = _i32(at - addr), at
+        stream += uleb(head)
+        stream += tail
+    return struct.pack("<I", len(templates)) + bytes(records) + bytes(stream)
 
 
 def _global_value(code: Code, lay, v: ReportVar, desc: Mapping[bytes, int]) -> None:

@@ -655,3 +655,75 @@ def test_wasm_code_can_drive_the_runtime():
         key = (wrap(2 - i % 4, P.U32), i & 1)
         counts[key] = counts.get(key, 0) + 1
     assert out == [(vf.format_map(parse_type("(u32,u8)"), P.U64, counts) + "\n").encode()]
+
+
+# ------------------------------------------------------------------------------------ report table
+
+_ROW_TYPES = [P.U32, P.I8, P.U64, P.F64, P.BOOL, P.STR, parse_type("(u8, str, i64)"), MapType(P.U32, P.I32)]
+
+
+@st.composite
+def report_rows(draw):
+    """Rows as the default report meets them: a few variables and probes, functions and pcs repeating
+    or not, slots in any order, several rows naming the same slot (coalesced counters), empty columns."""
+    count = draw(st.integers(1, 40))
+    rows, slots = [], []   # slots: (type, value) per distinct slot
+    for _ in range(count):
+        t = draw(st.sampled_from(_ROW_TYPES))
+        same = [i for i, (slot_type, _) in enumerate(slots) if slot_type == t]
+        if same and draw(st.booleans()):
+            slot = draw(st.sampled_from(same))
+        else:
+            if isinstance(t, MapType):
+                value = draw(st.dictionaries(values_of(t.key), values_of(t.value), max_size=3))
+            else:
+                value = draw(values_of(t))
+            slots.append((t, value))
+            slot = len(slots) - 1
+        fid = draw(st.one_of(st.none(), st.integers(0, 3), st.integers(0, 70000)))
+        probe = draw(st.sampled_from([None, "0_wasm:opcode:if:before", "3"]))
+        fname = "" if fid is None or fid % 3 == 0 else f"f{fid}"   # a function has one name
+        pc = draw(st.one_of(st.none(), st.integers(0, 300), st.integers(0, 2**31)))
+        rows.append((draw(st.sampled_from(["taken", "n"])), t, probe, fid, fname, pc, slot))
+    return rows, slots
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(report_rows())
+def test_report_table_prints_every_row_as_its_prefix_and_value(spec):
+    """``whamm_report_rows`` over ``exit.report_table`` prints exactly the rows of REWRITING.md §11.2
+    (``row_prefix`` + the value), whatever the order of the slots and however many rows share one."""
+    from compiler.report.rows import MemoryLocation, ReportVar, row_prefix
+    from compiler.rewrite.exit import report_table
+    rows, slots = spec
+    rt = Runtime()
+    maps = Maps(rt)
+    addrs, texts = [], []
+    for i, (t, value) in enumerate(slots):
+        if isinstance(t, MapType):
+            maps.create(100 + i, t)
+            for k, v in value.items():
+                maps.put(100 + i, t, k, v)
+            addrs.append(rt.place(struct.pack("<i", 100 + i)))
+            texts.append(vf.format_map(t.key, t.value, value))
+        else:
+            addrs.append(rt.pack(t, value))
+            texts.append(vf.format_value(t, value))
+    desc = {abi.encode_type(t): rt.place(abi.encode_type(t)) for t, _ in slots if not isinstance(t, MapType)}
+    report = [ReportVar(name, "site", t, probe, fid, fname, pc, MemoryLocation(addrs[slot])) for name, t, probe, fid, fname, pc, slot in rows]
+    table = report_table(report, rt.place, desc)
+    base = rt.place(table)
+    rt.whamm_report_rows(base, base + len(table))
+    assert rt.text() == "".join(f"{row_prefix(v)}{texts[slot]}\n" for v, (*_, slot) in zip(report, rows))
+
+
+def test_report_table_is_about_two_bytes_a_row_for_per_site_counters():
+    """The point of the table: a branch monitor's rows (two adjacent u32 counters per site, sites in
+    pc order) cost ≈2 bytes each, not a record or a text per row."""
+    from compiler.report.rows import MemoryLocation, ReportVar
+    from compiler.rewrite.exit import report_table
+    rows = [ReportVar(name, "site", P.U32, "0_wasm:opcode:br_if:before", site // 100, "f", site % 100 * 7,
+                      MemoryLocation(4096 + 8 * site + 4 * k))
+            for site in range(10_000) for k, name in enumerate(("taken", "not_taken"))]
+    table = report_table(rows, lambda data: 0x10000, {abi.encode_type(P.U32): 0x20000})
+    assert len(table) < 2.2 * len(rows)

@@ -58,6 +58,9 @@ void value_copy_in(const u8 *desc, u8 *dst, const u8 *src);
 void print_value(const u8 *desc, const u8 *v, int in_map);
 void print_type_label(const u8 *desc);
 
+/* map.c: whamm_core.print_map (the report prints map-valued slots with it) */
+void core_print_map(i32 id);
+
 static inline u32 load_u32(const u8 *p) { u32 v; __builtin_memcpy(&v, p, 4); return v; }
 static inline u64 load_u64(const u8 *p) { u64 v; __builtin_memcpy(&v, p, 8); return v; }
 static inline u16 load_u16(const u8 *p) { u16 v; __builtin_memcpy(&v, p, 2); return v; }
