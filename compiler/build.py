@@ -54,6 +54,7 @@ from compiler.wasm.wat import Namer, format_instr
 
 if TYPE_CHECKING:
     from compiler.lang.scopes import CheckedProbe, Program
+    from compiler.rewrite.plan import FunctionPlan
     from compiler.sites.matching import MatchedSite
     from compiler.wasm.model import Module
 
@@ -158,6 +159,8 @@ class Build:
     options: Options
     timings: Mapping[str, float]
     reused: bool = False
+    #: the plan of every function this build rewrote, by input index (what ``wat`` marks from)
+    plans: Mapping[int, FunctionPlan] = dataclasses.field(default_factory=dict)
 
     @property
     def wasm(self) -> bytes:
@@ -302,7 +305,9 @@ class Instrumenter:
         result = InstrumentResult(emitted.wasm, self.app, program, self.libraries,
                                       (*program.warnings, *emitted.warnings), self.libraries.warnings,
                                       emitted, timings)
-        build = Build(result, matched, options, timings)
+        cache = self.functions     # the plans this emit used are the ones it touched last
+        plans = {plan.fid: plan for plan, entry in cache.bodies.items() if entry[1] == cache.emits}
+        build = Build(result, matched, options, timings, plans=plans)
         self._builds[key] = build
         _trim(self._builds, _KEEP_BUILDS)
         return build
