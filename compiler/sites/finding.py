@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Iterator, Mapping
 from compiler.errors import InternalError
 from compiler.events.catalog import CATALOG, Event, opcode_events
 from compiler.events.variables import variable
-from compiler.sites.bindings import FUNCTION_WIDE, SITE_BINDERS, Binder, imm
+from compiler.sites.bindings import FUNCTION_WIDE, SITE_BINDERS, Binder, app_memid, imm
 from compiler.wasm.control import EXIT_LABEL
 from compiler.wasm.stack import FunctionTypes, ModuleTypes
 from compiler.wasm.model import ExternKind, Instr
@@ -178,10 +178,11 @@ _SITE_PROVIDER = tuple((n, b) for n, b in _PROVIDER_BINDERS if n not in FUNCTION
 # ------------------------------------------------------------------------------------------------
 
 class ModuleSites:
-    """Module-wide facts for site data: function names, imports, the proc_exit functions, types."""
+    """Module-wide facts for site data: function names, imports, the proc_exit functions, types, and
+    ``APP_MEMID`` (module-wide, but a static binding at every site the matcher folds)."""
 
     __slots__ = ("module", "types", "num_imported", "names", "imports", "proc_exit", "name_module",
-                 "_functions")
+                 "app_memid", "_functions")
 
     def __init__(self, module: Module, types: ModuleTypes | None = None) -> None:
         self.module = module
@@ -192,6 +193,7 @@ class ModuleSites:
         self.name_module = (module.names.module or "") if module.names is not None else ""
         self.proc_exit = frozenset(i for i, imp in enumerate(self.imports)
                                    if imp.name == "proc_exit" and imp.module in PROC_EXIT_MODULES)
+        self.app_memid = app_memid(module)
         self._functions: dict[int, FunctionSites] = {}
 
     def fname(self, fid: int) -> str:
@@ -297,6 +299,14 @@ class FunctionSites:
                 out[f"imm{k}"] = depth
         for name, binder in plan.binders:
             out[name] = binder(self, index, ins)
+        return out
+
+    def matched_bindings(self, index: int) -> dict[str, object]:
+        """What a matched opcode site at instruction ``index`` folds with: its static bindings plus the
+        module's ``APP_MEMID`` (a new dict, made on demand: most sites never need it)."""
+        out = self.opcode_bindings(index)
+        if self.ms.app_memid is not None:
+            out["APP_MEMID"] = self.ms.app_memid
         return out
 
     def opcode_site(self, index: int) -> Site:

@@ -30,7 +30,7 @@ from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import FoldError, Folded, StaticCall, cannot_fail, fold_predicate, fold_probe
 from compiler.lang.types import Prim, WhammType, wasm_types
-from compiler.sites.bindings import FUNCTION_WIDE, app_memid
+from compiler.sites.bindings import FUNCTION_WIDE
 from compiler.sites.finding import FunctionSites, ModuleSites, Placement, Site, imm_count
 from compiler.wasm.stack import FunctionTypes, Types
 from compiler.wasm.model import FuncType, RefType
@@ -83,6 +83,11 @@ class MatchedSite(NamedTuple):
     be ``None`` where only the stack could tell (``drop``, untyped ``select``, …).  Non-opcode sites
     have none.  ``folded`` is the folded predicate, body and initialisers; sites whose static inputs
     are equal may share one ``Folded`` (and its AST nodes).
+
+    ``static`` holds the site's static bindings (:attr:`bindings`): the mapping itself at a
+    ``wasm:func``/``wasm:block`` site, the function's :class:`FunctionSites` at an opcode site, whose
+    bindings are computed when asked for — a dict per instruction would cost most of the matching
+    time (and of the shell's memory) of an every-instruction probe, whose code never reads them.
     """
 
     probe: CheckedProbe
@@ -90,15 +95,26 @@ class MatchedSite(NamedTuple):
     index: int
     placement: Placement
     pc: int
-    bindings: Mapping[str, object]
+    static: Mapping[str, object] | FunctionSites
     operands: Types
     results: Types
     folded: Folded
 
     @property
+    def bindings(self) -> Mapping[str, object]:
+        """The site's static bindings, ``APP_MEMID`` included (at an opcode site a new dict per call)."""
+        static = self.static
+        if static.__class__ is FunctionSites:
+            return static.matched_bindings(self.index)  # type: ignore[union-attr]
+        return static  # type: ignore[return-value]
+
+    @property
     def fname(self) -> str:
         """The function's name-section name (``""`` if none)."""
-        return self.bindings["fname"]  # type: ignore[return-value]
+        static = self.static
+        if static.__class__ is FunctionSites:
+            return static.fname  # type: ignore[union-attr]
+        return static["fname"]  # type: ignore[index,return-value]
 
     @property
     def report_fname(self) -> str:
@@ -372,7 +388,7 @@ class _Matcher:
         self.prefiltered = [p for p in plans if p.function_names is not None]
         # the tables without the plans a function's values rule out, by those plans
         self.without: dict[frozenset[_Plan], tuple[dict, dict, dict]] = {}
-        self.app_memid = app_memid(module)
+        self.app_memid = self.ms.app_memid
         self.memory64 = any(m.is64 for m in module.memory_limits())
         self.table64 = any(t.limits.is64 for t in module.table_types())
         self.wide = self.memory64 or self.table64
@@ -441,7 +457,7 @@ class _Matcher:
 
     def instruction(self, fs: FunctionSites, i: int, candidates: list[tuple[_Plan, Site | None]],
                     out: list[MatchedSite]) -> None:
-        opcode_bindings: dict[str, object] | None = None
+        opcode_bindings: Mapping[str, object] | None = None    # made only if a fold reads them
         for plan, site in candidates:
             if site is None:                          # an opcode site
                 if plan.simple:
@@ -453,29 +469,28 @@ class _Matcher:
                     operands, results = found
                     if plan.max_imm >= 0 and not self.imms_exist(fs, i, plan.max_imm):
                         continue
-                if opcode_bindings is None:
-                    opcode_bindings = fs.opcode_bindings(i)
-                    if self.app_memid is not None:
-                        opcode_bindings["APP_MEMID"] = self.app_memid
-                bindings: Mapping[str, object] = opcode_bindings
+                static: Mapping[str, object] | FunctionSites = fs
                 placement, pc = plan.placement, fs.instrs[i][2]
+                # a fold that reads no site value is cached under (): hit inline, no bindings made
+                folded = plan.folds.get(()) if plan.static_names == () else None
+                if folded is None:
+                    if opcode_bindings is None:
+                        opcode_bindings = fs.matched_bindings(i)
+                    folded = self.fold(plan, opcode_bindings, fs, pc)
             else:
                 if plan.bounds and not self.locals_fit(fs, plan):
                     continue
                 operands = results = ()
-                bindings = site.bindings
-                if self.app_memid is not None and "APP_MEMID" not in bindings:
-                    bindings = dict(bindings, APP_MEMID=self.app_memid)
+                static = site.bindings
+                if self.app_memid is not None and "APP_MEMID" not in static:
+                    static = dict(static, APP_MEMID=self.app_memid)
                 placement, pc = site.placement, site.pc
-            names = plan.static_names             # the fold cache's hit inline: most sites share a fold
-            folded = plan.folds.get(_fold_key(names, bindings) if names else ()) if names is not None else None
-            if folded is None:
-                folded = self.fold(plan, bindings, fs, pc)
+                folded = self.fold(plan, static, fs, pc)
             if folded.predicate is False:
                 continue
             if site is None and self.wide:
                 self.check_widths(plan, fs, i, operands, results, pc)
-            out.append(_new_tuple(MatchedSite, (plan.probe, fs.fid, i, placement, pc, bindings, operands, results,
+            out.append(_new_tuple(MatchedSite, (plan.probe, fs.fid, i, placement, pc, static, operands, results,
                                                 folded)))
 
     def fold(self, plan: _Plan, bindings: Mapping[str, object], fs: FunctionSites, pc: int) -> Folded:
