@@ -29,7 +29,7 @@ from whamm_shell.session import ScriptErrors, SessionError
 from whamm_shell.ui import read_history
 
 if TYPE_CHECKING:
-    from whamm_shell.session import RunRecord
+    from whamm_shell.session import RunRecord, Session
     from whamm_shell.shell import Shell
 
 __all__ = ["do_help", "do_quit", "do_load", "do_probe_add", "do_probe_rm", "do_probe_enable",
@@ -67,11 +67,27 @@ def do_load(shell: Shell, args: str) -> None:
             _matched_line(shell, number, outcome.sites_of(number), outcome.functions_of(number))
 
 
+_PROBE_ADD_OPTIONS = re.compile(r"\s*(?:--number\s+(?P<number>\d+)|(?P<disabled>--disabled))(?=\s)")
+
+
 def do_probe_add(shell: Shell, args: str) -> None:
-    """``probe add TEXT`` (or a probe typed directly): check, match and number a new probe."""
-    if not args.strip():
-        raise UsageError("usage: probe add RULE [/ PRED /] { BODY }")
-    added = shell.session.add_probe(args)
+    """``probe add [--number N] [--disabled] TEXT`` (or a probe typed directly): check, match and
+    number a new probe.  The options are what a ``save --session`` file uses to bring probes back
+    with their numbers and states; a rule never starts with ``--``."""
+    usage = "probe add [--number N] [--disabled] RULE [/ PRED /] { BODY }"
+    number, enabled = None, True
+    while (m := _PROBE_ADD_OPTIONS.match(args)) is not None:
+        if m["number"] is not None:
+            number = int(m["number"])
+        else:
+            enabled = False
+        args = args[m.end():]
+    if not args.strip() or args.lstrip().startswith("-"):
+        raise UsageError(f"usage: {usage}")
+    added = shell.session.add_probe(args, number, enabled)
+    if not enabled:
+        shell.renderer.message(f"probe {added.number} added (disabled)")
+        return
     _report_added(shell, added, "added")
 
 
@@ -245,12 +261,53 @@ def _show_summary(shell: Shell, record: RunRecord) -> None:
 
 
 def do_save(shell: Shell, args: str) -> None:
-    """``save FILE.mm``: write the globals and enabled probes as the script the shell instruments."""
-    words, _ = parse_options(args, "save FILE.mm", {}, positional=(1, 1))
-    shell.session.save(words[0])
-    probes = sum(p.enabled for p in shell.session.probes.values())
-    shell.renderer.message(f"saved {plural(probes, 'probe')} and {plural(len(shell.session.items), 'global')}"
+    """``save FILE.mm``: write the globals and enabled probes as the script the shell instruments;
+    ``save --session FILE``: write the whole session as commands that ``source FILE`` replays."""
+    words, options = parse_options(args, "save FILE.mm | save --session FILE", {"--session": None},
+                                   positional=(1, 1))
+    session = shell.session
+    if options.get("--session"):
+        session.save(words[0], session_commands(session))
+        shell.renderer.message(f"saved {plural(len(session.probes), 'probe')}, "
+                               f"{plural(len(session.items), 'global')} and the run settings to {words[0]} "
+                               f"(`source {words[0]}` replays them)")
+        return
+    session.save(words[0])
+    probes = sum(p.enabled for p in session.probes.values())
+    shell.renderer.message(f"saved {plural(probes, 'probe')} and {plural(len(session.items), 'global')}"
                            f" to {words[0]}")
+
+
+def session_commands(session: Session) -> str:
+    """The session as a command file (``save --session``) that ``source`` replays exactly: every run
+    setting (each one, defaults too, so that sourcing into a used shell resets it), the script-level
+    items in order, then every probe with its number and, if disabled, its state.  Items and probes
+    are written as they were typed: a newline inside a probe before its body does not end the command
+    (:func:`~whamm_shell.splitting.split_commands`).  Libraries (``-u``) are start-up options: the
+    file names them in a comment."""
+    s = session.settings
+    q = shlex.quote
+    lines = [f"// whamm-shell session on {session.app.name}: `source` this file to replay it"]
+    used = [item.text.split()[1].rstrip(";") for item in session.items if item.kind == "use"]
+    if used:
+        lines.append(f"// start the shell with the user libraries it uses: {', '.join(f'-u {u}=PATH' for u in used)}")
+    lines += [
+        "set args " + " ".join(q(a) for a in s.args),
+        "set env",
+        *(["set env " + " ".join(q(f"{k}={v}") for k, v in s.env)] if s.env else []),
+        "set dir",
+        *(["set dir " + " ".join(q(h if h == g else f"{h}::{g}") for h, g in s.dirs)] if s.dirs else []),
+        "set stdin" + ("" if s.stdin is None else " " + q(s.stdin)),
+        "set timeout " + ("off" if s.timeout is None else repr(s.timeout)),
+        "set fuel " + ("off" if s.fuel is None else str(s.fuel)),
+        f"set compiler {s.compiler}",
+        f"set unknown-imports {s.unknown_imports or 'off'}",
+    ]
+    lines += [f"global {item.text}" for item in session.items]
+    for probe in session.probes.values():
+        state = "" if probe.enabled else " --disabled"
+        lines.append(f"probe add --number {probe.number}{state} {probe.text}")
+    return "".join(line.rstrip() + "\n" for line in lines)
 
 
 def do_source(shell: Shell, args: str) -> bool:

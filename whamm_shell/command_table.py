@@ -62,7 +62,9 @@ def build_registry(shell: Shell) -> Registry:
     add(Command("probe add", (), "probe add RULE [/ PRED /] { BODY }",
                 "add a probe (or just type it); prints its number and where it matched",
                 "Multi-line entry continues while braces are open.  A probe that matches nothing is\n"
-                "added with a warning; a wrong probe shows the compiler's diagnostic and changes nothing.\n\n"
+                "added with a warning; a wrong probe shows the compiler's diagnostic and changes nothing.\n"
+                "--number N and --disabled (what `save --session` writes) give the probe a free number\n"
+                "and add it disabled.\n\n"
                 "  wasm:opcode:call:before { count++; }\n"
                 "  probe add wasm:func:entry { report var calls: u32; calls++; }",
                 on(bc.do_probe_add), probe_text))
@@ -118,9 +120,12 @@ def build_registry(shell: Shell) -> Registry:
                 WordsCompleter(function_words(s.functions), {"--around": NO_VALUE, "--diff": None, "--all": None})))
     add(Command("sites", (), "sites N [--all]", "the sites where probe N is injected, with the folded predicate",
                 "", on(ic.do_sites), probe_words))
-    add(Command("save", (), "save FILE.mm", "write the globals and enabled probes as a whamm script",
+    add(Command("save", (), "save FILE.mm | save --session FILE",
+                "write the globals and enabled probes as a whamm script (--session: the whole session)",
                 "The script is exactly what the shell instruments: `whamm run -s FILE.mm -a APP`\n"
-                "reproduces the same report.", on(bc.do_save), paths()))
+                "reproduces the same report.  --session writes shell commands instead — run settings,\n"
+                "globals, every probe with its number and enabled state — that `source FILE` replays.\n\n"
+                "  save calls.mm\n  save --session work.cmds", on(bc.do_save), paths()))
     add(Command("source", (), "source FILE", "run shell commands from a file (as -x does at start-up)",
                 "Commands are separated by newlines or `;` outside braces, parentheses and strings.\n"
                 "The first failing command stops the file.", on(bc.do_source), paths()))

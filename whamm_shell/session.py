@@ -271,17 +271,27 @@ class Session:
         """The current script checked and matched (incrementally)."""
         return self._try(self.compose(), self.probes.values(), self.items)
 
-    def add_probe(self, text: str) -> Added:
+    def add_probe(self, text: str, number: int | None = None, enabled: bool = True) -> Added:
         """Add a probe (``RULE [/ PRED /] { BODY }``) at the end; raises the compiler's diagnostics and
-        leaves the session unchanged when the probe is wrong."""
+        leaves the session unchanged when the probe is wrong.
+
+        ``number`` and ``enabled`` let ``source`` of a saved session (``save --session``) bring a probe
+        back as it was: its number (one not in use; later probes are numbered after it) and a disabled
+        probe, which — as in the session it was saved from — is only parsed, since no run includes it.
+        """
         text = text.strip()
         api.probe_parts(text)       # syntax errors point into the typed text as it is
-        probe = Probe(self._next, text)
-        matched = self._try(self.compose([*self.probes.values(), probe]), [*self.probes.values(), probe],
-                            self.items, pending=probe.number)
+        if number is not None and (number in self.probes or number < 1):
+            raise SessionError(f"cannot number the new probe {number}: "
+                               + ("that probe exists" if number >= 1 else "numbers start at 1"))
+        probe = Probe(self._next if number is None else number, text, enabled)
+        matched = None
+        if enabled:
+            matched = self._try(self.compose([*self.probes.values(), probe]), [*self.probes.values(), probe],
+                                self.items, pending=probe.number)
         self.probes[probe.number] = probe
-        self._next += 1
-        return self._added(probe.number, matched)
+        self._next = max(self._next, probe.number + 1)
+        return Added(probe.number, 0, 0, False) if matched is None else self._added(probe.number, matched)
 
     def edit_probe(self, number: int, text: str) -> Added:
         """Replace probe ``number``'s text (checked first, like :meth:`add_probe`)."""
@@ -515,9 +525,11 @@ class Session:
             raise SessionError(f"cannot write '{os.fspath(path)}': {exc.strerror or exc}") from None
         return len(data)
 
-    def save(self, path: str | os.PathLike[str]) -> str:
-        """Write the session as a script that ``whamm run -s`` accepts; returns the text written."""
-        text = self.script_text()
+    def save(self, path: str | os.PathLike[str], text: str | None = None) -> str:
+        """Write the session as a script that ``whamm run -s`` accepts (or ``text``: ``save --session``'s
+        command file); returns the text written."""
+        if text is None:
+            text = self.script_text()
         try:
             api.write_file(path, text.encode("utf-8"))
         except OSError as exc:

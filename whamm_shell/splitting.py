@@ -119,11 +119,19 @@ def split_commands(text: str) -> list[CommandText]:
     """The commands of a ``-c`` argument or a command file, in order.
 
     Empty commands and commands made only of comments are dropped; comments inside a command are kept
-    (the whamm parser skips them).  A ``\\r\\n`` line ending is a newline.
+    (the whamm parser skips them).  A ``\\r\\n`` line ending is a newline.  A newline inside a probe
+    before its body (``RULE /`` ⏎ ``PRED`` ⏎ ``/ {``, typed or ``probe add``-ed) does not end it, as at
+    the prompt: a script's probes are written so, and ``save --session`` writes them as they are.
     """
     segments, _ = _scan(text)
     out = []
+    held: int | None = None             # start of a probe cut at a newline before its body
     for start, end, has_code in segments:
+        if held is not None:
+            start, has_code, held = held, True, None
+        if has_code and end < len(text) and text[end] == "\n" and _unfinished_probe(text[start:end]):
+            held = start
+            continue
         if not has_code:
             continue
         chunk = text[start:end]
@@ -131,6 +139,16 @@ def split_commands(text: str) -> list[CommandText]:
         line = text.count("\n", 0, start + lead) + 1
         out.append(CommandText(chunk.strip(), line))
     return out
+
+
+_PROBE_ADD = re.compile(r"\s*probe\s+add(?:\s+--number\s+\d+|\s+--disabled)*\s+")
+
+
+def _unfinished_probe(command: str) -> bool:
+    """Whether ``command`` (a probe, or ``probe add`` and one) has its rule, maybe its predicate, and
+    could still get its body: what :func:`needs_more` reads on for at the prompt."""
+    m = _PROBE_ADD.match(command)
+    return needs_more(command[m.end():] if m else command)
 
 
 def open_state(text: str) -> OpenState:
