@@ -25,6 +25,7 @@ from compiler import api
 from compiler.api import WhammError
 from whamm_shell.arguments import UsageError, parse_numbers, parse_options, parse_value
 from whamm_shell.render import plural, seconds
+from whamm_shell.report_rows import rows_of, sort_rows
 from whamm_shell.session import ScriptErrors, SessionError
 from whamm_shell.ui import read_history
 
@@ -248,16 +249,18 @@ def _show_timings(shell: Shell, record: RunRecord) -> None:
 
 
 def _show_summary(shell: Shell, record: RunRecord) -> None:
-    values = record.values()
-    if not values:
+    """The report in a few lines: how many rows (a map's keys are rows) of which variables, then the
+    largest values (``report`` shows them all)."""
+    rows = rows_of(record.values())
+    if not rows:
         return
-    names = list(dict.fromkeys(v.var.name for v in values))
-    shown = values[:5]
-    shell.renderer.message(f"report: {plural(len(values), 'row')} of {', '.join(names)}")
-    for v in shown:
-        shell.renderer.message(f"  {_row_label(v)} = {v.text}")
-    if len(values) > len(shown):
-        shell.renderer.message(f"  … {len(values) - len(shown)} more rows; use `report`")
+    names = list(dict.fromkeys(r.source.var.name for r in rows))
+    shown = sort_rows(rows)[:5]
+    shell.renderer.message(f"report: {plural(len(rows), 'row')} of {', '.join(names)}")
+    for r in shown:
+        shell.renderer.message(f"  {r.label()} = {r.text}")
+    if len(rows) > len(shown):
+        shell.renderer.message(f"  … {plural(len(rows) - len(shown), 'more row')}; use `report`")
 
 
 def do_save(shell: Shell, args: str) -> None:
@@ -479,15 +482,6 @@ def _probe_list(numbers: Iterable[int]) -> str:
 
 def _args_text(args: Iterable[str]) -> str:
     return " ".join(shlex.quote(a) for a in args) or "(none)"
-
-
-def _row_label(value) -> str:
-    """``count`` for a global, ``taken (collatz, pc 23)`` for a site variable."""
-    var = value.var
-    if var.fid is None:
-        return var.name
-    where = var.display_fname + ("" if var.pc is None else f", pc {var.pc}")
-    return f"{var.name} ({where})"
 
 
 def _sink(stream: TextIO, real: TextIO, fd: int) -> Callable[[bytes], None] | None:

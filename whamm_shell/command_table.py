@@ -38,7 +38,8 @@ def build_registry(shell: Shell) -> Registry:
     globals_ = s.global_names
     probe_text = ProbeCompleter(globals=globals_, functions=s.functions)
     report_opts = {"--sort": WordsCompleter(lambda: list(ic.REPORT_COLUMNS)), "--top": NO_VALUE,
-                   "--csv": paths(), "--json": paths(), "--all": None}
+                   "--csv": paths(), "--json": paths(), "--all": None, "--asc": None, "--nonzero": None,
+                   "--diff": None}
     registry = Registry()
     add = registry.add
     add(Command("help", (), "help [CMD]", "list the commands, or show one command's usage and examples",
@@ -51,13 +52,14 @@ def build_registry(shell: Shell) -> Registry:
                 "the docs of what a rule matches, its bound variables (-v) and functions (-f)",
                 "The same text as `whamm info`.\n\n  info wasm:opcode:br_if -v\n  info wasm:opcode:call* -v -f",
                 on(ic.do_info), ProbeCompleter()))
-    add(Command("match", (), "match RULE [/ PRED /] [--all]",
+    add(Command("match", (), "match RULE [/ PRED /] [--injected] [--all]",
                 "dry run: the sites a rule would match here, and what the predicate folds to at each",
                 "Lists fid, fname, pc and the instruction of each site, and per site what the predicate\n"
                 "folds to: `true`, `false` (nothing would be injected) or the residual run-time check.\n"
-                "Shows a count and the first sites; --all lists every site.\n\n"
+                "Sites where code would be injected come first, then the `false` ones; --injected lists\n"
+                "only the former.  Shows a count and the first sites; --all lists every site.\n\n"
                 "  match wasm:opcode:call:before\n"
-                "  match wasm:opcode:call(arg0: i32):before / imm0 == 2 && arg0 == 0 /",
+                "  match wasm:opcode:call(arg0: i32):before / imm0 == 2 && arg0 == 0 / --injected",
                 on(ic.do_match), probe_text))
     add(Command("probe add", (), "probe add RULE [/ PRED /] { BODY }",
                 "add a probe (or just type it); prints its number and where it matched",
@@ -96,16 +98,22 @@ def build_registry(shell: Shell) -> Registry:
                 "--timings shows each phase: check, match, emit, encode, validate, compile, execute.\n"
                 "Use `run -- ARGS` to pass arguments that start with `--`.\n\n  run\n  run --timings\n  run 27",
                 on(bc.do_run), WordsCompleter(options={"--timings": None})))
-    add(Command("report", (), "report [VAR|N] [--sort COL] [--top K] [--csv FILE|--json FILE] [--all]",
+    add(Command("report", (), "report [VAR|N] [--sort COL] [--asc] [--top K] [--nonzero] "
+                              "[--csv FILE|--json FILE] [--diff] [--all]",
                 "the report variables of the last run, read from the live instance",
-                "Columns: name, probe (session number), probe_id, fname, fid, pc, value.  VAR keeps one\n"
-                "variable, N the rows of probe N.  --sort value sorts by value (largest first), other\n"
-                "columns ascending; --top K keeps the first K rows (by value unless --sort is given).\n"
-                "--csv writes the upstream-compatible CSV (as `whamm run` prints it), --json a list of\n"
-                "objects.\n\n  report\n  report taken --sort value --top 5\n  report --csv out.csv",
+                "Columns: name, probe (session number), probe_id, fname, fid, pc, value; a map has one\n"
+                "row per key, with a key column (key0, key1… for a tuple key).  Largest value first;\n"
+                "--asc smallest first, --sort COL by another column (ascending), --top K the first K\n"
+                "rows, --nonzero hides zeros and empty maps.  VAR keeps one variable, N the rows of\n"
+                "probe N.  --csv writes the upstream-compatible CSV (as `whamm run` prints it: one line\n"
+                "per variable, in report order unless --sort/--asc/--top is given), --json the rows.\n"
+                "--diff shows what changed since the run before: old, new, delta; new and gone rows.\n\n"
+                "  report\n  report taken --top 5\n  report calls --sort key\n  report --nonzero --asc\n"
+                "  report --diff\n  report --csv out.csv",
                 on(ic.do_report), WordsCompleter(ic.report_words(s), report_opts)))
     add(Command("plot", (), "plot VAR [--top K]",
                 "a bar chart of a report variable across its sites, or of a map's keys",
+                "Bars in report order (a map by key); --top K the K largest, largest first.\n\n"
                 "  plot taken\n  plot calls --top 10", on(ic.do_plot),
                 WordsCompleter(ic.report_words(s), {"--top": NO_VALUE})))
     add(Command("globals", (), "globals",

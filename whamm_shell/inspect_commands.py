@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from compiler import api
 from whamm_shell.arguments import UsageError, parse_options
 from whamm_shell.render import plural
-from whamm_shell.session import SessionError, report_csv
+from whamm_shell.report_rows import (
+    FIXED_COLUMNS, Row, csv_cells, diff_rows, key_columns, nonzero, rows_of, sort_rows,
+)
+from whamm_shell.session import SessionError
 
 if TYPE_CHECKING:
     from compiler.api import ReportValue
@@ -26,8 +29,9 @@ if TYPE_CHECKING:
 __all__ = ["REPORT_COLUMNS", "FIRST_SITES", "report_words", "do_info", "do_match",
            "do_probes", "do_sites", "do_report", "do_plot", "do_globals", "do_wat"]
 
-#: The columns of ``report`` (and the names ``--sort`` accepts).
-REPORT_COLUMNS = ("name", "probe", "probe_id", "fname", "fid", "pc", "value")
+#: The columns of ``report`` (and the names ``--sort`` accepts); a report with maps also has ``key``, or
+#: ``key0``, ``key1``… for tuple keys (:func:`whamm_shell.report_rows.key_columns`).
+REPORT_COLUMNS = (*FIXED_COLUMNS, "key", "value")
 
 #: How many sites ``match`` and ``sites`` list before ``--all`` is needed.
 FIRST_SITES = 20
@@ -55,21 +59,32 @@ def _site_table(shell: Shell, rows, show_all: bool) -> None:
 
 
 def do_match(shell: Shell, args: str) -> None:
-    """``match RULE [/ PRED /] [--all]``: a dry run — the sites a rule would match in this application
-    and what its predicate folds to at each — without adding a probe."""
+    """``match RULE [/ PRED /] [--injected] [--all]``: a dry run — the sites a rule would match in this
+    application and what its predicate folds to at each — without adding a probe.  The sites where
+    something would be injected come first (``false`` sites after them, or not at all with
+    ``--injected``)."""
+    usage = "match RULE [/ PRED /] [--injected] [--all]"
     text = args.strip()
-    show_all = False
-    if text.endswith("--all") and (len(text) == 5 or text[-6].isspace()):
-        show_all, text = True, text[:-5].strip()
+    flags = set()
+    while True:       # the rule and predicate are whamm text, not shell words: only trailing flags are taken
+        flag = next((f for f in ("--all", "--injected") if text.endswith(f)
+                     and (len(text) == len(f) or text[-len(f) - 1].isspace())), None)
+        if flag is None:
+            break
+        flags.add(flag)
+        text = text[:-len(flag)].strip()
     if not text:
-        raise UsageError("usage: match RULE [/ PRED /] [--all]")
+        raise UsageError(f"usage: {usage}")
     rows = shell.session.dry_match(text)
     functions = len({r.fid for r in rows})
     injected = sum(r.injected for r in rows)
     shell.renderer.message(f"{plural(len(rows), 'site')} in {plural(functions, 'function')}; "
                            f"injected at {injected} (the predicate is not false there)")
-    if rows:
-        _site_table(shell, rows, show_all)
+    shown = [r for r in rows if r.injected]
+    if "--injected" not in flags:
+        shown += [r for r in rows if not r.injected]
+    if shown:
+        _site_table(shell, shown, "--all" in flags)
 
 
 def do_sites(shell: Shell, args: str) -> None:
@@ -118,40 +133,6 @@ def report_words(session: Session) -> Callable[[], list[str]]:
     return words
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, (int, float)):
-        return float(value)
-    return None
-
-
-def _cell(v: ReportValue) -> object:
-    """A table cell: numbers stay numbers (right-aligned), everything else is its report text."""
-    if v.readable and isinstance(v.value, (int, float)) and not isinstance(v.value, bool):
-        return v.value if not isinstance(v.value, float) else v.text
-    return v.text
-
-
-def _column(v: ReportValue, column: str) -> object:
-    var = v.var
-    return {"name": var.name, "probe": v.probe, "probe_id": var.probe_id, "fname": var.display_fname,
-            "fid": var.fid, "pc": var.pc}[column]
-
-
-def _sorted(values: list[ReportValue], column: str) -> list[ReportValue]:
-    if column == "value":
-        def by_value(v: ReportValue) -> tuple:
-            n = _number(v.value) if v.readable else None
-            return (0, -n, "") if n is not None and not math.isnan(n) else (1, 0.0, v.text)
-        return sorted(values, key=by_value)
-
-    def by_column(v: ReportValue) -> tuple:
-        x = _column(v, column)
-        return (x is None or x == "", x if x is not None else "")
-    return sorted(values, key=by_column)
-
-
 def _select(shell: Shell, which: str | None) -> list[ReportValue]:
     values = shell.session.require_run().values()
     if which is None:
@@ -167,39 +148,102 @@ def _select(shell: Shell, which: str | None) -> list[ReportValue]:
     return chosen
 
 
+def _report_usage() -> str:
+    return ("report [VAR|N] [--sort COL] [--asc] [--top K] [--nonzero] [--csv FILE|--json FILE] [--diff] "
+            "[--all]")
+
+
 def do_report(shell: Shell, args: str) -> None:
-    """``report [VAR|N] [--sort COL] [--top K] [--csv FILE|--json FILE] [--all]``: the last run's
-    report variables as read from the live instance, as a table or written to a file."""
-    usage = "report [VAR|N] [--sort COL] [--top K] [--csv FILE|--json FILE] [--all]"
-    words, opts = parse_options(args, usage, {"--sort": str, "--top": int, "--csv": str, "--json": str,
-                                              "--all": None}, positional=(0, 1))
+    """``report [VAR|N] [--sort COL] [--asc] [--top K] [--nonzero] [--csv FILE|--json FILE] [--diff]
+    [--all]``: the last run's report variables as read from the live instance — one row per variable,
+    one per key of a map — hottest first, as a table or written to a file; ``--diff`` compares the
+    last two runs."""
+    usage = _report_usage()
+    words, opts = parse_options(args, usage, {"--sort": str, "--asc": None, "--top": int, "--nonzero": None,
+                                              "--csv": str, "--json": str, "--diff": None, "--all": None},
+                                positional=(0, 1))
     if "--csv" in opts and "--json" in opts:
         raise UsageError(f"--csv and --json cannot be combined\nusage: {usage}")
+    which = words[0] if words else None
+    rows = rows_of(_select(shell, which))
+    if opts.get("--diff"):
+        clash = [o for o in ("--sort", "--asc", "--csv", "--json") if o in opts]
+        if clash:
+            raise UsageError(f"--diff cannot be combined with {clash[0]}\nusage: {usage}")
+        _report_diff(shell, which, rows, opts)
+        return
     sort = opts.get("--sort")
-    if sort is not None and sort not in REPORT_COLUMNS:
-        raise UsageError(f"cannot sort by `{sort}`: the columns are {', '.join(REPORT_COLUMNS)}")
-    values = _select(shell, words[0] if words else None)
-    if sort is not None or "--top" in opts:
-        values = _sorted(values, sort or "value")  # type: ignore[arg-type]
+    columns = (*FIXED_COLUMNS, *key_columns(rows), "value")
+    if sort is not None and sort not in columns and sort not in REPORT_COLUMNS:
+        raise UsageError(f"cannot sort by `{sort}`: the columns are {', '.join(columns)}")
+    ascending = True if opts.get("--asc") else None
+    if opts.get("--nonzero"):
+        rows = nonzero(rows)
+    chosen_order = sort is not None or ascending or "--top" in opts
+    if "--csv" not in opts or chosen_order:      # the CSV keeps the report's order unless told otherwise
+        rows = sort_rows(rows, sort or "value", ascending)  # type: ignore[arg-type]
     if "--top" in opts:
-        values = values[:opts["--top"]]  # type: ignore[misc]
+        rows = rows[:opts["--top"]]  # type: ignore[misc]
     if "--csv" in opts:
-        _write(str(opts["--csv"]), report_csv(values))
-        shell.renderer.message(f"wrote {plural(len(values), 'row')} to {opts['--csv']}")
+        cells = csv_cells(rows)
+        _write(str(opts["--csv"]), api.report_csv((v.var, text) for v, text in cells))
+        shell.renderer.message(f"wrote {plural(len(cells), 'row')} to {opts['--csv']}")
         return
     if "--json" in opts:
-        _write(str(opts["--json"]), json.dumps([_json_row(v) for v in values], indent=2) + "\n")
-        shell.renderer.message(f"wrote {plural(len(values), 'row')} to {opts['--json']}")
+        _write(str(opts["--json"]), json.dumps([_json_row(r) for r in rows], indent=2) + "\n")
+        shell.renderer.message(f"wrote {plural(len(rows), 'row')} to {opts['--json']}")
         return
     run = shell.session.require_run()
-    if not values:
-        shell.renderer.message("no report variables (declare one: `report var count: u32`)")
+    if not rows:
+        shell.renderer.message("no report variables (declare one: `report var count: u32`)"
+                               if not opts.get("--nonzero") else "every row is zero")
         return
-    rows = [(v.var.name, v.probe, v.var.probe_id, v.var.display_fname, v.var.fid, v.var.pc, _cell(v))
-            for v in values]
-    shell.renderer.table(REPORT_COLUMNS, rows, limit=False if opts.get("--all") else True, hint="--all")
+    keys = key_columns(rows)
+    table = [(*(r.column(c) for c in FIXED_COLUMNS), *_key_cells(r, len(keys)), _cell(r)) for r in rows]
+    shell.renderer.table((*FIXED_COLUMNS, *keys, "value"), table, limit=False if opts.get("--all") else True,
+                         hint="--all")
     if not run.ok:
         shell.renderer.message(f"(values so far: the run ended with {run.status})")
+
+
+def _cell(row: Row) -> object:
+    """A table cell: integers stay numbers (right-aligned), everything else is its report text."""
+    return row.value if isinstance(row.value, int) and not isinstance(row.value, bool) else row.text
+
+
+def _key_cells(row: Row, width: int) -> list[object]:
+    return [*row.key, *([None] * (width - len(row.key)))]
+
+
+def _report_diff(shell: Shell, which: str | None, rows: list[Row], opts: dict[str, object]) -> None:
+    """``report --diff``: the rows whose value changed between the last two runs (old, new, delta), the
+    new ones and the gone ones, the biggest change first."""
+    previous = shell.session.previous_values
+    if previous is None:
+        raise SessionError("report --diff compares the last two runs: there is only one so far (`run` again)")
+    if which is None:
+        old = rows_of(previous)
+    elif which.isdigit():
+        old = rows_of(v for v in previous if v.probe == int(which))
+    else:
+        old = rows_of(v for v in previous if v.var.name == which)
+    changes, same = diff_rows(old, rows)
+    if not changes:
+        shell.renderer.message(f"no change since the previous run ({plural(same, 'row')})")
+        return
+    kinds = {k: sum(c.delta_text == k for c in changes) for k in ("new", "gone")}
+    changed = len(changes) - kinds["new"] - kinds["gone"]
+    shell.renderer.message(f"since the previous run: {changed} changed, {kinds['new']} new, {kinds['gone']} gone, "
+                           f"{same} unchanged")
+    if "--top" in opts:
+        changes = changes[:opts["--top"]]  # type: ignore[misc]
+    keys = key_columns([c.row for c in changes])
+    columns = ("name", "probe", "fname", "fid", "pc")
+    table = [(*(c.row.column(col) for col in columns), *_key_cells(c.row, len(keys)),
+              None if c.old is None else _cell(c.old), None if c.new is None else _cell(c.new), c.delta_text)
+             for c in changes]
+    shell.renderer.table((*columns, *keys, "old", "new", "delta"), table,
+                         limit=False if opts.get("--all") else True, hint="--all")
 
 
 def _write(path: str, text: str) -> None:
@@ -221,40 +265,37 @@ def _json_value(value: object) -> object:
     return value
 
 
-def _json_row(v: ReportValue) -> dict:
+def _json_row(row: Row) -> dict:
+    """One table row as JSON: a map row has the map's ``key`` (a list for a tuple key) and the entry's
+    ``value``; other rows have ``key`` null."""
+    v = row.source
     var = v.var
+    if row.entry is not None:
+        key, value = _json_value(row.entry[0]), _json_value(row.entry[1])
+    else:
+        key, value = None, (_json_value(v.value) if v.readable and row.key_texts == () and row.value is not None
+                            else None)
     return {"name": var.name, "kind": var.kind, "whamm_type": str(var.whamm_type), "probe": v.probe,
-            "probe_id": var.probe_id, "fname": var.fname, "fid": var.fid, "pc": var.pc,
-            "value": _json_value(v.value) if v.readable else None, "text": v.text}
+            "probe_id": var.probe_id, "fname": var.fname, "fid": var.fid, "pc": var.pc, "key": key,
+            "value": value, "text": row.text}
 
 
 def do_plot(shell: Shell, args: str) -> None:
-    """``plot VAR [--top K]``: a bar chart of one report variable across its sites (or a map's keys)."""
+    """``plot VAR [--top K]``: a bar chart of one report variable across its sites and a map's keys (in
+    report order: a map by key, so a distribution reads left to right); ``--top K`` the K largest."""
     usage = "plot VAR [--top K]"
     words, opts = parse_options(args, usage, {"--top": int}, positional=(1, 1))
-    values = [v for v in _select(shell, words[0]) if v.readable]
-    items: list[tuple[str, float]] = []
-    if len(values) == 1 and isinstance(values[0].var.whamm_type, api.MapType):
-        t = values[0].var.whamm_type
-        for key, value in values[0].value.items():  # type: ignore[union-attr]
-            items.append((api.format_map_value(t.key, key), _plot_number(value, words[0])))
-    else:
-        for v in values:
-            label = v.var.name if v.var.fid is None else f"{v.var.display_fname}:{v.var.pc}"
-            items.append((label, _plot_number(v.value, words[0])))
+    rows = [r for r in rows_of(_select(shell, words[0])) if r.source.readable and r.value is not None]
+    for r in rows:
+        if r.number is None:
+            raise SessionError(f"cannot plot `{words[0]}`: its values are not numbers")
     if "--top" in opts:
-        items = sorted(items, key=lambda kv: -kv[1])[:opts["--top"]]  # type: ignore[misc]
-    if not items:
+        rows = sort_rows(rows)[:opts["--top"]]  # type: ignore[misc]
+    if not rows:
         shell.renderer.message(f"{words[0]}: nothing to plot")
         return
-    shell.renderer.bars(items)
-
-
-def _plot_number(value: object, name: str) -> float | int:
-    n = _number(value)
-    if n is None:
-        raise SessionError(f"cannot plot `{name}`: its values are not numbers")
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else int(n)  # type: ignore[return-value]
+    shell.renderer.bars([(r.chart_label(), r.value if isinstance(r.value, (int, float)) and not isinstance(r.value, bool)
+                          else int(r.number)) for r in rows])  # type: ignore[arg-type]
 
 
 def do_globals(shell: Shell, args: str) -> None:

@@ -184,7 +184,11 @@ class Session:
         self.probes: dict[int, Probe] = {}
         self.items: list[Item] = []
         self.last_run: RunRecord | None = None
+        #: The report values of the run before :attr:`last_run` (``report --diff``); read when the next
+        #: run starts, so only one instance is kept alive.
+        self.previous_values: list[ReportValue] | None = None
         self.last_build: Build | None = None
+        self._saved: tuple = ((), ())      # the probes and globals as last saved (:meth:`unsaved`)
         self._next = 1
         self._instrumenter: Instrumenter | None = None
 
@@ -197,6 +201,7 @@ class Session:
         self.app = app
         self._instrumenter = None
         self.last_run = None
+        self.previous_values = None
         self.last_build = None
         try:
             return self.matched()
@@ -563,6 +568,7 @@ class Session:
         result = execution.run(interruptible=True)
         record = RunRecord(build, result, {**build.timings, "compile": compiled, "execute": result.elapsed},
                            execution.compiler)
+        self.previous_values = None if self.last_run is None else self.last_run.values()
         self.last_run = record
         return record
 

@@ -4,13 +4,13 @@
 def test_help_lists_every_command(shell) -> None:
     r = shell("-c", "help")
     assert r.status == 0
-    for usage in ("help [CMD]", "load APP", "info RULE [-v] [-f]", "match RULE [/ PRED /] [--all]",
+    for usage in ("help [CMD]", "load APP", "info RULE [-v] [-f]", "match RULE [/ PRED /] [--injected] [--all]",
                   "probe add RULE [/ PRED /] { BODY }", "probe rm N…", "probe enable [N…]",
                   "probe disable [N…]", "probe edit N", "probes", "global STATEMENT", "run [ARGS…] [--timings]",
                   "report [VAR|N]", "plot VAR [--top K]", "globals", "wat FUNC [--around PC] [--diff]",
                   "sites N", "save FILE.mm", "source FILE", "export OUT.wasm", "set args ARG…",
                   "set env K=V…", "set dir HOST[::GUEST]…", "set stdin [FILE]", "set timeout SECONDS|off",
-                  "set fuel N|off", "show settings", "history [N]", "quit"):
+                  "set fuel N|off", "set unknown-imports trap|default|off", "show settings", "history [N]", "quit"):
         assert f"  {usage}" in r.out, usage
     assert "Type a probe or a global statement directly to add it." in r.out
 

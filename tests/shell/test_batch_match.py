@@ -7,10 +7,21 @@ def test_match_lists_sites_with_folded_predicates(shell) -> None:
     lines = r.out.splitlines()
     assert lines[0] == "24 sites in 6 functions; injected at 2 (the predicate is not false there)"
     assert lines[1].split() == ["fid", "fname", "pc", "instruction", "predicate"]
-    assert lines[3].split() == ["1", "print", "23", "call", "$fd_write", "false"]
-    assert lines[4].split() == ["2", "calc", "19", "call", "$calc", "arg0", "==", "0"]
+    # where something is injected first, then the `false` sites in site order
+    assert lines[3].split() == ["2", "calc", "19", "call", "$calc", "arg0", "==", "0"]
+    assert lines[4].split() == ["5", "show_calc", "34", "call", "$calc", "arg0", "==", "0"]
+    assert lines[5].split() == ["1", "print", "23", "call", "$fd_write", "false"]
     assert lines[-1] == "… 4 more rows; use --all"
     assert len(lines) == 2 + 1 + 20 + 1
+
+
+def test_match_injected_lists_only_sites_where_code_goes(shell) -> None:
+    r = shell("-c", "match wasm:opcode:call(arg0: i32):before / imm0 == 2 && arg0 == 0 / --injected")
+    assert r.status == 0, r.err
+    assert [line.split()[:3] for line in r.out.splitlines()[3:]] == [["2", "calc", "19"], ["5", "show_calc", "34"]]
+    both = shell("-c", "match wasm:opcode:call:before / fname == \"main\" / --all --injected")
+    assert both.out.splitlines()[0] == "24 sites in 6 functions; injected at 7 (the predicate is not false there)"
+    assert len(both.out.splitlines()) == 3 + 7
 
 
 def test_match_all_and_without_predicate(shell) -> None:

@@ -25,7 +25,7 @@ def test_run_args_are_remembered(ARGC_WAT, shell, wat_app, tmp_path) -> None:
     r = shell(app, "-c", "wasm:func:entry { }; run x y z; run; run -- --flag; show settings")
     statuses = re.findall(r"\[exit status (\d+)", r.out)
     assert statuses == ["4", "4", "2"]
-    assert "args      --flag" in r.out
+    assert "args             --flag" in r.out
 
 
 def test_a_trap_shows_code_message_and_backtrace(TRAP_WAT, shell, wat_app, tmp_path) -> None:
@@ -48,4 +48,4 @@ def test_many_rows_are_summarised(shell) -> None:
 def test_app_arguments_after_a_double_dash_at_start_up(ARGC_WAT, shell, wat_app, tmp_path) -> None:
     app = wat_app(tmp_path, "argc.wat", ARGC_WAT)
     r = shell(app, "-c", "wasm:func:entry { }; run; show settings", "--", "one", "two")
-    assert "[exit status 3" in r.out and "args      one two" in r.out
+    assert "[exit status 3" in r.out and "args             one two" in r.out
