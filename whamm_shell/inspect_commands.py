@@ -177,6 +177,7 @@ def do_report(shell: Shell, args: str) -> None:
     if sort is not None and sort not in columns and sort not in REPORT_COLUMNS:
         raise UsageError(f"cannot sort by `{sort}`: the columns are {', '.join(columns)}")
     ascending = True if opts.get("--asc") else None
+    every = rows
     if opts.get("--nonzero"):
         rows = nonzero(rows)
     chosen_order = sort is not None or ascending or "--top" in opts
@@ -195,8 +196,8 @@ def do_report(shell: Shell, args: str) -> None:
         return
     run = shell.session.require_run()
     if not rows:
-        shell.renderer.message("no report variables (declare one: `report var count: u32`)"
-                               if not opts.get("--nonzero") else "every row is zero")
+        shell.renderer.message("no report variables (declare one: `report var count: u32`)" if not every
+                               else f"no rows to show ({plural(len(every), 'row')} before --nonzero/--top)")
         return
     keys = key_columns(rows)
     table = [(*(r.column(c) for c in FIXED_COLUMNS), *_key_cells(r, len(keys)), _cell(r)) for r in rows]

@@ -139,6 +139,8 @@ def test_nonzero_drops_zeros_and_empty_maps(shell) -> None:
     every, nonzero = tables(r.out)
     assert ["none", "empty", "map"] in every and ["zero", "0"] in every
     assert {row[0] for row in nonzero} == {"calls", "taken"} and len(nonzero) == len(every) - 2
+    none = shell("-c", "report var zero: u32; wasm:func:entry { }; run; report --nonzero")
+    assert none.out.splitlines()[-1] == "no rows to show (1 row before --nonzero/--top)"
 
 
 def test_the_run_summary_shows_the_largest_rows(REPO, shell) -> None:
