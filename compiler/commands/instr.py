@@ -9,6 +9,7 @@ flags are accepted with a warning (``--core-lib``, ``--defs-path``) or refused a
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
@@ -110,6 +111,10 @@ def run(args: argparse.Namespace) -> int:
         if args.app is not None:
             print("warning: --app is ignored with --wei", file=sys.stderr)
         return instr_wei(args)
+    # A one-shot process: the collector stays off for good.  Compiling pauses it anyway (see
+    # compiler.gc_pause); resuming it would start a catch-up pass over every object the compilation
+    # made (~0.15 s on a 1 MB module) that frees nothing the process exit does not.
+    gc.disable()
     result = compile_inputs(args)
     write_output(args.output_path, result.wasm)
     return 0

@@ -16,6 +16,7 @@ variable is simply not coalesced.  Per-site (``unshared``/``report``) variables 
 """
 from __future__ import annotations
 
+import functools
 from typing import Iterable, Mapping, Sequence, TYPE_CHECKING
 
 from compiler.backend.instrs import memarg, op
@@ -181,6 +182,26 @@ def _labels(ins: Instr) -> list[int]:
     return out
 
 
+#: Per opcode row (rows are singletons): ``(leaves, frame kind, branches)`` — whether the run splits
+#: after it (:func:`_leaves`), the construct it opens (its name), ``"end"`` if it closes one (``end``,
+#: ``delegate``) or None, and whether it carries branch labels (:func:`_labels`; ``rethrow``'s and
+#: ``delegate``'s do not count).  Classified on first sight: :func:`run_numbers` visits every
+#: instruction of every function with counting sites, so it looks each one up instead of re-deriving it.
+_CLASSES: dict[object, tuple[bool, str | None, bool]] = {}
+
+
+def _classify(op) -> tuple[bool, str | None, bool]:
+    name = op.name
+    kind = name if name in _OPENERS else "end" if name == "end" or name == "delegate" else None
+    branches = name != "rethrow" and name != "delegate" and any(k in _LABEL_KINDS for k in op.imms)
+    c = _CLASSES[op] = (_leaves(name), kind, branches)
+    return c
+
+
+_OPENERS = frozenset({"block", "loop", "if", "try", "try_table"})
+_LABEL_KINDS = frozenset({"labelidx", "br_table", "try_table_catches"})
+
+
 def run_numbers(instrs: Sequence[Instr]) -> list[int]:
     """Per instruction, the number of the straight-line run it belongs to.  A run ends after every
     instruction that may leave it (:func:`_leaves`) and after every ``end`` whose continuation some
@@ -189,19 +210,21 @@ def run_numbers(instrs: Sequence[Instr]) -> list[int]:
     through and do not split a run."""
     frames: list[list] = []            # per open construct: [kind, targeted by a branch]
     run_of = []
+    append = run_of.append
+    classes = _CLASSES
     run = 0
     for ins in instrs:
-        run_of.append(run)
-        name = ins.op.name
-        split = _leaves(name)
-        if name != "rethrow" and name != "delegate":
+        append(run)
+        op = ins[0]
+        split, kind, branches = classes.get(op) or _classify(op)
+        if branches:
             for depth in _labels(ins):   # a try_table's catch labels are outside its own frame
                 if depth < len(frames):
                     frames[-1 - depth][1] = True
-        if name in ("block", "loop", "if", "try", "try_table"):
-            frames.append([name, False])
-        elif name == "end" or name == "delegate":
-            if frames:
+        if kind is not None:
+            if kind != "end":
+                frames.append([kind, False])
+            elif frames:
                 kind, targeted = frames.pop()
                 split = split or kind in _ENTERED_AFTER_END or (kind == "block" and targeted)
             else:
@@ -214,35 +237,49 @@ def run_numbers(instrs: Sequence[Instr]) -> list[int]:
 def add_code(totals: dict[object, int], counters: Counters) -> bytes:
     """Per counter with a non-zero total (mod its width): ``global.get; const; add; global.set`` for a
     global, ``i32.const 0; i32.const 0; load; const; add; store`` at the slot's address for a shared one."""
-    out = []
-    for key, total in totals.items():
-        index, addr, wide = counters[key]
-        bits = 64 if wide else 32
-        total &= (1 << bits) - 1
-        if not total:
-            continue
-        if total >= 1 << (bits - 1):
-            total -= 1 << bits
-        add = (b"\x42" if wide else b"\x41") + sleb(total) + (b"\x7c" if wide else b"\x6a")
-        if addr is None:
-            out.append(b"\x23" + uleb(index) + add + b"\x24" + uleb(index))
-            continue
-        load, store = ("i64.load", "i64.store") if wide else ("i32.load", "i32.store")
-        out.append(encode_instrs([op("i32.const", 0), op("i32.const", 0), op(load, memarg(load, addr, index))])
-                   + add + encode_instrs([op(store, memarg(store, addr, index))]))
-    return b"".join(out)
+    return b"".join([_add(*counters[key], total) for key, total in totals.items()])
+
+
+@functools.lru_cache(maxsize=4096)
+def _add(index: int, addr: int | None, wide: bool, total: int) -> bytes:
+    """One counter's add of ``total`` (see :func:`add_code`).  Cached: a module's runs repeat a few
+    totals (one add per run of a large module, most of them of the same few sizes)."""
+    bits = 64 if wide else 32
+    total &= (1 << bits) - 1
+    if not total:
+        return b""
+    if total >= 1 << (bits - 1):
+        total -= 1 << bits
+    add = (b"\x42" if wide else b"\x41") + sleb(total) + (b"\x7c" if wide else b"\x6a")
+    if addr is None:
+        return b"\x23" + uleb(index) + add + b"\x24" + uleb(index)
+    load, store = ("i64.load", "i64.store") if wide else ("i32.load", "i32.store")
+    return (encode_instrs([op("i32.const", 0), op("i32.const", 0), op(load, memarg(load, addr, index))])
+            + add + encode_instrs([op(store, memarg(store, addr, index))]))
 
 
 def coalesce(sites: Sequence[MatchedSite], instrs: Sequence[Instr], counters: Counters) -> list:
     """``sites`` with every coalescible site dropped and, where each run's first one was, the run's
-    adds as encoded bytes (an ``(index, bytes)`` pair).  Sites are in instruction order."""
+    adds as encoded bytes (an ``(index, bytes)`` pair).  Sites are in instruction order.
+
+    Whether a site counts depends only on its placement and its fold (a fold belongs to one probe),
+    and sites share folds: :func:`counted` runs once per fold, not once per site."""
     run_of = run_numbers(instrs)
+    end = len(instrs)
+    adds_of: dict[int, list[tuple[str, int]] | None] = {}   # by id(fold); the sites keep the folds alive
+    before = Placement.BEFORE
     out: list = []
     open_run = -1              # the run whose totals are being collected
     totals: dict[str, int] = {}
     slot = -1                  # where in ``out`` that run's adds go
     for site in sites:
-        adds = counted(site, counters) if site.index < len(instrs) else None
+        if site.placement is not before or site.index >= end:
+            out.append(site)
+            continue
+        key = id(site.folded)
+        adds = adds_of.get(key, _UNSEEN)
+        if adds is _UNSEEN:
+            adds = adds_of[key] = counted(site, counters)
         if adds is None:
             out.append(site)
             continue
@@ -257,3 +294,7 @@ def coalesce(sites: Sequence[MatchedSite], instrs: Sequence[Instr], counters: Co
     if slot >= 0:
         out[slot] = (out[slot][0], add_code(totals, counters))
     return out
+
+
+#: ``adds_of``'s miss marker (None is a cached answer: the fold does not count).
+_UNSEEN: list = []

@@ -252,14 +252,15 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
     uses = Uses()
     for stmt in prelude.statements:
         uses.scan(stmt)
+    # Sites share their Folded, and a fold belongs to one probe expansion (one event): a fold seen
+    # already was scanned — unless the event reads a table slot, whose table each site names.
     scanned: set[int] = set()
     for site in sites:
-        event = site.probe.expansion.event
+        if id(site.folded) in scanned:
+            continue
         table = None
-        if event in SLOT_TABLE_IMMEDIATE:
+        if site.probe.expansion.event in SLOT_TABLE_IMMEDIATE:
             table = slot_table(ft(site.fid).instrs[site.index])
-        elif id(site.folded) in scanned:
-            continue                            # sites share their Folded: scanned already
         else:
             scanned.add(id(site.folded))
         for node in folded_nodes(site.folded):

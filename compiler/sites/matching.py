@@ -204,6 +204,9 @@ class _Plan:
     static_names: tuple[str, ...] | None                # what folding reads; None: never reuse a fold
     is_alt: bool = False
     simple: bool = False                                # no bound, no operand need: the signature will do
+    #: Simple, and folding reads no site value: every site of the expansion gets the same fold, so its
+    #: opcode sites need nothing but the signature (:meth:`_Matcher.function`'s fast path).
+    uniform: bool = False
     folds: dict[tuple, Folded] = field(default_factory=dict)
     #: The operands (``arg``) and results (``res``) whose values the probe's code reads, each with a name
     #: that reads it for messages; None when it takes them all (``alt``, ``dup_at``).
@@ -253,8 +256,9 @@ def _plans(program: Program) -> list[_Plan]:
         placement = Placement(e.mode) if e.package == "opcode" else None
         needs_stack = p.is_alt or bool(arg_bounds)
         static_names = _static_names(p)
+        simple = not bounds and save == 0 and not needs_stack and max_imm < 0
         out.append(_Plan(p, key, placement, tuple(bounds), max_imm, save, needs_stack, static_names,
-                         p.is_alt, not bounds and save == 0 and not needs_stack and max_imm < 0,
+                         p.is_alt, simple, uniform=simple and static_names == (),
                          reads=_values_read(p), function_names=_function_names(p, static_names)))
     return out
 
@@ -386,6 +390,10 @@ class _Matcher:
         self.by_op: dict[object, list[tuple[_Plan, Site | None]]] = {
             BY_NAME[event]: [(p, None) for p in plans] for event, plans in self.by_opcode.items()}
         self.prefiltered = [p for p in plans if p.function_names is not None]
+        self.has_alt = any(p.is_alt for p in plans)     # else no two alt probes can meet at a site
+        #: per ``by_op`` table (by id: they live as long as the matcher): the opcodes whose sites take
+        #: :meth:`function`'s fast path, with the (probe, placement, fold) they share, or () for none
+        self.ready: dict[int, dict[object, tuple]] = {}
         # the tables without the plans a function's values rule out, by those plans
         self.without: dict[frozenset[_Plan], tuple[dict, dict, dict]] = {}
         self.app_memid = self.ms.app_memid
@@ -413,13 +421,36 @@ class _Matcher:
         anchors = [i for i, ins in enumerate(instrs) if ins[0] in by_op] if by_op else []
         if extra:
             anchors = sorted(extra.keys() | anchors)
+        # the fast path: an opcode whose one candidate is a uniform plan, folded already, gets the site
+        # ``instruction`` would make from the signature alone (no operand widths to check, so not wide)
+        ready = self.ready.setdefault(id(by_op), {}) if not self.wide else None
+        fid = fs.fid
+        fixed = signature = None
         for i in anchors:
-            candidates = by_op.get(instrs[i][0])
+            ins = instrs[i]
+            op = ins[0]
+            if ready is not None and (not extra or i not in extra):
+                shared = ready.get(op)
+                if shared is not None:
+                    if shared:
+                        if fixed is None:
+                            fixed, signature = fs.types.mt.fixed_table(), fs.types.signature
+                        operands, results = fixed[op] or signature(i)
+                        out.append(_new_tuple(MatchedSite, (shared[0], fid, i, shared[1], ins[2], fs, operands,
+                                                            results, shared[2])))
+                    continue
+            candidates = by_op.get(op)
             more = extra.get(i) if extra else None
             if more is not None:
                 candidates = sorted((candidates or []) + more, key=_by_key)
             instruction(fs, i, candidates, out)  # type: ignore[arg-type]
-        check_alt_conflicts(self.program, out)
+            if ready is not None and more is None and len(candidates) == 1:  # type: ignore[arg-type]
+                plan = candidates[0][0]  # type: ignore[index]
+                folded = plan.folds.get(()) if plan.uniform else None
+                if folded is not None:      # () when the predicate folds to false: no site
+                    ready[op] = (plan.probe, plan.placement, folded) if folded.predicate is not False else ()
+        if self.has_alt:
+            check_alt_conflicts(self.program, out)
         return out, fs
 
     def ruled_out(self, fs: FunctionSites) -> frozenset[_Plan]:
