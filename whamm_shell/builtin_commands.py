@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from whamm_shell.session import RunRecord, Session
     from whamm_shell.shell import Shell
 
-__all__ = ["do_help", "do_quit", "do_load", "do_probe_add", "do_probe_rm", "do_probe_enable",
+__all__ = ["do_help", "do_quit", "do_load", "do_probe_add", "add_script", "do_probe_rm", "do_probe_enable",
            "do_probe_disable", "do_probe_edit", "do_global", "do_run", "do_save", "do_source", "do_export",
            "do_set_args", "do_set_env", "do_set_dir", "do_set_stdin", "do_set_timeout", "do_set_fuel", "do_set_compiler",
            "do_set_unknown_imports", "do_show_settings", "do_history"]
@@ -189,6 +189,18 @@ def do_global(shell: Shell, args: str) -> None:
         return
     item = shell.session.add_item(args, shell.location)
     shell.renderer.message(f"global: {item.text}")
+
+
+def add_script(shell: Shell, text: str, name: str) -> None:
+    """A whole whamm script given at once (pasted at the prompt): its globals and probes are added as
+    ``-s`` adds a script file — checked together, errors pointing into it as ``NAME:line:col``, the
+    session matched once — and each is then reported as if typed."""
+    before = len(shell.session.items)
+    numbers = shell.session.load_script(text, name, alone=False)
+    for item in shell.session.items[before:]:
+        shell.renderer.message(f"global: {item.text}")
+    for number in numbers:
+        _report_added(shell, shell.session.added(number), "added")
 
 
 def _global_rm(shell: Shell, name: str | None) -> None:

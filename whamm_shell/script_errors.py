@@ -43,19 +43,20 @@ class ScriptErrors(WhammError):
 
 
 def localize(exc: ScriptError, composition: Composition, probes: dict[int, Probe], items: Sequence[Item],
-              pending: int | None) -> ScriptErrors:
+              pending: int | None, label: str = "<input>") -> ScriptErrors:
     """Re-base each diagnostic onto the item it points into (see :class:`ScriptErrors`).  ``pending``
-    is the number of the probe being added or edited (-1: the item being added, the last one)."""
+    is the number of the probe being added or edited (-1: the item being added, the last one), whose
+    diagnostics say ``label`` (a pasted script's name)."""
     segments: list[tuple[int, int, str, str]] = []   # start, end, text, label
     pos = 0
     for k, item in enumerate(items):
-        label = "<input>" if pending == -1 and k == len(items) - 1 else "global"
-        segments.append((pos, pos + len(item.text) + 1, item.text, label))
+        where = label if pending == -1 and k == len(items) - 1 else "global"
+        segments.append((pos, pos + len(item.text) + 1, item.text, where))
         pos += len(item.text) + 1
     for piece in composition.probes:
         text = probes[piece.number].text
-        label = "<input>" if piece.number == pending else f"probe {piece.number}"
-        segments.append((piece.start, piece.end, text, label))
+        where = label if piece.number == pending else f"probe {piece.number}"
+        segments.append((piece.start, piece.end, text, where))
     groups: dict[int, list[Diagnostic]] = {}
     loose: list[Diagnostic] = []
     for diag in exc.diagnostics:

@@ -334,13 +334,18 @@ class Session:
         self.items.append(item)
         return item
 
-    def load_script(self, text: str, name: str) -> list[int]:
+    def load_script(self, text: str, name: str, *, alone: bool = True) -> list[int]:
         """Add every item and probe of a script file (``-s``) in order; returns the new probe numbers.
 
         The file is checked as a whole first, so its errors point into the file (``name:line:col``);
-        then each top-level item becomes a session item or probe with its text as written.
+        then each top-level item becomes a session item or probe with its text as written, and the
+        session is matched once.  ``alone=False`` is for a script pasted at the prompt: it is checked
+        with the session's globals in scope, and need not hold a probe of its own.
         """
-        api.check(text, name, self.libraries)
+        if alone:
+            api.check(text, name, self.libraries)
+        else:
+            self._check_addition(text, name)
         items, probes, numbers = list(self.items), list(self.probes.values()), []
         for node in api.script_items(text, name):
             piece = text[node.start:node.end]
@@ -354,6 +359,23 @@ class Session:
         self.probes = {p.number: p for p in probes}
         self._next += len(numbers)
         return numbers
+
+    def _check_addition(self, text: str, name: str) -> None:
+        """Check ``text`` after the session's items (a placeholder probe if it has none), so that its
+        diagnostics point into it as ``name:line:col`` and those about the items say ``global``."""
+        prologue = "".join(item.text + "\n" for item in self.items)
+        source = prologue + text + "\n"
+        if not any(node.kind == "probe" for node in api.script_items(text, name)):
+            source += _PLACEHOLDER
+        try:
+            api.check(source, name, self.libraries)
+        except ScriptError as exc:
+            composition = api.Composition(source, len(source), ())
+            raise localize(exc, composition, {}, [*self.items, Item(text, "script")], -1, label=name) from None
+
+    def added(self, number: int) -> Added:
+        """What adding probe ``number`` did, for a probe added with others (a pasted script)."""
+        return self._added(number, self.matched())
 
     def declarations(self) -> list[Declaration]:
         """The script-level items in order, each with what it declares as the checker sees it in the

@@ -17,7 +17,7 @@ from typing import Callable, Mapping
 
 from compiler import api
 from compiler.api import WhammError
-from whamm_shell.builtin_commands import do_global, do_probe_add
+from whamm_shell.builtin_commands import add_script, do_global, do_probe_add
 from whamm_shell.command_table import build_registry
 from whamm_shell.render import Renderer
 from whamm_shell.session import Session, SessionError
@@ -28,6 +28,10 @@ __all__ = ["Shell"]
 
 _RULE_HEAD = re.compile(r"\s*[A-Za-z0-9_.*?\[\]!|+\\]*\s*(?:\([^()]*\))?\s*:")
 _NOT_RULE = re.compile(r"\s*(?:var|use|fn|report|shared|unshared|frame)\b")
+#: What a line holding more than one command or item has: a newline, a `;` or a comment.
+_SEVERAL = re.compile(r"[\n;]|//|/\*")
+#: The name of a script pasted at the prompt in its diagnostics and in ``globals``.
+PASTED = "<paste>"
 
 
 class Shell:
@@ -57,7 +61,29 @@ class Shell:
         Errors are raised for the caller to render."""
         if line.strip():
             self.commands.append(line.strip())
+        if _SEVERAL.search(line.strip()):
+            several = self._several(line.strip())
+            if several is not None:
+                return several
         return self.registry.dispatch(line, default=self.add_text)
+
+    def _several(self, text: str) -> bool | None:
+        """Text that may hold several things at once — a script or commands pasted at the prompt (issue
+        12): a whamm script (comments, probes, globals) is added as ``-s`` adds a script file, all of it
+        checked together and matched once; several commands run as a command file would.  A single
+        item loses only the comments around it.  None: one command, for the usual dispatch."""
+        try:
+            items = api.script_items(text, PASTED)
+        except api.ScriptError:
+            items = None
+        if items is None:
+            return self.run_text(text, PASTED) if len(split_commands(text)) > 1 else None
+        if len(items) > 1:
+            add_script(self, text, PASTED)
+            return False
+        if items and (items[0].start, items[0].end) != (0, len(text)):
+            return self.registry.dispatch(text[items[0].start:items[0].end], default=self.add_text)
+        return None
 
     def execute(self, line: str) -> tuple[bool, bool]:
         """Run one line and render its error, if any: (stop, ok)."""
