@@ -147,14 +147,24 @@ def load_app(app: bytes | PathLike, name: str | None = None) -> App:
     return App(name, data, _decode(data, name))
 
 
+#: How WAT text starts: ``(`` after whitespace, ``;;`` line comments and ``(; … ;)`` block comments.
+_WAT_START = re.compile(r"(?:\s+|;;[^\n]*(?:\n|\Z)|\(;(?:[^;]|;(?!\)))*;\))*\(")
+
+
 def _assemble(text: bytes, name: str) -> bytes:
     """WAT → binary, with the assembler's ``line:col`` and excerpt pointing into ``name``."""
     import wasmtime  # heavy (~20 ms): `whamm --help`, `whamm info` and the shell's prompt load it only on demand
     try:
         source = text.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"invalid Wasm module {name}: neither a Wasm binary (bad magic number) "
-                         f"nor WAT text (not UTF-8)\n --> {name}: header section, byte offset 0x0") from None
+        raise InputError(f"invalid Wasm module {name}: not a WebAssembly module or WAT text (no \\0asm "
+                         f"magic number, and not UTF-8 text)\n --> {name}: header section, byte offset 0x0") from None
+    if not _WAT_START.match(source):
+        # text that is no WAT at all (a C file, notes, an ELF…): say what it is not, not a parse error
+        first = source.lstrip().split("\n", 1)[0][:24]
+        what = f"this starts with `{first}`" if first else "this is empty"
+        raise InputError(f"invalid Wasm module {name}: not a WebAssembly module or WAT text (a module starts "
+                         f"with \\0asm, WAT text with `(`; {what})\n --> {name}:1:1")
     try:
         return wasmtime.wat2wasm(source)
     except wasmtime.WasmtimeError as exc:

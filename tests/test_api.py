@@ -68,12 +68,22 @@ def test_invalid_function_names_code_section_function_and_offset():
 def test_text_that_is_not_wat_is_rejected_with_a_location(tmp_path):
     path = tmp_path / "notes.wasm"
     path.write_text("hello world\n")
-    assert _error(path).startswith(f"invalid Wasm module {path}: expected `(`\n --> {path}:1:1\n")
+    assert _error(path) == (f"invalid Wasm module {path}: not a WebAssembly module or WAT text (a module starts "
+                            f"with \\0asm, WAT text with `(`; this starts with `hello world`)\n --> {path}:1:1")
+
+
+def test_wat_after_comments_is_still_assembled_and_its_errors_are_the_assembler_s(tmp_path):
+    path = tmp_path / "m.wat"
+    path.write_text(";; a module\n(; block ;) (module (func $f))\n")
+    assert api.load_app(path).module.names.functions == {0: "f"}
+    path.write_text("  (modul)\n")
+    assert "unknown operator or unexpected token" in _error(path) or "expected" in _error(path)
 
 
 def test_bytes_that_are_neither_binary_nor_text():
     assert _error(b"\xff\xfe\0\x01", "x.wasm") == (
-        "invalid Wasm module x.wasm: neither a Wasm binary (bad magic number) nor WAT text (not UTF-8)\n"
+        "invalid Wasm module x.wasm: not a WebAssembly module or WAT text (no \\0asm magic number, and not "
+        "UTF-8 text)\n"
         " --> x.wasm: header section, byte offset 0x0")
 
 

@@ -181,9 +181,20 @@ def _interactive(shell) -> None:
                                                               functions=shell.session.functions))
     prompt = make_prompt(completer, history=shell.history_path, status=shell.status)
     shell.edit_inline = lambda text: prompt.prompt(default=text)
+    shell.ask = _ask
+    shell.session.mark_saved()          # what -s and -x brought in is in files already
     shell.renderer.message(f"whamm-shell on {shell.session.app.name}: type a probe, `run`, `report`; "
                            f"`help` lists the commands, Ctrl-D leaves")
-    Repl(prompt, shell.onecmd, shell.renderer).run()
+    Repl(prompt, shell.onecmd, shell.renderer, confirm_eof=shell.confirm_quit).run()
+
+
+def _ask(question: str) -> str | None:
+    """A question at the terminal (``quit anyway?``, ``edit again?``): the answer, None at Ctrl-D."""
+    try:
+        return input(question)
+    except EOFError:
+        print()
+        return None
 
 
 if __name__ == "__main__":

@@ -149,7 +149,8 @@ def do_probe_edit(shell: Shell, args: str) -> None:
     number, rest = int(m[1]), m[2].strip()
     old = shell.session.probe(number).text
     if rest == "--editor":
-        text = _external_edit(shell, old)
+        _edit_in_editor(shell, number, old)
+        return
     elif rest:
         text = rest
     elif shell.edit_inline is not None:
@@ -161,6 +162,38 @@ def do_probe_edit(shell: Shell, args: str) -> None:
         shell.renderer.message(f"probe {number} unchanged")
         return
     _report_added(shell, shell.session.edit_probe(number, text), "changed")
+
+
+#: The first line of the error block ``probe edit --editor`` puts above a rejected text.
+_ERROR_HEADER = "// whamm-shell: the compiler rejected this probe (these // lines are dropped):"
+
+
+def _edit_in_editor(shell: Shell, number: int, old: str) -> None:
+    """``probe edit N --editor``: an edit the compiler rejects is not thrown away — the error is shown
+    and, at a terminal, the editor re-opens on the rejected text with the error above it in ``//``
+    comments (as ``crontab -e`` and ``git commit`` do), until it is accepted or the user gives up."""
+    text = _external_edit(shell, old)
+    while True:
+        text = "\n".join(ln for ln in text.split("\n") if not ln.startswith("// whamm-shell:")).strip()
+        if text == old.strip():
+            shell.renderer.message(f"probe {number} unchanged")
+            return
+        try:
+            added = shell.session.edit_probe(number, text)
+        except WhammError as exc:
+            if shell.ask is None:
+                raise
+            shell.renderer.error(exc)
+            answer = shell.ask("edit again? [Y/n] ")
+            if answer is None or answer.strip().lower() in ("n", "no"):
+                raise SessionError(f"probe {number} unchanged (the rejected edit was dropped)") from None
+            render = getattr(exc, "render", None)
+            problem = render(False) if callable(render) else str(exc)
+            notes = [_ERROR_HEADER, *(f"// whamm-shell: {ln}" for ln in problem.split("\n"))]
+            text = _external_edit(shell, "\n".join(notes) + "\n" + text)
+            continue
+        _report_added(shell, added, "changed")
+        return
 
 
 def _external_edit(shell: Shell, text: str) -> str:

@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, Callable
 from whamm_shell import builtin_commands as bc
 from whamm_shell import inspect_commands as ic
 from whamm_shell.commands import Command, Registry
-from whamm_shell.completion import NO_VALUE, HelpCompleter, ProbeCompleter, WordsCompleter, function_words, paths
+from whamm_shell.report_rows import FIXED_COLUMNS, key_columns, rows_of
+from whamm_shell.completion import (
+    NO_VALUE, HelpCompleter, ProbeCompleter, ProbeNumberCompleter, WordsCompleter, function_words, paths,
+)
 
 if TYPE_CHECKING:
     from whamm_shell.session import Session
@@ -22,9 +25,19 @@ if TYPE_CHECKING:
 __all__ = ["build_registry"]
 
 
-def _probe_numbers(session: Session) -> Callable[[], list[tuple[str, str]]]:
-    """The probe numbers with the first line of each probe, for completing ``probe rm``, ``sites`` …"""
-    return lambda: [(str(n), p.first_line[:40]) for n, p in session.probes.items()]
+def _probe_numbers(session: Session) -> Callable[[], list[tuple[int, str, bool]]]:
+    """The probes as (number, first line, enabled), for completing ``probe rm``, ``sites`` …"""
+    return lambda: [(n, p.first_line, p.enabled) for n, p in session.probes.items()]
+
+
+def _sort_columns(session: Session) -> Callable[[], list[str]]:
+    """The columns ``report --sort`` can take: those of the last run's table (a map's ``key`` or
+    ``key0``, ``key1``… among them), or every column name before a run."""
+    def columns() -> list[str]:
+        if session.last_run is None:
+            return list(ic.REPORT_COLUMNS)
+        return [*FIXED_COLUMNS, *key_columns(rows_of(session.last_run.values())), "value"]
+    return columns
 
 
 def build_registry(shell: Shell) -> Registry:
@@ -34,10 +47,10 @@ def build_registry(shell: Shell) -> Registry:
         return lambda args: command(shell, args)
 
     s = shell.session
-    probe_words = WordsCompleter(_probe_numbers(s))
+    numbers = _probe_numbers(s)
     globals_ = s.global_names
     probe_text = ProbeCompleter(globals=globals_, functions=s.functions)
-    report_opts = {"--sort": WordsCompleter(lambda: list(ic.REPORT_COLUMNS)), "--top": NO_VALUE,
+    report_opts = {"--sort": WordsCompleter(_sort_columns(s)), "--top": NO_VALUE,
                    "--csv": paths(), "--json": paths(), "--all": None, "--asc": None, "--nonzero": None,
                    "--diff": None}
     registry = Registry()
@@ -71,20 +84,21 @@ def build_registry(shell: Shell) -> Registry:
                 "  probe add wasm:func:entry { report var calls: u32; calls++; }",
                 on(bc.do_probe_add), probe_text))
     add(Command("probe rm", (), "probe rm N…", "remove probes (numbers of the others do not change)",
-                "  probe rm 3\n  probe rm 2-5 7", on(bc.do_probe_rm), probe_words))
+                "  probe rm 3\n  probe rm 2-5 7", on(bc.do_probe_rm), ProbeNumberCompleter(numbers)))
     add(Command("probe enable", (), "probe enable [N…]", "enable probes (all when no number is given)",
-                "  probe enable 2-4", on(bc.do_probe_enable), probe_words))
+                "  probe enable 2-4", on(bc.do_probe_enable), ProbeNumberCompleter(numbers, enabled=False)))
     add(Command("probe disable", (), "probe disable [N…]", "disable probes (all when no number is given)",
                 "A disabled probe keeps its number and text; `run` leaves it out.\n\n  probe disable 1",
-                on(bc.do_probe_disable), probe_words))
+                on(bc.do_probe_disable), ProbeNumberCompleter(numbers, enabled=True)))
     add(Command("probe edit", (), "probe edit N [--editor | NEW-PROBE]",
                 "re-open probe N's text for editing (at the prompt, or in $EDITOR with --editor)",
                 "The new text is checked like a new probe; if it is wrong, probe N stays as it was.\n"
                 "In batch mode give the new text on the line.\n\n"
                 "  probe edit 2\n  probe edit 2 --editor\n  probe edit 2 wasm:opcode:br_if:before { n++; }",
-                on(bc.do_probe_edit), probe_words))
-    add(Command("probes", (), "probes", "list the probes: id, enabled, rule, predicate, sites, source",
-                "", on(ic.do_probes), None))
+                on(bc.do_probe_edit), ProbeNumberCompleter(numbers, single=True, options=("--editor",))))
+    add(Command("probes", (), "probes [-v]", "list the probes: id, enabled, rule, predicate, sites, source",
+                "The source column shows each probe's first line whole (` …`: it has more lines);\n"
+                "-v prints every probe's whole text after the table.", on(ic.do_probes), None))
     add(Command("global", (), "global STATEMENT | global rm NAME",
                 "add a script-level statement (or just type it): var, report var, use, fn, assignment, call",
                 "The final `;` of a one-line statement may be omitted.  `global rm NAME` removes the var,\n"
@@ -127,7 +141,7 @@ def build_registry(shell: Shell) -> Registry:
                 "  wat calc\n  wat 4 --around 23\n  wat collatz --diff", on(ic.do_wat),
                 WordsCompleter(function_words(s.functions), {"--around": NO_VALUE, "--diff": None, "--all": None})))
     add(Command("sites", (), "sites N [--all]", "the sites where probe N is injected, with the folded predicate",
-                "", on(ic.do_sites), probe_words))
+                "", on(ic.do_sites), ProbeNumberCompleter(numbers, enabled=True, single=True, options=("--all",))))
     add(Command("save", (), "save FILE.mm | save --session FILE",
                 "write the globals and enabled probes as a whamm script (--session: the whole session)",
                 "The script is exactly what the shell instruments: `whamm run -s FILE.mm -a APP`\n"

@@ -102,8 +102,12 @@ def do_sites(shell: Shell, args: str) -> None:
 
 
 def do_probes(shell: Shell, args: str) -> None:
-    """``probes``: one row per probe — number, enabled, rule, predicate, sites, where it came from."""
-    parse_options(args, "probes", {}, positional=(0, 0))
+    """``probes [-v]``: one row per probe — number, enabled, rule, predicate, sites, and its source's
+    first line, whole (a cut source hid the body people look for); ``-v`` adds every probe's whole text."""
+    words = args.split()
+    if any(w not in ("-v", "--verbose") for w in words):
+        raise UsageError("usage: probes [-v]")
+    opts = {"-v": bool(words)}
     session = shell.session
     if not session.probes:
         shell.renderer.message("no probes yet: type one, e.g. wasm:opcode:call:before { count++; }")
@@ -112,13 +116,13 @@ def do_probes(shell: Shell, args: str) -> None:
     rows = []
     for number, p in session.probes.items():
         sites = len(matched.sites_of(number)) if matched is not None and p.enabled else None
-        rows.append((number, "yes" if p.enabled else "no", p.rule, p.predicate or "", sites,
-                     _short(p.first_line, 48)))
+        more = " …" if len(p.text.strip().splitlines()) > 1 and not opts.get("-v") else ""
+        rows.append((number, "yes" if p.enabled else "no", p.rule, p.predicate or "", sites, p.first_line + more))
     shell.renderer.table(("id", "enabled", "rule", "predicate", "sites", "source"), rows, limit=False)
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+    if opts.get("-v"):
+        for number, p in session.probes.items():
+            shell.renderer.lines(["", f"probe {number}:", *("  " + ln for ln in p.text.strip().splitlines())],
+                                 limit=False)
 
 
 # ---------------------------------------------------------------------------------------- report

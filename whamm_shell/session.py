@@ -561,7 +561,19 @@ class Session:
             api.write_file(path, text.encode("utf-8"))
         except OSError as exc:
             raise SessionError(f"cannot write '{os.fspath(path)}': {exc.strerror or exc}") from None
+        self.mark_saved()
         return text
+
+    def _contents(self) -> tuple:
+        return (tuple((n, p.text, p.enabled) for n, p in self.probes.items()), tuple(i.text for i in self.items))
+
+    def mark_saved(self) -> None:
+        """Take the probes and globals as saved (after ``save``, and at start-up: ``-s`` files are saved)."""
+        self._saved = self._contents()
+
+    def unsaved(self) -> bool:
+        """Whether probes or globals changed since :meth:`mark_saved` (Ctrl-D asks before losing them)."""
+        return self._contents() != self._saved
 
     # -------------------------------------------------------------------------------------- run
 

@@ -38,17 +38,20 @@ class Shell:
     """Dispatches lines to the commands of one :class:`~whamm_shell.session.Session`.
 
     ``renderer`` is the output funnel; ``history_path`` the persistent history file (``history``);
-    ``edit_inline`` re-opens a text at the prompt for ``probe edit`` (None in batch mode);
-    ``environ`` supplies ``$EDITOR``.
+    ``edit_inline`` re-opens a text at the prompt for ``probe edit`` (None in batch mode); ``ask``
+    asks the user a question and returns the answer line (None at end of input; ``ask`` is None in
+    batch mode, which never asks); ``environ`` supplies ``$EDITOR``.
     """
 
     def __init__(self, session: Session, renderer: Renderer, *, history_path: Path | None = None,
                  edit_inline: Callable[[str], str] | None = None,
+                 ask: Callable[[str], str | None] | None = None,
                  environ: Mapping[str, str] | None = None) -> None:
         self.session = session
         self.renderer = renderer
         self.history_path = history_path
         self.edit_inline = edit_inline
+        self.ask = ask
         self.environ = os.environ if environ is None else environ
         self.commands: list[str] = []                        # this session's lines (batch `history`)
         self.decoded: tuple[bytes, object] | None = None   # the last instrumented module read back (wat)
@@ -123,6 +126,14 @@ class Shell:
             do_probe_add(self, text)
         else:
             do_global(self, text)
+
+    def confirm_quit(self) -> bool:
+        """Ctrl-D at the prompt: leave, unless probes or globals changed since the last ``save`` (or
+        start-up) and the user answers no (gdb asks the same before dropping breakpoints)."""
+        if self.ask is None or not self.session.unsaved():
+            return True
+        answer = self.ask("probes not saved; quit anyway? (y or n) ")
+        return answer is None or answer.strip().lower() in ("y", "yes")
 
     def status(self) -> Status:
         """What the prompt's bottom toolbar shows."""

@@ -238,7 +238,8 @@ class Repl:
     """
 
     def __init__(self, prompt: PromptSession, onecmd: Callable[[str], bool], renderer: Renderer,
-                 max_read_failures: int = 3):
+                 max_read_failures: int = 3, confirm_eof: Callable[[], bool] = lambda: True):
+        self.confirm_eof = confirm_eof
         self.prompt = prompt
         self.onecmd = onecmd
         self.renderer = renderer
@@ -253,8 +254,10 @@ class Repl:
                 failures = 0
             except KeyboardInterrupt:       # Ctrl-C at the prompt: drop the line, prompt again
                 continue
-            except EOFError:                # Ctrl-D on an empty line
-                return
+            except EOFError:                # Ctrl-D on an empty line (asks first if probes are unsaved)
+                if self.confirm_eof():
+                    return
+                continue
             except Exception as exc:
                 failures += 1
                 self.renderer.error(f"internal error while reading input: {exc!r}")

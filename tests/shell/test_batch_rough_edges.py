@@ -1,0 +1,37 @@
+"""Batch mode: the rough edges of issue 12 item 7 — a file that is no Wasm at all is said to be so (not
+reported as a WAT parse error); the ``probes`` source column is whole; an app without a name section
+says once why its functions show as ``#index``."""
+from __future__ import annotations
+
+from shellrun import REPO
+
+C_SOURCE = REPO / "tests" / "corpus" / "c" / "interp.c"
+
+
+def test_a_c_file_is_not_a_wat_parse_error(shell) -> None:
+    r = shell(C_SOURCE, "-c", "info")
+    assert r.status == 1
+    assert r.err.startswith(f"error: invalid Wasm module {C_SOURCE}: not a WebAssembly module or WAT text "
+                            "(a module starts with \\0asm, WAT text with `(`; this starts with `/* A small")
+    assert "expected" not in r.err
+
+
+def test_load_of_binary_junk(shell, tmp_path) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x7fELF\x02\x01\x01\0\xff\xfe")
+    r = shell("-c", f"load {junk}")
+    assert r.status == 1
+    assert (f"error: invalid Wasm module {junk}: not a WebAssembly module or WAT text (no \\0asm magic "
+            "number, and not UTF-8 text)") in r.err
+
+
+def test_probes_shows_the_source_whole_and_v_the_whole_text(shell) -> None:
+    long_probe = "wasm:opcode:call:before { report var calls_to_anything: u32; calls_to_anything++; }"
+    r = shell("-c", f"{long_probe}; probes")
+    assert r.status == 0, r.err
+    assert r.out.splitlines()[-1].endswith(long_probe)
+    r = shell("-c", "wasm:func:entry { report var n: u32;\n  n++;\n}; probes; probes -v")
+    assert r.status == 0, r.err
+    lines = r.out.splitlines()
+    assert lines[3].endswith("wasm:func:entry { report var n: u32; …")
+    assert lines[-4:] == ["probe 1:", "  wasm:func:entry { report var n: u32;", "    n++;", "  }"]
