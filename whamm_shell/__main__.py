@@ -22,7 +22,7 @@ from typing import Sequence
 
 from compiler import api
 from compiler.api import ScriptError, WhammError, read_script
-from whamm_shell.session import Session, Settings, demo_app
+from whamm_shell.session import Session, Settings, demo_app, names_note
 
 __all__ = ["main", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERNAL"]
 
@@ -141,6 +141,9 @@ def _start(args: argparse.Namespace, app_args: list[str] | None):
         session.load_script(api.read_script(path), path)
     for warning in libraries.warnings:
         renderer.warning(warning)
+    note = names_note(app)
+    if note is not None:
+        renderer.warning(note)
     return Shell(session, renderer, history_path=history_path())
 
 

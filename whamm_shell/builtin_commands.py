@@ -26,7 +26,7 @@ from compiler.api import WhammError
 from whamm_shell.arguments import UsageError, parse_numbers, parse_options, parse_value
 from whamm_shell.render import plural, seconds
 from whamm_shell.report_rows import rows_of, sort_rows
-from whamm_shell.session import ScriptErrors, SessionError
+from whamm_shell.session import ScriptErrors, SessionError, names_note
 from whamm_shell.ui import read_history
 
 if TYPE_CHECKING:
@@ -59,6 +59,9 @@ def do_load(shell: Shell, args: str) -> None:
     shell.renderer.message(f"loaded {shell.session.app.name}: "
                            f"{plural(module.num_imported_funcs + len(module.code), 'function')} "
                            f"({module.num_imported_funcs} imported)")
+    note = names_note(shell.session.app)
+    if note is not None:
+        shell.renderer.warning(note)
     if isinstance(outcome, WhammError):
         shell.renderer.error(outcome)
         shell.renderer.warning("the probes above do not fit the new application; fix or remove them")

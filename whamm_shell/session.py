@@ -633,6 +633,17 @@ def report_csv(values: Sequence[ReportValue]) -> str:
     return api.report_csv((v.var, v.text if v.readable else "") for v in values)
 
 
+def names_note(app: api.App) -> str | None:
+    """Why an application's functions show as ``#index``, when it has no function names (said once, at
+    start-up and at ``load``): toolchains drop the name section when they strip or optimise."""
+    names = app.module.names
+    if names is not None and names.functions:
+        return None
+    return (f"{os.path.basename(app.name)} has no name section, so functions show as #index; to keep names, "
+            "link without stripping (no `-s`/`-Wl,--strip-all`/`-Wl,--strip-debug`; with clang -O, wasm-opt "
+            "keeps them only with -g)")
+
+
 def demo_app() -> Path:
     """The bundled demo application: ``whamm_shell/demo.wasm``, package data that is a link to
     ``examples/demo/app.wasm`` in the source tree (a wheel stores the file itself); the examples

@@ -35,3 +35,22 @@ def test_probes_shows_the_source_whole_and_v_the_whole_text(shell) -> None:
     lines = r.out.splitlines()
     assert lines[3].endswith("wasm:func:entry { report var n: u32; …")
     assert lines[-4:] == ["probe 1:", "  wasm:func:entry { report var n: u32;", "    n++;", "  }"]
+
+
+NAMELESS = '(module (func (export "_start") (call 1)) (func))'
+
+
+def test_an_app_without_names_says_why_once(shell, tmp_path) -> None:
+    app = tmp_path / "stripped.wat"
+    app.write_text(NAMELESS)
+    r = shell(app, "-c", "wasm:opcode:call:before { }; match wasm:opcode:call:before")
+    assert r.status == 0, r.err
+    note = ("warning: stripped.wat has no name section, so functions show as #index; to keep names, link "
+            "without stripping")
+    assert r.err.count(note) == 1
+    assert "#0" in r.out
+    r = shell("-c", f"load {app}")
+    assert r.err.count(note) == 1
+    named = tmp_path / "named.wat"
+    named.write_text("(module (func $main))")
+    assert "name section" not in shell(named, "-c", "probes").err
