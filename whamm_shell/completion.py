@@ -13,6 +13,8 @@ document holding only the arguments.  The building blocks for those per-command 
   function names (for ``fname == "…"``);
 * :class:`WordsCompleter` — a word list from a callable plus ``--options`` (report variables, function
   names and indices);
+* :class:`ProbeNumberCompleter` — the probe numbers a command can take (``probe enable`` → the disabled
+  ones), with each probe's first line;
 * :class:`ChoiceCompleter` — a keyword, then a completer chosen by it (``set stdin FILE``);
 * :class:`HelpCompleter` — ``help`` topics (the registry's command words);
 * :func:`paths` — file names.
@@ -43,7 +45,8 @@ if TYPE_CHECKING:
     from prompt_toolkit.completion import CompleteEvent
 
 __all__ = [
-    "Word", "NO_VALUE", "ShellCompleter", "ProbeCompleter", "WordsCompleter", "ChoiceCompleter", "HelpCompleter",
+    "Word", "NO_VALUE", "ShellCompleter", "ProbeCompleter", "WordsCompleter", "ProbeNumberCompleter",
+    "ChoiceCompleter", "HelpCompleter",
     "paths", "function_words", "rule_completions", "rule_scope",
 ]
 
@@ -312,6 +315,44 @@ class WordsCompleter(Completer):
             text_, meta = (word, "") if isinstance(word, str) else word
             if text_.startswith(current):
                 yield Completion(text_, -len(current), display_meta=meta)
+
+
+class ProbeNumberCompleter(Completer):
+    """Probe numbers (``probe rm 2``, ``sites 3``) with each probe's first line as meta.
+
+    ``probes`` gives ``(number, first line, enabled)``; ``enabled`` keeps only the probes in that state
+    (``probe enable`` offers the disabled ones, ``probe disable`` and ``sites`` the enabled ones);
+    numbers already on the line are not offered again.  ``single``: the command takes one number, and
+    after it only ``options``.
+    """
+
+    def __init__(self, probes: Callable[[], Iterable[tuple[int, str, bool]]], *, enabled: bool | None = None,
+                 single: bool = False, options: Sequence[str] = ()):
+        self.probes = probes
+        self.enabled = enabled
+        self.single = single
+        self.options = options
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        """The numbers (or, after the one number, the options) valid at the cursor."""
+        text = document.text_before_cursor
+        parts = text.split()
+        typing = bool(text) and not text[-1].isspace()
+        current = parts[-1] if typing else ""
+        done = parts[:-1] if typing else parts
+        if current.startswith("-") or (self.single and done):
+            for opt in self.options:
+                if opt.startswith(current) and opt not in done:
+                    yield Completion(opt, -len(current))
+            return
+        if not _requested_or_typed(current, complete_event):
+            return
+        for number, first_line, enabled in self.probes():
+            if str(number) in done or (self.enabled is not None and enabled != self.enabled):
+                continue
+            if str(number).startswith(current):
+                state = "" if enabled else " (disabled)"
+                yield Completion(str(number), -len(current), display_meta=f"{first_line[:40]}{state}")
 
 
 class ChoiceCompleter(Completer):
