@@ -32,7 +32,7 @@ from compiler.lang.folder import FoldError, Folded, StaticCall, cannot_fail, fol
 from compiler.lang.types import Prim, WhammType, wasm_types
 from compiler.sites.bindings import FUNCTION_WIDE
 from compiler.sites.finding import FunctionSites, ModuleSites, Placement, Site, imm_count
-from compiler.wasm.stack import FunctionTypes, Types
+from compiler.wasm.stack import BY_IMMEDIATES, FunctionTypes, Types
 from compiler.wasm.model import FuncType, RefType
 from compiler.wasm.opcodes import BY_NAME
 
@@ -392,7 +392,8 @@ class _Matcher:
         self.prefiltered = [p for p in plans if p.function_names is not None]
         self.has_alt = any(p.is_alt for p in plans)     # else no two alt probes can meet at a site
         #: per ``by_op`` table (by id: they live as long as the matcher): the opcodes whose sites take
-        #: :meth:`function`'s fast path, with the (probe, placement, fold) they share, or () for none
+        #: :meth:`function`'s fast path, with the (probe, placement, operands, results, fold) they share
+        #: (operands and results None where the signature is not fixed), or () for none
         self.ready: dict[int, dict[object, tuple]] = {}
         # the tables without the plans a function's values rule out, by those plans
         self.without: dict[frozenset[_Plan], tuple[dict, dict, dict]] = {}
@@ -425,7 +426,8 @@ class _Matcher:
         # ``instruction`` would make from the signature alone (no operand widths to check, so not wide)
         ready = self.ready.setdefault(id(by_op), {}) if not self.wide else None
         fid = fs.fid
-        fixed = signature = None
+        signature = None
+        append = out.append
         for i in anchors:
             ins = instrs[i]
             op = ins[0]
@@ -433,11 +435,20 @@ class _Matcher:
                 shared = ready.get(op)
                 if shared is not None:
                     if shared:
-                        if fixed is None:
-                            fixed, signature = fs.types.mt.fixed_table(), fs.types.signature
-                        operands, results = fixed[op] or signature(i)
-                        out.append(_new_tuple(MatchedSite, (shared[0], fid, i, shared[1], ins[2], fs, operands,
-                                                            results, shared[2])))
+                        probe, placement, operands, results, folded = shared
+                        if operands is None:           # a signature that is not fixed
+                            if signature is None:
+                                signature, by_imms = fs.types.signature, {}
+                            if op in BY_IMMEDIATES:
+                                key = (op, ins[1])
+                                sig = by_imms.get(key)
+                                if sig is None:
+                                    sig = by_imms[key] = signature(i)
+                                operands, results = sig
+                            else:
+                                operands, results = signature(i)
+                        append(_new_tuple(MatchedSite, (probe, fid, i, placement, ins[2], fs, operands, results,
+                                                        folded)))
                     continue
             candidates = by_op.get(op)
             more = extra.get(i) if extra else None
@@ -448,7 +459,9 @@ class _Matcher:
                 plan = candidates[0][0]  # type: ignore[index]
                 folded = plan.folds.get(()) if plan.uniform else None
                 if folded is not None:      # () when the predicate folds to false: no site
-                    ready[op] = (plan.probe, plan.placement, folded) if folded.predicate is not False else ()
+                    operands, results = fs.types.mt.fixed_table()[op] or (None, None)
+                    ready[op] = (plan.probe, plan.placement, operands, results, folded) \
+                        if folded.predicate is not False else ()
         if self.has_alt:
             check_alt_conflicts(self.program, out)
         return out, fs

@@ -41,7 +41,7 @@ from compiler.wasm.type_rules import RULES, Types, unpack
 if TYPE_CHECKING:
     from compiler.wasm.model import Module
 
-__all__ = ["StackTypes", "ModuleTypes", "FunctionTypes", "Types", "STACK_DEPENDENT"]
+__all__ = ["StackTypes", "ModuleTypes", "FunctionTypes", "Types", "STACK_DEPENDENT", "BY_IMMEDIATES"]
 
 #: Instructions whose operand (and so result) types depend on the stack, not only on immediates.
 STACK_DEPENDENT = frozenset({"drop", "select", "ref.is_null", "ref.as_non_null", "br_on_null",
@@ -368,3 +368,6 @@ _FUNCTION_MEMO_OPS = _ops({"local.get", "local.set", "local.tee", "return"})
 _MODULE_MEMO_OPS = frozenset(op for op in OPCODES if op.rule is not None and op not in _FUNCTION_MEMO_OPS) - _ops(
     MIDDLES | BRANCHES | {"end", "delegate", "return"} | STACK_DEPENDENT)
 _DEPENDENT_OPS = _ops(STACK_DEPENDENT)
+#: The instructions whose signature within one function depends on their immediates alone (the memoised
+#: ones): a caller visiting many sites may key its own cache on ``(op, imms)``.
+BY_IMMEDIATES = _FUNCTION_MEMO_OPS | _MODULE_MEMO_OPS
