@@ -5,7 +5,7 @@
  * The rows of a probe differ only in their function, pc and value address, so the table holds what rows
  * share once (a *template* per report variable and probe: the text around the function and pc, and the
  * value's type descriptor) and per row only what changes, as LEB128 differences from the row before
- * (compiler/rewrite/exit.py writes it; the layout is described there and in docs/REWRITING.md notes):
+ * (compiler/rewrite/exit.py writes it; docs/OUTPUT_SIZE.md describes it):
  *
  *   table    = u32 template count, count x template, rows up to the table's end
  *   template = u32 fixed text address, u32 its length   (", memaddr, <name>, <type>, <wasm>, script0, ")
