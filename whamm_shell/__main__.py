@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import shutil
 import sys
 from typing import Sequence
 
@@ -185,6 +186,10 @@ def _interactive(shell) -> None:
     prompt = make_prompt(completer, history=shell.history_path, status=shell.status)
     shell.edit_inline = lambda text: prompt.prompt(default=text)
     shell.ask = _ask
+    if sys.stdout.isatty():             # long listings go through $PAGER (`set pager off`)
+        from whamm_shell.pager import Pager
+        shell.renderer.pager = Pager()
+        shell.renderer.height = shutil.get_terminal_size().lines
     shell.session.mark_saved()          # what -s and -x brought in is in files already
     shell.renderer.message(f"whamm-shell on {shell.session.app.name}: type a probe, `run`, `report`; "
                            f"`help` lists the commands, Ctrl-D leaves")

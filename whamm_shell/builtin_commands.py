@@ -466,6 +466,20 @@ def do_set_compiler(shell: Shell, args: str) -> None:
     shell.renderer.message(f"compiler: {_compiler_text(words[0])}")
 
 
+def do_set_pager(shell: Shell, args: str) -> None:
+    """``set pager on|off``: whether listings taller than the terminal go through ``$PAGER`` (at a
+    terminal only: batch mode and piped output never page)."""
+    usage = "set pager on|off"
+    words, _ = parse_options(args, usage, {}, positional=(1, 1))
+    if words[0] not in ("on", "off"):
+        raise UsageError(f"invalid value `{words[0]}`: expected on or off\nusage: {usage}")
+    pager = shell.renderer.pager
+    if pager is not None:
+        pager.enabled = words[0] == "on"
+    shell.renderer.message(f"pager: {words[0]}" + ("" if pager is not None else " (output is not a terminal: "
+                                                                                 "nothing is paged)"))
+
+
 def do_set_unknown_imports(shell: Shell, args: str) -> None:
     """``set unknown-imports trap|default|off``: what stands in for the imports that neither WASI nor a
     user library provides, so an app written for another host (``ic0.debug_print``) can run at all:

@@ -182,6 +182,12 @@ def build_registry(shell: Shell) -> Registry:
                 "values (--default-values-unknown-imports); off: the run fails again (the default).\n\n"
                 "  set unknown-imports default\n  set unknown-imports trap",
                 on(bc.do_set_unknown_imports), WordsCompleter(lambda: ["trap", "default", "off"])))
+    add(Command("set pager", (), "set pager on|off",
+                "page listings taller than the terminal through $PAGER (default: on)",
+                "At a terminal, output taller than the window (info -v, wat --diff, match --all …) goes\n"
+                "through $PAGER, or `less` (with LESS=FRX) when PAGER is unset; PAGER= turns it off too.\n"
+                "Batch mode and output that is not a terminal never page.\n\n  set pager off\n  set pager on",
+                on(bc.do_set_pager), WordsCompleter(lambda: ["on", "off"])))
     add(Command("show settings", (), "show settings", "the run settings", "", on(bc.do_show_settings), None))
     add(Command("history", (), "history [N]", "the command history of this and earlier sessions", "",
                 on(bc.do_history), None))

@@ -229,11 +229,21 @@ class Renderer:
         self.color = color
         self.limit = limit
         self.width = width
+        #: at an interactive terminal: the pager (``show(text) -> bool``) for output taller than ``height``
+        self.pager = None
+        self.height = 24
 
     def _write(self, stream: TextIO, lines: Iterable[str]) -> None:
         for line in lines:
             stream.write(line + "\n")
         stream.flush()
+
+    def _long(self, lines: list[str]) -> None:
+        """Output that may be long: through the pager when it is taller than the terminal."""
+        pager = self.pager
+        if pager is not None and len(lines) >= self.height and pager.show("\n".join(lines) + "\n"):
+            return
+        self._write(self.out, lines)
 
     def message(self, text: str = "") -> None:
         """A line (or several) of ordinary output."""
@@ -242,7 +252,7 @@ class Renderer:
     def lines(self, lines: Sequence[str], *, limit: int | None | bool = True, what: str = "lines",
               hint: str = "--all") -> None:
         """Many lines, cut at ``limit`` (True: the renderer's default; None or False: all)."""
-        self._write(self.out, truncate(lines, self._limit(limit), what=what, hint=hint))
+        self._long(truncate(lines, self._limit(limit), what=what, hint=hint))
 
     def error(self, problem: str | BaseException) -> None:
         """``error: …``; a :class:`~compiler.lang.diagnostics.ScriptError` (or anything with a
@@ -261,8 +271,7 @@ class Renderer:
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[object]], *,
               limit: int | None | bool = True, hint: str = "--all") -> None:
         """An aligned table (see :func:`format_table`)."""
-        self._write(self.out, format_table(headers, rows, color=self.color, limit=self._limit(limit),
-                                           hint=hint))
+        self._long(format_table(headers, rows, color=self.color, limit=self._limit(limit), hint=hint))
 
     def wat(self, lines: Iterable[WatLine], *, current: int | None = None, around: int | None = None,
             context: int = 10, limit: int | None | bool = True, hint: str = "--all") -> None:
@@ -271,8 +280,7 @@ class Renderer:
         lines = list(lines)
         if around is not None:
             lines = window(lines, around, context)
-        self._write(self.out, format_wat(lines, color=self.color, current=current,
-                                         limit=self._limit(limit), hint=hint))
+        self._long(format_wat(lines, color=self.color, current=current, limit=self._limit(limit), hint=hint))
 
     def bars(self, items: Sequence[tuple[str, float]], *, limit: int | None | bool = True,
              hint: str = "--top K") -> None:

@@ -213,6 +213,9 @@ def _classify(module: Module, out_module: Module, fid: int, out_fid: int, plan: 
     lines = list(function_lines(out_module, out_fid))
     in_body = module.code[fid - module.num_imported_funcs]
     if plan is None:   # not rewritten: copied (perhaps renumbered) instruction by instruction
+        out_body = out_module.code[out_fid - out_module.num_imported_funcs]
+        if len(out_body.instrs) != len(in_body.instrs):
+            raise InternalError(f"internal: function {fid} was rewritten, but its build kept no plan")
         pcs = iter([ins.offset for ins in in_body.instrs])
         return [_Marked(ln, next(pcs) if ln.offset is not None else None, None) for ln in lines]
     raw, instrs = _input_code(module, fid, plan)

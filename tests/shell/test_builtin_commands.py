@@ -34,7 +34,8 @@ def test_every_command_of_the_spec_is_registered(shell: Shell) -> None:
     assert names == {"help", "load", "info", "match", "probe add", "probe rm", "probe enable", "probe disable",
                      "probe edit", "probes", "global", "run", "report", "plot", "globals", "wat", "sites",
                      "save", "source", "export", "set args", "set env", "set dir", "set stdin", "set timeout",
-                     "set fuel", "set compiler", "set unknown-imports", "show settings", "history", "quit"}
+                     "set fuel", "set compiler", "set unknown-imports", "set pager", "show settings", "history",
+                     "quit"}
     assert all(c.summary and c.usage for c in shell.registry)
 
 
@@ -56,7 +57,8 @@ def test_argument_completion_follows_the_session(shell: Shell) -> None:
 
 def test_set_sub_commands_complete(shell: Shell) -> None:
     assert set(complete(shell, "set ")) == {"args", "env", "dir", "stdin", "timeout", "fuel", "compiler",
-                                            "unknown-imports"}
+                                            "unknown-imports", "pager"}
+    assert complete(shell, "set pager ") == ["on", "off"]
     assert complete(shell, "set compiler ") == ["fast", "optimized"]
     assert complete(shell, "set unknown-imports ") == ["trap", "default", "off"]
     assert complete(shell, "set compiler o") == ["optimized"]

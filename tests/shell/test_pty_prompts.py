@@ -64,3 +64,38 @@ def test_editor_reopens_a_rejected_edit_with_the_error(tmp_path, finish, monkeyp
     child.sendline("probes")
     child.expect(r"calls\+\+")
     child.expect(PROMPT)
+
+
+#: A $PAGER that says it was used, with how many lines it was given, then shows them.
+PAGER = """import sys
+text = sys.stdin.read()
+sys.stdout.write(f"PAGED {text.count(chr(10))} LINES\\n")
+"""
+
+
+def test_long_output_is_paged_and_set_pager_off_stops_it(tmp_path, finish, monkeypatch) -> None:
+    pager = tmp_path / "pager.py"
+    pager.write_text(PAGER)
+    monkeypatch.setenv("PAGER", f"{sys.executable} {pager}")
+    child = spawn(tmp_path)                           # a 40-line terminal
+    finish(child)
+    child.sendline("wasm:opcode:call:before { report var n: u32; n++; }")
+    child.expect("probe 1 added")
+    child.expect(PROMPT)
+    child.sendline("match wasm:opcode:*:before --all")
+    child.expect(r"PAGED (\d+) LINES")
+    assert int(child.match.group(1)) > 40
+    child.expect(PROMPT)
+    child.sendline("wat calc")                        # short: printed as it is
+    child.expect(r"injected lines \(marked \+\)")
+    assert "PAGED" not in child.before
+    child.expect(PROMPT)
+    child.sendline("set pager off")
+    child.expect("pager: off")
+    child.expect(PROMPT)
+    child.sendline("info wasm:opcode:call -v")
+    child.expect(PROMPT)
+    child.sendline("wat calc --diff")
+    child.expect(r"\+\+\+ calc \(instrumented\)")
+    child.expect(PROMPT)
+    assert "PAGED" not in child.before
