@@ -23,6 +23,7 @@ from typing import Sequence
 
 from compiler import api
 from compiler.api import ScriptError, WhammError, read_script
+from whamm_shell.pager import Pager
 from whamm_shell.session import Session, Settings, demo_app, names_note
 
 __all__ = ["main", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERNAL"]
@@ -187,7 +188,6 @@ def _interactive(shell) -> None:
     shell.edit_inline = lambda text: prompt.prompt(default=text)
     shell.ask = _ask
     if sys.stdout.isatty():             # long listings go through $PAGER (`set pager off`)
-        from whamm_shell.pager import Pager
         shell.renderer.pager = Pager()
         shell.renderer.height = shutil.get_terminal_size().lines
     shell.session.mark_saved()          # what -s and -x brought in is in files already
