@@ -49,10 +49,11 @@ def rewrite_bodies(module: Module, out: Module, ctx: ModuleContext, matches: Mat
     if ctx.layout.shadows:
         candidates |= set(range(nimp, nimp + len(module.code)))
     moving = bool(remap.moving)
+    counted: dict = {}      # coalescing's answers per fold: the matches keep every fold alive meanwhile
     for fid in sorted(candidates):
         f_types = types_of(fid)
         instrs = remap_instrs(f_types.instrs, remap) if moving else f_types.instrs
-        plan = FunctionRewriter(ctx, fid, f_types, by_function.get(fid, ()), instrs, renumbering).plan()
+        plan = FunctionRewriter(ctx, fid, f_types, by_function.get(fid, ()), instrs, renumbering, counted).plan()
         raw = cache.lookup(plan) if cache is not None else None
         if raw is None:
             raw = splice(plan, module.code[fid - nimp], instrs)

@@ -17,6 +17,8 @@ variable is simply not coalesced.  Per-site (``unshared``/``report``) variables 
 from __future__ import annotations
 
 import functools
+from collections import Counter
+from operator import attrgetter
 from typing import Iterable, Mapping, Sequence, TYPE_CHECKING
 
 from compiler.backend.instrs import memarg, op
@@ -258,15 +260,22 @@ def _add(index: int, addr: int | None, wide: bool, total: int) -> bytes:
             + add + encode_instrs([op(store, memarg(store, addr, index))]))
 
 
-def coalesce(sites: Sequence[MatchedSite], instrs: Sequence[Instr], counters: Counters) -> list:
+def coalesce(sites: Sequence[MatchedSite], instrs: Sequence[Instr], counters: Counters,
+             adds_of: dict[int, list[tuple[str, int]] | None] | None = None) -> list:
     """``sites`` with every coalescible site dropped and, where each run's first one was, the run's
     adds as encoded bytes (an ``(index, bytes)`` pair).  Sites are in instruction order.
 
     Whether a site counts depends only on its placement and its fold (a fold belongs to one probe),
-    and sites share folds: :func:`counted` runs once per fold, not once per site."""
+    and sites share folds: :func:`counted` runs once per fold, not once per site.  ``adds_of`` keeps
+    those answers by ``id(fold)``; a caller may share one across the functions of a module while the
+    matched sites (which keep the folds alive) live."""
+    if adds_of is None:
+        adds_of = {}
     run_of = run_numbers(instrs)
     end = len(instrs)
-    adds_of: dict[int, list[tuple[str, int]] | None] = {}   # by id(fold); the sites keep the folds alive
+    same = _same_adds(sites, end, counters, adds_of)
+    if same is not None:
+        return _coalesce_same(sites, run_of, same, counters)
     before = Placement.BEFORE
     out: list = []
     open_run = -1              # the run whose totals are being collected
@@ -298,3 +307,46 @@ def coalesce(sites: Sequence[MatchedSite], instrs: Sequence[Instr], counters: Co
 
 #: ``adds_of``'s miss marker (None is a cached answer: the fold does not count).
 _UNSEEN: list = []
+
+
+_folded, _placement, _index = attrgetter("folded"), attrgetter("placement"), attrgetter("index")
+
+
+def _same_adds(sites: Sequence[MatchedSite], end: int, counters: Counters,
+               adds_of: dict[int, list[tuple[str, int]] | None]) -> list[tuple[str, int]] | None:
+    """The adds of every site if all of them are coalescible ``before`` sites making the same adds —
+    the instruction counter's shape (one expansion per opcode, each body ``n++``) — else None.  Checked
+    per fold, with C-level passes over the sites (``list.count`` compares by identity first; a set
+    would hash every placement in Python)."""
+    if not sites or sites[-1].index >= end or \
+            list(map(_placement, sites)).count(Placement.BEFORE) != len(sites):
+        return None
+    same = None
+    for key, site in dict(zip(map(id, map(_folded, sites)), sites)).items():     # one site per fold
+        adds = adds_of.get(key, _UNSEEN)
+        if adds is _UNSEEN:
+            adds = adds_of[key] = counted(site, counters)
+        if adds is None or same is not None and adds != same:
+            return None
+        same = adds
+    return same
+
+
+def _coalesce_same(sites: Sequence[MatchedSite], run_of: list[int], adds: list[tuple[str, int]],
+                   counters: Counters) -> list:
+    """:func:`coalesce` when every site makes ``adds``: a run's totals are its site count times the
+    adds, so runs are counted (``Counter``) and their first sites found without a loop per site."""
+    indices = list(map(_index, sites))
+    runs = list(map(run_of.__getitem__, indices))
+    first = dict(zip(reversed(runs), reversed(indices)))     # the last write is the run's first site
+    unit: dict[str, int] = {}
+    for key, c in adds:
+        unit[key] = unit.get(key, 0) + c
+    code_of: dict[int, bytes] = {}          # by site count: most runs are a few instructions long
+    out = []
+    for run, n in Counter(runs).items():
+        code = code_of.get(n)
+        if code is None:
+            code = code_of[n] = add_code({key: c * n for key, c in unit.items()}, counters)
+        out.append((first[run], code))
+    return out

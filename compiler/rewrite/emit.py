@@ -255,9 +255,11 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
     # Sites share their Folded, and a fold belongs to one probe expansion (one event): a fold seen
     # already was scanned — unless the event reads a table slot, whose table each site names.
     scanned: set[int] = set()
+    numbers: set[int] = set()                   # the probes with sites
     for site in sites:
         if id(site.folded) in scanned:
             continue
+        numbers.add(site.probe.number)
         table = None
         if site.probe.expansion.event in SLOT_TABLE_IMMEDIATE:
             table = slot_table(ft(site.fid).instrs[site.index])
@@ -265,7 +267,13 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
             scanned.add(id(site.folded))
         for node in folded_nodes(site.folded):
             uses.scan(node, table)
-    with_sites = {s.probe.number: s.probe for s in sites}
+    # each probe number with the expansion of its last site, found from the end
+    with_sites: dict[int, CheckedProbe] = {}
+    for site in reversed(sites):
+        if site.probe.number not in with_sites:
+            with_sites[site.probe.number] = site.probe
+            if len(with_sites) == len(numbers):
+                break
     for number, inits in prelude.shared.items():
         if number in with_sites:
             for e in inits.values():

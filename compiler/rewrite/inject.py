@@ -73,8 +73,9 @@ class FunctionRewriter:
     function's instructions as the output numbers them (renumbered when added imports shift indices)."""
 
     def __init__(self, ctx: ModuleContext, fid: int, ftypes: FunctionTypes, sites: Sequence[MatchedSite],
-                 instrs: Sequence[Instr], renumbering: tuple) -> None:
+                 instrs: Sequence[Instr], renumbering: tuple, counted: dict | None = None) -> None:
         self.ctx = ctx
+        self.counted = counted          # coalesce's answers per fold, shared by the module's functions
         self.fid = fid
         self.ft = ftypes
         self.instrs = instrs
@@ -177,7 +178,7 @@ class FunctionRewriter:
         before_ = Placement.BEFORE
         shape = None                    # the last fast site's (probe, folded, operands) and its parts
         shape_parts = None
-        sites = coalesce(self.sites, self.instrs, ctx.counters) if ctx.counters and fast else self.sites
+        sites = coalesce(self.sites, self.instrs, ctx.counters, self.counted) if ctx.counters and fast else self.sites
         for site in sites:
             if site.__class__ is tuple:     # a run's coalesced counter adds: (index, bytes)
                 self.add_pre1(site[0], site[1])
