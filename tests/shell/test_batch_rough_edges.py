@@ -3,9 +3,9 @@ reported as a WAT parse error); the ``probes`` source column is whole; an app wi
 says once why its functions show as ``#index``."""
 from __future__ import annotations
 
-from shellrun import REPO
+from pathlib import Path
 
-C_SOURCE = REPO / "tests" / "corpus" / "c" / "interp.c"
+C_SOURCE = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "c" / "interp.c"
 
 
 def test_a_c_file_is_not_a_wat_parse_error(shell) -> None:

@@ -2,17 +2,17 @@
 pcs of the original instructions and a ``;; probe N`` line per injected run), and ``wat --diff`` is built
 from the same knowledge (issue 12 item 1)."""
 import re
-
-from shellrun import REPO, shell
+from pathlib import Path
 
 from compiler import api
 from compiler.wasm.wat import function_lines
 
+REPO = Path(__file__).resolve().parents[2]
 SQLITE = REPO / "tests" / "corpus" / "sqlite" / "sqlite.wasm"
 INTERP = REPO / "tests" / "corpus" / "c" / "interp.wasm"
 
 
-def test_each_injected_run_names_its_probe() -> None:
+def test_each_injected_run_names_its_probe(shell) -> None:
     r = shell("-c", "report var n: u32; report var m: u32; wasm:opcode:call:before { n++; }; "
                     "wasm:func:entry { m++; }; wat calc")
     assert r.status == 0, r.err
@@ -24,7 +24,7 @@ def test_each_injected_run_names_its_probe() -> None:
     assert lines[at + 1].startswith("+") and lines[at + 5].split()[:2] == ["19", "call"]
 
 
-def test_sqlite_big_function_is_marked_exactly() -> None:
+def test_sqlite_big_function_is_marked_exactly(shell) -> None:
     """The greedy text diff used to mark all of sqlite3VdbeExec's 35,841 lines after a func:entry probe."""
     r = shell(str(SQLITE), "-c", "report var n: u32; wasm:func:entry { n++; }; wat sqlite3VdbeExec --all")
     assert r.status == 0, r.err
@@ -39,7 +39,7 @@ def test_sqlite_big_function_is_marked_exactly() -> None:
                                                      "global.set 1"]
 
 
-def test_diff_is_built_from_the_plan_alt_shows_removed_instructions() -> None:
+def test_diff_is_built_from_the_plan_alt_shows_removed_instructions(shell) -> None:
     script = ("report var n: u32; wasm:opcode:i32.add(arg0: i32, arg1: i32):alt { n++; return arg1; }; "
               "wat calc --diff")
     r = shell("-c", script)
@@ -56,7 +56,7 @@ def test_diff_is_built_from_the_plan_alt_shows_removed_instructions() -> None:
     assert not any(h.startswith(" ") and "global.set" in h for h in hunk)
 
 
-def test_every_function_of_a_c_program_keeps_its_pcs() -> None:
+def test_every_function_of_a_c_program_keeps_its_pcs(shell) -> None:
     """Marks for several placements at once (entry/exit of blocks, at_target, after calls), on every
     function of a corpus C program: the original instructions keep their input pcs, in order."""
     r = shell(str(INTERP), "-c", "report var n: u32; wasm:opcode:br_if:at_target { n++; }; "

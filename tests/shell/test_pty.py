@@ -1,6 +1,8 @@
 """A real terminal: ``whamm-shell`` in a pseudo-terminal (pexpect) on the demo app — type a probe over
 several lines, run, read the report, interrupt a looping app with Ctrl-C, edit a probe at the prompt,
-and leave with Ctrl-D."""
+and leave with Ctrl-D.  The shell asks before losing work (issue 12 item 7): Ctrl-D with unsaved probes
+asks ``quit anyway?`` (no: the session goes on; after ``save`` it does not ask), and ``probe edit
+--editor`` re-opens an edit the compiler rejects, with the error above it, instead of throwing it away."""
 from __future__ import annotations
 
 import os
@@ -92,3 +94,94 @@ def test_ctrl_c_interrupts_a_run_and_the_shell_goes_on(tmp_path, finish) -> None
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+#: An $EDITOR that writes a wrong probe the first time and, the second time, records what it was shown
+#: (the rejected text with the error above it) and writes a good probe.
+EDITOR = """import pathlib, sys
+count, path = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+n = int(count.read_text()) if count.exists() else 0
+count.write_text(str(n + 1))
+if n == 0:
+    path.write_text("wasm:opcode:call:before { nope++; }\\n")
+else:
+    (count.parent / "shown.mm").write_text(path.read_text())
+    path.write_text("wasm:opcode:call:before { report var calls: u32; calls++; }\\n")
+"""
+
+
+def test_ctrl_d_asks_before_dropping_unsaved_probes(tmp_path, finish) -> None:
+    child = spawn(tmp_path)
+    finish(child)
+    child.sendline("wasm:opcode:call:before { report var n: u32; n++; }")
+    child.expect("probe 1 added")
+    child.expect(PROMPT)
+    child.sendeof()
+    child.expect(r"probes not saved; quit anyway\? \(y or n\)")
+    child.sendline("n")
+    child.expect(PROMPT)                              # still here, probe kept
+    child.sendline(f"save {tmp_path / 'p.mm'}")
+    child.expect("saved 1 probe")
+    child.expect(PROMPT)
+    child.sendeof()                                   # saved: leaves without asking
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "quit anyway" not in child.before
+
+
+def test_editor_reopens_a_rejected_edit_with_the_error(tmp_path, finish, monkeypatch) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text(EDITOR)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor} {tmp_path / 'count'}")
+    child = spawn(tmp_path)
+    finish(child)
+    child.sendline("wasm:opcode:call:before { report var n: u32; n++; }")
+    child.expect("probe 1 added")
+    child.expect(PROMPT)
+    child.sendline("probe edit 1 --editor")
+    child.expect(r"unknown variable `nope`")          # the compiler's error, shown at once
+    child.expect(r"edit again\? \[Y/n\]")
+    child.sendline("")                                # default: yes
+    child.expect("probe 1 changed")
+    child.expect(PROMPT)
+    shown = (tmp_path / "shown.mm").read_text()
+    assert shown.startswith("// whamm-shell: the compiler rejected this probe")
+    assert "nope" in shown.split("\n")[1] and shown.rstrip().endswith("wasm:opcode:call:before { nope++; }")
+    child.sendline("probes")
+    child.expect(r"calls\+\+")
+    child.expect(PROMPT)
+
+
+#: A $PAGER that says it was used, with how many lines it was given, then shows them.
+PAGER = """import sys
+text = sys.stdin.read()
+sys.stdout.write(f"PAGED {text.count(chr(10))} LINES\\n")
+"""
+
+
+def test_long_output_is_paged_and_set_pager_off_stops_it(tmp_path, finish, monkeypatch) -> None:
+    pager = tmp_path / "pager.py"
+    pager.write_text(PAGER)
+    monkeypatch.setenv("PAGER", f"{sys.executable} {pager}")
+    child = spawn(tmp_path)                           # a 40-line terminal
+    finish(child)
+    child.sendline("wasm:opcode:call:before { report var n: u32; n++; }")
+    child.expect("probe 1 added")
+    child.expect(PROMPT)
+    child.sendline("match wasm:opcode:*:before --all")
+    child.expect(r"PAGED (\d+) LINES")
+    assert int(child.match.group(1)) > 40
+    child.expect(PROMPT)
+    child.sendline("wat calc")                        # short: printed as it is
+    child.expect(r"injected lines \(marked \+\)")
+    assert "PAGED" not in child.before
+    child.expect(PROMPT)
+    child.sendline("set pager off")
+    child.expect("pager: off")
+    child.expect(PROMPT)
+    child.sendline("info wasm:opcode:call -v")
+    child.expect(PROMPT)
+    child.sendline("wat calc --diff")
+    child.expect(r"\+\+\+ calc \(instrumented\)")
+    child.expect(PROMPT)
+    assert "PAGED" not in child.before
