@@ -190,7 +190,7 @@ def exit_function(ctx: ModuleContext, end: Sequence[tuple[CheckedProbe, Folded]]
                 env = ScriptEnv(ctx, probe, pool)
                 compile_guarded(BodyCompiler(env, code), folded, ctx.no_pred)
         elif lay.has_instances:
-            _default_report(ctx, code, pool, desc)
+            _default_report(ctx, code, desc)
     if lay.has_runtime:
         code.emit("call", lay.runtime["whamm_flush"])
     code.emit("end")
@@ -203,7 +203,7 @@ def _puts(code: Code, lay, text: bytes) -> None:
     code.emit("call", lay.runtime["puts"])
 
 
-def _default_report(ctx: ModuleContext, code: Code, pool: LocalPool, desc: Mapping[bytes, int]) -> None:
+def _default_report(ctx: ModuleContext, code: Code, desc: Mapping[bytes, int]) -> None:
     """§11: the banner, then every ``memaddr`` row printed by the runtime's ``whamm_report_rows`` from
     a compact static table (:func:`report_table`), then the ``global_id`` and ``map_id`` rows one by one."""
     lay = ctx.layout
@@ -267,38 +267,42 @@ def report_table(rows: Sequence[ReportVar], string: Callable[[bytes], int],
         return (string(data) if data else 0, len(data))
 
     for v in rows:
-        t = v.whamm_type
-        key = (v.name, t, v.probe_id)
+        name, _, t, probe_id, fid, _, pc, location = v
+        key = (name, t, probe_id)
         index = templates.get(key)
         if index is None:
             index = templates[key] = len(templates)
             wasm = "i32" if isinstance(t, MapType) else wasm_type_text(t)
-            fixed = text(f", memaddr, {v.name}, {type_text(t)}, {wasm}, script0, ")
-            probe = text(", , " if v.probe_id is None else f", {v.probe_id}, ")
+            fixed = text(f", memaddr, {name}, {type_text(t)}, {wasm}, script0, ")
+            probe = text(", , " if probe_id is None else f", {probe_id}, ")
             d = 0 if isinstance(t, MapType) else desc[encode_type(t)]
             records += struct.pack("<5I", *fixed, *probe, d)
         head = index << 3
-        tail = bytearray()
-        if v.fid != fid_now:
-            fid_now = v.fid
-            fn = functions.get(v.fid)
+        fn_part = pc_part = addr_part = b""
+        if fid != fid_now:
+            fid_now = fid
+            fn = functions.get(fid)
             if fn is None:
-                fn = functions[v.fid] = text(", , " if v.fid is None else f"{v.display_fname}, {v.fid}, ")
+                fn = functions[fid] = text(", , " if fid is None else f"{v.display_fname}, {fid}, ")
             head |= _NEW_FUNCTION
-            tail += uleb(fn[0]) + uleb(fn[1])
+            fn_part = uleb(fn[0]) + uleb(fn[1])
             pc_field = 0
-        field = 0 if v.pc is None else v.pc + 1
+        field = 0 if pc is None else pc + 1
         if field != pc_field:
             head |= _NEW_PC
-            tail += sleb(field - pc_field)
+            pc_part = sleb(field - pc_field)
             pc_field = field
-        at = v.location.memory_offset  # type: ignore[union-attr]
-        if at != addr + stride:
+        at = location.memory_offset
+        predicted = addr + stride
+        if at != predicted:
             head |= _UNPREDICTED
-            tail += sleb(_i32(at - (addr + stride)))
-        stride, addr = _i32(at - addr), at
+            addr_part = sleb(_i32(at - predicted))
+            stride = _i32(at - addr)
+        addr = at
         stream += uleb(head)
-        stream += tail
+        stream += fn_part
+        stream += pc_part
+        stream += addr_part
     return struct.pack("<I", len(templates)) + bytes(records) + bytes(stream)
 
 
