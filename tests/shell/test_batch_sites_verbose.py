@@ -170,8 +170,8 @@ def _declared_params(wasm: Path) -> tuple[dict[int, list[str]], dict[int, list[s
     types = {int(m[1]): m[2].split() if m[2] else []
              for m in re.finditer(r"^  \(type \(;(\d+);\) \(func(?: \(param ([^)]*)\))?", text, re.M)}
     funcs = {int(m[1]): types[int(m[2])]
-             for m in re.finditer(r'^  (?:\(import "[^"]*" "[^"]*" )?\(func (?:\$(?:"[^"]*"|\S+) )?(?:\(@name "[^"]*"\) )?'
-                                  r'\(;(\d+);\) \(type (\d+)\)', text, re.M)}
+             for m in re.finditer(r'^  (?:\(import "[^"]*" "[^"]*" )?\(func (?:\$(?:"[^"]*"|\S+) )?'
+                                  r'(?:\(@name "[^"]*"\) )?\(;(\d+);\) \(type (\d+)\)', text, re.M)}
     return types, funcs
 
 
