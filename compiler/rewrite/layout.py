@@ -17,6 +17,7 @@ through (§17): per report variable its name, kind, type, probe, function, pc an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Mapping, Sequence
 
 from compiler.backend import state
@@ -88,8 +89,9 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     site_list = sites if isinstance(sites, (list, tuple)) else list(sites)
     probes_with_sites: dict[int, CheckedProbe] = {}
     with_frames: set[int] = set()
-    for s in site_list:
-        p = s.probe
+    # the probe objects in order of first appearance (one C-level pass: a module may have a site per
+    # instruction, but only a few probe expansions)
+    for p in dict(zip(map(id, map(_probe, site_list)), map(_probe, site_list))).values():
         n = p.expansion.number
         if n not in probes_with_sites:
             probes_with_sites[n] = p
@@ -195,6 +197,10 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
         next_index += 1
     _report(lay, program, site_list, probes_with_sites, frames)
     return lay
+
+
+#: A matched site's probe expansion (a C-level getter for plan_layout's pass over the sites).
+_probe = attrgetter("probe")
 
 
 def shadow_init(module, table: int, size: int) -> bytes:
