@@ -210,7 +210,9 @@ def _default_report(ctx: ModuleContext, code: Code, pool: LocalPool, desc: Mappi
     A record is nine ``u32``: value address (also the row's id), the fixed part
     ``", memaddr, <name>, <type>, <wasm>, script0, "``, the function part ``"<fname>, <fid>, "`` (or
     ``", , "``), the pc (-1: empty), the probe part ``", <probe_id>, "`` (or ``", , "``) — each text as
-    address and length — and the value's type descriptor (0: a map id to print with ``print_map``)."""
+    address and length — and the value's type descriptor (0: a map id to print with ``print_map``).
+    When some row's value is not in its own slot (coalesced per-site counters, docs/COALESCING.md),
+    every record has a tenth ``u32``, the value's address, and the first is only the id."""
     lay = ctx.layout
     region = lay.region
     assert region is not None
@@ -232,6 +234,7 @@ def _default_report(ctx: ModuleContext, code: Code, pool: LocalPool, desc: Mappi
     probes: dict[object, tuple[int, int]] = {}
     table = array.array("i")
     rows = 0
+    moved = any(isinstance(v.location, MemoryLocation) and v.location.value_offset is not None for v in lay.report)
     for v in lay.report:
         loc = v.location
         if not isinstance(loc, MemoryLocation):
@@ -251,6 +254,8 @@ def _default_report(ctx: ModuleContext, code: Code, pool: LocalPool, desc: Mappi
         if c is None:
             c = probes[v.probe_id] = text(", , " if v.probe_id is None else f", {v.probe_id}, ")
         table.extend((loc.memory_offset, a[0], a[1], b[0], b[1], -1 if v.pc is None else v.pc, c[0], c[1], d))
+        if moved:
+            table.append(loc.value_address)
         rows += 1
     if rows:
         data = table.tobytes() if sys.byteorder == "little" else _swapped(table)
@@ -262,6 +267,8 @@ def _default_report(ctx: ModuleContext, code: Code, pool: LocalPool, desc: Mappi
         def ld(off: int) -> list:
             return [op("local.get", ptr), op("i32.load", MemArg(2, off, mem))]
 
+        value = 36 if moved else 0      # the offset of the value's address in a record
+
         seq = [op("i32.const", base), op("local.set", ptr), op("block", None), op("loop", None),
                op("local.get", ptr), op("i32.const", end), op("i32.ge_u"), op("br_if", 1),
                *ld(0), op("call", rt["putu32"]),
@@ -271,10 +278,10 @@ def _default_report(ctx: ModuleContext, code: Code, pool: LocalPool, desc: Mappi
                op("end"),
                *ld(24), *ld(28), op("call", rt["puts"]),
                *ld(32), op("i32.eqz"), op("if", None),
-               *ld(0), op("i32.load", MemArg(2, 0, mem)), op("call", rt["print_map"]),
-               op("else"), *ld(32), *ld(0), op("call", rt["whamm_print_value"]), op("end"),
+               *ld(value), op("i32.load", MemArg(2, 0, mem)), op("call", rt["print_map"]),
+               op("else"), *ld(32), *ld(value), op("call", rt["whamm_print_value"]), op("end"),
                op("i32.const", 10), op("call", rt["putc"]),
-               op("local.get", ptr), op("i32.const", 36), op("i32.add"), op("local.set", ptr),
+               op("local.get", ptr), op("i32.const", 40 if moved else 36), op("i32.add"), op("local.set", ptr),
                op("br", 0), op("end"), op("end")]
         code.extend(seq)
     for v in lay.report:
