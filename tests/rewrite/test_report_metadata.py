@@ -32,7 +32,8 @@ _index = st.integers(0, 2**32)
 def _tables(draw):
     """Rows plus the output name section and import shift they are encoded against.  Names and
     offsets are drawn from small pools so that rows share shapes and functions, names agree with the
-    name section or not, and memory offsets run in regular strides or jump."""
+    name section or not, memory offsets run in regular strides or jump, and memory rows read their
+    value from their own slot or (coalesced per-site counters) another one."""
     function_names = draw(st.dictionaries(st.integers(0, 40), _text, max_size=8))
     func_imports, func_shift = draw(st.integers(0, 10)), draw(st.integers(0, 5))
     names, probes = draw(st.lists(_text, min_size=1, max_size=4)), draw(st.lists(_text, min_size=1, max_size=3))
@@ -47,7 +48,8 @@ def _tables(draw):
         which = draw(st.sampled_from(["memory", "memory", "memory", "map", "global"]))
         if which == "memory":
             offset = max(draw(st.just(offset + stride) | _index), 0)
-            location: object = MemoryLocation(offset)
+            value = draw(st.none() | st.none() | st.sampled_from([0, offset - 8]) | _index)   # coalesced: elsewhere
+            location: object = MemoryLocation(offset, None if value is None else max(value, 0))
         elif which == "map":
             location = MapLocation(draw(_index))
         else:
