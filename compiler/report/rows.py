@@ -23,7 +23,7 @@ HEADER = "id, id_type, name, whamm_type, wasm_type, script_id, fname, fid, pc, p
 class MemoryLocation(NamedTuple):
     """The row's slot is at ``memory_offset`` of the instrumentation memory (packed runtime layout):
     the row's identity (its ``memaddr`` id).  Its value is there too, unless ``value_offset`` says
-    otherwise: per-site counters of one straight-line run share the run's first site's slot
+    otherwise: coalesced per-site counters of one straight-line run share one of their slots
     (docs/COALESCING.md), and the other sites' rows read their value from it.  None unless it differs."""
 
     memory_offset: int

@@ -17,8 +17,9 @@ variable is simply not coalesced.
 A per-site (``unshared``/``report``) variable of such a probe — one slot per site, no initialiser, not
 mentioned by the predicate — is a counter too: the sites of one run execute equally often, so the
 per-site counters of a run to which their sites add the same constant hold the same value.  They share
-one slot, the first one's: one add per run and group, and the others' report rows read their value from that slot
-(:attr:`Layout.value_slots <compiler.rewrite.layout.Layout.value_slots>`), keeping their own identity.
+one slot, the first one's: one add per run and group, and the others' report rows read their value
+from that slot (:attr:`Layout.value_slots <compiler.rewrite.layout.Layout.value_slots>`), keeping
+their own identity.
 """
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ class SiteVar(NamedTuple):
 
     number: int
     name: str
+
 
 _WIDE = {Prim.U32: False, Prim.I32: False, Prim.U64: True, Prim.I64: True}
 
