@@ -162,3 +162,12 @@ def test_every_kind_with_shifted_and_unnamed_functions(instrument):
     assert {v.kind for v in out.layout.report} == set(KINDS)
     assert {v.fname for v in out.layout.report if v.fid is not None} == {"work", ""}
     _assert_section_is_the_layout(out)
+
+
+def test_coalesced_per_site_counters_keep_their_value_slots(instrument):
+    """Per-site counters coalesced into shared slots (docs/COALESCING.md): the section says where
+    every row's value is."""
+    script = "wasm:opcode:*:before { report var n: u64; n++; }"
+    out = instrument(script, C_PROGRAMS[0])
+    assert sum(v.location.value_offset is not None for v in out.layout.report) * 2 > len(out.layout.report)
+    _assert_section_is_the_layout(out)
