@@ -5,7 +5,8 @@ constants to *counter globals* (``n++;``, ``n--;``, ``n = n + 3;``) needs no ope
 but the counters it bumps.  Its effect only matters where something reads those counters, so within a
 *run* — instructions that execute all or none (up to a trap): a straight line that control enters
 only at its start and leaves only at its end (see :func:`run_numbers`) — the sites' adds are summed and emitted once, before the run's first such
-site.  Wrapping arithmetic makes the sum exact modulo the counter's width.
+site.  Wrapping arithmetic makes the sum exact modulo the counter's width.  A *dead* run, which
+control never reaches (code after ``br``, ``return``, … that nothing enters: :func:`runs`), gets no add.
 
 A *counter* is a variable of a 32- or 64-bit integer type (no re-normalisation) that nothing reads
 except counting bodies, ``wasm:end`` and ``wasm:report`` probes (which run only at flush points, which
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from compiler.sites.matching import MatchedSite
     from compiler.wasm.model import Instr
 
-__all__ = ["Counters", "SiteVar", "counter_globals", "counted", "coalesce", "run_numbers"]
+__all__ = ["Counters", "SiteVar", "counter_globals", "counted", "coalesce", "run_numbers", "runs"]
 
 #: Counters by key (a global's name, a shared variable's ``(probe number, name)``, a per-site variable's
 #: :class:`SiteVar`): ``(global index, None, 64-bit?)`` or ``(memory index, slot address, 64-bit?)``; a
@@ -208,56 +209,93 @@ def _labels(ins: Instr) -> list[int]:
     return out
 
 
-#: Per opcode row (rows are singletons): ``(leaves, frame kind, branches)`` — whether the run splits
-#: after it (:func:`_leaves`), the construct it opens (its name), ``"end"`` if it closes one (``end``,
-#: ``delegate``) or None, and whether it carries branch labels (:func:`_labels`; ``rethrow``'s and
-#: ``delegate``'s do not count).  Classified on first sight: :func:`run_numbers` visits every
-#: instruction of every function with counting sites, so it looks each one up instead of re-deriving it.
-_CLASSES: dict[object, tuple[bool, str | None, bool]] = {}
+#: Per opcode row (rows are singletons): ``(leaves, frame kind, branches, stops)`` — whether the run
+#: splits after it (:func:`_leaves`), the construct it opens (its name), ``"end"`` if it closes one
+#: (``end``, ``delegate``), ``"arm"`` if it starts another arm of the open one (``else``, ``catch``,
+#: ``catch_all``) or None, whether it carries branch labels (:func:`_labels`; ``rethrow``'s and
+#: ``delegate``'s do not count), and whether control never falls through it (:data:`_STOPS`).
+#: Classified on first sight: :func:`runs` visits every instruction of every function with counting
+#: sites, so it looks each one up instead of re-deriving it.
+_CLASSES: dict[object, tuple[bool, str | None, bool, bool]] = {}
 
 
-def _classify(op) -> tuple[bool, str | None, bool]:
+def _classify(op) -> tuple[bool, str | None, bool, bool]:
     name = op.name
-    kind = name if name in _OPENERS else "end" if name == "end" or name == "delegate" else None
+    kind = (name if name in _OPENERS else "end" if name == "end" or name == "delegate"
+            else "arm" if name in _ARMS else None)
     branches = name != "rethrow" and name != "delegate" and any(k in _LABEL_KINDS for k in op.imms)
-    c = _CLASSES[op] = (_leaves(name), kind, branches)
+    c = _CLASSES[op] = (_leaves(name), kind, branches, name in _STOPS)
     return c
 
 
 _OPENERS = frozenset({"block", "loop", "if", "try", "try_table"})
+_ARMS = frozenset({"else", "catch", "catch_all"})
 _LABEL_KINDS = frozenset({"labelidx", "br_table", "try_table_catches"})
+#: Instructions after which control never falls through: the code that follows them is unreachable up
+#: to the next point some other path enters (an ``else``/``catch`` arm, the continuation of a targeted
+#: ``end``).  Each of them also ends its run (:func:`_leaves`).
+_STOPS = frozenset({"br", "br_table", "return", "return_call", "return_call_indirect", "return_call_ref",
+                    "unreachable", "throw", "throw_ref", "rethrow"})
 
 
 def run_numbers(instrs: Sequence[Instr]) -> list[int]:
-    """Per instruction, the number of the straight-line run it belongs to.  A run ends after every
-    instruction that may leave it (:func:`_leaves`) and after every ``end`` whose continuation some
-    branch may enter: an ``if``'s, a ``try``'s or ``try_table``'s, and a ``block``'s that a branch (or a
-    ``try_table`` catch clause) targets.  Entering a ``block`` and leaving a ``loop`` by its ``end`` fall
-    through and do not split a run."""
-    frames: list[list] = []            # per open construct: [kind, targeted by a branch]
+    """Per instruction, the number of the straight-line run it belongs to (see :func:`runs`)."""
+    return runs(instrs)[0]
+
+
+def runs(instrs: Sequence[Instr]) -> tuple[list[int], set[int]]:
+    """Per instruction, the number of the straight-line run it belongs to, and the numbers of the
+    *dead* runs, which control never reaches.
+
+    A run ends after every instruction that may leave it (:func:`_leaves`) and after every ``end``
+    whose continuation some branch may enter: an ``if``'s, a ``try``'s or ``try_table``'s, and a
+    ``block``'s that a branch (or a ``try_table`` catch clause) targets.  Entering a ``block`` and
+    leaving a ``loop`` by its ``end`` fall through and do not split a run.
+
+    A run is dead when it starts after an instruction control never falls through (:data:`_STOPS`)
+    and nothing else enters it: control comes back only at an ``else`` or ``catch`` arm of a construct
+    entered alive, and after an ``end`` that control falls through alive, of a ``block`` or ``if``
+    that a branch targets (any branch, also a dead one: an over-approximation), of an ``if`` entered
+    alive without ``else``, or of a ``try``/``try_table`` entered alive.  Each of those points starts a
+    run, so every instruction of a run is dead or none is."""
+    frames: list[list] = []     # per open construct: [kind, targeted, entered alive, an arm's end alive (None: no arm yet)]
     run_of = []
+    dead: set[int] = set()
     append = run_of.append
     classes = _CLASSES
     run = 0
+    live = True
     for ins in instrs:
         append(run)
         op = ins[0]
-        split, kind, branches = classes.get(op) or _classify(op)
+        split, kind, branches, stops = classes.get(op) or _classify(op)
         if branches:
             for depth in _labels(ins):   # a try_table's catch labels are outside its own frame
                 if depth < len(frames):
                     frames[-1 - depth][1] = True
         if kind is not None:
-            if kind != "end":
-                frames.append([kind, False])
+            if kind == "arm":
+                if frames:
+                    frame = frames[-1]
+                    frame[3] = live or frame[3] is True
+                    live = frame[2]
+            elif kind != "end":
+                frames.append([kind, False, live, None])
             elif frames:
-                kind, targeted = frames.pop()
+                kind, targeted, entered, arm = frames.pop()
                 split = split or kind in _ENTERED_AFTER_END or (kind == "block" and targeted)
+                if not live:
+                    live = (arm is True or targeted and kind != "loop"
+                            or entered and (kind == "if" and arm is None or kind == "try" or kind == "try_table"))
             else:
                 split = True            # the function's own end (nothing follows it)
+        if stops:
+            live = False
         if split:
             run += 1
-    return run_of
+            if not live:
+                dead.add(run)
+    return run_of, dead
 
 
 def add_code(totals: dict[tuple, int]) -> bytes:
@@ -302,11 +340,11 @@ def coalesce(sites: Sequence[MatchedSite], instrs: Sequence[Instr], counters: Co
     read the shared slot)."""
     if adds_of is None:
         adds_of = {}
-    run_of = run_numbers(instrs)
+    run_of, dead = runs(instrs)
     end = len(instrs)
     same = _same_adds(sites, end, counters, adds_of)
     if same is not None:
-        return _coalesce_same(sites, run_of, same, counters)
+        return _coalesce_same(sites, run_of, dead, same, counters)
     before = Placement.BEFORE
     out: list = []
     open_run = -1              # the run whose totals are being collected
@@ -325,6 +363,8 @@ def coalesce(sites: Sequence[MatchedSite], instrs: Sequence[Instr], counters: Co
             out.append(site)
             continue
         r = run_of[site.index]
+        if r in dead:
+            continue                    # never executed: no add, its per-site counters stay 0 as uncoalesced
         if r != open_run:
             if slot >= 0:
                 out[slot] = (out[slot][0], add_code(totals))
@@ -382,8 +422,8 @@ def _same_adds(sites: Sequence[MatchedSite], end: int, counters: Counters,
     return same
 
 
-def _coalesce_same(sites: Sequence[MatchedSite], run_of: list[int], adds: list[tuple[str, int]],
-                   counters: Counters) -> list:
+def _coalesce_same(sites: Sequence[MatchedSite], run_of: list[int], dead: set[int],
+                   adds: list[tuple[str, int]], counters: Counters) -> list:
     """:func:`coalesce` when every site makes ``adds``: a run's totals are its site count times the
     adds, so runs are counted (``Counter``) and their first sites found without a loop per site."""
     indices = list(map(_index, sites))
@@ -396,6 +436,8 @@ def _coalesce_same(sites: Sequence[MatchedSite], run_of: list[int], adds: list[t
     code_of: dict[int, bytes] = {}          # by site count: most runs are a few instructions long
     out = []
     for run, n in Counter(runs).items():
+        if run in dead:
+            continue
         code = code_of.get(n)
         if code is None:
             code = code_of[n] = add_code({where: c * n for where, c in unit.items()})

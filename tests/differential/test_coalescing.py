@@ -207,3 +207,95 @@ def test_trap_mid_run_counts_the_whole_run():
     # per-site: every site of the run shows the run's execution, also drop, nop, nop, end
     assert _live(wasm_app, ICOUNT_SITE, False, "go") == (True, ["1", "1", "1", "0", "0", "0", "0"])
     assert _live(wasm_app, ICOUNT_SITE, True, "go") == (True, ["1"] * 7)
+
+
+DEAD_WAT = """(module
+  (func (export "go")
+    block
+      br 0
+      nop          ;; dead: after br, up to the block's end
+      nop
+    end            ;; targeted: what follows is reached
+    nop
+    i32.const 0
+    if
+      return
+      nop          ;; dead
+    end            ;; an if without else: reached from the if
+    return
+    nop))          ;; dead, up to the function's end"""
+
+
+def test_dead_runs_get_no_add():
+    """docs/COALESCING.md, "Dead runs": a run after ``br``/``return`` that nothing enters gets no add;
+    the live ones get theirs (``block; br`` 2, ``nop; i32.const; if`` 3, the ``if``'s ``return`` 1, the
+    last ``return`` 1), and the count is the same as uncoalesced."""
+    wasm_app = wasmtime.wat2wasm(DEAD_WAT)
+    out = api.instrument(wasm_app, ICOUNT).wasm
+    assert [out.count(b"\x42" + bytes([k]) + b"\x7c\x24") for k in range(1, 6)] == [2, 1, 1, 0, 0]
+    assert _live(wasm_app, ICOUNT, True, "go") == _live(wasm_app, ICOUNT, False, "go") == (False, ["6"])
+
+
+def dead_code_wat(rng: random.Random) -> str:
+    """A module whose exported ``go`` and the functions it calls mix straight-line code with
+    unconditional branches (``br`` to any enclosing block, ``br_table``, ``return``, ``return_call``,
+    ``unreachable``) followed by dead code, inside blocks, ``if``/``else`` (constant conditions, some
+    branches targeting the ``if``) and loops whose back edge a local bounds (so every call ends)."""
+    def exits(labels: list[str]) -> list[int]:
+        return [depth for depth, kind in enumerate(reversed(labels)) if kind != "loop"]
+
+    def body(labels: list[str], budget: list[int]) -> list[str]:
+        out: list[str] = []
+        for _ in range(rng.randint(1, 4)):
+            budget[0] -= 1
+            roll = rng.random()
+            if roll < 0.3 or len(labels) > 3 or budget[0] < 0:
+                out += rng.choice((["nop"], ["i32.const 7", "drop"], ["i32.const 2", "call $leaf"]))
+            elif roll < 0.5:
+                pick = rng.random()
+                if pick < 0.45 and exits(labels):
+                    out.append(f"br {rng.choice(exits(labels))}")
+                elif pick < 0.6 and exits(labels):
+                    targets = " ".join(str(rng.choice(exits(labels))) for _ in range(rng.randint(1, 3)))
+                    out += ["local.get 0", f"br_table {targets}"]
+                elif pick < 0.75:
+                    out.append("return")
+                elif pick < 0.9:
+                    out += ["i32.const 2", "return_call $leaf"]
+                else:
+                    out.append("unreachable")
+            elif roll < 0.6 and exits(labels):
+                out += [f"i32.const {rng.randint(0, 1)}", f"br_if {rng.choice(exits(labels))}"]
+            elif roll < 0.75:
+                out += ["block", *body(labels + ["block"], budget), "end"]
+            elif roll < 0.9:
+                then = body(labels + ["if"], budget)
+                other = ["else", *body(labels + ["if"], budget)] if rng.random() < 0.6 else []
+                out += [f"i32.const {rng.randint(0, 1)}", "if", *then, *other, "end"]
+            else:                        # taken again while local 1 lasts
+                inner = body(labels + ["loop"], budget)
+                out += ["loop", *inner, "local.get 1", "if", "local.get 1", "i32.const 1", "i32.sub",
+                        "local.set 1", "br 1", "end", "end"]
+        return out
+
+    funcs = []
+    for name, head in (("go", '(export "go") (local i32 i32)'), ("f1", "(param i32) (local i32)"),
+                       ("f2", "(param i32) (local i32)")):
+        code = ["i32.const 2", "local.set 1"]
+        if name == "go":
+            code += ["i32.const 1", "call $f1", "i32.const 0", "call $f2"]
+        code += body([], [rng.randint(8, 24)])
+        funcs.append(f"(func ${name} {head}\n    " + "\n    ".join(code) + ")")
+    return "(module\n  (func $leaf (param i32))\n  " + "\n  ".join(funcs) + ")"
+
+
+@pytest.mark.parametrize("script", ["icount", "icount_site"])
+def test_dead_code_counts(script):
+    """Generated modules with dead code after unconditional branches: coalesced = uncoalesced (the
+    dead runs' adds are left out, the rest of the counts must not notice)."""
+    text = CORPUS_SCRIPTS[script]
+    for seed in range(40):
+        wat = dead_code_wat(random.Random(seed))
+        wasm_app = wasmtime.wat2wasm(wat)
+        coalesced = _live(wasm_app, text, True, "go")
+        assert coalesced == _live(wasm_app, text, False, "go"), f"seed {seed}:\n{wat}"
