@@ -67,7 +67,9 @@ class Layout(state.Layout):
 
     def slot(self, site, name: str) -> int:
         """Address of unshared variable ``name`` of a matched site."""
-        return self.site_base[id(site)] + self.probe_slots[site.probe.number].offsets[name]
+        base = self.site_base[id(site)]
+        offset = self.probe_slots[site.probe.number].offsets[name]
+        return base + offset if offset else base    # (the same int object: value_slots keys it per site)
 
     def read_shared_values(self) -> None:
         """Point the report rows of the slots in :attr:`value_slots` at the slot holding their value
@@ -78,6 +80,7 @@ class Layout(state.Layout):
             addr = v.location[0]
             if v.kind == "site" and addr in moved:
                 rows[k] = v._replace(location=MemoryLocation(addr, moved[addr]))
+        self.value_slots = {}   # now in the rows: kept, it would double a per-site instruction counter's rows
 
 
 def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_report: bool,
@@ -364,7 +367,7 @@ def _report(lay: Layout, program: Program, sites: list, probes: Mapping[int, Che
             if rows is None:
                 rows = groups[key] = [[], [], []]
             rows[0].append(new(ReportVar, (sym.name, "site", sym.type, probe_id, fid, fname, pc,
-                                           new(MemoryLocation, (b + off, None)))))
+                                           new(MemoryLocation, (b + off if off else b, None)))))
     for number in sorted(probes):
         for sym in shared_symbols(probes[number]):
             if sym.report:
