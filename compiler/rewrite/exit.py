@@ -37,6 +37,7 @@ from compiler.wasm.model import FuncType, MemArg
 
 if TYPE_CHECKING:
     from compiler.lang.folder import Folded
+    from compiler.lang.scopes import Program
     from compiler.sites.matching import MatchedSite
 
 __all__ = ["start_function", "exit_function", "descriptors", "report_table"]
@@ -111,7 +112,7 @@ def start_function(ctx: ModuleContext, statements: Sequence[ast.Stmt],
     # keyed by identity: sites share their folded bodies, and ``sites`` keeps every body alive while the
     # ids are looked up (hashing the bodies by value would walk each tree once per site)
     calls_of: dict[int, list[ast.Call]] = {}
-    for site in sites:
+    for site in sites if _site_inits(prog) else ():     # (an every-instruction counter: none to visit)
         f = site.folded
         init_calls = calls_of.get(id(f.body))
         if init_calls is None:
@@ -138,6 +139,14 @@ def start_function(ctx: ModuleContext, statements: Sequence[ast.Stmt],
         code.emit("call", app_start)
     code.emit("end")
     return Helper("whamm:start", FuncType((), ()), tuple(pool.groups()), tuple(code.instrs))
+
+
+def _site_inits(prog: Program) -> bool:
+    """Whether some probe's body declares a variable with an initialiser or makes an ``@init`` call:
+    only such probes give a site something to initialise (a fold keeps a subset of its probe's body)."""
+    return any(isinstance(n, ast.VarDecl) and n.init is not None
+               or isinstance(n, ast.Call) and n.annotation == "init"
+               for probe in prog.probes if probe.body is not None for n in ast.walk(probe.body))
 
 
 def _init_calls(body: ast.Block | None) -> list[ast.Call]:
