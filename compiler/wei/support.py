@@ -97,7 +97,7 @@ def _check_probe(cp: CheckedProbe, reject) -> None:
         roots.insert(0, cp.predicate)
     for root in roots:
         for n in ast.walk(root):
-            if isinstance(n, (ast.Assign, ast.IncDec)):
+            if isinstance(n, (ast.Assign, ast.CompoundAssign, ast.IncDec)):
                 target = n.target
                 while isinstance(target, ast.Field):
                     target = target.tuple
