@@ -13,6 +13,7 @@ from compiler.backend.instrs import Code, CodegenError
 from compiler.backend.storage import GlobalStorage, LocalStorage, MemStorage
 from compiler.lang import ast
 from compiler.lang.scopes import Callee, CalleeKind, VarKind, callee_of
+from compiler.lang.types import AggType
 
 if TYPE_CHECKING:
     from compiler.backend.target import Env
@@ -151,6 +152,10 @@ class CallLowering:
         predicates (calls of the string helpers)."""
         code = self.code
         m = e.method
+        at = self.type_of(e.receiver)
+        if isinstance(at, AggType):
+            self.agg_method(e, at)
+            return
         if m in ("len", "addr"):
             recv = e.receiver
             if isinstance(recv, ast.Name):

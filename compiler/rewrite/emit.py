@@ -31,7 +31,7 @@ from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import Folded, fold_expr, fold_probe, literal
 from compiler.lang.scopes import VarKind
-from compiler.lang.types import wasm_types
+from compiler.lang.types import AggType, wasm_types
 from compiler.options import Options
 from compiler.rewrite.bodies import rewrite_bodies
 from compiler.rewrite.bodycache import FunctionCache
@@ -302,7 +302,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
                       runtime_functions=len(rt.bodies), runtime_globals=len(rt.globals),
                       emitted_user_functions=user_fns, special=special)
     for sym in program.globals.values():
-        if len(wasm_types(sym.type)) == 1 and sym.name not in lay.getters:
+        if len(wasm_types(sym.type)) == 1 and sym.name not in lay.getters and not isinstance(sym.type, AggType):
             warnings.append(Diagnostic.warning(
                 f"getter get_{sym.name} not exported: the application already exports that name", None))
     t1 = time.perf_counter()

@@ -21,10 +21,12 @@ from typing import Mapping, Sequence
 
 from compiler.backend import state
 from compiler.backend.link import WRITE_SAVE_SIZE
-from compiler.backend.state import StaticRegion, place_script_globals, size_of
+from compiler.backend.state import (
+    StaticRegion, global_aggregate_rows, place_global_aggregates, place_script_globals, size_of,
+)
 from compiler.backend.strings import STRING_HELPERS
 from compiler.lang.scopes import CheckedProbe, Program, Symbol, VarKind
-from compiler.lang.types import MapType, Prim, WhammType, wasm_types
+from compiler.lang.types import AggType, MapType, Prim, WhammType, wasm_types
 from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, ReportVar, type_group_key
 from compiler.backend.uses import Uses
 from compiler.wasm.model import ExternKind
@@ -112,7 +114,7 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     has_slots = any(unshared_symbols(p) for p in probes_with_sites.values()) or \
         any(shared_symbols(p) for p in probes_with_sites.values()) or \
         any(sym.report for sym, _ in frames.values())
-    has_maps = any(g.is_map for g in program.globals.values()) or \
+    has_maps = any(g.is_map or isinstance(g.type, AggType) for g in program.globals.values()) or \
         any(sym.is_map for p in probes_with_sites.values() for sym in p.symbols)
     needs_runtime = lay.can_print or has_slots or has_maps or uses.strings or bool(uses.core) or \
         bool(uses.shadows)
@@ -174,6 +176,7 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
         lay.write_scratch = region.alloc(WRITE_SAVE_SIZE)
         lay.value_scratch = region.alloc(max((size_of(g.type) for g in global_report), default=0))
         _place_state(lay, program, site_list, probes_with_sites, frames)
+        place_global_aggregates(lay, program)
         for table in sorted(uses.shadows):
             size = module.table_types()[table].limits.min
             addr = region.alloc(4 * size)
@@ -185,7 +188,7 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     # ---- getters (§14)
     exported = {e.name for e in module.exports}
     for g in program.globals.values():
-        if len(wasm_types(g.type)) == 1 and g.type is not Prim.FUNCREF:
+        if len(wasm_types(g.type)) == 1 and g.type is not Prim.FUNCREF and not isinstance(g.type, AggType):
             name = f"get_{g.name}"
             if name not in exported:
                 lay.getters[g.name] = name
@@ -359,13 +362,18 @@ def _report(lay: Layout, program: Program, sites: list, probes: Mapping[int, Che
             groups.setdefault(type_group_key(sym.type), [[], [], []])[2].append(ReportVar(
                 sym.name, "frame", sym.type, None, key[0], fnames.get(key[0], ""), None,
                 MemoryLocation(lay.frame_slots[key])))
+    for row in global_aggregate_rows(lay, program):
+        rows = groups.setdefault(type_group_key(row.whamm_type), [[], [], []])
+        if len(rows) == 3:
+            rows.append([])
+        rows[3].append(row)
     report: list[ReportVar] = []
     for key in sorted(groups):
         for rows in groups[key]:
             report.extend(rows)
     lay.report = report
-    for g in sorted((g for g in program.globals.values() if g.report and not g.is_map),
-                    key=lambda g: g.name.encode()):
+    for g in sorted((g for g in program.globals.values() if g.report and not g.is_map
+                     and not isinstance(g.type, AggType)), key=lambda g: g.name.encode()):
         lay.report.append(ReportVar(g.name, "global", g.type, None, None, None, None,
                                     GlobalLocation(lay.globals[g.name], lay.getters.get(g.name))))
     for name, mid in sorted(lay.map_ids.items(), key=lambda kv: kv[1]):
