@@ -161,10 +161,10 @@ class MapLowering:
             env.pool.release(ptr)
         else:
             st = env.storage(self.symbol(r)) if isinstance(r, ast.Name) else None
-            if not isinstance(st, MemStorage):
+            if not isinstance(st, (MemStorage, PtrStorage)):
                 raise CodegenError("an aggregate must be a global, unshared or shared variable or a map value",
                                    r.span)
-            code.emit("i32.const", st.addr)
+            st.push_address(code)
         if x is not None:
             code.emit("local.get", x)
             env.pool.release(x)

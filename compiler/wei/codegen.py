@@ -54,6 +54,9 @@ class BlockStorage(PtrStorage):
         first, n, _ = parts_range(self.type, path)
         return mem_parts(self.type, self.offset)[first:first + n]
 
+    def base_offset(self) -> int:
+        return self.offset
+
 
 class Params:
     """A function's parameters: requested names → their locals, in declaration order."""
