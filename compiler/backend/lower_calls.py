@@ -130,6 +130,8 @@ class CallLowering:
             code.emit("local.get", n)
             code.emit("memory.copy", dst_mem, self.env.memory)
             pool.release(src, n, dst)
+        elif name == "printf":
+            self.printf(e)  # type: ignore[attr-defined]
         elif name in ("page_size", "active_data_start", "active_data_len"):
             v = self.env.static_builtin(name, self.memid_value(e.args[0]))
             code.emit("i32.const", v)

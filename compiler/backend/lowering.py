@@ -29,6 +29,7 @@ from compiler.backend.instrs import Code, CodegenError, const, flat, normalize, 
 from compiler.backend.lower_calls import CallLowering
 from compiler.backend.lower_exprs import ExprLowering, Stashed
 from compiler.backend.lower_maps import MapLowering
+from compiler.backend.lower_output import OutputLowering
 from compiler.backend.storage import PtrStorage, Storage
 from compiler.backend.target import Env
 from compiler.lang import ast, values
@@ -67,7 +68,7 @@ def always_returns(block: ast.Block) -> bool:
     return False
 
 
-class BodyCompiler(ExprLowering, CallLowering, MapLowering):
+class BodyCompiler(ExprLowering, CallLowering, MapLowering, OutputLowering):
     """Compiles the statements and expressions of one body into a :class:`Code`.
 
     The statements and expressions are typed trees (the checker's or the folder's), read through

@@ -114,6 +114,10 @@ EXPORTS: tuple[RuntimeFunc, ...] = (
        "aggregate at ptr (descriptor desc) .add(x); last: x's type was signed (agg.c)"),
     _f("whamm_agg_read", "i32 i32 i32", "i64",
        "aggregate at ptr (descriptor desc): 0 count, 1 sum, 2 min, 3 max, 4 avg (ANALYSIS.md §1)"),
+    _f("whamm_printf_int", "i64 i32 i32 i32", "",
+       "printf conversion %d %i %u %x %X %o %c of bits with spec = conv | flags << 8, width, precision (printf.c)"),
+    _f("whamm_printf_str", "i32 i32 i32 i32 i32", "", "printf %s of the string (ptr, len) with spec, width, precision"),
+    _f("whamm_printf_float", "f64 i32 i32 i32", "", "printf %f %e %g of an f64 with spec, width, precision"),
     _f("whamm_map_entries", "i32", "i32",
        "new array of whamm_map_len(id) pointers to key bytes in key order (value after key); mem_free it"),
 )

@@ -70,6 +70,9 @@ class Uses:
                         self.shadows.add(site_table)
                     if name in ("read_str", "strcmp", "strcontains", "write_str"):
                         self.strings = True
+                    if name == "printf":  # formats with the runtime, which must be able to print
+                        self.strings = True
+                        self.core.add("puts")
                     if name == "memid" and n.args and isinstance(n.args[0], ast.Name):
                         lib = n.args[0].id
                         if lib != "whamm_core":

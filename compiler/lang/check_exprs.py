@@ -20,6 +20,7 @@ from compiler.events import catalog as cat
 from compiler.events.variables import MEMORY_ID_PARAMS
 from compiler.lang import ast, values
 from compiler.lang.check_names import CORE_FNS, NameScope
+from compiler.lang.check_output import OUTPUT_BUILTINS, OutputChecker
 from compiler.lang.diagnostics import Span, closest
 from compiler.lang.folder import FoldError, constant_value
 from compiler.lang.libraries import CORE_NAME
@@ -52,7 +53,7 @@ def _typed(e: ast.Expr, t: WhammType | None, **changes: object) -> ast.Expr:
     return dataclasses.replace(e, checked_type=t, **changes)  # type: ignore[type-var]
 
 
-class ExprChecker(NameScope):
+class ExprChecker(OutputChecker, NameScope):
     """Expressions and calls of one body; every method returns the typed node."""
 
     def expect(self, e: ast.Expr, t: WhammType) -> ast.Expr:
@@ -385,6 +386,8 @@ class ExprChecker(NameScope):
             self.error(f"@{ann} can only annotate library calls", e.span)
         if ann == "init" and not statement:
             self.error("@init can only be used on a call statement", e.span)
+        if e.lib is None and e.func in OUTPUT_BUILTINS and e.func not in self.c.fn_sigs:
+            return self.output_call(e, statement)
         callee = self.callee(e)
         if callee is None:
             args = tuple(a if isinstance(a, ast.Name) and e.func == "memid" else self.expr(a, None)
