@@ -30,12 +30,15 @@ class OutputChecker:
             args = tuple(self.expr(a, None) for a in e.args)  # type: ignore[attr-defined]
             return dataclasses.replace(e, args=args)
         fmt = e.args[0]
-        args = [self.expr(fmt, Prim.STR)] + [self.expr(a, None) for a in e.args[1:]]  # type: ignore[attr-defined]
         try:
             conversions = [p for p in parse_format(fmt.value) if isinstance(p, Conversion)]
         except FormatError as exc:
             self.error(exc.message, _inside(fmt, exc.start, exc.end))  # type: ignore[attr-defined]
             conversions = None
+        # a literal argument of %f %e %g is an f64, as C's double (a bare float literal would be f32)
+        wants = [Prim.F64 if conversions and i < len(conversions) and conversions[i].conv in FLOAT_CONVERSIONS
+                 else None for i in range(len(e.args) - 1)]
+        args = [self.expr(fmt, Prim.STR)] + [self.expr(a, w) for a, w in zip(e.args[1:], wants)]  # type: ignore[attr-defined]
         if conversions is not None:
             for i, conv in enumerate(conversions):
                 if i + 1 >= len(args):
