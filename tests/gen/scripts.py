@@ -111,10 +111,23 @@ class Map:
     value: object
 
 
-T = Union[str, Tup, Map]
+@dataclass(frozen=True)
+class Agg:
+    """An aggregate (ANALYSIS.md §1), written as ``text``; never a value, only ``.add()``-ed and read."""
+    text: str
+
+
+T = Union[str, Tup, Map, Agg]
+
+#: The aggregate types a script may declare (low probability: one script in ten has one).
+AGG_TYPES = (Agg("stats"), Agg("hist"), Agg("lhist(-20, 100, 7)"), Agg("lhist(0, 4096, 256)"))
+#: What an aggregate's reader returns.
+AGG_READERS = {"stats": (("count", "u64"), ("sum", "i64"), ("min", "i64"), ("max", "i64"), ("avg", "i64"))}
 
 
 def tname(t: T) -> str:
+    if isinstance(t, Agg):
+        return t.text
     if isinstance(t, Tup):
         return "(" + ", ".join(tname(e) for e in t.elems) + ")"
     if isinstance(t, Map):
@@ -265,7 +278,7 @@ class Scope:
         for v in self.vars:
             if t is not None and v.type != t:
                 continue
-            if isinstance(v.type, Map) and t is None:
+            if isinstance(v.type, (Map, Agg)) and t is None:
                 continue
             if not self.dynamic and v.per_visit:
                 continue
@@ -371,6 +384,13 @@ class Generator:
         return self.ch.pick(options)()
 
     def leaf(self, t: T, sc: Scope, context: bool) -> str:
+        if t in ("u64", "i64") and sc.dynamic:
+            aggs = [v for v in sc.vars if isinstance(v.type, Agg)]
+            if aggs and self.ch.chance(30):
+                a = self.ch.pick(aggs)
+                readers = [m for m, rt in AGG_READERS.get(a.type.text, (("count", "u64"),)) if rt == t]
+                if readers:
+                    return f"{a.name}.{self.ch.pick(readers)}()"
         names = [v.name for v in sc.usable(t)]
         if names and self.ch.chance(65):
             return self.ch.pick(names)
@@ -496,6 +516,11 @@ class Generator:
         kinds = ["assign", "assign", "incdec", "decl", "if", "call", "map", "field", "return"]
         k = ch.pick(kinds)
         writable = [v for v in sc.vars if v.writable and not isinstance(v.type, Map)]
+        aggs = [v for v in sc.vars if isinstance(v.type, Agg) or (isinstance(v.type, Map) and isinstance(v.type.value, Agg))]
+        if aggs and k in ("incdec", "map") and ch.chance(60):
+            a = ch.pick(aggs)
+            target = a.name if isinstance(a.type, Agg) else f"{a.name}[{self.expr(a.type.key, sc, d)}]"
+            return [f"{target}.add({self.expr(ch.pick(INTS), sc, d)});"]
         if k == "assign" and writable:
             observable = [v for v in writable if not v.per_visit]   # globals and report variables
             v = ch.pick(observable if observable and ch.chance(60) else writable)
@@ -520,7 +545,7 @@ class Generator:
             if fns:
                 return [self.call(ch.pick(fns), sc, d) + ";"]
         if k == "map":
-            maps = [v for v in sc.vars if isinstance(v.type, Map)]
+            maps = [v for v in sc.vars if isinstance(v.type, Map) and not isinstance(v.type.value, Agg)]
             if maps:
                 m = ch.pick(maps)
                 target = f"{m.name}[{self.expr(m.type.key, sc, d)}]"
@@ -580,13 +605,21 @@ class Generator:
                 decl += f" = {self.expr(t, sc, 1)}"
             top.append(decl + ";")
             self.globals.append(Var(name, t))
+        if ch.chance(10):
+            for _ in range(1 + ch.below(2)):
+                t = ch.pick(AGG_TYPES)
+                if ch.chance(40):
+                    t = Map(self.key_type(), t)
+                name = self.fresh("a")
+                top.append(f"{'report ' if ch.chance(80) else ''}var {name}: {tname(t)};")
+                self.globals.append(Var(name, t, writable=False))
         # user functions (defined before the probes, callable from them)
         for i in range(ch.below(4)):
             top.extend(self.function(recursive=(i == 0 and ch.chance(50))))
         if ch.chance(20):
             sc = Scope(list(self.globals))
             g = ch.pick(self.globals)
-            if not isinstance(g.type, Map):
+            if not isinstance(g.type, (Map, Agg)):
                 top.append(f"{g.name} = {self.expr(g.type, sc, 2)};")
         probes = []
         used_events: set[tuple[str, str]] = set()
