@@ -32,6 +32,7 @@ class OutputLowering:
     code: Code
 
     def printf(self, e: ast.Call) -> None:
+        """Print the format's pieces in order: literals with ``puts``, conversions through printf.c."""
         code = self.code
         fmt = e.args[0]
         assert isinstance(fmt, ast.StrLit)

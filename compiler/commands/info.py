@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from compiler.cli import UsageError
+
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "info"
@@ -28,7 +30,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the events (and bound variables/functions) a rule pattern matches, from the built-in catalog."""
-    from compiler.cli import UsageError
     from compiler.events.info import render_info, render_list
 
     if args.list is not None:

@@ -25,6 +25,7 @@ class OutputChecker:
     """``printf(FMT, e1, …)``: the typed call, its callee's parameters the argument types."""
 
     def output_call(self, e: ast.Call, statement: bool) -> ast.Expr:
+        """The typed ``printf`` call; its arguments are checked against the format's conversions."""
         if not e.args or not isinstance(e.args[0], ast.StrLit):
             self.error("printf: the format must be a string literal", e.args[0].span if e.args else e.span)  # type: ignore[attr-defined]
             args = tuple(self.expr(a, None) for a in e.args)  # type: ignore[attr-defined]

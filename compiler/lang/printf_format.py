@@ -58,6 +58,7 @@ class Conversion:
 
     @property
     def flag_bits(self) -> int:
+        """The flags as the runtime's descriptor bits (:data:`FLAG_BITS`)."""
         return sum(FLAG_BITS[f] for f in self.flags)
 
 
