@@ -292,6 +292,7 @@ class ExprChecker(OutputChecker, NameScope):
     agg_receiver: ast.Expr | None = None
 
     def agg_value_error(self, e: ast.Expr) -> None:
+        """An aggregate named where a value is needed: it has no value, only its readers have."""
         self.error(AGG_UPDATE, e.span,
                    note="an aggregate cannot be assigned, compared or passed; read it with .count(), "
                         ".sum(), .min(), .max() or .avg()")

@@ -516,11 +516,6 @@ class Generator:
         kinds = ["assign", "assign", "incdec", "decl", "if", "call", "map", "field", "return"]
         k = ch.pick(kinds)
         writable = [v for v in sc.vars if v.writable and not isinstance(v.type, Map)]
-        aggs = [v for v in sc.vars if isinstance(v.type, Agg) or (isinstance(v.type, Map) and isinstance(v.type.value, Agg))]
-        if aggs and k in ("incdec", "map") and ch.chance(60):
-            a = ch.pick(aggs)
-            target = a.name if isinstance(a.type, Agg) else f"{a.name}[{self.expr(a.type.key, sc, d)}]"
-            return [f"{target}.add({self.expr(ch.pick(INTS), sc, d)});"]
         if k == "assign" and writable:
             observable = [v for v in writable if not v.per_visit]   # globals and report variables
             v = ch.pick(observable if observable and ch.chance(60) else writable)
@@ -605,14 +600,6 @@ class Generator:
                 decl += f" = {self.expr(t, sc, 1)}"
             top.append(decl + ";")
             self.globals.append(Var(name, t))
-        if ch.chance(10):
-            for _ in range(1 + ch.below(2)):
-                t = ch.pick(AGG_TYPES)
-                if ch.chance(40):
-                    t = Map(self.key_type(), t)
-                name = self.fresh("a")
-                top.append(f"{'report ' if ch.chance(80) else ''}var {name}: {tname(t)};")
-                self.globals.append(Var(name, t, writable=False))
         # user functions (defined before the probes, callable from them)
         for i in range(ch.below(4)):
             top.extend(self.function(recursive=(i == 0 and ch.chance(50))))
@@ -636,8 +623,39 @@ class Generator:
             specials += self.special("wasm:begin")
         if ch.chance(40):
             specials += self.special("wasm:end")
+        if ch.chance(10):   # drawn last: the scripts of every other seed stay as they were
+            top += self.aggregates(probes)
         head = ["use whamm_core;"] if self.prints else []
         return "\n".join(head + top + probes + specials) + "\n"
+
+    def aggregates(self, probes: list[str]) -> list[str]:
+        """Aggregate globals (ANALYSIS.md §1: stats, histograms, maps of them) and a probe that adds to
+        them and reads them into report variables; returns the declarations, appends the probe.  The
+        probe writes nothing else, so the rest of the script behaves as without it."""
+        ch = self.ch
+        decls = []
+        aggs = []
+        for _ in range(1 + ch.below(2)):
+            t = ch.pick(AGG_TYPES)
+            if ch.chance(40):
+                t = Map(self.key_type(), t)
+            name = self.fresh("a")
+            decls.append(f"{'report ' if ch.chance(80) else ''}var {name}: {tname(t)};")
+            aggs.append(Var(name, t, writable=False))
+        self.globals.extend(aggs)
+        sc = Scope(list(self.globals), calls=False)
+        body = []
+        for _ in range(1 + ch.below(4)):
+            a = ch.pick(aggs)
+            target = a.name if isinstance(a.type, Agg) else f"{a.name}[{self.expr(a.type.key, sc, 1)}]"
+            body.append(f"{target}.add({self.expr(ch.pick(INTS), sc, 2)});")
+        for a in aggs:
+            if isinstance(a.type, Agg):
+                name = self.fresh("r")
+                body.append(f"report unshared var {name}: u64;")
+                body.append(f"{name} = {a.name}.count();")
+        probes.extend(self.probe_text(EVENTS[0], "before", None, body))
+        return decls
 
     def function(self, recursive: bool) -> list[str]:
         ch = self.ch
