@@ -22,7 +22,8 @@ that).  For it, the API also offers:
   ``check``, ``match`` (a :class:`Matched`, with ``site_rows`` per probe), ``dry_match`` (the sites of a
   rule with the folded predicate per site, as :class:`SiteRow`\\ s), ``build`` (a :class:`Build`), and
   the ``compiled`` cache for :func:`prepare_run`; the script is a :class:`Composition` of
-  :class:`ProbeSlice`\\ s;
+  :class:`ProbeSlice`\\ s; per site of a probe, the operand stack's types and what each bound variable
+  it uses folds to there (:func:`site_details`, :class:`SiteDetail`\\ s, for ``sites N --verbose``);
 * reading the report of a run from the live instance (:func:`read_report_values`,
   :func:`global_values`), formatting values (:func:`format_value`, :func:`format_map_value`) and the
   report's CSV (:func:`report_csv`);
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
     from compiler.report.rows import ReportVar
     from compiler.report.values import format_map_value, format_value
     from compiler.rewrite.marks import instrumented_diff, instrumented_wat
+    from compiler.site_details import BoundValue, SiteDetail, Stack, site_details
     from compiler.wasm.model import Module
 
 __all__ = [
@@ -81,6 +83,7 @@ __all__ = [
     "function_map", "RunOptions", "COMPILERS", "UNKNOWN_IMPORTS", "RunResult", "Execution", "Outcome", "write_file",
     # incremental instrumentation and dry runs (the shell)
     "Instrumenter", "Composition", "ProbeSlice", "Matched", "Build", "SiteRow", "SCRIPT_NAME",
+    "site_details", "SiteDetail", "Stack", "BoundValue",
     # the report of a run
     "ReportVar", "ReportValue", "read_report_values", "global_values", "report_csv", "format_value", "format_map_value",
     "MapType",
@@ -106,6 +109,7 @@ _ON_FIRST_USE = {
     "format_map_value": "compiler.report.values",
     "instrumented_wat": "compiler.rewrite.marks",
     "instrumented_diff": "compiler.rewrite.marks",
+    **dict.fromkeys(("site_details", "SiteDetail", "Stack", "BoundValue"), "compiler.site_details"),
 }
 
 

@@ -140,8 +140,14 @@ def build_registry(shell: Shell) -> Registry:
                 "`>`); --diff shows a unified diff of the original and the instrumented function.\n\n"
                 "  wat calc\n  wat 4 --around 23\n  wat collatz --diff", on(ic.do_wat),
                 WordsCompleter(function_words(s.functions), {"--around": NO_VALUE, "--diff": None, "--all": None})))
-    add(Command("sites", (), "sites N [--all]", "the sites where probe N is injected, with the folded predicate",
-                "", on(ic.do_sites), ProbeNumberCompleter(numbers, enabled=True, single=True, options=("--all",))))
+    add(Command("sites", (), "sites N [--all] [--verbose|-v]",
+                "the sites where probe N is injected, with the folded predicate",
+                "Shows a count and the first sites; --all lists every site.  --verbose (-v) shows, per\n"
+                "site, the operand stack's types there (before the instruction, top last; also after it\n"
+                "for an `after` probe) and what each bound variable the probe uses folds to: its value\n"
+                "(`fname: str = \"fib\"`) or `<run time>` for a dynamic one (`arg0: i32 = <run time>`).\n\n"
+                "  sites 1\n  sites 2 --all\n  sites 1 --verbose", on(ic.do_sites),
+                ProbeNumberCompleter(numbers, enabled=True, single=True, options=("--all", "--verbose"))))
     add(Command("save", (), "save FILE.mm | save --session FILE",
                 "write the globals and enabled probes as a whamm script (--session: the whole session)",
                 "The script is exactly what the shell instruments: `whamm run -s FILE.mm -a APP`\n"

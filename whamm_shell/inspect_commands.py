@@ -88,17 +88,43 @@ def do_match(shell: Shell, args: str) -> None:
 
 
 def do_sites(shell: Shell, args: str) -> None:
-    """``sites N [--all]``: where probe N is injected, with the predicate folded at each site."""
-    usage = "sites N [--all]"
-    words, opts = parse_options(args, usage, {"--all": None}, positional=(1, 1))
-    if not words[0].isdigit():
+    """``sites N [--all] [--verbose|-v]``: where probe N is injected, with the predicate folded at each
+    site; ``--verbose`` adds, per site, the operand stack's types there and what each bound variable the
+    probe uses folds to — what the folder knew when it decided the predicate."""
+    usage = "sites N [--all] [--verbose|-v]"
+    words, opts = parse_options(args, usage, {"--all": None, "--verbose": None}, positional=(1, 2))
+    verbose = bool(opts.get("--verbose")) or "-v" in words
+    words = [w for w in words if w != "-v"]
+    if len(words) != 1 or not words[0].isdigit():
         raise UsageError(f"usage: {usage}")
     number = int(words[0])
-    rows = shell.session.site_rows(number)
+    session = shell.session
+    rows = session.site_rows(number)
     functions = len({r.fid for r in rows})
     shell.renderer.message(f"probe {number}: {plural(len(rows), 'site')} in {plural(functions, 'function')}")
-    if rows:
+    if not rows:
+        return
+    if not verbose:
         _site_table(shell, rows, bool(opts.get("--all")))
+        return
+    limit = None if opts.get("--all") else FIRST_SITES
+    details = api.site_details(session.app.module, session.matched(), number, limit)
+    lines = [line for detail in details for line in _detail_lines(detail)]
+    if len(details) < len(rows):
+        lines += ["", f"… {len(rows) - len(details)} more sites; use --all"]
+    shell.renderer.lines(lines, limit=False)
+
+
+def _detail_lines(detail: api.SiteDetail) -> list[str]:
+    """One site of ``sites N --verbose``: a heading (where, the instruction), then aligned entries —
+    the folded predicate, the stack (top last) and each bound variable ``name: type = value``."""
+    row = detail.row
+    entries = [("predicate", row.predicate)]
+    entries += [(f"stack {stack.label}", str(stack)) for stack in detail.stacks]
+    entries += [(f"{v.name}: {v.type}", f"= {v.value}") for v in detail.variables]
+    width = max(len(key) for key, _ in entries)
+    return ["", f"{row.fname} (fid {row.fid}), pc {row.pc}: {row.instruction}",
+            *(f"  {key.ljust(width)}  {value}" for key, value in entries)]
 
 
 def do_probes(shell: Shell, args: str) -> None:

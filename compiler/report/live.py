@@ -116,9 +116,9 @@ def read_report_values(layout: Layout, result: RunResult) -> list[ReportValue]:
         try:
             if isinstance(loc, MemoryLocation):
                 if isinstance(t, MapType):
-                    value: object = reader.map(t, int.from_bytes(reader.read(loc.memory_offset, 4), "little"))
+                    value: object = reader.map(t, int.from_bytes(reader.read(loc.value_address, 4), "little"))
                 else:
-                    value = unpack_value(t, reader.read(loc.memory_offset, value_size(t)), reader.read)
+                    value = unpack_value(t, reader.read(loc.value_address, value_size(t)), reader.read)
             elif isinstance(loc, MapLocation):
                 value = reader.map(t, loc.map_id)
             elif isinstance(loc, GlobalLocation) and loc.export is not None:

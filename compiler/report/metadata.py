@@ -25,7 +25,8 @@ table, ``opt`` = ``0`` for none or a string index + 1)::
                 rows: leb count, count × row
     shape     = name: str, kind: leb (site, shared, frame, global, map), whamm_type: str (display
                 form, read back with parse_type), probe_id: opt,
-                flags: leb (bit 0: the rows have a pc; bits 1–2: location kind memory / map / global)
+                flags: leb (bit 0: the rows have a pc; bits 1–2: location kind memory / map / global;
+                bit 3: memory rows whose value is in another slot, MemoryLocation.value_offset)
     function  = fid: leb (0 = none, else fid + 1),
                 fname: leb (0 = the output name section's name of fid, "" if it has none — so a
                 function's name is not repeated here; 1 = none; k + 2 = string k)
@@ -33,14 +34,16 @@ table, ``opt`` = ``0`` for none or a string index + 1)::
                 unless same_site: function: sleb (function index − the previous row's)
                                   pc: sleb (pc − the last pc written), only when the shape has a pc
                 location: memory: unless predicted: sleb (offset − predicted offset)
+                                  if flags bit 3: sleb (value offset − the last value offset written)
                           map:    map_id: leb
                           global: leb count, count × global index: leb, export: opt
 
 ``same_site``: the row's function and pc are the previous row's (never on the first row).  The
 predicted memory offset is the last memory row's offset plus the difference between the last two
 (both start at 0), so the regular strides of per-site counters cost nothing; ``predicted`` is set only
-on memory rows whose offset is the predicted one.  The whole section is read: trailing bytes, an index
-out of range or a truncated field is an error.
+on memory rows whose offset is the predicted one.  The last value offset starts at 0; the coalesced
+sites of one run share a value slot (docs/COALESCING.md), so their rows repeat it (a 0 byte).  The
+whole section is read: trailing bytes, an index out of range or a truncated field is an error.
 """
 from __future__ import annotations
 
@@ -111,12 +114,13 @@ def encode(rows: Sequence[ReportVar], memory_export: str | None, function_names:
     put = body.append                   # the loop below runs once per row: small values inline
     last_function, last_pc, last_site = 0, 0, None
     last_fid = last_fname = last_function_key = -1      # no row has these
-    last_offset, stride = 0, 0
+    last_offset, stride, last_value = 0, 0, 0
     for v in rows:
         name, kind, whamm_type, probe_id, fid, fname, pc, loc = v
         where = _MEMORY if type(loc) is MemoryLocation else _MAP if type(loc) is MapLocation else _GLOBAL
+        moved = where == _MEMORY and loc[1] is not None
         # id(): a type's hash is slow (Enum.__hash__), and equal types in two shapes still decode equal
-        shape_key = (name, kind, id(whamm_type), probe_id, pc is None, where)
+        shape_key = (name, kind, id(whamm_type), probe_id, pc is None, where, moved)
         shape = shapes.get(shape_key)
         if shape is None:
             shape = shapes[shape_key] = len(shapes)
@@ -126,7 +130,7 @@ def encode(rows: Sequence[ReportVar], memory_export: str | None, function_names:
             _leb(shape_bytes, KINDS.index(kind))
             _leb(shape_bytes, string(type_text(whamm_type)))
             _leb(shape_bytes, opt(probe_id))
-            _leb(shape_bytes, (pc is not None) | where << 1)
+            _leb(shape_bytes, (pc is not None) | where << 1 | moved << 3)
         if fid == last_fid and fname == last_fname:
             function = last_function_key
         else:
@@ -174,6 +178,9 @@ def encode(rows: Sequence[ReportVar], memory_export: str | None, function_names:
         if where == _MEMORY:
             if delta:
                 _sleb(body, delta)
+            if moved:
+                _sleb(body, loc[1] - last_value)
+                last_value = loc[1]
         elif where == _MAP:
             _leb(body, loc[0])
         else:
@@ -273,8 +280,10 @@ def decode(data: bytes, function_names: Mapping[int, str]) -> ReportMetadata:
         except ValueError:
             raise r.fail(f"bad type {type_name!r}") from None
         probe_id = opt()
-        flags = r.index(6, "shape flags")
-        shapes.append((name, kind, whamm_type, probe_id, flags & 1, flags >> 1))
+        flags = r.index(14, "shape flags")
+        if flags & 8 and flags & 6:
+            raise r.fail("a value offset on rows not in memory")
+        shapes.append((name, kind, whamm_type, probe_id, flags & 1, flags >> 1 & 3, flags & 8))
     functions = []
     for _ in range(r.leb()):
         code = r.leb()
@@ -289,13 +298,13 @@ def decode(data: bytes, function_names: Mapping[int, str]) -> ReportMetadata:
         functions.append((fid, fname))
     rows: list[ReportVar] = []
     last_function, last_pc = 0, 0
-    last_offset, stride = 0, 0
+    last_offset, stride, last_value = 0, 0, 0
     fid = fname = pc = None
     for n in range(r.leb()):
         head = r.leb()
         if head >> 2 >= len(shapes):
             raise r.fail(f"shape {head >> 2} out of range ({len(shapes)})")
-        name, kind, whamm_type, probe_id, has_pc, where = shapes[head >> 2]
+        name, kind, whamm_type, probe_id, has_pc, where, moved = shapes[head >> 2]
         if head & 2:
             if n == 0 or (pc is not None) != has_pc:
                 raise r.fail("a row at the previous row's site, which has none or another pc")
@@ -313,7 +322,11 @@ def decode(data: bytes, function_names: Mapping[int, str]) -> ReportMetadata:
             if not head & 1:
                 offset += r.sleb()
             stride, last_offset = offset - last_offset, offset
-            loc: object = MemoryLocation(offset)
+            if moved:
+                last_value += r.sleb()
+                loc: object = MemoryLocation(offset, last_value)
+            else:
+                loc = MemoryLocation(offset)
         elif head & 1:
             raise r.fail("a predicted location on a row not in memory")
         elif where == _MAP:

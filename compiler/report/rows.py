@@ -21,9 +21,18 @@ HEADER = "id, id_type, name, whamm_type, wasm_type, script_id, fname, fid, pc, p
 
 
 class MemoryLocation(NamedTuple):
-    """The value lives at ``memory_offset`` of the instrumentation memory (packed runtime layout)."""
+    """The row's slot is at ``memory_offset`` of the instrumentation memory (packed runtime layout):
+    the row's identity (its ``memaddr`` id).  Its value is there too, unless ``value_offset`` says
+    otherwise: coalesced per-site counters of one straight-line run share one of their slots
+    (docs/COALESCING.md), and the other sites' rows read their value from it.  None unless it differs."""
 
     memory_offset: int
+    value_offset: int | None = None
+
+    @property
+    def value_address(self) -> int:
+        """Where the row's value is read (``value_offset``, or the row's own slot)."""
+        return self.memory_offset if self.value_offset is None else self.value_offset
 
 
 class GlobalLocation(NamedTuple):

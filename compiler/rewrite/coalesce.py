@@ -12,14 +12,21 @@ except counting bodies, ``wasm:end`` and ``wasm:report`` probes (which run only 
 are run boundaries) and the report: a script global that no other probe's predicate or body and no
 user function mentions, or a ``shared`` variable of a probe whose whole body only counts and whose
 predicate does not mention it.  A reader anywhere else would see a run's total early, so such a
-variable is simply not coalesced.  Per-site (``unshared``/``report``) variables keep one add per site.
+variable is simply not coalesced.
+
+A per-site (``unshared``/``report``) variable of such a probe — one slot per site, no initialiser, not
+mentioned by the predicate — is a counter too: the sites of one run execute equally often, so the
+per-site counters of a run to which their sites add the same constant hold the same value.  They share
+one slot, the first one's: one add per run and group, and the others' report rows read their value
+from that slot (:attr:`Layout.value_slots <compiler.rewrite.layout.Layout.value_slots>`), keeping
+their own identity.
 """
 from __future__ import annotations
 
 import functools
 from collections import Counter
 from operator import attrgetter
-from typing import Iterable, Mapping, Sequence, TYPE_CHECKING
+from typing import Iterable, Mapping, NamedTuple, Sequence, TYPE_CHECKING
 
 from compiler.backend.instrs import memarg, op
 from compiler.lang import ast
@@ -32,14 +39,25 @@ from compiler.wasm.code import encode_instrs
 if TYPE_CHECKING:
     from compiler.backend.state import Layout
     from compiler.lang.scopes import Program
+    from compiler.rewrite.layout import Layout as RewriteLayout
     from compiler.sites.matching import MatchedSite
     from compiler.wasm.model import Instr
 
-__all__ = ["Counters", "counter_globals", "counted", "coalesce", "run_numbers"]
+__all__ = ["Counters", "SiteVar", "counter_globals", "counted", "coalesce", "run_numbers"]
 
-#: Counters by key (a global's name, a shared variable's ``(probe number, name)``): ``(global index,
-#: None, 64-bit?)`` or ``(memory index, slot address, 64-bit?)``.
+#: Counters by key (a global's name, a shared variable's ``(probe number, name)``, a per-site variable's
+#: :class:`SiteVar`): ``(global index, None, 64-bit?)`` or ``(memory index, slot address, 64-bit?)``; a
+#: per-site variable's address is its site's (:meth:`Layout.slot <compiler.rewrite.layout.Layout.slot>`),
+#: None here.
 Counters = Mapping[object, tuple]
+
+
+class SiteVar(NamedTuple):
+    """How :data:`Counters` names a per-site variable: its probe's number and its name."""
+
+    number: int
+    name: str
+
 
 _WIDE = {Prim.U32: False, Prim.I32: False, Prim.U64: True, Prim.I64: True}
 
@@ -49,13 +67,15 @@ _AT_FLUSH = frozenset({"end", "report"})
 
 def _counter_key(sym, number: int) -> object | None:
     """How :data:`Counters` names a variable: a script global by its name, a probe's ``shared``
-    variable by ``(probe number, name)``; None for other kinds."""
+    variable by ``(probe number, name)``, a per-site one as a :class:`SiteVar`; None for other kinds."""
     if sym is None:
         return None
     if sym.kind is VarKind.GLOBAL:
         return sym.name
     if sym.kind is VarKind.SHARED:
         return number, sym.name
+    if sym.kind is VarKind.UNSHARED:
+        return SiteVar(number, sym.name)
     return None
 
 
@@ -114,7 +134,8 @@ def _mentioned(nodes: Iterable[ast.Node | None]) -> set[str]:
 
 def counter_globals(program: Program, lay: Layout) -> dict[object, tuple]:
     """The script's counters (see the module docstring) by key: ``(global index, None, 64-bit?)`` for a
-    global, ``(memory index, address, 64-bit?)`` for a shared variable's slot."""
+    global, ``(memory index, address, 64-bit?)`` for a shared variable's slot, ``(memory index, None,
+    64-bit?)`` for a per-site variable."""
     readers: set[str] = set()
     for fn in program.functions.values():
         readers |= _mentioned([fn.body])
@@ -127,11 +148,14 @@ def counter_globals(program: Program, lay: Layout) -> dict[object, tuple]:
         if increments(probe.body, number) is None:
             readers |= _mentioned([probe.body])
             continue
-        for sym in probe.symbols:          # its shared variables: nothing but this body can see them
+        for sym in probe.symbols:  # its shared and per-site variables: nothing but this body can see them
+            if sym.type not in _WIDE or _declared_in(probe.predicate, sym):
+                continue
             addr = lay.shared_slots.get((number, sym.name))
-            if sym.kind is VarKind.SHARED and sym.type in _WIDE and addr is not None \
-                    and not _declared_in(probe.predicate, sym):
+            if sym.kind is VarKind.SHARED and addr is not None:
                 out[(number, sym.name)] = (lay.memory, addr, _WIDE[sym.type])
+            elif sym.kind is VarKind.UNSHARED:      # (no initialiser: the body only counts)
+                out[SiteVar(number, sym.name)] = (lay.memory, None, _WIDE[sym.type])
     for name, sym in program.globals.items():
         if sym.type in _WIDE and name not in readers:
             out[name] = (lay.globals[name][0], None, _WIDE[sym.type])
@@ -236,10 +260,11 @@ def run_numbers(instrs: Sequence[Instr]) -> list[int]:
     return run_of
 
 
-def add_code(totals: dict[object, int], counters: Counters) -> bytes:
-    """Per counter with a non-zero total (mod its width): ``global.get; const; add; global.set`` for a
-    global, ``i32.const 0; i32.const 0; load; const; add; store`` at the slot's address for a shared one."""
-    return b"".join([_add(*counters[key], total) for key, total in totals.items()])
+def add_code(totals: dict[tuple, int]) -> bytes:
+    """Per counter ``(index, address, 64-bit?)`` with a non-zero total (mod its width): ``global.get;
+    const; add; global.set`` for a global, ``i32.const 0; i32.const 0; load; const; add; store`` at the
+    slot's address for one in memory."""
+    return b"".join([_add(*where, total) for where, total in totals.items()])
 
 
 @functools.lru_cache(maxsize=4096)
@@ -260,15 +285,21 @@ def _add(index: int, addr: int | None, wide: bool, total: int) -> bytes:
             + add + encode_instrs([op(store, memarg(store, addr, index))]))
 
 
-def coalesce(sites: Sequence[MatchedSite], instrs: Sequence[Instr], counters: Counters,
-             adds_of: dict[int, list[tuple[str, int]] | None] | None = None) -> list:
+def coalesce(sites: Sequence[MatchedSite], instrs: Sequence[Instr], counters: Counters, lay: RewriteLayout,
+             adds_of: dict[int, list[tuple[object, int]] | None] | None = None) -> list:
     """``sites`` with every coalescible site dropped and, where each run's first one was, the run's
     adds as encoded bytes (an ``(index, bytes)`` pair).  Sites are in instruction order.
 
     Whether a site counts depends only on its placement and its fold (a fold belongs to one probe),
     and sites share folds: :func:`counted` runs once per fold, not once per site.  ``adds_of`` keeps
     those answers by ``id(fold)``; a caller may share one across the functions of a module while the
-    matched sites (which keep the folds alive) live."""
+    matched sites (which keep the folds alive) live.
+
+    The per-site counters of one run are grouped by width and by what their site adds to them (mod the
+    width) — whatever their probe (``wasm:opcode:*`` is one probe per opcode) or name: they all hold
+    that constant times the run's executions.  A group shares its first counter's slot, which gets the
+    constant once per run; the others' slots go into ``lay.value_slots`` (never written, their rows
+    read the shared slot)."""
     if adds_of is None:
         adds_of = {}
     run_of = run_numbers(instrs)
@@ -279,7 +310,8 @@ def coalesce(sites: Sequence[MatchedSite], instrs: Sequence[Instr], counters: Co
     before = Placement.BEFORE
     out: list = []
     open_run = -1              # the run whose totals are being collected
-    totals: dict[str, int] = {}
+    totals: dict[tuple, int] = {}    # (index, address, 64-bit?) → the run's total
+    groups: dict[tuple, int] = {}    # (64-bit?, constant) → the slot the run's group of per-site counters shares
     slot = -1                  # where in ``out`` that run's adds go
     for site in sites:
         if site.placement is not before or site.index >= end:
@@ -295,13 +327,30 @@ def coalesce(sites: Sequence[MatchedSite], instrs: Sequence[Instr], counters: Co
         r = run_of[site.index]
         if r != open_run:
             if slot >= 0:
-                out[slot] = (out[slot][0], add_code(totals, counters))
-            open_run, totals, slot = r, {}, len(out)
+                out[slot] = (out[slot][0], add_code(totals))
+            open_run, totals, groups, slot = r, {}, {}, len(out)
             out.append((site.index, b""))
-        for name, c in adds:
-            totals[name] = totals.get(name, 0) + c
+        per_site: dict[SiteVar, int] = {}
+        for key, c in adds:
+            if key.__class__ is SiteVar:
+                per_site[key] = per_site.get(key, 0) + c
+            else:
+                where = counters[key]
+                totals[where] = totals.get(where, 0) + c
+        for key, c in per_site.items():
+            index, _, wide = counters[key]
+            c &= (1 << (64 if wide else 32)) - 1
+            if not c:
+                continue                # the site's slot keeps its initial 0, as uncoalesced
+            addr = lay.slot(site, key.name)
+            shared = groups.get((wide, c))
+            if shared is None:
+                groups[(wide, c)] = addr
+                totals[(index, addr, wide)] = c
+            else:
+                lay.value_slots[addr] = shared
     if slot >= 0:
-        out[slot] = (out[slot][0], add_code(totals, counters))
+        out[slot] = (out[slot][0], add_code(totals))
     return out
 
 
@@ -326,7 +375,8 @@ def _same_adds(sites: Sequence[MatchedSite], end: int, counters: Counters,
         adds = adds_of.get(key, _UNSEEN)
         if adds is _UNSEEN:
             adds = adds_of[key] = counted(site, counters)
-        if adds is None or same is not None and adds != same:
+        if adds is None or same is not None and adds != same \
+                or any(key.__class__ is SiteVar for key, _ in adds):    # per site: each its own slot
             return None
         same = adds
     return same
@@ -339,14 +389,15 @@ def _coalesce_same(sites: Sequence[MatchedSite], run_of: list[int], adds: list[t
     indices = list(map(_index, sites))
     runs = list(map(run_of.__getitem__, indices))
     first = dict(zip(reversed(runs), reversed(indices)))     # the last write is the run's first site
-    unit: dict[str, int] = {}
+    unit: dict[tuple, int] = {}
     for key, c in adds:
-        unit[key] = unit.get(key, 0) + c
+        where = counters[key]
+        unit[where] = unit.get(where, 0) + c
     code_of: dict[int, bytes] = {}          # by site count: most runs are a few instructions long
     out = []
     for run, n in Counter(runs).items():
         code = code_of.get(n)
         if code is None:
-            code = code_of[n] = add_code({key: c * n for key, c in unit.items()}, counters)
+            code = code_of[n] = add_code({where: c * n for where, c in unit.items()})
         out.append((first[run], code))
     return out

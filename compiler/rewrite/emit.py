@@ -362,6 +362,8 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
 
     # ---- function bodies
     rewrite_bodies(module, out, ctx, matches, ft, remap, renumbering, cache)
+    if lay.value_slots:                 # coalesced per-site counters: rows read the slot they share
+        lay.read_shared_values()
 
     # ---- the instrumentation memory and the runtime
     added_names: dict[int, str] = {}

@@ -232,7 +232,7 @@ def _default_report(ctx: ModuleContext, code: Code, desc: Mapping[bytes, int]) -
 
 
 #: Row head flags of the report table (report.c).
-_NEW_FUNCTION, _NEW_PC, _UNPREDICTED = 4, 2, 1
+_VALUE_ELSEWHERE, _NEW_FUNCTION, _NEW_PC, _UNPREDICTED = 8, 4, 2, 1
 
 
 def _i32(value: int) -> int:
@@ -252,7 +252,9 @@ def report_table(rows: Sequence[ReportVar], string: Callable[[bytes], int],
     around the function and pc and the value's descriptor, a text per function; per row remain a
     one-byte head and LEB128 differences from the row before for what changed (function, pc, and the
     value address where it is not the predicted one), ≈2 bytes a row.  Every row keeps its own address:
-    rows may share a slot, and slots need not follow the row order."""
+    rows may share a slot, and slots need not follow the row order.  A row whose value is read from
+    another slot (a coalesced per-site counter, docs/COALESCING.md) adds that slot's distance from its
+    own."""
     if not rows:
         return None
     templates: dict[tuple, int] = {}
@@ -277,7 +279,7 @@ def report_table(rows: Sequence[ReportVar], string: Callable[[bytes], int],
             probe = text(", , " if probe_id is None else f", {probe_id}, ")
             d = 0 if isinstance(t, MapType) else desc[encode_type(t)]
             records += struct.pack("<5I", *fixed, *probe, d)
-        head = index << 3
+        head = index << 4
         fn_part = pc_part = addr_part = b""
         if fid != fid_now:
             fid_now = fid
@@ -299,10 +301,15 @@ def report_table(rows: Sequence[ReportVar], string: Callable[[bytes], int],
             addr_part = sleb(_i32(at - predicted))
             stride = _i32(at - addr)
         addr = at
+        value_part = b""
+        if location.value_offset is not None:
+            head |= _VALUE_ELSEWHERE
+            value_part = sleb(_i32(location.value_offset - at))
         stream += uleb(head)
         stream += fn_part
         stream += pc_part
         stream += addr_part
+        stream += value_part
     return struct.pack("<I", len(templates)) + bytes(records) + bytes(stream)
 
 

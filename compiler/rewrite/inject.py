@@ -178,7 +178,8 @@ class FunctionRewriter:
         before_ = Placement.BEFORE
         shape = None                    # the last fast site's (probe, folded, operands) and its parts
         shape_parts = None
-        sites = coalesce(self.sites, self.instrs, ctx.counters, self.counted) if ctx.counters and fast else self.sites
+        sites = (coalesce(self.sites, self.instrs, ctx.counters, ctx.layout, self.counted)
+                 if ctx.counters and fast else self.sites)
         for site in sites:
             if site.__class__ is tuple:     # a run's coalesced counter adds: (index, bytes)
                 self.add_pre1(site[0], site[1])

@@ -17,6 +17,7 @@ through (§17): per report variable its name, kind, type, probe, function, pc an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Mapping, Sequence
 
 from compiler.backend import state
@@ -62,10 +63,23 @@ class Layout(state.Layout):
     site_maps: dict[int, dict[str, int]] = field(default_factory=dict)  # id(MatchedSite) → name → map id
     frame_slots: dict[tuple[int, str, WhammType], int] = field(default_factory=dict)
     shadows: dict[int, tuple[int, int]] = field(default_factory=dict)  # table → (address, entries)
+    # coalesced per-site counters (docs/COALESCING.md): a site's slot address → the slot its value is
+    # kept in (the first site of its run and group); filled while the functions are planned
+    value_slots: dict[int, int] = field(default_factory=dict)
 
     def slot(self, site, name: str) -> int:
         """Address of unshared variable ``name`` of a matched site."""
         return self.site_base[id(site)] + self.probe_slots[site.probe.number].offsets[name]
+
+    def read_shared_values(self) -> None:
+        """Point the report rows of the slots in :attr:`value_slots` at the slot holding their value
+        (their identity, the ``memaddr`` id, stays their own slot's address)."""
+        moved = self.value_slots
+        rows = self.report
+        for k, v in enumerate(rows):
+            addr = v.location[0]
+            if v.kind == "site" and addr in moved:
+                rows[k] = v._replace(location=MemoryLocation(addr, moved[addr]))
 
 
 def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_report: bool,
@@ -90,8 +104,9 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     site_list = sites if isinstance(sites, (list, tuple)) else list(sites)
     probes_with_sites: dict[int, CheckedProbe] = {}
     with_frames: set[int] = set()
-    for s in site_list:
-        p = s.probe
+    # the probe objects in order of first appearance (one C-level pass: a module may have a site per
+    # instruction, but only a few probe expansions)
+    for p in dict(zip(map(id, map(_probe, site_list)), map(_probe, site_list))).values():
         n = p.expansion.number
         if n not in probes_with_sites:
             probes_with_sites[n] = p
@@ -198,6 +213,10 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
         next_index += 1
     _report(lay, program, site_list, probes_with_sites, frames)
     return lay
+
+
+#: A matched site's probe expansion (a C-level getter for plan_layout's pass over the sites).
+_probe = attrgetter("probe")
 
 
 def shadow_init(module, table: int, size: int) -> bytes:
@@ -348,7 +367,7 @@ def _report(lay: Layout, program: Program, sites: list, probes: Mapping[int, Che
             if rows is None:
                 rows = groups[key] = [[], [], []]
             rows[0].append(new(ReportVar, (sym.name, "site", sym.type, probe_id, fid, fname, pc,
-                                           new(MemoryLocation, (b + off,)))))
+                                           new(MemoryLocation, (b + off, None)))))
     for number in sorted(probes):
         for sym in shared_symbols(probes[number]):
             if sym.report:

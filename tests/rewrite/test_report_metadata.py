@@ -32,7 +32,8 @@ _index = st.integers(0, 2**32)
 def _tables(draw):
     """Rows plus the output name section and import shift they are encoded against.  Names and
     offsets are drawn from small pools so that rows share shapes and functions, names agree with the
-    name section or not, and memory offsets run in regular strides or jump."""
+    name section or not, memory offsets run in regular strides or jump, and memory rows read their
+    value from their own slot or (coalesced per-site counters) another one."""
     function_names = draw(st.dictionaries(st.integers(0, 40), _text, max_size=8))
     func_imports, func_shift = draw(st.integers(0, 10)), draw(st.integers(0, 5))
     names, probes = draw(st.lists(_text, min_size=1, max_size=4)), draw(st.lists(_text, min_size=1, max_size=3))
@@ -47,7 +48,8 @@ def _tables(draw):
         which = draw(st.sampled_from(["memory", "memory", "memory", "map", "global"]))
         if which == "memory":
             offset = max(draw(st.just(offset + stride) | _index), 0)
-            location: object = MemoryLocation(offset)
+            value = draw(st.none() | st.none() | st.sampled_from([0, offset - 8]) | _index)   # coalesced: elsewhere
+            location: object = MemoryLocation(offset, None if value is None else max(value, 0))
         elif which == "map":
             location = MapLocation(draw(_index))
         else:
@@ -159,4 +161,13 @@ def test_every_kind_with_shifted_and_unnamed_functions(instrument):
     assert out.layout.func_shift > 0
     assert {v.kind for v in out.layout.report} == set(KINDS)
     assert {v.fname for v in out.layout.report if v.fid is not None} == {"work", ""}
+    _assert_section_is_the_layout(out)
+
+
+def test_coalesced_per_site_counters_keep_their_value_slots(instrument):
+    """Per-site counters coalesced into shared slots (docs/COALESCING.md): the section says where
+    every row's value is."""
+    script = "wasm:opcode:*:before { report var n: u64; n++; }"
+    out = instrument(script, C_PROGRAMS[0])
+    assert sum(v.location.value_offset is not None for v in out.layout.report) * 2 > len(out.layout.report)
     _assert_section_is_the_layout(out)

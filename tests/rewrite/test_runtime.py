@@ -665,7 +665,8 @@ _ROW_TYPES = [P.U32, P.I8, P.U64, P.F64, P.BOOL, P.STR, parse_type("(u8, str, i6
 @st.composite
 def report_rows(draw):
     """Rows as the default report meets them: a few variables and probes, functions and pcs repeating
-    or not, slots in any order, several rows naming the same slot (coalesced counters), empty columns."""
+    or not, slots in any order, several rows naming the same slot, rows reading their value from another
+    slot of their type (coalesced per-site counters: ``MemoryLocation.value_offset``), empty columns."""
     count = draw(st.integers(1, 40))
     rows, slots = [], []   # slots: (type, value) per distinct slot
     for _ in range(count):
@@ -684,7 +685,8 @@ def report_rows(draw):
         probe = draw(st.sampled_from([None, "0_wasm:opcode:if:before", "3"]))
         fname = "" if fid is None or fid % 3 == 0 else f"f{fid}"   # a function has one name
         pc = draw(st.one_of(st.none(), st.integers(0, 300), st.integers(0, 2**31)))
-        rows.append((draw(st.sampled_from(["taken", "n"])), t, probe, fid, fname, pc, slot))
+        value_slot = draw(st.sampled_from(same)) if same and draw(st.booleans()) else slot
+        rows.append((draw(st.sampled_from(["taken", "n"])), t, probe, fid, fname, pc, slot, value_slot))
     return rows, slots
 
 
@@ -692,7 +694,8 @@ def report_rows(draw):
 @given(report_rows())
 def test_report_table_prints_every_row_as_its_prefix_and_value(spec):
     """``whamm_report_rows`` over ``exit.report_table`` prints exactly the rows of REWRITING.md §11.2
-    (``row_prefix`` + the value), whatever the order of the slots and however many rows share one."""
+    (``row_prefix`` + the value), whatever the order of the slots, however many rows share one, and
+    with a row's value read from another slot where its location says so (the row keeps its own id)."""
     from compiler.report.rows import MemoryLocation, ReportVar, row_prefix
     from compiler.rewrite.exit import report_table
     rows, slots = spec
@@ -710,11 +713,13 @@ def test_report_table_prints_every_row_as_its_prefix_and_value(spec):
             addrs.append(rt.pack(t, value))
             texts.append(vf.format_value(t, value))
     desc = {abi.encode_type(t): rt.place(abi.encode_type(t)) for t, _ in slots if not isinstance(t, MapType)}
-    report = [ReportVar(name, "site", t, probe, fid, fname, pc, MemoryLocation(addrs[slot])) for name, t, probe, fid, fname, pc, slot in rows]
+    report = [ReportVar(name, "site", t, probe, fid, fname, pc,
+                        MemoryLocation(addrs[slot], None if value == slot else addrs[value]))
+              for name, t, probe, fid, fname, pc, slot, value in rows]
     table = report_table(report, rt.place, desc)
     base = rt.place(table)
     rt.whamm_report_rows(base, base + len(table))
-    assert rt.text() == "".join(f"{row_prefix(v)}{texts[slot]}\n" for v, (*_, slot) in zip(report, rows))
+    assert rt.text() == "".join(f"{row_prefix(v)}{texts[value]}\n" for v, (*_, value) in zip(report, rows))
 
 
 def test_report_table_is_about_two_bytes_a_row_for_per_site_counters():

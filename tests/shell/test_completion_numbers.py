@@ -52,8 +52,10 @@ def test_edit_and_sites_take_one_number_then_their_options(shell) -> None:
     assert complete(shell, "probe edit ") == ["1", "3", "4"]
     assert complete(shell, "probe edit 3 ") == ["--editor"]
     assert complete(shell, "sites ") == ["1", "4"]                # a disabled probe has no sites
-    assert complete(shell, "sites 4 ") == ["--all"]
-    assert complete(shell, "sites 4 --all ") == []
+    assert complete(shell, "sites 4 ") == ["--all", "--verbose"]
+    assert complete(shell, "sites 4 --all ") == ["--verbose"]
+    assert complete(shell, "sites 4 --all --v") == ["--verbose"]
+    assert complete(shell, "sites 4 --all --verbose ") == []
 
 
 def test_report_sort_offers_the_columns_of_the_last_run(shell) -> None:

@@ -11,10 +11,13 @@
  *   template = u32 fixed text address, u32 its length   (", memaddr, <name>, <type>, <wasm>, script0, ")
  *              u32 probe text address, u32 its length   (", <probe_id>, " or ", , ")
  *              u32 type descriptor address (0: the slot holds a map id, printed with print_map)
- *   row      = head: leb (template << 3 | new function << 2 | new pc << 1 | unpredicted address)
+ *   row      = head: leb (template << 4 | value elsewhere << 3 | new function << 2 | new pc << 1
+ *                            | unpredicted address)
  *              new function: leb text address, leb text length ("<fname>, <fid>, " or ", , "); pc := none
  *              new pc:       sleb, added to the pc field (pc + 1, 0 = none)
  *              unpredicted:  sleb, added to the predicted address
+ *              elsewhere:    sleb, the value's slot minus the row's (a coalesced per-site counter
+ *                            reads the slot its run shares, docs/COALESCING.md; the row keeps its id)
  *
  * The predicted address is the previous row's plus the difference between the previous two (both start
  * at 0), so the regular strides of per-site counters cost nothing; every row still has its own address
@@ -22,7 +25,7 @@
  */
 #include "runtime.h"
 
-enum { TEMPLATE_SIZE = 20, NEW_FUNCTION = 4, NEW_PC = 2, UNPREDICTED = 1 };
+enum { TEMPLATE_SIZE = 20, VALUE_ELSEWHERE = 8, NEW_FUNCTION = 4, NEW_PC = 2, UNPREDICTED = 1 };
 
 static u32 read_leb(const u8 **p) {
     u32 value = 0, shift = 0;
@@ -54,7 +57,7 @@ EXPORT("whamm_report_rows") void whamm_report_rows(i32 table, i32 end) {
     u32 fn_len = 0, pc_field = 0, addr = 0, stride = 0;
     while (p < (const u8 *)end) {
         u32 head = read_leb(&p);
-        const u8 *t = templates + (head >> 3) * TEMPLATE_SIZE;
+        const u8 *t = templates + (head >> 4) * TEMPLATE_SIZE;
         if (head & NEW_FUNCTION) {
             fn = (const u8 *)read_leb(&p);
             fn_len = read_leb(&p);
@@ -65,14 +68,16 @@ EXPORT("whamm_report_rows") void whamm_report_rows(i32 table, i32 end) {
         if (head & UNPREDICTED) at += read_sleb(&p);
         stride = at - addr;
         addr = at;
+        u32 value = addr;
+        if (head & VALUE_ELSEWHERE) value += read_sleb(&p);
         out_u32(addr);
         out_bytes((const u8 *)load_u32(t), load_u32(t + 4));
         out_bytes(fn, fn_len);
         if (pc_field) out_u32(pc_field - 1);
         out_bytes((const u8 *)load_u32(t + 8), load_u32(t + 12));
         u32 desc = load_u32(t + 16);
-        if (desc) print_value((const u8 *)desc, (const u8 *)addr, 0);
-        else core_print_map((i32)load_u32((const u8 *)addr));
+        if (desc) print_value((const u8 *)desc, (const u8 *)value, 0);
+        else core_print_map((i32)load_u32((const u8 *)value));
         out_byte('\n');
     }
 }
