@@ -110,6 +110,11 @@ EXPORTS: tuple[RuntimeFunc, ...] = (
        "pointer to m[key]'s value bytes in the map, inserting zero if absent (numeric in-place updates)"),
     _f("whamm_map_add", "i32 i32 i64", "", "m[key] += delta for a numeric value type (m[k]++)"),
     _f("whamm_map_len", "i32", "i32", "number of entries of map id"),
+    _f("whamm_map_delete", "i32 i32", "", "delete(m[key]): remove the entry if present (ANALYSIS.md §2)"),
+    _f("whamm_map_clear", "i32", "", "clear(m): remove every entry"),
+    _f("whamm_print_var", "i32 i32 i32 i32", "",
+       "print(v) of a non-map variable: name (ptr, len), type descriptor, value's address (human.c)"),
+    _f("whamm_print_map_human", "i32 i32 i32", "", "print(m): name (ptr, len), map id; one line per entry"),
     _f("whamm_agg_add", "i32 i32 i64 i32", "",
        "aggregate at ptr (descriptor desc) .add(x); last: x's type was signed (agg.c)"),
     _f("whamm_agg_read", "i32 i32 i32", "i64",
@@ -120,6 +125,8 @@ EXPORTS: tuple[RuntimeFunc, ...] = (
     _f("whamm_printf_float", "f64 i32 i32 i32", "", "printf %f %e %g of an f64 with spec, width, precision"),
     _f("whamm_map_entries", "i32", "i32",
        "new array of whamm_map_len(id) pointers to key bytes in key order (value after key); mem_free it"),
+    _f("whamm_callstack", "i32 i32 i32", "i64",
+       "callstack string (len << 32 | ptr, interned) of the shadow stack (depth, ring, name table) (callstack.c)"),
 )
 EXPORT_BY_NAME: dict[str, RuntimeFunc] = {f.name: f for f in EXPORTS}
 CORE_FUNCTIONS: dict[str, RuntimeFunc] = {f.name: f for f in EXPORTS if f.core}

@@ -106,6 +106,8 @@ class Layout:
     func_shift: int                         # added function imports (they precede defined functions)
     added_imports: list[tuple[str, object]] = field(default_factory=list)  # ("fd_write"|"lib", what)
     fd_write: int | None = None
+    clock: int | None = None                # WASI clock_time_get, when `nsecs` is read (backend/clock.py)
+    clock_scratch: int = 0                  # the 8 bytes it writes the time to (unless borrowing)
     library_funcs: dict[tuple[str, str], int] = field(default_factory=dict)
     runtime: dict[str, int] = field(default_factory=dict)  # runtime export → output index
     runtime_base: int = 0

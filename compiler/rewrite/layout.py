@@ -63,6 +63,11 @@ class Layout(state.Layout):
     site_maps: dict[int, dict[str, int]] = field(default_factory=dict)  # id(MatchedSite) → name → map id
     frame_slots: dict[tuple[int, str, WhammType], int] = field(default_factory=dict)
     shadows: dict[int, tuple[int, int]] = field(default_factory=dict)  # table → (address, entries)
+    # the shadow stack (ANALYSIS.md §3, rewrite/stack.py): the depth global, the ring of the last 256
+    # frames and the name table
+    stack_depth: int | None = None
+    stack_ring: int | None = None
+    stack_names: int = 0
     # coalesced per-site counters (docs/COALESCING.md): a site's slot address → the slot its value is
     # kept in (the first site of its run and group); filled while the functions are planned
     value_slots: dict[int, int] = field(default_factory=dict)
@@ -131,8 +136,11 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
         any(sym.report for sym, _ in frames.values())
     has_maps = any(g.is_map or isinstance(g.type, AggType) for g in program.globals.values()) or \
         any(sym.is_map for p in probes_with_sites.values() for sym in p.symbols)
+    # nsecs: WASI writes the time into the memory exported as `memory`, the instrumentation memory
+    # unless the application exports one (backend/clock.py)
+    app_exports_memory = any(e.name == "memory" for e in module.exports)
     needs_runtime = lay.can_print or has_slots or has_maps or uses.strings or bool(uses.core) or \
-        bool(uses.shadows)
+        bool(uses.shadows) or uses.stack_frames or (uses.clock and not app_exports_memory)
 
     # ---- imports: fd_write, library functions, library memories
     added: list = []
@@ -143,12 +151,21 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
                 break
         else:
             added.append(("fd_write", None))
+    if uses.clock:
+        for i, imp in enumerate(fimports):
+            if imp.module == "wasi_snapshot_preview1" and imp.name == "clock_time_get":
+                lay.clock = i
+                break
+        else:
+            added.append(("clock", None))
     for lib, name in uses.library_functions:
         added.append(("lib", (lib, name)))
     lay.func_shift = len(added)
     for k, (kind, what) in enumerate(added):
         if kind == "fd_write":
             lay.fd_write = lay.func_imports + k
+        elif kind == "clock":
+            lay.clock = lay.func_imports + k
         else:
             lay.library_funcs[what] = lay.func_imports + k  # type: ignore[index]
     lay.added_imports = added
@@ -168,6 +185,8 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     if needs_runtime:
         names += ["whamm:write", *STRING_HELPERS]
     names += [f"fn:{n}" for n in emitted_user_functions]
+    if uses.clock:
+        names.append("whamm:nsecs")
     names.append("whamm:start")
     if lay.needs_exit:
         names.append("whamm:exit")
@@ -181,6 +200,10 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     if needs_runtime:
         gbase += runtime_globals
     gbase = place_script_globals(lay, program, gbase)
+    if uses.stack:
+        lay.stack_depth = gbase
+        lay.global_types.append("i32")
+        gbase += 1
 
     # ---- the instrumentation memory's static region
     if needs_runtime:
@@ -197,6 +220,10 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
             addr = region.alloc(4 * size)
             lay.shadows[table] = (addr, size)
             region.put(addr, shadow_init(module, table, size))
+        if uses.clock:
+            lay.clock_scratch = region.alloc(8, 8)
+        if uses.stack_frames:
+            place_stack_frames(lay, module, region)
     else:
         _place_state(lay, program, site_list, probes_with_sites, frames)
 
@@ -213,6 +240,27 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
         next_index += 1
     _report(lay, program, site_list, probes_with_sites, frames)
     return lay
+
+
+def place_stack_frames(lay: Layout, module, region: StaticRegion) -> None:
+    """The shadow stack's ring of the last 256 frames and its name table (ANALYSIS.md §3,
+    runtime/callstack.c): per defined function, in index order, the (address, length) of its name —
+    the name section's, or ``#fid`` when it has none."""
+    lay.stack_ring = region.alloc(4 * STACK_RING, 4)
+    names = module.names.functions if module.names is not None else {}
+    defined = len(module.functions)
+    lay.stack_names = region.alloc(8 * defined, 4)
+    table = bytearray()
+    for k in range(defined):
+        fid = lay.func_imports + k
+        name = (names.get(fid) or f"#{fid}").encode()
+        table += region.string(name).to_bytes(4, "little") + len(name).to_bytes(4, "little")
+    region.put(lay.stack_names, bytes(table))
+
+
+#: Frames the shadow stack's ring keeps (runtime/callstack.c's RING): the innermost ones, which are
+#: all a ``callstack`` string shows.
+STACK_RING = 256
 
 
 #: A matched site's probe expansion (a C-level getter for plan_layout's pass over the sites).

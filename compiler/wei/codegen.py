@@ -149,6 +149,10 @@ class MonitorEnv(ProbeEnv):
         code.emit("i32.wrap_i64")
         code.emit("i32.add")
 
+    def monitor_nsecs(self, code: Code, name: str, t: WhammType) -> None:
+        """``nsecs``: the monitor reads the clock itself (its generated ``whamm:nsecs``, backend/clock.py)."""
+        code.emit("call", self.func("whamm:nsecs"))
+
     def monitor_target(self, code: Code, name: str, t: WhammType) -> None:
         """``target``: ``arg0 <= (num_targets - 1) ? arg0 : num_targets`` from the two requested values."""
         arg, n = self.params.locals["arg0"][0], self.params.locals["num_targets"][0]

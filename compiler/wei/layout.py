@@ -184,10 +184,14 @@ def plan_monitor(program: Program, probes: Sequence[MonitorProbe], uses: Uses, *
     added: list = []
     if lay.can_print:
         added.append(("fd_write", None))
+    if uses.clock:
+        added.append(("clock", None))
     added.extend(("lib", key) for key in uses.library_functions)
     for k, (kind, what) in enumerate(added):
         if kind == "fd_write":
             lay.fd_write = k
+        elif kind == "clock":
+            lay.clock = k
         else:
             lay.library_funcs[what] = k
     lay.added_imports = added
@@ -205,6 +209,8 @@ def plan_monitor(program: Program, probes: Sequence[MonitorProbe], uses: Uses, *
     names = ["whamm:write", *STRING_HELPERS, *(f"fn:{n}" for n in user_functions), "whamm:start"]
     if lay.needs_exit:
         names.append("whamm:exit")
+    if uses.clock:
+        names.append("whamm:nsecs")
     for g in program.globals.values():
         if len(wasm_types(g.type)) == 1 and g.type is not Prim.FUNCREF and not isinstance(g.type, AggType):
             lay.getters[g.name] = f"get_{g.name}"
@@ -244,6 +250,8 @@ def plan_monitor(program: Program, probes: Sequence[MonitorProbe], uses: Uses, *
     lay.value_scratch = region.alloc(max((size_of(g.type) for g in global_report), default=0))
     ml = MonitorLayout(lay, list(probes), [], functions, library_memories=dict(library_memories))
     ml.buffer = region.alloc(BUFFER_SIZE)
+    if uses.clock:
+        lay.clock_scratch = region.alloc(8, 8)
 
     # map ids: script maps by name (LANGUAGE.md §8), shared maps in probe order, then unshared maps as
     # $A creates them
