@@ -2,7 +2,9 @@
 (:mod:`compiler.lang.printf_format`); literal pieces are ``puts`` calls and each conversion is one call
 of the runtime's ``whamm_printf_int``/``_str``/``_float`` (``runtime/printf.c``) with a constant
 descriptor, so no format string is parsed while the application runs.  All of it goes through the
-runtime's line buffer, the instrumentation's buffered output (REWRITING.md §12.5).
+runtime's line buffer, the instrumentation's buffered output (REWRITING.md §12.5).  Also ``print(v)``
+(``runtime/human.c`` formats the variable, whose value is handed over in memory), ``delete(m[k])`` and
+``clear(m)`` (ANALYSIS.md §2).
 
 A mixin of :class:`compiler.backend.lowering.BodyCompiler`, apart because it is the only part that
 knows the descriptor layout of printf.c.
@@ -11,10 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from compiler.backend.instrs import Code, wasm1
+from compiler.backend.instrs import Code, CodegenError, mem_parts, memarg, wasm1
+from compiler.backend.runtime_abi import encode_type, value_size
+from compiler.backend.storage import MemStorage, PtrStorage
 from compiler.lang import ast
 from compiler.lang.printf_format import FLOAT_CONVERSIONS, INT_CONVERSIONS, UNSIGNED_CONVERSIONS, parse_format
-from compiler.lang.types import Prim, bit_width, is_signed
+from compiler.lang.types import AggType, MapType, Prim, bit_width, is_signed
 
 if TYPE_CHECKING:
     from compiler.backend.target import Env
@@ -61,6 +65,60 @@ class OutputLowering:
             code.emit("i32.const", piece.width)
             code.emit("i32.const", piece.precision)
             code.emit("call", self.env.func(helper))
+
+    def print_var(self, e: ast.Call) -> None:
+        """``print(v)``: the checked call's arguments are the variable's name and the variable.  A map
+        is printed by its id, an aggregate at its address, any other value from a block the runtime
+        allocates for the call (scalars live in Wasm globals and locals, not in memory)."""
+        code = self.code
+        env = self.env
+        name, var = e.args
+        assert isinstance(name, ast.StrLit)
+        t = self.type_of(var)  # type: ignore[attr-defined]
+        self.string(name.value)  # type: ignore[attr-defined]
+        if isinstance(t, MapType):
+            self.map_id(var)  # type: ignore[attr-defined]
+            code.emit("call", env.func("whamm_print_map_human"))
+            return
+        code.emit("i32.const", env.string(encode_type(t)))
+        if isinstance(t, AggType):
+            st = env.storage(self.symbol(var)) if isinstance(var, ast.Name) else None  # type: ignore[attr-defined]
+            if not isinstance(st, (MemStorage, PtrStorage)):
+                raise CodegenError("an aggregate must be a global, unshared or shared variable", var.span)
+            st.push_address(code)
+            code.emit("call", env.func("whamm_print_var"))
+            return
+        self.expr(var)  # type: ignore[attr-defined]
+        temps = self.stash(t)  # type: ignore[attr-defined]
+        block = env.pool.temp("i32")
+        code.emit("i32.const", value_size(t))
+        code.emit("call", env.func("mem_alloc"))
+        code.emit("local.set", block)
+        for (off, _, store, _), temp in zip(mem_parts(t), temps):
+            code.emit("local.get", block)
+            code.emit("local.get", temp)
+            code.emit(store, memarg(store, off, env.memory))
+        code.emit("local.get", block)
+        code.emit("call", env.func("whamm_print_var"))
+        code.emit("local.get", block)
+        code.emit("call", env.func("mem_free"))
+        env.pool.release(block, *temps)
+
+    def map_delete(self, e: ast.Call) -> None:
+        """``delete(m[k])``: the key into the scratch area, then ``whamm_map_delete``."""
+        target = e.args[0]
+        assert isinstance(target, ast.Index)
+        mt = self.map_type(target.map)  # type: ignore[attr-defined]
+        scratch = self.env.scratch()
+        self.store_key(target.key, mt.key, scratch)  # type: ignore[attr-defined]
+        self.map_id(target.map)  # type: ignore[attr-defined]
+        self.code.emit("i32.const", scratch)
+        self.code.emit("call", self.env.func("whamm_map_delete"))
+
+    def map_clear(self, e: ast.Call) -> None:
+        """``clear(m)``."""
+        self.map_id(e.args[0])  # type: ignore[attr-defined]
+        self.code.emit("call", self.env.func("whamm_map_clear"))
 
     def _as_i64(self, t, unsigned_conversion: bool) -> int:
         """Widen the integer of type ``t`` on the stack to the i64 printf.c takes: its value, or for

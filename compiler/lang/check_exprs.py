@@ -347,9 +347,15 @@ class ExprChecker(OutputChecker, NameScope):
 
         if rt is None:
             return typed(None)
+        if isinstance(rt, MapType) and e.method == "len":  # the number of keys (ANALYSIS.md §2)
+            if e.args:
+                self.error(f"method `len` takes 0 arguments but {len(e.args)} "
+                           f"{'was' if len(e.args) == 1 else 'were'} given", e.span)
+            return typed(Prim.U32)
         if rt is not Prim.STR:
             self.error(f"no method `{e.method}` on type {rt}", e.span,
-                       note="methods exist only on str values")
+                       note="maps have the method len; the other methods are those of str values"
+                       if isinstance(rt, MapType) else "methods exist only on str values")
             return typed(None)
         result = values.STR_METHODS.get(e.method)
         if result is None:

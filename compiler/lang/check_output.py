@@ -1,6 +1,8 @@
 """Typing ``printf`` (ANALYSIS.md §2): the format, a string literal, is parsed here and each conversion is
 matched against its argument, so a mistake is a compile-time diagnostic with a caret under the
 argument (or under the conversion when an argument is missing), never a garbled line at run time.
+Also the other statements of ANALYSIS.md §2 whose argument is not an ordinary value: ``print(v)`` (a
+variable, by name), ``delete(m[k])`` (a map element) and ``clear(m)`` (a map).
 
 A mixin of :class:`compiler.lang.check_exprs.ExprChecker` (it types the arguments with ``self.expr``);
 kept apart because the format rules are their own small language.
@@ -13,19 +15,23 @@ from compiler.lang import ast
 from compiler.lang.diagnostics import Span
 from compiler.lang.printf_format import FLOAT_CONVERSIONS, INT_CONVERSIONS, FormatError, parse_format, Conversion
 from compiler.lang.scopes import Callee, CalleeKind
-from compiler.lang.types import UNIT, Prim, WhammType, is_float, is_integer
+from compiler.lang.scopes import VarKind
+from compiler.lang.types import UNIT, AggType, MapType, Prim, WhammType, is_float, is_integer
 
 __all__ = ["OutputChecker", "OUTPUT_BUILTINS"]
 
-#: Built-ins typed here rather than from the catalog (a variable argument list).
-OUTPUT_BUILTINS = frozenset({"printf"})
+#: Built-ins typed here rather than from the catalog (a variable argument list, or an argument that is a
+#: variable or map element rather than a value).
+OUTPUT_BUILTINS = frozenset({"printf", "print", "delete", "clear"})
 
 
 class OutputChecker:
     """``printf(FMT, e1, …)``: the typed call, its callee's parameters the argument types."""
 
     def output_call(self, e: ast.Call, statement: bool) -> ast.Expr:
-        """The typed ``printf`` call; its arguments are checked against the format's conversions."""
+        """The typed ``printf``, ``print``, ``delete`` or ``clear`` call."""
+        if e.func != "printf":
+            return self._map_statement(e, statement)
         if not e.args or not isinstance(e.args[0], ast.StrLit):
             self.error("printf: the format must be a string literal", e.args[0].span if e.args else e.span)  # type: ignore[attr-defined]
             args = tuple(self.expr(a, None) for a in e.args)  # type: ignore[attr-defined]
@@ -57,6 +63,69 @@ class OutputChecker:
             self.error("function printf does not return a value", e.span)  # type: ignore[attr-defined]
         callee = Callee(CalleeKind.BUILTIN, "printf", tuple(a.checked_type for a in args), UNIT)
         return dataclasses.replace(e, args=tuple(args), callee=callee, checked_type=UNIT)
+
+
+    def _map_statement(self, e: ast.Call, statement: bool) -> ast.Expr:
+        """``print(v)``, ``delete(m[k])``, ``clear(m)``: one argument of the right form.  The checked
+        ``print`` gets the variable's name as a first, synthesized argument (a string literal), since the
+        folder may replace the variable itself by its constant value."""
+        name = e.func
+        if not statement:
+            self.error(f"function {name} does not return a value", e.span)  # type: ignore[attr-defined]
+        want = {"print": "a variable", "delete": "a map element `m[k]`", "clear": "a map"}[name]
+        if len(e.args) != 1:
+            self.error(f"{name} takes one argument ({want}) but {len(e.args)} "  # type: ignore[attr-defined]
+                       f"{'was' if len(e.args) == 1 else 'were'} given", e.span)
+            return dataclasses.replace(e, args=tuple(self.expr(a, None) for a in e.args))  # type: ignore[attr-defined]
+        arg = e.args[0]
+        self.agg_receiver = arg  # type: ignore[attr-defined]  # an aggregate (map value) may be named here
+        try:
+            x = self.expr(arg, None)  # type: ignore[attr-defined]
+        finally:
+            self.agg_receiver = None  # type: ignore[attr-defined]
+        t = x.checked_type
+        args: tuple[ast.Expr, ...] = (x,)
+        ok = t is not None
+        if name == "print":
+            if not isinstance(arg, ast.Name) or (x.symbol is not None and x.symbol.kind is VarKind.BUILTIN):
+                self.error(f"print expects a variable, found {_what(arg)}", arg.span,  # type: ignore[attr-defined]
+                           note="print(v) prints one variable by name; use printf to print a value")
+                ok = False
+            elif t is Prim.FUNCREF:
+                self.error("print cannot print a funcref", arg.span)  # type: ignore[attr-defined]
+                ok = False
+            if ok:
+                args = (self.expr(ast.StrLit(arg.id.encode(), arg.span), Prim.STR), x)  # type: ignore[attr-defined]
+        elif name == "delete":
+            if not isinstance(arg, ast.Index):
+                self.error(f"delete expects a map element `m[k]`, found {_what(arg)}", arg.span)  # type: ignore[attr-defined]
+                ok = False
+            elif isinstance(arg.map, ast.Name) and x.map.symbol is not None \
+                    and x.map.symbol.kind is VarKind.BOUND:  # type: ignore[attr-defined]
+                self.error(f"`{arg.map.id}` is a table of the event, not a map: it cannot be changed",  # type: ignore[attr-defined]
+                           arg.map.span)
+                ok = False
+        elif t is not None and not isinstance(t, MapType):
+            self.error(f"clear expects a map, found {t}", arg.span)  # type: ignore[attr-defined]
+            ok = False
+        elif isinstance(arg, ast.Name) and x.symbol is not None and x.symbol.kind is VarKind.BOUND:
+            self.error(f"`{arg.id}` is a table of the event, not a map: it cannot be changed", arg.span)  # type: ignore[attr-defined]
+            ok = False
+        if not ok:
+            return dataclasses.replace(e, args=args)
+        callee = Callee(CalleeKind.BUILTIN, name, tuple(a.checked_type or UNIT for a in args), UNIT)
+        return dataclasses.replace(e, args=args, callee=callee, checked_type=UNIT)
+
+
+def _what(e: ast.Expr) -> str:
+    """How a diagnostic names an argument of the wrong form."""
+    if isinstance(e, ast.Index):
+        return "a map element"
+    if isinstance(e, ast.Name):
+        return f"`{e.id}`"
+    if isinstance(e, (ast.IntLit, ast.FloatLit, ast.StrLit, ast.BoolLit)):
+        return "a literal"
+    return "an expression"
 
 
 def _check_argument(checker, conv: Conversion, arg: ast.Expr) -> None:

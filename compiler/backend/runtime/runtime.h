@@ -63,6 +63,12 @@ void print_type_label(const u8 *desc);
 /* agg.c: aggregates */
 u32 agg_words(const u8 *desc);
 void print_agg(const u8 *desc, const u8 *v);
+i64 whamm_agg_read(i32 desc, i32 ptr, i32 what);
+
+/* human.c: print(v)'s human form */
+int num_cmp(const u8 *desc, const u8 *a, const u8 *b);
+void print_value_human(const u8 *desc, const u8 *v);
+void print_key_human(const u8 *desc, const u8 *v);
 
 /* map.c: whamm_core.print_map (the report prints map-valued slots with it) */
 void core_print_map(i32 id);
