@@ -323,6 +323,8 @@ class Generator:
         self.globals: list[Var] = []
         self.counter = 0
         self.prints = False
+        #: Globals read by per-site (unshared, report) initialisers: ``wasm:begin`` must not write them.
+        self.site_init_reads: set[str] = set()
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -523,7 +525,10 @@ class Generator:
         if k == "incdec":
             nums = [v for v in writable if v.type in NUMERIC]
             if nums:
-                return [f"{ch.pick(nums).name}{ch.pick(('++', '--'))};"]
+                v = ch.pick(nums)
+                if ch.chance(25):
+                    return [self.compound_assign(v.name, v.type, sc, d)]
+                return [f"{v.name}{ch.pick(('++', '--'))};"]
         if k == "decl":
             return self.local_decl(sc, d, probe)
         if k == "if" and depth > 0:
@@ -536,6 +541,8 @@ class Generator:
                 lines += [*self.indent(self.block(sc, depth - 1, 2, probe)), "}"]
             return lines
         if k == "call":
+            if ch.chance(8):
+                return [self.printf(sc, d)]
             fns = self.callable(sc)
             if fns:
                 return [self.call(ch.pick(fns), sc, d) + ";"]
@@ -545,6 +552,8 @@ class Generator:
                 m = ch.pick(maps)
                 target = f"{m.name}[{self.expr(m.type.key, sc, d)}]"
                 if m.type.value in NUMERIC and ch.chance(50):
+                    if ch.chance(30):
+                        return [self.compound_assign(target, m.type.value, sc, d)]
                     return [f"{target}{ch.pick(('++', '--'))};"]
                 return [f"{target} = {self.expr(m.type.value, sc, d)};"]
         if k == "field":
@@ -564,6 +573,19 @@ class Generator:
             name, value = ch.pick(probe.assignable)
             return [f"{name} = {value};"]
         return self.local_decl(sc, d, probe)
+
+    def compound_assign(self, target: str, t: str, sc: Scope, d: int) -> str:
+        """``target OP= e`` (ANALYSIS.md §2) without the trapping ``/=`` and ``%=``."""
+        ops = ("+", "-", "*", "&", "|", "^", "<<", ">>") if t in INTS else ("+", "-", "*")
+        return f"{target} {self.ch.pick(ops)}= {self.expr(t, sc, d)};"
+
+    def printf(self, sc: Scope, d: int) -> str:
+        """One ``printf`` conversion of a generated value, between bars so a width shows."""
+        ch = self.ch
+        t = ch.pick(NUMERIC + ("bool", "str"))
+        conv = ch.pick(("%d", "%5u", "%-8x", "%+d", "%08X", "%o", "%.3d")) if t in INTS else \
+            ch.pick(("%g", "%.3f", "%12.4e", "%+g", "%-10.2f")) if t in FLOATS else ch.pick(("%s", "%-6s", "%.2s"))
+        return f'printf("{self.fresh("p")}|{conv}|\\n", {self.expr(t, sc, d)});'
 
     def local_decl(self, sc: Scope, d: int, probe: "ProbeCtx | None") -> list[str]:
         """A probe-local or function-local variable, initialised in its declaration or (both forms must
@@ -686,7 +708,15 @@ class Generator:
         return [f"fn {name}({sig}){arrow} {{", *self.indent(body), "}"]
 
     def special(self, rule: str) -> list[str]:
+        """A ``wasm:begin`` or ``wasm:end`` probe.  ``wasm:begin`` writes no global that a per-site
+        initialiser reads, and calls no user function (which may write one): the two targets run those
+        initialisers at different times, both as specified — rewriting before ``wasm:begin``
+        (REWRITING.md §4 steps 4, 5), the engine when it attaches the probe, after the monitor's start
+        function has run ``wasm:begin`` (WEI.md §9 steps 1, 2) — so such a script means two things."""
         sc = Scope(list(self.globals))
+        if rule == "wasm:begin" and self.site_init_reads:
+            sc = Scope([replace(v, writable=False) if v.name in self.site_init_reads else v for v in self.globals],
+                       calls=False)
         body = self.block(sc, 1, 2, None)
         if self.ch.chance(60):
             self.prints = True
@@ -792,7 +822,10 @@ class Generator:
         decl = f"{kind} var {name}: {tname(t)}"
         if "frame" not in kind and not isinstance(t, Map) and ch.chance(50):
             init_sc = Scope(sc.vars, calls=False, maps=False, dynamic=False, per_site="shared" not in kind.split())
-            decl += f" = {self.expr(t, init_sc, 1)}"
+            init = self.expr(t, init_sc, 1)
+            if "shared" not in kind.split():
+                self.site_init_reads.update(re.findall(r"\bg\d+\b", init))
+            decl += f" = {init}"
         sc.vars.append(Var(name, t, shared_ok="shared" in kind.split(), per_visit="frame" in kind))
         return [decl + ";"]
 
