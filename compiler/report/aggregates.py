@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from compiler.lang.types import AggType
 
-__all__ = ["buckets", "stats_avg", "format_agg", "format_agg_human"]
+__all__ = ["buckets", "stats_avg", "agg_count", "agg_json", "format_agg", "format_agg_human"]
 
 
 def buckets(t: AggType) -> list[tuple[int | None, int | None]]:
@@ -27,6 +27,21 @@ def stats_avg(count: int, total: int) -> int:
         return 0
     q = abs(total) // count
     return q if total >= 0 else -q
+
+
+def agg_count(t: AggType, v: tuple) -> int:
+    """How many samples were added (``.count()``): what a report table shows and sorts by."""
+    return v[0] if t.kind == "stats" else sum(v)
+
+
+def agg_json(t: AggType, v: tuple) -> dict | list:
+    """The value as JSON data: ``stats`` an object with count, sum, min, max and avg; a histogram the
+    list of its non-empty buckets ``{"lo", "hi", "count"}`` in ascending order (``null`` for an open
+    end), like the report's cell."""
+    if t.kind == "stats":
+        count, total, lo, hi = v
+        return {"count": count, "sum": total, "min": lo, "max": hi, "avg": stats_avg(count, total)}
+    return [{"lo": lo, "hi": hi, "count": n} for (lo, hi), n in zip(buckets(t), v) if n]
 
 
 def format_agg(t: AggType, v: tuple) -> str:
