@@ -285,7 +285,9 @@ EXPORT("whamm_printf_float") void whamm_printf_float(double v, i32 spec, i32 wid
     i32 conv = spec & 0xFF, flags = spec >> 8;
     u64 bits;
     __builtin_memcpy(&bits, &v, 8);
-    int negative = (int)(bits >> 63);
+    /* a NaN prints without its sign: Wasm leaves the sign of a computed NaN nondeterministic, so the
+     * same script could print `nan` or `-nan` (on another engine, or with folding off) */
+    int negative = (int)(bits >> 63) && v == v;
     double a = negative ? -v : v;
     u8 pre[1];
     u32 plen = sign_prefix(pre, negative, flags);
