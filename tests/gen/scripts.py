@@ -17,7 +17,10 @@ escapes, static bound strings, methods, equality); user functions (including a b
 and map parameters); predicates mixing static bound variables (``fid``, ``fname``, ``pc``, ``immN``,
 ...) with dynamic ones (``argN``, ``localN``, globals, calls); every variable kind (probe-local,
 report, unshared, shared, frame); casts between all primitive types; ternaries; ``&&``/``||``;
-arithmetic in every integer and float width.  Run-time traps are generated only behind guards
+arithmetic in every integer and float width; at low probability the analysis constructs of ANALYSIS.md
+§1–§2 (aggregates, compound assignment, ``printf``, ``print``, ``delete``, ``clear``, ``m.len()``).  A
+``wasm:begin`` body never writes a global that a per-site initialiser reads (see :meth:`Generator.special`).
+Run-time traps are generated only behind guards
 (``d != 0 && d != -1 ? n / d : 0``, float→int casts only of values inside ``(-1000, 1000)``), so the
 generated scripts never trap.
 
@@ -429,6 +432,9 @@ class Generator:
             out.append(lambda: self.cast_to(t, sc, d))
             if t == "u32":
                 out.append(lambda: f"(({self.expr('str', sc, d)}).len())")
+                counted = [v for v in sc.vars if isinstance(v.type, Map)] if sc.maps and sc.dynamic else []
+                if counted:
+                    out.append(lambda: f"({ch.pick(counted).name}.len())")
         elif t in FLOATS:
             out.append(lambda: self.arith(t, sc, d, context))
             out.append(lambda: self.cast_to(t, sc, d))
@@ -543,6 +549,8 @@ class Generator:
         if k == "call":
             if ch.chance(8):
                 return [self.printf(sc, d)]
+            if sc.vars and ch.chance(4):   # print(v) (ANALYSIS.md §2): any variable, maps and aggregates too
+                return [f"print({ch.pick(sc.vars).name});"]
             fns = self.callable(sc)
             if fns:
                 return [self.call(ch.pick(fns), sc, d) + ";"]
@@ -551,6 +559,8 @@ class Generator:
             if maps:
                 m = ch.pick(maps)
                 target = f"{m.name}[{self.expr(m.type.key, sc, d)}]"
+                if ch.chance(12):   # delete(m[k]), clear(m) (ANALYSIS.md §2)
+                    return [f"delete({target});"] if ch.chance(85) else [f"clear({m.name});"]
                 if m.type.value in NUMERIC and ch.chance(50):
                     if ch.chance(30):
                         return [self.compound_assign(target, m.type.value, sc, d)]
