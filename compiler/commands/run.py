@@ -19,6 +19,7 @@ from compiler.cli import UsageError
 from compiler.commands.instr import add_compile_arguments, compile_inputs
 from compiler.errors import WhammError
 from compiler.files import check_replaceable, write_file, write_output
+from compiler.report.folded import ProfileError, folded_text, profile_counts, profile_type_error
 from compiler.runner import MAX_FUEL, MAX_TIMEOUT, RunOptions
 from compiler.wei.cli import run_monitor
 
@@ -117,8 +118,6 @@ def _folded(entries: list[str]) -> list[tuple[str, str]]:
 def _check_profiles(layout, profiles: list[tuple[str, str]]) -> None:
     """Before running: every ``--folded`` VAR is a report variable of a profile type and every FILE
     may be written (an existing regular file or a new name in an existing directory)."""
-    from compiler.report.folded import profile_type_error
-
     types = {v.name: v.whamm_type for v in layout.report}
     for name, path in profiles:
         if name not in types:
@@ -139,7 +138,6 @@ def _check_profiles(layout, profiles: list[tuple[str, str]]) -> None:
 def _write_profiles(result, outcome, profiles: list[tuple[str, str]]) -> bool:
     """Write each ``--folded`` profile from the instance's values (those so far after a trap or a
     limit); False, with an error on stderr, for a profile that could not be written."""
-    from compiler.report.folded import ProfileError, folded_text, profile_counts
     from compiler.report.live import read_report_values
 
     if not profiles:
