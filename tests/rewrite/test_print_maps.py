@@ -17,8 +17,10 @@ from __future__ import annotations
 import math
 import random
 import struct
+from pathlib import Path
 
 import pytest
+import wasmtime
 
 from compiler.backend import runtime_abi as abi
 from compiler.lang.diagnostics import ScriptError
@@ -26,8 +28,11 @@ from compiler.lang.frontend import check_source
 from compiler.lang.types import AggType, MapType, Prim, TupleType, WhammType
 from compiler.lang.values import wrap
 from compiler.report.human import format_print
-from tests.differential.harness import run_rewritten, run_wei
-from tests.rewrite.test_runtime import Runtime
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "examples" / "demo" / "app.wasm"
+SORT_HASH = ROOT / "tests" / "corpus" / "c" / "sort_hash.wasm"
+ALL_OPS = (ROOT / "tests" / "rewrite" / "apps" / "all_ops.wat").read_text()
 
 INTS = (Prim.U8, Prim.I8, Prim.U16, Prim.I16, Prim.U32, Prim.I32, Prim.U64, Prim.I64)
 SCALARS = INTS + (Prim.F32, Prim.F64, Prim.BOOL, Prim.STR)
@@ -79,6 +84,49 @@ def a_type(rng: random.Random, keys: bool = False) -> WhammType:
 
 
 # ------------------------------------------------------------------------------ runtime vs twin
+
+_ENGINE = wasmtime.Engine()
+_MODULE = wasmtime.Module(_ENGINE, abi.runtime_wasm())
+
+
+class Runtime:
+    """A fresh instance of the committed runtime; ``whamm.write`` collects standard output."""
+
+    def __init__(self) -> None:
+        self.store = wasmtime.Store(_ENGINE)
+        self.out = bytearray()
+        i32 = wasmtime.ValType.i32()
+        write = wasmtime.Func(self.store, wasmtime.FuncType([i32] * 3, []), self._write, access_caller=True)
+        self.exports = wasmtime.Instance(self.store, _MODULE, [write]).exports(self.store)
+        self.memory = self.exports["memory"]
+
+    def _write(self, caller: wasmtime.Caller, fd: int, ptr: int, length: int) -> None:
+        if fd == 1:
+            self.out += self.memory.read(caller, ptr, ptr + length)
+
+    def __getattr__(self, name: str):
+        """``rt.whamm_map_len(3)`` calls the export in this instance's store."""
+        func = self.exports[name]
+        return lambda *args: func(self.store, *args)
+
+    def text(self) -> str:
+        self.whamm_flush()
+        return bytes(self.out).decode("utf-8", "surrogateescape")
+
+    def read(self, addr: int, length: int) -> bytes:
+        return bytes(self.memory.read(self.store, addr, addr + length))
+
+    def place(self, data: bytes) -> int:
+        addr = self.mem_alloc(max(len(data), 1))
+        self.memory.write(self.store, data, addr)
+        return addr
+
+    def pack(self, t: WhammType, v: object) -> int:
+        return self.place(abi.pack_value(t, v, self.place))
+
+    def value_at(self, t: WhammType, addr: int) -> object:
+        return abi.unpack_value(t, self.read(addr, abi.value_size(t)), self.read)
+
 
 def print_var(rt: Runtime, name: str, t: WhammType, v) -> str:
     rt.whamm_print_var(rt.place(name.encode()), len(name), rt.place(abi.encode_type(t)), rt.pack(t, v))
@@ -236,11 +284,11 @@ def _type_source(t: WhammType) -> str:
     return str(t)
 
 
-def test_print_of_every_kind_of_variable_on_both_targets(every_kind):
+def test_print_of_every_kind_of_variable_on_both_targets(every_kind, run_rewritten, run_wei):
     script, want = every_kind
-    out = run_rewritten(script, "app.wasm")
+    out = run_rewritten(script, DEMO)
     assert out.split("==print==\n", 1)[1] == want
-    assert run_wei(script, "app.wasm") == out
+    assert run_wei(script, DEMO)[0] == out
 
 
 MAP_OPS = """var m: map<u32, u64>;
@@ -261,10 +309,10 @@ wasm:begin {
 """
 
 
-def test_delete_clear_len_on_a_wat_program_on_both_targets():
-    out = run_rewritten(MAP_OPS, "all_ops.wat")
+def test_delete_clear_len_on_a_wat_program_on_both_targets(run_rewritten, run_wei):
+    out = run_rewritten(MAP_OPS, ALL_OPS)
     assert out.startswith("len 4\nlen 3 m2 0 m3 30\nm[3]: 30\nm[1]: 10\nm[2]: 7\nm[9]: 5\nlen 0 m1 0\nm[4]: 1\n")
-    assert run_wei(MAP_OPS, "all_ops.wat") == out
+    assert run_wei(MAP_OPS, ALL_OPS)[0] == out
 
 
 def _printed_map(out: str) -> dict[int, int]:
@@ -272,11 +320,11 @@ def _printed_map(out: str) -> dict[int, int]:
     return {int(ln[6:ln.index("]")]): int(ln.split(": ")[1]) for ln in lines}
 
 
-def test_delete_clear_len_on_a_c_program():
+def test_delete_clear_len_on_a_c_program(run_rewritten, run_wei):
     """Calls per callee of a C program, printed; the same with every callee below 10 deleted at the end
     (and keys deleted and re-added while it runs) leaves exactly the others, with the same counts."""
     count = "var calls: map<u32, u64>;\nwasm:opcode:call:before { calls[imm0]++; }\n"
-    whole = _printed_map(run_rewritten(count + 'wasm:end { printf("==m==\\n"); print(calls); }\n', "sort_hash.wasm"))
+    whole = _printed_map(run_rewritten(count + 'wasm:end { printf("==m==\\n"); print(calls); }\n', SORT_HASH))
     assert len(whole) > 5
     deletes = "".join(f"    delete(calls[{k}]);\n" for k in range(10))
     script = (count + "var churn: map<u32, u32>;\n"
@@ -284,14 +332,14 @@ def test_delete_clear_len_on_a_c_program():
               "wasm:end {\n    var before: u32 = calls.len();\n" + deletes +
               '    printf("==m==\\n%u %u\\n", before, calls.len());\n    print(calls);\n'
               '    clear(churn);\n    printf("churn %u\\n", churn.len());\n}\n')
-    out = run_rewritten(script, "sort_hash.wasm")
+    out = run_rewritten(script, SORT_HASH)
     kept = {k: v for k, v in whole.items() if k >= 10}
     assert 0 < len(kept) < len(whole)
     assert _printed_map(out) == kept
     head = out.split("==m==\n", 1)[1].split("\n")[0]
     assert head == f"{len(whole)} {len(kept)}"
     assert "churn 0\n" in out
-    assert run_wei(script, "sort_hash.wasm") == out
+    assert run_wei(script, SORT_HASH)[0] == out
 
 
 # -------------------------------------------------------------------------------------- checker
