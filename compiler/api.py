@@ -26,7 +26,9 @@ that).  For it, the API also offers:
   it uses folds to there (:func:`site_details`, :class:`SiteDetail`\\ s, for ``sites N --verbose``);
 * reading the report of a run from the live instance (:func:`read_report_values`,
   :func:`global_values`), formatting values (:func:`format_value`, :func:`format_map_value`) and the
-  report's CSV (:func:`report_csv`);
+  report's CSV (:func:`report_csv`); aggregates' counts, JSON and bpftrace form (:func:`agg_count`,
+  :func:`agg_json`, :func:`format_agg_human`); profiles as folded stacks and flame trees
+  (:func:`profile_counts`, :func:`folded_text`, :func:`flame_lines`);
 * catalog and syntax queries (:mod:`compiler.queries`): :func:`rule_completions`, :func:`rule_scope`,
   :data:`KEYWORDS`, :func:`bound_variable_names`, :func:`bound_function_names`,
   :func:`instruction_names`, :func:`info_text`, :func:`script_items`, :func:`probe_parts`,
@@ -53,7 +55,7 @@ from compiler.lang.libraries import (
     CORE_NAME, LibraryError, LibSpec, LibSpecError, Library, library_from_bytes, parse_lib_specs,
 )
 from compiler.lang.parser import parse_script
-from compiler.lang.types import MapType
+from compiler.lang.types import AggType, MapType
 from compiler.queries import (
     KEYWORDS, ProbeParts, ScriptItem, bound_function_names, bound_variable_names, decode_module, function_wat,
     info_text, instruction_names, probe_is_complete, probe_parts, rule_completions, rule_scope, script_items,
@@ -68,6 +70,8 @@ from compiler.wasm.wat import Line as WatLine
 if TYPE_CHECKING:
     from compiler.build import SCRIPT_NAME, Build, Composition, Instrumenter, Matched, ProbeSlice, SiteRow
     from compiler.lang.scopes import Program
+    from compiler.report.aggregates import agg_count, agg_json, format_agg_human
+    from compiler.report.folded import ProfileError, flame_lines, folded_text, profile_counts, profile_type_error
     from compiler.report.live import ReportValue, read_report_values
     from compiler.report.text import global_values, report_csv
     from compiler.report.rows import ReportVar
@@ -86,7 +90,8 @@ __all__ = [
     "site_details", "SiteDetail", "Stack", "BoundValue",
     # the report of a run
     "ReportVar", "ReportValue", "read_report_values", "global_values", "report_csv", "format_value", "format_map_value",
-    "MapType",
+    "MapType", "AggType", "agg_count", "agg_json", "format_agg_human",
+    "ProfileError", "profile_type_error", "profile_counts", "folded_text", "flame_lines",
     # catalog and syntax queries
     "rule_completions", "rule_scope", "KEYWORDS", "bound_variable_names", "bound_function_names",
     "instruction_names", "info_text", "ScriptItem", "script_items", "ProbeParts", "probe_parts",
@@ -107,6 +112,9 @@ _ON_FIRST_USE = {
     "ReportVar": "compiler.report.rows",
     "format_value": "compiler.report.values",
     "format_map_value": "compiler.report.values",
+    **dict.fromkeys(("agg_count", "agg_json", "format_agg_human"), "compiler.report.aggregates"),
+    **dict.fromkeys(("ProfileError", "profile_type_error", "profile_counts", "folded_text", "flame_lines"),
+                    "compiler.report.folded"),
     "instrumented_wat": "compiler.rewrite.marks",
     "instrumented_diff": "compiler.rewrite.marks",
     **dict.fromkeys(("site_details", "SiteDetail", "Stack", "BoundValue"), "compiler.site_details"),

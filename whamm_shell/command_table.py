@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 from whamm_shell import builtin_commands as bc
 from whamm_shell import inspect_commands as ic
 from whamm_shell.commands import Command, Registry
-from whamm_shell.report_rows import FIXED_COLUMNS, key_columns, rows_of
+from whamm_shell.report_rows import FIXED_COLUMNS, key_columns, rows_of, stats_columns
 from whamm_shell.completion import (
     NO_VALUE, HelpCompleter, ProbeCompleter, ProbeNumberCompleter, WordsCompleter, function_words, paths,
 )
@@ -36,7 +36,8 @@ def _sort_columns(session: Session) -> Callable[[], list[str]]:
     def columns() -> list[str]:
         if session.last_run is None:
             return list(ic.REPORT_COLUMNS)
-        return [*FIXED_COLUMNS, *key_columns(rows_of(session.last_run.values())), "value"]
+        rows = rows_of(session.last_run.values())
+        return [*FIXED_COLUMNS, *key_columns(rows), "value", *stats_columns(rows)]
     return columns
 
 
@@ -52,7 +53,7 @@ def build_registry(shell: Shell) -> Registry:
     probe_text = ProbeCompleter(globals=globals_, functions=s.functions)
     report_opts = {"--sort": WordsCompleter(_sort_columns(s)), "--top": NO_VALUE,
                    "--csv": paths(), "--json": paths(), "--all": None, "--asc": None, "--nonzero": None,
-                   "--diff": None}
+                   "--diff": None, "--folded": paths()}
     registry = Registry()
     add = registry.add
     add(Command("help", (), "help [CMD]", "list the commands, or show one command's usage and examples",
@@ -113,7 +114,7 @@ def build_registry(shell: Shell) -> Registry:
                 "Use `run -- ARGS` to pass arguments that start with `--`.\n\n  run\n  run --timings\n  run 27",
                 on(bc.do_run), WordsCompleter(options={"--timings": None})))
     add(Command("report", (), "report [VAR|N] [--sort COL] [--asc] [--top K] [--nonzero] "
-                              "[--csv FILE|--json FILE] [--diff] [--all]",
+                              "[--csv FILE|--json FILE] [--diff] [--all] | report VAR --folded FILE",
                 "the report variables of the last run, read from the live instance",
                 "Columns: name, probe (session number), probe_id, fname, fid, pc, value; a map has one\n"
                 "row per key, with a key column (key0, key1… for a tuple key).  Largest value first;\n"
@@ -121,15 +122,29 @@ def build_registry(shell: Shell) -> Registry:
                 "rows, --nonzero hides zeros and empty maps.  VAR keeps one variable, N the rows of\n"
                 "probe N.  --csv writes the upstream-compatible CSV (as `whamm run` prints it: one line\n"
                 "per variable, in report order unless --sort/--asc/--top is given), --json the rows.\n"
+                "An aggregate's value is its count; stats rows add sum, min, max, avg columns and\n"
+                "histograms are drawn below the table.  VAR --folded FILE writes a profile (map<str, N>\n"
+                "keyed by callstack) as folded stacks for flamegraph.pl, inferno or speedscope.\n"
                 "--diff shows what changed since the run before: old, new, delta; new and gone rows.\n\n"
                 "  report\n  report taken --top 5\n  report calls --sort key\n  report --nonzero --asc\n"
-                "  report --diff\n  report --csv out.csv",
+                "  report --diff\n  report --csv out.csv\n  report prof --folded prof.folded",
                 on(ic.do_report), WordsCompleter(ic.report_words(s), report_opts)))
     add(Command("plot", (), "plot VAR [--top K]",
                 "a bar chart of a report variable across its sites, or of a map's keys",
-                "Bars in report order (a map by key); --top K the K largest, largest first.\n\n"
-                "  plot taken\n  plot calls --top 10", on(ic.do_plot),
+                "Bars in report order (a map by key); --top K the K largest, largest first.  A stats value\n"
+                "is a bar of its count.  "
+                "A histogram (hist, lhist, or a map of them) is drawn as bpftrace draws it.\n\n"
+                "  plot taken\n  plot calls --top 10\n  plot sizes", on(ic.do_plot),
                 WordsCompleter(ic.report_words(s), {"--top": NO_VALUE})))
+    add(Command("flame", (), "flame VAR [--depth N] [--min PCT] [--all]",
+                "a profile (map<str, N> keyed by callstack) as a top-down call tree with percentages",
+                "Each line is a frame under its caller, hottest first: its share of all samples, its\n"
+                "samples with its callees (total) and without (self).  --depth N stops N frames below\n"
+                "the root, --min PCT hides frames under PCT% of the samples.  `report VAR --folded FILE`\n"
+                "writes the same profile for flamegraph.pl, inferno or speedscope.\n\n"
+                "  report var prof: map<str, u64>\n  wasm:func:entry { prof[callstack]++; }\n  run\n"
+                "  flame prof\n  flame prof --depth 3 --min 1", on(ic.do_flame),
+                WordsCompleter(ic.report_words(s), {"--depth": NO_VALUE, "--min": NO_VALUE, "--all": None})))
     add(Command("globals", (), "globals",
                 "the script-level items: name, kind, type, initialiser, where declared, value after a run",
                 "Values are read after the last run through the exported getters (`–`: not in that run).",

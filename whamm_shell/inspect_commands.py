@@ -17,7 +17,8 @@ from compiler import api
 from whamm_shell.arguments import UsageError, parse_options
 from whamm_shell.render import plural
 from whamm_shell.report_rows import (
-    FIXED_COLUMNS, Row, csv_cells, diff_rows, key_columns, nonzero, rows_of, sort_rows,
+    FIXED_COLUMNS, STATS_COLUMNS, Row, csv_cells, diff_rows, key_columns, nonzero, rows_of, sort_rows,
+    stats_columns,
 )
 from whamm_shell.session import SessionError
 
@@ -27,11 +28,12 @@ if TYPE_CHECKING:
     from whamm_shell.shell import Shell
 
 __all__ = ["REPORT_COLUMNS", "FIRST_SITES", "report_words", "do_info", "do_match",
-           "do_probes", "do_sites", "do_report", "do_plot", "do_globals", "do_wat"]
+           "do_probes", "do_sites", "do_report", "do_plot", "do_flame", "do_globals", "do_wat"]
 
 #: The columns of ``report`` (and the names ``--sort`` accepts); a report with maps also has ``key``, or
-#: ``key0``, ``key1``… for tuple keys (:func:`whamm_shell.report_rows.key_columns`).
-REPORT_COLUMNS = (*FIXED_COLUMNS, "key", "value")
+#: ``key0``, ``key1``… for tuple keys (:func:`whamm_shell.report_rows.key_columns`); one with ``stats``
+#: values ``sum``, ``min``, ``max``, ``avg`` after ``value`` (an aggregate's count).
+REPORT_COLUMNS = (*FIXED_COLUMNS, "key", "value", *STATS_COLUMNS)
 
 #: How many sites ``match`` and ``sites`` list before ``--all`` is needed.
 FIRST_SITES = 20
@@ -180,21 +182,26 @@ def _select(shell: Shell, which: str | None) -> list[ReportValue]:
 
 def _report_usage() -> str:
     return ("report [VAR|N] [--sort COL] [--asc] [--top K] [--nonzero] [--csv FILE|--json FILE] [--diff] "
-            "[--all]")
+            "[--all] | report VAR --folded FILE")
 
 
 def do_report(shell: Shell, args: str) -> None:
     """``report [VAR|N] [--sort COL] [--asc] [--top K] [--nonzero] [--csv FILE|--json FILE] [--diff]
     [--all]``: the last run's report variables as read from the live instance — one row per variable,
-    one per key of a map — hottest first, as a table or written to a file; ``--diff`` compares the
-    last two runs."""
+    one per key of a map — hottest first, as a table (histograms drawn below it) or written to a
+    file; ``--diff`` compares the last two runs.  ``report VAR --folded FILE`` writes a profile as
+    folded stacks (ANALYSIS.md §3)."""
     usage = _report_usage()
     words, opts = parse_options(args, usage, {"--sort": str, "--asc": None, "--top": int, "--nonzero": None,
-                                              "--csv": str, "--json": str, "--diff": None, "--all": None},
+                                              "--csv": str, "--json": str, "--diff": None, "--all": None,
+                                              "--folded": str},
                                 positional=(0, 1))
     if "--csv" in opts and "--json" in opts:
         raise UsageError(f"--csv and --json cannot be combined\nusage: {usage}")
     which = words[0] if words else None
+    if "--folded" in opts:
+        _report_folded(shell, which, opts, usage)
+        return
     rows = rows_of(_select(shell, which))
     if opts.get("--diff"):
         clash = [o for o in ("--sort", "--asc", "--csv", "--json") if o in opts]
@@ -203,7 +210,7 @@ def do_report(shell: Shell, args: str) -> None:
         _report_diff(shell, which, rows, opts)
         return
     sort = opts.get("--sort")
-    columns = (*FIXED_COLUMNS, *key_columns(rows), "value")
+    columns = (*FIXED_COLUMNS, *key_columns(rows), "value", *stats_columns(rows))
     if sort is not None and sort not in columns and sort not in REPORT_COLUMNS:
         raise UsageError(f"cannot sort by `{sort}`: the columns are {', '.join(columns)}")
     ascending = True if opts.get("--asc") else None
@@ -229,12 +236,63 @@ def do_report(shell: Shell, args: str) -> None:
         shell.renderer.message("no report variables (declare one: `report var count: u32`)" if not every
                                else f"no rows to show ({plural(len(every), 'row')} before --nonzero/--top)")
         return
-    keys = key_columns(rows)
-    table = [(*(r.column(c) for c in FIXED_COLUMNS), *_key_cells(r, len(keys)), _cell(r)) for r in rows]
-    shell.renderer.table((*FIXED_COLUMNS, *keys, "value"), table, limit=False if opts.get("--all") else True,
-                         hint="--all")
+    keys, stats = key_columns(rows), stats_columns(rows)
+    table = [(*(r.column(c) for c in FIXED_COLUMNS), *_key_cells(r, len(keys)), _cell(r),
+              *(r.column(c) for c in stats)) for r in rows]
+    shell.renderer.table((*FIXED_COLUMNS, *keys, "value", *stats), table,
+                         limit=False if opts.get("--all") else True, hint="--all")
+    histograms = _histogram_lines(rows)
+    if histograms:
+        shell.renderer.lines(["", *histograms], limit=False if opts.get("--all") else True, hint="--all")
     if not run.ok:
         shell.renderer.message(f"(values so far: the run ended with {run.status})")
+
+
+def _report_folded(shell: Shell, which: str | None, opts: dict[str, object], usage: str) -> None:
+    """``report VAR --folded FILE``: the profile VAR (a ``map<str, N>``, e.g. counted by ``callstack``)
+    in the folded-stacks format of flamegraph.pl, inferno and speedscope, written atomically."""
+    other = next((o for o in opts if o != "--folded"), None)
+    if other is not None:
+        raise UsageError(f"--folded cannot be combined with {other}\nusage: {usage}")
+    if which is None:
+        raise UsageError(f"--folded needs the profile variable: report VAR --folded FILE\nusage: {usage}")
+    counts = api.profile_counts(which, shell.session.require_run().values())
+    text = api.folded_text(counts)
+    _write(str(opts["--folded"]), text)
+    stacks = text.count("\n")
+    shell.renderer.message(f"wrote {plural(stacks, 'stack')} ({plural(sum(counts.values()), 'sample')}) "
+                           f"to {opts['--folded']}")
+
+
+def do_flame(shell: Shell, args: str) -> None:
+    """``flame VAR [--depth N] [--min PCT] [--all]``: the profile VAR (ANALYSIS.md §3) as a top-down
+    tree — each frame's share of all samples, its samples with and without its callees — hottest
+    callee first, so the expensive paths read from the top."""
+    usage = "flame VAR [--depth N] [--min PCT] [--all]"
+    words, opts = parse_options(args, usage, {"--depth": int, "--min": float, "--all": None}, positional=(1, 1))
+    depth = opts.get("--depth")
+    minimum = opts.get("--min", 0.0)
+    if depth is not None and depth < 1:  # type: ignore[operator]
+        raise UsageError(f"--depth must be at least 1\nusage: {usage}")
+    if not 0 <= minimum <= 100:  # type: ignore[operator]
+        raise UsageError(f"--min must be a percentage from 0 to 100\nusage: {usage}")
+    counts = api.profile_counts(words[0], shell.session.require_run().values())
+    lines = api.flame_lines(counts, depth=depth, min_percent=minimum)  # type: ignore[arg-type]
+    if not lines:
+        shell.renderer.message(f"{words[0]}: no samples")
+        return
+    shell.renderer.lines(lines, limit=False if opts.get("--all") else True, hint="--all or --min PCT")
+
+
+def _histogram_lines(rows: Sequence[Row]) -> list[str]:
+    """The histograms among ``rows`` drawn as bpftrace prints them (ANALYSIS.md §1), each headed
+    ``@name``, ``@name[key]`` or ``@name (fname, pc N)``, separated by empty lines."""
+    drawn = []
+    for r in rows:
+        agg = r.aggregate
+        if agg is not None and agg[0].kind != "stats":
+            drawn.append(api.format_agg_human(r.label(), *agg).rstrip("\n"))
+    return "\n\n".join(drawn).split("\n") if drawn else []
 
 
 def _cell(row: Row) -> object:
@@ -298,10 +356,14 @@ def _json_value(value: object) -> object:
 
 def _json_row(row: Row) -> dict:
     """One table row as JSON: a map row has the map's ``key`` (a list for a tuple key) and the entry's
-    ``value``; other rows have ``key`` null."""
+    ``value``; other rows have ``key`` null.  An aggregate's value is structured (``stats``: an object
+    with count, sum, min, max, avg; a histogram: its non-empty buckets as ``{lo, hi, count}``)."""
     v = row.source
     var = v.var
-    if row.entry is not None:
+    if row.aggregate is not None:
+        key = None if row.entry is None else _json_value(row.entry[0])
+        value = api.agg_json(*row.aggregate)
+    elif row.entry is not None:
         key, value = _json_value(row.entry[0]), _json_value(row.entry[1])
     else:
         key, value = None, (_json_value(v.value) if v.readable and row.key_texts == () and row.value is not None
@@ -313,7 +375,9 @@ def _json_row(row: Row) -> dict:
 
 def do_plot(shell: Shell, args: str) -> None:
     """``plot VAR [--top K]``: a bar chart of one report variable across its sites and a map's keys (in
-    report order: a map by key, so a distribution reads left to right); ``--top K`` the K largest."""
+    report order: a map by key, so a distribution reads left to right); ``--top K`` the K largest.  A
+    histogram (or a map of them) is drawn as bpftrace draws it, one per site or key; a ``stats``
+    value is a bar of its count."""
     usage = "plot VAR [--top K]"
     words, opts = parse_options(args, usage, {"--top": int}, positional=(1, 1))
     rows = [r for r in rows_of(_select(shell, words[0])) if r.source.readable and r.value is not None]
@@ -324,6 +388,10 @@ def do_plot(shell: Shell, args: str) -> None:
         rows = sort_rows(rows)[:opts["--top"]]  # type: ignore[misc]
     if not rows:
         shell.renderer.message(f"{words[0]}: nothing to plot")
+        return
+    histograms = _histogram_lines(rows)
+    if histograms:
+        shell.renderer.lines(histograms, limit=False)
         return
     shell.renderer.bars([(r.chart_label(), r.value if isinstance(r.value, (int, float)) and not isinstance(r.value, bool)
                           else int(r.number)) for r in rows])  # type: ignore[arg-type]

@@ -23,11 +23,14 @@ from compiler import api
 if TYPE_CHECKING:
     from compiler.api import ReportValue
 
-__all__ = ["Row", "rows_of", "key_columns", "sort_rows", "nonzero", "csv_cells", "Change", "diff_rows",
+__all__ = ["Row", "rows_of", "key_columns", "stats_columns", "STATS_COLUMNS", "sort_rows", "nonzero", "csv_cells", "Change", "diff_rows",
            "FIXED_COLUMNS"]
 
 #: The columns every report table has, in order; key columns (:func:`key_columns`) go before ``value``.
 FIXED_COLUMNS = ("name", "probe", "probe_id", "fname", "fid", "pc")
+
+#: The columns a table with ``stats`` rows adds after ``value`` (which holds an aggregate's count).
+STATS_COLUMNS = ("sum", "min", "max", "avg")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +65,27 @@ class Row:
         var = self.source.var
         return var.name, self.source.probe, var.fid, var.pc, self.key_texts
 
+    @property
+    def aggregate(self) -> tuple[api.AggType, tuple] | None:
+        """An aggregate's type and value (a variable's, or a map entry's); None for other rows."""
+        t = self.source.var.whamm_type
+        if not self.source.readable:
+            return None
+        if isinstance(t, api.MapType):
+            if self.entry is None or not isinstance(t.value, api.AggType):
+                return None
+            return t.value, self.entry[1]                         # type: ignore[return-value]
+        return (t, self.source.value) if isinstance(t, api.AggType) else None  # type: ignore[return-value]
+
     def column(self, name: str) -> object:
-        """The cell of a fixed or key column (``key`` is the whole key, ``key0``… its elements)."""
+        """The cell of a fixed, key or stats column (``key`` is the whole key, ``key0``… its elements;
+        ``sum``, ``min``, ``max``, ``avg`` of a ``stats`` row, None for other rows)."""
         var = self.source.var
+        if name in STATS_COLUMNS:
+            agg = self.aggregate
+            if agg is None or agg[0].kind != "stats":
+                return None
+            return api.agg_json(*agg)[name]                       # type: ignore[call-overload]
         if name == "key":
             return self.key
         if name.startswith("key") and name[3:].isdigit():
@@ -115,9 +136,12 @@ def rows_of(values: Iterable[ReportValue]) -> list[Row]:
 
 def _cell(t: object, value: object) -> object:
     """A value as its table cell: integers by their declared type (as printed), floats and booleans as
-    themselves, anything else (strings, tuples) as its report text."""
+    themselves, an aggregate as its count (``.count()``: so rows sort, chart and diff by it), anything
+    else (strings, tuples) as its report text."""
     if isinstance(value, bool) or isinstance(value, float):
         return value
+    if isinstance(t, api.AggType):
+        return api.agg_count(t, value)                            # type: ignore[arg-type]
     if isinstance(value, int):
         return int(api.format_value(t, value))                    # type: ignore[arg-type]
     return api.format_value(t, value)                             # type: ignore[arg-type]
@@ -130,6 +154,13 @@ def key_columns(rows: Sequence[Row]) -> tuple[str, ...]:
     if width == 0:
         return ()
     return ("key",) if width == 1 else tuple(f"key{i}" for i in range(width))
+
+
+def stats_columns(rows: Sequence[Row]) -> tuple[str, ...]:
+    """:data:`STATS_COLUMNS` when a row holds a ``stats`` value, else none."""
+    if any(agg is not None and agg[0].kind == "stats" for agg in (r.aggregate for r in rows)):
+        return STATS_COLUMNS
+    return ()
 
 
 def _order(x: object) -> tuple:

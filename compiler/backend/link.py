@@ -20,6 +20,7 @@ from compiler.lang.types import wasm_types
 from compiler.backend.strings import Helper
 from compiler.backend.instrs import op
 from compiler.backend.runtime_abi import OUTPUT_BUFFER_SIZE, runtime_wasm
+from compiler.backend.clock import CLOCK_TIME_GET
 from compiler.wasm.model import (
     DataSegment, ExternKind, FuncBody, FuncType, Global, Import, MemArg, Module, RecGroup,
 )
@@ -157,11 +158,11 @@ FD_WRITE = ("wasi_snapshot_preview1", "fd_write", FuncType(("i32",) * 4, ("i32",
 def declare_imports(out: Module, types: TypeTable, added: Sequence[tuple[str, object]],
                     libraries: Mapping[str, Library]) -> None:
     """Append the function imports a layout asked for, in its order (REWRITING.md §3, §13.2):
-    ``("fd_write", None)`` → WASI ``fd_write``; ``("library", (lib, fn))`` → the library function under its
+    ``("fd_write", None)`` → WASI ``fd_write``; ``("clock", None)`` → WASI ``clock_time_get`` (``nsecs``); ``("library", (lib, fn))`` → the library function under its
     import module name, with the Wasm type of its whamm signature.  Shared by both targets."""
     for kind, what in added:
-        if kind == "fd_write":
-            mod, name, ftype = FD_WRITE
+        if kind == "fd_write" or kind == "clock":
+            mod, name, ftype = FD_WRITE if kind == "fd_write" else CLOCK_TIME_GET
             out.imports.append(Import(mod, name, ExternKind.FUNC, types.func(ftype)))
             continue
         lib, fname = what  # type: ignore[misc]

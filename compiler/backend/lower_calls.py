@@ -13,6 +13,7 @@ from compiler.backend.instrs import Code, CodegenError
 from compiler.backend.storage import GlobalStorage, LocalStorage, MemStorage
 from compiler.lang import ast
 from compiler.lang.scopes import Callee, CalleeKind, VarKind, callee_of
+from compiler.lang.types import AggType, MapType
 
 if TYPE_CHECKING:
     from compiler.backend.target import Env
@@ -129,6 +130,14 @@ class CallLowering:
             code.emit("local.get", n)
             code.emit("memory.copy", dst_mem, self.env.memory)
             pool.release(src, n, dst)
+        elif name == "printf":
+            self.printf(e)  # type: ignore[attr-defined]
+        elif name == "print":
+            self.print_var(e)  # type: ignore[attr-defined]
+        elif name == "delete":
+            self.map_delete(e)  # type: ignore[attr-defined]
+        elif name == "clear":
+            self.map_clear(e)  # type: ignore[attr-defined]
         elif name in ("page_size", "active_data_start", "active_data_len"):
             v = self.env.static_builtin(name, self.memid_value(e.args[0]))
             code.emit("i32.const", v)
@@ -151,6 +160,14 @@ class CallLowering:
         predicates (calls of the string helpers)."""
         code = self.code
         m = e.method
+        at = self.type_of(e.receiver)
+        if isinstance(at, AggType):
+            self.agg_method(e, at)
+            return
+        if isinstance(at, MapType):  # m.len(), the only map method
+            self.map_id(e.receiver)  # type: ignore[attr-defined]
+            code.emit("call", self.env.func("whamm_map_len"))
+            return
         if m in ("len", "addr"):
             recv = e.receiver
             if isinstance(recv, ast.Name):

@@ -8,6 +8,7 @@ reached through ``self``, so the mixins are only usable combined in ``BodyCompil
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence, TYPE_CHECKING
 
 from compiler.backend.instrs import Code, CodegenError, const, flat, normalize, parts_range, wasm1
@@ -18,7 +19,7 @@ from compiler.lang.types import Prim, TupleType, WhammType, bit_width, is_float,
 if TYPE_CHECKING:
     from compiler.backend.target import Env
 
-__all__ = ["ExprLowering"]
+__all__ = ["ExprLowering", "Stashed"]
 
 _CMP = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 
@@ -27,6 +28,16 @@ _ARITH = {"+": "add", "-": "sub", "*": "mul", "&": "and", "|": "or", "^": "xor",
 
 
 _WRAPPING = frozenset({"+", "-", "*", "<<", "/"})
+
+
+@dataclass(frozen=True, slots=True)
+class Stashed(ast.Expr):
+    """A value already computed into temporaries (its flattened values in ``locals``), standing where the
+    lowering takes an expression: a map key or operand of ``m[k] OP= e`` evaluated before the map
+    lookup, the left side of ``x %= y`` on floats, which the remainder sequence reads twice."""
+
+    locals: tuple[int, ...] = ()
+    span: object = None
 
 
 class ExprLowering:
@@ -117,6 +128,8 @@ class ExprLowering:
             self.map_get(e)
         elif isinstance(e, ast.Field):
             self.field(e)
+        elif isinstance(e, Stashed):
+            self.push(e.locals)
         else:
             raise CodegenError("unsupported expression", e.span)
 
@@ -221,6 +234,26 @@ class ExprLowering:
                 name += "_s" if is_signed(t) else "_u"
             code.emit(f"{w}.{name}")
             return
+        self.arith(op_, t, e.span)
+
+    def operate(self, op_: str, t: WhammType, right: ast.Expr) -> None:
+        """With a value of type ``t`` on the stack, push ``right`` and apply ``op_`` (the arithmetic,
+        bitwise or shift operator of ``x OP= right``), as :meth:`binary` does for ``x OP right``."""
+        code = self.code
+        if is_float(t) and op_ == "%":
+            w = wasm1(t)
+            a = self.env.pool.temp(w)
+            code.emit("local.set", a)
+            self.float_rem(ast.Binary("%", Stashed((a,), checked_type=t), right, right.span), t)
+            self.env.pool.release(a)
+            return
+        self.expr(right)
+        self.arith(op_, t, right.span)
+
+    def arith(self, op_: str, t: WhammType, span) -> None:
+        """The opcode(s) of an arithmetic, bitwise or shift operator on two values of type ``t`` on the stack."""
+        code = self.code
+        w = wasm1(t)
         if op_ in _ARITH:
             code.emit(f"{w}.{_ARITH[op_]}")
         elif op_ == ">>":
@@ -230,7 +263,7 @@ class ExprLowering:
         elif op_ == "%":
             code.emit(f"{w}.rem_{'s' if is_signed(t) else 'u'}")
         else:
-            raise CodegenError(f"unsupported operator {op_}", e.span)
+            raise CodegenError(f"unsupported operator {op_}", span)
         if op_ in _WRAPPING and is_integer(t):
             normalize(code, t)
 

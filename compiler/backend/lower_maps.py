@@ -1,5 +1,7 @@
 """Map reads and writes in a whamm body → calls into the runtime's map (REWRITING.md §9): the key is
 written to the scratch area in the runtime's layout, the runtime returns the value's address.  Also the
+aggregates' ``.add()`` and readers (ANALYSIS.md §1), calls into the runtime with the aggregate's address:
+a variable's slot, or a map value's address from the runtime.  Also the
 static lookup of ``br_table``'s ``targets`` (EVENTS.md §8.4), which reads like a map but is compiled
 from the site.
 
@@ -11,12 +13,12 @@ from __future__ import annotations
 from typing import Mapping, TYPE_CHECKING
 
 from compiler.backend.instrs import Code, CodegenError, mem_parts, memarg
-from compiler.backend.runtime_abi import value_size
-from compiler.backend.storage import PtrStorage
+from compiler.backend.runtime_abi import encode_type, value_size
+from compiler.backend.storage import MemStorage, PtrStorage
 from compiler.errors import InternalError
 from compiler.lang import ast
 from compiler.lang.scopes import VarKind
-from compiler.lang.types import MapType, WhammType
+from compiler.lang.types import AggType, MapType, Prim, WhammType, is_signed
 
 if TYPE_CHECKING:
     from compiler.backend.target import Env
@@ -132,3 +134,42 @@ class MapLowering:
         code.emit("i32.const", scratch)
         code.emit("i32.const", value_at)
         code.emit("call", self.env.func("whamm_map_put"))
+
+    #: The ``whamm_agg_read`` selector of each reader (runtime/agg.c).
+    AGG_READERS = {"count": 0, "sum": 1, "min": 2, "max": 3, "avg": 4}
+
+    def agg_method(self, e: ast.MethodCall, at: AggType) -> None:
+        """``a.add(x)`` or a reader of the aggregate ``a`` (a variable or ``m[k]``): a runtime call on its
+        address.  ``x`` is evaluated first, as it may call into the maps, which moves their values."""
+        code = self.code
+        env = self.env
+        x = None
+        if e.method == "add":
+            arg = e.args[0]
+            self.expr(arg)
+            xt = self.type_of(arg)
+            self.cast(xt, Prim.I64)
+            x = env.pool.temp("i64")
+            code.emit("local.set", x)
+        r = e.receiver
+        ptr = None
+        if isinstance(r, ast.Index):
+            ptr = self.map_slot(r, insert=e.method == "add")   # reading an absent key: zero = empty (D7)
+        code.emit("i32.const", env.string(encode_type(at)))
+        if ptr is not None:
+            code.emit("local.get", ptr)
+            env.pool.release(ptr)
+        else:
+            st = env.storage(self.symbol(r)) if isinstance(r, ast.Name) else None
+            if not isinstance(st, (MemStorage, PtrStorage)):
+                raise CodegenError("an aggregate must be a global, unshared or shared variable or a map value",
+                                   r.span)
+            st.push_address(code)
+        if x is not None:
+            code.emit("local.get", x)
+            env.pool.release(x)
+            code.emit("i32.const", 1 if is_signed(xt) else 0)
+            code.emit("call", env.func("whamm_agg_add"))
+            return
+        code.emit("i32.const", self.AGG_READERS[e.method])
+        code.emit("call", env.func("whamm_agg_read"))

@@ -22,12 +22,14 @@ here, expressions in :mod:`compiler.backend.lower_exprs`, calls and built-ins in
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Iterable, TYPE_CHECKING
 
 from compiler.backend.instrs import Code, CodegenError, const, flat, normalize, parts_range, wasm1
 from compiler.backend.lower_calls import CallLowering
-from compiler.backend.lower_exprs import ExprLowering
+from compiler.backend.lower_exprs import ExprLowering, Stashed
 from compiler.backend.lower_maps import MapLowering
+from compiler.backend.lower_output import OutputLowering
 from compiler.backend.storage import PtrStorage, Storage
 from compiler.backend.target import Env
 from compiler.lang import ast, values
@@ -66,7 +68,7 @@ def always_returns(block: ast.Block) -> bool:
     return False
 
 
-class BodyCompiler(ExprLowering, CallLowering, MapLowering):
+class BodyCompiler(ExprLowering, CallLowering, MapLowering, OutputLowering):
     """Compiles the statements and expressions of one body into a :class:`Code`.
 
     The statements and expressions are typed trees (the checker's or the folder's), read through
@@ -112,6 +114,8 @@ class BodyCompiler(ExprLowering, CallLowering, MapLowering):
             self.assign(s.target, s.value)
         elif isinstance(s, ast.IncDec):
             self.incdec(s)
+        elif isinstance(s, ast.CompoundAssign):
+            self.compound(s)
         elif isinstance(s, ast.CallStmt):
             call = s.call
             if self.skip_init_calls and isinstance(call, ast.Call) and call.annotation == "init":
@@ -219,36 +223,58 @@ class BodyCompiler(ExprLowering, CallLowering, MapLowering):
 
     def incdec(self, s: ast.IncDec) -> None:
         """``x++``/``x--`` read, adjusted and re-normalised in place (on a map entry through one slot lookup)."""
+        self.update(s.target, "+" if s.op == "++" else "-", None)
+
+    def compound(self, s: ast.CompoundAssign) -> None:
+        """``x OP= e`` (ANALYSIS.md §2): like ``x++``, the target's storage (a map entry's slot, inserted
+        as zero when absent, D7) is found once, then read, combined with ``e`` and written back.  A map
+        key is evaluated before ``e``, as in ``m[k] = m[k] OP e`` read left to right."""
+        self.update(s.target, s.op, s.value)
+
+    def update(self, target: ast.Expr, op_: str, value: ast.Expr | None) -> None:
+        """``target = target OP value`` with the target located once; ``value`` None means the constant 1.
+        On a map element, the key and ``value`` are computed before the slot is looked up: either may
+        call into the map runtime (or a function that inserts), which would move the slot."""
         code = self.code
-        target = s.target
-        if isinstance(target, ast.Index):
-            mt = self.map_type(target.map)
-            ptr = self.map_slot(target, insert=True)
+        p: list[int] = []
+        node = target
+        while isinstance(node, ast.Field):
+            p.append(node.index)
+            node = node.tuple
+        p.reverse()
+        path = tuple(p)
+        if isinstance(node, ast.Index):
+            mt = self.map_type(node.map)
+            t = parts_range(mt.value, path)[2]
+            if value is not None:
+                self.expr(node.key)
+                node = dataclasses.replace(node, key=Stashed(tuple(self.stash(mt.key)), checked_type=mt.key))
+                self.expr(value)
+                value = Stashed(tuple(self.stash(t)), checked_type=t)
+            ptr = self.map_slot(node, insert=True)
             storage: Storage = PtrStorage(mt.value, self.env.memory, ptr)
-            t = mt.value
-            path: tuple[int, ...] = ()
         else:
-            p: list[int] = []
-            node = target
-            while isinstance(node, ast.Field):
-                p.append(node.index)
-                node = node.tuple
             assert isinstance(node, ast.Name)
             sym = self.symbol(node)
-            p.reverse()
-            path = tuple(p)
             storage = self.env.storage(sym)
             t = parts_range(sym.type, path)[2]
             ptr = -1
         storage.store_prefix(code, self.env, path)
         storage.load(code, self.env, path)
-        w = wasm1(t)
-        code.add(const(w, 1))
-        code.emit(f"{w}.{'add' if s.op == '++' else 'sub'}")
-        normalize(code, t)
+        if value is None:
+            w = wasm1(t)
+            code.add(const(w, 1))
+            code.emit(f"{w}.{'add' if op_ == '+' else 'sub'}")
+            normalize(code, t)
+        else:
+            self.operate(op_, t, value)
         storage.store_suffix(code, self.env, path)
         if ptr >= 0:
             self.env.pool.release(ptr)
+        if isinstance(node, ast.Index) and isinstance(node.key, Stashed):
+            self.env.pool.release(*node.key.locals)
+        if isinstance(value, Stashed):
+            self.env.pool.release(*value.locals)
 
 
 

@@ -23,10 +23,12 @@ from importlib import resources
 import wasmtime
 
 from compiler.errors import WhammError
-from compiler.lang.types import INTEGER_TYPES, MapType, Prim, TupleType, WhammType, bit_width, is_signed
+from compiler.lang.types import (
+    INTEGER_TYPES, AggType, MapType, Prim, TupleType, WhammType, bit_width, is_signed,
+)
 
 __all__ = [
-    "TYPE_CODES", "TUPLE_CODE", "OUTPUT_BUFFER_SIZE",
+    "TYPE_CODES", "TUPLE_CODE", "AGG_CODES", "OUTPUT_BUFFER_SIZE",
     "RuntimeFunc", "IMPORT", "EXPORTS", "EXPORT_BY_NAME", "CORE_FUNCTIONS", "EXPORTED_GLOBALS",
     "RuntimeTypeError", "encode_type", "decode_type", "map_descriptor", "check_map_type", "value_size",
     "pack_value", "unpack_value", "read_map", "runtime_wasm", "RuntimeLayout", "runtime_layout",
@@ -44,7 +46,12 @@ TYPE_CODES: dict[Prim, int] = {
 TUPLE_CODE = 16
 """Descriptor byte of a tuple; an element count byte and the element descriptors follow."""
 
+AGG_CODES = {"stats": 13, "hist": 14, "lhist": 15}
+"""Descriptor byte of each aggregate kind (ANALYSIS.md §1); an ``lhist`` is followed by its MIN, MAX and
+STEP as little-endian ``i64`` (runtime/agg.c)."""
+
 _PRIM_BY_CODE = {code: prim for prim, code in TYPE_CODES.items()}
+_AGG_BY_CODE = {code: kind for kind, code in AGG_CODES.items()}
 _SIZES = {Prim.U8: 1, Prim.I8: 1, Prim.U16: 2, Prim.I16: 2, Prim.U32: 4, Prim.I32: 4, Prim.U64: 8,
           Prim.I64: 8, Prim.F32: 4, Prim.F64: 8, Prim.BOOL: 4, Prim.STR: 8}
 _INT_FORMATS = {1: "<B", 2: "<H", 4: "<I", 8: "<Q"}
@@ -103,8 +110,23 @@ EXPORTS: tuple[RuntimeFunc, ...] = (
        "pointer to m[key]'s value bytes in the map, inserting zero if absent (numeric in-place updates)"),
     _f("whamm_map_add", "i32 i32 i64", "", "m[key] += delta for a numeric value type (m[k]++)"),
     _f("whamm_map_len", "i32", "i32", "number of entries of map id"),
+    _f("whamm_map_delete", "i32 i32", "", "delete(m[key]): remove the entry if present (ANALYSIS.md §2)"),
+    _f("whamm_map_clear", "i32", "", "clear(m): remove every entry"),
+    _f("whamm_print_var", "i32 i32 i32 i32", "",
+       "print(v) of a non-map variable: name (ptr, len), type descriptor, value's address (human.c)"),
+    _f("whamm_print_map_human", "i32 i32 i32", "", "print(m): name (ptr, len), map id; one line per entry"),
+    _f("whamm_agg_add", "i32 i32 i64 i32", "",
+       "aggregate at ptr (descriptor desc) .add(x); last: x's type was signed (agg.c)"),
+    _f("whamm_agg_read", "i32 i32 i32", "i64",
+       "aggregate at ptr (descriptor desc): 0 count, 1 sum, 2 min, 3 max, 4 avg (ANALYSIS.md §1)"),
+    _f("whamm_printf_int", "i64 i32 i32 i32", "",
+       "printf conversion %d %i %u %x %X %o %c of bits with spec = conv | flags << 8, width, precision (printf.c)"),
+    _f("whamm_printf_str", "i32 i32 i32 i32 i32", "", "printf %s of the string (ptr, len) with spec, width, precision"),
+    _f("whamm_printf_float", "f64 i32 i32 i32", "", "printf %f %e %g of an f64 with spec, width, precision"),
     _f("whamm_map_entries", "i32", "i32",
        "new array of whamm_map_len(id) pointers to key bytes in key order (value after key); mem_free it"),
+    _f("whamm_callstack", "i32 i32 i32", "i64",
+       "callstack string (len << 32 | ptr, interned) of the shadow stack (depth, ring, name table) (callstack.c)"),
 )
 EXPORT_BY_NAME: dict[str, RuntimeFunc] = {f.name: f for f in EXPORTS}
 CORE_FUNCTIONS: dict[str, RuntimeFunc] = {f.name: f for f in EXPORTS if f.core}
@@ -133,6 +155,9 @@ def encode_type(t: WhammType) -> bytes:
         if len(t.elems) > 255:
             raise RuntimeTypeError(f"tuple type {t} has more than 255 elements")
         return bytes((TUPLE_CODE, len(t.elems))) + b"".join(encode_type(e) for e in t.elems)
+    if isinstance(t, AggType):
+        params = struct.pack("<3q", t.lo, t.hi, t.step) if t.kind == "lhist" else b""
+        return bytes((AGG_CODES[t.kind],)) + params
     raise RuntimeTypeError(f"type {t} has no runtime representation")
 
 
@@ -146,6 +171,10 @@ def decode_type(data: bytes, pos: int = 0) -> tuple[WhammType, int]:
             elem, pos = decode_type(data, pos)
             elems.append(elem)
         return TupleType(tuple(elems)), pos
+    if code == AGG_CODES["lhist"]:
+        return AggType("lhist", *struct.unpack_from("<3q", data, pos + 1)), pos + 25
+    if code in _AGG_BY_CODE:
+        return AggType(_AGG_BY_CODE[code]), pos + 1
     if code not in _PRIM_BY_CODE:
         raise ValueError(f"bad type descriptor byte {code} at {pos}")
     return _PRIM_BY_CODE[code], pos + 1
@@ -160,7 +189,7 @@ def _key_ok(t: WhammType) -> bool:
 def _value_ok(t: WhammType) -> bool:
     if isinstance(t, TupleType):
         return bool(t.elems) and all(_value_ok(e) for e in t.elems)
-    return isinstance(t, Prim) and t in TYPE_CODES
+    return (isinstance(t, Prim) and t in TYPE_CODES) or isinstance(t, AggType)
 
 
 def check_map_type(t: MapType) -> None:
@@ -181,6 +210,8 @@ def value_size(t: WhammType) -> int:
     """Bytes of a value of ``t`` in memory (LANGUAGE.md §6.1; tuples packed without padding)."""
     if isinstance(t, TupleType):
         return sum(value_size(e) for e in t.elems)
+    if isinstance(t, AggType):
+        return 8 * t.words
     if t not in _SIZES:
         raise RuntimeTypeError(f"type {t} has no runtime representation")
     return _SIZES[t]
@@ -202,6 +233,9 @@ def pack_value(t: WhammType, value: object, string_addr: Callable[[bytes], int])
         return struct.pack("<f", value)
     if t is Prim.F64:
         return struct.pack("<d", value)
+    if isinstance(t, AggType):
+        assert isinstance(value, tuple) and len(value) == t.words
+        return struct.pack(f"<{t.words}Q", *(int(w) & ((1 << 64) - 1) for w in value))
     if t is Prim.STR:
         data = value.encode() if isinstance(value, str) else bytes(value)  # type: ignore[arg-type]
         return struct.pack("<II", string_addr(data) if data else 0, len(data))
@@ -217,6 +251,12 @@ def unpack_value(t: WhammType, data: bytes, read: Callable[[int, int], bytes], p
             out.append(unpack_value(e, data, read, pos))
             pos += value_size(e)
         return tuple(out)
+    if isinstance(t, AggType):
+        # stats: (count, sum, min, max) with sum/min/max signed; histograms: the bucket counts
+        words = struct.unpack_from(f"<{t.words}Q", data, pos)
+        if t.kind == "stats":
+            return (words[0], *(w - (1 << 64) if w >> 63 else w for w in words[1:]))
+        return words
     if t in INTEGER_TYPES:
         size = _SIZES[t]
         raw = int.from_bytes(data[pos:pos + size], "little")

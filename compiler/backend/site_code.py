@@ -20,7 +20,7 @@ from compiler.errors import InternalError
 from compiler.events.variables import operand_read
 from compiler.lang import ast
 from compiler.lang.scopes import CheckedProbe, Symbol, VarKind
-from compiler.lang.types import MapType, WhammType
+from compiler.lang.types import AggType, MapType, WhammType
 from compiler.sites.static_calls import StaticCallError, app_memory_builtin
 from compiler.wasm.model import FuncType
 
@@ -69,7 +69,7 @@ def probe_info(probe: CheckedProbe) -> ProbeInfo:
     zeroed = tuple(s for s in locals_ if s not in top)
     writes = False
     for n in ast.walk(probe.probe.body):
-        if isinstance(n, (ast.Assign, ast.IncDec)) and isinstance(n.target, ast.Name) and \
+        if isinstance(n, (ast.Assign, ast.CompoundAssign, ast.IncDec)) and isinstance(n.target, ast.Name) and \
                 n.target.id.startswith("arg"):
             writes = True
     return ProbeInfo(k, m, locals_, zeroed, writes)
@@ -210,4 +210,6 @@ def global_storage(lay: Layout, sym: Symbol) -> Storage:
     """A script-level variable's storage: its output globals, or a map's constant id."""
     if isinstance(sym.type, MapType):
         return ConstStorage(sym.type, lay.map_ids[sym.name])
+    if isinstance(sym.type, AggType):
+        return MemStorage(sym.type, lay.memory, lay.agg_slots[sym.name])
     return GlobalStorage(sym.type, lay.globals[sym.name])

@@ -20,8 +20,8 @@ from compiler.errors import WhammError
 from compiler.files import read_regular_file
 from compiler.lang import ast
 from compiler.lang.scopes import Program
-from compiler.lang.types import MapType, WhammType, wasm_types
-from compiler.report.rows import ReportVar
+from compiler.lang.types import AggType, MapType, WhammType, wasm_types
+from compiler.report.rows import MemoryLocation, ReportVar
 from compiler.wasm.model import ExternKind
 from compiler.wasm.reader import read_module
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from compiler.lang.folder import Folded
 
 __all__ = ["StaticRegion", "Layout", "size_of", "folded_nodes", "place_script_globals", "LibraryMemory",
-           "library_memory"]
+           "library_memory", "place_global_aggregates", "global_aggregate_rows"]
 
 
 class StaticRegion:
@@ -106,6 +106,8 @@ class Layout:
     func_shift: int                         # added function imports (they precede defined functions)
     added_imports: list[tuple[str, object]] = field(default_factory=list)  # ("fd_write"|"lib", what)
     fd_write: int | None = None
+    clock: int | None = None                # WASI clock_time_get, when `nsecs` is read (backend/clock.py)
+    clock_scratch: int = 0                  # the 8 bytes it writes the time to (unless borrowing)
     library_funcs: dict[tuple[str, str], int] = field(default_factory=dict)
     runtime: dict[str, int] = field(default_factory=dict)  # runtime export → output index
     runtime_base: int = 0
@@ -132,6 +134,7 @@ class Layout:
     shared_maps: dict[tuple[int, str], int] = field(default_factory=dict)
     maps: list[tuple[int, MapType]] = field(default_factory=list)
     map_ids: dict[str, int] = field(default_factory=dict)    # script-level maps
+    agg_slots: dict[str, int] = field(default_factory=dict)  # script-level aggregates' addresses
     # what the program needs
     uses: Uses = field(default_factory=Uses)
     can_print: bool = False
@@ -184,7 +187,7 @@ def place_script_globals(lay: Layout, program: Program, first: int) -> int:
     Returns the next free global index.  Shared by both targets."""
     index = first
     for g in program.globals.values():
-        if g.is_map:
+        if g.is_map or isinstance(g.type, AggType):
             continue
         types = wasm_types(g.type)
         lay.globals[g.name] = tuple(range(index, index + len(types)))
@@ -195,6 +198,23 @@ def place_script_globals(lay: Layout, program: Program, first: int) -> int:
         lay.global_types.append("i32")
         index += 1
     return index
+
+
+def place_global_aggregates(lay: Layout, program: Program) -> None:
+    """A slot of the static region for each script-level aggregate (ANALYSIS.md §1): aggregates are
+    updated in place by the runtime, so they live in memory, not in Wasm globals.  Shared by both targets."""
+    assert lay.region is not None
+    for g in program.globals.values():
+        if isinstance(g.type, AggType):
+            lay.agg_slots[g.name] = lay.region.alloc(size_of(g.type), 8)
+
+
+def global_aggregate_rows(lay: Layout, program: Program) -> list[ReportVar]:
+    """The ``memaddr`` report rows of the script-level report aggregates, by name (they follow the other
+    rows of their type group, REWRITING.md §11.3)."""
+    return [ReportVar(g.name, "global", g.type, None, None, None, None, MemoryLocation(lay.agg_slots[g.name]))
+            for g in sorted(program.globals.values(), key=lambda g: g.name.encode())
+            if g.report and isinstance(g.type, AggType)]
 
 
 @dataclass(frozen=True, slots=True)

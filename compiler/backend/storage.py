@@ -101,6 +101,10 @@ class MemStorage(Storage):
             code.emit("i32.const", 0)
             code.emit(load, memarg(load, off, self.memory))
 
+    def push_address(self, code: Code) -> None:
+        """Push the slot's address (aggregates are updated in place by the runtime)."""
+        code.emit("i32.const", self.addr)
+
     def store_prefix(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
         if len(self._parts(path)) == 1:
             code.emit("i32.const", 0)
@@ -157,6 +161,18 @@ class PtrStorage(Storage):
         for off, load, _, _ in self._parts(path):
             code.emit("local.get", self.ptr)
             code.emit(load, memarg(load, off, self.memory))
+
+    def base_offset(self) -> int:
+        """Where the value starts, relative to the address in ``ptr``."""
+        return 0
+
+    def push_address(self, code: Code) -> None:
+        """Push the value's address (aggregates are updated in place by the runtime)."""
+        code.emit("local.get", self.ptr)
+        offset = self.base_offset()
+        if offset:
+            code.emit("i32.const", offset)
+            code.emit("i32.add")
 
     def store_prefix(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
         if len(self._parts(path)) == 1:

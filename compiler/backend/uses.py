@@ -28,6 +28,9 @@ class Uses:
     # hashing the nodes by value would walk each tree once per site
     seen: set[tuple[int, int | None]] = field(default_factory=set)
     memids: set[int] = field(default_factory=set)         # constant memory ids passed to built-ins
+    clock: bool = False             # `nsecs` is read: the clock import and whamm:nsecs (ANALYSIS.md §3)
+    stack: bool = False             # `stack_depth` or `callstack` is read: the shadow stack
+    stack_frames: bool = False      # `callstack` is read: the shadow stack keeps its frames too
 
     def scan(self, node: ast.Node, site_table: int | None = None) -> None:
         """Record what ``node`` needs.  Sites usually share their folded nodes, so a node already
@@ -44,6 +47,10 @@ class Uses:
                 self.strings = True
             elif isinstance(n, ast.Name):
                 sym = n.symbol
+                if sym is not None and sym.kind is VarKind.BOUND and n.id in _CLOCK_AND_STACK:
+                    self.clock |= n.id == "nsecs"
+                    self.stack |= n.id != "nsecs"
+                    self.stack_frames |= n.id == "callstack"
                 if sym is not None and sym.kind is VarKind.BOUND and site_table is not None and \
                         not (sym.bound is not None and sym.bound.static) and variable(n.id).shadow:
                     self.shadows.add(site_table)
@@ -70,6 +77,9 @@ class Uses:
                         self.shadows.add(site_table)
                     if name in ("read_str", "strcmp", "strcontains", "write_str"):
                         self.strings = True
+                    if name in ("printf", "print"):  # formats with the runtime, which must be able to print
+                        self.strings = True
+                        self.core.add("puts")
                     if name == "memid" and n.args and isinstance(n.args[0], ast.Name):
                         lib = n.args[0].id
                         if lib != "whamm_core":
@@ -92,6 +102,10 @@ class Uses:
             k = memid - app_memories - 1
             if 0 <= k < len(libraries):
                 self.library_memories.setdefault(libraries[k], None)
+
+
+#: The bound variables of ANALYSIS.md §3, which add state of their own (a clock import, a shadow stack).
+_CLOCK_AND_STACK = frozenset({"nsecs", "callstack", "stack_depth"})
 
 
 #: ``whamm_core`` functions that write output (REWRITING.md §2 guarantee 2: they make a script "able to

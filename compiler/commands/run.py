@@ -5,7 +5,9 @@ run is :func:`compiler.api.run` with inherited standard streams.  The exit statu
 (CLI.md §4.4): 0, its ``proc_exit`` status, 134 after a trap, 124 at the time or fuel limit; compile
 errors exit 1 before anything runs.  Ctrl-C interrupts the program (status 130).  A run that stops
 before its flush point (trap, limit, Ctrl-C) is followed by the report values collected so far, headed
-``report (partial: <why>)`` (ANALYSIS.md §8).
+``report (partial: <why>)`` (ANALYSIS.md §8).  ``--folded VAR=FILE`` then writes the profile VAR
+(ANALYSIS.md §3) from the instance's values, whole or partial, as folded stacks; VAR and FILE are
+checked before the program runs, so a typo does not cost a run.
 """
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ import sys
 
 from compiler.cli import UsageError
 from compiler.commands.instr import add_compile_arguments, compile_inputs
-from compiler.files import write_output
+from compiler.errors import WhammError
+from compiler.files import check_replaceable, write_file, write_output
+from compiler.report.folded import ProfileError, folded_text, profile_counts, profile_type_error
 from compiler.runner import MAX_FUEL, MAX_TIMEOUT, RunOptions
 from compiler.wei.cli import run_monitor
 
@@ -46,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     stubs.add_argument("--default-values-unknown-imports", dest="unknown_imports", action="store_const",
                        const="default", help="provide imports nobody else provides as functions returning "
                                              "zeros and globals with default values (as wasmtime's flag)")
+    parser.add_argument("--folded", action="append", default=[], metavar="VAR=FILE",
+                        help="after the run, write the profile VAR (a map<str, N> keyed by callstack) to FILE "
+                             "as folded stacks for flamegraph.pl, inferno or speedscope (repeatable)")
     parser.add_argument("-w", "--wei", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--wei-monitor", metavar="PATH",
                         help="run the application under this engine monitor module (whamm instr --wei) "
@@ -95,6 +102,63 @@ def _dirs(entries: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _folded(entries: list[str]) -> list[tuple[str, str]]:
+    """The ``--folded VAR=FILE`` pairs; a malformed one or two writing one file is a usage error."""
+    out = []
+    for entry in entries:
+        name, sep, path = entry.partition("=")
+        if not sep or not name or not path:
+            raise UsageError(f"invalid --folded value '{entry}': expected VAR=FILE")
+        if any(path == other for _, other in out):
+            raise UsageError(f"--folded: '{path}' is given twice")
+        out.append((name, path))
+    return out
+
+
+def _check_profiles(layout, profiles: list[tuple[str, str]]) -> None:
+    """Before running: every ``--folded`` VAR is a report variable of a profile type and every FILE
+    may be written (an existing regular file or a new name in an existing directory)."""
+    types = {v.name: v.whamm_type for v in layout.report}
+    for name, path in profiles:
+        if name not in types:
+            names = ", ".join(types) or "(none)"
+            raise WhammError(f"--folded {name}={path}: no report variable `{name}` (there are: {names})")
+        problem = profile_type_error(name, types[name])
+        if problem is not None:
+            raise WhammError(f"--folded {name}={path}: {problem}")
+        try:
+            check_replaceable(path)
+        except OSError as exc:
+            raise WhammError(f"--folded {name}={path}: cannot write '{path}': {exc.strerror}") from None
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise WhammError(f"--folded {name}={path}: cannot write '{path}': no such directory '{directory}'")
+
+
+def _write_profiles(result, outcome, profiles: list[tuple[str, str]]) -> bool:
+    """Write each ``--folded`` profile from the instance's values (those so far after a trap or a
+    limit); False, with an error on stderr, for a profile that could not be written."""
+    from compiler.report.live import read_report_values
+
+    if not profiles:
+        return True
+    if outcome.instance is None:
+        print("error: --folded: no values (the program stopped while being instantiated)", file=sys.stderr)
+        return False
+    values = read_report_values(result.layout, outcome)
+    ok = True
+    for name, path in profiles:
+        try:
+            write_file(path, folded_text(profile_counts(name, values)).encode("utf-8"))
+        except ProfileError as exc:
+            print(f"error: --folded {name}={path}: {exc}", file=sys.stderr)
+            ok = False
+        except OSError as exc:
+            print(f"error: --folded {name}={path}: cannot write '{path}': {exc.strerror or exc}", file=sys.stderr)
+            ok = False
+    return ok
+
+
 def run(args: argparse.Namespace) -> int:
     """Instrument and run the application on wasmtime (or run an engine monitor with ``--wei-monitor``);
     the exit status is the application's (CLI.md §4.4)."""
@@ -103,12 +167,16 @@ def run(args: argparse.Namespace) -> int:
     if args.wei:
         raise UsageError("--wei is not allowed with 'whamm run'")
     env, dirs = _env(args.env), _dirs(args.dir)
+    profiles = _folded(args.folded)
     if args.wei_monitor is not None:
+        if profiles:
+            raise UsageError("--folded is not supported with --wei-monitor")
         if args.unknown_imports is not None:
             raise UsageError(f"--{'trap' if args.unknown_imports == 'trap' else 'default-values'}-unknown-imports "
                              "is not supported with --wei-monitor")
         return run_monitor(args, env, dirs)
     result = compile_inputs(args)
+    _check_profiles(result.layout, profiles)
     if args.output_path is not None:
         write_output(args.output_path, result.wasm)
     argv = (os.path.basename(args.app), *args.app_args)
@@ -121,6 +189,8 @@ def run(args: argparse.Namespace) -> int:
         print(outcome.error_text, file=sys.stderr, flush=True)
     if not args.no_report:
         _print_partial_report(result, outcome)
+    if not _write_profiles(result, outcome, profiles):
+        return outcome.status or 1
     return outcome.status
 
 

@@ -306,6 +306,9 @@ _PROVIDER_VARS: tuple[BoundVar, ...] = (
     _var("at_func_end"),
     _var("localN"),
     _var("probe_id", engine_only=True),
+    _var("nsecs"),
+    _var("callstack"),
+    _var("stack_depth"),
 )
 
 #: The event-bound functions of EVENTS.md §8, built from their rows.

@@ -13,10 +13,33 @@ from typing import Iterable
 from compiler.events.catalog import CORE_FNS, CORE_VARS, ENGINE_ONLY_PREFIX, BoundFn, BoundVar
 from compiler.events.rules import match_info, split_rule
 
-__all__ = ["render_info", "SEPARATOR"]
+__all__ = ["render_list", "render_info", "SEPARATOR"]
 
 SEPARATOR = "-" * 100
 _INDENT = "    "
+
+
+def render_list(glob: str = "*") -> str:
+    """``whamm info -l [GLOB]`` (ANALYSIS.md §8): every rule the pattern matches, one per line and fully
+    spelled (``wasm:opcode:br_if:before``, ``wasm:begin``), in catalog order, as ``bpftrace -l`` lists
+    probes.  The pattern is a rule pattern as for ``-r`` (missing trailing parts mean ``*``).
+
+    Raises :class:`~compiler.events.rules.NoMatchError` when it matches nothing.
+    """
+    match = match_info(split_rule(glob))
+    lines: list[str] = []
+    for pv in match.providers:
+        for pk in match.packages:
+            if not any(pk is p for p in pv.packages):
+                continue
+            if not pk.events:
+                lines.append(f"{pv.name}:{pk.name}")
+                continue
+            for ev, modes in match.events:
+                if any(ev is e for e in pk.events):
+                    base = f"{pv.name}:{pk.name}:{ev.name}"
+                    lines += [f"{base}:{m.name}" for m in modes] if ev.modes else [base]
+    return "".join(line + "\n" for line in lines)
 
 
 def render_info(rule: str, vars: bool = False, functions: bool = False) -> str:

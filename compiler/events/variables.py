@@ -192,6 +192,25 @@ VARIABLES: tuple[VarRow, ...] = (
     VarRow("tid", "u32", "GC type index.", True, binder="bindings.tid", notes="GC instructions: imm0."),
     VarRow("field_idx", "u32", "GC field index.", True, binder="bindings.field_idx",
            notes="struct.get/set: imm1."),
+    # -- time and call stacks (ANALYSIS.md §3) -----------------------------------------------------
+    VarRow("nsecs", "u64", "Monotonic clock in nanoseconds (WASI clock_time_get, clock 1).", False,
+           lowering="lower_nsecs", monitor="monitor_nsecs",
+           notes="Every probe at a site.  Both targets call a generated whamm:nsecs, which calls the "
+                 "imported wasi_snapshot_preview1.clock_time_get (added only when a script reads nsecs, "
+                 "reused when the application imports it) on 8 bytes of the memory exported as `memory` "
+                 "(saved and restored when that is the application's); 0 if the clock fails.  The wei "
+                 "monitor reads the clock itself: it requests nothing from the engine."),
+    VarRow("callstack", "str", "The application's call stack: function names, outermost first, joined by ';' (rewriting only).",
+           False, lowering="lower_callstack",
+           notes="Every probe at a site.  Rewriting only: a shadow stack added when a script reads callstack "
+                 "or stack_depth (rewrite/stack.py: push at each defined function's entry, pop at its exits, "
+                 "return_call replaces); the string is built and interned by the runtime "
+                 "(runtime/callstack.c); deeper than 256 frames the outermost become one '…' frame.  The engine "
+                 "interface passes no call stack: the wei target refuses it."),
+    VarRow("stack_depth", "u32", "Number of application frames on the call stack (rewriting only).", False,
+           lowering="lower_stack_depth",
+           notes="Every probe at a site.  Rewriting only (the wei target refuses it): the shadow stack's "
+                 "depth (see callstack)."),
     # -- wasm:block (EVENTS.md §6) -------------------------------------------------------------------
     VarRow("instr_count", "u32", "Number of instructions in the basic block.", True,
            binder="finding.FunctionSites.block_sites", requestable=True,

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Node", "Item", "Stmt", "Expr",
     "Script", "Use", "FnDef", "Param", "Probe", "ProbeRule", "RulePart", "TypeBound", "TypeRef",
-    "Block", "VarDecl", "Assign", "IncDec", "CallStmt", "Return", "If", "Elif",
+    "Block", "VarDecl", "Assign", "CompoundAssign", "IncDec", "CallStmt", "Return", "If", "Elif",
     "IntLit", "FloatLit", "BoolLit", "StrLit", "Name", "Binary", "Unary", "Ternary", "Cast",
     "Call", "MethodCall", "TupleLit", "Index", "Field",
     "Target", "Modifier", "Annotation", "MODIFIERS", "ANNOTATIONS", "BINARY_OPS", "UNARY_OPS",
@@ -223,6 +223,19 @@ class Assign(Stmt):
     """``target = value;`` where target is a variable, ``m[k]`` or ``t.N[.M...]`` (§5)."""
 
     target: Target
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class CompoundAssign(Stmt):
+    """``target OP= value;`` (ANALYSIS.md §2): ``target = target OP value`` with the target, and a map
+    key, evaluated once.  ``op`` is the binary operator (``"+"``, ``"<<"``…).  A node of its own rather
+    than a desugared :class:`Assign` so that a map key is evaluated once and so that passes which
+    read an ``Assign``'s value as the target's new value (constants, counters) cannot misread it."""
+
+    target: Target
+    op: str
     value: Expr
     span: Span
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from compiler.lang import ast
 from compiler.lang.diagnostics import Span
 from compiler.lang.lexer import SyntaxProblem, Token, decode_string, int_value
-from compiler.lang.types import UNIT, MapType, Prim, TupleType
+from compiler.lang.types import LHIST_MAX_BUCKETS, UNIT, AggType, MapType, Prim, TupleType
 
 __all__ = ["Builder", "STRING_METHODS"]
 
@@ -109,6 +109,12 @@ class Builder:
             raise _fail("invalid assignment target (expected a variable, `m[k]` or `t.N`)", target.span)
         return ast.Assign(target, c[2], _cover(target, c[-1]))
 
+    def compound_assign(self, c: list) -> ast.CompoundAssign:
+        target = c[0]
+        if not _is_target(target, tuples=True):
+            raise _fail(f"invalid target of `{c[1].value}` (expected a variable, `m[k]` or `t.N`)", target.span)
+        return ast.CompoundAssign(target, c[1].value[:-1], c[2], _cover(target, c[-1]))
+
     def incdec(self, c: list) -> ast.IncDec:
         target = c[0]
         if not _is_target(target, tuples=False):
@@ -139,9 +145,31 @@ class Builder:
     def prim_type(self, c: list) -> ast.TypeRef:
         tok = c[0]
         prim = _PRIMS.get(tok.value)
+        if tok.value in ("stats", "hist"):
+            return ast.TypeRef(AggType(tok.value), tok.span)
         if prim is None:
             raise _fail(f"unknown type `{tok.value}`", tok.span)
         return ast.TypeRef(prim, tok.span)
+
+    def lhist_type(self, c: list) -> ast.TypeRef:
+        """``lhist(MIN, MAX, STEP)`` (ANALYSIS.md §1): integer literals, ``STEP > 0``, ``MAX > MIN``."""
+        name, lo, hi, step = c[0], c[2], c[4], c[6]
+        span = _cover(c[0], c[7])
+        if name.value != "lhist":
+            raise _fail(f"unknown type `{name.value}(...)` (the only parameterised type is lhist)", name.span)
+        values = [-int_value(t.value[1:]) if t.value[0] == "-" else int_value(t.value) for t in (lo, hi, step)]
+        for tok, v in zip((lo, hi, step), values):
+            if not -(1 << 63) <= v < (1 << 63):
+                raise _fail("lhist bounds must fit in i64", tok.span)
+        if values[2] <= 0:
+            raise _fail("lhist: STEP must be greater than 0", step.span)
+        if values[1] <= values[0]:
+            raise _fail("lhist: MAX must be greater than MIN", hi.span)
+        t = AggType("lhist", *values)
+        if t.inner > LHIST_MAX_BUCKETS:
+            raise _fail(f"lhist: at most {LHIST_MAX_BUCKETS} buckets between MIN and MAX "
+                        f"(this one has {t.inner})", span)
+        return ast.TypeRef(t, span)
 
     def map_type(self, c: list) -> ast.TypeRef:
         return ast.TypeRef(MapType(c[2].type, c[4].type), _cover(c[0], c[5]))

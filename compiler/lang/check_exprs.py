@@ -20,15 +20,24 @@ from compiler.events import catalog as cat
 from compiler.events.variables import MEMORY_ID_PARAMS
 from compiler.lang import ast, values
 from compiler.lang.check_names import CORE_FNS, NameScope
-from compiler.lang.diagnostics import closest
+from compiler.lang.check_output import OUTPUT_BUILTINS, OutputChecker
+from compiler.lang.diagnostics import Span, closest
 from compiler.lang.folder import FoldError, constant_value
 from compiler.lang.libraries import CORE_NAME
 from compiler.lang.scopes import Callee, CalleeKind, VarKind
 from compiler.lang.types import (
-    UNIT, MapType, Prim, TupleType, WhammType, is_float, is_integer, is_numeric,
+    UNIT, AggType, MapType, Prim, TupleType, WhammType, is_float, is_integer, is_numeric,
 )
 
-__all__ = ["ExprChecker", "SITE", "RUNTIME", "VISIT"]
+__all__ = ["ExprChecker", "SITE", "RUNTIME", "VISIT", "AGG_UPDATE", "AGG_METHODS"]
+
+#: The one message for every use of an aggregate as a value (ANALYSIS.md §1).
+AGG_UPDATE = "aggregates can only be updated with .add()"
+#: Aggregate methods and their result types (None: the method is ``add``); ``stats`` has all of them,
+#: the histograms ``add`` and ``count``.
+AGG_METHODS: dict[str, WhammType | None] = {
+    "add": None, "count": Prim.U64, "sum": Prim.I64, "min": Prim.I64, "max": Prim.I64, "avg": Prim.I64,
+}
 
 _STATIC_BUILTINS = frozenset(f.name for f in cat.CORE_FNS if f.static)
 _CAST_TYPES = frozenset(t for t in Prim if t not in (Prim.STR, Prim.FUNCREF))
@@ -44,7 +53,7 @@ def _typed(e: ast.Expr, t: WhammType | None, **changes: object) -> ast.Expr:
     return dataclasses.replace(e, checked_type=t, **changes)  # type: ignore[type-var]
 
 
-class ExprChecker(NameScope):
+class ExprChecker(OutputChecker, NameScope):
     """Expressions and calls of one body; every method returns the typed node."""
 
     def expect(self, e: ast.Expr, t: WhammType) -> ast.Expr:
@@ -119,6 +128,9 @@ class ExprChecker(NameScope):
             sym = self.resolve(e)
             if sym is None:
                 return e
+            if isinstance(sym.type, AggType) and e is not self.agg_receiver:
+                self.agg_value_error(e)
+                return _typed(e, None, symbol=sym)
             if sym.kind is VarKind.BOUND and sym.bound is not None and sym.bound.constant is not None \
                     and is_numeric(sym.type) and want is not None and is_numeric(want):
                 return _typed(e, want, symbol=sym)  # a per-event constant converts like a literal
@@ -175,6 +187,9 @@ class ExprChecker(NameScope):
             if not isinstance(mt, MapType):
                 self.error(f"cannot index a value of type {mt}", e.map.span)
                 return _typed(e, None, map=m)
+            if isinstance(mt.value, AggType) and e is not self.agg_receiver:
+                self.agg_value_error(e)
+                return _typed(e, None, map=m, key=self.expect(e.key, mt.key))
             return _typed(e, mt.value, map=m, key=self.expect(e.key, mt.key))
         if isinstance(e, ast.Field):
             x = self.expr(e.tuple, None)
@@ -273,8 +288,56 @@ class ExprChecker(NameScope):
             t = None
         return _typed(e, t, cond=cond, then=then, orelse=orelse)
 
+    #: The node being checked as the receiver of a method call: the one place an aggregate may be named.
+    agg_receiver: ast.Expr | None = None
+
+    def agg_value_error(self, e: ast.Expr) -> None:
+        """An aggregate named where a value is needed: it has no value, only its readers have."""
+        self.error(AGG_UPDATE, e.span,
+                   note="an aggregate cannot be assigned, compared or passed; read it with .count(), "
+                        ".sum(), .min(), .max() or .avg()")
+
+    def agg_method(self, e: ast.MethodCall) -> ast.Expr | None:
+        """``a.add(x)`` and the readers of an aggregate variable or map element (ANALYSIS.md §1); None when
+        the receiver is not an aggregate (then it is checked as any other receiver)."""
+        r = e.receiver
+        if not isinstance(r, (ast.Name, ast.Index)):
+            return None
+        self.agg_receiver = r
+        try:
+            receiver = self.expr(r, None)
+        finally:
+            self.agg_receiver = None
+        at = receiver.checked_type
+        if not isinstance(at, AggType):
+            return None
+        args = tuple(self.expr(a, None) for a in e.args)
+
+        def typed(t: WhammType | None) -> ast.Expr:
+            return _typed(e, t, receiver=receiver, args=args)
+
+        if e.method not in AGG_METHODS or (at.kind != "stats" and e.method not in ("add", "count")):
+            have = "add, count, sum, min, max, avg" if at.kind == "stats" else "add, count"
+            self.error(f"{at} has no method `{e.method}`", e.span, note=f"the methods of {at} are {have}")
+            return typed(None)
+        want = 1 if e.method == "add" else 0
+        if len(args) != want:
+            self.error(f"method `{e.method}` takes {want} argument{'s' * (want != 1)} but "
+                       f"{len(args)} {'was' if len(args) == 1 else 'were'} given", e.span)
+            return typed(None)
+        if want:
+            t = args[0].checked_type
+            if t is not None and not is_integer(t):
+                self.error(f"{at}.add expects an integer, found {t}", args[0].span)
+                return typed(None)
+            return typed(UNIT)
+        return typed(AGG_METHODS[e.method])
+
     def method(self, e: ast.MethodCall) -> ast.Expr:
         """The ``str`` methods (§11.3): ``len``/``addr`` without arguments, the predicates with one ``str``."""
+        agg = self.agg_method(e)
+        if agg is not None:
+            return agg
         receiver = self.expr(e.receiver, None)
         args = tuple(self.expr(a, Prim.STR) for a in e.args)
         rt = receiver.checked_type
@@ -284,9 +347,15 @@ class ExprChecker(NameScope):
 
         if rt is None:
             return typed(None)
+        if isinstance(rt, MapType) and e.method == "len":  # the number of keys (ANALYSIS.md §2)
+            if e.args:
+                self.error(f"method `len` takes 0 arguments but {len(e.args)} "
+                           f"{'was' if len(e.args) == 1 else 'were'} given", e.span)
+            return typed(Prim.U32)
         if rt is not Prim.STR:
             self.error(f"no method `{e.method}` on type {rt}", e.span,
-                       note="methods exist only on str values")
+                       note="maps have the method len; the other methods are those of str values"
+                       if isinstance(rt, MapType) else "methods exist only on str values")
             return typed(None)
         result = values.STR_METHODS.get(e.method)
         if result is None:
@@ -311,6 +380,12 @@ class ExprChecker(NameScope):
         """A typed call; as a ``statement`` its result may be ``()`` (and ``@init`` is allowed)."""
         if isinstance(e, ast.MethodCall):
             return self.method(e)
+        lib = e.lib
+        if lib is not None and lib not in self.c.prog.uses and isinstance(self.variable_type(lib, e.span), AggType):
+            sp = e.span
+            receiver = ast.Name(lib, Span(sp.start, sp.start + len(lib), sp.line, sp.column, sp.line,
+                                          sp.column + len(lib)))
+            return self.method(ast.MethodCall(receiver, e.func, e.args, e.span))
         ann = e.annotation
         if ann is not None and ann not in ast.ANNOTATIONS:
             self.error(f"unknown annotation @{ann} (expected @static or @init)", e.span)
@@ -318,6 +393,8 @@ class ExprChecker(NameScope):
             self.error(f"@{ann} can only annotate library calls", e.span)
         if ann == "init" and not statement:
             self.error("@init can only be used on a call statement", e.span)
+        if e.lib is None and e.func in OUTPUT_BUILTINS and e.func not in self.c.fn_sigs:
+            return self.output_call(e, statement)
         callee = self.callee(e)
         if callee is None:
             args = tuple(a if isinstance(a, ast.Name) and e.func == "memid" else self.expr(a, None)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from compiler.lang import ast
-from compiler.lang.check_exprs import SITE, VISIT, ExprChecker
+from compiler.lang import ast, values
+from compiler.lang.check_exprs import AGG_UPDATE, SITE, VISIT, ExprChecker
 from compiler.lang.check_names import BOUNDABLE, NO_SITE_PACKAGES
 from compiler.lang.scopes import Symbol, VarKind
-from compiler.lang.types import UNIT, MapType, Prim, WhammType, is_numeric
+from compiler.lang.types import UNIT, AggType, MapType, Prim, WhammType, is_integer, is_numeric
 
 __all__ = ["BodyChecker"]
 
@@ -62,11 +62,21 @@ class BodyChecker(ExprChecker):
             return self.var_decl(s)
         if isinstance(s, ast.Assign):
             target, t = self.target(s.target, assign=True)
+            if isinstance(t, AggType):
+                self.error(AGG_UPDATE, s.span)
+                return dataclasses.replace(s, target=target, value=self.expr(s.value, None))
             value = self.expect(s.value, t) if t is not None else self.expr(s.value, None)
             return dataclasses.replace(s, target=target, value=value)
+        if isinstance(s, ast.CompoundAssign):
+            target, t = self.target(s.target, assign=True)
+            if t is None:
+                return dataclasses.replace(s, target=target, value=self.expr(s.value, None))
+            return dataclasses.replace(s, target=target, value=self.compound_operand(s, t))
         if isinstance(s, ast.IncDec):
             target, t = self.target(s.target, assign=True)
-            if t is not None and not is_numeric(t):
+            if isinstance(t, AggType):
+                self.error(AGG_UPDATE, s.span)
+            elif t is not None and not is_numeric(t):
                 self.error(f"`{s.op}` needs a numeric variable, found {t}", s.span)
             return dataclasses.replace(s, target=target)
         if isinstance(s, ast.CallStmt):
@@ -84,6 +94,23 @@ class BodyChecker(ExprChecker):
             orelse = self.block(s.orelse) if s.orelse is not None else None
             return dataclasses.replace(s, cond=cond, then=then, elifs=tuple(elifs), orelse=orelse)
         return s
+
+    def compound_operand(self, s: ast.CompoundAssign, t: WhammType) -> ast.Expr:
+        """The typed right side of ``x OP= e``: the operand of ``x OP e`` where ``x`` has type ``t``
+        (ANALYSIS.md §2), so ``e`` must have ``t`` too (a literal takes it) and ``OP`` must apply to ``t``."""
+        op = s.op
+        value = self.expect(s.value, t)
+        if op in values.ARITHMETIC_OPS:
+            ok = is_numeric(t)
+        elif op in values.SHIFT_OPS:
+            ok = is_integer(t)
+        else:  # & | ^
+            ok = is_integer(t) or t is Prim.BOOL
+        if not ok:
+            self.error(f"operator `{op}=` cannot be applied to {t}", s.span)
+        elif op in ("/", "%") and is_integer(t) and isinstance(s.value, ast.IntLit) and s.value.value == 0:
+            self.error("division by zero in constant expression", s.value.span)
+        return value
 
     def cond(self, e: ast.Expr) -> ast.Expr:
         """An ``if``/``elif`` condition: must be a bool, there is no implicit truthiness."""
@@ -145,6 +172,8 @@ class BodyChecker(ExprChecker):
         typed = d
         if kind is VarKind.FRAME and d.init is not None:
             self.error("frame variables cannot have an initializer", d.init.span)
+        elif d.init is not None and isinstance(t, AggType):
+            self.error(AGG_UPDATE, d.init.span)
         elif d.init is not None:
             typed = dataclasses.replace(d, init=self.expect(d.init, t))
             if kind in (VarKind.UNSHARED, VarKind.SHARED):

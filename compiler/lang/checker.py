@@ -35,7 +35,8 @@ from compiler.lang.folder import FoldError, constant_value
 from compiler.lang.parser import structure_errors
 from compiler.lang.libraries import CORE_NAME, WHAMM_CORE, Library
 from compiler.lang.scopes import CheckedFunction, CheckedProbe, Program, Symbol, VarKind
-from compiler.lang.types import UNIT, MapType, Prim, TupleType, WhammType, is_integer, is_numeric
+from compiler.lang.check_exprs import AGG_UPDATE
+from compiler.lang.types import UNIT, AggType, MapType, Prim, TupleType, WhammType, is_integer, is_numeric
 
 __all__ = ["check_script", "MAX_ERRORS"]
 
@@ -71,7 +72,7 @@ def _key_ok(t: WhammType) -> bool:
 def _value_ok(t: WhammType) -> bool:
     if isinstance(t, TupleType):
         return bool(t.elems) and all(_value_ok(e) for e in t.elems)
-    return is_numeric(t) or t in (Prim.BOOL, Prim.STR)
+    return is_numeric(t) or t in (Prim.BOOL, Prim.STR) or isinstance(t, AggType)
 
 
 class Checker:
@@ -162,9 +163,9 @@ class Checker:
                     continue
                 self.fn_sigs[name] = item
                 for p in item.params:
-                    self.check_type(p.type, allow_map=True)
+                    self.check_type(p.type, allow_map=True, allow_agg=False)
                 if item.result is not None:
-                    self.check_type(item.result, allow_map=True)
+                    self.check_type(item.result, allow_map=True, allow_agg=False)
             elif isinstance(item, ast.VarDecl):
                 self.declare_global(item)
 
@@ -201,9 +202,19 @@ class Checker:
             self.error("a variable may have at most one of unshared, shared or frame", decl.span)
         return mods
 
-    def check_type(self, ref: ast.TypeRef, allow_map: bool) -> bool:
-        """Map key/value rules (D8), maps only at the top, no ``funcref`` in declarations."""
+    def check_type(self, ref: ast.TypeRef, allow_map: bool, allow_agg: bool | None = None) -> bool:
+        """Map key/value rules (D8), maps only at the top, no ``funcref`` in declarations.  Aggregates
+        (ANALYSIS.md §1) are allowed where maps are (``allow_agg`` None) and as map values; they live in
+        memory and are updated in place, so never as parameters, results or tuple elements."""
         t = ref.type
+        if isinstance(t, AggType):
+            if allow_agg is False:
+                self.error("aggregates cannot be function parameters or results", ref.span)
+                return False
+            if not allow_map:
+                self.error("aggregate variables must be global, unshared or shared", ref.span)
+                return False
+            return True
         if isinstance(t, MapType):
             if not allow_map:
                 self.error("map variables must be global, unshared or shared", ref.span)
@@ -223,6 +234,10 @@ class Checker:
             self.error("tuples may not contain maps", span)
             return False
         if isinstance(t, TupleType):
+            for e in t.elems:
+                if isinstance(e, AggType):
+                    self.error("tuples may not contain aggregates", span)
+                    return False
             return all(self._plain_type_ok(e, span) for e in t.elems)
         if t is Prim.FUNCREF:
             self.error("funcref cannot be used as the type of a variable or parameter", span)
@@ -241,7 +256,11 @@ class Checker:
                 typed: ast.Stmt = item
                 if isinstance(item, ast.VarDecl):
                     sym = prog.globals.get(item.name)
-                    if sym is not None and sym.decl is item:
+                    if sym is not None and sym.decl is item and isinstance(sym.type, AggType) \
+                            and item.init is not None:
+                        self.error(AGG_UPDATE, item.init.span)
+                        typed = dataclasses.replace(item, init=None, symbol=sym)
+                    elif sym is not None and sym.decl is item:
                         init = body.expect(item.init, sym.type) if item.init is not None else None
                         typed = dataclasses.replace(item, init=init, symbol=sym)
                     elif sym is None and item.init is not None:
@@ -259,7 +278,7 @@ class Checker:
             target = None
             if isinstance(node, ast.VarDecl) and node.init is not None:
                 target = node.name
-            elif isinstance(node, (ast.Assign, ast.IncDec)):
+            elif isinstance(node, (ast.Assign, ast.CompoundAssign, ast.IncDec)):
                 t = node.target
                 while isinstance(t, (ast.Field, ast.Index)):
                     t = t.tuple if isinstance(t, ast.Field) else t.map

@@ -290,6 +290,9 @@ class _Folder:
         if isinstance(s, ast.Assign):
             return [self.rebuild(s, target=self.target(s.target),  # type: ignore[list-item]
                                  value=self.residual(self.expr(s.value), s.value))]
+        if isinstance(s, ast.CompoundAssign):
+            return [self.rebuild(s, target=self.target(s.target),  # type: ignore[list-item]
+                                 value=self.residual(self.expr(s.value), s.value))]
         if isinstance(s, ast.IncDec):
             return [self.rebuild(s, target=self.target(s.target))]  # type: ignore[list-item]
         if isinstance(s, ast.CallStmt):

@@ -35,6 +35,8 @@ OPERATORS = {
     "<": "LT", ">": "GT", "=": "ASSIGN", "?": "QMARK", ":": "COLON", ";": "SEMI", ",": "COMMA",
     ".": "DOT", "(": "LPAR", ")": "RPAR", "{": "LBRACE", "}": "RBRACE", "[": "LSQB", "]": "RSQB",
     "@": "AT",
+    "+=": "COMPOUND", "-=": "COMPOUND", "*=": "COMPOUND", "/=": "COMPOUND", "%=": "COMPOUND",
+    "&=": "COMPOUND", "|=": "COMPOUND", "^=": "COMPOUND", "<<=": "COMPOUND", ">>=": "COMPOUND",
 }
 
 _MASTER = re.compile(r"""
@@ -46,7 +48,7 @@ _MASTER = re.compile(r"""
   | (?P<float>\d[\d_]*(?:\.[\d_]*(?:[eE][+-]?\d+)?|[eE][+-]?\d+))
   | (?P<int>\d[\d_]*)
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>&&|\|\||==|!=|<=|>=|<<|>>|\+\+|--|->|[-+*/%&|^~!<>=?:;,.(){}\[\]@])
+  | (?P<op><<=|>>=|[-+*/%&|^]=|&&|\|\||==|!=|<=|>=|<<|>>|\+\+|--|->|[-+*/%&|^~!<>=?:;,.(){}\[\]@])
 """, re.VERBOSE | re.ASCII)
 _NUMBER = re.compile(r"0[xXbB][0-9A-Za-z_]*|\d[\d_]*(?:\.[\d_]*(?:[eE][+-]?\d+)?|[eE][+-]?\d+)?",
                      re.ASCII)

@@ -87,7 +87,7 @@ def _nesting_errors(roots: Sequence[object]) -> list[Diagnostic]:
 
 # ------------------------------------------------------------------------------------- public API
 
-_SCRIPT_LEVEL_STMTS = (ast.VarDecl, ast.Assign, ast.IncDec, ast.CallStmt)
+_SCRIPT_LEVEL_STMTS = (ast.VarDecl, ast.Assign, ast.CompoundAssign, ast.IncDec, ast.CallStmt)
 
 
 def parse_script(text: str, filename: str = "<script>") -> ast.Script:

@@ -158,6 +158,9 @@ class ScriptPrinter(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> list[str]:
         return [f"{self.visit(node.target)} = {self.visit(node.value)};"]
 
+    def visit_CompoundAssign(self, node: ast.CompoundAssign) -> list[str]:
+        return [f"{self.visit(node.target)} {node.op}= {self.visit(node.value)};"]
+
     def visit_IncDec(self, node: ast.IncDec) -> list[str]:
         return [f"{self.visit(node.target)}{node.op};"]
 

@@ -26,11 +26,12 @@ _WORDS = {
     "RULE_PART": "a probe rule", "PRED_OPEN": "`/`", "PRED_CLOSE": "`/`", "$END": "end of file",
     **{t: f"`{op}`" for op, t in OPERATORS.items()},
     **{t: f"`{kw}`" for kw, t in KEYWORDS.items()},
+    "COMPOUND": "`OP=`",
 }
 # Listing order of single terminals in "expected ..." (closers and separators first).
 _ORDER = {t: i for i, t in enumerate((
     "SEMI", "RPAR", "RBRACE", "RSQB", "COMMA", "COLON", "PRED_CLOSE", "GT", "ASSIGN", "INC", "DEC",
-    "LBRACE", "PRED_OPEN", "ARROW", "LPAR", "ID", "ELIF", "ELSE", "VAR"))}
+    "COMPOUND", "LBRACE", "PRED_OPEN", "ARROW", "LPAR", "ID", "ELIF", "ELSE", "VAR"))}
 
 
 def _expected_words(expected: set[str]) -> str:

@@ -9,7 +9,7 @@ import enum
 from dataclasses import dataclass
 
 __all__ = [
-    "Prim", "TupleType", "MapType", "WhammType", "UNIT",
+    "Prim", "TupleType", "MapType", "AggType", "WhammType", "UNIT", "is_aggregate", "LHIST_MAX_BUCKETS",
     "parse_type", "wasm_types", "is_integer", "is_signed", "is_float", "is_numeric", "bit_width",
     "INTEGER_TYPES",
 ]
@@ -57,7 +57,43 @@ class MapType:
         return f"map<{self.key},{self.value}>"
 
 
-WhammType = Prim | TupleType | MapType
+#: The most inner buckets an ``lhist`` may have (bpftrace's limit): a map value holds them all.
+LHIST_MAX_BUCKETS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class AggType:
+    """An aggregate (ANALYSIS.md §1): ``stats``, ``hist`` or ``lhist(lo, hi, step)``.
+
+    Its value lives in memory as ``words`` unsigned 64-bit counters (``stats``: count, sum, min, max;
+    histograms: one per bucket, the open ends of ``lhist`` first and last), updated in place by
+    ``.add()``; the variable itself is never loaded as a Wasm value, so it is one ``i32`` (its address)
+    where a Wasm type is asked for, as a map is its id."""
+
+    kind: str                 # "stats" | "hist" | "lhist"
+    lo: int = 0
+    hi: int = 0
+    step: int = 0
+
+    def __str__(self) -> str:
+        return f"lhist({self.lo},{self.hi},{self.step})" if self.kind == "lhist" else self.kind
+
+    @property
+    def inner(self) -> int:
+        """``lhist``: the buckets between ``lo`` and ``hi`` (the last one may be narrower than ``step``)."""
+        return -(-(self.hi - self.lo) // self.step)
+
+    @property
+    def words(self) -> int:
+        """The value's size in 64-bit words."""
+        if self.kind == "stats":
+            return 4
+        if self.kind == "hist":
+            return 65
+        return self.inner + 2
+
+
+WhammType = Prim | TupleType | MapType | AggType
 UNIT = TupleType(())
 
 INTEGER_TYPES = (Prim.U8, Prim.I8, Prim.U16, Prim.I16, Prim.U32, Prim.I32, Prim.U64, Prim.I64)
@@ -79,6 +115,11 @@ def is_signed(t: WhammType) -> bool:
 def is_float(t: WhammType) -> bool:
     """``f32`` or ``f64``."""
     return t is Prim.F32 or t is Prim.F64
+
+
+def is_aggregate(t: WhammType) -> bool:
+    """``stats``, ``hist`` or an ``lhist``."""
+    return isinstance(t, AggType)
 
 
 def is_numeric(t: WhammType) -> bool:
@@ -105,7 +146,7 @@ def wasm_types(t: WhammType) -> tuple[str, ...]:
         if t is Prim.FUNCREF:
             return ("funcref",)
         return ("i32",)
-    if isinstance(t, MapType):
+    if isinstance(t, (MapType, AggType)):
         return ("i32",)
     out: list[str] = []
     for e in t.elems:
@@ -147,9 +188,15 @@ def _parse(s: str, i: int) -> tuple[int, WhammType]:
             if s[i:i + 1] == ")":
                 return i + 1, TupleType(tuple(elems))
             raise ValueError(f"bad type {s!r}")
+    if s.startswith("lhist(", i):
+        j = s.index(")", i)
+        lo, hi, step = (int(x) for x in s[i + 6:j].split(","))
+        return j + 1, AggType("lhist", lo, hi, step)
     j = i
     while j < len(s) and s[j].isalnum():
         j += 1
+    if s[i:j] in ("stats", "hist"):
+        return j, AggType(s[i:j])
     try:
         return j, Prim(s[i:j])
     except ValueError:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 
-from compiler.lang.types import MapType, Prim, TupleType, WhammType, wasm_types
+from compiler.lang.types import AggType, MapType, Prim, TupleType, WhammType, wasm_types
 
 __all__ = [
     "BANNER", "HEADER",
@@ -113,9 +113,11 @@ _SCALAR_GROUPS = (Prim.U8, Prim.I8, Prim.U16, Prim.I16, Prim.U32, Prim.I32, Prim
 
 def type_group_key(t: WhammType) -> tuple[int, bytes]:
     """Sort key of a ``memaddr`` row's type group (§11.3): the scalar groups in their fixed order, then
-    tuples, then maps, each by the bytes of the display form."""
+    tuples, then maps, then aggregates (ANALYSIS.md §1), each by the bytes of the display form."""
     if isinstance(t, Prim):
         return (_SCALAR_GROUPS.index(t), b"")
     if isinstance(t, TupleType):
         return (len(_SCALAR_GROUPS), str(t).encode())
+    if isinstance(t, AggType):
+        return (len(_SCALAR_GROUPS) + 2, str(t).encode())
     return (len(_SCALAR_GROUPS) + 1, str(t).encode())

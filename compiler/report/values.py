@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 
-from compiler.lang.types import MapType, Prim, TupleType, WhammType, bit_width, is_integer
+from compiler.lang.types import AggType, MapType, Prim, TupleType, WhammType, bit_width, is_integer
+from compiler.report.aggregates import format_agg
 from compiler.lang.values import wrap
 
 __all__ = [
@@ -145,6 +146,8 @@ def _format(t: WhammType, v: object, in_map: bool) -> str:
     if isinstance(t, MapType):
         assert isinstance(v, Mapping)
         return format_map(t.key, t.value, v)
+    if isinstance(t, AggType):
+        return format_agg(t, v)  # type: ignore[arg-type]
     if is_integer(t):
         return str(_map_int(t, v) if in_map else wrap(v, t))  # type: ignore[arg-type]
     if t is Prim.BOOL:

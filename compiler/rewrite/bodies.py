@@ -2,7 +2,8 @@
 functions change, and their new bodies — planned, then spliced or taken from the cache.
 
 A function is rewritten when it has sites, is a flush point, calls ``proc_exit`` (with an exit
-sequence) or may mutate a shadowed table; every other body is copied as raw bytes, renumbered only
+sequence), may mutate a shadowed table or the script reads the call stack (every function then keeps
+the shadow stack, ``rewrite/stack.py``); every other body is copied as raw bytes, renumbered only
 when added imports shift indices.  Each rewritten function is planned
 (:class:`~compiler.rewrite.inject.FunctionRewriter`) and the plan spliced onto the input body
 (:func:`~compiler.rewrite.splice.splice`), unless the incremental cache already holds the bytes of an
@@ -46,7 +47,7 @@ def rewrite_bodies(module: Module, out: Module, ctx: ModuleContext, matches: Mat
                 cache.callers[ctx.proc_exit] = callers
         ctx.proc_exit_callers = callers
         candidates |= callers
-    if ctx.layout.shadows:
+    if ctx.layout.shadows or ctx.layout.stack_depth is not None:   # table shadows, the shadow stack
         candidates |= set(range(nimp, nimp + len(module.code)))
     moving = bool(remap.moving)
     counted: dict = {}      # coalescing's answers per fold: the matches keep every fold alive meanwhile

@@ -31,12 +31,13 @@ from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
 from compiler.lang.folder import Folded, fold_expr, fold_probe, literal
 from compiler.lang.scopes import VarKind
-from compiler.lang.types import wasm_types
+from compiler.lang.types import AggType, wasm_types
 from compiler.options import Options
 from compiler.rewrite.bodies import rewrite_bodies
 from compiler.rewrite.bodycache import FunctionCache
 from compiler.rewrite.coalesce import counter_globals
 from compiler.backend.instrs import CodegenError, const, op
+from compiler.backend.clock import clock_helper
 from compiler.backend.strings import Helper, string_helpers
 from compiler.backend.script_code import compile_function, getter
 from compiler.rewrite.exit import descriptors, exit_function, start_function
@@ -302,7 +303,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
                       runtime_functions=len(rt.bodies), runtime_globals=len(rt.globals),
                       emitted_user_functions=user_fns, special=special)
     for sym in program.globals.values():
-        if len(wasm_types(sym.type)) == 1 and sym.name not in lay.getters:
+        if len(wasm_types(sym.type)) == 1 and sym.name not in lay.getters and not isinstance(sym.type, AggType):
             warnings.append(Diagnostic.warning(
                 f"getter get_{sym.name} not exported: the application already exports that name", None))
     t1 = time.perf_counter()
@@ -339,9 +340,10 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
         warnings.append(Diagnostic.warning(
             "no flush point: the report will not be printed unless the host calls whamm_flush", None))
     mem_export = exported.get("memory")
-    if lay.can_print:
+    if lay.can_print or uses.clock:     # WASI reaches the memory exported as `memory` (§12.5, nsecs)
         if mem_export is not None and mem_export.kind != ExternKind.MEMORY:
-            raise EmitError('cannot print: the application exports a non-memory item named "memory"')
+            what = "print" if lay.can_print else "read the clock (nsecs)"
+            raise EmitError(f'cannot {what}: the application exports a non-memory item named "memory"')
         if mem_export is not None:
             limits = module.memory_limits()[mem_export.index]
             if limits.is64:
@@ -386,6 +388,9 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
             helpers["whamm:write"] = write_helper(lay.fd_write, lay.memory, lay.write_scratch, lay.borrow)
             for h in string_helpers(lay.memory, lay.functions):
                 helpers[h.name] = h
+        if uses.clock:
+            assert lay.clock is not None
+            helpers["whamm:nsecs"] = clock_helper(lay.clock, lay.memory, lay.clock_scratch, lay.borrow)
         for name in user_fns:
             helpers[f"fn:{name}"] = compile_function(ctx, program.functions[name])
         app_start = remap.func(module.start) if module.start is not None else None
@@ -428,7 +433,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
             out.data.append(DataSegment(data, lay.memory, _i32_expr(addr), 2 if lay.memory else 0))
         out.data.append(DataSegment(end.to_bytes(4, "little"), lay.memory, _i32_expr(rt.heap_next_addr),
                                     2 if lay.memory else 0))
-        if lay.can_print and mem_export is None:
+        if (lay.can_print or uses.clock) and mem_export is None:
             out.exports.append(Export("memory", ExternKind.MEMORY, lay.memory))
         out.exports.append(Export("whamm:memory", ExternKind.MEMORY, lay.memory))
     for var, export in lay.getters.items():

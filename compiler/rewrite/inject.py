@@ -19,6 +19,7 @@ from compiler.lang.types import WhammType
 from compiler.rewrite.coalesce import coalesce
 from compiler.rewrite.plan import Code, FunctionPlan, Replacement
 from compiler.rewrite.shadows import shadow_updates
+from compiler.rewrite.stack import place_stack
 from compiler.backend.site_code import ALL, ModuleContext, ProbeInfo
 from compiler.rewrite.site_env import SiteEnv, compile_body, site_error
 from compiler.rewrite.templates import Template, template_key
@@ -36,13 +37,13 @@ if TYPE_CHECKING:
 __all__ = ["FunctionRewriter"]
 
 
-_PRE_CATS = ("func_entry", "flag", "block_exit", "func_exit", "flush")
+_PRE_CATS = ("func_entry", "flag", "block_exit", "func_exit", "stack", "flush")
 
 
 _POST_CATS = ("block_entry", "fallthrough", "block_after", "target")
 
 
-_EXIT_CATS = ("target", "func_exit", "flush")
+_EXIT_CATS = ("target", "func_exit", "stack", "flush")
 
 
 def _code(code: Sequence[Instr] | bytes | Code) -> Code:
@@ -139,6 +140,8 @@ class FunctionRewriter:
     def plan(self) -> FunctionPlan:
         """Place every site, flush call and shadow update, and flatten the buckets into the plan."""
         ctx = self.ctx
+        if ctx.layout.stack_depth is not None:     # the shadow stack's push goes first (rewrite/stack.py)
+            place_stack(self)
         self._place_sites()
         if ctx.exit_func is not None and (self.fid in ctx.proc_exit_callers or self.fid in ctx.flush_functions):
             call = [op("call", ctx.exit_func)]

@@ -22,10 +22,12 @@ from typing import Mapping, Sequence
 
 from compiler.backend import state
 from compiler.backend.link import WRITE_SAVE_SIZE
-from compiler.backend.state import StaticRegion, place_script_globals, size_of
+from compiler.backend.state import (
+    StaticRegion, global_aggregate_rows, place_global_aggregates, place_script_globals, size_of,
+)
 from compiler.backend.strings import STRING_HELPERS
 from compiler.lang.scopes import CheckedProbe, Program, Symbol, VarKind
-from compiler.lang.types import MapType, Prim, WhammType, wasm_types
+from compiler.lang.types import AggType, MapType, Prim, WhammType, wasm_types
 from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, ReportVar, type_group_key
 from compiler.backend.uses import Uses
 from compiler.wasm.model import ExternKind
@@ -61,6 +63,11 @@ class Layout(state.Layout):
     site_maps: dict[int, dict[str, int]] = field(default_factory=dict)  # id(MatchedSite) → name → map id
     frame_slots: dict[tuple[int, str, WhammType], int] = field(default_factory=dict)
     shadows: dict[int, tuple[int, int]] = field(default_factory=dict)  # table → (address, entries)
+    # the shadow stack (ANALYSIS.md §3, rewrite/stack.py): the depth global, the ring of the last 256
+    # frames and the name table
+    stack_depth: int | None = None
+    stack_ring: int | None = None
+    stack_names: int = 0
     # coalesced per-site counters (docs/COALESCING.md): a site's slot address → the slot its value is
     # kept in (the first site of its run and group); filled while the functions are planned
     value_slots: dict[int, int] = field(default_factory=dict)
@@ -130,10 +137,13 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     has_slots = any(unshared_symbols(p) for p in probes_with_sites.values()) or \
         any(shared_symbols(p) for p in probes_with_sites.values()) or \
         any(sym.report for sym, _ in frames.values())
-    has_maps = any(g.is_map for g in program.globals.values()) or \
+    has_maps = any(g.is_map or isinstance(g.type, AggType) for g in program.globals.values()) or \
         any(sym.is_map for p in probes_with_sites.values() for sym in p.symbols)
+    # nsecs: WASI writes the time into the memory exported as `memory`, the instrumentation memory
+    # unless the application exports one (backend/clock.py)
+    app_exports_memory = any(e.name == "memory" for e in module.exports)
     needs_runtime = lay.can_print or has_slots or has_maps or uses.strings or bool(uses.core) or \
-        bool(uses.shadows)
+        bool(uses.shadows) or uses.stack_frames or (uses.clock and not app_exports_memory)
 
     # ---- imports: fd_write, library functions, library memories
     added: list = []
@@ -144,12 +154,21 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
                 break
         else:
             added.append(("fd_write", None))
+    if uses.clock:
+        for i, imp in enumerate(fimports):
+            if imp.module == "wasi_snapshot_preview1" and imp.name == "clock_time_get":
+                lay.clock = i
+                break
+        else:
+            added.append(("clock", None))
     for lib, name in uses.library_functions:
         added.append(("lib", (lib, name)))
     lay.func_shift = len(added)
     for k, (kind, what) in enumerate(added):
         if kind == "fd_write":
             lay.fd_write = lay.func_imports + k
+        elif kind == "clock":
+            lay.clock = lay.func_imports + k
         else:
             lay.library_funcs[what] = lay.func_imports + k  # type: ignore[index]
     lay.added_imports = added
@@ -169,6 +188,8 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     if needs_runtime:
         names += ["whamm:write", *STRING_HELPERS]
     names += [f"fn:{n}" for n in emitted_user_functions]
+    if uses.clock:
+        names.append("whamm:nsecs")
     names.append("whamm:start")
     if lay.needs_exit:
         names.append("whamm:exit")
@@ -182,6 +203,10 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     if needs_runtime:
         gbase += runtime_globals
     gbase = place_script_globals(lay, program, gbase)
+    if uses.stack:
+        lay.stack_depth = gbase
+        lay.global_types.append("i32")
+        gbase += 1
 
     # ---- the instrumentation memory's static region
     if needs_runtime:
@@ -192,18 +217,23 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
         lay.write_scratch = region.alloc(WRITE_SAVE_SIZE)
         lay.value_scratch = region.alloc(max((size_of(g.type) for g in global_report), default=0))
         _place_state(lay, program, site_list, probes_with_sites, frames)
+        place_global_aggregates(lay, program)
         for table in sorted(uses.shadows):
             size = module.table_types()[table].limits.min
             addr = region.alloc(4 * size)
             lay.shadows[table] = (addr, size)
             region.put(addr, shadow_init(module, table, size))
+        if uses.clock:
+            lay.clock_scratch = region.alloc(8, 8)
+        if uses.stack_frames:
+            place_stack_frames(lay, module, region)
     else:
         _place_state(lay, program, site_list, probes_with_sites, frames)
 
     # ---- getters (§14)
     exported = {e.name for e in module.exports}
     for g in program.globals.values():
-        if len(wasm_types(g.type)) == 1 and g.type is not Prim.FUNCREF:
+        if len(wasm_types(g.type)) == 1 and g.type is not Prim.FUNCREF and not isinstance(g.type, AggType):
             name = f"get_{g.name}"
             if name not in exported:
                 lay.getters[g.name] = name
@@ -213,6 +243,27 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
         next_index += 1
     _report(lay, program, site_list, probes_with_sites, frames)
     return lay
+
+
+def place_stack_frames(lay: Layout, module, region: StaticRegion) -> None:
+    """The shadow stack's ring of the last 256 frames and its name table (ANALYSIS.md §3,
+    runtime/callstack.c): per defined function, in index order, the (address, length) of its name —
+    the name section's, or ``#fid`` when it has none."""
+    lay.stack_ring = region.alloc(4 * STACK_RING, 4)
+    names = module.names.functions if module.names is not None else {}
+    defined = len(module.functions)
+    lay.stack_names = region.alloc(8 * defined, 4)
+    table = bytearray()
+    for k in range(defined):
+        fid = lay.func_imports + k
+        name = (names.get(fid) or f"#{fid}").encode()
+        table += region.string(name).to_bytes(4, "little") + len(name).to_bytes(4, "little")
+    region.put(lay.stack_names, bytes(table))
+
+
+#: Frames the shadow stack's ring keeps (runtime/callstack.c's RING): the innermost ones, which are
+#: all a ``callstack`` string shows.
+STACK_RING = 256
 
 
 #: A matched site's probe expansion (a C-level getter for plan_layout's pass over the sites).
@@ -381,13 +432,18 @@ def _report(lay: Layout, program: Program, sites: list, probes: Mapping[int, Che
             groups.setdefault(type_group_key(sym.type), [[], [], []])[2].append(ReportVar(
                 sym.name, "frame", sym.type, None, key[0], fnames.get(key[0], ""), None,
                 MemoryLocation(lay.frame_slots[key])))
+    for row in global_aggregate_rows(lay, program):
+        rows = groups.setdefault(type_group_key(row.whamm_type), [[], [], []])
+        if len(rows) == 3:
+            rows.append([])
+        rows[3].append(row)
     report: list[ReportVar] = []
     for key in sorted(groups):
         for rows in groups[key]:
             report.extend(rows)
     lay.report = report
-    for g in sorted((g for g in program.globals.values() if g.report and not g.is_map),
-                    key=lambda g: g.name.encode()):
+    for g in sorted((g for g in program.globals.values() if g.report and not g.is_map
+                     and not isinstance(g.type, AggType)), key=lambda g: g.name.encode()):
         lay.report.append(ReportVar(g.name, "global", g.type, None, None, None, None,
                                     GlobalLocation(lay.globals[g.name], lay.getters.get(g.name))))
     for name, mid in sorted(lay.map_ids.items(), key=lambda kv: kv[1]):

@@ -165,6 +165,36 @@ class SiteEnv(ProbeEnv):
         code.emit("i32.const", -1)
         code.emit("i32.eq")
 
+    def lower_nsecs(self, code: Code, name: str, t: WhammType) -> None:
+        """``nsecs``: a call of the generated ``whamm:nsecs`` (backend/clock.py)."""
+        code.emit("call", self.func("whamm:nsecs"))
+
+    def lower_stack_depth(self, code: Code, name: str, t: WhammType) -> None:
+        """``stack_depth``: the shadow stack's depth global (rewrite/stack.py)."""
+        depth = self.layout.stack_depth
+        if depth is None:
+            raise InternalError("stack_depth is read but the layout has no shadow stack")
+        code.emit("global.get", depth)
+
+    def lower_callstack(self, code: Code, name: str, t: WhammType) -> None:
+        """``callstack``: the runtime's interned string of the shadow stack (runtime/callstack.c), whose
+        ``len << 32 | ptr`` result is split into the ``str`` pair."""
+        lay = self.layout
+        if lay.stack_ring is None:
+            raise InternalError("callstack is read but the layout has no shadow stack frames")
+        self.lower_stack_depth(code, name, t)
+        code.emit("i32.const", lay.stack_ring)
+        code.emit("i32.const", lay.stack_names)
+        code.emit("call", self.func("whamm_callstack"))
+        packed = self.pool.temp("i64")
+        code.emit("local.tee", packed)
+        code.emit("i32.wrap_i64")
+        code.emit("local.get", packed)
+        code.emit("i64.const", 32)
+        code.emit("i64.shr_u")
+        code.emit("i32.wrap_i64")
+        self.pool.release(packed)
+
     def site_table(self) -> int:
         """The table the site's instruction reads (``call_indirect``, ``table.get`` …)."""
         assert self.instr is not None

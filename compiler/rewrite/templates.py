@@ -9,7 +9,7 @@ from compiler.backend.instrs import LocalPool
 from compiler.backend.storage import MemStorage, Storage
 from compiler.events.variables import VARIABLES
 from compiler.lang.scopes import Symbol, VarKind
-from compiler.lang.types import MapType
+from compiler.lang.types import AggType, MapType
 from compiler.backend.site_code import ModuleContext, ProbeInfo
 from compiler.rewrite.site_env import SiteEnv, compile_body
 from compiler.sites.matching import MatchedSite
@@ -34,13 +34,14 @@ _LOCAL_OPS = frozenset({"local.get", "local.set", "local.tee"})
 
 def template_key(ctx: ModuleContext, site: MatchedSite, env: SiteEnv) -> tuple | None:
     """The key of a body that only depends on its site through slot addresses and saved operands, or
-    None when the body needs the site itself (frame variables, per-site maps, derived variables that
+    None when the body needs the site itself (frame variables, per-site maps and aggregates, whose
+    addresses are passed as values, derived variables that
     read immediates, bound functions)."""
     probe = site.probe
     number = probe.expansion.number
     ok = ctx.templatable.get(number)
     if ok is None:
-        ok = not any(s.kind is VarKind.FRAME or (s.kind is VarKind.UNSHARED and isinstance(s.type, MapType))
+        ok = not any(s.kind is VarKind.FRAME or (s.kind is VarKind.UNSHARED and isinstance(s.type, (MapType, AggType)))
                      for s in probe.symbols) \
             and not any(n in _SITE_DEPENDENT and not v.static for n, v in probe.bound_used.items()) \
             and not any(c.kind.value == "bound" and c.name != "drop_args" for c in probe.callees())

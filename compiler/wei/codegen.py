@@ -54,6 +54,9 @@ class BlockStorage(PtrStorage):
         first, n, _ = parts_range(self.type, path)
         return mem_parts(self.type, self.offset)[first:first + n]
 
+    def base_offset(self) -> int:
+        return self.offset
+
 
 class Params:
     """A function's parameters: requested names → their locals, in declaration order."""
@@ -145,6 +148,10 @@ class MonitorEnv(ProbeEnv):
         self.load(code, "offset", Prim.U64)
         code.emit("i32.wrap_i64")
         code.emit("i32.add")
+
+    def monitor_nsecs(self, code: Code, name: str, t: WhammType) -> None:
+        """``nsecs``: the monitor reads the clock itself (its generated ``whamm:nsecs``, backend/clock.py)."""
+        code.emit("call", self.func("whamm:nsecs"))
 
     def monitor_target(self, code: Code, name: str, t: WhammType) -> None:
         """``target``: ``arg0 <= (num_targets - 1) ? arg0 : num_targets`` from the two requested values."""

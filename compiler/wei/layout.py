@@ -25,10 +25,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from compiler.lang.scopes import VarKind
-from compiler.lang.types import MapType, Prim, WhammType, wasm_types
+from compiler.lang.types import AggType, MapType, Prim, WhammType, wasm_types
 from compiler.backend.strings import STRING_HELPERS
 from compiler.report.rows import GlobalLocation, MapLocation, MemoryLocation, ReportVar, type_group_key, wasm_type_text
-from compiler.backend.state import Layout, LibraryMemory, StaticRegion, place_script_globals, size_of
+from compiler.backend.state import (
+    Layout, LibraryMemory, StaticRegion, global_aggregate_rows, place_global_aggregates, place_script_globals,
+    size_of,
+)
 from compiler.backend.uses import Uses
 from compiler.backend.link import WRITE_SAVE_SIZE, runtime_image
 from compiler.backend.runtime_abi import encode_type, runtime_layout
@@ -181,10 +184,14 @@ def plan_monitor(program: Program, probes: Sequence[MonitorProbe], uses: Uses, *
     added: list = []
     if lay.can_print:
         added.append(("fd_write", None))
+    if uses.clock:
+        added.append(("clock", None))
     added.extend(("lib", key) for key in uses.library_functions)
     for k, (kind, what) in enumerate(added):
         if kind == "fd_write":
             lay.fd_write = k
+        elif kind == "clock":
+            lay.clock = k
         else:
             lay.library_funcs[what] = k
     lay.added_imports = added
@@ -202,8 +209,10 @@ def plan_monitor(program: Program, probes: Sequence[MonitorProbe], uses: Uses, *
     names = ["whamm:write", *STRING_HELPERS, *(f"fn:{n}" for n in user_functions), "whamm:start"]
     if lay.needs_exit:
         names.append("whamm:exit")
+    if uses.clock:
+        names.append("whamm:nsecs")
     for g in program.globals.values():
-        if len(wasm_types(g.type)) == 1 and g.type is not Prim.FUNCREF:
+        if len(wasm_types(g.type)) == 1 and g.type is not Prim.FUNCREF and not isinstance(g.type, AggType):
             lay.getters[g.name] = f"get_{g.name}"
     names.extend(lay.getters.values())
     if site_report:
@@ -236,10 +245,13 @@ def plan_monitor(program: Program, probes: Sequence[MonitorProbe], uses: Uses, *
     map_types += [s.type for f in program.functions.values() for s in (*f.params, *f.symbols)
                   if isinstance(s.type, MapType)]
     lay.scratch = region.alloc(max((size_of(t.key) + size_of(t.value) for t in map_types), default=0))  # type: ignore
+    place_global_aggregates(lay, program)
     lay.write_scratch = region.alloc(WRITE_SAVE_SIZE)
     lay.value_scratch = region.alloc(max((size_of(g.type) for g in global_report), default=0))
     ml = MonitorLayout(lay, list(probes), [], functions, library_memories=dict(library_memories))
     ml.buffer = region.alloc(BUFFER_SIZE)
+    if uses.clock:
+        lay.clock_scratch = region.alloc(8, 8)
 
     # map ids: script maps by name (LANGUAGE.md §8), shared maps in probe order, then unshared maps as
     # $A creates them
@@ -287,10 +299,11 @@ def plan_monitor(program: Program, probes: Sequence[MonitorProbe], uses: Uses, *
                 rows.append((type_group_key(sym.type), ReportVar(
                     sym.name, "shared", sym.type, probe.expansion.engine_id, None, None, None,
                     MemoryLocation(lay.shared_slots[(number, sym.name)]))))
+    rows.extend((type_group_key(r.whamm_type), r) for r in global_aggregate_rows(lay, program))
     rows.sort(key=lambda r: r[0])
     lay.report = [r for _, r in rows]
-    for g in sorted((g for g in program.globals.values() if g.report and not g.is_map),
-                    key=lambda g: g.name.encode()):
+    for g in sorted((g for g in program.globals.values() if g.report and not g.is_map
+                     and not isinstance(g.type, AggType)), key=lambda g: g.name.encode()):
         lay.report.append(ReportVar(g.name, "global", g.type, None, None, None, None,
                                     GlobalLocation(lay.globals[g.name], lay.getters.get(g.name))))
     for name, mid in sorted(lay.map_ids.items(), key=lambda kv: kv[1]):

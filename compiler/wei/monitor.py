@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
+from compiler.backend.clock import clock_helper
 from compiler.errors import WhammError
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
@@ -138,6 +139,8 @@ def build_monitor(program: Program, *, options: Options | None = None,
         helpers["whamm:write"] = write_helper(lay.fd_write, lay.memory, lay.write_scratch, None)
         for h in string_helpers(lay.memory, lay.functions):
             helpers[h.name] = h
+        if lay.clock is not None:
+            helpers["whamm:nsecs"] = clock_helper(lay.clock, lay.memory, lay.clock_scratch, None)
         for name in user_fns:
             helpers[f"fn:{name}"] = compile_function(ctx, program.functions[name])
         helpers["whamm:start"] = start_function(ctx, ml, [m.probe for m in _members(probes)], special["begin"])
@@ -181,7 +184,7 @@ def build_monitor(program: Program, *, options: Options | None = None,
     out.data.append(DataSegment(end.to_bytes(4, "little"), lay.memory, (const("i32", rl.heap_next_addr), op("end")),
                                 flags))
     out.exports.append(Export(BUFFER_MEMORY, ExternKind.MEMORY, lay.memory))
-    if lay.can_print:
+    if lay.can_print or lay.clock is not None:     # WASI writes output and the time through `memory`
         out.exports.append(Export("memory", ExternKind.MEMORY, lay.memory))
     out.exports.append(Export(BUFFER_START, ExternKind.GLOBAL, ml.buffer_globals))
     out.exports.append(Export(BUFFER_MAX, ExternKind.GLOBAL, ml.buffer_globals + 1))

@@ -40,8 +40,9 @@ def requested(var: BoundVar, event: Event | None) -> tuple[str, ...]:
     name = var.name
     if var.constant is not None:
         return ()
-    inputs = variable(name).monitor_inputs
-    if inputs:
+    row = variable(name)
+    inputs = row.monitor_inputs
+    if row.monitor is not None:
         return tuple(_address_operand(event) if i == "addr" else i for i in inputs)
     if var.alias_of is not None:
         return (var.alias_of,)

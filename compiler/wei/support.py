@@ -97,7 +97,7 @@ def _check_probe(cp: CheckedProbe, reject) -> None:
         roots.insert(0, cp.predicate)
     for root in roots:
         for n in ast.walk(root):
-            if isinstance(n, (ast.Assign, ast.IncDec)):
+            if isinstance(n, (ast.Assign, ast.CompoundAssign, ast.IncDec)):
                 target = n.target
                 while isinstance(target, ast.Field):
                     target = target.tuple
@@ -110,6 +110,9 @@ def _check_probe(cp: CheckedProbe, reject) -> None:
                     continue
                 if sym.kind is VarKind.BUILTIN:
                     reject(f"`{n.id}` (application memory access)", n.span)
+                elif sym.kind is VarKind.BOUND and n.id in ("callstack", "stack_depth"):
+                    reject(f"`{n.id}`", n.span, "the engine interface passes no call stack; "
+                                                 "use the rewriting target")
                 elif sym.kind is VarKind.BOUND and n.id == "targets":
                     reject("the br_table variable `targets`", n.span, "use immN, num_targets and default_target")
             elif isinstance(n, ast.Call):

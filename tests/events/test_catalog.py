@@ -204,12 +204,29 @@ def test_variable_descriptions_of_section_8_6() -> None:
         if m:
             expected = docs[m[1] + "N"].replace(" N", f" {m[2]}", 1)
             seen.add(m[1] + "N")
+        elif var.name in _ANALYSIS_VARS:     # ANALYSIS.md §3, checked below
+            continue
         else:
             expected = docs[var.name]
             seen.add(var.name)
         assert var.doc == expected, var.name
         assert var.engine_only == (var.name == "probe_id")
     assert seen == set(docs), set(docs) ^ seen
+
+
+#: The bound variables ANALYSIS.md §3 adds to every site (time and call stacks).
+_ANALYSIS_VARS = ("nsecs", "callstack", "stack_depth")
+
+
+def test_analysis_variables_of_section_3() -> None:
+    """ANALYSIS.md §3's variables are provider variables (every probe at a site) of its types."""
+    analysis = (SPEC / "ANALYSIS.md").read_text(encoding="utf-8")
+    rows = _table_rows(_section(analysis, "## 3. Time and call stacks", "**Flame graphs.**"))
+    types = {_unquote(r[0]): r[1].split(",")[0].strip("` ") for r in rows if r[0] != "name"}
+    provider = {v.name: v for v in CATALOG.vars}
+    assert set(types) == set(_ANALYSIS_VARS)
+    for name, t in types.items():
+        assert str(provider[name].type) == t and provider[name].static is False and provider[name].doc
 
 
 def test_function_descriptions() -> None:
@@ -240,8 +257,10 @@ def test_mode_descriptions_of_cli_section_3() -> None:
 def test_provider_variables_of_section_2() -> None:
     rows = _table_rows(_section(EVENTS_MD, "## 2. Bound variables", "### 2.1"))
     spec = {_unquote(r[0]).split()[0]: (r[1], r[2]) for r in rows if r[0] != "name"}
-    assert [v.name for v in CATALOG.vars] == list(spec)
-    for var in CATALOG.vars:
+    events_vars = [v for v in CATALOG.vars if v.name not in _ANALYSIS_VARS]   # then ANALYSIS.md §3's
+    assert [v.name for v in events_vars] == list(spec)
+    assert [v.name for v in CATALOG.vars] == list(spec) + list(_ANALYSIS_VARS)
+    for var in events_vars:
         type_text, lifetime = spec[var.name]
         assert (var.type is None) == (type_text == "from a type bound")
         if var.type is not None:
@@ -270,7 +289,8 @@ def test_scope_of_special_packages_has_only_builtins() -> None:
 
 def test_scope_of_func_and_block_events() -> None:
     entry = scope("func", "entry")
-    assert list(entry) == ["APP_MEMID", "fid", "fname", "pc", "opidx", "at_func_end", "localN", "probe_id"]
+    assert list(entry) == ["APP_MEMID", "fid", "fname", "pc", "opidx", "at_func_end", "localN", "probe_id",
+                           "nsecs", "callstack", "stack_depth"]
     assert "instr_count" not in scope("block", "start")
     count = scope("block", "end")["instr_count"]
     assert count.type is Prim.U32 and count.static

@@ -47,6 +47,8 @@ ALL = [
     Example("hotness"),
     Example("memtrace", "memtrace/app.wasm"),
     Example("faults"),
+    Example("latency", "profile/work.wasm"),
+    Example("profile", "profile/work.wasm"),
 ]
 
 _ID = re.compile(r"^(\d+|\([\d; ]+\)), (memaddr|global_id|\([global_id; ]+\)), ", re.M)
@@ -116,3 +118,24 @@ def test_instruction_count_oracle():
     executed = result.instance.exports(result.store)["executed"].value(result.store)
     expected = (EXAMPLES / "instr_count" / "expected.txt").read_text()
     assert expected.endswith(f", executed, u64, i64, script0, , , , , {executed}\n")
+
+
+def test_profile_folded(capfd, tmp_path):
+    """The profile example's ``--folded`` file is ``expected.folded``; its counts sum to the plain
+    counter of the same events (each entry is recorded once, under its whole stack), and the stacks of
+    the recursive ``fib`` hold one frame per level of recursion."""
+    folded = tmp_path / "prof.folded"
+    example = next(e for e in ALL if e.name == "profile")
+    status, (out, err) = main([*example.argv, "--folded", f"prof={folded}"]), capfd.readouterr()
+    assert (status, err) == (0, "")
+    text = folded.read_text()
+    golden = EXAMPLES / "profile" / "expected.folded"
+    if UPDATE:
+        golden.write_text(text)
+    assert text == golden.read_text()
+    counts = {line.rpartition(" ")[0]: int(line.rpartition(" ")[2]) for line in text.splitlines()}
+    calls = int(re.search(r", calls, u64, .*, (\d+)$", out, re.M).group(1))
+    assert sum(counts.values()) == calls
+    fib = {stack: n for stack, n in counts.items() if stack.split(";")[-1] == "fib"}
+    assert sum(fib.values()) == 465                      # fib(12) makes 2 * fib(13) - 1 calls
+    assert max(stack.count("fib") for stack in fib) == 12

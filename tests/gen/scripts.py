@@ -17,7 +17,10 @@ escapes, static bound strings, methods, equality); user functions (including a b
 and map parameters); predicates mixing static bound variables (``fid``, ``fname``, ``pc``, ``immN``,
 ...) with dynamic ones (``argN``, ``localN``, globals, calls); every variable kind (probe-local,
 report, unshared, shared, frame); casts between all primitive types; ternaries; ``&&``/``||``;
-arithmetic in every integer and float width.  Run-time traps are generated only behind guards
+arithmetic in every integer and float width; at low probability the analysis constructs of ANALYSIS.md
+§1–§2 (aggregates, compound assignment, ``printf``, ``print``, ``delete``, ``clear``, ``m.len()``).  A
+``wasm:begin`` body never writes a global that a per-site initialiser reads (see :meth:`Generator.special`).
+Run-time traps are generated only behind guards
 (``d != 0 && d != -1 ? n / d : 0``, float→int casts only of values inside ``(-1000, 1000)``), so the
 generated scripts never trap.
 
@@ -111,10 +114,23 @@ class Map:
     value: object
 
 
-T = Union[str, Tup, Map]
+@dataclass(frozen=True)
+class Agg:
+    """An aggregate (ANALYSIS.md §1), written as ``text``; never a value, only ``.add()``-ed and read."""
+    text: str
+
+
+T = Union[str, Tup, Map, Agg]
+
+#: The aggregate types a script may declare (low probability: one script in ten has one).
+AGG_TYPES = (Agg("stats"), Agg("hist"), Agg("lhist(-20, 100, 7)"), Agg("lhist(0, 4096, 256)"))
+#: What an aggregate's reader returns.
+AGG_READERS = {"stats": (("count", "u64"), ("sum", "i64"), ("min", "i64"), ("max", "i64"), ("avg", "i64"))}
 
 
 def tname(t: T) -> str:
+    if isinstance(t, Agg):
+        return t.text
     if isinstance(t, Tup):
         return "(" + ", ".join(tname(e) for e in t.elems) + ")"
     if isinstance(t, Map):
@@ -265,7 +281,7 @@ class Scope:
         for v in self.vars:
             if t is not None and v.type != t:
                 continue
-            if isinstance(v.type, Map) and t is None:
+            if isinstance(v.type, (Map, Agg)) and t is None:
                 continue
             if not self.dynamic and v.per_visit:
                 continue
@@ -310,6 +326,8 @@ class Generator:
         self.globals: list[Var] = []
         self.counter = 0
         self.prints = False
+        #: Globals read by per-site (unshared, report) initialisers: ``wasm:begin`` must not write them.
+        self.site_init_reads: set[str] = set()
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -371,6 +389,13 @@ class Generator:
         return self.ch.pick(options)()
 
     def leaf(self, t: T, sc: Scope, context: bool) -> str:
+        if t in ("u64", "i64") and sc.dynamic:
+            aggs = [v for v in sc.vars if isinstance(v.type, Agg)]
+            if aggs and self.ch.chance(30):
+                a = self.ch.pick(aggs)
+                readers = [m for m, rt in AGG_READERS.get(a.type.text, (("count", "u64"),)) if rt == t]
+                if readers:
+                    return f"{a.name}.{self.ch.pick(readers)}()"
         names = [v.name for v in sc.usable(t)]
         if names and self.ch.chance(65):
             return self.ch.pick(names)
@@ -407,6 +432,9 @@ class Generator:
             out.append(lambda: self.cast_to(t, sc, d))
             if t == "u32":
                 out.append(lambda: f"(({self.expr('str', sc, d)}).len())")
+                counted = [v for v in sc.vars if isinstance(v.type, Map)] if sc.maps and sc.dynamic else []
+                if counted:
+                    out.append(lambda: f"({ch.pick(counted).name}.len())")
         elif t in FLOATS:
             out.append(lambda: self.arith(t, sc, d, context))
             out.append(lambda: self.cast_to(t, sc, d))
@@ -503,7 +531,10 @@ class Generator:
         if k == "incdec":
             nums = [v for v in writable if v.type in NUMERIC]
             if nums:
-                return [f"{ch.pick(nums).name}{ch.pick(('++', '--'))};"]
+                v = ch.pick(nums)
+                if ch.chance(25):
+                    return [self.compound_assign(v.name, v.type, sc, d)]
+                return [f"{v.name}{ch.pick(('++', '--'))};"]
         if k == "decl":
             return self.local_decl(sc, d, probe)
         if k == "if" and depth > 0:
@@ -516,15 +547,23 @@ class Generator:
                 lines += [*self.indent(self.block(sc, depth - 1, 2, probe)), "}"]
             return lines
         if k == "call":
+            if ch.chance(8):
+                return [self.printf(sc, d)]
+            if sc.vars and ch.chance(4):   # print(v) (ANALYSIS.md §2): any variable, maps and aggregates too
+                return [f"print({ch.pick(sc.vars).name});"]
             fns = self.callable(sc)
             if fns:
                 return [self.call(ch.pick(fns), sc, d) + ";"]
         if k == "map":
-            maps = [v for v in sc.vars if isinstance(v.type, Map)]
+            maps = [v for v in sc.vars if isinstance(v.type, Map) and not isinstance(v.type.value, Agg)]
             if maps:
                 m = ch.pick(maps)
                 target = f"{m.name}[{self.expr(m.type.key, sc, d)}]"
+                if ch.chance(12):   # delete(m[k]), clear(m) (ANALYSIS.md §2)
+                    return [f"delete({target});"] if ch.chance(85) else [f"clear({m.name});"]
                 if m.type.value in NUMERIC and ch.chance(50):
+                    if ch.chance(30):
+                        return [self.compound_assign(target, m.type.value, sc, d)]
                     return [f"{target}{ch.pick(('++', '--'))};"]
                 return [f"{target} = {self.expr(m.type.value, sc, d)};"]
         if k == "field":
@@ -544,6 +583,19 @@ class Generator:
             name, value = ch.pick(probe.assignable)
             return [f"{name} = {value};"]
         return self.local_decl(sc, d, probe)
+
+    def compound_assign(self, target: str, t: str, sc: Scope, d: int) -> str:
+        """``target OP= e`` (ANALYSIS.md §2) without the trapping ``/=`` and ``%=``."""
+        ops = ("+", "-", "*", "&", "|", "^", "<<", ">>") if t in INTS else ("+", "-", "*")
+        return f"{target} {self.ch.pick(ops)}= {self.expr(t, sc, d)};"
+
+    def printf(self, sc: Scope, d: int) -> str:
+        """One ``printf`` conversion of a generated value, between bars so a width shows."""
+        ch = self.ch
+        t = ch.pick(NUMERIC + ("bool", "str"))
+        conv = ch.pick(("%d", "%5u", "%-8x", "%+d", "%08X", "%o", "%.3d")) if t in INTS else \
+            ch.pick(("%g", "%.3f", "%12.4e", "%+g", "%-10.2f")) if t in FLOATS else ch.pick(("%s", "%-6s", "%.2s"))
+        return f'printf("{self.fresh("p")}|{conv}|\\n", {self.expr(t, sc, d)});'
 
     def local_decl(self, sc: Scope, d: int, probe: "ProbeCtx | None") -> list[str]:
         """A probe-local or function-local variable, initialised in its declaration or (both forms must
@@ -586,7 +638,7 @@ class Generator:
         if ch.chance(20):
             sc = Scope(list(self.globals))
             g = ch.pick(self.globals)
-            if not isinstance(g.type, Map):
+            if not isinstance(g.type, (Map, Agg)):
                 top.append(f"{g.name} = {self.expr(g.type, sc, 2)};")
         probes = []
         used_events: set[tuple[str, str]] = set()
@@ -603,8 +655,39 @@ class Generator:
             specials += self.special("wasm:begin")
         if ch.chance(40):
             specials += self.special("wasm:end")
+        if ch.chance(10):   # drawn last: the scripts of every other seed stay as they were
+            top += self.aggregates(probes)
         head = ["use whamm_core;"] if self.prints else []
         return "\n".join(head + top + probes + specials) + "\n"
+
+    def aggregates(self, probes: list[str]) -> list[str]:
+        """Aggregate globals (ANALYSIS.md §1: stats, histograms, maps of them) and a probe that adds to
+        them and reads them into report variables; returns the declarations, appends the probe.  The
+        probe writes nothing else, so the rest of the script behaves as without it."""
+        ch = self.ch
+        decls = []
+        aggs = []
+        for _ in range(1 + ch.below(2)):
+            t = ch.pick(AGG_TYPES)
+            if ch.chance(40):
+                t = Map(self.key_type(), t)
+            name = self.fresh("a")
+            decls.append(f"{'report ' if ch.chance(80) else ''}var {name}: {tname(t)};")
+            aggs.append(Var(name, t, writable=False))
+        self.globals.extend(aggs)
+        sc = Scope(list(self.globals), calls=False)
+        body = []
+        for _ in range(1 + ch.below(4)):
+            a = ch.pick(aggs)
+            target = a.name if isinstance(a.type, Agg) else f"{a.name}[{self.expr(a.type.key, sc, 1)}]"
+            body.append(f"{target}.add({self.expr(ch.pick(INTS), sc, 2)});")
+        for a in aggs:
+            if isinstance(a.type, Agg):
+                name = self.fresh("r")
+                body.append(f"report unshared var {name}: u64;")
+                body.append(f"{name} = {a.name}.count();")
+        probes.extend(self.probe_text(EVENTS[0], "before", None, body))
+        return decls
 
     def function(self, recursive: bool) -> list[str]:
         ch = self.ch
@@ -635,7 +718,15 @@ class Generator:
         return [f"fn {name}({sig}){arrow} {{", *self.indent(body), "}"]
 
     def special(self, rule: str) -> list[str]:
+        """A ``wasm:begin`` or ``wasm:end`` probe.  ``wasm:begin`` writes no global that a per-site
+        initialiser reads, and calls no user function (which may write one): the two targets run those
+        initialisers at different times, both as specified — rewriting before ``wasm:begin``
+        (REWRITING.md §4 steps 4, 5), the engine when it attaches the probe, after the monitor's start
+        function has run ``wasm:begin`` (WEI.md §9 steps 1, 2) — so such a script means two things."""
         sc = Scope(list(self.globals))
+        if rule == "wasm:begin" and self.site_init_reads:
+            sc = Scope([replace(v, writable=False) if v.name in self.site_init_reads else v for v in self.globals],
+                       calls=False)
         body = self.block(sc, 1, 2, None)
         if self.ch.chance(60):
             self.prints = True
@@ -741,7 +832,10 @@ class Generator:
         decl = f"{kind} var {name}: {tname(t)}"
         if "frame" not in kind and not isinstance(t, Map) and ch.chance(50):
             init_sc = Scope(sc.vars, calls=False, maps=False, dynamic=False, per_site="shared" not in kind.split())
-            decl += f" = {self.expr(t, init_sc, 1)}"
+            init = self.expr(t, init_sc, 1)
+            if "shared" not in kind.split():
+                self.site_init_reads.update(re.findall(r"\bg\d+\b", init))
+            decl += f" = {init}"
         sc.vars.append(Var(name, t, shared_ok="shared" in kind.split(), per_visit="frame" in kind))
         return [decl + ";"]
 

@@ -108,7 +108,8 @@ def test_rules_after_commands() -> None:
     assert complete("info wasm:b") == ["begin", "block:"]
 
 
-CALL_BEFORE = ["APP_MEMID", "fid", "fname", "pc", "opidx", "at_func_end", "local", "opname", "bytecode",
+CALL_BEFORE = ["APP_MEMID", "fid", "fname", "pc", "opidx", "at_func_end", "local", "nsecs",
+               "callstack", "stack_depth", "opname", "bytecode",
                "category_id", "category_name", "arg", "imm0", "target_fn_type", "target_fn_name",
                "target_imp_module", "count", "calls"]
 
@@ -118,7 +119,7 @@ def test_bound_variables_in_predicates_and_bodies() -> None:
     assert complete("wasm:opcode:call:before { ") == CALL_BEFORE
     assert complete("wasm:opcode:call:before / fid == 1 / { x = 1; ") == CALL_BEFORE
     assert complete("wasm:opcode:call:before / fid == 1 && f") == ["fid", "fname"]
-    assert complete("wasm:opcode:call:before { if (a) { c") == ["category_id", "category_name", "count",
+    assert complete("wasm:opcode:call:before { if (a) { c") == ["callstack", "category_id", "category_name", "count",
                                                                 "calls"]
     assert complete("wasm:opcode:call:before / ", tab=False) == []
     assert complete("match wasm:opcode:call / im") == ["imm0"]

@@ -60,7 +60,7 @@ def test_edit_and_sites_take_one_number_then_their_options(shell) -> None:
 
 def test_report_sort_offers_the_columns_of_the_last_run(shell) -> None:
     before = complete(shell, "report --sort ")
-    assert before == ["name", "probe", "probe_id", "fname", "fid", "pc", "key", "value"]
+    assert before == ["name", "probe", "probe_id", "fname", "fid", "pc", "key", "value", "sum", "min", "max", "avg"]
     shell.onecmd("report var n: u32")
     shell.onecmd("wasm:func:entry { n++; }")
     shell.onecmd("run")

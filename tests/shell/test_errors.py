@@ -40,7 +40,7 @@ def test_bad_probe_shows_the_diagnostic_and_changes_nothing(SEED_PROBE, demo: In
     assert demo("report var count: u32") and demo(SEED_PROBE)
     demo.take()
     script = demo.shell.session.script_text()
-    assert not demo("wasm:opcode:call:before / imm0 == 2 / { count += 1; }")
+    assert not demo("wasm:opcode:call:before / imm0 == 2 / { count += ; }")
     _, err = demo.take()
     assert err.startswith("error: expected")
     assert " --> <input>:1:" in err and "|" in err and "^" in err

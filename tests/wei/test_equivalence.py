@@ -2,8 +2,8 @@
 express, ``whamm run`` (rewriting) and ``whamm run --wei-monitor`` (the emulated engine) print the
 same output, apart from the report's ``memaddr``/``global_id`` ids and the probe ids' mode suffix.
 
-Covered: every example of ``examples/`` (the one the interface cannot express, ``faults``, is
-rejected), and every golden script on the demo application and on ``apps/mixed.wat`` — except
+Covered: every example of ``examples/`` (those the interface cannot express — ``faults``, ``latency``
+and ``profile`` — are rejected), and every golden script on the demo application and on ``apps/mixed.wat`` — except
 ``engine_only`` (``probe_id`` does not exist when rewriting) and ``merged``, whose merged probes
 legitimately report rows at every site of the merged export (WEI.md §8; see test_emulator.py).
 """
@@ -29,7 +29,9 @@ EXPRESSIBLE = {
     "instr_count": (DEMO, None),
     "memtrace": (EXAMPLES / "memtrace" / "app.wasm", None),
 }
-REJECTED = {"faults": "mode `alt` is not supported by the wei target"}
+REJECTED = {"faults": "mode `alt` is not supported by the wei target",
+            "latency": "`stack_depth` is not supported by the wei target",
+            "profile": "`callstack` is not supported by the wei target"}
 NOT_COMPARED = {"engine_only", "merged"}
 
 

@@ -4,7 +4,8 @@
  * [u32 hash tag | key bytes | value bytes], the key and value laid out per their type descriptors
  * (types.c); tag 0 marks a free entry.  Maps are found by their i32 id through a second, id-keyed
  * table, so the caller chooses ids: the rewriter gives script maps 0, 1, 2, ... and its internal maps
- * ids outside that sequence.  Entries are never removed, so no tombstones are needed.
+ * ids outside that sequence.  `delete` removes an entry by backward-shift deletion (the entries after it
+ * in its probe run move back), so no tombstones are needed.
  */
 #include "runtime.h"
 
@@ -225,16 +226,55 @@ EXPORT("whamm_map_add") void whamm_map_add(i32 id, i32 key, i64 delta) {
 /* The number of entries in map `id`. */
 EXPORT("whamm_map_len") i32 whamm_map_len(i32 id) { return (i32)find_map(id)->count; }
 
+/* delete(m[key]) (ANALYSIS.md §2): remove the entry if present.  Backward-shift deletion: each later
+ * entry of the probe run whose home slot does not lie cyclically in (hole, its slot] moves into the
+ * hole, so every remaining entry stays reachable from its home without tombstones. */
+EXPORT("whamm_map_delete") void whamm_map_delete(i32 id, i32 key) {
+    Map *m = find_map(id);
+    u8 *e = probe(m, (const u8 *)key, key_hash(m, (const u8 *)key));
+    if (!load_u32(e)) return;
+    u32 mask = m->cap - 1;
+    u32 hole = (u32)(e - m->entries) / m->stride;
+    for (u32 i = (hole + 1) & mask;; i = (i + 1) & mask) {
+        u8 *f = m->entries + i * m->stride;
+        u32 tag = load_u32(f);
+        if (!tag) break;
+        if (((i - (tag & mask)) & mask) >= ((i - hole) & mask)) {
+            __builtin_memcpy(m->entries + hole * m->stride, f, m->stride);
+            hole = i;
+        }
+    }
+    __builtin_memset(m->entries + hole * m->stride, 0, m->stride);
+    m->count--;
+}
+
+/* clear(m) (ANALYSIS.md §2): remove every entry (the capacity stays). */
+EXPORT("whamm_map_clear") void whamm_map_clear(i32 id) {
+    Map *m = find_map(id);
+    __builtin_memset(m->entries, 0, m->cap * m->stride);
+    m->count = 0;
+}
+
 /* ---- printing ---- */
 
-static const u8 *sort_desc;
+static const Map *sort_map;
+static int sort_by_value;   /* print's order: numeric value descending, then key */
+
+static int entry_cmp(const u8 *a, const u8 *b) {
+    if (sort_by_value) {
+        u32 off = 4 + sort_map->key_size;
+        int c = num_cmp(sort_map->val_desc, b + off, a + off);
+        if (c) return c;
+    }
+    return value_cmp(sort_map->key_desc, a + 4, b + 4);
+}
 
 static void sift_down(const u8 **a, u32 root, u32 n) {
     for (;;) {
         u32 child = 2 * root + 1;
         if (child >= n) return;
-        if (child + 1 < n && value_cmp(sort_desc, a[child] + 4, a[child + 1] + 4) < 0) child++;
-        if (value_cmp(sort_desc, a[root] + 4, a[child] + 4) >= 0) return;
+        if (child + 1 < n && entry_cmp(a[child], a[child + 1]) < 0) child++;
+        if (entry_cmp(a[root], a[child]) >= 0) return;
         const u8 *t = a[root];
         a[root] = a[child];
         a[child] = t;
@@ -242,15 +282,17 @@ static void sift_down(const u8 **a, u32 root, u32 n) {
     }
 }
 
-/* The map's entries sorted by key (heapsort: in place, O(n log n) whatever the keys). */
-static const u8 **sorted_entries(const Map *m) {
+/* The map's entries sorted by key, or with `by_value` by numeric value descending then key (heapsort:
+ * in place, O(n log n) whatever the keys). */
+static const u8 **sorted_entries(const Map *m, int by_value) {
     const u8 **a = rt_alloc(m->count * sizeof(u8 *) + 1);
     u32 n = 0;
     for (u32 i = 0; i < m->cap; i++) {
         const u8 *e = m->entries + i * m->stride;
         if (load_u32(e)) a[n++] = e;
     }
-    sort_desc = m->key_desc;
+    sort_map = m;
+    sort_by_value = by_value;
     for (u32 i = n / 2; i-- > 0;) sift_down(a, i, n);
     for (u32 i = n; i-- > 1;) {
         const u8 *t = a[0];
@@ -271,7 +313,7 @@ static void print_entry(const Map *m, const u8 *e, const char *sep, u32 sep_len)
  * to key bytes (each value follows its key), allocated for the caller, who releases it with mem_free. */
 EXPORT("whamm_map_entries") i32 whamm_map_entries(i32 id) {
     Map *m = find_map(id);
-    const u8 **a = sorted_entries(m);
+    const u8 **a = sorted_entries(m, 0);
     for (u32 i = 0; i < m->count; i++) a[i] += 4;
     return (i32)a;
 }
@@ -283,7 +325,7 @@ EXPORT("print_map") void core_print_map(i32 id) {
         out_bytes((const u8 *)"empty map", 9);
         return;
     }
-    const u8 **a = sorted_entries(m);
+    const u8 **a = sorted_entries(m, 0);
     for (u32 i = 0; i < m->count; i++) {
         if (i) out_byte(';');
         print_entry(m, a[i], "->", 2);
@@ -308,10 +350,30 @@ EXPORT("print_map_as_csv") void core_print_map_as_csv(i32 id) {
         out_bytes((const u8 *)"empty map\n", 10);
         return;
     }
-    const u8 **a = sorted_entries(m);
+    const u8 **a = sorted_entries(m, 0);
     for (u32 i = 0; i < m->count; i++) {
         print_entry(m, a[i], ", ", 2);
         out_byte('\n');
+    }
+    rt_free(a);
+}
+
+/* print(m) (ANALYSIS.md §2): one `name[key]: value` line per entry, in descending order of a numeric
+ * value (then by key), else by key; an aggregate value in bpftrace's form headed `@name[key]:`.  An
+ * empty map prints nothing. */
+EXPORT("whamm_print_map_human") void whamm_print_map_human(i32 name, i32 name_len, i32 id) {
+    Map *m = find_map(id);
+    if (!m->count) return;
+    u8 v = *m->val_desc;
+    int agg = v == T_STATS || v == T_HIST || v == T_LHIST;
+    const u8 **a = sorted_entries(m, v >= T_U8 && v <= T_F64);
+    for (u32 i = 0; i < m->count; i++) {
+        if (agg) out_byte('@');
+        out_bytes((const u8 *)name, (u32)name_len);
+        out_byte('[');
+        print_key_human(m->key_desc, a[i] + 4);
+        out_byte(']');
+        print_value_human(m->val_desc, a[i] + 4 + m->key_size);
     }
     rt_free(a);
 }

@@ -26,6 +26,8 @@ void host_write(i32 fd, const void *ptr, u32 len);
 enum {
     T_U8 = 1, T_I8 = 2, T_U16 = 3, T_I16 = 4, T_U32 = 5, T_I32 = 6, T_U64 = 7, T_I64 = 8,
     T_F32 = 9, T_F64 = 10, T_BOOL = 11, T_STR = 12,
+    T_STATS = 13, T_HIST = 14, /* aggregates (agg.c) */
+    T_LHIST = 15, /* followed by MIN, MAX, STEP as little-endian i64 */
     T_TUPLE = 16, /* followed by one byte: element count, then the element descriptors */
 };
 
@@ -57,6 +59,16 @@ int value_cmp(const u8 *desc, const u8 *a, const u8 *b);
 void value_copy_in(const u8 *desc, u8 *dst, const u8 *src);
 void print_value(const u8 *desc, const u8 *v, int in_map);
 void print_type_label(const u8 *desc);
+
+/* agg.c: aggregates */
+u32 agg_words(const u8 *desc);
+void print_agg(const u8 *desc, const u8 *v);
+i64 whamm_agg_read(i32 desc, i32 ptr, i32 what);
+
+/* human.c: print(v)'s human form */
+int num_cmp(const u8 *desc, const u8 *a, const u8 *b);
+void print_value_human(const u8 *desc, const u8 *v);
+void print_key_human(const u8 *desc, const u8 *v);
 
 /* map.c: whamm_core.print_map (the report prints map-valued slots with it) */
 void core_print_map(i32 id);

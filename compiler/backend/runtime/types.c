@@ -15,6 +15,7 @@ u32 type_size(const u8 *d) {
     case T_U16: case T_I16: return 2;
     case T_U32: case T_I32: case T_F32: case T_BOOL: return 4;
     case T_U64: case T_I64: case T_F64: case T_STR: return 8;
+    case T_STATS: case T_HIST: case T_LHIST: return 8 * agg_words(d);
     case T_TUPLE: {
         u32 n = d[1], size = 0;
         for (d += 2; n--; d = type_skip(d)) size += type_size(d);
@@ -25,6 +26,7 @@ u32 type_size(const u8 *d) {
 }
 
 const u8 *type_skip(const u8 *d) {
+    if (*d == T_LHIST) return d + 25;
     if (*d != T_TUPLE) return d + 1;
     u32 n = d[1];
     for (d += 2; n--;) d = type_skip(d);
@@ -168,6 +170,7 @@ void print_value(const u8 *d, const u8 *v, int in_map) {
     }
     case T_BOOL: out_bool(load_u32(v)); return;
     case T_STR: out_bytes((const u8 *)load_u32(v), load_u32(v + 4)); return;
+    case T_STATS: case T_HIST: case T_LHIST: print_agg(d, v); return;
     case T_TUPLE: {
         u32 n = d[1];
         out_byte('(');
@@ -199,6 +202,23 @@ void print_type_label(const u8 *d) {
         for (d += 2; n--; d = type_skip(d)) {
             print_type_label(d);
             if (n) out_byte(',');
+        }
+        out_byte(')');
+        return;
+    }
+    if (*d == T_STATS) {
+        out_bytes((const u8 *)"stats", 5);
+        return;
+    }
+    if (*d == T_HIST) {
+        out_bytes((const u8 *)"hist", 4);
+        return;
+    }
+    if (*d == T_LHIST) {
+        out_bytes((const u8 *)"lhist(", 6);
+        for (u32 i = 0; i < 3; i++) {
+            if (i) out_byte(',');
+            out_i64((i64)load_u64(d + 1 + 8 * i));
         }
         out_byte(')');
         return;
