@@ -53,6 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folded", action="append", default=[], metavar="VAR=FILE",
                         help="after the run, write the profile VAR (a map<str, N> keyed by callstack) to FILE "
                              "as folded stacks for flamegraph.pl, inferno or speedscope (repeatable)")
+    parser.add_argument("--format", choices=("csv", "text"), default="csv",
+                        help="the report at exit: csv (REWRITING.md §11, printed by the module) or text "
+                             "(bpftrace's human form, printed by whamm from the instance's values; "
+                             "wasm:report bodies do not run)")
     parser.add_argument("-w", "--wei", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--wei-monitor", metavar="PATH",
                         help="run the application under this engine monitor module (whamm instr --wei) "
@@ -168,13 +172,20 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--wei is not allowed with 'whamm run'")
     env, dirs = _env(args.env), _dirs(args.dir)
     profiles = _folded(args.folded)
+    text_report = args.format == "text"
+    if text_report and args.no_report:
+        raise UsageError("--format text prints the report: it cannot be combined with --no-report")
     if args.wei_monitor is not None:
+        if text_report:
+            raise UsageError("--format text is not supported with --wei-monitor")
         if profiles:
             raise UsageError("--folded is not supported with --wei-monitor")
         if args.unknown_imports is not None:
             raise UsageError(f"--{'trap' if args.unknown_imports == 'trap' else 'default-values'}-unknown-imports "
                              "is not supported with --wei-monitor")
         return run_monitor(args, env, dirs)
+    if text_report:
+        args.no_report = True           # the module prints no report: whamm prints it, in text form
     result = compile_inputs(args)
     _check_profiles(result.layout, profiles)
     if args.output_path is not None:
@@ -187,11 +198,31 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(outcome.results), flush=True)
     if outcome.error_text:
         print(outcome.error_text, file=sys.stderr, flush=True)
-    if not args.no_report:
+    if text_report:
+        _print_text_report(result, outcome)
+    elif not args.no_report:
         _print_partial_report(result, outcome)
     if not _write_profiles(result, outcome, profiles):
         return outcome.status or 1
     return outcome.status
+
+
+def _print_text_report(result, outcome) -> None:
+    """``--format text``: every report variable in bpftrace's human form (ANALYSIS.md §1–§2), read
+    from the instance after the run — headed ``report (partial: <why>)`` when the run stopped before
+    its flush point, as the CSV's partial report is."""
+    from compiler.report.human import human_report
+    from compiler.report.live import PARTIAL_REASONS, read_report_values
+
+    if not result.layout.report:
+        return
+    why = PARTIAL_REASONS.get(outcome.outcome)
+    heading = "" if why is None else f"report (partial: {why})\n"
+    if outcome.instance is None:
+        print(f"\n{heading or 'report: '}no values (the program stopped while being instantiated)", flush=True)
+        return
+    sys.stdout.write("\n" + heading + human_report(read_report_values(result.layout, outcome)))
+    sys.stdout.flush()
 
 
 def _print_partial_report(result, outcome) -> None:

@@ -20,7 +20,7 @@ from compiler.lang.values import wrap
 from compiler.report.aggregates import format_agg_human
 from compiler.report.values import format_value, map_key_order
 
-__all__ = ["format_print", "format_key_human"]
+__all__ = ["format_print", "format_key_human", "human_report"]
 
 
 def format_key_human(t: WhammType, key: object) -> str:
@@ -53,3 +53,17 @@ def format_print(name: str, t: WhammType, value: object) -> str:
         # stable sort: equal values keep the key order
         entries.sort(key=lambda kv: _value_order(t.value, kv[1]), reverse=True)
     return "".join(_entry(f"{name}[{format_key_human(t.key, k)}]", t.value, v) for k, v in entries)
+
+
+def human_report(values) -> str:
+    """``whamm run --format text``'s report: each row of a live read (:class:`ReportValue
+    <compiler.report.live.ReportValue>`) as ``print`` would show it, a per-site row named after its site
+    (``taken (fname, pc 12)``) as the shell's run summary names it; an unreadable value shows ``?``."""
+    out = []
+    for row in values:
+        var = row.var
+        name = var.name
+        if var.fid is not None:
+            name += f" ({var.display_fname}" + ("" if var.pc is None else f", pc {var.pc}") + ")"
+        out.append(format_print(name, var.whamm_type, row.value) if row.readable else f"{name}: ?\n")
+    return "".join(out)
