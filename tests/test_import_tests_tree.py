@@ -32,6 +32,7 @@ IMPORTS_AT_COLLECTION: dict[str, dict[str, str]] = {
                                             "gen.scripts": _PARAMETRIZE, "wei.wei_fixtures": _HELPER_FUNCTION},
     "gen/test_scripts.py": {"gen.scripts": "it tests the script generator itself, a module of the tests tree"},
     "rewrite/test_preservation.py": {"tests.corpus.catalog": _CORPUS},
+    "rewrite/test_runtime.py": {"tests.rewrite.runtime_instance": _HELPER_FUNCTION},
     "rewrite/test_stack.py": {"tests.corpus.catalog": _CORPUS},
     "shell/test_batch_probe.py": {"shellrun": _PARAMETRIZE},
     "shell/test_batch_source.py": {"shellrun": _PARAMETRIZE},

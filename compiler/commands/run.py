@@ -19,6 +19,7 @@ from compiler.cli import UsageError
 from compiler.commands.instr import add_compile_arguments, compile_inputs
 from compiler.errors import WhammError
 from compiler.files import check_replaceable, write_file, write_output
+from compiler.report.human import human_report
 from compiler.report.folded import ProfileError, folded_text, profile_counts, profile_type_error
 from compiler.runner import MAX_FUEL, MAX_TIMEOUT, RunOptions
 from compiler.wei.cli import run_monitor
@@ -211,7 +212,6 @@ def _print_text_report(result, outcome) -> None:
     """``--format text``: every report variable in bpftrace's human form (ANALYSIS.md §1–§2), read
     from the instance after the run — headed ``report (partial: <why>)`` when the run stopped before
     its flush point, as the CSV's partial report is."""
-    from compiler.report.human import human_report
     from compiler.report.live import PARTIAL_REASONS, read_report_values
 
     if not result.layout.report:

@@ -12,7 +12,6 @@ from compiler.lang.diagnostics import ScriptError
 from compiler.lang.frontend import check_source
 from compiler.lang.values import wrap
 from compiler.lang.types import Prim
-from tests.differential.harness import run_rewritten, run_wei
 
 OPS = ("+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>")
 
@@ -58,25 +57,25 @@ def _script() -> str:
 
 
 @pytest.mark.parametrize("app", ["app.wasm", "interp.wasm"])
-def test_compound_assignment_semantics_on_both_targets(app):
+def test_compound_assignment_semantics_on_both_targets(stdout_rewritten, stdout_wei, app):
     script = _script()
-    out = run_rewritten(script, app)
+    out = stdout_rewritten(script, app)
     for i, (t, op, a, b) in enumerate(CASES):
         assert f"v{i}={_python(op, a, b, t)}\n" in out, (t, op, a, b)
     assert "t=56,27 absent=-5 k=40 keys=2\n" in out
     calls = int(out.split("calls=")[1].split(" ")[0])
     assert calls > 0 and calls % 2 == 0 and f"calls={calls} map={calls}\n" in out
-    assert run_wei(script, app) == out
+    assert stdout_wei(script, app) == out
 
 
-def test_float_and_bool_compound_assignment():
+def test_float_and_bool_compound_assignment(stdout_rewritten, stdout_wei):
     # float % is LANGUAGE.md §6.5's copysign(a - floor(a / b) * b, a): -7.5 % 2.0 is -0.5
     script = ("var f: f64 = 7.5;\nvar g: f32 = -7.5;\nvar b: bool = true;\n"
               "wasm:end { f %= 2.0; g %= 2.0; f /= 4.0; b &= false; b |= true; b ^= true;\n"
               '  printf("%g %g %s\\n", f, g, b); }\n')
-    out = run_rewritten(script, "app.wasm")
+    out = stdout_rewritten(script, "app.wasm")
     assert out.endswith("0.375 -0.5 false\n")
-    assert run_wei(script, "app.wasm") == out
+    assert stdout_wei(script, "app.wasm") == out
 
 
 @pytest.mark.parametrize("src, message", [

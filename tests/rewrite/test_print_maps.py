@@ -20,7 +20,6 @@ import struct
 from pathlib import Path
 
 import pytest
-import wasmtime
 
 from compiler.backend import runtime_abi as abi
 from compiler.lang.diagnostics import ScriptError
@@ -85,61 +84,18 @@ def a_type(rng: random.Random, keys: bool = False) -> WhammType:
 
 # ------------------------------------------------------------------------------ runtime vs twin
 
-_ENGINE = wasmtime.Engine()
-_MODULE = wasmtime.Module(_ENGINE, abi.runtime_wasm())
-
-
-class Runtime:
-    """A fresh instance of the committed runtime; ``whamm.write`` collects standard output."""
-
-    def __init__(self) -> None:
-        self.store = wasmtime.Store(_ENGINE)
-        self.out = bytearray()
-        i32 = wasmtime.ValType.i32()
-        write = wasmtime.Func(self.store, wasmtime.FuncType([i32] * 3, []), self._write, access_caller=True)
-        self.exports = wasmtime.Instance(self.store, _MODULE, [write]).exports(self.store)
-        self.memory = self.exports["memory"]
-
-    def _write(self, caller: wasmtime.Caller, fd: int, ptr: int, length: int) -> None:
-        if fd == 1:
-            self.out += self.memory.read(caller, ptr, ptr + length)
-
-    def __getattr__(self, name: str):
-        """``rt.whamm_map_len(3)`` calls the export in this instance's store."""
-        func = self.exports[name]
-        return lambda *args: func(self.store, *args)
-
-    def text(self) -> str:
-        self.whamm_flush()
-        return bytes(self.out).decode("utf-8", "surrogateescape")
-
-    def read(self, addr: int, length: int) -> bytes:
-        return bytes(self.memory.read(self.store, addr, addr + length))
-
-    def place(self, data: bytes) -> int:
-        addr = self.mem_alloc(max(len(data), 1))
-        self.memory.write(self.store, data, addr)
-        return addr
-
-    def pack(self, t: WhammType, v: object) -> int:
-        return self.place(abi.pack_value(t, v, self.place))
-
-    def value_at(self, t: WhammType, addr: int) -> object:
-        return abi.unpack_value(t, self.read(addr, abi.value_size(t)), self.read)
-
-
-def print_var(rt: Runtime, name: str, t: WhammType, v) -> str:
+def print_var(rt, name: str, t: WhammType, v) -> str:
     rt.whamm_print_var(rt.place(name.encode()), len(name), rt.place(abi.encode_type(t)), rt.pack(t, v))
     return rt.text()
 
 
-def make_map(rt: Runtime, map_id: int, t: MapType, entries: dict) -> None:
+def make_map(rt, map_id: int, t: MapType, entries: dict) -> None:
     rt.whamm_map_create(map_id, rt.place(abi.map_descriptor(t)))
     for k, v in entries.items():
         rt.whamm_map_put(map_id, rt.pack(t.key, k), rt.pack(t.value, v))
 
 
-def test_scalars_tuples_and_aggregates_print_as_the_twin():
+def test_scalars_tuples_and_aggregates_print_as_the_twin(Runtime):
     rng = random.Random(31)
     for i in range(300):
         t = rng.choice(AGGS) if i % 5 == 0 else a_type(rng)
@@ -148,7 +104,7 @@ def test_scalars_tuples_and_aggregates_print_as_the_twin():
         assert print_var(rt, f"v{i}", t, v) == format_print(f"v{i}", t, v), (t, v)
 
 
-def test_maps_of_every_value_kind_print_as_the_twin_with_ties_by_key():
+def test_maps_of_every_value_kind_print_as_the_twin_with_ties_by_key(Runtime):
     rng = random.Random(32)
     kinds = [*SCALARS, *AGGS, TupleType((Prim.U8, Prim.STR))]
     for i in range(160):
@@ -162,7 +118,7 @@ def test_maps_of_every_value_kind_print_as_the_twin_with_ties_by_key():
         assert rt.text() == format_print("m", t, entries), (t, entries)
 
 
-def test_print_sorts_numeric_values_descending_then_by_key():
+def test_print_sorts_numeric_values_descending_then_by_key(Runtime):
     t = MapType(Prim.STR, Prim.U32)
     rt = Runtime()
     make_map(rt, 0, t, {b"b": 5, b"a": 5, b"c": 4_000_000_000, b"d": 0})
@@ -175,7 +131,7 @@ def test_print_sorts_numeric_values_descending_then_by_key():
     assert rt.text() == "m[-3, true]: +inf\nm[0, false]: +1.5e0\nm[2, false]: +1.5e0\nm[-1, true]: NaN\n"
 
 
-def test_histogram_bars_are_exact_for_huge_counts():
+def test_histogram_bars_are_exact_for_huge_counts(Runtime):
     t = AggType("hist")
     v = [0] * 65
     v[2], v[3], v[64] = (1 << 64) - 1, (1 << 63) + 12345, 3
@@ -185,7 +141,7 @@ def test_histogram_bars_are_exact_for_huge_counts():
     assert "[8E, 16E)" in text
 
 
-def test_delete_and_clear_agree_with_a_dict_through_growth():
+def test_delete_and_clear_agree_with_a_dict_through_growth(Runtime):
     rng = random.Random(33)
     for key_t in (Prim.U32, Prim.STR, TupleType((Prim.U8, Prim.I64))):
         t = MapType(key_t, Prim.I64)
@@ -389,7 +345,7 @@ def test_print_of_aggregates_and_bound_variables_is_accepted():
                  "p.mm", {})
 
 
-def test_printf_prints_a_nan_without_its_sign():
+def test_printf_prints_a_nan_without_its_sign(Runtime):
     """Wasm leaves a computed NaN's sign nondeterministic (folding on and off disagreed: `-nan` vs `nan`,
     found by the generated differential tests), so printf never prints it."""
     negative_nan = struct.unpack("<d", struct.pack("<Q", 0xFFF8_0000_0000_0001))[0]

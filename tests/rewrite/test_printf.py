@@ -12,13 +12,10 @@ import struct
 
 import pytest
 
-from compiler import api
 from compiler.lang.diagnostics import ScriptError
 from compiler.lang.printf_format import FLAG_BITS
 from compiler.lang.values import wrap
 from compiler.lang.types import Prim
-from tests.differential.harness import run_rewritten, run_wei
-from tests.rewrite.test_runtime import Runtime
 
 _LIBC = ctypes.CDLL(None)
 
@@ -127,12 +124,12 @@ def _cases(seed: int, n: int):
 
 
 @pytest.fixture(scope="module")
-def printed():
+def printed(stdout_rewritten):
     """One script printing 120 generated conversions, each between bars, run on the demo app."""
     cases = _cases(13, 120)
     body = "\n".join(f'  printf("|{fmt}|\\n", {lit});' for fmt, lit, _, _ in cases)
     script = f"wasm:end {{\n{body}\n}}\n"
-    return cases, script, run_rewritten(script, "app.wasm")
+    return cases, script, stdout_rewritten(script, "app.wasm")
 
 
 def test_every_conversion_matches_c_and_python(printed):
@@ -145,22 +142,22 @@ def test_every_conversion_matches_c_and_python(printed):
             assert line == f"|{py}|", (fmt, lit)
 
 
-def test_the_engine_target_prints_the_same(printed):
+def test_the_engine_target_prints_the_same(stdout_wei, printed):
     _, script, output = printed
-    assert run_wei(script, "app.wasm") == output
+    assert stdout_wei(script, "app.wasm") == output
 
 
-def test_printf_on_a_c_program_counts_calls_with_formatting():
+def test_printf_on_a_c_program_counts_calls_with_formatting(stdout_rewritten, stdout_wei):
     script = ("var calls: u64;\nwasm:opcode:call:before { calls += 1; }\n"
               'wasm:end { printf("calls=%-8d|%08.3f|%s\\n", calls, calls as f64 / 7.0, calls > 10); }\n')
-    out = run_rewritten(script, "sort_hash.wasm")
+    out = stdout_rewritten(script, "sort_hash.wasm")
     line = out.split("calls=")[1].split("\n")[0]
     n = int(line.split("|")[0])
     assert n > 10 and line == f"{n:<8d}|{n / 7.0:08.3f}|true"
-    assert run_wei(script, "sort_hash.wasm") == out
+    assert stdout_wei(script, "sort_hash.wasm") == out
 
 
-def test_runtime_float_conversions_match_glibc_on_random_values():
+def test_runtime_float_conversions_match_glibc_on_random_values(Runtime):
     rng = random.Random(7)
     for _ in range(1500):
         conv = rng.choice("feg")
@@ -174,7 +171,7 @@ def test_runtime_float_conversions_match_glibc_on_random_values():
         assert rt.text() == c_printf(fmt, value), (fmt, value)
 
 
-def test_extreme_precisions_and_widths():
+def test_extreme_precisions_and_widths(Runtime):
     for fmt, value in (("%.400f", 5e-324), ("%.400e", 5e-324), ("%.400f", 1.7976931348623157e308),
                        ("%1000.3g", -1e-300), ("%.0f", 0.5), ("%.0f", 1.5), ("%.1e", 9.96e99)):
         conv = fmt[-1]

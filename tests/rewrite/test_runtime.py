@@ -14,52 +14,9 @@ from compiler.lang.types import INTEGER_TYPES, MapType, Prim, TupleType, WhammTy
 from compiler.lang.values import wrap
 from compiler.backend import runtime_abi as abi
 from compiler.report import values as vf
+from tests.rewrite.runtime_instance import Runtime, compiled
 
 P = Prim
-_ENGINE = wasmtime.Engine()
-_MODULE = wasmtime.Module(_ENGINE, abi.runtime_wasm())
-
-
-class Runtime:
-    """One fresh instance of the runtime with the ``whamm.write`` import recording every call."""
-
-    def __init__(self) -> None:
-        self.store = wasmtime.Store(_ENGINE)
-        self.writes: list[tuple[int, bytes]] = []
-        i32 = wasmtime.ValType.i32()
-        write = wasmtime.Func(self.store, wasmtime.FuncType([i32] * 3, []), self._write, access_caller=True)
-        self.exports = wasmtime.Instance(self.store, _MODULE, [write]).exports(self.store)
-        self.memory = self.exports["memory"]
-
-    def _write(self, caller: wasmtime.Caller, fd: int, ptr: int, length: int) -> None:
-        self.writes.append((fd, bytes(self.memory.read(caller, ptr, ptr + length))))
-
-    def __getattr__(self, name: str):
-        """``rt.putu32(7)`` calls the export ``putu32`` in this instance's store."""
-        func = self.exports[name]
-        return lambda *args: func(self.store, *args)
-
-    def stdout(self) -> bytes:
-        return b"".join(data for fd, data in self.writes if fd == 1)
-
-    def text(self) -> str:
-        """Everything printed so far, after a flush, decoded like valuefmt's results."""
-        self.whamm_flush()
-        return self.stdout().decode("utf-8", "surrogateescape")
-
-    def read(self, addr: int, length: int) -> bytes:
-        return bytes(self.memory.read(self.store, addr, addr + length))
-
-    def place(self, data: bytes) -> int:
-        addr = self.mem_alloc(max(len(data), 1))
-        self.memory.write(self.store, data, addr)
-        return addr
-
-    def pack(self, t: WhammType, value: object) -> int:
-        return self.place(abi.pack_value(t, value, self.place))
-
-    def value_at(self, t: WhammType, addr: int) -> object:
-        return abi.unpack_value(t, self.read(addr, abi.value_size(t)), self.read)
 
 
 @pytest.fixture
@@ -95,11 +52,11 @@ def test_module_is_linkable():
     assert 4 not in sections and 8 not in sections        # no table, no start function
     assert sections[5][0] == 1                             # exactly one memory ...
     assert sections[6][0] == 1 + len(abi.EXPORTED_GLOBALS)  # __stack_pointer and the exported globals
-    assert [(i.module, i.name) for i in _MODULE.imports] == [abi.IMPORT[:2]]
-    imp = _MODULE.imports[0].type
+    assert [(i.module, i.name) for i in compiled()[1].imports] == [abi.IMPORT[:2]]
+    imp = compiled()[1].imports[0].type
     assert isinstance(imp, wasmtime.FuncType)
     assert [str(t) for t in imp.params] == list(abi.IMPORT[2]) and not imp.results
-    exports = {e.name: e.type for e in _MODULE.exports}
+    exports = {e.name: e.type for e in compiled()[1].exports}
     assert isinstance(exports.pop("memory"), wasmtime.MemoryType)  # ... exported as memory
     for name in abi.EXPORTED_GLOBALS:
         g = exports.pop(name)
@@ -614,8 +571,8 @@ def test_value_sizes():
 
 def test_wasm_code_can_drive_the_runtime():
     """The pattern generated code follows: store a key's bytes in a scratch slot, call the runtime."""
-    store = wasmtime.Store(_ENGINE)
-    linker = wasmtime.Linker(_ENGINE)
+    store = wasmtime.Store(compiled()[0])
+    linker = wasmtime.Linker(compiled()[0])
     out: list[bytes] = []
     i32 = wasmtime.ValType.i32()
 
@@ -625,7 +582,7 @@ def test_wasm_code_can_drive_the_runtime():
         out.append(bytes(memory.read(caller, ptr, ptr + length)))
 
     linker.define_func("whamm", "write", wasmtime.FuncType([i32] * 3, []), write, access_caller=True)
-    linker.define_instance(store, "rt", linker.instantiate(store, _MODULE))
+    linker.define_instance(store, "rt", linker.instantiate(store, compiled()[1]))
     desc = abi.map_descriptor(parse_type("map<(u32,u8),u64>"))
     data = "".join(f"\\{b:02x}" for b in desc)
     wat = f"""(module
@@ -648,7 +605,7 @@ def test_wasm_code_can_drive_the_runtime():
         (call $print_map (i32.const 5))
         (call $putc (i32.const 10)))
       (data $desc "{data}"))"""
-    module = wasmtime.Module(_ENGINE, wasmtime.wat2wasm(wat))
+    module = wasmtime.Module(compiled()[0], wasmtime.wat2wasm(wat))
     linker.instantiate(store, module).exports(store)["run"](store)
     counts: dict = {}
     for i in range(100):
