@@ -27,7 +27,8 @@
 
 enum { TEMPLATE_SIZE = 20, VALUE_ELSEWHERE = 8, NEW_FUNCTION = 4, NEW_PC = 2, UNPREDICTED = 1 };
 
-static u32 read_leb(const u8 **p) {
+/* The LEB128 number at *p, advancing p; `is_signed`: sign-extend it (SLEB128). */
+static u32 read_leb(const u8 **p, int is_signed) {
     u32 value = 0, shift = 0;
     u8 b;
     do {
@@ -35,18 +36,7 @@ static u32 read_leb(const u8 **p) {
         value |= (u32)(b & 0x7F) << shift;
         shift += 7;
     } while (b & 0x80);
-    return value;
-}
-
-static u32 read_sleb(const u8 **p) {
-    u32 value = 0, shift = 0;
-    u8 b;
-    do {
-        b = *(*p)++;
-        value |= (u32)(b & 0x7F) << shift;
-        shift += 7;
-    } while (b & 0x80);
-    if (shift < 32 && (b & 0x40)) value |= ~0u << shift;
+    if (is_signed && shift < 32 && (b & 0x40)) value |= ~0u << shift;
     return value;
 }
 
@@ -56,20 +46,20 @@ EXPORT("whamm_report_rows") void whamm_report_rows(i32 table, i32 end) {
     const u8 *fn = 0;
     u32 fn_len = 0, pc_field = 0, addr = 0, stride = 0;
     while (p < (const u8 *)end) {
-        u32 head = read_leb(&p);
+        u32 head = read_leb(&p, 0);
         const u8 *t = templates + (head >> 4) * TEMPLATE_SIZE;
         if (head & NEW_FUNCTION) {
-            fn = (const u8 *)read_leb(&p);
-            fn_len = read_leb(&p);
+            fn = (const u8 *)read_leb(&p, 0);
+            fn_len = read_leb(&p, 0);
             pc_field = 0;
         }
-        if (head & NEW_PC) pc_field += read_sleb(&p);
+        if (head & NEW_PC) pc_field += read_leb(&p, 1);
         u32 at = addr + stride;
-        if (head & UNPREDICTED) at += read_sleb(&p);
+        if (head & UNPREDICTED) at += read_leb(&p, 1);
         stride = at - addr;
         addr = at;
         u32 value = addr;
-        if (head & VALUE_ELSEWHERE) value += read_sleb(&p);
+        if (head & VALUE_ELSEWHERE) value += read_leb(&p, 1);
         out_u32(addr);
         out_bytes((const u8 *)load_u32(t), load_u32(t + 4));
         out_bytes(fn, fn_len);
