@@ -51,7 +51,7 @@ BOUND_VAR = Name.Builtin.Pseudo
 COMMAND = Keyword.Namespace
 
 #: One rule part (LANGUAGE.md §4.1 part syntax); may be empty (``wasm::br_if:before``).
-RULE_PART = r"[A-Za-z0-9_.*?\[\]!|+\\]*"
+RULE_PART = r"(?:\[[A-Za-z0-9_.*?!|+\\-]*\]|[A-Za-z0-9_.*?\[\]!|+\\])*"
 _BOUNDS = r"(?:\s*\([^()]*\))?"
 #: A probe rule: 2–4 parts with optional type bounds after each.
 RULE_PATTERN = rf"{RULE_PART}{_BOUNDS}(?:\s*:\s*{RULE_PART}{_BOUNDS}){{1,3}}"

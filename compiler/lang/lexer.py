@@ -59,7 +59,8 @@ _DIGITS = re.compile(r"\d+", re.ASCII)
 _HEX = re.compile(r"0[xX][0-9A-Fa-f]+", re.ASCII)
 _BIN = re.compile(r"0[bB][01]+", re.ASCII)
 _TRIVIA = re.compile(r"(?:[ \t\r\n]+|//[^\n]*)*", re.ASCII)
-_RULE_PART = re.compile(r"[A-Za-z0-9_.*?\[\]!|+\\]*", re.ASCII)
+#: A rule part (LANGUAGE.md §4.1); ``-`` only inside a bracketed class, where it makes a range (``[a-c]``).
+_RULE_PART = re.compile(r"(?:\[[A-Za-z0-9_.*?!|+\\-]*\]|[A-Za-z0-9_.*?\[\]!|+\\])*", re.ASCII)
 _STRING_CHUNK = re.compile(r'[^"\\]*')
 _UNICODE_ESCAPE = re.compile(r"\{([0-9A-Fa-f]{1,6})\}")
 _SIMPLE_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", '"': b'"', "'": b"'", "\\": b"\\", "0": b"\0"}

@@ -8,6 +8,7 @@ import pytest
 from lark import Token, Tree
 
 from compiler.lang import ast
+from compiler.lang.diagnostics import ScriptError
 from compiler.lang.parser import (
     is_complete, parse_expression, parse_items, parse_probe, parse_script, parse_statement,
 )
@@ -266,6 +267,7 @@ def test_statements_example() -> None:
     ("wasm:opcode:call|return_call:before", ["wasm", "opcode", "call|return_call", "before"]),
     ("wasm:opcode:i32.[ls]t_?:before", ["wasm", "opcode", "i32.[ls]t_?", "before"]),
     ("wasm:opcode:[!b]r*:*", ["wasm", "opcode", "[!b]r*", "*"]),
+    ("wasm:opcode:[a-c]*|i32.[l-m]oad:before", ["wasm", "opcode", "[a-c]*|i32.[l-m]oad", "before"]),
     ("wasm:opcode:a+b\\c:*", ["wasm", "opcode", "a+b\\c", "*"]),
     ("WASM:OPCODE:CALL:BEFORE", ["WASM", "OPCODE", "CALL", "BEFORE"]),
     ("wasm::br_if:before", ["wasm", "", "br_if", "before"]),
@@ -279,6 +281,12 @@ def test_rule_patterns(rule: str, patterns: list[str]) -> None:
     probe = parse_probe(rule + " { }")
     assert [p.pattern for p in probe.rule.parts] == patterns
     assert probe.predicate is None and probe.body.stmts == ()
+
+
+def test_dash_outside_a_class_is_not_a_rule_character() -> None:
+    """``-`` belongs to a rule part only inside ``[...]``, where it makes a range (LANGUAGE.md §4.1)."""
+    with pytest.raises(ScriptError, match="found `-`"):
+        parse_probe("wasm:opcode:a-c:before { }")
 
 
 def test_rule_part_spans_point_at_patterns() -> None:
@@ -428,7 +436,6 @@ def test_nan_literals(text: str) -> None:
 
 
 def test_leading_dot_is_not_a_float() -> None:
-    from compiler.lang.diagnostics import ScriptError
     with pytest.raises(ScriptError):
         parse_expression(".5")
 
@@ -631,7 +638,6 @@ def test_is_complete_for_other_kinds() -> None:
 
 
 def test_parse_probe_rejects_trailing_items() -> None:
-    from compiler.lang.diagnostics import ScriptError
     with pytest.raises(ScriptError, match="expected end of file, found `wasm`"):
         parse_probe("wasm:end {} wasm:begin {}")
 
