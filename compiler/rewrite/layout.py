@@ -142,8 +142,9 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     # nsecs: WASI writes the time into the memory exported as `memory`, the instrumentation memory
     # unless the application exports one (backend/clock.py)
     app_exports_memory = any(e.name == "memory" for e in module.exports)
-    needs_runtime = lay.can_print or has_slots or has_maps or uses.strings or bool(uses.core) or \
-        bool(uses.shadows) or uses.stack_frames or (uses.clock and not app_exports_memory)
+    has_frame_aggregates = any(isinstance(sym.type, AggType) for sym, _ in frames.values())
+    needs_runtime = lay.can_print or has_slots or has_maps or has_frame_aggregates or uses.strings or \
+        bool(uses.core) or bool(uses.shadows) or uses.stack_frames or (uses.clock and not app_exports_memory)
 
     # ---- imports: fd_write, library functions, library memories
     added: list = []
