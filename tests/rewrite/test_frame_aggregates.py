@@ -228,6 +228,46 @@ def test_every_exit_path_releases_its_region(session):
     assert s.pages() == before
 
 
+EXCEPTIONS = """
+(module
+  (tag $e)
+  (func $thrower (i32.const 5) drop (throw $e))
+  (func $middle (i32.const 10) drop call $thrower)
+  (func $catcher (export "catcher") (param $n i32)
+    (i32.const 100) drop
+    loop
+      (block $h (try_table (catch_all $h) call $middle))
+      local.get $n i32.const 1 i32.sub local.tee $n br_if 0
+    end
+    (i32.const 200) drop)
+  (func $local_catch (export "local_catch")
+    (i32.const 1000) drop
+    (block $h (try_table (catch_all $h) (i32.const 2000) drop (throw $e)))
+    (i32.const 3000) drop))
+"""
+
+
+def test_exceptions_keep_and_free_the_right_regions(tmp_path):
+    """A throw caught by its own function keeps the activation's region (its aggregate goes on after the
+    catch); the regions an exception unwound (``middle`` never reaches its exit code) are freed at the
+    catch landing, so a catching loop does not grow the memory."""
+    script = """
+wasm:opcode:i32.const:before / imm0 > 1 / { frame var s: stats; frame var h: hist; s.add(imm0); h.add(imm0); }
+wasm:func:exit { frame var s: stats; frame var h: hist; printf("@@ %s %u %d %u\\n", fname, s.count(), s.sum(), h.count()); }
+"""
+    s = Session(api.instrument(wasmtime.wat2wasm(EXCEPTIONS), script).wasm, tmp_path / "stdout")
+    assert not s.call("catcher", 1) and not s.call("local_catch")
+    before = s.pages()
+    assert not s.call("catcher", 300)       # each region left behind would be a 1 KiB block
+    for _ in range(100):
+        assert not s.call("local_catch")
+    assert s.pages() == before
+    lines = [line for line in s.lines() if line.startswith("@@ ")]
+    local_catch = ["@@ local_catch 2 3000 2", "@@ local_catch 3 6000 3"]  # func:exit code runs before every throw
+    assert lines == ["@@ thrower 1 5 1", "@@ catcher 2 300 2", *local_catch] + \
+        ["@@ thrower 1 5 1"] * 300 + ["@@ catcher 2 300 2"] + local_catch * 100
+
+
 # ------------------------------------------------------------------------------ differential
 
 EDGES = [0, 1, -1, 2, 3, 4, 7, 8, 255, 256, 1023, 1024, (1 << 31) - 1, 1 << 31, 1 << 62, (1 << 63) - 1,
@@ -267,11 +307,13 @@ def test_frame_histograms_equal_global_ones_reset_per_activation():
         run = api.run(result, api.RunOptions(("app",), stdout=str(out)))
         assert run.message is None, run.message
         text = out.read_text()
+        live = {v.var.name: v.text for v in api.read_report_values(result.emitted.layout, run)}
     cells: dict[str, str] = {}
     for line in text.splitlines():
         fields = line.split(", ", 10)
         if len(fields) == 11 and fields[5] == "script0":
             cells[fields[2]] = fields[10]
+    assert live == cells            # the shell's live read of the frame rows as the runtime printed them
     for frame, glob in (("fh", "gh"), ("fl", "gl"), ("fs", "gs")):
         entries = dict(e.split("->", 1) for e in cells[glob].split(";"))
         assert sorted(entries) == ["1", "2"]
