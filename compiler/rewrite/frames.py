@@ -47,17 +47,19 @@ def place_frames(rw: FunctionRewriter) -> None:
     enter, leave and reset calls in its buckets and a :class:`FrameAggStorage` per (name, type) in
     ``rw.frames``, where its sites' code finds them (module docstring).  Called before any site is
     placed, so the enter call precedes every probe's code at the entry."""
+    lay = rw.ctx.layout
+    if not lay.frame_aggregates:
+        return
     offsets: dict[tuple[str, WhammType], int] = {}
     size = 0
-    for site in rw.sites:
-        for sym in site.probe.symbols:
+    for probe in {id(site.probe): site.probe for site in rw.sites}.values():
+        for sym in probe.symbols:
             key = (sym.name, sym.type)
             if sym.kind is VarKind.FRAME and isinstance(sym.type, AggType) and key not in offsets:
                 offsets[key] = size
                 size += size_of(sym.type)
     if not offsets:
         return
-    lay = rw.ctx.layout
     region = rw.pool.new("i32")
     for (name, t), offset in offsets.items():
         rw.frames[(name, t)] = FrameAggStorage(t, lay.memory, region, offset, size_of(t),
