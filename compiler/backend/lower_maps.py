@@ -153,6 +153,7 @@ class MapLowering:
             code.emit("local.set", x)
         r = e.receiver
         ptr = None
+        st = None
         if isinstance(r, ast.Index):
             ptr = self.map_slot(r, insert=e.method == "add")   # reading an absent key: zero = empty (D7)
         code.emit("i32.const", env.string(encode_type(at)))
@@ -162,14 +163,16 @@ class MapLowering:
         else:
             st = env.storage(self.symbol(r)) if isinstance(r, ast.Name) else None
             if not isinstance(st, (MemStorage, PtrStorage)):
-                raise CodegenError("an aggregate must be a global, unshared or shared variable or a map value",
-                                   r.span)
+                raise CodegenError("an aggregate must be a global, unshared, shared or frame variable or a map "
+                                   "value", r.span)
             st.push_address(code)
         if x is not None:
             code.emit("local.get", x)
             env.pool.release(x)
             code.emit("i32.const", 1 if is_signed(xt) else 0)
             code.emit("call", env.func("whamm_agg_add"))
+            if st is not None:
+                st.updated_in_place(code)
             return
         code.emit("i32.const", self.AGG_READERS[e.method])
         code.emit("call", env.func("whamm_agg_read"))

@@ -84,7 +84,7 @@ class OutputLowering:
         if isinstance(t, AggType):
             st = env.storage(self.symbol(var)) if isinstance(var, ast.Name) else None  # type: ignore[attr-defined]
             if not isinstance(st, (MemStorage, PtrStorage)):
-                raise CodegenError("an aggregate must be a global, unshared or shared variable", var.span)
+                raise CodegenError("an aggregate must be a global, unshared, shared or frame variable", var.span)
             st.push_address(code)
             code.emit("call", env.func("whamm_print_var"))
             return

@@ -127,6 +127,10 @@ EXPORTS: tuple[RuntimeFunc, ...] = (
        "new array of whamm_map_len(id) pointers to key bytes in key order (value after key); mem_free it"),
     _f("whamm_callstack", "i32 i32 i32", "i64",
        "callstack string (len << 32 | ptr, interned) of the shadow stack (depth, ring, name table) (callstack.c)"),
+    _f("whamm_frame_enter", "i32", "i32",
+       "a new zeroed region of size bytes for an activation's frame aggregates, on top of the frame stack (frame.c)"),
+    _f("whamm_frame_leave", "i32", "", "release the region and every region above it (an activation's exit)"),
+    _f("whamm_frame_reset", "i32", "", "release the regions above the region (a catch landing)"),
 )
 EXPORT_BY_NAME: dict[str, RuntimeFunc] = {f.name: f for f in EXPORTS}
 CORE_FUNCTIONS: dict[str, RuntimeFunc] = {f.name: f for f in EXPORTS if f.core}

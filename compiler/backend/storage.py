@@ -1,6 +1,6 @@
 """Where a variable lives, as code-generation sees it (REWRITING.md §9): Wasm globals, Wasm locals, a
 slot at a constant address of the instrumentation memory, a frame local mirrored into a report slot, a
-pointer into a map's value, an operand saved in a local, or a constant.
+frame aggregate in its activation's region, a pointer into a map's value, an operand saved in a local, or a constant.
 
 The layout of each target chooses the storage; the lowering only loads and stores through it.
 """
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Storage", "GlobalStorage", "LocalStorage", "MemStorage", "FrameStorage", "PtrStorage",
-    "OperandStorage", "ConstStorage",
+    "FrameAggStorage", "OperandStorage", "ConstStorage",
 ]
 
 
@@ -44,6 +44,10 @@ class Storage(abc.ABC):
     def store_suffix(self, code: Code, env: Env, path: Sequence[int] = ()) -> None:
         """Emitted after the value: pops it (or the element at ``path``) into the variable."""
         raise NotImplementedError
+
+    def updated_in_place(self, code: Code) -> None:
+        """Emitted after the runtime updated the value at its address (an aggregate's ``.add()``): nothing,
+        unless a copy of the value must follow it (:class:`FrameAggStorage`)."""
 
 
 @dataclass(slots=True)
@@ -191,6 +195,28 @@ class PtrStorage(Storage):
             code.emit("local.get", t)
             code.emit(store, memarg(store, off, self.memory))
         env.pool.release(*temps)
+
+
+@dataclass(slots=True)
+class FrameAggStorage(PtrStorage):
+    """A ``frame`` aggregate (docs/AGGREGATES.md): at ``offset`` in the activation's region of the frame
+    stack, whose address the function keeps in local ``ptr``.  A ``report frame`` aggregate is copied
+    into its per-function report slot after every update, so the report shows the last written
+    activation's value (REWRITING.md §9) while each activation keeps its own."""
+
+    offset: int = 0
+    size: int = 0
+    slot: int | None = None
+
+    def base_offset(self) -> int:
+        return self.offset
+
+    def updated_in_place(self, code: Code) -> None:
+        if self.slot is not None:
+            code.emit("i32.const", self.slot)
+            self.push_address(code)
+            code.emit("i32.const", self.size)
+            code.emit("memory.copy", self.memory, self.memory)
 
 
 @dataclass(slots=True)

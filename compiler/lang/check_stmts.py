@@ -168,7 +168,8 @@ class BodyChecker(ExprChecker):
         else:
             kind = VarKind.PROBE_LOCAL
         t = d.type.type
-        self.c.check_type(d.type, allow_map=kind in (VarKind.UNSHARED, VarKind.SHARED))
+        self.c.check_type(d.type, allow_map=kind in (VarKind.UNSHARED, VarKind.SHARED),
+                          allow_agg=True if kind is VarKind.FRAME else None)
         typed = d
         if kind is VarKind.FRAME and d.init is not None:
             self.error("frame variables cannot have an initializer", d.init.span)

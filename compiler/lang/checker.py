@@ -204,15 +204,16 @@ class Checker:
 
     def check_type(self, ref: ast.TypeRef, allow_map: bool, allow_agg: bool | None = None) -> bool:
         """Map key/value rules (D8), maps only at the top, no ``funcref`` in declarations.  Aggregates
-        (ANALYSIS.md §1) are allowed where maps are (``allow_agg`` None) and as map values; they live in
-        memory and are updated in place, so never as parameters, results or tuple elements."""
+        (ANALYSIS.md §1) are allowed where maps are (``allow_agg`` None), as ``frame`` variables
+        (``allow_agg`` True: a per-activation region, docs/AGGREGATES.md) and as map values; they live
+        in memory and are updated in place, so never as parameters, results or tuple elements."""
         t = ref.type
         if isinstance(t, AggType):
             if allow_agg is False:
                 self.error("aggregates cannot be function parameters or results", ref.span)
                 return False
-            if not allow_map:
-                self.error("aggregate variables must be global, unshared or shared", ref.span)
+            if not allow_map and not allow_agg:
+                self.error("aggregate variables must be global, unshared, shared or frame", ref.span)
                 return False
             return True
         if isinstance(t, MapType):

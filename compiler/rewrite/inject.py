@@ -13,12 +13,13 @@ from typing import Sequence, TYPE_CHECKING
 
 from compiler.backend.instrs import CodegenError, LocalPool, op
 from compiler.backend.lowering import BodyCompiler, always_returns
-from compiler.backend.storage import LocalStorage
+from compiler.backend.storage import FrameAggStorage, LocalStorage
 from compiler.errors import InternalError
 from compiler.lang.types import WhammType
 from compiler.rewrite.coalesce import coalesce
 from compiler.rewrite.plan import Code, FunctionPlan, Replacement
 from compiler.rewrite.shadows import shadow_updates
+from compiler.rewrite.frames import place_frames
 from compiler.rewrite.stack import place_stack
 from compiler.backend.site_code import ALL, ModuleContext, ProbeInfo
 from compiler.rewrite.site_env import SiteEnv, compile_body, site_error
@@ -83,7 +84,7 @@ class FunctionRewriter:
         self.renumbering = renumbering
         self.sites = sites
         self.pool = LocalPool(len(ftypes.locals))
-        self.frames: dict[tuple[str, WhammType], LocalStorage] = {}
+        self.frames: dict[tuple[str, WhammType], LocalStorage | FrameAggStorage] = {}
         self.pass1_pre: dict[int, list] = {}
         self.pass1_post: dict[int, list] = {}
         self.pre: dict[int, dict[str, list]] = {}
@@ -142,6 +143,7 @@ class FunctionRewriter:
         ctx = self.ctx
         if ctx.layout.stack_depth is not None:     # the shadow stack's push goes first (rewrite/stack.py)
             place_stack(self)
+        place_frames(self)                         # then the frame aggregates' region (rewrite/frames.py)
         self._place_sites()
         if ctx.exit_func is not None and (self.fid in ctx.proc_exit_callers or self.fid in ctx.flush_functions):
             call = [op("call", ctx.exit_func)]

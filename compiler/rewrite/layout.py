@@ -62,6 +62,7 @@ class Layout(state.Layout):
     site_base: dict[int, int] = field(default_factory=dict)   # id(MatchedSite) → address of its block
     site_maps: dict[int, dict[str, int]] = field(default_factory=dict)  # id(MatchedSite) → name → map id
     frame_slots: dict[tuple[int, str, WhammType], int] = field(default_factory=dict)
+    frame_aggregates: bool = False          # some function has frame aggregates (rewrite/frames.py)
     shadows: dict[int, tuple[int, int]] = field(default_factory=dict)  # table → (address, entries)
     # the shadow stack (ANALYSIS.md §3, rewrite/stack.py): the depth global, the ring of the last 256
     # frames and the name table
@@ -142,8 +143,9 @@ def plan_layout(module, program: Program, sites: Sequence, *, uses: Uses, no_rep
     # nsecs: WASI writes the time into the memory exported as `memory`, the instrumentation memory
     # unless the application exports one (backend/clock.py)
     app_exports_memory = any(e.name == "memory" for e in module.exports)
-    needs_runtime = lay.can_print or has_slots or has_maps or uses.strings or bool(uses.core) or \
-        bool(uses.shadows) or uses.stack_frames or (uses.clock and not app_exports_memory)
+    lay.frame_aggregates = any(isinstance(sym.type, AggType) for sym, _ in frames.values())
+    needs_runtime = lay.can_print or has_slots or has_maps or lay.frame_aggregates or uses.strings or \
+        bool(uses.core) or bool(uses.shadows) or uses.stack_frames or (uses.clock and not app_exports_memory)
 
     # ---- imports: fd_write, library functions, library memories
     added: list = []

@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING
 from compiler.backend.instrs import Code, CodegenError, LocalPool, const, flat
 from compiler.backend.lowering import BodyCompiler, contains_return
 from compiler.backend.site_code import ModuleContext, ProbeEnv, ProbeInfo
-from compiler.backend.storage import ConstStorage, FrameStorage, LocalStorage, MemStorage, OperandStorage, Storage
+from compiler.backend.storage import (
+    ConstStorage, FrameAggStorage, FrameStorage, LocalStorage, MemStorage, OperandStorage, Storage,
+)
 from compiler.errors import InternalError
 from compiler.events.variables import function, variable
 from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic
 from compiler.lang.scopes import Callee, CheckedProbe, Symbol, VarKind
-from compiler.lang.types import MapType, Prim, WhammType
+from compiler.lang.types import AggType, MapType, Prim, WhammType
 from compiler.sites.finding import slot_table
 from compiler.sites.matching import MatchedSite, SiteError
 from compiler.wasm.model import Instr, MemArg
@@ -36,13 +38,14 @@ def site_error(program: Program, message: str, span: object, site: MatchedSite) 
 
 class SiteEnv(ProbeEnv):
     """Code generation for one matched site: on top of :class:`~compiler.backend.site_code.ProbeEnv`,
-    the site's unshared slots, frame locals, saved operands, dynamic bound variables and bound
+    the site's unshared slots, frame locals and frame aggregates, saved operands, dynamic bound variables and bound
     functions.  ``instr`` is the site's instruction as the input numbers it (its function and memory
     immediates are input indices, mapped with the layout's ``out_func``/``out_memory`` where code uses
     them)."""
 
     def __init__(self, ctx: ModuleContext, probe: CheckedProbe, site: MatchedSite | None, pool: LocalPool,
-                 frames: dict[tuple[str, WhammType], LocalStorage] | None, instr: Instr | None) -> None:
+                 frames: dict[tuple[str, WhammType], LocalStorage | FrameAggStorage] | None,
+                 instr: Instr | None) -> None:
         super().__init__(ctx, probe, pool)
         self.site = site
         self.instr = instr
@@ -65,6 +68,10 @@ class SiteEnv(ProbeEnv):
             if self.frames is None:
                 raise CodegenError(f"frame variable `{sym.name}` cannot be used here")
             local = self.frames.get((sym.name, sym.type))
+            if isinstance(local, FrameAggStorage):
+                return local
+            if isinstance(sym.type, AggType):
+                raise InternalError(f"frame aggregate `{sym.name}` has no region in this function")
             if local is None:
                 local = self.frames[(sym.name, sym.type)] = LocalStorage(
                     sym.type, tuple(self.pool.new(w) for w in flat(sym.type)))

@@ -35,7 +35,7 @@ from compiler.wasm.model import MemArg
 if TYPE_CHECKING:
     from compiler.rewrite.inject import FunctionRewriter
 
-__all__ = ["place_stack", "POP_BEFORE"]
+__all__ = ["place_stack", "POP_BEFORE", "leave_points"]
 
 #: Instructions that leave the function normally or by an exception: the frame is popped before them.
 POP_BEFORE = frozenset({"return", "return_call", "return_call_indirect", "return_call_ref", "throw",
@@ -58,17 +58,29 @@ def place_stack(rw: FunctionRewriter) -> None:
     rw.add_pre1(0, push)
     pop = [op("local.get", kept), op("global.set", depth)]
     reset = [op("local.get", kept), op("i32.const", 1), op("i32.add"), op("global.set", depth)]
+    leaves, landings = leave_points(rw)
+    for i in leaves:
+        rw.add_pre(i, "stack", pop)
+    for i in landings:
+        rw.add_post1(i, reset)
+    rw.add_exit("stack", pop)
+
+
+def leave_points(rw: FunctionRewriter) -> tuple[list[int], list[int]]:
+    """The instructions of ``rw``'s function before which an activation leaves it other than through its
+    end (:data:`POP_BEFORE`), and its catch landings (each ``try_table`` catch target inside the
+    function, the start of each legacy ``catch``/``catch_all``), both ascending.  The frame stack of
+    ``frame`` aggregates (rewrite/frames.py) releases and resets at the same points."""
+    leaves: list[int] = []
     landings: set[int] = set()
     for i, ins in enumerate(rw.instrs):
         name = ins.op.name
         if name in POP_BEFORE:
-            rw.add_pre(i, "stack", pop)
+            leaves.append(i)
         elif name in ("catch", "catch_all"):
             landings.add(i)
         elif name == "try_table":
             for point in rw.control.targets(i):
                 if point.kind != "exit":      # a catch to the outermost label leaves the function
                     landings.add(point.index)
-    for i in sorted(landings):
-        rw.add_post1(i, reset)
-    rw.add_exit("stack", pop)
+    return leaves, sorted(landings)

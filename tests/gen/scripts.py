@@ -25,7 +25,7 @@ Run-time traps are generated only behind guards
 generated scripts never trap.
 
 Profiles: :data:`WEI` keeps to what the engine target expresses (WEI.md §2; one probe per event so
-that no two probes merge, §8); :data:`REWRITE` adds ``after``/``alt``/block modes, frame variables and
+that no two probes merge, §8); :data:`REWRITE` adds ``after``/``alt``/block modes, frame variables (aggregates too) and
 assignments to operands.  ``alt`` probes return exactly what the replaced instruction computes, and
 assignments to operands store the operand's own value, so the application behaves the same.
 """
@@ -687,7 +687,22 @@ class Generator:
                 body.append(f"report unshared var {name}: u64;")
                 body.append(f"{name} = {a.name}.count();")
         probes.extend(self.probe_text(EVENTS[0], "before", None, body))
+        if self.profile.frame and ch.chance(50):   # drawn last again: the script so far stays as it was
+            self.frame_aggregate(probes, sc)
         return decls
+
+    def frame_aggregate(self, probes: list[str], sc: Scope) -> None:
+        """A ``frame`` aggregate (docs/AGGREGATES.md) added to at calls and read at ``func:exit`` into a
+        ``report frame`` variable: one per activation, its report row the last activation's."""
+        ch = self.ch
+        t = ch.pick(AGG_TYPES)
+        name, seen = self.fresh("fa"), self.fresh("r")
+        decl = f"{'report ' if ch.chance(50) else ''}frame var {name}: {tname(t)};"
+        probes.extend(self.probe_text(EVENTS[0], "before", None,
+                                      [decl, f"{name}.add({self.expr(ch.pick(INTS), sc, 2)});"]))
+        exit_event = next(e for e in EVENTS if e.rule == "wasm:func:exit")
+        probes.extend(self.probe_text(exit_event, "", None,
+                                      [decl, f"report frame var {seen}: u64;", f"{seen} = {name}.count();"]))
 
     def function(self, recursive: bool) -> list[str]:
         ch = self.ch

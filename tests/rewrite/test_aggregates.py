@@ -195,7 +195,7 @@ wasm:opcode:call(arg0: i64):before {
     ("fn f(x: stats) -> u32 { return 1; }", "aggregates cannot be function parameters or results", 1, 9),
     ("var t: (u32, hist);", "tuples may not contain aggregates", 1, 8),
     ("var m: map<stats, u32>;", "unsupported map key type stats", 1, 8),
-    ("wasm:opcode:nop:before { var h: hist; }", "aggregate variables must be global, unshared or shared", 1, 33),
+    ("wasm:opcode:nop:before { var h: hist; }", "aggregate variables must be global, unshared, shared or frame", 1, 33),
     ("var h: hist;\nwasm:opcode:nop:before { var x: i64 = h.sum(); }", "hist has no method `sum`", 2, 39),
     ("var h: stats;\nwasm:opcode:nop:before { h.add(1.5); }", "stats.add expects an integer, found f32", 2, 32),
     ("var h: stats;\nwasm:opcode:nop:before { h.add(); }", "method `add` takes 1 argument but 0 were given", 2, 26),
