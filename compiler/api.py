@@ -47,6 +47,8 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable, MutableMapping, Union
 
+from compiler.component_runner import ComponentExecution
+from compiler.components import choose_module, validate_component
 from compiler.errors import WhammError
 from compiler.files import read_regular_file, write_file
 from compiler.gc_pause import collector_paused
@@ -64,6 +66,7 @@ from compiler.results import App, InstrumentResult, Libraries, Options, OptionsE
 from compiler.runner import COMPILERS, UNKNOWN_IMPORTS, Execution, LinkedLibrary, Outcome, RunOptions, RunResult
 from compiler.wasm import DecodeError, ValidationError, read_module, validate
 from compiler.wasm.binary import Cursor
+from compiler.wasm.component import is_component, read_component
 from compiler.wasm.model import SECTION_NAMES
 from compiler.wasm.wat import Line as WatLine
 
@@ -140,11 +143,13 @@ class InputError(WhammError):
 
 # -------------------------------------------------------------------------------------------- inputs
 
-def load_app(app: bytes | PathLike, name: str | None = None) -> App:
+def load_app(app: bytes | PathLike, name: str | None = None, module: int | None = None) -> App:
     """Read, assemble (``.wat``), decode and validate an application.
 
     ``app`` is the module's bytes (binary or WAT text) or a path; ``name`` is how messages call it
-    (default: the path, or ``app.wasm``).  Raises :class:`InputError` with the location of the problem.
+    (default: the path, or ``app.wasm``).  A component (ANALYSIS.md §6) is validated whole and one of
+    its core modules chosen: ``module`` (``--module N``), or the only one that is neither adapter nor
+    shim.  Raises :class:`InputError` with the location of the problem.
     """
     if isinstance(app, (bytes, bytearray, memoryview)):
         data, name = bytes(app), name or "app.wasm"
@@ -156,7 +161,27 @@ def load_app(app: bytes | PathLike, name: str | None = None) -> App:
             raise InputError(f"cannot read application '{name}': {exc.strerror or exc}") from None
     if not data.startswith(b"\0asm"):
         data = _assemble(data, name)
+    if is_component(data):
+        return _load_component(data, name, module)
+    if module is not None:
+        raise InputError(f"--module {module}: {name} is a core module, not a component (--module chooses "
+                         "one core module of a component)")
     return App(name, data, _decode(data, name))
+
+
+def _load_component(data: bytes, name: str, index: int | None) -> App:
+    """A component application: read, validated by wasmtime, one core module chosen and decoded."""
+    try:
+        component = read_component(data)
+    except DecodeError as exc:
+        raise InputError(_located(name, exc.message, exc.section, exc.func, exc.offset, "component")) from None
+    try:
+        validate_component(data)
+    except WhammError as exc:
+        reason = str(exc).strip().splitlines()
+        raise InputError(f"invalid Wasm component {name}: {reason[-1] if reason else exc}") from None
+    core = choose_module(component, index, name)
+    return App(name, component.module_bytes(core.index), core.module, component, core)
 
 
 #: How WAT text starts: ``(`` after whitespace, ``;;`` line comments and ``(; … ;)`` block comments.
@@ -209,9 +234,10 @@ def _decode(data: bytes, name: str) -> Module:
     return module
 
 
-def _located(name: str, reason: str, section: str | None, func: int | None, offset: int) -> str:
+def _located(name: str, reason: str, section: str | None, func: int | None, offset: int,
+             what: str = "module") -> str:
     where = f"{section or 'header'} section" + (f", function {func}" if func is not None else "")
-    return f"invalid Wasm module {name}: {reason}\n --> {name}: {where}, byte offset 0x{offset:x}"
+    return f"invalid Wasm {what} {name}: {reason}\n --> {name}: {where}, byte offset 0x{offset:x}"
 
 
 def _where(module: Module, offset: int) -> tuple[str | None, int | None]:
@@ -277,16 +303,18 @@ def check(script: str, script_name: str = "script.mm", libs: Libraries | None = 
 
 @collector_paused()
 def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "script.mm",
-               libs: Libraries | Iterable[str | LibSpec] = (), options: Options = Options()) -> InstrumentResult:
+               libs: Libraries | Iterable[str | LibSpec] = (), options: Options = Options(),
+               module: int | None = None) -> InstrumentResult:
     """Instrument ``app`` with the whamm ``script`` (REWRITING.md).  The result is validated; nothing is
-    written anywhere.  Raises :class:`WhammError` for any problem with the inputs."""
+    written anywhere.  ``module`` chooses a component's core module (:func:`load_app`).  Raises
+    :class:`WhammError` for any problem with the inputs."""
     from compiler.lang.checker import check_script  # on first use: see tests/test_import_cycles.py
 
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     libraries = libs if isinstance(libs, Libraries) else load_libraries(libs)
     if not isinstance(app, App):
-        app = load_app(app)
+        app = load_app(app, module=module)
     timings["read"] = time.perf_counter() - clock
     clock = time.perf_counter()
     script_ast = parse_script(script, script_name)
@@ -298,7 +326,7 @@ def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "
     emitted = rewrite(app.module, program, options=options,
                       libraries={lib.name: lib.wasm for lib in libraries.linked})
     timings.update(emitted.timings)
-    return InstrumentResult(emitted.wasm, app, program, libraries,
+    return InstrumentResult(app.package(emitted.wasm), app, program, libraries,
                             (*program.warnings, *emitted.warnings), libraries.warnings, emitted, timings)
 
 
@@ -312,6 +340,8 @@ def prepare_run(result: InstrumentResult, options: RunOptions = RunOptions(), *,
     is a cache of compiled modules shared between runs (see :class:`~compiler.runner.Execution`)."""
     if not options.argv:
         options = _with_argv0(options, result.app.name)
+    if result.app.component is not None:
+        return ComponentExecution(result.wasm, options, app_name=result.app.name, compiled=compiled)
     return Execution(result.wasm, options, result.libraries.linked, app_name=result.app.name,
                      functions=result.functions, compiled=compiled)
 

@@ -302,7 +302,7 @@ class Instrumenter:
         timings["emit"] = phases.get("layout", 0.0) + phases.get("emit", 0.0)
         timings["encode"] = phases.get("encode", 0.0)
         timings["validate"] = phases.get("validate", 0.0)
-        result = InstrumentResult(emitted.wasm, self.app, program, self.libraries,
+        result = InstrumentResult(self.app.package(emitted.wasm), self.app, program, self.libraries,
                                       (*program.warnings, *emitted.warnings), self.libraries.warnings,
                                       emitted, timings)
         cache = self.functions     # the plans this emit used are the ones it touched last
