@@ -25,7 +25,8 @@ that).  For it, the API also offers:
   :class:`ProbeSlice`\\ s; per site of a probe, the operand stack's types and what each bound variable
   it uses folds to there (:func:`site_details`, :class:`SiteDetail`\\ s, for ``sites N --verbose``);
 * reading the report of a run from the live instance (:func:`read_report_values`,
-  :func:`global_values`), formatting values (:func:`format_value`, :func:`format_map_value`) and the
+  :func:`global_values`) or, for a component, from the CSV its module printed
+  (:func:`read_printed_report`), formatting values (:func:`format_value`, :func:`format_map_value`) and the
   report's CSV (:func:`report_csv`); aggregates' counts, JSON and bpftrace form (:func:`agg_count`,
   :func:`agg_json`, :func:`format_agg_human`); profiles as folded stacks and flame trees
   (:func:`profile_counts`, :func:`folded_text`, :func:`flame_lines`);
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     from compiler.report.aggregates import agg_count, agg_json, format_agg_human
     from compiler.report.folded import ProfileError, flame_lines, folded_text, profile_counts, profile_type_error
     from compiler.report.live import ReportValue, read_report_values
+    from compiler.report.printed import read_printed_report
     from compiler.report.text import global_values, report_csv
     from compiler.report.rows import ReportVar
     from compiler.report.values import format_map_value, format_value
@@ -92,7 +94,7 @@ __all__ = [
     "Instrumenter", "Composition", "ProbeSlice", "Matched", "Build", "SiteRow", "SCRIPT_NAME",
     "site_details", "SiteDetail", "Stack", "BoundValue",
     # the report of a run
-    "ReportVar", "ReportValue", "read_report_values", "global_values", "report_csv", "format_value", "format_map_value",
+    "ReportVar", "ReportValue", "read_report_values", "read_printed_report", "global_values", "report_csv", "format_value", "format_map_value",
     "MapType", "AggType", "agg_count", "agg_json", "format_agg_human",
     "ProfileError", "profile_type_error", "profile_counts", "folded_text", "flame_lines",
     # catalog and syntax queries
@@ -109,6 +111,7 @@ _ON_FIRST_USE = {
     **dict.fromkeys(("SCRIPT_NAME", "Build", "Composition", "Instrumenter", "Matched", "ProbeSlice", "SiteRow"),
                     "compiler.build"),
     "read_report_values": "compiler.report.live",
+    "read_printed_report": "compiler.report.printed",
     "ReportValue": "compiler.report.live",
     "global_values": "compiler.report.text",
     "report_csv": "compiler.report.text",

@@ -84,8 +84,8 @@ def _no_route(missing: list[tuple[str, str]], module: CoreModule, name: str) -> 
             "module's own imports)")
     if (PREVIEW1, "fd_write") in missing:
         text += ("; the report is printed through the preview 1 fd_write the module reaches, and this "
-                 "module never writes (it does not import fd_write): use --no-report (in the shell, "
-                 "`set report off`) or a module that prints")
+                 "module never writes (it does not import fd_write): use whamm's --no-report (the shell "
+                 "reads a component's values from that report) or a module that prints")
     elif any(m == PREVIEW1 for m, _ in missing):
         text += "; the script needs WASI functions the module does not use"
     else:
