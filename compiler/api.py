@@ -326,6 +326,8 @@ def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "
     program = check_script(script_ast, script, script_name, libraries.signatures)
     timings["check"] = time.perf_counter() - clock
     from compiler.rewrite.emit import instrument as rewrite  # on first use: see tests/test_import_cycles.py
+    if app.component is not None:
+        options = replace(options, lend_low=True)       # the adapter's state is at the top of memory
     emitted = rewrite(app.module, program, options=options,
                       libraries={lib.name: lib.wasm for lib in libraries.linked})
     timings.update(emitted.timings)

@@ -282,6 +282,8 @@ class Instrumenter:
         Raises the compiler's :class:`~compiler.errors.WhammError`\\ s (script errors, site errors,
         emit errors) unchanged.
         """
+        if self.app.component is not None:
+            options = dataclasses.replace(options, lend_low=True)   # the adapter's state is at the top of memory
         key = hashlib.sha256(repr((composition.source, options)).encode()).digest()
         cached = self._builds.get(key)
         if cached is not None:
