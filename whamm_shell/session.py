@@ -170,8 +170,13 @@ class RunRecord:
         return self._values
 
     def global_values(self) -> list[tuple[str, str, str]]:
-        """Every script-level variable as (name, type, value text); ``?`` where it cannot be read."""
-        return api.global_values(self.build.result, self.result)
+        """Every script-level variable as (name, type, value text); ``?`` where it cannot be read.  For a
+        component the report variables' values come from its printed report (the rest are ``?``)."""
+        values = api.global_values(self.build.result, self.result)
+        if self.printed is None:
+            return values
+        printed = {v.var.name: v.text for v in self.values() if v.var.fid is None and v.var.probe_id is None}
+        return [(name, type_, printed.get(name, text)) for name, type_, text in values]
 
 
 class Session:

@@ -6,10 +6,14 @@ report (REWRITING.md §11) through the preview 1 ``fd_write`` it reaches, and th
 Each row is found by its full prefix (id, types, name, site: :func:`~compiler.report.rows.row_prefix`),
 after the last ``REPORT CSV FLUSH`` banner, and its value text is parsed by type.  A parse is accepted
 only when formatting the parsed value gives back exactly the printed text
-(:func:`~compiler.report.values.format_value`), so an ambiguous text — a string holding ``;`` inside a
-map, an aggregate, whose printed form this module does not parse — becomes an *unreadable* value
-(``?``), never a wrong one.  A row missing from the text (the program stopped before its flush point) is
-unreadable too.
+(:func:`~compiler.report.values.format_value`); what cannot be read that way — an aggregate, whose printed
+form this module does not parse, a map string holding ``;`` — is *unreadable* (``?``).  A row missing
+from the text (the program stopped before its flush point) is unreadable too.
+
+The one text the printed form cannot settle: a map whose strings contain ``->`` *and* ``;`` (key
+``"a->1;b"`` with value 2 prints as ``a->1;b->2``, which is also ``{a: 1, b: 2}``).  It is read as the
+separators split it, and docs/COMPONENTS.md says so; function names (``calls[fname]``) never contain
+``->``.
 """
 from __future__ import annotations
 
