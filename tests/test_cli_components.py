@@ -164,3 +164,12 @@ def test_fuel_limit_stops_a_component_and_says_why_there_are_no_values(capfd, sc
     assert "error: execution ran out of fuel" in err
     assert out.endswith("report (partial: out of fuel): no values (the host cannot read a core instance's "
                         "memory inside a component)\n")
+
+
+def test_module_must_be_an_index_and_monitors_refuse_components(capfd, tmp_path, script):
+    status, _, err = whamm(capfd, "run", "-s", script, "-a", CORPUS / "hello.component.wasm", "--module", "x")
+    assert status == 2 and "invalid --module value 'x'" in err
+    monitor = tmp_path / "monitor.wasm"
+    assert whamm(capfd, "instr", "--wei", "-s", script, "-o", monitor)[0] == 0
+    status, _, err = whamm(capfd, "run", "--wei-monitor", monitor, "-a", CORPUS / "hello.component.wasm")
+    assert status == 1 and "--wei-monitor runs core modules only" in err
