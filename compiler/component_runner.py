@@ -39,7 +39,6 @@ EXIT_FAILURE = 1
 _NO_DEADLINE = 1 << 62
 #: One frame of wasmtime's backtrace text: ``  3:    0x41a - module!function``.
 _FRAME = re.compile(r"^\s*\d+:\s+0x[0-9a-f]+ - (.*)$")
-_EXIT_STATUS = re.compile(r"Exited with i32 exit status (\d+)")
 
 
 class ComponentExecution(Execution):
@@ -147,9 +146,6 @@ class ComponentExecution(Execution):
     def _component_failure(self, exc: Exception) -> tuple[Outcome, int, str, tuple[TraceFrame, ...]]:
         """Outcome, status, message and frames of a component's trap, from wasmtime's text."""
         text = getattr(exc, "message", None) or str(exc)
-        exited = _EXIT_STATUS.search(text)
-        if exited:
-            return Outcome.EXITED, int(exited.group(1)), None, ()
         reason = error_reason(exc).removeprefix("wasm trap: ")
         if reason == "interrupt":
             why = self._stop.outcome or Outcome.INTERRUPTED

