@@ -25,14 +25,11 @@ from dataclasses import dataclass, field
 from compiler.wasm.binary import Cursor, uleb
 from compiler.wasm.errors import DecodeError
 from compiler.wasm.model import ExternKind, Module
-from compiler.wasm.reader import read_module
+from compiler.wasm.reader import COMPONENT_VERSION, MAGIC, read_module
 
 __all__ = ["COMPONENT_VERSION", "is_component", "read_component", "Component", "CoreModule", "Role",
            "ComponentDecodeError", "PREVIEW1"]
 
-MAGIC = b"\x00asm"
-#: Version and layer of a component binary (a core module has ``01 00 00 00``).
-COMPONENT_VERSION = b"\x0d\x00\x01\x00"
 #: The import module name of WASI preview 1 in core modules.
 PREVIEW1 = "wasi_snapshot_preview1"
 
@@ -93,10 +90,6 @@ class CoreModule:
     def size(self) -> int:
         """The module's size in bytes."""
         return self.end - self.start
-
-    def imports_name(self, module: str, name: str) -> bool:
-        """Whether the module imports ``module.name`` (the component then provides it to it)."""
-        return any(imp.module == module and imp.name == name for imp in self.module.imports)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
