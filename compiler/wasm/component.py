@@ -33,6 +33,8 @@ __all__ = ["COMPONENT_VERSION", "is_component", "read_component", "Component", "
 #: The import module name of WASI preview 1 in core modules.
 PREVIEW1 = "wasi_snapshot_preview1"
 
+#: How deep components may nest (the walk recurses; real components nest a few levels).
+MAX_NESTING = 100
 _SECTIONS = {0: "custom", 1: "core module", 2: "core instance", 3: "core type", 4: "component",
              5: "instance", 6: "alias", 7: "type", 8: "canon", 9: "start", 10: "import", 11: "export",
              12: "value"}
@@ -153,8 +155,11 @@ class _Walker:
         if data[start:start + 4] != MAGIC:
             raise ComponentDecodeError("not a WebAssembly binary (bad magic number)", start, "header")
         if data[start + 4:start + 8] != COMPONENT_VERSION:
-            raise ComponentDecodeError(f"a nested component has version {data[start + 4:start + 8].hex()} "
-                                       f"(expected {COMPONENT_VERSION.hex()})", start + 4, "header")
+            what = "the binary" if depth == 0 else "a nested component"
+            raise ComponentDecodeError(f"{what} has version {data[start + 4:start + 8].hex()} "
+                                       f"(a component has {COMPONENT_VERSION.hex()})", start + 4, "header")
+        if depth > MAX_NESTING:
+            raise ComponentDecodeError(f"components nested more than {MAX_NESTING} deep", start, "component")
         first = len(self.modules)
         names = _ModuleNames()
         pos = start + 8

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from compiler.wasm import DecodeError, read_module, write_module
+from compiler.wasm.binary import uleb
 from compiler.wasm.component import ComponentDecodeError, Role, is_component, read_component
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "component"
@@ -85,3 +86,13 @@ def test_errors_inside_a_module_point_into_the_component(components):
 def test_is_component_tells_components_from_modules(components):
     assert is_component(components["hello"])
     assert not is_component((CORPUS / "hello.core.wasm").read_bytes())
+
+
+def test_nesting_is_bounded_and_a_module_is_not_a_component():
+    inner = b"\x00asm\x0d\x00\x01\x00"
+    for _ in range(150):                          # each level: a component section holding the one below
+        inner = b"\x00asm\x0d\x00\x01\x00" + b"\x04" + uleb(len(inner)) + inner
+    with pytest.raises(ComponentDecodeError, match="nested more than 100 deep"):
+        read_component(inner)
+    with pytest.raises(ComponentDecodeError, match="the binary has version 01000000"):
+        read_component((CORPUS / "hello.core.wasm").read_bytes())
