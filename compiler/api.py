@@ -172,6 +172,10 @@ def load_app(app: bytes | PathLike, name: str | None = None, module: int | None 
     return App(name, data, _decode(data, name))
 
 
+#: Where wasmtime's component validation points: ``… at offset 34: type mismatch …``.
+_COMPONENT_OFFSET = re.compile(r" at offset (\d+)")
+
+
 def _load_component(data: bytes, name: str, index: int | None) -> App:
     """A component application: read, validated by wasmtime, one core module chosen and decoded."""
     try:
@@ -180,9 +184,19 @@ def _load_component(data: bytes, name: str, index: int | None) -> App:
         raise InputError(_located(name, exc.message, exc.section, exc.func, exc.offset, "component")) from None
     try:
         validate_component(data)
-    except WhammError as exc:
-        reason = str(exc).strip().splitlines()
-        raise InputError(f"invalid Wasm component {name}: {reason[-1] if reason else exc}") from None
+    except ValidationError as exc:
+        reason = str(exc)
+        where = _COMPONENT_OFFSET.search(reason)
+        if where is None:
+            raise InputError(f"invalid Wasm component {name}: {reason}") from None
+        offset = int(where.group(1))
+        inside = next((m for m in component.modules if m.start <= offset < m.end), None)
+        section, func = "component", None
+        if inside is not None:
+            within, func = _where(inside.module, offset - inside.start)
+            section = f"core module {inside.index}: {within or 'header'}"
+        raise InputError(_located(name, reason[:where.start()].rstrip(" :") + reason[where.end():],
+                                  section, func, offset, "component")) from None
     core = choose_module(component, index, name)
     return App(name, component.module_bytes(core.index), core.module, component, core)
 

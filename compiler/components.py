@@ -16,7 +16,9 @@ top of it, shared by ``whamm instr``/``run``/``wat`` and the shell:
 from __future__ import annotations
 
 from compiler.errors import WhammError
+from compiler.runner import error_reason
 from compiler.wasm.component import PREVIEW1, Component, CoreModule
+from compiler.wasm.errors import ValidationError
 from compiler.wasm.reader import read_module
 from compiler.wasm.validate import engine
 
@@ -72,7 +74,10 @@ def embed(component: Component, original: CoreModule, wasm: bytes, name: str) ->
     if missing:
         raise ComponentError(_no_route(missing, original, name))
     data = component.replace(original.index, wasm)
-    validate_component(data)
+    try:
+        validate_component(data)
+    except ValidationError as exc:
+        raise WhammError(f"internal error: the instrumented component failed validation: {exc}") from None
     return data
 
 
@@ -95,11 +100,12 @@ def _no_route(missing: list[tuple[str, str]], module: CoreModule, name: str) -> 
 
 def validate_component(data: bytes) -> None:
     """Compile ``data`` as a component with the validation engine (wasmtime has no validate-only call
-    for components): a failure is a compiler bug, reported as such."""
+    for components); raise :class:`~compiler.wasm.errors.ValidationError` with wasmtime's reason (the
+    last line of its message) if it is not valid."""
     import wasmtime  # heavy (~20 ms): loaded when a component is first validated
     import wasmtime.component
 
     try:
         wasmtime.component.Component(engine(), data)
     except wasmtime.WasmtimeError as exc:
-        raise WhammError(f"internal error: the instrumented component failed validation: {exc}") from None
+        raise ValidationError(error_reason(exc)) from None

