@@ -164,8 +164,14 @@ class Build:
 
     @property
     def wasm(self) -> bytes:
-        """The instrumented module's bytes (validated)."""
+        """The output's bytes (validated): the instrumented module, or for a component application the
+        component with it in place."""
         return self.result.wasm
+
+    @property
+    def module_wasm(self) -> bytes:
+        """The instrumented core module's bytes, also for a component (what ``wat`` prints from)."""
+        return self.result.emitted.wasm
 
 
 class Instrumenter:

@@ -1,5 +1,5 @@
 """The shell on components (ANALYSIS.md §6): ``load`` → probe → ``run`` → ``report``, ``modules``,
-``load APP --module N``.
+``load APP --module N``, ``wat`` on the module inside the component.
 
 A component's values are parsed from the CSV report its module prints; a core module's are read from
 the live instance.  The differential test runs one session on the component and on the core module it
@@ -13,7 +13,7 @@ import pytest
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "component"
 SESSION = ("report var calls: map<str, u32>; report var n: u64; report var half: f64; "
-           "wasm:func:entry { calls[fname]++; n++; half = half + 0.5; }; run one; report --top 5")
+           "wasm:func:entry { calls[fname]++; n++; half = half + 0.5; }; run one; report --top 5; wat fib --diff")
 
 
 def after_run(out: str) -> str:
@@ -36,6 +36,7 @@ def test_component_report_equals_the_core_modules(sessions):
     assert after_run(component.out) == after_run(core.out)
     table = after_run(core.out)
     assert "  calls[fib] = 143\n" in table and "  half = +2.155e2\n" in table and "  n = 431\n" in table
+    assert "+++ fib (instrumented)\n" in table      # `wat` shows the instrumented module of the component
     # the component printed its report (that is where the values came from)
     assert "REPORT CSV FLUSH" in component.out and "REPORT CSV FLUSH" not in core.out
 
