@@ -7,12 +7,13 @@ Each row is found by its full prefix (id, types, name, site: :func:`~compiler.re
 after the last ``REPORT CSV FLUSH`` banner, and its value text is parsed by type.  A parse is accepted
 only when formatting the parsed value gives back exactly the printed text
 (:func:`~compiler.report.values.format_value`); what cannot be read that way — an aggregate, whose printed
-form this module does not parse, a map string holding ``;`` — is *unreadable* (``?``).  A row missing
+form this module does not parse, a map *value* string holding ``;`` — is *unreadable* (``?``).  Keys
+may hold ``;`` (``callstack`` keys do) when the values are not strings (:func:`_entries`).  A row missing
 from the text (the program stopped before its flush point) is unreadable too.
 
-The one text the printed form cannot settle: a map whose strings contain ``->`` *and* ``;`` (key
-``"a->1;b"`` with value 2 prints as ``a->1;b->2``, which is also ``{a: 1, b: 2}``).  It is read as the
-separators split it, and docs/COMPONENTS.md says so; function names (``calls[fname]``) never contain
+The one text the printed form cannot settle: a map whose strings contain ``->`` (key ``"a->1;b"`` with
+value 2 prints as ``a->1;b->2``, which is also ``{a: 1, b: 2}``).  It is read as the separators split
+it, and docs/COMPONENTS.md says so; function names (``calls[fname]``, ``callstack``) never contain
 ``->``.
 """
 from __future__ import annotations
@@ -62,17 +63,45 @@ def parse_value(t: WhammType, text: str) -> tuple[object] | None:
     return None
 
 
+def _entries(t: MapType, text: str) -> list[tuple[str, str]]:
+    """The ``(key, value)`` texts of a printed map ``k->v;k->v``.  When values hold no string, a value
+    never contains ``;``, so the text is split at each ``->`` and every piece between two of them at its
+    first ``;``: keys may then contain ``;`` (a ``callstack`` key, ``main;calc``).  Otherwise it is split
+    at each ``;`` first."""
+    if not _has_str(t.value):
+        pieces = text.split("->")
+        if len(pieces) < 2:
+            raise ValueError(text)
+        keys, values = [pieces[0]], []
+        for middle in pieces[1:-1]:
+            value, sep, key = middle.partition(";")
+            if not sep:
+                raise ValueError(middle)
+            values.append(value)
+            keys.append(key)
+        values.append(pieces[-1])
+        return list(zip(keys, values))
+    entries = []
+    for entry in text.split(";"):
+        key, sep, value = entry.partition("->")
+        if not sep:
+            raise ValueError(entry)
+        entries.append((key, value))
+    return entries
+
+
+def _has_str(t: WhammType) -> bool:
+    """Whether values of ``t`` print a string (which may hold any separator)."""
+    if isinstance(t, TupleType):
+        return any(_has_str(e) for e in t.elems)
+    return t is Prim.STR
+
+
 def _parse(t: WhammType, text: str, in_map: bool) -> object:
     if isinstance(t, MapType):
         if text == "empty map":
             return {}
-        entries = {}
-        for entry in text.split(";"):
-            key, sep, value = entry.partition("->")
-            if not sep:
-                raise ValueError(entry)
-            entries[_parse(t.key, key, True)] = _parse(t.value, value, True)
-        return entries
+        return {_parse(t.key, k, True): _parse(t.value, v, True) for k, v in _entries(t, text)}
     if isinstance(t, TupleType):
         if not (text.startswith("(") and text.endswith(")")):
             raise ValueError(text)

@@ -3,7 +3,8 @@
 
 A component's values are parsed from the CSV report its module prints; a core module's are read from
 the live instance.  The differential test runs one session on the component and on the core module it
-was made from: the ``report`` tables (scalars, a float, a map) and the run summaries must be identical.
+was made from: the ``report`` tables (scalars, a float, maps), a profile's flame tree (``callstack`` keys
+hold ``;``) and the run summaries must be identical.
 """
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import pytest
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "component"
 SESSION = ("report var calls: map<str, u32>; report var n: u64; report var half: f64; "
-           "wasm:func:entry { calls[fname]++; n++; half = half + 0.5; }; run one; report --top 5; wat fib --diff")
+           "report var prof: map<str, u64>; "
+           "wasm:func:entry { calls[fname]++; n++; half = half + 0.5; prof[callstack]++; }; "
+           "run one; report --top 5; wat fib --diff; flame prof --depth 3")
 
 
 def after_run(out: str) -> str:
@@ -37,6 +40,7 @@ def test_component_report_equals_the_core_modules(sessions):
     table = after_run(core.out)
     assert "  calls[fib] = 143\n" in table and "  half = +2.155e2\n" in table and "  n = 431\n" in table
     assert "+++ fib (instrumented)\n" in table      # `wat` shows the instrumented module of the component
+    assert "    _start.command_export\n" in table and "        __original_main\n" in table  # keys hold `;`
     # the component printed its report (that is where the values came from)
     assert "REPORT CSV FLUSH" in component.out and "REPORT CSV FLUSH" not in core.out
 
