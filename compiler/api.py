@@ -356,7 +356,9 @@ def prepare_run(result: InstrumentResult, options: RunOptions = RunOptions(), *,
     """An :class:`~compiler.runner.Execution` of the instrumented module with the user libraries it
     imports; ``argv[0]`` defaults to the application's file name.  Call ``.run()`` (and
     ``.interrupt()`` from another thread) — the shell keeps the returned store/instance.  ``compiled``
-    is a cache of compiled modules shared between runs (see :class:`~compiler.runner.Execution`)."""
+    is a cache of compiled modules shared between runs (see :class:`~compiler.runner.Execution`).  A
+    component application runs as a :class:`~compiler.component_runner.ComponentExecution` (WASI
+    preview 2, docs/COMPONENTS.md)."""
     if not options.argv:
         options = _with_argv0(options, result.app.name)
     if result.app.component is not None:
