@@ -12,6 +12,7 @@ rewriting target's output, wei monitors and woven apps, the shell's incremental 
 wrapper reaches them all, whatever name a caller imported.  Modules wasmtime rejects are the product's
 own diagnostics (and wasm-tools rejected each of those too when this was written); bytes that are only
 encoded, as in the codec's round trips of deliberately invalid modules, are not emitted and not checked.
+Components (docs/COMPONENTS.md) are checked the same way, through ``wasmtime.component.Component(...)``.
 
 A module wasm-tools rejects fails the test during which wasmtime took it (an error at its teardown),
 with wasm-tools' message, a saved copy and the command that reproduces it.  wasm-tools runs once per
