@@ -25,7 +25,8 @@ that).  For it, the API also offers:
   :class:`ProbeSlice`\\ s; per site of a probe, the operand stack's types and what each bound variable
   it uses folds to there (:func:`site_details`, :class:`SiteDetail`\\ s, for ``sites N --verbose``);
 * reading the report of a run from the live instance (:func:`read_report_values`,
-  :func:`global_values`), formatting values (:func:`format_value`, :func:`format_map_value`) and the
+  :func:`global_values`) or, for a component, from the CSV its module printed
+  (:func:`read_printed_report`), formatting values (:func:`format_value`, :func:`format_map_value`) and the
   report's CSV (:func:`report_csv`); aggregates' counts, JSON and bpftrace form (:func:`agg_count`,
   :func:`agg_json`, :func:`format_agg_human`); profiles as folded stacks and flame trees
   (:func:`profile_counts`, :func:`folded_text`, :func:`flame_lines`);
@@ -47,6 +48,8 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable, MutableMapping, Union
 
+from compiler.component_runner import ComponentExecution
+from compiler.components import choose_module, validate_component
 from compiler.errors import WhammError
 from compiler.files import read_regular_file, write_file
 from compiler.gc_pause import collector_paused
@@ -64,6 +67,7 @@ from compiler.results import App, InstrumentResult, Libraries, Options, OptionsE
 from compiler.runner import COMPILERS, UNKNOWN_IMPORTS, Execution, LinkedLibrary, Outcome, RunOptions, RunResult
 from compiler.wasm import DecodeError, ValidationError, read_module, validate
 from compiler.wasm.binary import Cursor
+from compiler.wasm.component import is_component, read_component
 from compiler.wasm.model import SECTION_NAMES
 from compiler.wasm.wat import Line as WatLine
 
@@ -73,6 +77,7 @@ if TYPE_CHECKING:
     from compiler.report.aggregates import agg_count, agg_json, format_agg_human
     from compiler.report.folded import ProfileError, flame_lines, folded_text, profile_counts, profile_type_error
     from compiler.report.live import ReportValue, read_report_values
+    from compiler.report.printed import read_printed_report
     from compiler.report.text import global_values, report_csv
     from compiler.report.rows import ReportVar
     from compiler.report.values import format_map_value, format_value
@@ -89,7 +94,7 @@ __all__ = [
     "Instrumenter", "Composition", "ProbeSlice", "Matched", "Build", "SiteRow", "SCRIPT_NAME",
     "site_details", "SiteDetail", "Stack", "BoundValue",
     # the report of a run
-    "ReportVar", "ReportValue", "read_report_values", "global_values", "report_csv", "format_value", "format_map_value",
+    "ReportVar", "ReportValue", "read_report_values", "read_printed_report", "global_values", "report_csv", "format_value", "format_map_value",
     "MapType", "AggType", "agg_count", "agg_json", "format_agg_human",
     "ProfileError", "profile_type_error", "profile_counts", "folded_text", "flame_lines",
     # catalog and syntax queries
@@ -106,6 +111,7 @@ _ON_FIRST_USE = {
     **dict.fromkeys(("SCRIPT_NAME", "Build", "Composition", "Instrumenter", "Matched", "ProbeSlice", "SiteRow"),
                     "compiler.build"),
     "read_report_values": "compiler.report.live",
+    "read_printed_report": "compiler.report.printed",
     "ReportValue": "compiler.report.live",
     "global_values": "compiler.report.text",
     "report_csv": "compiler.report.text",
@@ -140,11 +146,13 @@ class InputError(WhammError):
 
 # -------------------------------------------------------------------------------------------- inputs
 
-def load_app(app: bytes | PathLike, name: str | None = None) -> App:
+def load_app(app: bytes | PathLike, name: str | None = None, module: int | None = None) -> App:
     """Read, assemble (``.wat``), decode and validate an application.
 
     ``app`` is the module's bytes (binary or WAT text) or a path; ``name`` is how messages call it
-    (default: the path, or ``app.wasm``).  Raises :class:`InputError` with the location of the problem.
+    (default: the path, or ``app.wasm``).  A component (ANALYSIS.md §6) is validated whole and one of
+    its core modules chosen: ``module`` (``--module N``), or the only one that is neither adapter nor
+    shim.  Raises :class:`InputError` with the location of the problem.
     """
     if isinstance(app, (bytes, bytearray, memoryview)):
         data, name = bytes(app), name or "app.wasm"
@@ -156,7 +164,41 @@ def load_app(app: bytes | PathLike, name: str | None = None) -> App:
             raise InputError(f"cannot read application '{name}': {exc.strerror or exc}") from None
     if not data.startswith(b"\0asm"):
         data = _assemble(data, name)
+    if is_component(data):
+        return _load_component(data, name, module)
+    if module is not None:
+        raise InputError(f"--module {module}: {name} is a core module, not a component (--module chooses "
+                         "one core module of a component)")
     return App(name, data, _decode(data, name))
+
+
+#: Where wasmtime's component validation points: ``… at offset 34: type mismatch …``.
+_COMPONENT_OFFSET = re.compile(r" at offset (\d+)")
+
+
+def _load_component(data: bytes, name: str, index: int | None) -> App:
+    """A component application: read, validated by wasmtime, one core module chosen and decoded."""
+    try:
+        component = read_component(data)
+    except DecodeError as exc:
+        raise InputError(_located(name, exc.message, exc.section, exc.func, exc.offset, "component")) from None
+    try:
+        validate_component(data)
+    except ValidationError as exc:
+        reason = str(exc)
+        where = _COMPONENT_OFFSET.search(reason)
+        if where is None:
+            raise InputError(f"invalid Wasm component {name}: {reason}") from None
+        offset = int(where.group(1))
+        inside = next((m for m in component.modules if m.start <= offset < m.end), None)
+        section, func = "component", None
+        if inside is not None:
+            within, func = _where(inside.module, offset - inside.start)
+            section = f"core module {inside.index}: {within or 'header'}"
+        raise InputError(_located(name, reason[:where.start()].rstrip(" :") + reason[where.end():],
+                                  section, func, offset, "component")) from None
+    core = choose_module(component, index, name)
+    return App(name, component.module_bytes(core.index), core.module, component, core)
 
 
 #: How WAT text starts: ``(`` after whitespace, ``;;`` line comments and ``(; … ;)`` block comments.
@@ -209,9 +251,10 @@ def _decode(data: bytes, name: str) -> Module:
     return module
 
 
-def _located(name: str, reason: str, section: str | None, func: int | None, offset: int) -> str:
+def _located(name: str, reason: str, section: str | None, func: int | None, offset: int,
+             what: str = "module") -> str:
     where = f"{section or 'header'} section" + (f", function {func}" if func is not None else "")
-    return f"invalid Wasm module {name}: {reason}\n --> {name}: {where}, byte offset 0x{offset:x}"
+    return f"invalid Wasm {what} {name}: {reason}\n --> {name}: {where}, byte offset 0x{offset:x}"
 
 
 def _where(module: Module, offset: int) -> tuple[str | None, int | None]:
@@ -277,16 +320,18 @@ def check(script: str, script_name: str = "script.mm", libs: Libraries | None = 
 
 @collector_paused()
 def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "script.mm",
-               libs: Libraries | Iterable[str | LibSpec] = (), options: Options = Options()) -> InstrumentResult:
+               libs: Libraries | Iterable[str | LibSpec] = (), options: Options = Options(),
+               module: int | None = None) -> InstrumentResult:
     """Instrument ``app`` with the whamm ``script`` (REWRITING.md).  The result is validated; nothing is
-    written anywhere.  Raises :class:`WhammError` for any problem with the inputs."""
+    written anywhere.  ``module`` chooses a component's core module (:func:`load_app`).  Raises
+    :class:`WhammError` for any problem with the inputs."""
     from compiler.lang.checker import check_script  # on first use: see tests/test_import_cycles.py
 
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     libraries = libs if isinstance(libs, Libraries) else load_libraries(libs)
     if not isinstance(app, App):
-        app = load_app(app)
+        app = load_app(app, module=module)
     timings["read"] = time.perf_counter() - clock
     clock = time.perf_counter()
     script_ast = parse_script(script, script_name)
@@ -295,10 +340,12 @@ def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "
     program = check_script(script_ast, script, script_name, libraries.signatures)
     timings["check"] = time.perf_counter() - clock
     from compiler.rewrite.emit import instrument as rewrite  # on first use: see tests/test_import_cycles.py
+    if app.component is not None:
+        options = replace(options, lend_low=True)       # the adapter's state is at the top of memory
     emitted = rewrite(app.module, program, options=options,
                       libraries={lib.name: lib.wasm for lib in libraries.linked})
     timings.update(emitted.timings)
-    return InstrumentResult(emitted.wasm, app, program, libraries,
+    return InstrumentResult(app.package(emitted.wasm), app, program, libraries,
                             (*program.warnings, *emitted.warnings), libraries.warnings, emitted, timings)
 
 
@@ -309,9 +356,13 @@ def prepare_run(result: InstrumentResult, options: RunOptions = RunOptions(), *,
     """An :class:`~compiler.runner.Execution` of the instrumented module with the user libraries it
     imports; ``argv[0]`` defaults to the application's file name.  Call ``.run()`` (and
     ``.interrupt()`` from another thread) — the shell keeps the returned store/instance.  ``compiled``
-    is a cache of compiled modules shared between runs (see :class:`~compiler.runner.Execution`)."""
+    is a cache of compiled modules shared between runs (see :class:`~compiler.runner.Execution`).  A
+    component application runs as a :class:`~compiler.component_runner.ComponentExecution` (WASI
+    preview 2, docs/COMPONENTS.md)."""
     if not options.argv:
         options = _with_argv0(options, result.app.name)
+    if result.app.component is not None:
+        return ComponentExecution(result.wasm, options, app_name=result.app.name, compiled=compiled)
     return Execution(result.wasm, options, result.libraries.linked, app_name=result.app.name,
                      functions=result.functions, compiled=compiled)
 

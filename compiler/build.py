@@ -164,8 +164,14 @@ class Build:
 
     @property
     def wasm(self) -> bytes:
-        """The instrumented module's bytes (validated)."""
+        """The output's bytes (validated): the instrumented module, or for a component application the
+        component with it in place."""
         return self.result.wasm
+
+    @property
+    def module_wasm(self) -> bytes:
+        """The instrumented core module's bytes, also for a component (what ``wat`` prints from)."""
+        return self.result.emitted.wasm
 
 
 class Instrumenter:
@@ -282,6 +288,8 @@ class Instrumenter:
         Raises the compiler's :class:`~compiler.errors.WhammError`\\ s (script errors, site errors,
         emit errors) unchanged.
         """
+        if self.app.component is not None:
+            options = dataclasses.replace(options, lend_low=True)   # the adapter's state is at the top of memory
         key = hashlib.sha256(repr((composition.source, options)).encode()).digest()
         cached = self._builds.get(key)
         if cached is not None:
@@ -302,7 +310,7 @@ class Instrumenter:
         timings["emit"] = phases.get("layout", 0.0) + phases.get("emit", 0.0)
         timings["encode"] = phases.get("encode", 0.0)
         timings["validate"] = phases.get("validate", 0.0)
-        result = InstrumentResult(emitted.wasm, self.app, program, self.libraries,
+        result = InstrumentResult(self.app.package(emitted.wasm), self.app, program, self.libraries,
                                       (*program.warnings, *emitted.warnings), self.libraries.warnings,
                                       emitted, timings)
         cache = self.functions     # the plans this emit used are the ones it touched last

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from compiler.components import embed
 from compiler.lang.diagnostics import render
 from compiler.lang.libraries import Library
 from compiler.options import Options, OptionsError
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from compiler.rewrite.emit import Emitted
     from compiler.backend.state import Layout
     from compiler.scripts import ScriptSources
+    from compiler.wasm.component import Component, CoreModule
     from compiler.wasm.model import Module
 
 __all__ = ["OptionsError", "Options", "App", "Libraries", "InstrumentResult", "function_map"]
@@ -29,11 +31,23 @@ __all__ = ["OptionsError", "Options", "App", "Libraries", "InstrumentResult", "f
 @dataclass(frozen=True, slots=True, eq=False)
 class App:
     """An application ready to instrument: ``wasm`` (assembled from WAT if needed), the name used in
-    messages and as ``argv[0]``, and the decoded module (bodies decode lazily)."""
+    messages and as ``argv[0]``, and the decoded module (bodies decode lazily).
+
+    For a component (ANALYSIS.md §6), ``component`` is the whole component, ``core`` the core module
+    chosen to instrument, and ``wasm``/``module`` are that module's bytes and decoding."""
 
     name: str
     wasm: bytes
     module: Module
+    component: Component | None = None
+    core: CoreModule | None = None
+
+    def package(self, instrumented: bytes) -> bytes:
+        """What the output is: the instrumented module, or the component with it in place (validated;
+        see :func:`compiler.components.embed`)."""
+        if self.component is None or self.core is None:
+            return instrumented
+        return embed(self.component, self.core, instrumented, self.name)
 
 
 @dataclass(frozen=True, slots=True)

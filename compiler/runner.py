@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RunError", "RunOptions", "LinkedLibrary", "Outcome", "TraceFrame", "FunctionMap", "RunResult",
     "Execution", "run_module", "EXIT_TRAP", "EXIT_LIMIT", "MAX_TIMEOUT", "MAX_FUEL", "wasi_config", "error_reason",
-    "COMPILERS", "UNKNOWN_IMPORTS",
+    "COMPILERS", "UNKNOWN_IMPORTS", "engine_for_run",
 ]
 
 EXIT_TRAP = 134
@@ -253,7 +253,7 @@ class Execution:
 
     def _compile_all(self, wasm: bytes, app_name: str, libraries: Sequence[LinkedLibrary]) -> None:
         """The engine of :attr:`compiler`, the application's module and the libraries it imports."""
-        self.engine = _engine(self.options, winch=self.compiler == "winch")
+        self.engine = engine_for_run(self.options, winch=self.compiler == "winch")
         self.module = self._compile(wasm, app_name)
         imported = {imp.module for imp in self.module.imports}
         self.libraries = [(lib, self._compile(lib.wasm, lib.label)) for lib in libraries
@@ -444,7 +444,7 @@ class _WinchRefused(Exception):
     everything with Cranelift, which also gives the message if the module is invalid."""
 
 
-def _engine(options: RunOptions, *, winch: bool) -> wasmtime.Engine:
+def engine_for_run(options: RunOptions, *, winch: bool) -> wasmtime.Engine:
     """An engine for one run: every proposal on (those Winch lacks off for ``winch``), epoch interruption,
     fuel when a fuel limit is given, and the on-disk cache when ``options.cache_dir`` is set."""
     import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up

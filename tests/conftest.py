@@ -12,6 +12,7 @@ rewriting target's output, wei monitors and woven apps, the shell's incremental 
 wrapper reaches them all, whatever name a caller imported.  Modules wasmtime rejects are the product's
 own diagnostics (and wasm-tools rejected each of those too when this was written); bytes that are only
 encoded, as in the codec's round trips of deliberately invalid modules, are not emitted and not checked.
+Components (docs/COMPONENTS.md) are checked the same way, through ``wasmtime.component.Component(...)``.
 
 A module wasm-tools rejects fails the test during which wasmtime took it (an error at its teardown),
 with wasm-tools' message, a saved copy and the command that reproduces it.  wasm-tools runs once per
@@ -34,12 +35,14 @@ from pathlib import Path
 
 import pytest
 import wasmtime
+import wasmtime.component
 
 from compiler.wasm.validate import FEATURES
 
 # ``wasm3`` holds what wasmtime enables by default (multi-value, sign extension, extended-const, ...);
 # the rest are the proposals the compiler turns on, in wasm-tools' spelling (wasm_tail_call → tail-call).
-WASM_TOOLS_FEATURES = ",".join(["wasm3", *(name.removeprefix("wasm_").replace("_", "-") for name in FEATURES)])
+# ``component-model`` lets the same check cover the components the suite compiles (ANALYSIS.md §6).
+WASM_TOOLS_FEATURES = ",".join(["wasm3", "component-model", *(name.removeprefix("wasm_").replace("_", "-") for name in FEATURES)])
 
 _EMPTY_MODULE = b"\0asm\1\0\0\0"
 
@@ -139,8 +142,8 @@ def _executable() -> str:
 
 
 def _wrap_wasmtime(validator: IndependentValidator):
-    """Make ``wasmtime.Module(...)`` and ``wasmtime.Module.validate`` pass what they accept to
-    ``validator``; returns the function that restores them."""
+    """Make ``wasmtime.Module(...)``, ``wasmtime.Module.validate`` and ``wasmtime.component.Component(...)``
+    pass what they accept to ``validator``; returns the function that restores them."""
     original_init = wasmtime.Module.__init__
     original_validate = wasmtime.Module.__dict__["validate"]
 
@@ -154,12 +157,21 @@ def _wrap_wasmtime(validator: IndependentValidator):
         original_validate.__func__(cls, engine, wasm)
         validator.check(wasm)
 
+    original_component_init = wasmtime.component.Component.__init__
+
+    @functools.wraps(original_component_init)
+    def component_init(self, engine, wasm):
+        original_component_init(self, engine, wasm)
+        validator.check(wasm)
+
     wasmtime.Module.__init__ = init
     wasmtime.Module.validate = classmethod(validate)
+    wasmtime.component.Component.__init__ = component_init
 
     def restore() -> None:
         wasmtime.Module.__init__ = original_init
         wasmtime.Module.validate = original_validate
+        wasmtime.component.Component.__init__ = original_component_init
     return restore
 
 

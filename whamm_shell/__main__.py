@@ -48,6 +48,8 @@ def _parser() -> _Parser:
                 usage="whamm-shell [APP] [-s SCRIPT]... [-u NAME=PATH]... [-x FILE]... [-c 'CMD; CMD']... "
                       "[-- APP ARGS...]")
     p.add_argument("app", nargs="?", metavar="APP", help="the application (.wasm or .wat); default: the demo app")
+    p.add_argument("--module", type=int, metavar="N",
+                   help="for a component APP: the core module to instrument (default: the only app module)")
     p.add_argument("-s", "--script", action="append", default=[], metavar="SCRIPT",
                    help="load the probes and globals of a whamm script (repeatable)")
     p.add_argument("-u", "--user-libs", action="append", default=[], metavar="NAME=PATH",
@@ -127,7 +129,7 @@ def _start(args: argparse.Namespace, app_args: list[str] | None):
         libraries = api.load_libraries(args.user_libs)
     except api.LibSpecError as exc:
         raise _Usage(str(exc)) from None
-    app = api.load_app(args.app if args.app is not None else demo_app())
+    app = api.load_app(args.app if args.app is not None else demo_app(), module=args.module)
     color = sys.stdout.isatty()
     width = _width()
     renderer = Renderer(sys.stdout, color, err=sys.stderr, width=width)

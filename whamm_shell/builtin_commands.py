@@ -51,12 +51,18 @@ def do_quit(shell: Shell, args: str) -> bool:
 
 
 def do_load(shell: Shell, args: str) -> None:
-    """``load APP``: replace the application; the probes are kept and re-matched, and a probe that no
-    longer fits is reported rather than dropped."""
-    words, _ = parse_options(args, "load APP", {}, positional=(1, 1))
-    outcome = shell.session.load(words[0])
-    module = shell.session.app.module
-    shell.renderer.message(f"loaded {shell.session.app.name}: "
+    """``load APP [--module N]``: replace the application; the probes are kept and re-matched, and a
+    probe that no longer fits is reported rather than dropped.  For a component, ``--module N`` picks
+    the core module to instrument (ANALYSIS.md §6; default: the only app module)."""
+    words, opts = parse_options(args, "load APP [--module N]", {"--module": int}, positional=(1, 1))
+    module_index = opts.get("--module")
+    if module_index is not None and module_index < 0:  # type: ignore[operator]
+        raise UsageError("--module takes a core module index (0, 1, ...)\nusage: load APP [--module N]")
+    outcome = shell.session.load(words[0], module_index)  # type: ignore[arg-type]
+    app = shell.session.app
+    module = app.module
+    where = "" if app.core is None else f" (core module {app.core.index} of the component, {app.core.role.value})"
+    shell.renderer.message(f"loaded {app.name}{where}: "
                            f"{plural(module.num_imported_funcs + len(module.code), 'function')} "
                            f"({module.num_imported_funcs} imported)")
     note = names_note(shell.session.app)
@@ -69,6 +75,19 @@ def do_load(shell: Shell, args: str) -> None:
     for number, probe in shell.session.probes.items():
         if probe.enabled:
             _matched_line(shell, number, outcome.sites_of(number), outcome.functions_of(number))
+
+
+def do_modules(shell: Shell, args: str) -> None:
+    """``modules``: the core modules of the loaded component (ANALYSIS.md §6) — index, size, role and
+    name — with the one being instrumented marked ``*``."""
+    parse_options(args, "modules", {}, positional=(0, 0))
+    app = shell.session.app
+    if app.component is None or app.core is None:
+        shell.renderer.message(f"{app.name} is a core module, not a component: it is the module instrumented")
+        return
+    rows = [["*" if m.index == app.core.index else "", m.index, m.size, m.role.value, m.name or "–"]
+            for m in app.component.modules]
+    shell.renderer.table(("", "index", "size", "role", "name"), rows, limit=False)
 
 
 _PROBE_ADD_OPTIONS = re.compile(r"\s*(?:--number\s+(?P<number>\d+)|(?P<disabled>--disabled))(?=\s)")

@@ -59,9 +59,17 @@ def build_registry(shell: Shell) -> Registry:
     add(Command("help", (), "help [CMD]", "list the commands, or show one command's usage and examples",
                 "Unique prefixes work everywhere: `help pr a` is `help probe add`.\n\n"
                 "  help\n  help run\n  help probe", on(bc.do_help), HelpCompleter(registry)))
-    add(Command("load", (), "load APP", "replace the application (probes are kept and re-matched)",
-                "APP is a .wasm or .wat file.  Its functions are decoded once; every probe is matched\n"
-                "against the new application.\n\n  load examples/demo/app.wasm", on(bc.do_load), paths()))
+    add(Command("load", (), "load APP [--module N]", "replace the application (probes are kept and re-matched)",
+                "APP is a .wasm or .wat file, or a component.  Its functions are decoded once; every probe\n"
+                "is matched against the new application.  For a component, --module N instruments its\n"
+                "core module N (see `modules`; default: the only one that is neither WASI adapter nor\n"
+                "shim).\n\n  load examples/demo/app.wasm\n  load app.component.wasm --module 0", on(bc.do_load),
+                paths()))
+    add(Command("modules", (), "modules", "the core modules of a component application: index, size, role, name",
+                "Roles: app, WASI adapter (the preview 1 adapter), shim (wit-component's trampolines and\n"
+                "fixup); `*` marks the module being instrumented (`load APP --module N` picks another).\n"
+                "A component's report values are read from the CSV report its module prints.\n\n  modules",
+                on(bc.do_modules), None))
     add(Command("info", (), "info RULE [-v] [-f]",
                 "the docs of what a rule matches, its bound variables (-v) and functions (-f)",
                 "The same text as `whamm info`.\n\n  info wasm:opcode:br_if -v\n  info wasm:opcode:call* -v -f",

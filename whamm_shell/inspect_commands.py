@@ -430,11 +430,11 @@ def do_wat(shell: Shell, args: str) -> None:
     if fid < session.app.module.num_imported_funcs:
         raise SessionError(f"function {fid} is imported: it has no code")
     build = session.build()
-    if shell.decoded is not None and shell.decoded[0] is build.wasm:
+    if shell.decoded is not None and shell.decoded[0] is build.module_wasm:
         out_module = shell.decoded[1]
     else:
-        out_module = api.decode_module(build.wasm)
-        shell.decoded = (build.wasm, out_module)
+        out_module = api.decode_module(build.module_wasm)
+        shell.decoded = (build.module_wasm, out_module)
     if opts.get("--diff"):
         name = session.functions()[fid][1] or f"#{fid}"
         lines = api.instrumented_diff(build, fid, out_module, name)

@@ -16,7 +16,9 @@ compiler's diagnostics, re-based onto the text the user typed (:class:`ScriptErr
 
 Report values are read from the live instance after a run through the emitter's layout (REWRITING.md
 §17) — memory slots through ``whamm:memory``, globals through their getters, maps through the runtime's
-exported readers — never by parsing what the program printed.
+exported readers — never by parsing what the program printed; the one exception is a component, whose
+core instances the host cannot read (ANALYSIS.md §6): its module prints the report and the values are
+parsed from that text.
 """
 from __future__ import annotations
 
@@ -141,6 +143,9 @@ class RunRecord:
     result: RunResult
     timings: dict[str, float]
     compiler: str = "cranelift"
+    printed: bytes | None = None
+    """For a component, everything the program wrote to stdout: its values are read from the report
+    printed there (ANALYSIS.md §6)."""
     _values: list[ReportValue] | None = field(default=None, repr=False)
 
     @property
@@ -161,12 +166,17 @@ class RunRecord:
     def values(self) -> list[ReportValue]:
         """Every report row with its value, in report order (read once, then kept)."""
         if self._values is None:
-            self._values = read_report(self.build, self.result)
+            self._values = read_report(self.build, self.result, self.printed)
         return self._values
 
     def global_values(self) -> list[tuple[str, str, str]]:
-        """Every script-level variable as (name, type, value text); ``?`` where it cannot be read."""
-        return api.global_values(self.build.result, self.result)
+        """Every script-level variable as (name, type, value text); ``?`` where it cannot be read.  For a
+        component the report variables' values come from its printed report (the rest are ``?``)."""
+        values = api.global_values(self.build.result, self.result)
+        if self.printed is None:
+            return values
+        printed = {v.var.name: v.text for v in self.values() if v.var.fid is None and v.var.probe_id is None}
+        return [(name, type_, printed.get(name, text)) for name, type_, text in values]
 
 
 class Session:
@@ -194,10 +204,11 @@ class Session:
 
     # ---------------------------------------------------------------------------------- the app
 
-    def load(self, path: str | os.PathLike[str]) -> Matched | ScriptErrors | WhammError:
-        """Replace the application (decoded once here); probes are kept and re-matched.  Returns the
-        new matches, or the error the existing probes now cause (the app is loaded all the same)."""
-        app = api.load_app(path)
+    def load(self, path: str | os.PathLike[str], module: int | None = None) -> Matched | ScriptErrors | WhammError:
+        """Replace the application (decoded once here); probes are kept and re-matched.  ``module``
+        chooses a component's core module (``load APP --module N``).  Returns the new matches, or the
+        error the existing probes now cause (the app is loaded all the same)."""
+        app = api.load_app(path, module=module)
         self.app = app
         self._instrumenter = None
         self.last_run = None
@@ -511,7 +522,7 @@ class Session:
         composition = self.compose()
         matched = self._try(composition, self.probes.values(), self.items)
         if options is None:
-            options = self._run_options(matched)
+            options = self._run_options(matched, self.app.component is not None)
         try:
             build = self.instrumenter.build(composition, options)
         except ScriptError as exc:
@@ -523,12 +534,13 @@ class Session:
         """The options ``run`` builds with.  The shell reads the report from the live instance, so the
         default report is not emitted (REWRITING.md §16 ``--no-report``: variables are still
         maintained) — unless the script has a ``wasm:report`` probe, whose body would otherwise never
-        run."""
-        return self._run_options(self.matched())
+        run, or the application is a component, whose values are read from the report it prints
+        (ANALYSIS.md §6)."""
+        return self._run_options(self.matched(), self.app.component is not None)
 
     @staticmethod
-    def _run_options(matched: Matched) -> api.Options:
-        wants_report = any(cp.package == "report" for cp in matched.program.probes)
+    def _run_options(matched: Matched, component: bool = False) -> api.Options:
+        wants_report = component or any(cp.package == "report" for cp in matched.program.probes)
         return api.Options(no_report=not wants_report)
 
     def from_scratch(self, options: api.Options | None = None) -> api.InstrumentResult:
@@ -590,6 +602,10 @@ class Session:
         if args is not None:
             self.settings = replace(self.settings, args=tuple(args))
         build = self.build()
+        printed = None
+        if self.app.component is not None:
+            printed = bytearray()
+            stdout = _keeping(stdout, printed)
         s = self.settings
         options = api.RunOptions((os.path.basename(self.app.name), *s.args), s.env, s.dirs, s.stdin, stdout,
                                  stderr, timeout=s.timeout, fuel=s.fuel, compiler=s.compiler,
@@ -601,7 +617,7 @@ class Session:
             started(execution)
         result = execution.run(interruptible=True)
         record = RunRecord(build, result, {**build.timings, "compile": compiled, "execute": result.elapsed},
-                           execution.compiler)
+                           execution.compiler, None if printed is None else bytes(printed))
         self.previous_values = None if self.last_run is None else self.last_run.values()
         self.last_run = record
         return record
@@ -613,18 +629,37 @@ class Session:
         return self.last_run
 
 
-def read_report(build: Build, result: RunResult) -> list[ReportValue]:
+def read_report(build: Build, result: RunResult, printed: bytes | None = None) -> list[ReportValue]:
     """The value of every report row of ``build`` in the instance ``result`` left (REWRITING.md §17),
-    read by :func:`compiler.api.read_report_values` (as ``whamm run`` reads partial reports),
+    read by :func:`compiler.api.read_report_values` (as ``whamm run`` reads partial reports) — or, for
+    a component, from the report the module ``printed`` (:func:`compiler.api.read_printed_report`) —
     with the session number of each row's probe."""
     numbers: dict[str, int | None] = {}
     out = []
-    for v in api.read_report_values(build.result.layout, result):
+    if printed is None:
+        values = api.read_report_values(build.result.layout, result)
+    else:
+        values = api.read_printed_report(build.result.layout, printed.decode("utf-8", "surrogateescape"))
+    for v in values:
         probe_id = v.var.probe_id
         if probe_id is not None and probe_id not in numbers:
             numbers[probe_id] = build.matched.session_number(probe_id)
         out.append(replace(v, probe=numbers.get(probe_id) if probe_id is not None else None))
     return out
+
+
+def _keeping(stdout: Callable[[bytes], None] | None, kept: bytearray) -> Callable[[bytes], None]:
+    """A stdout sink that also keeps every byte in ``kept`` (a component's printed report), passing
+    the output on to ``stdout`` — or to the process's standard output when that is None."""
+    def write(data: bytes) -> None:
+        kept.extend(data)
+        if stdout is not None:
+            stdout(data)
+        else:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(1, view):]
+    return write
 
 
 def report_csv(values: Sequence[ReportValue]) -> str:

@@ -179,15 +179,17 @@ WRITE_SAVE_SIZE = 16 + OUTPUT_BUFFER_SIZE
 
 
 def write_helper(fd_write: int | None, memory: int, scratch: int,
-                 borrow: tuple[int, int, bool] | None) -> Helper:
+                 borrow: tuple[int, int, bool, bool] | None) -> Helper:
     """``whamm:write(fd, ptr, len)``: hand ``len`` bytes at ``ptr`` of the instrumentation memory to
     ``fd_write``.
 
     * ``fd_write`` None: the script cannot print (no WASI import is added), so writing does nothing.
     * ``borrow`` None: the instrumentation memory is exported as ``memory``; the ``iovec`` and the
       ``nwritten`` slot live at ``scratch`` and the bytes are written in place.
-    * ``borrow = (E, page_size_log2, is64)``: the application exports memory ``E`` as ``memory``.  For each
-      chunk, the last ``16 + n`` bytes below its current size (start rounded down to 8) are saved at
+    * ``borrow = (E, page_size_log2, is64, low)``: the application exports memory ``E`` as ``memory``.  For
+      each chunk, the last ``16 + n`` bytes below its current size — with ``low``, below
+      ``min(size, 16 + 4096)``, the first bytes of the memory (a component's adapter keeps its state at
+      the top, :attr:`~compiler.options.Options.lend_low`) — (start rounded down to 8) are saved at
       ``scratch``, the ``iovec`` (8 bytes), ``nwritten`` (4 + 4 padding) and the data are put there,
       ``fd_write`` is called and the saved bytes are copied back, so the application's memory is
       unchanged after every write (guarantee 2.4).  Memories under 24 bytes drop the output.
@@ -204,13 +206,14 @@ def write_helper(fd_write: int | None, memory: int, scratch: int,
             op("call", fd_write), op("drop"), op("end"),
         ]
         return Helper("whamm:write", sig, (), tuple(body))
-    mem, log2, _ = borrow
+    mem, log2, _, low = borrow
     e = MemArg(2, 0, mem)
+    top = WRITE_SAVE_SIZE if low else 0xFFFFFFF8     # the end of the lent bytes: at most this address
     # locals: 3 size, 4 n, 5 start, 6 cap (i32); 7 size (i64)
     body = [
         op("memory.size", mem), op("i64.extend_i32_u"), op("i64.const", log2), op("i64.shl"),
         op("local.tee", 7),
-        op("i64.const", 0xFFFFFFF8), op("local.get", 7), op("i64.const", 0xFFFFFFF8), op("i64.lt_u"),
+        op("i64.const", top), op("local.get", 7), op("i64.const", top), op("i64.lt_u"),
         op("select"), op("i32.wrap_i64"), op("local.tee", 3),
         op("i32.const", 24), op("i32.lt_u"), op("if", None), op("return"), op("end"),
         # cap = min(4096, (size - 16) & ~7)

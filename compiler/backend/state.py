@@ -120,7 +120,7 @@ class Layout:
     library_memories: dict[str, int] = field(default_factory=dict)
     library_order: list[str] = field(default_factory=list)   # used libraries (memid numbering)
     memory: int = -1                        # the instrumentation memory, -1 if none
-    borrow: tuple[int, int, bool] | None = None
+    borrow: tuple[int, int, bool, bool] | None = None
     # globals
     globals: dict[str, tuple[int, ...]] = field(default_factory=dict)
     global_types: list[str] = field(default_factory=list)    # types of the globals this emit adds

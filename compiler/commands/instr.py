@@ -30,6 +30,9 @@ def add_compile_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags ``instr`` and ``run`` share: script, app, output, libraries, knobs."""
     add_script_arguments(parser)
     parser.add_argument("-a", "--app", metavar="PATH", help="the application, .wasm or .wat")
+    parser.add_argument("--module", type=_module_index, metavar="N",
+                        help="for a component: the core module to instrument (index in depth-first order; "
+                             "default: the only one that is neither WASI adapter nor shim)")
     parser.add_argument("-u", "--user-libs", "--lib", action="append", default=[], metavar="LIBS",
                         help="user libraries: NAME=PATH or NAME(IMPORT_MODULE)=PATH, comma-separated; "
                              "may be repeated")
@@ -43,6 +46,14 @@ def add_compile_arguments(parser: argparse.ArgumentParser) -> None:
                              "(docs/COALESCING.md)")
     parser.add_argument("-m", "--metrics", action="store_true",
                         help="print phase timings (parse, check, match, emit, encode, validate) to stderr")
+
+
+def _module_index(text: str) -> int:
+    """``--module N``: a core module index of a component."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"invalid --module value '{text}': expected a core module index "
+                                         "(0, 1, ...)")
+    return int(text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -80,7 +91,8 @@ def compile_inputs(args: argparse.Namespace):
     sources = read_sources(args.scripts)
     libs = api.load_libraries(specs)
     try:
-        result = api.instrument(args.app, sources.text, script_name=sources.name, libs=libs, options=options)
+        result = api.instrument(args.app, sources.text, script_name=sources.name, libs=libs, options=options,
+                                module=args.module)
     except ScriptError as exc:
         raise sources.localize(exc) from None
     print_warnings(result.render_warnings(_color(), sources))

@@ -188,6 +188,8 @@ def run(args: argparse.Namespace) -> int:
     if text_report:
         args.no_report = True           # the module prints no report: whamm prints it, in text form
     result = compile_inputs(args)
+    if result.app.component is not None:
+        _check_component_options(text_report, profiles)
     _check_profiles(result.layout, profiles)
     if args.output_path is not None:
         write_output(args.output_path, result.wasm)
@@ -206,6 +208,17 @@ def run(args: argparse.Namespace) -> int:
     if not _write_profiles(result, outcome, profiles):
         return outcome.status or 1
     return outcome.status
+
+
+def _check_component_options(text_report: bool, profiles: list[tuple[str, str]]) -> None:
+    """A component's report is the CSV its module prints (ANALYSIS.md §6): what needs the instance's
+    memory, which the host cannot read inside a component, is refused before the program runs."""
+    if text_report:
+        raise WhammError("--format text reads the report from the instance, which the host cannot do inside "
+                         "a component: use the CSV report the module prints (--format csv, the default)")
+    if profiles:
+        raise WhammError("--folded reads the profile from the instance, which the host cannot do inside a "
+                         "component: use the CSV report the module prints")
 
 
 def _print_text_report(result, outcome) -> None:
@@ -233,6 +246,10 @@ def _print_partial_report(result, outcome) -> None:
 
     why = PARTIAL_REASONS.get(outcome.outcome)
     if why is None or not result.layout.report:
+        return
+    if result.app.component is not None:
+        print(f"\nreport (partial: {why}): no values (the host cannot read a core instance's memory inside a "
+              "component)", flush=True)
         return
     if outcome.instance is None:
         print(f"\nreport (partial: {why}): no values (the program stopped while being instantiated)",

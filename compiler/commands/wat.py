@@ -13,8 +13,10 @@ import os
 import re
 import sys
 
+from compiler.components import ComponentError, choose_module
 from compiler.errors import WhammError
 from compiler.files import read_regular_file
+from compiler.wasm.component import Component, is_component, read_component
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "WatInputError", "load_module"]
 
@@ -31,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("app", metavar="APP", help="the module: a .wasm binary or .wat text")
     parser.add_argument("--func", metavar="NAME|INDEX",
                         help="print only this function (name from the name section, or function index)")
+    parser.add_argument("--module", type=_module_index, metavar="N",
+                        help="for a component: print only its core module N (default: every core module; "
+                             "with --func, the only one that is neither WASI adapter nor shim)")
 
 
 _LOCATION = re.compile(r"-->\s*<anon>:(\d+):(\d+)")
@@ -51,8 +56,8 @@ def _assemble(text: bytes, name: str) -> bytes:
 
 
 def load_module(path: str):
-    """Read ``path`` (binary or WAT) into a :class:`~compiler.wasm.model.Module`, or raise a one-line
-    :class:`WatInputError`."""
+    """Read ``path`` (binary or WAT) into a :class:`~compiler.wasm.model.Module` — or, for a component, a
+    :class:`~compiler.wasm.component.Component` — or raise a one-line :class:`WatInputError`."""
     from compiler.wasm import DecodeError, read_module
     try:
         data = read_regular_file(path)
@@ -61,9 +66,38 @@ def load_module(path: str):
     if not data.startswith(b"\0asm"):
         data = _assemble(data, path)
     try:
-        return read_module(data)
+        return read_component(data) if is_component(data) else read_module(data)
     except DecodeError as exc:
         raise WatInputError(f"{path}: {exc}") from None
+
+
+def _module_index(text: str) -> int:
+    """``--module N``: a core module index of a component."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"invalid --module value '{text}': expected a core module index")
+    return int(text)
+
+
+def _component_lines(component: Component, args: argparse.Namespace):
+    """The lines of a component's core modules (or of the one ``--module`` names), each module headed
+    by a ``;; core module N`` comment; with ``--func``, that function of the chosen module."""
+    from compiler.wasm.wat import function_lines, module_lines
+
+    if args.func is not None or args.module is not None:
+        try:
+            chosen = [choose_module(component, args.module, args.app)]
+        except ComponentError as exc:
+            raise WatInputError(str(exc)) from None
+    else:
+        chosen = list(component.modules)
+    for core in chosen:
+        yield f";; core module {core.index}: {core.role.value}, {core.name or 'unnamed'}, {core.size} bytes"
+        if args.func is not None:
+            lines = function_lines(core.module, _function_index(core.module, args.func, args.app))
+        else:
+            lines = module_lines(core.module)
+        for line in lines:
+            yield line.text
 
 
 def _function_index(module, spec: str, path: str) -> int:
@@ -86,14 +120,18 @@ def run(args: argparse.Namespace) -> int:
     from compiler.wasm.wat import function_lines, module_lines
 
     module = load_module(args.app)
-    if args.func is None:
-        lines = module_lines(module)
+    if isinstance(module, Component):
+        texts = _component_lines(module, args)
+    elif args.module is not None:
+        raise WatInputError(f"--module {args.module}: {args.app} is a core module, not a component")
+    elif args.func is None:
+        texts = (line.text for line in module_lines(module))
     else:
-        lines = function_lines(module, _function_index(module, args.func, args.app))
+        texts = (line.text for line in function_lines(module, _function_index(module, args.func, args.app)))
     out = sys.stdout
     try:
-        for line in lines:
-            out.write(line.text)
+        for text in texts:
+            out.write(text)
             out.write("\n")
         out.flush()
     except BrokenPipeError:  # `whamm wat big.wasm | head`: the reader has seen enough

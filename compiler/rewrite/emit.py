@@ -349,7 +349,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
             if limits.is64:
                 raise EmitError("unsupported Wasm feature memory64: the exported memory cannot be written from")
             log2 = 16 if limits.page_size_log2 is None else limits.page_size_log2
-            lay.borrow = (lay.out_memory(mem_export.index), log2, limits.is64)
+            lay.borrow = (lay.out_memory(mem_export.index), log2, limits.is64, opts.lend_low)
     proc_exit = frozenset(i for i, imp in enumerate(imp for imp in module.imports if imp.kind == ExternKind.FUNC)
                           if imp.name == "proc_exit" and imp.module in ("wasi_snapshot_preview1", "wasi_unstable"))
     ctx = ModuleContext(module, program, lay, types, remap,

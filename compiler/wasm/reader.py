@@ -21,10 +21,12 @@ from compiler.wasm.model import (
     RecGroup, RefType, StructType, SubType, Table, TableType, Tag,
 )
 
-__all__ = ["read_module", "MAGIC", "VERSION"]
+__all__ = ["read_module", "MAGIC", "VERSION", "COMPONENT_VERSION"]
 
 MAGIC = b"\x00asm"
 VERSION = b"\x01\x00\x00\x00"
+#: Version and layer of a component binary (read by ``compiler.wasm.component``).
+COMPONENT_VERSION = b"\x0d\x00\x01\x00"
 _RANK = {sid: rank for rank, sid in enumerate(SECTION_ORDER)}
 
 
@@ -35,6 +37,9 @@ def read_module(data: bytes) -> Module:
         raise DecodeError("unexpected end of file in the module header", len(data), "header")
     if data[:4] != MAGIC:
         raise DecodeError("not a WebAssembly module (bad magic number)", 0, "header")
+    if data[4:8] == COMPONENT_VERSION:
+        raise DecodeError("this is a component (binary version 0d000100), not a core module (components are "
+                          "taken as applications only: docs/COMPONENTS.md)", 4, "header")
     if data[4:8] != VERSION:
         raise DecodeError(f"unsupported binary version {data[4:8].hex()} (only core modules, version 1)",
                           4, "header")

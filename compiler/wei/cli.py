@@ -89,7 +89,10 @@ def run_monitor(args: argparse.Namespace, env: tuple[tuple[str, str], ...],
     except LibSpecError as exc:
         raise UsageError(str(exc)) from None
     libs = api.load_libraries(specs)
-    app = api.load_app(args.app)
+    app = api.load_app(args.app, module=args.module)
+    if app.component is not None:   # the emulator runs core modules on WASI preview 1 (docs/COMPONENTS.md)
+        raise WhammError(f"--wei-monitor runs core modules only: {args.app} is a component (instrument it "
+                         "with -s instead)")
     argv = (os.path.basename(args.app), *args.app_args)
     options = RunOptions(argv, env, dirs, invoke=args.invoke, timeout=args.timeout, fuel=args.fuel)
     result = emulate(monitor, app.wasm, libs.linked, options, app_name=app.name, app_module=app.module).result

@@ -1,0 +1,71 @@
+"""The shell on components (ANALYSIS.md §6): ``load`` → probe → ``run`` → ``report``, ``modules``,
+``load APP --module N``, ``wat`` on the module inside the component.
+
+A component's values are parsed from the CSV report its module prints; a core module's are read from
+the live instance.  The differential test runs one session on the component and on the core module it
+was made from: the ``report`` tables (scalars, a float, maps), a profile's flame tree (``callstack`` keys
+hold ``;``) and the run summaries must be identical.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "component"
+SESSION = ("report var calls: map<str, u32>; report var n: u64; report var half: f64; "
+           "report var prof: map<str, u64>; "
+           "wasm:func:entry { calls[fname]++; n++; half = half + 0.5; prof[callstack]++; }; "
+           "run one; report --top 5; wat fib --diff; flame prof --depth 3")
+
+
+def after_run(out: str) -> str:
+    """What follows the run's exit line: the summary and the ``report`` table."""
+    return out.split("[exit status 0", 1)[1].split("\n", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def sessions(shell):
+    """The same session on the core module and on the component (load at start-up, then ``load``)."""
+    core = shell(CORPUS / "hello.core.wasm", "-c", SESSION)
+    component = shell(CORPUS / "silent.component.wasm", "-c",
+                      f"load {CORPUS / 'hello.component.wasm'}; modules; {SESSION}")
+    return core, component
+
+
+def test_component_report_equals_the_core_modules(sessions):
+    core, component = sessions
+    assert core.status == component.status == 0, component.err
+    assert after_run(component.out) == after_run(core.out)
+    table = after_run(core.out)
+    assert "  calls[fib] = 143\n" in table and "  half = +2.155e2\n" in table and "  n = 431\n" in table
+    assert "+++ fib (instrumented)\n" in table      # `wat` shows the instrumented module of the component
+    assert "    _start.command_export\n" in table and "        __original_main\n" in table  # keys hold `;`
+    # the component printed its report (that is where the values came from)
+    assert "REPORT CSV FLUSH" in component.out and "REPORT CSV FLUSH" not in core.out
+
+
+def test_load_and_modules_describe_the_component(sessions):
+    _, component = sessions
+    out = component.out
+    assert "(core module 0 of the component, app): 62 functions (7 imported)" in out
+    assert "*      0  29077  app           main" in out
+    assert "       1  14309  WASI adapter  wit-component:adapter:wasi_snapshot_preview1" in out
+    assert "       3    527  shim          wit-component-fixup" in out
+
+
+def test_load_module_n_of_a_nested_component(shell):
+    nested = CORPUS / "nested.component.wasm"
+    done = shell("-c", f"load {nested}")
+    assert done.status == 1
+    assert "has 2 core modules that could be the application (0, 1); choose one with --module N" in done.err
+    done = shell(nested, "--module", "1", "-c", "modules; wasm:opcode:i32.mul:before { }; sites 1")
+    assert done.status == 0, done.err
+    assert "       0    95  app   outer\n*      1    87  app   inner\n" in done.out
+    assert "  0  sq      5  i32.mul      true\n" in done.out        # the inner module's $sq
+
+
+def test_a_module_that_never_writes_is_refused_at_run(shell):
+    done = shell(CORPUS / "silent.component.wasm", "-c", "report var n: u32; wasm:func:entry { n++; }; run")
+    assert done.status == 1
+    assert "the instrumented module imports wasi_snapshot_preview1.fd_write" in done.err
