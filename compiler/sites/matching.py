@@ -45,7 +45,7 @@ __all__ = ["MatchedSite", "Matches", "ProbeSummary", "SiteError", "AltConflictEr
            "order_keys", "SITE_PACKAGES"]
 
 #: The packages whose probes have sites (begin/end/report have none).
-SITE_PACKAGES = ("func", "block", "opcode")
+SITE_PACKAGES = ("func", "block", "source", "opcode")
 
 
 class SiteError(ScriptError):
@@ -381,7 +381,9 @@ class _Matcher:
         self.func: dict[str, list[_Plan]] = {}
         for plan in plans:
             e = plan.probe.expansion
-            table = self.by_opcode if e.package == "opcode" else self.block if e.package == "block" else self.func
+            # wasm:source sites are anchored like wasm:block's (its one event, "line", is no block event)
+            table = self.by_opcode if e.package == "opcode" else self.block if e.package in ("block", "source") \
+                else self.func
             table.setdefault(e.event, []).append(plan)   # type: ignore[arg-type]
         for table in (self.by_opcode, self.block, self.func):
             for lst in table.values():
@@ -408,7 +410,8 @@ class _Matcher:
         by_op, block, func = self.tables(fs)
         extra: dict[int, list[tuple[_Plan, Site]]] = {}
         for event, plans in block.items():
-            for site in fs.block_sites(event):
+            sites = fs.line_sites() if event == "line" else fs.block_sites(event)
+            for site in sites:
                 extra.setdefault(site.index, []).extend((p, site) for p in plans)
         for event, plans in func.items():
             sites = [fs.entry_site()] if event == "entry" else fs.exit_sites()
