@@ -19,9 +19,11 @@ from compiler.cli import UsageError
 from compiler.commands.instr import add_compile_arguments, compile_inputs
 from compiler.errors import WhammError
 from compiler.files import check_replaceable, write_file, write_output
+from compiler.report.coverage import COVERAGE_PROBE, coverage, lcov_text
 from compiler.report.human import human_report
 from compiler.report.folded import ProfileError, folded_text, profile_counts, profile_type_error
 from compiler.runner import MAX_FUEL, MAX_TIMEOUT, RunOptions
+from compiler.wasm.source_lines import source_map
 from compiler.wei.cli import run_monitor
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
@@ -58,6 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the report at exit: csv (REWRITING.md §11, printed by the module) or text "
                              "(bpftrace's human form, printed by whamm from the instance's values; "
                              "wasm:report bodies do not run)")
+    parser.add_argument("--coverage", metavar="FILE",
+                        help="count the source lines the run reaches (DWARF line tables: build the application "
+                             "with -g) and write them to FILE as an LCOV tracefile for lcov/genhtml; the "
+                             "script (-s/-e) is then optional (docs/SOURCE.md)")
     parser.add_argument("-w", "--wei", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--wei-monitor", metavar="PATH",
                         help="run the application under this engine monitor module (whamm instr --wei) "
@@ -181,13 +187,23 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--format text is not supported with --wei-monitor")
         if profiles:
             raise UsageError("--folded is not supported with --wei-monitor")
+        if args.coverage is not None:
+            raise UsageError("--coverage is not supported with --wei-monitor")
         if args.unknown_imports is not None:
             raise UsageError(f"--{'trap' if args.unknown_imports == 'trap' else 'default-values'}-unknown-imports "
                              "is not supported with --wei-monitor")
         return run_monitor(args, env, dirs)
     if text_report:
         args.no_report = True           # the module prints no report: whamm prints it, in text form
+    if args.coverage is not None:
+        _check_writable("--coverage", args.coverage)
+        if not args.scripts:            # coverage alone: no report of the counters at exit
+            args.no_report = True
+        args.scripts = [*args.scripts, ("inline", COVERAGE_PROBE)]
     result = compile_inputs(args)
+    if args.coverage is not None and not source_map(result.app.module).has_lines:
+        raise WhammError(f"--coverage {args.coverage}: the application has no DWARF line table "
+                         "(build it with -g and link without stripping debug sections)")
     _check_profiles(result.layout, profiles)
     if args.output_path is not None:
         write_output(args.output_path, result.wasm)
@@ -205,7 +221,38 @@ def run(args: argparse.Namespace) -> int:
         _print_partial_report(result, outcome)
     if not _write_profiles(result, outcome, profiles):
         return outcome.status or 1
+    if args.coverage is not None and not _write_coverage(result, outcome, args.coverage, args.app):
+        return outcome.status or 1
     return outcome.status
+
+
+def _check_writable(option: str, path: str) -> None:
+    """Before running: ``path`` may be written (an existing regular file or a new name in an existing
+    directory), so a typo does not cost a run."""
+    try:
+        check_replaceable(path)
+    except OSError as exc:
+        raise WhammError(f"{option} {path}: cannot write '{path}': {exc.strerror}") from None
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise WhammError(f"{option} {path}: cannot write '{path}': no such directory '{directory}'")
+
+
+def _write_coverage(result, outcome, path: str, app: str) -> bool:
+    """Write the run's line coverage (partial after a trap or a limit) as LCOV; False, with an error on
+    stderr, when there are no values or the file cannot be written."""
+    from compiler.report.live import read_report_values
+
+    if outcome.instance is None:
+        print("error: --coverage: no values (the program stopped while being instantiated)", file=sys.stderr)
+        return False
+    cov = coverage(result.app.module, read_report_values(result.layout, outcome))
+    try:
+        write_file(path, lcov_text(cov, app_dir=os.path.dirname(os.path.abspath(app))).encode("utf-8"))
+    except OSError as exc:
+        print(f"error: --coverage {path}: cannot write '{path}': {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _print_text_report(result, outcome) -> None:

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from compiler.wasm.dwarf import DebugInfo, LineRow, code_bodies, read_dwarf
+from compiler.wasm.dwarf import DebugInfo, LineRow, Subprogram, code_bodies, read_dwarf
 from compiler.wasm.model import Module
 
 __all__ = ["SourceLoc", "UNKNOWN", "CodeLine", "SourceMap", "source_map"]
@@ -124,6 +124,16 @@ class SourceMap:
             return UNKNOWN
         row = self._row_at(self._bodies[fid - self._first][0] + pc)
         return UNKNOWN if row is None or row.line == 0 else SourceLoc(row.file, row.line, row.col)
+
+    def subprogram_functions(self) -> list[tuple[int, Subprogram]]:
+        """(fid, subprogram) of every DWARF subprogram whose code starts in a function body (discarded
+        code's tombstones left out), in DWARF order."""
+        out = []
+        for sub in self.info.subprograms if self.info is not None else ():
+            k = self._body_of(sub.low)
+            if k is not None:
+                out.append((self._first + k, sub))
+        return out
 
     def _statement_rows(self) -> dict[int, list[tuple[int, int, LineRow]]]:
         """fid → [(rank in table order, instruction index, row)] of the statement starts."""

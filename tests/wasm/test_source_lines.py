@@ -30,9 +30,14 @@ PROGRAMS = ("lines", "opt", "multi", "trap")
 DEMO = Path(__file__).parents[2] / "examples" / "demo" / "app.wasm"
 
 
+def _wasm(name: str) -> Path:
+    """A -g corpus program (the two-unit one sits with its sources, so their relative paths resolve)."""
+    return DWARF_DIR / ("multi/multi.wasm" if name == "multi" else f"{name}.wasm")
+
+
 @pytest.fixture(scope="module")
 def modules():
-    return {name: read_module((DWARF_DIR / f"{name}.wasm").read_bytes()) for name in PROGRAMS}
+    return {name: read_module((_wasm(name)).read_bytes()) for name in PROGRAMS}
 
 
 def _lookup(path: Path, address: int) -> tuple[str, int, int] | None:
@@ -60,7 +65,7 @@ def test_src_variables_agree_with_llvm_dwarfdump_lookup(modules, name: str) -> N
     known = 0
     for fid, index in picks:
         ins = module.code[fid - first].instrs[index]
-        expected = _lookup(DWARF_DIR / f"{name}.wasm", bodies[fid - first][0] + ins.offset)
+        expected = _lookup(_wasm(name), bodies[fid - first][0] + ins.offset)
         got = ms.function(fid).opcode_bindings(index)
         where = f"{name}: fid {fid} pc {ins.offset} ({ins.op.name})"
         if expected is None or expected[1] == 0:            # no row, or DWARF's "no source line"
@@ -127,7 +132,7 @@ def _matched(module, script: str):
 ])
 def test_source_line_event_injects_exactly_at_the_lines_statement_starts(modules, name, file, line) -> None:
     module = modules[name]
-    expected = _oracle_statement_starts(module, DWARF_DIR / f"{name}.wasm", file, line)
+    expected = _oracle_statement_starts(module, _wasm(name), file, line)
     assert expected, f"{file}:{line} has no statement start in {name}.wasm"
     script = (f'wasm:source:line:before / src_file.ends_with("{file}") && src_line == {line} / '
               "{ report var n: u32; n++; }")
@@ -144,7 +149,7 @@ def test_every_statement_start_of_a_module_is_a_site(modules) -> None:
     _, matches = _matched(module, "wasm:source:line:before { report var n: u32; n++; }")
     sites = {(s.fid, s.pc) for s in matches.sites}
     for file, line in (("main.c", 9), ("main.c", 11), ("util.c", 12), ("util.c", 6)):
-        assert _oracle_statement_starts(module, DWARF_DIR / "multi.wasm", file, line) <= sites
+        assert _oracle_statement_starts(module, _wasm("multi"), file, line) <= sites
     info = read_dwarf(module)
     assert info is not None and len(info.comp_dirs) > 2        # the two units and wasi-libc's
 
