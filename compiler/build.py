@@ -50,6 +50,7 @@ from compiler.rewrite.emit import emit, fold_prelude
 from compiler.sites.matching import SITE_PACKAGES, Matches, check_alt_conflicts, match, order_keys
 from compiler.sites.static_calls import StaticCalls
 from compiler.results import App, InstrumentResult, Libraries, Options
+from compiler.wasm.source_lines import source_map
 from compiler.wasm.wat import Namer, format_instr
 
 if TYPE_CHECKING:
@@ -105,6 +106,8 @@ class SiteRow:
     pc: int
     instruction: str
     predicate: str
+    src: str = ""
+    """``file:line`` of the instruction (the file's base name; ANALYSIS.md §5), ``""`` without DWARF."""
 
     @property
     def injected(self) -> bool:
@@ -318,6 +321,7 @@ def site_rows(module: Module, sites: Iterable[tuple[MatchedSite, object]]) -> li
     an ``error: …`` text)."""
     namer = Namer(module)
     nimp = module.num_imported_funcs
+    smap = source_map(module)
     out = []
     for site, folded in sites:
         instr = format_instr(module, module.code[site.fid - nimp].instrs[site.index], site.fid, namer)
@@ -330,7 +334,8 @@ def site_rows(module: Module, sites: Iterable[tuple[MatchedSite, object]]) -> li
             pred = folded
         else:
             pred = expression_source(folded)  # type: ignore[arg-type]
-        out.append(SiteRow(site.fid, site.report_fname, site.pc, instr, pred))
+        out.append(SiteRow(site.fid, site.report_fname, site.pc, instr, pred,
+                           smap.location(site.fid, site.index).short if smap.has_lines else ""))
     return out
 
 

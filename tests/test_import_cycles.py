@@ -32,7 +32,7 @@ LAZY_ALLOWED: dict[str, dict[str, str]] = {
     "compiler.commands.info": {"compiler.events.info": _CLI_STARTUP},
     "compiler.commands.instr": {"compiler.api": _CLI_STARTUP},
     "compiler.commands.run": {m: _CLI_STARTUP for m in ("compiler.api", "compiler.report.live")},
-    "compiler.commands.wat": {m: _CLI_STARTUP for m in ("compiler.wasm", "compiler.wasm.wat")},
+    "compiler.commands.wat": {m: _CLI_STARTUP for m in ("compiler.wasm", "compiler.wasm.wat", "compiler.wasm.source_lines")},
     "compiler.wei.cli": {m: _CLI_STARTUP for m in (
         "compiler.api", "compiler.lang.frontend", "compiler.runner", "compiler.wei.emulator",
         "compiler.wei.monitor")},

@@ -83,6 +83,7 @@ def _function_index(module, spec: str, path: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Print the module (or one function) as WAT, unvalidated: see the module docstring."""
+    from compiler.wasm.source_lines import source_comments, source_map
     from compiler.wasm.wat import function_lines, module_lines
 
     module = load_module(args.app)
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         lines = module_lines(module)
     else:
         lines = function_lines(module, _function_index(module, args.func, args.app))
+    lines = source_comments(lines, source_map(module))   # ;; main.c:42 where the line changes (ANALYSIS.md §5)
     out = sys.stdout
     try:
         for line in lines:

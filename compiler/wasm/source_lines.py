@@ -10,22 +10,25 @@ the module they came from:
   of every ``is_stmt`` row whose (file, line) differs from the row before it in its sequence (a row
   whose range holds no instruction start has none; line 0 rows are not lines);
 * :meth:`SourceMap.code_lines` — the lines with code for line coverage: every (file, line) with a
-  statement row, anchored at its first statement start in table order.
+  statement row, anchored at its first statement start in table order;
+* :func:`source_comments` — ``;; file:line`` comments in WAT listings where the line changes.
 
 A sequence whose first address is in no function body is code the linker discarded (its addresses are
 a tombstone) and is ignored.  A row covers ``[address, next row's address)`` of its sequence.
 """
 from __future__ import annotations
 
+import posixpath
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 from compiler.wasm.dwarf import DebugInfo, LineRow, Subprogram, code_bodies, read_dwarf
 from compiler.wasm.model import Module
+from compiler.wasm.wat import Line
 
-__all__ = ["SourceLoc", "UNKNOWN", "CodeLine", "SourceMap", "source_map"]
+__all__ = ["SourceLoc", "UNKNOWN", "CodeLine", "SourceMap", "source_map", "source_comments"]
 
 
 class SourceLoc(NamedTuple):
@@ -36,8 +39,13 @@ class SourceLoc(NamedTuple):
     col: int
 
     def __str__(self) -> str:
-        """``file:line`` as the listings show it (``""`` when unknown)."""
+        """``file:line`` with the whole path (``""`` when unknown)."""
         return f"{self.file}:{self.line}" if self.line else ""
+
+    @property
+    def short(self) -> str:
+        """``file:line`` with the file's base name, as listings show it (``""`` when unknown)."""
+        return f"{posixpath.basename(self.file)}:{self.line}" if self.line else ""
 
 
 #: The location of code the line table says nothing about (EVENTS: ``""`` and 0).
@@ -185,6 +193,29 @@ class SourceMap:
         found = [(rank, fid, i, row) for fid, starts in self._statement_rows().items() for rank, i, row in starts]
         found.sort(key=lambda t: t[0])
         return [(fid, i, row) for _, fid, i, row in found]
+
+
+def source_comments(lines: Iterable[Line], smap: SourceMap, fid: int | None = None) -> Iterator[Line]:
+    """WAT ``lines`` with a ``;; file:line`` comment line (base name) before each instruction whose source
+    line differs from the previous instruction's with a known line in the same function (ANALYSIS.md
+    §5).  An instruction line is one with an ``offset`` (its input pc); injected lines have none and
+    keep the line of the code around them.  ``fid`` names the input function when the lines' ``func`` is
+    another index space's (an instrumented module's)."""
+    if not smap.has_lines:
+        yield from lines
+        return
+    last: tuple[str, int] | None = None
+    current = None
+    for line in lines:
+        if line.func != current:
+            current, last = line.func, None
+        if line.offset is not None and line.func is not None and not line.injected:
+            loc = smap.location_at_pc(line.func if fid is None else fid, line.offset)
+            if loc.line and (loc.file, loc.line) != last:
+                last = (loc.file, loc.line)
+                indent = line.text[:len(line.text) - len(line.text.lstrip())]
+                yield Line(f"{indent};; {loc.short}", None, False, line.func)
+        yield line
 
 
 _CACHE: OrderedDict[int, SourceMap] = OrderedDict()
