@@ -13,10 +13,16 @@ exactly where everything went, so nothing here is guessed from the bytes:
   anchor instruction.  The walk must rebuild the output body byte for byte, else it is an internal
   error — never a wrong map.
 
+An input instruction's address maps to the start of its *unit*: the code injected for it (before
+it, or replacing it) and then the instruction; code injected after it runs on in its unit until the
+next instruction's unit starts.  So a range ``[a, b)`` of input code becomes the output code that
+executes ``a`` up to ``b`` with its instrumentation, and the line table gives injected code the line
+of the instruction it instruments.  An instruction an ``alt`` removed maps to the unit after it.
+
 :meth:`AddressMap.address` maps the addresses that can be named exactly (body starts and ends,
 instruction starts, 0 — the base address compilation units use) and raises :class:`Unmappable` for
-any other; :meth:`AddressMap.pieces` gives the debug-line rewriter the output order of a rewritten
-body, injected runs with the input address of the instruction they instrument.
+any other; :attr:`FunctionMap.units` gives the line-table rewriter a rewritten body's units in output
+order.
 """
 from __future__ import annotations
 
@@ -26,15 +32,15 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from compiler.errors import InternalError
 from compiler.rewrite.marks import input_code, segments
-from compiler.wasm.binary import Cursor
 from compiler.wasm.code import encode_locals
+from compiler.wasm.dwarf import code_bodies
 from compiler.wasm.reader import read_module
 
 if TYPE_CHECKING:
     from compiler.rewrite.plan import FunctionPlan
     from compiler.wasm.model import Module
 
-__all__ = ["AddressMap", "FunctionMap", "Piece", "Unmappable", "address_map"]
+__all__ = ["AddressMap", "FunctionMap", "Unmappable", "address_map"]
 
 
 class Unmappable(Exception):
@@ -46,29 +52,20 @@ class Unmappable(Exception):
         self.address = address
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """A stretch of a rewritten output body, at ``out`` (relative to the body start): input code copied
-    from input address ``source`` (relative too), or, with ``injected``, code the rewriter added for
-    the instruction at ``source``."""
-
-    out: int
-    source: int
-    injected: bool
-
-
 @dataclass(slots=True)
 class FunctionMap:
     """One input function body: its range in the input and output code payloads, and either nothing
-    more (``exact`` None: the body was copied byte for byte) or the exact map of its body-relative
-    instruction addresses (start and end included) and the pieces of its output in order."""
+    more (``exact`` None: the body was copied byte for byte) or the map of its body-relative
+    addresses (body start and end, instruction starts), its units as ``(output, input)``
+    body-relative starts in output order, and its input instruction starts (``boundaries``)."""
 
     in_start: int
     in_end: int
     out_start: int
     out_end: int
     exact: dict[int, int] | None = None
-    pieces: tuple[Piece, ...] = ()
+    units: tuple[tuple[int, int], ...] = ()
+    boundaries: frozenset[int] = frozenset()
 
 
 class AddressMap:
@@ -110,31 +107,14 @@ class AddressMap:
         return f.out_start + out
 
 
-def _bodies(data: bytes, module: Module) -> list[tuple[int, int]]:
-    """Each body's ``(start, end)`` relative to the code section's payload (start after the size)."""
-    section = module.origin.sections.get(10) if module.origin is not None else None
-    if section is None:
-        return []
-    start, end, _ = section
-    cur = Cursor(data, start + 1, end)
-    cur.u32()                               # the section size
-    payload = cur.pos
-    out = []
-    for _ in range(cur.u32()):
-        size = cur.u32()
-        out.append((cur.pos - payload, cur.pos - payload + size))
-        cur.pos += size
-    return out
-
-
 def address_map(module: Module, output: bytes, plans: Mapping[int, FunctionPlan], func_shift: int) -> AddressMap:
     """The map from ``module``'s code to ``output``'s (the instrumented module's bytes); ``plans`` are
     the plans of the rewritten functions by input function index, ``func_shift`` how far the input's
     defined functions moved in the function index space."""
     out_module = read_module(output)
     nimp = module.num_imported_funcs
-    in_bodies = _bodies(module.origin.data, module)
-    out_bodies = _bodies(output, out_module)
+    in_bodies = code_bodies(module)
+    out_bodies = code_bodies(out_module)
     functions = []
     for k, (in_start, in_end) in enumerate(in_bodies):
         fid = nimp + k
@@ -159,9 +139,10 @@ def _renumbered(f: FunctionMap, in_body, out_body, fid: int) -> None:
     ins, outs = in_body.instrs, out_body.instrs
     if len(ins) != len(outs) or any(a.op is not b.op for a, b in zip(ins, outs)):
         raise InternalError(f"internal: function {fid} was re-encoded with other instructions")
-    f.exact = {0: 0, f.in_end - f.in_start: f.out_end - f.out_start}
-    f.exact.update((a.offset, b.offset) for a, b in zip(ins, outs))
-    f.pieces = tuple(Piece(b.offset, a.offset, False) for a, b in zip(ins, outs))
+    f.units = ((0, 0),) + tuple((b.offset, a.offset) for a, b in zip(ins, outs))
+    f.exact = {source: out for out, source in f.units}
+    f.exact[f.in_end - f.in_start] = f.out_end - f.out_start
+    f.boundaries = frozenset(a.offset for a in ins)
 
 
 def _rewritten(f: FunctionMap, module: Module, fid: int, plan: FunctionPlan, out_body) -> None:
@@ -176,23 +157,33 @@ def _rewritten(f: FunctionMap, module: Module, fid: int, plan: FunctionPlan, out
     at = [ins.offset for ins in instrs]                  # where splice read them (maybe re-encoded)
     adjusted = {k for k, _ in plan.adjusted}
     last = len(instrs) - 1
-    exact = {0: 0, f.in_end - f.in_start: f.out_end - f.out_start}
-    pieces = [Piece(0, 0, False)]                        # the locals declaration
+    start: dict[int, int] = {}                           # instruction -> its unit's output start
+    units = [(0, 0)]                                     # the locals declaration
+
+    def unit(k: int, out: int) -> None:
+        if k not in start:
+            start[k] = out
+            units.append((out, source[k]))
+
     for s in segs:
         out = len(head) + s.start
         if s.anchor is not None:
             kind, k = s.anchor
             if kind == "exit":               # the wrapper's block (at the start) or the exit code
                 k = 0 if s.start == 0 else last
-            pieces.append(Piece(out, source[k], True))
+            if kind != "after":              # code after an instruction runs on in its unit
+                unit(k, out)
             continue
         if s.first in adjusted:              # one instruction, its branch depth re-encoded
-            stretch = [s.first]
-        else:                                # a copy of consecutive instructions
-            stretch = range(s.first, bisect.bisect_left(at, at[s.first] + len(s.data)))
-        for k in stretch:
-            o = out + at[k] - at[s.first]
-            exact[source[k]] = o
-            pieces.append(Piece(o, source[k], False))
+            unit(s.first, out)
+            continue
+        for k in range(s.first, bisect.bisect_left(at, at[s.first] + len(s.data))):   # a copy
+            unit(k, out + at[k] - at[s.first])
+    exact = {0: 0, f.in_end - f.in_start: f.out_end - f.out_start}
+    following = f.out_end - f.out_start
+    for k in range(last, -1, -1):            # a removed instruction: the unit after it
+        following = start.get(k, following)
+        exact[source[k]] = following
     f.exact = exact
-    f.pieces = tuple(pieces)
+    f.units = tuple(units)
+    f.boundaries = frozenset(source)

@@ -101,7 +101,8 @@ def rewrite_debug_sections(customs: list[CustomSection], amap: AddressMap) -> tu
 def _parse_errors() -> tuple[type[BaseException], ...]:
     from elftools.common.exceptions import DWARFError, ELFError
     from elftools.construct import ConstructError
-    return (DWARFError, ELFError, ConstructError, struct.error, IndexError, KeyError, ValueError)
+    return (DWARFError, ELFError, ConstructError, struct.error, IndexError, KeyError, ValueError, AttributeError,
+            TypeError, UnicodeDecodeError, AssertionError)
 
 
 _PARSE_ERRORS = _parse_errors()
@@ -461,37 +462,39 @@ def _remap_sequence(rows: list[_Row], amap: AddressMap) -> list[_Row]:
     body = rows[:-1]
     addresses = [r.address for r in body]
     out: list[_Row] = []
-    taken = 0
+    done = 0                                             # rows before this one are placed
     start = body[0].address if body else end.address
     for f in amap.overlapping(start, end.address):
-        if taken < len(body) and body[taken].address < f.in_start:
-            raise Unmappable(body[taken].address)        # a row between two bodies
+        lo = bisect.bisect_left(addresses, f.in_start)
+        if lo > done:
+            raise Unmappable(body[done].address)         # a row between two bodies
         stop = min(end.address, f.in_end)
+        hi = bisect.bisect_left(addresses, stop)
         if f.exact is None:                              # copied whole: every row shifts
-            while taken < len(body) and body[taken].address < stop:
-                r = body[taken]
-                out.append(r.moved(f.out_start + r.address - f.in_start, False))
-                taken += 1
+            out += [r.moved(f.out_start + r.address - f.in_start, False) for r in body[lo:hi]]
+            done = hi
             continue
+        for r in body[lo:hi]:
+            if r.address - f.in_start not in f.boundaries and r.address != f.in_start:
+                raise Unmappable(r.address)              # a row inside an instruction
         current = None
-        for p in f.pieces:
-            source = f.in_start + p.source
+        for unit_out, unit_source in f.units:            # output order
+            source = f.in_start + unit_source
             if not start <= source < stop:
                 continue
-            here = f.out_start + p.out
-            if not p.injected:
-                if taken < len(body) and body[taken].address < source:
-                    raise Unmappable(body[taken].address)   # a row inside an instruction
-                while taken < len(body) and body[taken].address == source:
-                    out.append(body[taken].moved(here, False))
-                    current = body[taken].where()
-                    taken += 1
-            k = bisect.bisect_right(addresses, source) - 1
-            if k >= 0 and body[k].where() != current:   # the row in force, at injected code or after it
-                out.append(body[k].moved(here, True))
-                current = body[k].where()
-    if taken != len(body):
-        raise Unmappable(body[taken].address)
+            here = f.out_start + unit_out
+            k = bisect.bisect_left(addresses, source)
+            if k < len(body) and body[k].address == source:     # the instruction's own rows
+                while k < len(body) and body[k].address == source:
+                    out.append(body[k].moved(here, False))
+                    k += 1
+                current = body[k - 1].where()
+            elif k > 0 and body[k - 1].where() != current:     # the row in force there
+                out.append(body[k - 1].moved(here, True))
+                current = body[k - 1].where()
+        done = hi
+    if done != len(body):
+        raise Unmappable(body[done].address)
     out.append(end.moved(amap.address(end.address), False))
     return out
 

@@ -1,0 +1,169 @@
+"""The instrumented module's DWARF stays true (ANALYSIS.md §5; docs/SOURCE.md, "Output DWARF").
+
+C programs built with ``-g`` (tests/corpus/dwarf: -O0 and -O2, DWARF 4 and 5, one and two units, with
+wasi-libc's own DWARF 4 units and the tombstones of the functions the linker dropped) are instrumented
+with scripts that rewrite every function, a few, or add an import (renumbered calls) and a
+``func:exit`` wrapper.  The oracles are independent of the compiler: llvm-dwarfdump ``--verify``;
+llvm-symbolizer's answer (function, inlined frames, file:line:col) at each input instruction against
+its answer at the same instruction in the output, the instructions paired by decoding both bodies;
+every code address llvm-dwarfdump shows in ``.debug_info`` (function ranges, range and location lists)
+against that pairing; and wasmtime's DWARF backtrace of a trap, against the uninstrumented program's.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.rewrite import emit as emit_module
+from compiler.wasm import read_module
+from compiler.wasm.model import CustomSection
+from compiler.wasm.writer import write_module
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+DWARF = CORPUS / "dwarf"
+
+SCRIPTS = {
+    "every": "report var n: u64;\nwasm:opcode:*:before { n++; }\n",
+    "entry_br_if": "report var n: u64;\nwasm:func:entry { n++; }\nwasm:opcode:br_if:after { n++; }\n",
+    "exit_clock": "report var n: u64;\nwasm:func:exit { n++; }\n"
+                  "wasm:opcode:call:before { n = n + nsecs % 2; }\n",
+}
+#: name -> path under tests/corpus/dwarf: -O0 v4; -O2 v5; two units -O0; two units -O2 v4
+PROGRAMS = {"trap": "trap.wasm", "opt": "opt.wasm", "multi": "multi/multi.wasm", "oob": "oob/oob.wasm"}
+CASES = [(p, s) for p in PROGRAMS for s in SCRIPTS]
+TRAPS = ("trap", "oob")
+
+
+@pytest.fixture(scope="module")
+def built(instrument):
+    """``(program, script) -> (input bytes, Emitted)`` for every case, made once."""
+    out = {}
+    for program, script in CASES:
+        data = (DWARF / PROGRAMS[program]).read_bytes()
+        out[program, script] = data, instrument(SCRIPTS[script], data)
+    return out
+
+
+@pytest.fixture(scope="module")
+def aligned(built, aligned_addresses):
+    """``(program, script) -> aligned_addresses(…)`` of the case, made on first use."""
+    cache = {}
+
+    def get(program: str, script: str):
+        if (program, script) not in cache:
+            data, emitted = built[program, script]
+            cache[program, script] = aligned_addresses(data, emitted.wasm, emitted.func_shift)
+        return cache[program, script]
+    return get
+
+
+@pytest.mark.parametrize("program,script", CASES)
+def test_dwarfdump_verify_accepts_the_output(built, dwarfdump, program, script):
+    data, emitted = built[program, script]
+    assert not emitted.warnings, [w.message for w in emitted.warnings]
+    names = [c.name for c in read_module(emitted.wasm).customs if c.name.startswith(".debug_")]
+    assert names == [c.name for c in read_module(data).customs if c.name.startswith(".debug_")]
+    result = dwarfdump(emitted.wasm, "--verify")
+    assert result.returncode == 0 and "No errors." in result.stdout, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize("program,script", CASES)
+def test_every_instruction_keeps_its_source_position(built, aligned, symbolize, program, script):
+    """llvm-symbolizer names the same function, inlined frames and file:line:col at every input
+    instruction and at the same instruction in the output; injected code is named like the input
+    instruction before or after it (the one it instruments)."""
+    data, emitted = built[program, script]
+    mapped, injected = aligned(program, script)
+    inputs = sorted(mapped)
+    before = symbolize(data, inputs)
+    after = symbolize(emitted.wasm, [mapped[a] for a in inputs] + [a for a, _, _ in injected])
+    wrong = [(hex(a), b, c) for a, b, c in zip(inputs, before, after) if b != c]
+    assert not wrong, f"{len(wrong)} of {len(inputs)} instructions moved to another line, e.g. {wrong[:3]}"
+    assert any(frames and frames[0][2] for frames in before)          # the programs do have lines
+    of = dict(zip([mapped[a] for a in inputs], after))
+    bad = []
+    for (address, previous, following), frames in zip(injected, after[len(inputs):]):
+        neighbours = [of[n] for n in (previous, following) if n is not None]
+        if frames not in neighbours:
+            bad.append((hex(address), frames, neighbours))
+    assert injected and not bad, f"{len(bad)} injected instructions with a line of their own: {bad[:3]}"
+
+
+@pytest.mark.parametrize("program,script", CASES)
+def test_debug_info_addresses_are_remapped(built, aligned, info_addresses, program, script):
+    """Every code address in .debug_info (low/high pc, call return pcs, range and location lists) is
+    the output address of the input's instruction — or of the code injected right before it, which
+    instruments it; 0 (a unit's base) and the linker's tombstones stay."""
+    data, emitted = built[program, script]
+    mapped, injected = aligned(program, script)
+    run_before: dict[int, set[int]] = {}
+    for address, _, following in injected:
+        run_before.setdefault(following, set()).add(address)
+    old, new = info_addresses(data), info_addresses(emitted.wasm)
+    assert len(old) == len(new) and len(old) > 10
+    expected = [mapped.get(a, a) for a in old]
+    unmapped = {a for a in old if a not in mapped and a != 0 and a < 0xFFFFFFF0}
+    assert not unmapped - {a for a in old if a > 0xFFFFFFFF}, sorted(map(hex, unmapped))[:5]
+    diff = [(hex(a), hex(b), hex(c)) for a, b, c in zip(old, expected, new)
+            if b != c and c not in run_before.get(b, ()) and a < 0xFFFFFFF0]
+    assert not diff, diff[:5]
+
+
+@pytest.mark.parametrize("program,script", [(p, s) for p in TRAPS for s in SCRIPTS])
+def test_trap_backtrace_names_the_same_lines(built, trap_frames, program, script):
+    """wasmtime's DWARF backtrace of the instrumented program's trap equals the original's; the
+    input's DWARF copied unchanged onto the output (what the rewriting did before) would not."""
+    data, emitted = built[program, script]
+    frames = trap_frames(data)
+    assert len(frames) >= 3 and frames[0][1].rsplit(":", 2)[0].endswith(".c"), frames
+    assert trap_frames(emitted.wasm) == frames
+    if script == "every":
+        stale = read_module(emitted.wasm)
+        originals = {c.name: c for c in read_module(data).customs}
+        stale.customs = [CustomSection(c.name, originals[c.name].data, c.after) if c.name.startswith(".debug_")
+                         else c for c in stale.customs]
+        assert trap_frames(write_module(stale)) != frames
+
+
+def _with_customs(data: bytes, edit) -> bytes:
+    module = read_module(data)
+    module.customs = edit([CustomSection(c.name, c.data, c.after) for c in module.customs])
+    return write_module(module)
+
+
+def test_a_section_that_cannot_be_remapped_alone_is_dropped_with_a_note(instrument, dwarfdump):
+    data = _with_customs((DWARF / "trap.wasm").read_bytes(), lambda cs: cs + [
+        CustomSection(".debug_aranges", b"\x00" * 8, 11), CustomSection("sourceMappingURL", b"\x06a.map", 11)])
+    emitted = instrument(SCRIPTS["every"], data)
+    notes = sorted(w.message for w in emitted.warnings)
+    assert len(notes) == 2 and "'sourceMappingURL' dropped" in notes[0] and ".debug_aranges dropped" in notes[1]
+    names = {c.name for c in read_module(emitted.wasm).customs}
+    assert ".debug_aranges" not in names and "sourceMappingURL" not in names and ".debug_line" in names
+    assert dwarfdump(emitted.wasm, "--verify").returncode == 0
+
+
+def test_dwarf_that_cannot_be_remapped_is_dropped_never_stale(instrument, run):
+    """A range starting inside an instruction (here: one byte into main's locals) names no output
+    address: the DWARF goes, with one warning, and the program still runs."""
+    def corrupt(customs):
+        ranges = next(c for c in customs if c.name == ".debug_ranges")
+        assert ranges.data[:4] == b"\x1f\x00\x00\x00"                   # [0x1f, 0xb0): main
+        return [CustomSection(c.name, b"\x20" + c.data[1:], c.after) if c is ranges else c for c in customs]
+    data = _with_customs((DWARF / "trap.wasm").read_bytes(), corrupt)
+    emitted = instrument(SCRIPTS["every"], data)
+    assert len(emitted.warnings) == 1
+    message = emitted.warnings[0].message
+    assert message.startswith("DWARF dropped from the output (") and "0x20" in message, message
+    assert not [c.name for c in read_module(emitted.wasm).customs if c.name.startswith(".debug_")]
+    status, stdout, _ = run(emitted.wasm)
+    assert stdout == "start\n" and str(status).startswith("trap:")
+
+
+def test_inputs_without_dwarf_never_reach_the_rewriter(instrument, monkeypatch):
+    """An input without debug sections is emitted as before: the DWARF step is not even entered."""
+    def refuse(*args):
+        raise AssertionError("the DWARF rewriter ran on an input without DWARF")
+    monkeypatch.setattr(emit_module, "_true_dwarf", refuse)
+    emitted = instrument(SCRIPTS["every"], (CORPUS / "c" / "interp.wasm").read_bytes())
+    assert not [c for c in read_module(emitted.wasm).customs if c.name.startswith(".debug_")]
