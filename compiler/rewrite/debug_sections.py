@@ -54,7 +54,6 @@ _LOCATION_ATTRS = frozenset({"DW_AT_location", "DW_AT_frame_base", "DW_AT_string
                              "DW_AT_return_addr", "DW_AT_data_member_location", "DW_AT_static_link",
                              "DW_AT_use_location", "DW_AT_vtable_elem_location", "DW_AT_GNU_call_site_value",
                              "DW_AT_call_value", "DW_AT_call_target", "DW_AT_call_data_location"})
-_OFFSET_FORMS = frozenset({"DW_FORM_sec_offset", "DW_FORM_data4", "DW_FORM_data8"})
 _DATA_SIZES = {"DW_FORM_data1": 1, "DW_FORM_data2": 2, "DW_FORM_data4": 4, "DW_FORM_data8": 8,
                "DW_FORM_sec_offset": 4}
 
@@ -85,7 +84,7 @@ def rewrite_debug_sections(customs: list[CustomSection], amap: AddressMap) -> tu
     if sections:
         try:
             new = _Rewriter(sections, {c.name: c.data for c in customs if c.name in _KEPT}, amap).run()
-        except (Unmappable, DebugFormatError, *_PARSE_ERRORS) as exc:
+        except (Unmappable, DebugFormatError, *_parse_errors()) as exc:
             names = sorted({c.name for c in customs if c.name.startswith(".debug_")})
             drop.update(names)
             notes.append(f"DWARF dropped from the output ({', '.join(names)}): cannot remap it: {exc}")
@@ -99,13 +98,13 @@ def rewrite_debug_sections(customs: list[CustomSection], amap: AddressMap) -> tu
 
 
 def _parse_errors() -> tuple[type[BaseException], ...]:
+    """What pyelftools (imported when DWARF is first rewritten) and the section walks raise on
+    malformed DWARF."""
     from elftools.common.exceptions import DWARFError, ELFError
     from elftools.construct import ConstructError
     return (DWARFError, ELFError, ConstructError, struct.error, IndexError, KeyError, ValueError, AttributeError,
             TypeError, UnicodeDecodeError, AssertionError)
 
-
-_PARSE_ERRORS = _parse_errors()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -181,7 +180,6 @@ class _Rewriter:
         self.amap = amap
         self.di = _dwarfinfo({**kept, **sections})
         self.info = _Patches(sections.get(".debug_info", b""))
-        self.units: list[_Unit] = []
 
     def addr(self, value: int, size: int) -> int:
         return value if _tombstone(value, size) else self.amap.address(value)
@@ -236,7 +234,6 @@ class _Rewriter:
         low = top.attributes.get("DW_AT_low_pc")
         if low is not None:
             unit.base = self._address_value(cu, low)
-        self.units.append(unit)
         for die in cu.iter_DIEs():
             attrs = die.attributes
             for a in attrs.values():
@@ -274,22 +271,21 @@ class _Rewriter:
             table.bases.setdefault(a.value, unit)
 
     def _list_reference(self, unit: _Unit, a, refs: _References, ranges: bool) -> None:
+        """A ``DW_AT_ranges`` or location attribute: a list's offset is recorded (DWARF 2–4 lists are
+        patched in place; a DWARF 5 section offset is rewritten with its list); an index into a
+        rewritten offset table, an expression or a constant needs nothing."""
         form = a.form
-        if form in ("DW_FORM_rnglistx", "DW_FORM_loclistx"):
-            return                                      # an index into the rewritten offset table
-        if form == "DW_FORM_exprloc" or form.startswith("DW_FORM_block") or form in (
-                "DW_FORM_data1", "DW_FORM_data2", "DW_FORM_udata", "DW_FORM_sdata", "DW_FORM_implicit_const"):
-            return                                      # an expression or a constant, no list
-        if form not in _OFFSET_FORMS or (form != "DW_FORM_sec_offset" and unit.version >= 4):
-            if form in ("DW_FORM_data4", "DW_FORM_data8") and unit.version >= 4:
-                return                                  # a constant in DWARF 4+
+        if form == "DW_FORM_sec_offset" or (unit.version < 4 and form in ("DW_FORM_data4", "DW_FORM_data8")):
+            if unit.version >= 5:
+                table = refs.rnglists if ranges else refs.loclists
+                table.offsets[a.offset] = (self._offset_size(form), a.value)
+                table.lists.setdefault(a.value, unit)
+            else:
+                (refs.ranges if ranges else refs.locs).setdefault(a.value, unit)
+        elif form not in ("DW_FORM_rnglistx", "DW_FORM_loclistx", "DW_FORM_exprloc", "DW_FORM_udata",
+                          "DW_FORM_sdata", "DW_FORM_implicit_const") and not form.startswith(
+                              ("DW_FORM_block", "DW_FORM_data")):
             raise DebugFormatError(f"{a.name} in form {form}")
-        if unit.version >= 5:
-            table = refs.rnglists if ranges else refs.loclists
-            table.offsets[a.offset] = (self._offset_size(form), a.value)
-            table.lists.setdefault(a.value, unit)
-        else:
-            (refs.ranges if ranges else refs.locs).setdefault(a.value, unit)
 
     @staticmethod
     def _offset_size(form: str) -> int:
@@ -420,8 +416,9 @@ def _rewrite_lines(data: bytes, programs: Mapping[int, tuple], rw: _Rewriter) ->
         header = lp.header
         if header.get("maximum_operations_per_instruction", 1) != 1:
             raise DebugFormatError(".debug_line: VLIW line programs")
-        length_size = 4
-        head = data[offset + length_size:lp.program_start_offset]
+        if _u(data, offset, 4) >= 0xFFFFFFF0:
+            raise DebugFormatError(".debug_line: 64-bit DWARF")
+        head = data[offset + 4:lp.program_start_offset]
         program = _line_program(lp, header, unit.address_size, rw.amap)
         moved[offset] = len(out)
         out += struct.pack("<I", len(head) + len(program)) + head + program
