@@ -1,4 +1,4 @@
-"""The output's DWARF, rewritten for the moved code (ANALYSIS.md §5: never stale; docs/SOURCE.md).
+"""The output's DWARF, rewritten for the moved code (ANALYSIS.md §5: never stale; docs/DWARF_OUTPUT.md).
 
 Instrumenting moves every code address, so the input's ``.debug_*`` sections copied unchanged would
 send debuggers and wasmtime's DWARF backtraces to wrong lines, silently.  With an

@@ -1,4 +1,4 @@
-"""The instrumented module's DWARF stays true (ANALYSIS.md §5; docs/SOURCE.md, "Output DWARF").
+"""The instrumented module's DWARF stays true (ANALYSIS.md §5; docs/DWARF_OUTPUT.md).
 
 C programs built with ``-g`` (tests/corpus/dwarf: -O0 and -O2, DWARF 4 and 5, one and two units, with
 wasi-libc's own DWARF 4 units and the tombstones of the functions the linker dropped) are instrumented

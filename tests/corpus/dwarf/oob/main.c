@@ -1,5 +1,5 @@
 /* An -O2 -gdwarf-4 program of two compilation units that traps (an out-of-bounds load) three calls
- * deep, in the other unit: the output-DWARF tests' trap backtrace (docs/SOURCE.md, "Output DWARF").
+ * deep, in the other unit: the output-DWARF tests' trap backtrace (docs/DWARF_OUTPUT.md).
  * The bad stride comes from argc (0 under a plain run) so the compiler cannot see it. */
 #include <stdio.h>
 
