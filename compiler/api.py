@@ -305,11 +305,14 @@ def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "
     program = check_script(script_ast, script, script_name, libraries.signatures)
     timings["check"] = time.perf_counter() - clock
     from compiler.rewrite.emit import instrument as rewrite  # on first use: see tests/test_import_cycles.py
-    emitted = rewrite(app.module, program, options=options,
+    from compiler.rewrite.bodycache import FunctionCache     # (the same)
+    cache = FunctionCache()         # kept for its plans: a trap's frames name their file:line (ANALYSIS.md §5)
+    emitted = rewrite(app.module, program, options=options, cache=cache,
                       libraries={lib.name: lib.wasm for lib in libraries.linked})
     timings.update(emitted.timings)
     return InstrumentResult(emitted.wasm, app, program, libraries,
-                            (*program.warnings, *emitted.warnings), libraries.warnings, emitted, timings)
+                            (*program.warnings, *emitted.warnings), libraries.warnings, emitted, timings,
+                            plans={plan.fid: plan for plan in cache.bodies})
 
 
 # ------------------------------------------------------------------------------------------------- run

@@ -305,11 +305,11 @@ class Instrumenter:
         timings["emit"] = phases.get("layout", 0.0) + phases.get("emit", 0.0)
         timings["encode"] = phases.get("encode", 0.0)
         timings["validate"] = phases.get("validate", 0.0)
-        result = InstrumentResult(emitted.wasm, self.app, program, self.libraries,
-                                      (*program.warnings, *emitted.warnings), self.libraries.warnings,
-                                      emitted, timings)
         cache = self.functions     # the plans this emit used are the ones it touched last
         plans = {plan.fid: plan for plan, entry in cache.bodies.items() if entry[1] == cache.emits}
+        result = InstrumentResult(emitted.wasm, self.app, program, self.libraries,
+                                      (*program.warnings, *emitted.warnings), self.libraries.warnings,
+                                      emitted, timings, plans)
         build = Build(result, matched, options, timings, plans=plans)
         self._builds[key] = build
         _trim(self._builds, _KEEP_BUILDS)

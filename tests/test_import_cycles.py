@@ -39,7 +39,9 @@ LAZY_ALLOWED: dict[str, dict[str, str]] = {
     "compiler.scripts": {"compiler.api": _CLI_STARTUP},
     "compiler.wasm.model": {m: _LAZY_DECODING for m in ("compiler.wasm.code", "compiler.wasm.opcodes")},
     "compiler.api": {m: _API_STARTUP for m in (
-        "compiler.lang.checker", "compiler.lang.frontend", "compiler.rewrite.emit")},
+        "compiler.lang.checker", "compiler.lang.frontend", "compiler.rewrite.emit",
+        "compiler.rewrite.bodycache")},
+    "compiler.results": {"compiler.rewrite.origin": _API_STARTUP},
 }
 
 
