@@ -48,6 +48,7 @@ from compiler.lang.printer import expression_source
 from compiler.rewrite.bodycache import FunctionCache
 from compiler.rewrite.emit import emit, fold_prelude
 from compiler.sites.matching import SITE_PACKAGES, Matches, check_alt_conflicts, match, order_keys
+from compiler.sites.source_use import uses_source
 from compiler.sites.static_calls import StaticCalls
 from compiler.results import App, InstrumentResult, Libraries, Options
 from compiler.wasm.source_lines import source_map
@@ -258,7 +259,8 @@ class Instrumenter:
         static = StaticCalls(self.app.module, program,
                              library_bytes={lib.name: lib.wasm for lib in self.libraries.linked})
         try:
-            sites = match(self.app.module, everywhere, static_call=static).sites
+            sites = match(self.app.module, everywhere, static_call=static,
+                          source_vars=uses_source(program)).sites    # the predicate folds with them
             by_number = {cp.number: cp for cp in program.probes}
             rows = []
             for site in sites:

@@ -175,6 +175,10 @@ _PROVIDER_BINDERS = tuple((v.name, _site_binder(v.name)) for v in CATALOG.vars
 _FUNCTION_PROVIDER = tuple((n, b) for n, b in _PROVIDER_BINDERS if n in FUNCTION_WIDE)
 _SITE_PROVIDER = tuple((n, b) for n, b in _PROVIDER_BINDERS if n not in FUNCTION_WIDE)
 
+#: The same without the source-level variables (ANALYSIS.md §5), for matching a program that reads none
+#: of them: binding them reads the module's DWARF, which a large -g module makes costly.
+_SITE_PROVIDER_NO_SOURCE = tuple((n, b) for n, b in _SITE_PROVIDER if n not in ("src_file", "src_line", "src_col"))
+
 
 # ------------------------------------------------------------------------------------------------
 
@@ -183,9 +187,9 @@ class ModuleSites:
     ``APP_MEMID`` (module-wide, but a static binding at every site the matcher folds)."""
 
     __slots__ = ("module", "types", "num_imported", "names", "imports", "proc_exit", "name_module",
-                 "app_memid", "_functions", "_source")
+                 "app_memid", "_functions", "_source", "site_provider")
 
-    def __init__(self, module: Module, types: ModuleTypes | None = None) -> None:
+    def __init__(self, module: Module, types: ModuleTypes | None = None, *, source_vars: bool = True) -> None:
         self.module = module
         self.types = types if types is not None else ModuleTypes(module)
         self.imports = [imp for imp in module.imports if imp.kind == ExternKind.FUNC]
@@ -197,6 +201,9 @@ class ModuleSites:
         self.app_memid = app_memid(module)
         self._functions: dict[int, FunctionSites] = {}
         self._source: SourceMap | None = None
+        #: the per-instruction provider binders: without ``src_*`` when ``source_vars`` is False (a caller
+        #: that knows no probe reads them; their sites then simply do not bind them)
+        self.site_provider = _SITE_PROVIDER if source_vars else _SITE_PROVIDER_NO_SOURCE
 
     @property
     def source(self) -> SourceMap:
@@ -284,7 +291,7 @@ class FunctionSites:
         """The provider variables at instruction ``index`` (EVENTS.md §2)."""
         out = dict(self._provider)
         ins = self.instrs[index]
-        for name, binder in _SITE_PROVIDER:
+        for name, binder in self.ms.site_provider:
             out[name] = binder(self, index, ins)
         return out
 
@@ -306,7 +313,7 @@ class FunctionSites:
             self._plans[op] = plan
         plan = self._plans[op]
         out = base.copy()
-        for name, binder in _SITE_PROVIDER:
+        for name, binder in self.ms.site_provider:
             out[name] = binder(self, index, ins)
         for k in plan.imms:
             out[f"imm{k}"] = imm(ins, k)

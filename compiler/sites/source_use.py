@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from compiler.lang.scopes import Program
     from compiler.wasm.model import Module
 
-__all__ = ["SOURCE_VARIABLES", "no_dwarf_warning"]
+__all__ = ["SOURCE_VARIABLES", "no_dwarf_warning", "uses_source"]
 
 #: The bound variables whose value comes from the line table.
 SOURCE_VARIABLES = ("src_file", "src_line", "src_col")
@@ -31,6 +31,11 @@ def no_dwarf_warning(module: Module, program: Program) -> list[Diagnostic]:
         "the script uses source locations but the application has no DWARF line table: src_file is \"\", "
         "src_line and src_col are 0 and wasm:source:line has no site", span,
         help="build the application with -g (and link without stripping debug sections)")]
+
+
+def uses_source(program: Program) -> bool:
+    """Whether a probe reads ``src_file``/``src_line``/``src_col`` (the matcher binds them only then)."""
+    return any(name in cp.bound_used for cp in program.probes for name in SOURCE_VARIABLES)
 
 
 def _first_use(program: Program):
