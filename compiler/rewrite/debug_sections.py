@@ -67,7 +67,8 @@ def is_debug_section(custom: CustomSection) -> bool:
     return custom.name.startswith(".debug_") or custom.name in _POINTERS
 
 
-def rewrite_debug_sections(customs: list[CustomSection], amap: AddressMap) -> tuple[list[CustomSection], list[str]]:
+def rewrite_debug_sections(customs: list[CustomSection],
+                           amap: AddressMap) -> tuple[list[CustomSection], list[str]]:
     """``customs`` with the debug sections rewritten for ``amap`` (the others untouched, in place) and
     one note per section dropped."""
     notes: list[str] = []
@@ -121,15 +122,13 @@ def _dwarfinfo(sections: Mapping[str, bytes]):
             return None
         return DebugSectionDescriptor(io.BytesIO(data), name, None, len(data), 0)
 
-    return DWARFInfo(
-        config=DwarfConfig(little_endian=True, machine_arch="wasm", default_address_size=4),
-        debug_info_sec=desc(".debug_info"), debug_aranges_sec=None, debug_abbrev_sec=desc(".debug_abbrev"),
-        debug_frame_sec=None, eh_frame_sec=None, debug_str_sec=desc(".debug_str"),
-        debug_loc_sec=desc(".debug_loc"), debug_ranges_sec=desc(".debug_ranges"), debug_line_sec=desc(".debug_line"),
-        debug_pubtypes_sec=None, debug_pubnames_sec=None, debug_addr_sec=desc(".debug_addr"),
-        debug_str_offsets_sec=desc(".debug_str_offsets"), debug_line_str_sec=desc(".debug_line_str"),
-        debug_loclists_sec=desc(".debug_loclists"), debug_rnglists_sec=desc(".debug_rnglists"), debug_sup_sec=None, gnu_debugaltlink_sec=None,
-        debug_types_sec=None)
+    read = {f"debug_{name}_sec": desc(f".debug_{name}") for name in (
+        "info", "abbrev", "str", "loc", "ranges", "line", "addr", "str_offsets", "line_str", "loclists",
+        "rnglists")}
+    return DWARFInfo(config=DwarfConfig(little_endian=True, machine_arch="wasm", default_address_size=4),
+                     debug_aranges_sec=None, debug_frame_sec=None, eh_frame_sec=None, debug_pubtypes_sec=None,
+                     debug_pubnames_sec=None, debug_sup_sec=None, gnu_debugaltlink_sec=None,
+                     debug_types_sec=None, **read)
 
 
 @dataclass(slots=True)

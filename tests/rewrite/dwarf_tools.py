@@ -6,6 +6,7 @@ is built from.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -24,38 +25,59 @@ _CALLS = frozenset({"call", "return_call", "ref.func"})
 
 
 def aligned_addresses(input_wasm: bytes, output_wasm: bytes,
-                      func_shift: int) -> tuple[dict[int, int], list[tuple[int, int | None, int | None]]]:
-    """Input code address → output code address of every input instruction, body start and body end,
-    found by matching each output body's instructions against its input body's in order (the rest
-    is injected); and each injected instruction's output address with those of the input
-    instructions before and after it in its body (None at either end).  Fails if an input
-    instruction is not found."""
+                      func_shift: int) -> tuple[dict[int, list[int]], list[tuple[int, int | None, int | None]]]:
+    """Where each input instruction can be in the output, from the decoded bodies alone.
+
+    The input body is a subsequence of the output body (the rest is injected), but not always in one
+    way: injected code may hold an instruction equal to an input one next to it (an ``end`` closing an
+    injected ``if`` before the function's ``end``).  Matching greedily from the front gives every input
+    instruction its earliest possible output position, from the back its latest; its true position is
+    one of the equal instructions between the two.  Returns, per input code address (instruction
+    starts, body starts and ends), those candidate output addresses; and each output instruction that
+    is no input instruction's candidate (certainly injected), with the nearest candidates before and
+    after it in its body (None at either end)."""
     src, out = read_module(input_wasm), read_module(output_wasm)
     nimp = src.num_imported_funcs
     in_bodies, out_bodies = code_bodies(src), code_bodies(out)
-    mapped: dict[int, int] = {}
+    candidates: dict[int, list[int]] = {}
     injected: list[tuple[int, int | None, int | None]] = []
     for k, (in_start, in_end) in enumerate(in_bodies):
         j = k + nimp + func_shift - out.num_imported_funcs
         out_start, out_end = out_bodies[j]
-        mapped[in_start] = out_start
-        mapped[in_end] = out_end
-        wanted = src.code[k].instrs
-        i = 0
-        previous = None
-        pending: list[int] = []                 # injected since the last input instruction
-        for ins in out.code[j].instrs:
-            here = out_start + ins.offset
-            if i < len(wanted) and _key(ins, 0, 0) == _key(wanted[i], nimp, func_shift):
-                mapped[in_start + wanted[i].offset] = here
-                injected += [(a, previous, here) for a in pending]
-                pending, previous = [], here
-                i += 1
-            else:
-                pending.append(here)
-        injected += [(a, previous, None) for a in pending]
-        assert i == len(wanted), f"function {k + nimp}: input instruction {i} not found in the output"
-    return mapped, injected
+        candidates[in_start], candidates[in_end] = [out_start], [out_end]
+        wanted = [_key(ins, nimp, func_shift) for ins in src.code[k].instrs]
+        have = [_key(ins, 0, 0) for ins in out.code[j].instrs]
+        first, last = _embedding(wanted, have), _embedding(wanted[::-1], have[::-1])
+        assert first is not None and last is not None, f"function {k + nimp}: input instructions missing"
+        last = [len(have) - 1 - p for p in reversed(last)]
+        offsets = [ins.offset for ins in out.code[j].instrs]
+        somebody = set()
+        for ins, key, lo, hi in zip(src.code[k].instrs, wanted, first, last):
+            spots = [p for p in range(lo, hi + 1) if have[p] == key]
+            candidates[in_start + ins.offset] = [out_start + offsets[p] for p in spots]
+            somebody.update(spots)
+        marked = sorted(somebody)
+        for p in range(len(have)):
+            if p not in somebody:
+                n = bisect.bisect_left(marked, p)
+                before = out_start + offsets[marked[n - 1]] if n > 0 else None
+                after = out_start + offsets[marked[n]] if n < len(marked) else None
+                injected.append((out_start + offsets[p], before, after))
+    return candidates, injected
+
+
+def _embedding(wanted: list[tuple], have: list[tuple]) -> list[int] | None:
+    """The leftmost positions of ``wanted`` as a subsequence of ``have`` (None if it is not one)."""
+    out = []
+    p = 0
+    for key in wanted:
+        while p < len(have) and have[p] != key:
+            p += 1
+        if p == len(have):
+            return None
+        out.append(p)
+        p += 1
+    return out
 
 
 def _key(ins, nimp: int, shift: int) -> tuple:

@@ -2,12 +2,14 @@
 
 C programs built with ``-g`` (tests/corpus/dwarf: -O0 and -O2, DWARF 4 and 5, one and two units, with
 wasi-libc's own DWARF 4 units and the tombstones of the functions the linker dropped) are instrumented
-with scripts that rewrite every function, a few, or add an import (renumbered calls) and a
-``func:exit`` wrapper.  The oracles are independent of the compiler: llvm-dwarfdump ``--verify``;
-llvm-symbolizer's answer (function, inlined frames, file:line:col) at each input instruction against
-its answer at the same instruction in the output, the instructions paired by decoding both bodies;
-every code address llvm-dwarfdump shows in ``.debug_info`` (function ranges, range and location lists)
-against that pairing; and wasmtime's DWARF backtrace of a trap, against the uninstrumented program's.
+with scripts that inject before every instruction; at function entries, block entries, loop exits and
+branch targets; add an import (renumbered calls) and a ``func:exit`` wrapper; or keep a shadow stack in
+every function and replace instructions (``alt``).  The oracles are independent of the compiler:
+llvm-dwarfdump ``--verify``; llvm-symbolizer's answer (function, inlined frames, file:line:col) at each
+input instruction against its answer at the same instruction in the output, the instructions paired by
+decoding both bodies; every code address llvm-dwarfdump shows in ``.debug_info`` (function ranges,
+range and location lists) against that pairing; and wasmtime's DWARF backtrace of a trap, against the
+uninstrumented program's.
 """
 from __future__ import annotations
 
@@ -25,9 +27,13 @@ DWARF = CORPUS / "dwarf"
 
 SCRIPTS = {
     "every": "report var n: u64;\nwasm:opcode:*:before { n++; }\n",
-    "entry_br_if": "report var n: u64;\nwasm:func:entry { n++; }\nwasm:opcode:br_if:after { n++; }\n",
+    "blocks": "report var n: u64;\nwasm:func:entry { n++; }\nwasm:opcode:block:entry { n++; }\n"
+              "wasm:opcode:loop:exit { n++; }\nwasm:opcode:br_if:after { n++; }\n"
+              "wasm:opcode:br_if:at_target { n++; }\nwasm:opcode:if:after { n++; }\n",
     "exit_clock": "report var n: u64;\nwasm:func:exit { n++; }\n"
                   "wasm:opcode:call:before { n = n + nsecs % 2; }\n",
+    "alt_stack": "report var prof: map<str, u64>;\nwasm:func:entry { prof[callstack]++; }\n"
+                 "wasm:opcode:i32.xor(arg0: i32, arg1: i32):alt { return arg0 ^ arg1; }\n",
 }
 #: name -> path under tests/corpus/dwarf: -O0 v4; -O2 v5; two units -O0; two units -O2 v4
 PROGRAMS = {"trap": "trap.wasm", "opt": "opt.wasm", "multi": "multi/multi.wasm", "oob": "oob/oob.wasm"}
@@ -71,22 +77,22 @@ def test_dwarfdump_verify_accepts_the_output(built, dwarfdump, program, script):
 @pytest.mark.parametrize("program,script", CASES)
 def test_every_instruction_keeps_its_source_position(built, aligned, symbolize, program, script):
     """llvm-symbolizer names the same function, inlined frames and file:line:col at every input
-    instruction and at the same instruction in the output; injected code is named like the input
-    instruction before or after it (the one it instruments)."""
+    instruction and at the same instruction in the output (one of its candidates, when injected code
+    next to it holds an equal instruction); injected code is named like an input instruction next to
+    it (the one it instruments)."""
     data, emitted = built[program, script]
-    mapped, injected = aligned(program, script)
-    inputs = sorted(mapped)
-    before = symbolize(data, inputs)
-    after = symbolize(emitted.wasm, [mapped[a] for a in inputs] + [a for a, _, _ in injected])
-    wrong = [(hex(a), b, c) for a, b, c in zip(inputs, before, after) if b != c]
+    candidates, injected = aligned(program, script)
+    inputs = sorted(candidates)
+    spots = sorted({c for a in inputs for c in candidates[a]} | {a for a, _, _ in injected})
+    before = dict(zip(inputs, symbolize(data, inputs)))
+    after = dict(zip(spots, symbolize(emitted.wasm, spots)))
+    wrong = [(hex(a), before[a], [after[c] for c in candidates[a]]) for a in inputs
+             if not any(after[c] == before[a] for c in candidates[a])]
     assert not wrong, f"{len(wrong)} of {len(inputs)} instructions moved to another line, e.g. {wrong[:3]}"
-    assert any(frames and frames[0][2] for frames in before)          # the programs do have lines
-    of = dict(zip([mapped[a] for a in inputs], after))
-    bad = []
-    for (address, previous, following), frames in zip(injected, after[len(inputs):]):
-        neighbours = [of[n] for n in (previous, following) if n is not None]
-        if frames not in neighbours:
-            bad.append((hex(address), frames, neighbours))
+    assert sum(len(candidates[a]) == 1 for a in inputs) > 0.9 * len(inputs)    # few ambiguous
+    assert sum(1 for frames in before.values() if frames and frames[0][2]) > 0.5 * len(inputs)
+    bad = [(hex(a), after[a], [after[n] for n in (p, f) if n is not None]) for a, p, f in injected
+           if after[a] not in [after[n] for n in (p, f) if n is not None]]
     assert injected and not bad, f"{len(bad)} injected instructions with a line of their own: {bad[:3]}"
 
 
@@ -96,17 +102,20 @@ def test_debug_info_addresses_are_remapped(built, aligned, info_addresses, progr
     the output address of the input's instruction — or of the code injected right before it, which
     instruments it; 0 (a unit's base) and the linker's tombstones stay."""
     data, emitted = built[program, script]
-    mapped, injected = aligned(program, script)
+    candidates, injected = aligned(program, script)
     run_before: dict[int, set[int]] = {}
     for address, _, following in injected:
         run_before.setdefault(following, set()).add(address)
     old, new = info_addresses(data), info_addresses(emitted.wasm)
     assert len(old) == len(new) and len(old) > 10
-    expected = [mapped.get(a, a) for a in old]
-    unmapped = {a for a in old if a not in mapped and a != 0 and a < 0xFFFFFFF0}
+    unmapped = {a for a in old if a not in candidates and a != 0 and a < 0xFFFFFFF0}
     assert not unmapped - {a for a in old if a > 0xFFFFFFFF}, sorted(map(hex, unmapped))[:5]
-    diff = [(hex(a), hex(b), hex(c)) for a, b, c in zip(old, expected, new)
-            if b != c and c not in run_before.get(b, ()) and a < 0xFFFFFFF0]
+    diff = []
+    for a, b in zip(old, new):
+        if a in candidates and not any(b == c or b in run_before.get(c, ()) for c in candidates[a]):
+            diff.append((hex(a), hex(b), list(map(hex, candidates[a]))))
+        elif a not in candidates and b != a:
+            diff.append((hex(a), hex(b), "unchanged"))
     assert not diff, diff[:5]
 
 
