@@ -115,7 +115,7 @@ def read_dwarf(module: Module) -> DebugInfo | None:
     if not has_dwarf(module):
         return None
     section = ".debug_info"
-    from elftools.common.exceptions import ELFError
+    from elftools.common.exceptions import DWARFError, ELFError
     from elftools.construct import ConstructError
     try:
         info = _dwarf_info(module)
@@ -133,10 +133,19 @@ def read_dwarf(module: Module) -> DebugInfo | None:
                 sequences.extend(_sequences(program, files))
             section = ".debug_info"
             subprograms.extend(_subprograms(top, files))
-    except (ELFError, ConstructError, ValueError, IndexError, KeyError, AttributeError, TypeError,
+    except (ELFError, DWARFError, ConstructError, ValueError, IndexError, KeyError, AttributeError, TypeError,
             UnicodeDecodeError, AssertionError) as err:
-        raise DecodeError(f"unreadable DWARF ({type(err).__name__}: {err})", 0, section) from None
+        raise DecodeError(f"unreadable DWARF ({type(err).__name__}: {err})", _section_offset(module, section),
+                          f"custom {section}") from None
     return DebugInfo(tuple(sequences), tuple(comp_dirs), tuple(subprograms))
+
+
+def _section_offset(module: Module, name: str) -> int:
+    """Where custom section ``name`` starts in the file the module was read from (0 if unknown)."""
+    for custom, start, _ in module.origin.customs if module.origin is not None else ():
+        if custom.name == name:
+            return start
+    return 0
 
 
 def _dwarf_info(module: Module):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,10 @@ from compiler.sites.finding import ModuleSites
 from compiler.sites.matching import match
 from compiler.sites.source_use import no_dwarf_warning
 from compiler.wasm.dwarf import code_bodies, read_dwarf
+from compiler.wasm.errors import DecodeError
+from compiler.wasm.model import CustomSection
 from compiler.wasm.reader import read_module
+from compiler.wasm.source_lines import SourceMap
 
 DWARF_DIR = Path(__file__).parents[1] / "corpus" / "dwarf"
 PROGRAMS = ("lines", "opt", "multi", "trap")
@@ -162,3 +166,45 @@ def test_input_without_dwarf_binds_unknown_and_warns_once() -> None:
     assert matches.sites and all(s.probe.number == 0 for s in matches.sites)
     warnings = no_dwarf_warning(module, program)
     assert len(warnings) == 1 and "no DWARF line table" in warnings[0].message
+
+
+def test_damaged_dwarf_is_a_decode_error_never_a_traceback() -> None:
+    """Random damage to the debug sections of a real module (generated inputs): every outcome is a
+    reading or a DecodeError naming the section, and the CLI says so with exit status 1."""
+    data = _wasm("multi").read_bytes()
+    rng = random.Random("damage")
+    outcomes = set()
+    for _ in range(16):
+        module = read_module(data)
+        k = rng.choice([i for i, c in enumerate(module.customs) if c.name in (".debug_line", ".debug_info",
+                                                                                 ".debug_abbrev")])
+        raw = bytearray(module.customs[k].data)
+        if rng.random() < 0.3:
+            raw = raw[:rng.randrange(len(raw))]
+        else:
+            for _ in range(rng.randrange(1, 8)):
+                raw[rng.randrange(len(raw))] = rng.randrange(256)
+        module.customs[k] = CustomSection(module.customs[k].name, bytes(raw), module.customs[k].after)
+        try:
+            smap = SourceMap(module, read_dwarf(module))
+            for fid in ModuleSites(module).defined:
+                smap.locations(fid)
+                smap.statement_starts(fid)
+            smap.code_lines()
+            outcomes.add("read")
+        except DecodeError as err:
+            assert "unreadable DWARF" in str(err) and "custom .debug_" in str(err)
+            outcomes.add("error")
+    assert outcomes == {"read", "error"}
+
+
+def test_cli_refuses_damaged_dwarf_with_a_located_message(tmp_path) -> None:
+    data = bytearray((DWARF_DIR / "lines.wasm").read_bytes())
+    at = data.find(b"\x0b.debug_line") + 12          # the section's name, then its first bytes
+    data[at + 4:at + 40] = b"\xff" * 36               # the unit's header after its length
+    app = tmp_path / "damaged.wasm"
+    app.write_bytes(bytes(data))
+    done = subprocess.run([sys.executable, "-m", "compiler.cli", "run", "--coverage", str(tmp_path / "c.info"),
+                           "-a", str(app)], capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    assert done.returncode == 1 and "unreadable DWARF" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "c.info").exists()
