@@ -123,8 +123,9 @@ def test_several_units_and_o2(tmp_path) -> None:
     """Two compilation units give two records; -O2 (DWARF 5) counts too, its output unchanged."""
     for name, files in (("multi", ("main.c", "util.c")), ("opt", ("opt.c",))):
         out = tmp_path / f"{name}.info"
-        done = _whamm("--coverage", out, "-a", _wasm(name))
+        done = _whamm("--coverage", out, "-a", _wasm(name), "--format", "text")
         assert done.returncode == 0, done.stderr
+        assert "whamm_line_hits" not in done.stdout                     # the counters go to the file only
         records = _records(out.read_text())
         for file in files:
             (sf,) = [sf for sf in records if sf.endswith("/" + file)]
@@ -140,3 +141,5 @@ def test_refused_without_dwarf_or_with_an_unwritable_file(tmp_path) -> None:
     assert "calc(" not in done.stdout                                  # refused before the run
     done = _whamm("--coverage", tmp_path / "missing" / "x.info", "-a", DWARF_DIR / "lines.wasm")
     assert done.returncode == 1 and "no such directory" in done.stderr and done.stdout == ""
+    done = _whamm("--coverage", out, "--no-body", "--no-pred", "-a", DWARF_DIR / "lines.wasm")
+    assert done.returncode == 2 and "cannot be combined with --no-body" in done.stderr and not out.exists()

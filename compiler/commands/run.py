@@ -19,7 +19,7 @@ from compiler.cli import UsageError
 from compiler.commands.instr import add_compile_arguments, compile_inputs
 from compiler.errors import WhammError
 from compiler.files import check_replaceable, write_file, write_output
-from compiler.report.coverage import COVERAGE_PROBE, coverage, lcov_text
+from compiler.report.coverage import COVERAGE_PROBE, COVERAGE_VAR, coverage, lcov_text
 from compiler.report.human import human_report
 from compiler.report.folded import ProfileError, folded_text, profile_counts, profile_type_error
 from compiler.runner import MAX_FUEL, MAX_TIMEOUT, RunOptions
@@ -196,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
     if text_report:
         args.no_report = True           # the module prints no report: whamm prints it, in text form
     if args.coverage is not None:
+        if args.no_body or args.no_bundle:
+            raise UsageError("--coverage counts in probe bodies: it cannot be combined with --no-body or --no-bundle")
         _check_writable("--coverage", args.coverage)
         if not args.scripts:            # coverage alone: no report of the counters at exit
             args.no_report = True
@@ -268,7 +270,10 @@ def _print_text_report(result, outcome) -> None:
     if outcome.instance is None:
         print(f"\n{heading or 'report: '}no values (the program stopped while being instantiated)", flush=True)
         return
-    sys.stdout.write("\n" + heading + human_report(read_report_values(result.layout, outcome)))
+    values = [v for v in read_report_values(result.layout, outcome) if v.var.name != COVERAGE_VAR]
+    if not values:                      # --coverage alone: its counters go to the tracefile only
+        return
+    sys.stdout.write("\n" + heading + human_report(values))
     sys.stdout.flush()
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable
 
 from compiler.errors import InternalError, WhammError
 from compiler.wasm.source_lines import source_map
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from compiler.wasm.model import Module
 
 __all__ = ["COVERAGE_VAR", "COVERAGE_PROBE", "FileCoverage", "Coverage", "coverage", "lcov_text",
-           "resolve_source", "NoLinesError", "summary_rows"]
+           "resolve_source", "NoLinesError"]
 
 #: The report variable of the coverage probe (one per ``wasm:source:line`` site).
 COVERAGE_VAR = "whamm_line_hits"
@@ -127,8 +127,3 @@ def lcov_text(cov: Coverage, test_name: str = "", app_dir: str | None = None) ->
         out.append(f"LH:{fc.hit}")
         out.append("end_of_record")
     return "".join(line + "\n" for line in out)
-
-
-def summary_rows(cov: Coverage) -> Sequence[tuple[str, int, int]]:
-    """(file, lines hit, lines with code) per file, for a summary table."""
-    return [(fc.file, fc.hit, len(fc.lines)) for fc in cov.files]
