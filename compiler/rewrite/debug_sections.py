@@ -18,6 +18,10 @@ rewrites them; the input is read with pyelftools, the output encoded here:
   by entry and their offset tables and ``DW_AT_*_base`` / section offsets patched.
 * Sections without code addresses (strings, abbreviations, name indexes) are kept as they are.
 
+Reading the input's DWARF (pyelftools' walk of every DIE and line program) is most of the cost and does
+not depend on the instrumentation, so the last input read is kept (:func:`_parsed`): the shell's
+rebuilds of one application pay only for the address arithmetic and the encoding.
+
 Addresses the map cannot name exactly (:class:`~compiler.rewrite.addrmap.Unmappable`), forms or
 opcodes this module does not encode, and anything unparsable make the whole interdependent set
 (``.debug_info`` and the sections it points into) dropped with one note; a section nothing points
@@ -84,7 +88,8 @@ def rewrite_debug_sections(customs: list[CustomSection],
     new: dict[str, bytes] = {}
     if sections:
         try:
-            new = _Rewriter(sections, {c.name: c.data for c in customs if c.name in _KEPT}, amap).run()
+            kept = {c.name: c.data for c in customs if c.name in _KEPT}
+            new = _Rewriter(sections, _parsed(sections, kept), amap).run()
         except (Unmappable, DebugFormatError, *_parse_errors()) as exc:
             names = sorted({c.name for c in customs if c.name.startswith(".debug_")})
             drop.update(names)
@@ -171,14 +176,138 @@ def _tombstone(value: int, size: int) -> bool:
     return value >= (1 << (8 * size)) - 16
 
 
-class _Rewriter:
-    """One rewrite of the interdependent sections (module doc)."""
+@dataclass(slots=True)
+class _LineUnit:
+    """One unit of .debug_line as read: where it is, its header bytes (after the unit length) and what
+    the encoder needs of it, and its sequences of rows."""
 
-    def __init__(self, sections: Mapping[str, bytes], kept: Mapping[str, bytes], amap: AddressMap) -> None:
+    offset: int
+    end: int
+    head: bytes
+    opcode_base: int
+    min_length: int
+    default_is_stmt: bool
+    address_size: int
+    sequences: list[list[_Row]]
+
+
+@dataclass(slots=True)
+class _Input:
+    """What the rewrite needs of the input's DWARF, independent of the instrumentation: read once per
+    input (:func:`_parsed`), since pyelftools' walk of every DIE and line program is most of the cost."""
+
+    refs: _References = field(default_factory=lambda: _References())
+    addresses: list[tuple[int, int, int]] = field(default_factory=list)           # info offset, size, value
+    lengths: list[tuple[int, int, int, int, int]] = field(default_factory=list)   # …, size, start, length, asize
+    lines: dict[int, _LineUnit] = field(default_factory=dict)
+
+
+#: The last input read, by the identity of its sections' bytes (the shell rebuilds one input many times).
+_LAST: list[tuple[dict[str, bytes], _Input]] = []
+
+
+def _parsed(sections: Mapping[str, bytes], kept: Mapping[str, bytes]) -> _Input:
+    every = {**kept, **sections}
+    if _LAST:
+        seen, parsed = _LAST[0]
+        if seen.keys() == every.keys() and all(seen[n] is d for n, d in every.items()):
+            return parsed
+    parsed = _parse(every)
+    _LAST[:] = [(every, parsed)]
+    return parsed
+
+
+def _parse(sections: Mapping[str, bytes]) -> _Input:
+    """Walk every unit of .debug_info and its line program."""
+    if ".debug_info" not in sections:
+        raise DebugFormatError(".debug_info is missing")
+    di = _dwarfinfo(sections)
+    parsed = _Input()
+    for cu in di.iter_CUs():
+        version = cu["version"]
+        if version < 2 or version > 5:
+            raise DebugFormatError(f"DWARF version {version}")
+        if cu.structs.dwarf_format != 32:
+            raise DebugFormatError("64-bit DWARF")
+        top = cu.get_top_DIE()
+        addr_base = top.attributes.get("DW_AT_addr_base")
+        unit = _Unit(version, cu["address_size"], 0, addr_base.value if addr_base is not None else None)
+        low = top.attributes.get("DW_AT_low_pc")
+        if low is not None:
+            unit.base = _address_value(low)
+        for die in cu.iter_DIEs():
+            for a in die.attributes.values():
+                _attribute(parsed, unit, die, a)
+        stmt_list = top.attributes.get("DW_AT_stmt_list")
+        if stmt_list is not None and stmt_list.value not in parsed.lines and ".debug_line" in sections:
+            parsed.lines[stmt_list.value] = _line_unit(di.line_program_for_CU(cu), sections[".debug_line"],
+                                                       stmt_list.value, unit.address_size)
+    return parsed
+
+
+def _address_value(attr) -> int:
+    """An address attribute's value (pyelftools resolves ``addrx`` through .debug_addr)."""
+    if attr.form == "DW_FORM_addr" or attr.form.startswith("DW_FORM_addrx"):
+        return attr.value
+    raise DebugFormatError(f"{attr.name} in form {attr.form}")
+
+
+def _attribute(parsed: _Input, unit: _Unit, die, a) -> None:
+    form, name = a.form, a.name
+    refs = parsed.refs
+    if a.indirection_length:
+        raise DebugFormatError("DW_FORM_indirect")
+    if form == "DW_FORM_addr":
+        parsed.addresses.append((a.offset, unit.address_size, a.value))
+    elif name == "DW_AT_high_pc" and not form.startswith("DW_FORM_addrx"):
+        if form not in _DATA_SIZES:
+            raise DebugFormatError(f"DW_AT_high_pc in form {form}")
+        low = die.attributes.get("DW_AT_low_pc")
+        if low is None:
+            raise DebugFormatError(f"DW_AT_high_pc without DW_AT_low_pc at 0x{die.offset:x}")
+        parsed.lengths.append((a.offset, _DATA_SIZES[form], _address_value(low), a.value, unit.address_size))
+    elif name == "DW_AT_stmt_list":
+        refs.stmt_lists[a.offset] = (_offset_size(form), a.value)
+    elif name == "DW_AT_ranges" or name in _LOCATION_ATTRS:
+        _list_reference(unit, a, refs, name == "DW_AT_ranges")
+    elif name in ("DW_AT_rnglists_base", "DW_AT_loclists_base"):
+        table = refs.rnglists if name == "DW_AT_rnglists_base" else refs.loclists
+        table.offsets[a.offset] = (_offset_size(form), a.value)
+        table.bases.setdefault(a.value, unit)
+
+
+def _list_reference(unit: _Unit, a, refs: _References, ranges: bool) -> None:
+    """A ``DW_AT_ranges`` or location attribute: a list's offset is recorded (DWARF 2–4 lists are
+    patched in place; a DWARF 5 section offset is rewritten with its list); an index into a
+    rewritten offset table, an expression or a constant needs nothing."""
+    form = a.form
+    if form == "DW_FORM_sec_offset" or (unit.version < 4 and form in ("DW_FORM_data4", "DW_FORM_data8")):
+        if unit.version >= 5:
+            table = refs.rnglists if ranges else refs.loclists
+            table.offsets[a.offset] = (_offset_size(form), a.value)
+            table.lists.setdefault(a.value, unit)
+        else:
+            (refs.ranges if ranges else refs.locs).setdefault(a.value, unit)
+    elif form not in ("DW_FORM_rnglistx", "DW_FORM_loclistx", "DW_FORM_exprloc", "DW_FORM_udata",
+                      "DW_FORM_sdata", "DW_FORM_implicit_const") and not form.startswith(
+                          ("DW_FORM_block", "DW_FORM_data")):
+        raise DebugFormatError(f"{a.name} in form {form}")
+
+
+def _offset_size(form: str) -> int:
+    if form not in _DATA_SIZES:
+        raise DebugFormatError(f"a section offset in form {form}")
+    return _DATA_SIZES[form]
+
+
+class _Rewriter:
+    """One rewrite of the interdependent sections for one address map (module doc)."""
+
+    def __init__(self, sections: Mapping[str, bytes], parsed: _Input, amap: AddressMap) -> None:
         self.sections = sections
+        self.parsed = parsed
         self.amap = amap
-        self.di = _dwarfinfo({**kept, **sections})
-        self.info = _Patches(sections.get(".debug_info", b""))
+        self.info = _Patches(sections[".debug_info"])
 
     def addr(self, value: int, size: int) -> int:
         return value if _tombstone(value, size) else self.amap.address(value)
@@ -190,16 +319,19 @@ class _Rewriter:
         return self.amap.address(start + length) - self.amap.address(start)
 
     def run(self) -> dict[str, bytes]:
-        if ".debug_info" not in self.sections:
-            raise DebugFormatError(".debug_info is missing")
-        refs = _References()
-        for cu in self.di.iter_CUs():
-            self._unit(cu, refs)
+        parsed = self.parsed
+        refs = parsed.refs
+        for offset, size, value in parsed.addresses:
+            self.info.put(offset, size, self.addr(value, size))
+        for offset, size, start, length, address_size in parsed.lengths:
+            self.info.put(offset, size, self.length(start, length, address_size))
         out: dict[str, bytes] = {}
         if ".debug_line" in self.sections:
-            data, moved = _rewrite_lines(self.sections[".debug_line"], refs.line_programs, self)
+            data, moved = _rewrite_lines(self.sections[".debug_line"], parsed.lines, self.amap)
             out[".debug_line"] = data
             for offset, (size, old) in refs.stmt_lists.items():
+                if old not in moved:
+                    raise DebugFormatError(f".debug_line: no unit at offset 0x{old:x}")
                 self.info.put(offset, size, moved[old])
         if ".debug_addr" in self.sections:
             out[".debug_addr"] = self._debug_addr(self.sections[".debug_addr"])
@@ -217,80 +349,6 @@ class _Rewriter:
                     self.info.put(offset, size, moved[old])
         out[".debug_info"] = self.info.result()
         return out
-
-    # -- .debug_info
-
-    def _unit(self, cu, refs: _References) -> None:
-        version = cu["version"]
-        if version < 2 or version > 5:
-            raise DebugFormatError(f"DWARF version {version}")
-        if cu.structs.dwarf_format != 32:
-            raise DebugFormatError("64-bit DWARF")
-        size = cu["address_size"]
-        top = cu.get_top_DIE()
-        addr_base = top.attributes.get("DW_AT_addr_base")
-        unit = _Unit(version, size, 0, addr_base.value if addr_base is not None else None)
-        low = top.attributes.get("DW_AT_low_pc")
-        if low is not None:
-            unit.base = self._address_value(cu, low)
-        for die in cu.iter_DIEs():
-            attrs = die.attributes
-            for a in attrs.values():
-                self._attribute(cu, unit, die, a, refs)
-
-    @staticmethod
-    def _address_value(cu, attr) -> int:
-        """An address attribute's value (pyelftools resolves ``addrx`` through .debug_addr)."""
-        if attr.form == "DW_FORM_addr" or attr.form.startswith("DW_FORM_addrx"):
-            return attr.value
-        raise DebugFormatError(f"{attr.name} in form {attr.form}")
-
-    def _attribute(self, cu, unit: _Unit, die, a, refs: _References) -> None:
-        form, name = a.form, a.name
-        if a.indirection_length:
-            raise DebugFormatError("DW_FORM_indirect")
-        if form == "DW_FORM_addr":
-            self.info.put(a.offset, unit.address_size, self.addr(a.value, unit.address_size))
-        elif name == "DW_AT_high_pc" and form != "DW_FORM_addr" and not form.startswith("DW_FORM_addrx"):
-            if form not in _DATA_SIZES:
-                raise DebugFormatError(f"DW_AT_high_pc in form {form}")
-            low = die.attributes.get("DW_AT_low_pc")
-            if low is None:
-                raise DebugFormatError(f"DW_AT_high_pc without DW_AT_low_pc at 0x{die.offset:x}")
-            start = self._address_value(cu, low)
-            self.info.put(a.offset, _DATA_SIZES[form], self.length(start, a.value, unit.address_size))
-        elif name == "DW_AT_stmt_list":
-            refs.stmt_lists[a.offset] = (self._offset_size(form), a.value)
-            refs.line_programs.setdefault(a.value, (cu, unit))
-        elif name == "DW_AT_ranges" or name in _LOCATION_ATTRS:
-            self._list_reference(unit, a, refs, name == "DW_AT_ranges")
-        elif name in ("DW_AT_rnglists_base", "DW_AT_loclists_base"):
-            table = refs.rnglists if name == "DW_AT_rnglists_base" else refs.loclists
-            table.offsets[a.offset] = (self._offset_size(form), a.value)
-            table.bases.setdefault(a.value, unit)
-
-    def _list_reference(self, unit: _Unit, a, refs: _References, ranges: bool) -> None:
-        """A ``DW_AT_ranges`` or location attribute: a list's offset is recorded (DWARF 2–4 lists are
-        patched in place; a DWARF 5 section offset is rewritten with its list); an index into a
-        rewritten offset table, an expression or a constant needs nothing."""
-        form = a.form
-        if form == "DW_FORM_sec_offset" or (unit.version < 4 and form in ("DW_FORM_data4", "DW_FORM_data8")):
-            if unit.version >= 5:
-                table = refs.rnglists if ranges else refs.loclists
-                table.offsets[a.offset] = (self._offset_size(form), a.value)
-                table.lists.setdefault(a.value, unit)
-            else:
-                (refs.ranges if ranges else refs.locs).setdefault(a.value, unit)
-        elif form not in ("DW_FORM_rnglistx", "DW_FORM_loclistx", "DW_FORM_exprloc", "DW_FORM_udata",
-                          "DW_FORM_sdata", "DW_FORM_implicit_const") and not form.startswith(
-                              ("DW_FORM_block", "DW_FORM_data")):
-            raise DebugFormatError(f"{a.name} in form {form}")
-
-    @staticmethod
-    def _offset_size(form: str) -> int:
-        if form not in _DATA_SIZES:
-            raise DebugFormatError(f"a section offset in form {form}")
-        return _DATA_SIZES[form]
 
     # -- in-place sections
 
@@ -356,7 +414,6 @@ class _References:
     """What .debug_info points at, gathered in one walk."""
 
     stmt_lists: dict[int, tuple[int, int]] = field(default_factory=dict)   # info offset → (size, old)
-    line_programs: dict[int, tuple] = field(default_factory=dict)          # offset → (cu, unit)
     ranges: dict[int, _Unit] = field(default_factory=dict)
     locs: dict[int, _Unit] = field(default_factory=dict)
     rnglists: _ListTable = field(default_factory=_ListTable)
@@ -402,26 +459,34 @@ class _Row:
                     self.epilogue_begin and not injected, self.isa, self.discriminator)
 
 
-def _rewrite_lines(data: bytes, programs: Mapping[int, tuple], rw: _Rewriter) -> tuple[bytes, dict[int, int]]:
+def _line_unit(lp, data: bytes, offset: int, address_size: int) -> _LineUnit:
+    """A .debug_line unit read with pyelftools (``lp``, starting at ``offset`` in ``data``)."""
+    header = lp.header
+    if header.get("maximum_operations_per_instruction", 1) != 1:
+        raise DebugFormatError(".debug_line: VLIW line programs")
+    if _u(data, offset, 4) >= 0xFFFFFFF0:
+        raise DebugFormatError(".debug_line: 64-bit DWARF")
+    return _LineUnit(offset, lp.program_end_offset, data[offset + 4:lp.program_start_offset],
+                     header["opcode_base"], header["minimum_instruction_length"],
+                     bool(header["default_is_stmt"]), address_size, list(_sequences(lp)))
+
+
+def _rewrite_lines(data: bytes, units: Mapping[int, _LineUnit], amap: AddressMap) -> tuple[bytes, dict[int, int]]:
     """The new .debug_line and each unit's new offset; the units must tile the section."""
     out = bytearray()
     moved: dict[int, int] = {}
     expected = 0
-    for offset in sorted(programs):
-        cu, unit = programs[offset]
+    for offset in sorted(units):
+        unit = units[offset]
         if offset != expected:
             raise DebugFormatError(f".debug_line: bytes at 0x{expected:x} belong to no unit's line program")
-        lp = rw.di.line_program_for_CU(cu)
-        header = lp.header
-        if header.get("maximum_operations_per_instruction", 1) != 1:
-            raise DebugFormatError(".debug_line: VLIW line programs")
-        if _u(data, offset, 4) >= 0xFFFFFFF0:
-            raise DebugFormatError(".debug_line: 64-bit DWARF")
-        head = data[offset + 4:lp.program_start_offset]
-        program = _line_program(lp, header, unit.address_size, rw.amap)
+        program = bytearray()
+        for rows in unit.sequences:
+            if not _tombstone(rows[0].address, unit.address_size):   # else discarded by the linker
+                program += _encode_sequence(_remap_sequence(rows, amap), unit)
         moved[offset] = len(out)
-        out += struct.pack("<I", len(head) + len(program)) + head + program
-        expected = lp.program_end_offset
+        out += struct.pack("<I", len(unit.head) + len(program)) + unit.head + program
+        expected = unit.end
     if expected != len(data):
         raise DebugFormatError(f".debug_line: bytes at 0x{expected:x} belong to no unit's line program")
     return bytes(out), moved
@@ -440,16 +505,6 @@ def _sequences(lp) -> Iterable[list[_Row]]:
             rows = []
     if rows:
         raise DebugFormatError(".debug_line: a sequence without an end")
-
-
-def _line_program(lp, header, address_size: int, amap: AddressMap) -> bytes:
-    out = bytearray()
-    for rows in _sequences(lp):
-        if _tombstone(rows[0].address, address_size):
-            continue                                      # discarded by the linker: nothing to describe
-        new = _remap_sequence(rows, amap)
-        out += _encode_sequence(new, header, address_size)
-    return bytes(out)
 
 
 def _remap_sequence(rows: list[_Row], amap: AddressMap) -> list[_Row]:
@@ -495,10 +550,9 @@ def _remap_sequence(rows: list[_Row], amap: AddressMap) -> list[_Row]:
     return out
 
 
-def _encode_sequence(rows: list[_Row], header, address_size: int) -> bytes:
+def _encode_sequence(rows: list[_Row], unit: _LineUnit) -> bytes:
     """One sequence as line-program opcodes; the last row ends it."""
-    opcode_base = header["opcode_base"]
-    min_length = header["minimum_instruction_length"]
+    opcode_base, min_length, address_size = unit.opcode_base, unit.min_length, unit.address_size
     out = bytearray()
 
     def extended(opcode: int, operand: bytes) -> None:
@@ -509,7 +563,7 @@ def _encode_sequence(rows: list[_Row], header, address_size: int) -> bytes:
             raise DebugFormatError(f".debug_line: standard opcode {opcode} missing from the header")
         out.append(opcode)
 
-    file, line, column, is_stmt, isa = 1, 1, 0, bool(header["default_is_stmt"]), 0
+    file, line, column, is_stmt, isa = 1, 1, 0, unit.default_is_stmt, 0
     address = rows[0].address
     extended(_SET_ADDRESS, address.to_bytes(address_size, "little"))
     for r in rows:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.rewrite import emit as emit_module
+from compiler.lang.frontend import check_source
+from compiler.rewrite import debug_sections, emit as emit_module
 from compiler.wasm import read_module
 from compiler.wasm.model import CustomSection
 from compiler.wasm.writer import write_module
@@ -176,3 +177,16 @@ def test_inputs_without_dwarf_never_reach_the_rewriter(instrument, monkeypatch):
     monkeypatch.setattr(emit_module, "_true_dwarf", refuse)
     emitted = instrument(SCRIPTS["every"], (CORPUS / "c" / "interp.wasm").read_bytes())
     assert not [c for c in read_module(emitted.wasm).customs if c.name.startswith(".debug_")]
+
+
+def test_the_input_dwarf_read_once_serves_later_builds(built, monkeypatch):
+    """The shell rebuilds one input module many times: its DWARF is read once (debug_sections keeps the
+    last input read); a later build of the same module object gives the bytes a fresh read gives."""
+    reads = []
+    parse = debug_sections._parse
+    monkeypatch.setattr(debug_sections, "_parse", lambda sections: reads.append(1) or parse(sections))
+    module = read_module((DWARF / PROGRAMS["oob"]).read_bytes())
+    for script in ("every", "blocks"):
+        emitted = emit_module.instrument(module, check_source(SCRIPTS[script], "test.mm"))
+        assert emitted.wasm == built["oob", script][1].wasm
+    assert len(reads) == 1
