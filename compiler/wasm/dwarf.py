@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import io
 import posixpath
-from bisect import bisect_right
 from dataclasses import dataclass
 
 from compiler.wasm.binary import read_u32
 from compiler.wasm.errors import DecodeError
 from compiler.wasm.model import Module
 
-__all__ = ["LineRow", "Subprogram", "DebugInfo", "read_dwarf", "code_bodies", "has_dwarf", "address_to_pc"]
+__all__ = ["LineRow", "Subprogram", "DebugInfo", "read_dwarf", "code_bodies", "has_dwarf"]
 
 #: The sections pyelftools reads, by their Wasm custom section names.
 _SECTIONS = ("info", "abbrev", "str", "line", "line_str", "ranges", "rnglists", "addr", "str_offsets",
@@ -67,11 +66,6 @@ class DebugInfo:
     comp_dirs: tuple[str, ...]
     subprograms: tuple[Subprogram, ...]
 
-    @property
-    def rows(self) -> tuple[LineRow, ...]:
-        """Every row of every sequence, in table order."""
-        return tuple(row for seq in self.sequences for row in seq)
-
 
 def has_dwarf(module: Module) -> bool:
     """Whether the module carries DWARF line information (``.debug_line`` and ``.debug_info``)."""
@@ -98,15 +92,6 @@ def code_bodies(module: Module) -> list[tuple[int, int]]:
     if pos != section_end:
         raise DecodeError("code section bodies do not fill the section", pos, "code")
     return out
-
-
-def address_to_pc(bodies: list[tuple[int, int]], starts: list[int], address: int) -> tuple[int, int] | None:
-    """The (defined function position, pc) of a code address, None outside every body.  ``starts`` is
-    ``[start for start, _ in bodies]`` (made once by the caller for the bisection)."""
-    k = bisect_right(starts, address) - 1
-    if k < 0 or address >= bodies[k][1]:
-        return None
-    return k, address - bodies[k][0]
 
 
 def read_dwarf(module: Module) -> DebugInfo | None:
@@ -223,6 +208,10 @@ def _sequences(program, files: dict[int, str]) -> list[tuple[LineRow, ...]]:
     return out
 
 
+#: How far a subprogram's name is looked for along DW_AT_abstract_origin / DW_AT_specification links.
+_MAX_ORIGIN_HOPS = 4
+
+
 def _subprograms(top, files: dict[int, str]) -> list[Subprogram]:
     """Every subprogram DIE with a ``low_pc`` (declarations and inlined-only abstract ones have none)."""
     out = []
@@ -237,11 +226,17 @@ def _subprograms(top, files: dict[int, str]) -> list[Subprogram]:
         hi = high.value
         if high.form != "DW_FORM_addr":               # DWARF 4+: a length from low_pc
             hi = low.value + hi
-        name = _text(attrs.get("DW_AT_name"))
-        if not name and "DW_AT_specification" in attrs:
-            name = _text(die.get_DIE_from_attribute("DW_AT_specification").attributes.get("DW_AT_name"))
-        decl_file = attrs.get("DW_AT_decl_file")
-        decl_line = attrs.get("DW_AT_decl_line")
+        origin = die           # an out-of-line instance names its origin (a few hops: a cycle is not a hang)
+        for _ in range(_MAX_ORIGIN_HOPS):
+            link = next((a for a in ("DW_AT_abstract_origin", "DW_AT_specification") if a in origin.attributes),
+                        None)
+            if link is None or "DW_AT_name" in origin.attributes:
+                break
+            origin = origin.get_DIE_from_attribute(link)
+        named = origin.attributes
+        name = _text(attrs.get("DW_AT_name") or named.get("DW_AT_name"))
+        decl_file = attrs.get("DW_AT_decl_file") or named.get("DW_AT_decl_file")
+        decl_line = attrs.get("DW_AT_decl_line") or named.get("DW_AT_decl_line")
         out.append(Subprogram(name, low.value, hi, files.get(decl_file.value, "") if decl_file else "",
                               decl_line.value if decl_line else 0))
     return out

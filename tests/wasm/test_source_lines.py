@@ -208,3 +208,27 @@ def test_cli_refuses_damaged_dwarf_with_a_located_message(tmp_path) -> None:
                            "-a", str(app)], capture_output=True, text=True, cwd=Path(__file__).parents[2])
     assert done.returncode == 1 and "unreadable DWARF" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "c.info").exists()
+
+
+@pytest.mark.parametrize("name", ["opt", "multi"])
+def test_units_and_subprograms_agree_with_llvm_dwarfdump(modules, name: str) -> None:
+    """The reader's compilation directories (unit order) and subprogram ranges (DWARF 5 and 4; a
+    high_pc given as a length resolved) equal llvm-dwarfdump --debug-info's, discarded code aside."""
+    text = subprocess.run(["llvm-dwarfdump", "--debug-info", str(_wasm(name))], capture_output=True, text=True,
+                          check=True).stdout
+    comp_dirs = re.findall(r'DW_AT_comp_dir\s+\("([^"]*)"\)', text)
+    subprograms = set()
+    for block in text.split("DW_TAG_subprogram")[1:]:
+        block = block.split("\n\n")[0]
+        low = re.search(r"DW_AT_low_pc\s+\((0x[0-9a-f]+)\)", block)
+        high = re.search(r"DW_AT_high_pc\s+\((0x[0-9a-f]+)\)", block)
+        fname = re.search(r'DW_AT_name\s+\("([^"]*)"\)', block) or \
+            re.search(r'DW_AT_(?:abstract_origin|specification)\s+\(0x[0-9a-f]+ "([^"]*)"\)', block)
+        if low and high and fname:                      # "(dead code)" has no hex low_pc
+            subprograms.add((fname[1], int(low[1], 16), int(high[1], 16)))
+    info = read_dwarf(modules[name])
+    assert list(info.comp_dirs) == comp_dirs
+    bodies = code_bodies(modules[name])
+    ours = {(s.name, s.low, s.high) for s in info.subprograms if any(a <= s.low < b for a, b in bodies)}
+    assert ours == subprograms and len(ours) > 10
+    assert all(s.file and s.line for s in info.subprograms if s.name == "__wasm_call_dtors")   # via its origin
