@@ -28,6 +28,7 @@ from compiler.wasm.errors import DecodeError
 from compiler.wasm.model import CustomSection
 from compiler.wasm.reader import read_module
 from compiler.wasm.source_lines import SourceMap
+from compiler.wei.support import UnsupportedError, check_supported
 
 DWARF_DIR = Path(__file__).parents[1] / "corpus" / "dwarf"
 PROGRAMS = ("lines", "opt", "multi", "trap")
@@ -232,3 +233,15 @@ def test_units_and_subprograms_agree_with_llvm_dwarfdump(modules, name: str) -> 
     ours = {(s.name, s.low, s.high) for s in info.subprograms if any(a <= s.low < b for a, b in bodies)}
     assert ours == subprograms and len(ours) > 10
     assert all(s.file and s.line for s in info.subprograms if s.name == "__wasm_call_dtors")   # via its origin
+
+
+def test_the_wei_target_refuses_source_level() -> None:
+    """An engine monitor is compiled without the application: no line table to fold src_* or place
+    wasm:source:line with, so both are refused (with the rule's and the variable's location)."""
+    script = 'wasm:source:line:before { report var n: u32; n++; }\nwasm:opcode:call:before / src_line == 3 / { }\n'
+    program = check_script(parse_script(script, "t.mm"), script, "t.mm", {}, wei=True)
+    with pytest.raises(UnsupportedError) as err:
+        check_supported(program)
+    text = str(err.value)
+    assert "the `wasm:source` package is not supported by the wei target" in text
+    assert "`src_line` is not supported by the wei target" in text and "t.mm:2:" in text
