@@ -198,6 +198,7 @@ class _Input:
 
     refs: _References = field(default_factory=lambda: _References())
     addresses: list[tuple[int, int, int]] = field(default_factory=list)           # info offset, size, value
+    code_entries: set[int] = field(default_factory=set)       # .debug_addr offsets of code addresses
     lengths: list[tuple[int, int, int, int, int]] = field(default_factory=list)   # …, size, start, length, asize
     lines: dict[int, _LineUnit] = field(default_factory=dict)
 
@@ -259,7 +260,11 @@ def _attribute(parsed: _Input, unit: _Unit, die, a) -> None:
         raise DebugFormatError("DW_FORM_indirect")
     if form == "DW_FORM_addr":
         parsed.addresses.append((a.offset, unit.address_size, a.value))
-    elif name == "DW_AT_high_pc" and not form.startswith("DW_FORM_addrx"):
+    elif form.startswith("DW_FORM_addrx"):       # a code address in .debug_addr (data ones are DW_OP_addrx)
+        if unit.addr_base is None:
+            raise DebugFormatError(f"{name} in form {form} without DW_AT_addr_base")
+        parsed.code_entries.add(unit.addr_base + a.raw_value * unit.address_size)
+    elif name == "DW_AT_high_pc":
         if form not in _DATA_SIZES:
             raise DebugFormatError(f"DW_AT_high_pc in form {form}")
         low = die.attributes.get("DW_AT_low_pc")
@@ -308,6 +313,7 @@ class _Rewriter:
         self.parsed = parsed
         self.amap = amap
         self.info = _Patches(sections[".debug_info"])
+        self.code_entries = set(parsed.code_entries)    # lists add theirs
 
     def addr(self, value: int, size: int) -> int:
         return value if _tombstone(value, size) else self.amap.address(value)
@@ -333,8 +339,6 @@ class _Rewriter:
                 if old not in moved:
                     raise DebugFormatError(f".debug_line: no unit at offset 0x{old:x}")
                 self.info.put(offset, size, moved[old])
-        if ".debug_addr" in self.sections:
-            out[".debug_addr"] = self._debug_addr(self.sections[".debug_addr"])
         if ".debug_ranges" in self.sections:
             out[".debug_ranges"] = self._pairs(".debug_ranges", refs.ranges, with_expression=False)
         if ".debug_loc" in self.sections:
@@ -347,14 +351,21 @@ class _Rewriter:
                     if old not in moved:
                         raise DebugFormatError(f"{name}: no list or table at offset 0x{old:x}")
                     self.info.put(offset, size, moved[old])
+        if ".debug_addr" in self.sections:        # after the lists: they name code entries too
+            out[".debug_addr"] = self._debug_addr(self.sections[".debug_addr"])
+        elif self.code_entries:
+            raise DebugFormatError("indexed addresses without .debug_addr")
         out[".debug_info"] = self.info.result()
         return out
 
     # -- in-place sections
 
     def _debug_addr(self, data: bytes) -> bytes:
-        """DWARF 5 address tables: header, then addresses, each contribution in turn."""
+        """DWARF 5 address tables: header, then addresses, each contribution in turn.  Only the entries
+        an attribute or a list uses as a code address are remapped: a location expression's
+        ``DW_OP_addrx`` names a variable's address in linear memory, which does not move."""
         patches = _Patches(data)
+        found = 0
         pos = 0
         while pos < len(data):
             length = _u(data, pos, 4)
@@ -365,8 +376,12 @@ class _Rewriter:
             if _u(data, pos + 7, 1):
                 raise DebugFormatError(".debug_addr: segment selectors")
             for at in range(pos + 8, end, size):
-                patches.put(at, size, self.addr(_u(data, at, size), size))
+                if at in self.code_entries:
+                    patches.put(at, size, self.addr(_u(data, at, size), size))
+                    found += 1
             pos = end
+        if found != len(self.code_entries):
+            raise DebugFormatError(".debug_addr: an index past its address table")
         return patches.result()
 
     def _pairs(self, name: str, lists: Mapping[int, _Unit], with_expression: bool) -> bytes:
@@ -687,8 +702,10 @@ def _list(data: bytes, pos: int, end: int, size: int, unit: _Unit | None, rw: _R
     base = unit.base if unit is not None else None
 
     def addrx(index: int) -> int:
+        """The code address at ``index`` of the unit's address table (which remaps it)."""
         if unit is None or unit.addr_base is None:
             raise DebugFormatError("an indexed address in a list no unit with DW_AT_addr_base references")
+        rw.code_entries.add(unit.addr_base + index * size)
         return _u(rw.sections.get(".debug_addr", b""), unit.addr_base + index * size, size)
 
     def address(value: int) -> int:
@@ -714,6 +731,7 @@ def _list(data: bytes, pos: int, end: int, size: int, unit: _Unit | None, rw: _R
         elif kind == _RLE_STARTX_ENDX:                        # (== _LLE_STARTX_ENDX)
             a, pos = _read_uleb(data, pos)
             b, pos = _read_uleb(data, pos)
+            addrx(a), addrx(b)
             out += uleb(a) + uleb(b)
             pos = expression(pos)
         elif kind == _RLE_STARTX_LENGTH:                      # (== _LLE_STARTX_LENGTH)

@@ -13,6 +13,7 @@ uninstrumented program's.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,8 @@ SCRIPTS = {
     "alt_stack": "report var prof: map<str, u64>;\nwasm:func:entry { prof[callstack]++; }\n"
                  "wasm:opcode:i32.xor(arg0: i32, arg1: i32):alt { return arg0 ^ arg1; }\n",
 }
-#: name -> path under tests/corpus/dwarf: -O0 v4; -O2 v5; two units -O0; two units -O2 v4
+#: name -> path under tests/corpus/dwarf: -O0 v4; -O2 v5; two units -O0 v4; two units -O2 v5 with a global
+#: (its .debug_addr holds a data address, which must not move); wasi-libc's units are -O2 v4 in all
 PROGRAMS = {"trap": "trap.wasm", "opt": "opt.wasm", "multi": "multi/multi.wasm", "oob": "oob/oob.wasm"}
 CASES = [(p, s) for p in PROGRAMS for s in SCRIPTS]
 TRAPS = ("trap", "oob")
@@ -190,3 +192,20 @@ def test_the_input_dwarf_read_once_serves_later_builds(built, monkeypatch):
         emitted = emit_module.instrument(module, check_source(SCRIPTS[script], "test.mm"))
         assert emitted.wasm == built["oob", script][1].wasm
     assert len(reads) == 1
+
+
+def test_a_variables_address_in_debug_addr_stays(built, dwarfdump):
+    """DWARF 5 keeps a global variable's linear-memory address in .debug_addr beside the code
+    addresses (its location is ``DW_OP_addrx``): that entry does not move, the code entries do."""
+    data, emitted = built["oob", "every"]
+    variable = re.search(r'DW_AT_name\t\("table"\)\n(?:[^\n]*\n){0,3}?[^\n]*DW_AT_location\t\(DW_OP_addrx 0x0\)',
+                         dwarfdump(data, "--debug-info").stdout)
+    assert variable, "main.c's table is the first entry of the first address table"
+
+    def tables(wasm: bytes) -> list[list[int]]:
+        text = dwarfdump(wasm, "--debug-addr").stdout
+        return [[int(a, 16) for a in re.findall(r"^0x([0-9a-f]+)$", t, re.M)] for t in text.split("Addrs: [")[1:]]
+    before, after = tables(data), tables(emitted.wasm)
+    assert [len(t) for t in before] == [len(t) for t in after] and len(before[0]) > 1
+    assert after[0][0] == before[0][0]
+    assert all(a != b for a, b in zip(before[0][1:], after[0][1:]))       # the code addresses moved

@@ -1,4 +1,4 @@
-/* An -O2 -gdwarf-4 program of two compilation units that traps (an out-of-bounds load) three calls
+/* An -O2 -gdwarf-5 program of two compilation units that traps (an out-of-bounds load) three calls
  * deep, in the other unit: the output-DWARF tests' trap backtrace (docs/DWARF_OUTPUT.md).
  * The bad stride comes from argc (0 under a plain run) so the compiler cannot see it. */
 #include <stdio.h>
