@@ -1,4 +1,4 @@
-/* A -O0 -g program that traps (an out-of-range divide) three calls deep, for the trap backtrace's
+/* A -O0 -g program that traps (a division by zero) three calls deep, for the trap backtrace's
  * file:line. */
 #include <stdio.h>
 
