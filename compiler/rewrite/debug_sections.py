@@ -5,18 +5,20 @@ send debuggers and wasmtime's DWARF backtraces to wrong lines, silently.  With a
 :class:`~compiler.rewrite.addrmap.AddressMap` (input code address → output code address) this module
 rewrites them; the input is read with pyelftools, the output encoded here:
 
-* ``.debug_line`` — every sequence is re-emitted over the output code from the rows of its
-  function: each input row at the output address of its instruction, and each run of injected code
-  with the row of the instruction it instruments (a new row where that differs from the row in
-  force).  The header bytes are kept; the program is re-encoded (``set_address``, ``advance_pc``,
-  ``advance_line``…, ``copy``) and the units' new offsets patched into ``DW_AT_stmt_list``.
-  Sequences of functions the linker discarded (a tombstone address) are left out.
+* ``.debug_line`` — every sequence is re-emitted over the output code, unit by unit in output order
+  (an instruction's unit starts with the code injected for it, :mod:`compiler.rewrite.addrmap`): an
+  instruction's own rows at its unit, and the row in force where that differs from the last one
+  written (after an instruction an ``alt`` removed).  The header bytes are kept; the program is
+  re-encoded (``set_address``, ``advance_pc``, ``advance_line``…, ``copy``) and the units' new offsets
+  patched into ``DW_AT_stmt_list``.  Sequences of functions the linker discarded (a tombstone
+  address) are left out.
 * ``.debug_info`` — patched in place (no form changes size): ``DW_FORM_addr`` values,
   ``DW_AT_high_pc`` lengths, section offsets into the rewritten sections.
-* ``.debug_addr``, ``.debug_ranges``, ``.debug_loc``, ``.debug_aranges`` — patched in place (fixed-size
-  addresses); ``.debug_rnglists`` and ``.debug_loclists`` (ULEB offsets grow) are re-encoded entry
-  by entry and their offset tables and ``DW_AT_*_base`` / section offsets patched.
-* Sections without code addresses (strings, abbreviations, name indexes) are kept as they are.
+* ``.debug_addr`` (the entries used as code addresses), ``.debug_ranges``, ``.debug_loc`` — patched in
+  place (fixed-size addresses); ``.debug_rnglists`` and ``.debug_loclists`` (ULEB offsets grow) are
+  re-encoded entry by entry and their offset tables and ``DW_AT_*_base`` / section offsets patched.
+* Sections without code addresses (strings, abbreviations, name indexes) are kept as they are;
+  ``.debug_aranges`` is dropped (clang lists variables' memory ranges in it too, indistinguishably).
 
 Reading the input's DWARF (pyelftools' walk of every DIE and line program) is most of the cost and does
 not depend on the instrumentation, so the last input read is kept (:func:`_parsed`): the shell's
@@ -93,7 +95,9 @@ def rewrite_debug_sections(customs: list[CustomSection],
         except (Unmappable, DebugFormatError, *_parse_errors()) as exc:
             names = sorted({c.name for c in customs if c.name.startswith(".debug_")})
             drop.update(names)
-            notes.append(f"DWARF dropped from the output ({', '.join(names)}): cannot remap it: {exc}")
+            why = str(exc) if isinstance(exc, (Unmappable, DebugFormatError)) else \
+                f"unreadable DWARF ({type(exc).__name__}: {exc})"
+            notes.append(f"DWARF dropped from the output ({', '.join(names)}): cannot remap it: {why}")
     out = []
     for c in customs:
         if c.name in drop:
@@ -110,7 +114,6 @@ def _parse_errors() -> tuple[type[BaseException], ...]:
     from elftools.construct import ConstructError
     return (DWARFError, ELFError, ConstructError, struct.error, IndexError, KeyError, ValueError, AttributeError,
             TypeError, UnicodeDecodeError, AssertionError)
-
 
 
 # ------------------------------------------------------------------------------------------------
