@@ -177,7 +177,7 @@ def build_registry(shell: Shell) -> Registry:
                 "the host (relative paths also beside the app); FILE:LINE shows the lines around LINE;\n"
                 "FUNC (a C or Wasm name, or an index) the function.  A count per line with code\n"
                 "(##### for none), - for lines without code.\n\n  list lines.c\n  list lines.c:42\n  list main",
-                on(sc.do_list), WordsCompleter(function_words(s.functions))))
+                on(sc.do_list), WordsCompleter(sc.list_words(s))))
     add(Command("save", (), "save FILE.mm | save --session FILE",
                 "write the globals and enabled probes as a whamm script (--session: the whole session)",
                 "The script is exactly what the shell instruments: `whamm run -s FILE.mm -a APP`\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from compiler import api
 from whamm_shell.arguments import UsageError, parse_options
@@ -21,7 +21,7 @@ from whamm_shell.session import SessionError
 if TYPE_CHECKING:
     from whamm_shell.shell import Shell
 
-__all__ = ["do_coverage", "do_list", "LIST_CONTEXT"]
+__all__ = ["do_coverage", "do_list", "LIST_CONTEXT", "list_words"]
 
 #: Lines shown before and after LINE by ``list FILE:LINE`` (gdb's ``list`` shows ten lines too).
 LIST_CONTEXT = 5
@@ -107,6 +107,19 @@ def do_list(shell: Shell, args: str) -> None:
     shell.renderer.lines(out)
     if counts is None:
         shell.renderer.message("(no counts yet: `coverage` runs the app with line counters)")
+
+
+def list_words(session) -> Callable[[], list[tuple[str, str]]]:
+    """Words for ``list``: the source files of the line table (base names), then the functions with
+    source lines (DWARF names), each with what it is as its meta; none without DWARF."""
+    def words() -> list[tuple[str, str]]:
+        smap = api.source_map(session.app.module)
+        if not smap.has_lines:
+            return []
+        files = sorted({os.path.basename(cl.file) for cl in smap.code_lines()})
+        funcs = sorted({sub.name for _, sub in smap.subprogram_functions() if sub.name})
+        return [(f, "source file") for f in files] + [(f, "function") for f in funcs]
+    return words
 
 
 def _where(session, smap, target: str) -> tuple[str, int, int]:

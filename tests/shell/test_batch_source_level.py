@@ -6,9 +6,12 @@ the listed text is the source file's, and an application without DWARF keeps its
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from shellrun import shell
+
+from compiler import api
+from whamm_shell.source_commands import list_words
 
 DWARF_DIR = Path(__file__).parents[1] / "corpus" / "dwarf"
 LINES = DWARF_DIR / "lines.wasm"
@@ -16,7 +19,7 @@ SOURCE = (DWARF_DIR / "lines.c").read_text().splitlines()
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory):
+def session(tmp_path_factory, shell):
     """One session: list before coverage, coverage --lcov, lists after it; (outcome, tracefile text)."""
     info = tmp_path_factory.mktemp("shell-cov") / "lines.info"
     r = shell(LINES, "-c", f"list lines.c:11; coverage --lcov {info}; list collatz_steps; list lines.c; "
@@ -56,7 +59,7 @@ def test_list_shows_the_source_and_the_coverage_counts(session) -> None:
                                f"{100 * sum(1 for c in lcov.values() if c) / len(lcov):.1f}"]
 
 
-def test_src_columns_and_wat_comments() -> None:
+def test_src_columns_and_wat_comments(shell) -> None:
     r = shell(LINES, "-c", 'probe add wasm:opcode:call:before / fname == "main" / { report var n: u32; n++; }; '
                            "sites 1; run; report; wat collatz_steps; "
                            'match wasm:source:line:before / src_file.ends_with("lines.c") && src_line == 45 /')
@@ -75,7 +78,7 @@ def test_src_columns_and_wat_comments() -> None:
     assert injected.endswith("injected at 1 (the predicate is not false there)")
 
 
-def test_errors_and_apps_without_dwarf() -> None:
+def test_errors_and_apps_without_dwarf(shell) -> None:
     r = shell(LINES, "-c", "list nope.c:3")
     assert r.status != 0 and "error: no source file `nope.c` in the line table" in r.err
     assert "error: no source file or function `nope`" in shell(LINES, "-c", "list nope").err
@@ -86,3 +89,10 @@ def test_errors_and_apps_without_dwarf() -> None:
     assert "src" not in plain.out.split() and ";; " + "app.c" not in plain.out
     assert next(line for line in plain.out.splitlines() if line.startswith("fid")).split() == \
         ["fid", "fname", "pc", "instruction", "predicate"]
+
+
+def test_list_completes_source_files_and_functions(DEMO) -> None:
+    multi = SimpleNamespace(app=api.load_app(DWARF_DIR / "multi" / "multi.wasm"))
+    words = dict(list_words(multi)())
+    assert words["main.c"] == words["util.c"] == "source file" and words["util_square"] == "function"
+    assert list_words(SimpleNamespace(app=api.load_app(DEMO)))() == []
