@@ -13,6 +13,7 @@ uninstrumented program's.
 """
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -40,7 +41,26 @@ SCRIPTS = {
 #: name -> path under tests/corpus/dwarf: -O0 v4; -O2 v5; two units -O0 v4; two units -O2 v5 with a global
 #: (its .debug_addr holds a data address, which must not move); wasi-libc's units are -O2 v4 in all
 PROGRAMS = {"trap": "trap.wasm", "opt": "opt.wasm", "multi": "multi/multi.wasm", "oob": "oob/oob.wasm"}
-CASES = [(p, s) for p in PROGRAMS for s in SCRIPTS]
+#: Events for generated scripts: each a few of them, some behind a predicate that folds per function.
+EVENTS = ("wasm:opcode:local.get:before", "wasm:opcode:local.set:after", "wasm:opcode:call:after",
+          "wasm:opcode:i32.load:before", "wasm:opcode:i32.store:after", "wasm:opcode:br:at_target",
+          "wasm:opcode:br_table:at_target", "wasm:opcode:block:exit", "wasm:opcode:loop:entry",
+          "wasm:opcode:loop:after", "wasm:opcode:if:entry", "wasm:opcode:if:exit", "wasm:opcode:else:entry",
+          "wasm:opcode:end:before", "wasm:opcode:end:after", "wasm:opcode:select:before",
+          "wasm:opcode:return:before", "wasm:opcode:unreachable:before", "wasm:func:entry", "wasm:func:exit")
+
+
+def _generated(seed: int) -> str:
+    rng = random.Random(seed)
+    probes = [f"{event}{rng.choice(['', f' / fid % 3 == {rng.randrange(3)} /'])} {{ n++; }}\n"
+              for event in rng.sample(EVENTS, 5)]
+    return "report var n: u64;\n" + "".join(probes)
+
+
+SCRIPTS.update({f"generated{seed}": _generated(seed) for seed in range(len(PROGRAMS))})
+#: every fixed script on every program, and one generated script on each program
+CASES = [(p, s) for p in PROGRAMS for s in SCRIPTS if not s.startswith("generated")] + \
+        [(p, f"generated{seed}") for seed, p in enumerate(PROGRAMS)]
 TRAPS = ("trap", "oob")
 
 
@@ -122,7 +142,7 @@ def test_debug_info_addresses_are_remapped(built, aligned, info_addresses, progr
     assert not diff, diff[:5]
 
 
-@pytest.mark.parametrize("program,script", [(p, s) for p in TRAPS for s in SCRIPTS])
+@pytest.mark.parametrize("program,script", [(p, s) for p, s in CASES if p in TRAPS])
 def test_trap_backtrace_names_the_same_lines(built, trap_frames, program, script):
     """wasmtime's DWARF backtrace of the instrumented program's trap equals the original's; the
     input's DWARF copied unchanged onto the output (what the rewriting did before) would not."""
