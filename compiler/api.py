@@ -80,7 +80,9 @@ if TYPE_CHECKING:
     from compiler.report.values import format_map_value, format_value
     from compiler.rewrite.marks import instrumented_diff, instrumented_wat
     from compiler.site_details import BoundValue, SiteDetail, Stack, site_details
-    from compiler.report.coverage import COVERAGE_PROBE, Coverage, NoLinesError, coverage, lcov_text, resolve_source
+    from compiler.report.coverage import (
+        COVERAGE_PROBE, Coverage, NoLinesError, coverage, coverage_script, lcov_text, resolve_source,
+    )
     from compiler.wasm.source_lines import SourceLoc, SourceMap, source_comments, source_map
     from compiler.wasm.model import Module
 
@@ -101,7 +103,7 @@ __all__ = [
     "instruction_names", "info_text", "ScriptItem", "script_items", "ProbeParts", "probe_parts",
     "probe_is_complete", "decode_module", "function_wat", "WatLine", "instrumented_wat", "instrumented_diff",
     # source level (ANALYSIS.md §5): DWARF lines over instructions, line coverage
-    "source_map", "SourceMap", "SourceLoc", "source_comments", "coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "NoLinesError",
+    "source_map", "SourceMap", "SourceLoc", "source_comments", "coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "coverage_script", "NoLinesError",
     "resolve_source",
     # errors and diagnostics
     "WhammError", "ScriptError", "Diagnostic", "Span", "LibSpecError",
@@ -126,7 +128,7 @@ _ON_FIRST_USE = {
     "instrumented_diff": "compiler.rewrite.marks",
     **dict.fromkeys(("site_details", "SiteDetail", "Stack", "BoundValue"), "compiler.site_details"),
     **dict.fromkeys(("source_map", "SourceMap", "SourceLoc", "source_comments"), "compiler.wasm.source_lines"),
-    **dict.fromkeys(("coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "NoLinesError", "resolve_source"),
+    **dict.fromkeys(("coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "coverage_script", "NoLinesError", "resolve_source"),
                     "compiler.report.coverage"),
 }
 

@@ -39,7 +39,7 @@ def do_coverage(shell: Shell, args: str) -> None:
     path = opts.get("--lcov")
     if path is not None and os.path.isdir(str(path)):
         raise SessionError(f"cannot write '{path}': it is a directory")
-    result = api.instrument(session.app, api.COVERAGE_PROBE, script_name="<coverage>", libs=session.libraries,
+    result = api.instrument(session.app, api.coverage_script(module), script_name="<coverage>", libs=session.libraries,
                             options=api.Options(no_report=True))
     s = session.settings
     options = api.RunOptions((os.path.basename(session.app.name), *s.args), s.env, s.dirs, s.stdin,

@@ -19,11 +19,10 @@ from compiler.cli import UsageError
 from compiler.commands.instr import add_compile_arguments, compile_inputs
 from compiler.errors import WhammError
 from compiler.files import check_replaceable, write_file, write_output
-from compiler.report.coverage import COVERAGE_PROBE, COVERAGE_VAR, coverage, lcov_text
+from compiler.report.coverage import COVERAGE_VAR, NoLinesError, coverage, coverage_script, lcov_text
 from compiler.report.human import human_report
 from compiler.report.folded import ProfileError, folded_text, profile_counts, profile_type_error
 from compiler.runner import MAX_FUEL, MAX_TIMEOUT, RunOptions
-from compiler.wasm.source_lines import source_map
 from compiler.wei.cli import run_monitor
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
@@ -201,11 +200,13 @@ def run(args: argparse.Namespace) -> int:
         _check_writable("--coverage", args.coverage)
         if not args.scripts:            # coverage alone: no report of the counters at exit
             args.no_report = True
-        args.scripts = [*args.scripts, ("inline", COVERAGE_PROBE)]
+        if args.app is not None:        # (without, compile_inputs says --app is required)
+            try:
+                counting = coverage_script(api.load_app(args.app).module)
+            except NoLinesError as exc:
+                raise WhammError(f"--coverage {args.coverage}: {exc}") from None
+            args.scripts = [*args.scripts, ("inline", counting)]
     result = compile_inputs(args)
-    if args.coverage is not None and not source_map(result.app.module).has_lines:
-        raise WhammError(f"--coverage {args.coverage}: the application has no DWARF line table "
-                         "(build it with -g and link without stripping debug sections)")
     _check_profiles(result.layout, profiles)
     if args.output_path is not None:
         write_output(args.output_path, result.wasm)

@@ -1,9 +1,10 @@
 """Line coverage from DWARF line tables (ANALYSIS.md §5): the probe that counts, the counts, LCOV.
 
-Coverage is an ordinary whamm probe, :data:`COVERAGE_PROBE`: a per-site report counter at every
-``wasm:source:line:before`` site.  A line with code is a (file, line) with a statement row; its count is
-the number of times execution reached its *first* statement start (:meth:`SourceMap.code_lines`, table
-order), i.e. the counter of the site there.  Functions (LCOV's ``FN``/``FNDA``) are the DWARF
+Coverage is ordinary whamm probes (:func:`coverage_script`): a per-site report counter at every
+``wasm:source:line:before`` site (:data:`COVERAGE_PROBE`), and at the few line anchors that are no such
+site.  A line with code is a (file, line) with a statement row; its count is the number of times
+execution reached its *first* statement row (:meth:`SourceMap.code_lines`, table order), i.e. the
+counter of the site there.  Functions (LCOV's ``FN``/``FNDA``) are the DWARF
 subprograms with code, counted at their first statement start.
 
 :func:`lcov_text` writes the LCOV tracefile format that ``lcov`` and ``genhtml`` read (``geninfo(1)``):
@@ -17,13 +18,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from compiler.errors import InternalError, WhammError
+from compiler.events.catalog import find_event
 from compiler.wasm.source_lines import source_map
 
 if TYPE_CHECKING:
     from compiler.report.live import ReportValue
     from compiler.wasm.model import Module
 
-__all__ = ["COVERAGE_VAR", "COVERAGE_PROBE", "FileCoverage", "Coverage", "coverage", "lcov_text",
+__all__ = ["COVERAGE_VAR", "COVERAGE_PROBE", "coverage_script", "FileCoverage", "Coverage", "coverage", "lcov_text",
            "resolve_source", "NoLinesError"]
 
 #: The report variable of the coverage probe (one per ``wasm:source:line`` site).
@@ -31,6 +33,36 @@ COVERAGE_VAR = "whamm_line_hits"
 
 #: The probe ``--coverage`` and the shell's ``coverage`` add to the script.
 COVERAGE_PROBE = f"wasm:source:line:before {{ report var {COVERAGE_VAR}: u64; {COVERAGE_VAR}++; }}\n"
+
+
+def coverage_script(module: Module) -> str:
+    """The probes that count the lines of ``module``: :data:`COVERAGE_PROBE`, plus one probe at each line
+    anchor that is no ``wasm:source:line`` site (a line whose first statement row covers no instruction
+    start is reached with the instruction after it, :meth:`SourceMap.code_lines`), as
+    ``wasm:opcode:EVENT:before / fid == F && pc == P /``.  Raises :class:`NoLinesError` without a line
+    table."""
+    smap = source_map(module)
+    if not smap.has_lines:
+        raise NoLinesError("no line coverage: the application has no DWARF line table "
+                           "(build it with -g and link without stripping debug sections)")
+    first = module.num_imported_funcs
+    starts: dict[int, set[int]] = {}
+    extra = []
+    for cl in smap.code_lines():
+        sites = starts.get(cl.fid)
+        if sites is None:
+            sites = starts[cl.fid] = set(smap.statement_starts(cl.fid))
+        if cl.index in sites:
+            continue
+        ins = module.code[cl.fid - first].instrs[cl.index]
+        try:
+            event = find_event("opcode", ins.op.name).name
+        except KeyError:
+            raise WhammError(f"no line coverage: {cl.file}:{cl.line} starts at a {ins.op.name}, which has no "
+                             "opcode event to count it with") from None
+        extra.append(f"wasm:opcode:{event}:before / fid == {cl.fid} && pc == {ins.offset} / "
+                     f"{{ report var {COVERAGE_VAR}: u64; {COVERAGE_VAR}++; }}\n")
+    return COVERAGE_PROBE + "".join(dict.fromkeys(extra))
 
 
 class NoLinesError(WhammError):

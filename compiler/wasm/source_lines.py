@@ -10,7 +10,7 @@ the module they came from:
   of every ``is_stmt`` row whose (file, line) differs from the row before it in its sequence (a row
   whose range holds no instruction start has none; line 0 rows are not lines);
 * :meth:`SourceMap.code_lines` — the lines with code for line coverage: every (file, line) with a
-  statement row, anchored at its first statement start in table order;
+  statement row, anchored where execution reaches its first one in table order;
 * :func:`source_comments` — ``;; file:line`` comments in WAT listings where the line changes.
 
 A sequence whose first address is in no function body is code the linker discarded (its addresses are
@@ -66,7 +66,7 @@ class SourceMap:
     """The line table of one module laid over its instructions (built by :func:`source_map`)."""
 
     __slots__ = ("module", "info", "_bodies", "_starts", "_intervals", "_ends", "_rows", "_locs", "_stmts",
-                 "_first")
+                 "_first", "_code_lines")
 
     def __init__(self, module: Module, info: DebugInfo | None) -> None:
         self.module = module
@@ -74,8 +74,9 @@ class SourceMap:
         self._bodies = code_bodies(module) if info is not None else []
         self._starts = [start for start, _ in self._bodies]
         self._locs: dict[int, tuple[SourceLoc, ...]] = {}
-        self._stmts: dict[int, list[tuple[int, int, LineRow]]] | None = None
+        self._stmts: dict[int, list[tuple[int, LineRow]]] | None = None
         self._first = module.num_imported_funcs
+        self._code_lines: list[CodeLine] | None = None
         intervals: list[tuple[int, int, LineRow]] = []
         for seq in info.sequences if info is not None else ():
             if not seq or self._body_of(seq[0].address) is None:
@@ -143,19 +144,17 @@ class SourceMap:
                 out.append((self._first + k, sub))
         return out
 
-    def _statement_rows(self) -> dict[int, list[tuple[int, int, LineRow]]]:
-        """fid → [(rank in table order, instruction index, row)] of the statement starts."""
+    def _statement_rows(self) -> dict[int, list[tuple[int, LineRow]]]:
+        """fid → [(instruction index, row)] of the statement starts."""
         if self._stmts is not None:
             return self._stmts
-        out: dict[int, list[tuple[int, int, LineRow]]] = {}
-        rank = 0
+        out: dict[int, list[tuple[int, LineRow]]] = {}
         offsets: dict[int, list[int]] = {}
         for seq in self.info.sequences if self.info is not None else ():
             if not seq or self._body_of(seq[0].address) is None:
                 continue
             prev: LineRow | None = None
             for row, nxt in zip(seq, seq[1:]):
-                rank += 1
                 starts_line = row.is_stmt and row.line != 0 and (
                     prev is None or (prev.file, prev.line) != (row.file, row.line))
                 prev = row
@@ -171,28 +170,42 @@ class SourceMap:
                 base = self._bodies[k][0]
                 i = bisect_left(pcs, row.address - base)
                 if i < len(pcs) and pcs[i] < nxt.address - base:
-                    out.setdefault(fid, []).append((rank, i, row))
+                    out.setdefault(fid, []).append((i, row))
         self._stmts = out
         return out
 
     def statement_starts(self, fid: int) -> list[int]:
         """The instruction indices of function ``fid`` where a source line's statement starts (the
         ``wasm:source:line`` sites), ascending, each once."""
-        return sorted({i for _, i, _ in self._statement_rows().get(fid, ())})
+        return sorted({i for i, _ in self._statement_rows().get(fid, ())})
 
     def code_lines(self) -> list[CodeLine]:
-        """Every (file, line) with a statement start, anchored at its first one in table order, sorted by
-        file and line."""
+        """Every (file, line) with a statement row, anchored where execution reaches its first statement
+        row (table order): the first instruction at or after the row's address in its body (a row that
+        covers no instruction start — a function's opening line over the locals declaration only — is
+        reached with the instruction after it).  Sorted by file and line."""
+        if self._code_lines is not None:
+            return self._code_lines
         best: dict[tuple[str, int], CodeLine] = {}
-        for fid, i, row in self._in_table_order():
-            best.setdefault((row.file, row.line), CodeLine(row.file, row.line, fid, i))
-        return [best[k] for k in sorted(best)]
-
-    def _in_table_order(self) -> list[tuple[int, int, LineRow]]:
-        """(fid, instruction index, row) of every statement start, in the table order of the rows."""
-        found = [(rank, fid, i, row) for fid, starts in self._statement_rows().items() for rank, i, row in starts]
-        found.sort(key=lambda t: t[0])
-        return [(fid, i, row) for _, fid, i, row in found]
+        offsets: dict[int, list[int]] = {}
+        for seq in self.info.sequences if self.info is not None else ():
+            if not seq or self._body_of(seq[0].address) is None:
+                continue
+            for row in seq[:-1]:
+                key = (row.file, row.line)
+                if not row.is_stmt or row.line == 0 or key in best:
+                    continue
+                k = self._body_of(row.address)
+                if k is None:
+                    continue
+                pcs = offsets.get(k)
+                if pcs is None:
+                    pcs = offsets[k] = [ins.offset for ins in self.module.code[k].instrs]
+                i = bisect_left(pcs, row.address - self._bodies[k][0])
+                if i < len(pcs):
+                    best[key] = CodeLine(row.file, row.line, self._first + k, i)
+        self._code_lines = [best[key] for key in sorted(best)]
+        return self._code_lines
 
 
 def source_comments(lines: Iterable[Line], smap: SourceMap, fid: int | None = None) -> Iterator[Line]:
