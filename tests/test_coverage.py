@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from compiler.wasm.dwarf import code_bodies
+from compiler.wasm.reader import read_module
 from compiler.wasm.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,3 +145,25 @@ def test_refused_without_dwarf_or_with_an_unwritable_file(tmp_path) -> None:
     assert done.returncode == 1 and "no such directory" in done.stderr and done.stdout == ""
     done = _whamm("--coverage", out, "--no-body", "--no-pred", "-a", DWARF_DIR / "lines.wasm")
     assert done.returncode == 2 and "cannot be combined with --no-body" in done.stderr and not out.exists()
+
+
+def test_every_line_with_a_statement_row_is_a_line_with_code(lines_run) -> None:
+    """The tracefile's lines, all files, are the (file, line) pairs with an is_stmt row in a sequence of
+    live code, read from llvm-dwarfdump --debug-line (discarded code's sequences start outside the code)."""
+    wasm = DWARF_DIR / "lines.wasm"
+    text = subprocess.run(["llvm-dwarfdump", "--debug-line", str(wasm)], capture_output=True, text=True,
+                          check=True).stdout
+    bodies = code_bodies(read_module(wasm.read_bytes()))
+    expected = set()
+    for table in text.split("debug_line[")[1:]:
+        files = {int(k): Path(v).name for k, v in re.findall(r'file_names\[\s*(\d+)\]:\s*\n\s*name: "([^"]*)"', table)}
+        rows = [(int(a, 16), int(line), int(f), flags.split())
+                for a, line, f, flags in re.findall(r"^0x([0-9a-f]+) +(\d+) +\d+ +(\d+) +\d+ +\d+ *(.*)$", table, re.M)]
+        live = False
+        for k, (address, line, f, flags) in enumerate(rows):
+            if k == 0 or "end_sequence" in rows[k - 1][3]:
+                live = any(a <= address < b for a, b in bodies)
+            if live and "is_stmt" in flags and "end_sequence" not in flags and line:
+                expected.add((files[f], line))
+    ours = {(Path(sf).name, int(v.split(",")[0])) for sf, rec in _records(lines_run[1]).items() for v in rec["DA"]}
+    assert ours == expected and len(ours) > 800
