@@ -27,7 +27,7 @@ order.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from compiler.errors import InternalError
@@ -66,6 +66,9 @@ class FunctionMap:
     exact: dict[int, int] | None = None
     units: tuple[tuple[int, int], ...] = ()
     boundaries: frozenset[int] = frozenset()
+    returns: dict[int, int] = field(default_factory=dict)
+    """Input instruction start → the output address right after the copy of the instruction before it
+    (where a call before it returns to), for rewritten bodies."""
 
 
 class AddressMap:
@@ -91,6 +94,17 @@ class AddressMap:
                 out.append(self.functions[k])
             k += 1
         return out
+
+    def return_address(self, address: int) -> int:
+        """The output address a call returns to when ``address`` is the input instruction after it:
+        right after the call's copy — before the code injected after the call, which
+        :meth:`address` puts in the call's unit."""
+        f = self.function_at(address)
+        if f is not None and f.exact is not None:
+            out = f.returns.get(address - f.in_start)
+            if out is not None:
+                return f.out_start + out
+        return self.address(address)
 
     def address(self, address: int) -> int:
         """The output address of ``address``: a body start or end, an instruction start, or 0."""
@@ -176,9 +190,13 @@ def _rewritten(f: FunctionMap, module: Module, fid: int, plan: FunctionPlan, out
             continue
         if s.first in adjusted:              # one instruction, its branch depth re-encoded
             unit(s.first, out)
+            if s.first < last:
+                f.returns[source[s.first + 1]] = out + len(s.data)
             continue
         for k in range(s.first, bisect.bisect_left(at, at[s.first] + len(s.data))):   # a copy
             unit(k, out + at[k] - at[s.first])
+            if k < last:
+                f.returns[source[k + 1]] = out + at[k + 1] - at[s.first]
     exact = {0: 0, f.in_end - f.in_start: f.out_end - f.out_start}
     following = f.out_end - f.out_start
     for k in range(last, -1, -1):            # a removed instruction: the unit after it

@@ -202,6 +202,8 @@ class _Input:
     refs: _References = field(default_factory=lambda: _References())
     addresses: list[tuple[int, int, int]] = field(default_factory=list)           # info offset, size, value
     code_entries: set[int] = field(default_factory=set)       # .debug_addr offsets of code addresses
+    returns: list[tuple[int, int, int]] = field(default_factory=list)             # call sites' return pcs
+    return_entries: set[int] = field(default_factory=set)     # .debug_addr offsets of return pcs
     lengths: list[tuple[int, int, int, int, int]] = field(default_factory=list)   # …, size, start, length, asize
     lines: dict[int, _LineUnit] = field(default_factory=dict)
 
@@ -261,12 +263,14 @@ def _attribute(parsed: _Input, unit: _Unit, die, a) -> None:
     refs = parsed.refs
     if a.indirection_length:
         raise DebugFormatError("DW_FORM_indirect")
+    returns = name == "DW_AT_call_return_pc" or (name == "DW_AT_low_pc" and die.tag == "DW_TAG_GNU_call_site")
     if form == "DW_FORM_addr":
-        parsed.addresses.append((a.offset, unit.address_size, a.value))
+        (parsed.returns if returns else parsed.addresses).append((a.offset, unit.address_size, a.value))
     elif form.startswith("DW_FORM_addrx"):       # a code address in .debug_addr (data ones are DW_OP_addrx)
         if unit.addr_base is None:
             raise DebugFormatError(f"{name} in form {form} without DW_AT_addr_base")
-        parsed.code_entries.add(unit.addr_base + a.raw_value * unit.address_size)
+        entry = unit.addr_base + a.raw_value * unit.address_size
+        (parsed.return_entries if returns else parsed.code_entries).add(entry)
     elif name == "DW_AT_high_pc":
         if form not in _DATA_SIZES:
             raise DebugFormatError(f"DW_AT_high_pc in form {form}")
@@ -321,6 +325,10 @@ class _Rewriter:
     def addr(self, value: int, size: int) -> int:
         return value if _tombstone(value, size) else self.amap.address(value)
 
+    def return_address(self, value: int, size: int) -> int:
+        """A call site's return pc: where the call returns in the output (``AddressMap.return_address``)."""
+        return value if _tombstone(value, size) else self.amap.return_address(value)
+
     def length(self, start: int, length: int, size: int) -> int:
         """A range's new length (an end is an address like any other)."""
         if _tombstone(start, size):
@@ -332,6 +340,8 @@ class _Rewriter:
         refs = parsed.refs
         for offset, size, value in parsed.addresses:
             self.info.put(offset, size, self.addr(value, size))
+        for offset, size, value in parsed.returns:
+            self.info.put(offset, size, self.return_address(value, size))
         for offset, size, start, length, address_size in parsed.lengths:
             self.info.put(offset, size, self.length(start, length, address_size))
         out: dict[str, bytes] = {}
@@ -356,7 +366,7 @@ class _Rewriter:
                     self.info.put(offset, size, moved[old])
         if ".debug_addr" in self.sections:        # after the lists: they name code entries too
             out[".debug_addr"] = self._debug_addr(self.sections[".debug_addr"])
-        elif self.code_entries:
+        elif self.code_entries or self.parsed.return_entries:
             raise DebugFormatError("indexed addresses without .debug_addr")
         out[".debug_info"] = self.info.result()
         return out
@@ -365,7 +375,8 @@ class _Rewriter:
 
     def _debug_addr(self, data: bytes) -> bytes:
         """DWARF 5 address tables: header, then addresses, each contribution in turn.  Only the entries
-        an attribute or a list uses as a code address are remapped: a location expression's
+        an attribute or a list uses as a code address are remapped (a call site's return pc as one,
+        unless the entry also serves as another code address): a location expression's
         ``DW_OP_addrx`` names a variable's address in linear memory, which does not move."""
         patches = _Patches(data)
         found = 0
@@ -382,8 +393,11 @@ class _Rewriter:
                 if at in self.code_entries:
                     patches.put(at, size, self.addr(_u(data, at, size), size))
                     found += 1
+                elif at in self.parsed.return_entries:
+                    patches.put(at, size, self.return_address(_u(data, at, size), size))
+                    found += 1
             pos = end
-        if found != len(self.code_entries):
+        if found != len(self.code_entries | self.parsed.return_entries):
             raise DebugFormatError(".debug_addr: an index past its address table")
         return patches.result()
 

@@ -22,6 +22,7 @@ import pytest
 from compiler.lang.frontend import check_source
 from compiler.rewrite import debug_sections, emit as emit_module
 from compiler.wasm import read_module
+from compiler.wasm.dwarf import code_bodies
 from compiler.wasm.model import CustomSection
 from compiler.wasm.writer import write_module
 
@@ -229,3 +230,33 @@ def test_a_variables_address_in_debug_addr_stays(built, dwarfdump):
     assert [len(t) for t in before] == [len(t) for t in after] and len(before[0]) > 1
     assert after[0][0] == before[0][0]
     assert all(a != b for a, b in zip(before[0][1:], after[0][1:]))       # the code addresses moved
+
+
+@pytest.mark.parametrize("program", ["trap", "oob"])    # DW_TAG_GNU_call_site (DWARF 4), DW_AT_call_return_pc (5)
+def test_call_sites_return_right_after_the_call(instrument, dwarfdump, program):
+    """A call site's return pc is where the call returns: right after the call instruction in the
+    output, before the code a ``call:after`` probe injected there."""
+    data = (DWARF / PROGRAMS[program]).read_bytes()
+    emitted = instrument("report var n: u64;\nwasm:opcode:call:after { n++; }\n", data)
+
+    def return_pcs(wasm: bytes) -> list[int]:
+        out = []
+        for die in dwarfdump(wasm, "--debug-info").stdout.split("\n\n"):
+            m = re.search(r"DW_AT_call_return_pc\t\(0x([0-9a-f]+)\)", die) or (
+                "DW_TAG_GNU_call_site" in die and re.search(r"DW_AT_low_pc\t\(0x([0-9a-f]+)\)", die))
+            if m:
+                out.append(int(m.group(1), 16))
+        return out
+
+    def after_calls(wasm: bytes) -> set[int]:
+        module = read_module(wasm)
+        ends = set()
+        for (start, _), body in zip(code_bodies(module), module.code):
+            ins = body.instrs
+            ends |= {start + ins[k + 1].offset for k in range(len(ins) - 1) if ins[k].op.name.startswith("call")}
+        return ends
+    before, after = return_pcs(data), return_pcs(emitted.wasm)
+    assert len(before) == len(after) > 10
+    assert set(before) <= after_calls(data)
+    assert set(after) <= after_calls(emitted.wasm)
+    assert all(a != b for a, b in zip(before, after))
