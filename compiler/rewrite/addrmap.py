@@ -17,7 +17,9 @@ An input instruction's address maps to the start of its *unit*: the code injecte
 it, or replacing it) and then the instruction; code injected after it runs on in its unit until the
 next instruction's unit starts.  So a range ``[a, b)`` of input code becomes the output code that
 executes ``a`` up to ``b`` with its instrumentation, and the line table gives injected code the line
-of the instruction it instruments.  An instruction an ``alt`` removed maps to the unit after it.
+of the instruction it instruments.  An instruction an ``alt`` removed maps to the unit after it.  A
+call's return address is the exception (:meth:`AddressMap.return_address`): the call returns right
+after its own bytes, before the code injected after it.
 
 :meth:`AddressMap.address` maps the addresses that can be named exactly (body starts and ends,
 instruction starts, 0 — the base address compilation units use) and raises :class:`Unmappable` for
