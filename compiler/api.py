@@ -36,6 +36,8 @@ that).  For it, the API also offers:
   :func:`probe_is_complete`, :func:`decode_module` and :func:`function_wat` (:class:`WatLine`\\ s),
   and an instrumented function's lines marked from the plan that rewrote it (:func:`instrumented_wat`,
   :func:`instrumented_diff`);
+* source level (ANALYSIS.md §5): the line table over an application's instructions (:func:`source_map`)
+  and line coverage (:data:`COVERAGE_PROBE`, :func:`coverage`, :func:`lcov_text`);
 * the public error and diagnostic types: :class:`WhammError`, :class:`ScriptError`,
   :class:`Diagnostic`, :class:`Span`, :class:`LibSpecError`, and the run's :class:`Outcome`.
 """
@@ -83,6 +85,10 @@ if TYPE_CHECKING:
     from compiler.report.values import format_map_value, format_value
     from compiler.rewrite.marks import instrumented_diff, instrumented_wat
     from compiler.site_details import BoundValue, SiteDetail, Stack, site_details
+    from compiler.report.coverage import (
+        COVERAGE_PROBE, Coverage, NoLinesError, coverage, coverage_script, lcov_text, resolve_source,
+    )
+    from compiler.wasm.source_lines import SourceLoc, SourceMap, source_comments, source_map
     from compiler.wasm.model import Module
 
 __all__ = [
@@ -101,6 +107,9 @@ __all__ = [
     "rule_completions", "rule_scope", "KEYWORDS", "bound_variable_names", "bound_function_names",
     "instruction_names", "info_text", "ScriptItem", "script_items", "ProbeParts", "probe_parts",
     "probe_is_complete", "decode_module", "function_wat", "WatLine", "instrumented_wat", "instrumented_diff",
+    # source level (ANALYSIS.md §5): DWARF lines over instructions, line coverage
+    "source_map", "SourceMap", "SourceLoc", "source_comments", "coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "coverage_script", "NoLinesError",
+    "resolve_source",
     # errors and diagnostics
     "WhammError", "ScriptError", "Diagnostic", "Span", "LibSpecError",
 ]
@@ -124,6 +133,9 @@ _ON_FIRST_USE = {
     "instrumented_wat": "compiler.rewrite.marks",
     "instrumented_diff": "compiler.rewrite.marks",
     **dict.fromkeys(("site_details", "SiteDetail", "Stack", "BoundValue"), "compiler.site_details"),
+    **dict.fromkeys(("source_map", "SourceMap", "SourceLoc", "source_comments"), "compiler.wasm.source_lines"),
+    **dict.fromkeys(("coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "coverage_script", "NoLinesError", "resolve_source"),
+                    "compiler.report.coverage"),
 }
 
 
@@ -342,11 +354,14 @@ def instrument(app: App | bytes | PathLike, script: str, *, script_name: str = "
     from compiler.rewrite.emit import instrument as rewrite  # on first use: see tests/test_import_cycles.py
     if app.component is not None:
         options = replace(options, lend_low=True)       # the adapter's state is at the top of memory
-    emitted = rewrite(app.module, program, options=options,
+    from compiler.rewrite.bodycache import FunctionCache     # (the same)
+    cache = FunctionCache()         # kept for its plans: a trap's frames name their file:line (ANALYSIS.md §5)
+    emitted = rewrite(app.module, program, options=options, cache=cache,
                       libraries={lib.name: lib.wasm for lib in libraries.linked})
     timings.update(emitted.timings)
     return InstrumentResult(app.package(emitted.wasm), app, program, libraries,
-                            (*program.warnings, *emitted.warnings), libraries.warnings, emitted, timings)
+                            (*program.warnings, *emitted.warnings), libraries.warnings, emitted, timings,
+                            plans={plan.fid: plan for plan in cache.bodies})
 
 
 # ------------------------------------------------------------------------------------------------- run

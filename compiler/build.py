@@ -48,8 +48,10 @@ from compiler.lang.printer import expression_source
 from compiler.rewrite.bodycache import FunctionCache
 from compiler.rewrite.emit import emit, fold_prelude
 from compiler.sites.matching import SITE_PACKAGES, Matches, check_alt_conflicts, match, order_keys
+from compiler.sites.source_use import uses_source
 from compiler.sites.static_calls import StaticCalls
 from compiler.results import App, InstrumentResult, Libraries, Options
+from compiler.wasm.source_lines import source_map
 from compiler.wasm.wat import Namer, format_instr
 
 if TYPE_CHECKING:
@@ -105,6 +107,8 @@ class SiteRow:
     pc: int
     instruction: str
     predicate: str
+    src: str = ""
+    """``file:line`` of the instruction (the file's base name; ANALYSIS.md §5), ``""`` without DWARF."""
 
     @property
     def injected(self) -> bool:
@@ -261,7 +265,8 @@ class Instrumenter:
         static = StaticCalls(self.app.module, program,
                              library_bytes={lib.name: lib.wasm for lib in self.libraries.linked})
         try:
-            sites = match(self.app.module, everywhere, static_call=static).sites
+            sites = match(self.app.module, everywhere, static_call=static,
+                          source_vars=uses_source(program)).sites    # the predicate folds with them
             by_number = {cp.number: cp for cp in program.probes}
             rows = []
             for site in sites:
@@ -310,11 +315,11 @@ class Instrumenter:
         timings["emit"] = phases.get("layout", 0.0) + phases.get("emit", 0.0)
         timings["encode"] = phases.get("encode", 0.0)
         timings["validate"] = phases.get("validate", 0.0)
-        result = InstrumentResult(self.app.package(emitted.wasm), self.app, program, self.libraries,
-                                      (*program.warnings, *emitted.warnings), self.libraries.warnings,
-                                      emitted, timings)
         cache = self.functions     # the plans this emit used are the ones it touched last
         plans = {plan.fid: plan for plan, entry in cache.bodies.items() if entry[1] == cache.emits}
+        result = InstrumentResult(self.app.package(emitted.wasm), self.app, program, self.libraries,
+                                      (*program.warnings, *emitted.warnings), self.libraries.warnings,
+                                      emitted, timings, plans)
         build = Build(result, matched, options, timings, plans=plans)
         self._builds[key] = build
         _trim(self._builds, _KEEP_BUILDS)
@@ -326,6 +331,7 @@ def site_rows(module: Module, sites: Iterable[tuple[MatchedSite, object]]) -> li
     an ``error: …`` text)."""
     namer = Namer(module)
     nimp = module.num_imported_funcs
+    smap = source_map(module)
     out = []
     for site, folded in sites:
         instr = format_instr(module, module.code[site.fid - nimp].instrs[site.index], site.fid, namer)
@@ -338,7 +344,8 @@ def site_rows(module: Module, sites: Iterable[tuple[MatchedSite, object]]) -> li
             pred = folded
         else:
             pred = expression_source(folded)  # type: ignore[arg-type]
-        out.append(SiteRow(site.fid, site.report_fname, site.pc, instr, pred))
+        out.append(SiteRow(site.fid, site.report_fname, site.pc, instr, pred,
+                           smap.location(site.fid, site.index).short if smap.has_lines else ""))
     return out
 
 

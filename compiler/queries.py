@@ -21,6 +21,7 @@ from compiler.lang.lexer import KEYWORDS
 from compiler.lang.parser import is_complete, parse_items, parse_probe
 from compiler.wasm.opcodes import OPCODES
 from compiler.wasm.reader import read_module
+from compiler.wasm.source_lines import source_comments, source_map
 from compiler.wasm.wat import Line, function_lines
 
 if TYPE_CHECKING:
@@ -206,5 +207,6 @@ def decode_module(wasm: bytes) -> Module:
 
 
 def function_wat(module: Module, fid: int) -> list[Line]:
-    """The WAT lines of function ``fid`` of ``module``, each with the ``pc`` of its instruction."""
-    return list(function_lines(module, fid))
+    """The WAT lines of function ``fid`` of ``module``, each with the ``pc`` of its instruction, and
+    ``;; file:line`` comments where the source line changes (ANALYSIS.md §5)."""
+    return list(source_comments(function_lines(module, fid), source_map(module)))

@@ -8,7 +8,7 @@ reaches them as ``compiler.api.Options``, ``compiler.api.InstrumentResult``, …
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from compiler.components import embed
 from compiler.lang.diagnostics import render
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from compiler.lang.diagnostics import Diagnostic
     from compiler.lang.scopes import Program
     from compiler.rewrite.emit import Emitted
+    from compiler.rewrite.plan import FunctionPlan
     from compiler.backend.state import Layout
     from compiler.scripts import ScriptSources
     from compiler.wasm.component import Component, CoreModule
@@ -78,6 +79,9 @@ class InstrumentResult:
     messages: tuple[str, ...]
     emitted: Emitted
     timings: dict[str, float]
+    plans: Mapping[int, FunctionPlan] | None = None
+    """The plan of every rewritten function by input index, when the build kept them: a trap's frames
+    then name their ``file:line`` (:mod:`compiler.rewrite.origin`)."""
 
     def render_warnings(self, color: bool = False, sources: ScriptSources | None = None) -> str:
         """Every warning as the CLI prints it on stderr ("" when there are none); ``sources`` renders
@@ -95,13 +99,15 @@ class InstrumentResult:
 
     @property
     def functions(self) -> FunctionMap:
-        """Output function index → input function, for backtraces."""
-        return function_map(self.app, self.emitted)
+        """Output function index → input function (and, with the plans, source line), for backtraces."""
+        return function_map(self.app, self.emitted, self.wasm, self.plans)
 
 
-def function_map(app: App, emitted: Emitted) -> FunctionMap:
+def function_map(app: App, emitted: Emitted, wasm: bytes | None = None,
+                 plans: Mapping[int, FunctionPlan] | None = None) -> FunctionMap:
     """Which input function each output function is (REWRITING.md §3, guarantee 6): application
-    functions by input index and name (``fname`` or ``#fid``), added ones as ``whamm:<name>``."""
+    functions by input index and name (``fname`` or ``#fid``), added ones as ``whamm:<name>``.  Given
+    the output ``wasm`` and the build's ``plans``, a frame also names its ``file:line`` (ANALYSIS.md §5)."""
     names = app.module.names.functions if app.module.names else {}
 
     def resolve(index: int) -> TraceFrame:
@@ -111,4 +117,8 @@ def function_map(app: App, emitted: Emitted) -> FunctionMap:
             return TraceFrame(name if name.startswith("whamm:") else f"whamm:{name}", None)
         return TraceFrame(names.get(fid) or f"#{fid}", fid)
 
-    return FunctionMap(resolve)
+    locate = None
+    if wasm is not None and plans is not None:
+        from compiler.rewrite.origin import trap_locator  # the rewriter loads with the first instrumentation
+        locate = trap_locator(app.module, wasm, emitted, plans)
+    return FunctionMap(resolve, locate)

@@ -143,11 +143,13 @@ class TraceFrame:
 
     name: str
     fid: int | None
+    src: str = ""
+    """``file:line`` of the frame's instruction when the input has DWARF lines (ANALYSIS.md §5), else ``""``."""
 
     def __str__(self) -> str:
         if self.fid is None:
             return f"  at {self.name}"
-        return f"  at {self.name} (function {self.fid})"
+        return f"  at {self.name} (function {self.fid}{', ' + self.src if self.src else ''})"
 
 
 class FunctionMap:
@@ -157,18 +159,26 @@ class FunctionMap:
     only when a trap needs it).  An index neither covers is shown as wasmtime names it.
     """
 
-    __slots__ = ("_frames", "_resolve")
+    __slots__ = ("_frames", "_resolve", "_locate")
 
-    def __init__(self, frames: Sequence[TraceFrame] | Callable[[int], TraceFrame | None] = ()) -> None:
+    def __init__(self, frames: Sequence[TraceFrame] | Callable[[int], TraceFrame | None] = (),
+                 locate: Callable[[int, int], str] | None = None) -> None:
         self._resolve = frames if callable(frames) else None
         self._frames = () if callable(frames) else tuple(frames)
+        self._locate = locate
 
-    def frame(self, index: int, wasmtime_name: str | None = None) -> TraceFrame:
+    def frame(self, index: int, wasmtime_name: str | None = None, pc: int | None = None) -> TraceFrame:
         """The backtrace frame of output function ``index``, in the input's terms; a function the map does not
-        know keeps wasmtime's name (or ``#index``)."""
+        know keeps wasmtime's name (or ``#index``).  With the frame's ``pc`` (wasmtime's ``func_offset``)
+        and a ``locate`` function, the frame names its source ``file:line``."""
         found = self._resolve(index) if self._resolve is not None else (
             self._frames[index] if 0 <= index < len(self._frames) else None)
-        return found or TraceFrame(wasmtime_name or f"#{index}", index)
+        frame = found or TraceFrame(wasmtime_name or f"#{index}", index)
+        if self._locate is not None and pc is not None and frame.fid is not None:
+            src = self._locate(index, pc)
+            if src:
+                frame = TraceFrame(frame.name, frame.fid, src)
+        return frame
 
     @classmethod
     def identity(cls, names: Mapping[int, str], count: int) -> FunctionMap:
@@ -431,7 +441,7 @@ class Execution:
             return why, EXIT_INTERRUPTED, "execution interrupted", None, ()
         if code == wasmtime.TrapCode.OUT_OF_FUEL:
             return Outcome.OUT_OF_FUEL, EXIT_LIMIT, "execution ran out of fuel", None, ()
-        frames = tuple(self.functions.frame(f.func_index, f.func_name)
+        frames = tuple(self.functions.frame(f.func_index, f.func_name, f.func_offset)
                        for f in (getattr(exc, "frames", None) or ()))
         reason = error_reason(exc)
         if reason.startswith("wasm trap: "):

@@ -32,14 +32,16 @@ LAZY_ALLOWED: dict[str, dict[str, str]] = {
     "compiler.commands.info": {"compiler.events.info": _CLI_STARTUP},
     "compiler.commands.instr": {"compiler.api": _CLI_STARTUP},
     "compiler.commands.run": {m: _CLI_STARTUP for m in ("compiler.api", "compiler.report.live")},
-    "compiler.commands.wat": {m: _CLI_STARTUP for m in ("compiler.wasm", "compiler.wasm.wat")},
+    "compiler.commands.wat": {m: _CLI_STARTUP for m in ("compiler.wasm", "compiler.wasm.wat", "compiler.wasm.source_lines")},
     "compiler.wei.cli": {m: _CLI_STARTUP for m in (
         "compiler.api", "compiler.lang.frontend", "compiler.runner", "compiler.wei.emulator",
         "compiler.wei.monitor")},
     "compiler.scripts": {"compiler.api": _CLI_STARTUP},
     "compiler.wasm.model": {m: _LAZY_DECODING for m in ("compiler.wasm.code", "compiler.wasm.opcodes")},
     "compiler.api": {m: _API_STARTUP for m in (
-        "compiler.lang.checker", "compiler.lang.frontend", "compiler.rewrite.emit")},
+        "compiler.lang.checker", "compiler.lang.frontend", "compiler.rewrite.emit",
+        "compiler.rewrite.bodycache")},
+    "compiler.results": {"compiler.rewrite.origin": _API_STARTUP},
 }
 
 

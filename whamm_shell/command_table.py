@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable
 
 from whamm_shell import builtin_commands as bc
 from whamm_shell import inspect_commands as ic
+from whamm_shell import source_commands as sc
 from whamm_shell.commands import Command, Registry
 from whamm_shell.report_rows import FIXED_COLUMNS, key_columns, rows_of, stats_columns
 from whamm_shell.completion import (
@@ -171,6 +172,20 @@ def build_registry(shell: Shell) -> Registry:
                 "(`fname: str = \"fib\"`) or `<run time>` for a dynamic one (`arg0: i32 = <run time>`).\n\n"
                 "  sites 1\n  sites 2 --all\n  sites 1 --verbose", on(ic.do_sites),
                 ProbeNumberCompleter(numbers, enabled=True, single=True, options=("--all", "--verbose"))))
+    add(Command("coverage", (), "coverage [--lcov FILE]",
+                "run the app with a counter on every source line (DWARF: build with -g); lines hit per file",
+                "A line with code is one with a statement in the line table; its count is how often\n"
+                "execution reached its first statement.  The session's probes are not part of this run.\n"
+                "--lcov FILE writes the LCOV tracefile (as `whamm run --coverage`) for lcov and genhtml;\n"
+                "`list` shows the counts beside the source.\n\n  coverage\n  coverage --lcov app.info",
+                on(sc.do_coverage), WordsCompleter(options={"--lcov": paths()})))
+    add(Command("list", (), "list FILE[:LINE] | list FUNC",
+                "source lines with the last `coverage` counts beside them, as gcov shows them",
+                "FILE is a source file of the line table (its name or the end of its path), read from\n"
+                "the host (relative paths also beside the app); FILE:LINE shows the lines around LINE;\n"
+                "FUNC (a C or Wasm name, or an index) the function.  A count per line with code\n"
+                "(##### for none), - for lines without code.\n\n  list lines.c\n  list lines.c:42\n  list main",
+                on(sc.do_list), WordsCompleter(sc.list_words(s))))
     add(Command("save", (), "save FILE.mm | save --session FILE",
                 "write the globals and enabled probes as a whamm script (--session: the whole session)",
                 "The script is exactly what the shell instruments: `whamm run -s FILE.mm -a APP`\n"

@@ -55,6 +55,12 @@ def do_info(shell: Shell, args: str) -> None:
 # ----------------------------------------------------------------------------------------- sites
 
 def _site_table(shell: Shell, rows, show_all: bool) -> None:
+    """The sites as a table; a ``src`` column (``file:line``) when the application has DWARF lines."""
+    if any(r.src for r in rows):
+        shell.renderer.table(("fid", "fname", "pc", "src", "instruction", "predicate"),
+                             [(r.fid, r.fname, r.pc, r.src, r.instruction, r.predicate) for r in rows],
+                             limit=None if show_all else FIRST_SITES, hint="--all")
+        return
     shell.renderer.table(("fid", "fname", "pc", "instruction", "predicate"),
                          [(r.fid, r.fname, r.pc, r.instruction, r.predicate) for r in rows],
                          limit=None if show_all else FIRST_SITES, hint="--all")
@@ -239,13 +245,27 @@ def do_report(shell: Shell, args: str) -> None:
     keys, stats = key_columns(rows), stats_columns(rows)
     table = [(*(r.column(c) for c in FIXED_COLUMNS), *_key_cells(r, len(keys)), _cell(r),
               *(r.column(c) for c in stats)) for r in rows]
-    shell.renderer.table((*FIXED_COLUMNS, *keys, "value", *stats), table,
+    fixed = FIXED_COLUMNS
+    smap = api.source_map(shell.session.app.module)
+    if smap.has_lines:                       # a src column after pc: the site's file:line (ANALYSIS.md §5)
+        at = len(FIXED_COLUMNS)
+        fixed = (*FIXED_COLUMNS, "src")
+        table = [(*cells[:at], _src(smap, r), *cells[at:]) for cells, r in zip(table, rows)]
+    shell.renderer.table((*fixed, *keys, "value", *stats), table,
                          limit=False if opts.get("--all") else True, hint="--all")
     histograms = _histogram_lines(rows)
     if histograms:
         shell.renderer.lines(["", *histograms], limit=False if opts.get("--all") else True, hint="--all")
     if not run.ok:
         shell.renderer.message(f"(values so far: the run ended with {run.status})")
+
+
+def _src(smap, row: Row) -> str:
+    """``file:line`` of a report row's site, ``""`` for a row without one (globals, maps, no line)."""
+    var = row.source.var
+    if var.fid is None or var.pc is None:
+        return ""
+    return smap.location_at_pc(var.fid, var.pc).short
 
 
 def _report_folded(shell: Shell, which: str | None, opts: dict[str, object], usage: str) -> None:
@@ -441,7 +461,8 @@ def do_wat(shell: Shell, args: str) -> None:
         shell.renderer.lines(lines or [f"{name}: no code was injected"],
                              limit=False if opts.get("--all") else True, hint="--all")
         return
-    marked = api.instrumented_wat(build, fid, out_module)
+    marked = list(api.source_comments(api.instrumented_wat(build, fid, out_module),
+                                      api.source_map(session.app.module), fid))
     around = opts.get("--around")
     shell.renderer.wat(marked, current=around, around=around,  # type: ignore[arg-type]
                        limit=False if opts.get("--all") else True, hint="--all")

@@ -194,6 +194,8 @@ class Session:
         self.probes: dict[int, Probe] = {}
         self.items: list[Item] = []
         self.last_run: RunRecord | None = None
+        #: The line counts of the last ``coverage`` (ANALYSIS.md §5), which ``list`` shows.
+        self.last_coverage: api.Coverage | None = None
         #: The report values of the run before :attr:`last_run` (``report --diff``); read when the next
         #: run starts, so only one instance is kept alive.
         self.previous_values: list[ReportValue] | None = None
@@ -212,6 +214,7 @@ class Session:
         self.app = app
         self._instrumenter = None
         self.last_run = None
+        self.last_coverage = None
         self.previous_values = None
         self.last_build = None
         try:

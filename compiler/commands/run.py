@@ -19,6 +19,7 @@ from compiler.cli import UsageError
 from compiler.commands.instr import add_compile_arguments, compile_inputs
 from compiler.errors import WhammError
 from compiler.files import check_replaceable, write_file, write_output
+from compiler.report.coverage import COVERAGE_VAR, NoLinesError, coverage, coverage_script, lcov_text
 from compiler.report.human import human_report
 from compiler.report.folded import ProfileError, folded_text, profile_counts, profile_type_error
 from compiler.runner import MAX_FUEL, MAX_TIMEOUT, RunOptions
@@ -58,6 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the report at exit: csv (REWRITING.md §11, printed by the module) or text "
                              "(bpftrace's human form, printed by whamm from the instance's values; "
                              "wasm:report bodies do not run)")
+    parser.add_argument("--coverage", metavar="FILE",
+                        help="count the source lines the run reaches (DWARF line tables: build the application "
+                             "with -g) and write them to FILE as an LCOV tracefile for lcov/genhtml; the "
+                             "script (-s/-e) is then optional (docs/SOURCE.md)")
     parser.add_argument("-w", "--wei", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--wei-monitor", metavar="PATH",
                         help="run the application under this engine monitor module (whamm instr --wei) "
@@ -181,12 +186,26 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--format text is not supported with --wei-monitor")
         if profiles:
             raise UsageError("--folded is not supported with --wei-monitor")
+        if args.coverage is not None:
+            raise UsageError("--coverage is not supported with --wei-monitor")
         if args.unknown_imports is not None:
             raise UsageError(f"--{'trap' if args.unknown_imports == 'trap' else 'default-values'}-unknown-imports "
                              "is not supported with --wei-monitor")
         return run_monitor(args, env, dirs)
     if text_report:
         args.no_report = True           # the module prints no report: whamm prints it, in text form
+    if args.coverage is not None:
+        if args.no_body or args.no_bundle:
+            raise UsageError("--coverage counts in probe bodies: it cannot be combined with --no-body or --no-bundle")
+        _check_writable("--coverage", args.coverage)
+        if not args.scripts:            # coverage alone: no report of the counters at exit
+            args.no_report = True
+        if args.app is not None:        # (without, compile_inputs says --app is required)
+            try:
+                counting = coverage_script(api.load_app(args.app).module)
+            except NoLinesError as exc:
+                raise WhammError(f"--coverage {args.coverage}: {exc}") from None
+            args.scripts = [*args.scripts, ("inline", counting)]
     result = compile_inputs(args)
     if result.app.component is not None:
         _check_component_options(text_report, profiles)
@@ -207,6 +226,8 @@ def run(args: argparse.Namespace) -> int:
         _print_partial_report(result, outcome)
     if not _write_profiles(result, outcome, profiles):
         return outcome.status or 1
+    if args.coverage is not None and not _write_coverage(result, outcome, args.coverage, args.app):
+        return outcome.status or 1
     return outcome.status
 
 
@@ -219,6 +240,35 @@ def _check_component_options(text_report: bool, profiles: list[tuple[str, str]])
     if profiles:
         raise WhammError("--folded reads the profile from the instance, which the host cannot do inside a "
                          "component: use the CSV report the module prints")
+
+
+def _check_writable(option: str, path: str) -> None:
+    """Before running: ``path`` may be written (an existing regular file or a new name in an existing
+    directory), so a typo does not cost a run."""
+    try:
+        check_replaceable(path)
+    except OSError as exc:
+        raise WhammError(f"{option} {path}: cannot write '{path}': {exc.strerror}") from None
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise WhammError(f"{option} {path}: cannot write '{path}': no such directory '{directory}'")
+
+
+def _write_coverage(result, outcome, path: str, app: str) -> bool:
+    """Write the run's line coverage (partial after a trap or a limit) as LCOV; False, with an error on
+    stderr, when there are no values or the file cannot be written."""
+    from compiler.report.live import read_report_values
+
+    if outcome.instance is None:
+        print("error: --coverage: no values (the program stopped while being instantiated)", file=sys.stderr)
+        return False
+    cov = coverage(result.app.module, read_report_values(result.layout, outcome))
+    try:
+        write_file(path, lcov_text(cov, app_dir=os.path.dirname(os.path.abspath(app))).encode("utf-8"))
+    except OSError as exc:
+        print(f"error: --coverage {path}: cannot write '{path}': {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _print_text_report(result, outcome) -> None:
@@ -234,7 +284,10 @@ def _print_text_report(result, outcome) -> None:
     if outcome.instance is None:
         print(f"\n{heading or 'report: '}no values (the program stopped while being instantiated)", flush=True)
         return
-    sys.stdout.write("\n" + heading + human_report(read_report_values(result.layout, outcome)))
+    values = [v for v in read_report_values(result.layout, outcome) if v.var.name != COVERAGE_VAR]
+    if not values:                      # --coverage alone: its counters go to the tracefile only
+        return
+    sys.stdout.write("\n" + heading + human_report(values))
     sys.stdout.flush()
 
 

@@ -81,8 +81,6 @@ def _module_index(text: str) -> int:
 def _component_lines(component: Component, args: argparse.Namespace):
     """The lines of a component's core modules (or of the one ``--module`` names), each module headed
     by a ``;; core module N`` comment; with ``--func``, that function of the chosen module."""
-    from compiler.wasm.wat import function_lines, module_lines
-
     if args.func is not None or args.module is not None:
         try:
             chosen = [choose_module(component, args.module, args.app)]
@@ -92,12 +90,21 @@ def _component_lines(component: Component, args: argparse.Namespace):
         chosen = list(component.modules)
     for core in chosen:
         yield f";; core module {core.index}: {core.role.value}, {core.name or 'unnamed'}, {core.size} bytes"
-        if args.func is not None:
-            lines = function_lines(core.module, _function_index(core.module, args.func, args.app))
-        else:
-            lines = module_lines(core.module)
-        for line in lines:
+        for line in _module_lines(core.module, args):
             yield line.text
+
+
+def _module_lines(module, args: argparse.Namespace):
+    """The lines of ``module`` (or of its function ``--func``), with a ``;; main.c:42`` comment where the
+    source line changes (ANALYSIS.md §5)."""
+    from compiler.wasm.source_lines import source_comments, source_map
+    from compiler.wasm.wat import function_lines, module_lines
+
+    if args.func is None:
+        lines = module_lines(module)
+    else:
+        lines = function_lines(module, _function_index(module, args.func, args.app))
+    return source_comments(lines, source_map(module))
 
 
 def _function_index(module, spec: str, path: str) -> int:
@@ -117,17 +124,13 @@ def _function_index(module, spec: str, path: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Print the module (or one function) as WAT, unvalidated: see the module docstring."""
-    from compiler.wasm.wat import function_lines, module_lines
-
     module = load_module(args.app)
     if isinstance(module, Component):
         texts = _component_lines(module, args)
     elif args.module is not None:
         raise WatInputError(f"--module {args.module}: {args.app} is a core module, not a component")
-    elif args.func is None:
-        texts = (line.text for line in module_lines(module))
     else:
-        texts = (line.text for line in function_lines(module, _function_index(module, args.func, args.app)))
+        texts = (line.text for line in _module_lines(module, args))
     out = sys.stdout
     try:
         for text in texts:

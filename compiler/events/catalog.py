@@ -309,6 +309,9 @@ _PROVIDER_VARS: tuple[BoundVar, ...] = (
     _var("nsecs"),
     _var("callstack"),
     _var("stack_depth"),
+    _var("src_file"),
+    _var("src_line"),
+    _var("src_col"),
 )
 
 #: The event-bound functions of EVENTS.md §8, built from their rows.
@@ -448,6 +451,10 @@ def _build() -> Provider:
         Event("start", "block", "Start of a basic block."),
         Event("end", "block", "End of a basic block.", vars=(_var("instr_count"),)),
     ))
+    source = Package("source", "Source-level events (DWARF line tables, ANALYSIS.md §5).", events=(
+        Event("line", "source", "Start of a source line's statement: the first instruction of every "
+              "is_stmt line-table row whose (file, line) differs from the row before.", modes=(_mode("before"),)),
+    ))
     opcode = Package("opcode", "Events for individual WebAssembly instructions.",
                      events=_load_opcode_events(), fns=(_BOUND_FNS["drop_args"],))
     return Provider("wasm", "Events specific to WebAssembly modules.", vars=_PROVIDER_VARS, packages=(
@@ -456,7 +463,7 @@ def _build() -> Provider:
                 provider_vars=False),
         Package("report", "Replaces the default printing of report variables at program exit.",
                 provider_vars=False),
-        func, block, opcode,
+        func, block, opcode, source,
     ))
 
 

@@ -211,6 +211,16 @@ VARIABLES: tuple[VarRow, ...] = (
            lowering="lower_stack_depth",
            notes="Every probe at a site.  Rewriting only (the wei target refuses it): the shadow stack's "
                  "depth (see callstack)."),
+    # -- source level (ANALYSIS.md §5) ------------------------------------------------------------
+    VarRow("src_file", "str", 'Source file of the instruction (DWARF line table, joined to its compilation directory), "" if unknown.',
+           True, binder="bindings.src_file",
+           notes="ANALYSIS.md §5: from the row of the input's DWARF line table covering the instruction's first "
+                 "byte (compiler.wasm.source_lines); wasm:func:entry/exit bind the first instruction's.  "
+                 "Without DWARF every site binds \"\" and the script gets one warning."),
+    VarRow("src_line", "u32", "Source line of the instruction, 0 if unknown.", True, binder="bindings.src_line",
+           notes="As src_file; DWARF's line 0 (no source line) is unknown."),
+    VarRow("src_col", "u32", "Source column of the instruction, 0 if unknown.", True, binder="bindings.src_col",
+           notes="As src_file."),
     # -- wasm:block (EVENTS.md §6) -------------------------------------------------------------------
     VarRow("instr_count", "u32", "Number of instructions in the basic block.", True,
            binder="finding.FunctionSites.block_sites", requestable=True,

@@ -21,6 +21,7 @@ from compiler.wasm.model import FuncBody, Module
 from compiler.wasm.remap import Remap, remap_body, remap_instrs
 
 if TYPE_CHECKING:
+    from compiler.rewrite.plan import FunctionPlan
     from compiler.sites.matching import Matches
     from compiler.wasm.stack import FunctionTypes
 
@@ -29,10 +30,11 @@ __all__ = ["rewrite_bodies"]
 
 def rewrite_bodies(module: Module, out: Module, ctx: ModuleContext, matches: Matches,
                    types_of: Callable[[int], FunctionTypes], remap: Remap, renumbering: tuple,
-                   cache: FunctionCache | None) -> None:
+                   cache: FunctionCache | None) -> dict[int, FunctionPlan]:
     """Fill ``out.code`` with the output bodies of the input's defined functions; sets
     ``ctx.proc_exit_callers``.  ``renumbering`` are the parameters ``remap`` was built from (they go
-    into every plan)."""
+    into every plan).  Returns the plan of every rewritten function (the output DWARF's address map
+    is built from them)."""
     nimp = module.num_imported_funcs
     by_function = matches.by_function
     if cache is not None:
@@ -50,11 +52,13 @@ def rewrite_bodies(module: Module, out: Module, ctx: ModuleContext, matches: Mat
     if ctx.layout.shadows or ctx.layout.stack_depth is not None:   # table shadows, the shadow stack
         candidates |= set(range(nimp, nimp + len(module.code)))
     moving = bool(remap.moving)
+    plans: dict[int, FunctionPlan] = {}
     counted: dict = {}      # coalescing's answers per fold: the matches keep every fold alive meanwhile
     for fid in sorted(candidates):
         f_types = types_of(fid)
         instrs = remap_instrs(f_types.instrs, remap) if moving else f_types.instrs
         plan = FunctionRewriter(ctx, fid, f_types, by_function.get(fid, ()), instrs, renumbering, counted).plan()
+        plans[fid] = plan
         raw = cache.lookup(plan) if cache is not None else None
         if raw is None:
             raw = splice(plan, module.code[fid - nimp], instrs)
@@ -65,6 +69,7 @@ def rewrite_bodies(module: Module, out: Module, ctx: ModuleContext, matches: Mat
         for k, body in enumerate(out.code):
             if nimp + k not in candidates:
                 out.code[k] = remap_body(body, remap)
+    return plans
 
 
 def _calling(module: Module, targets: frozenset[int]) -> set[int]:

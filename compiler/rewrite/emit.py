@@ -33,7 +33,9 @@ from compiler.lang.folder import Folded, fold_expr, fold_probe, literal
 from compiler.lang.scopes import VarKind
 from compiler.lang.types import AggType, wasm_types
 from compiler.options import Options
+from compiler.rewrite.addrmap import address_map
 from compiler.rewrite.bodies import rewrite_bodies
+from compiler.rewrite.debug_sections import is_debug_section, rewrite_debug_sections
 from compiler.rewrite.bodycache import FunctionCache
 from compiler.rewrite.coalesce import counter_globals
 from compiler.backend.instrs import CodegenError, const, op
@@ -49,6 +51,7 @@ from compiler.backend.state import LibraryMemory, folded_nodes, library_memory
 from compiler.rewrite.layout import Layout, plan_layout
 from compiler.backend.uses import Uses
 from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper
+from compiler.sites.source_use import no_dwarf_warning
 from compiler.sites.matching import match
 from compiler.sites.finding import SLOT_TABLE_IMMEDIATE, Placement, slot_table
 from compiler.wasm.stack import FunctionTypes, ModuleTypes
@@ -231,7 +234,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
     t0 = time.perf_counter()
     if prelude is None:
         prelude = fold_prelude(program, static_call, module)
-    warnings: list[Diagnostic] = []
+    warnings: list[Diagnostic] = no_dwarf_warning(module, program)
     app_bindings = _memid_bindings(module)
     special: dict[str, list[tuple[CheckedProbe, Folded]]] = {"begin": [], "end": [], "report": []}
     for cp in program.probes:
@@ -363,7 +366,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
                         probe_bindings=app_bindings)
 
     # ---- function bodies
-    rewrite_bodies(module, out, ctx, matches, ft, remap, renumbering, cache)
+    plans = rewrite_bodies(module, out, ctx, matches, ft, remap, renumbering, cache)
     if lay.value_slots:                 # coalesced per-site counters: rows read the slot they share
         lay.read_shared_values()
 
@@ -455,6 +458,8 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
     t2 = time.perf_counter()
 
     data = write_module(out)
+    if any(is_debug_section(c) for c in module.customs):
+        data = _true_dwarf(module, out, data, plans, lay.func_shift, warnings)
     t3 = time.perf_counter()
     try:
         validate(data)
@@ -469,6 +474,17 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
 
 # ------------------------------------------------------------------------------------------------
 # helpers
+
+def _true_dwarf(module: Module, out: Module, data: bytes, plans, func_shift: int,
+                warnings: list[Diagnostic]) -> bytes:
+    """``data`` with its debug sections rewritten for the moved code (ANALYSIS.md §5: never stale);
+    a section that cannot be remapped is dropped with a warning.  Inputs without debug sections never
+    get here, so their output stays as it was."""
+    amap = address_map(module, data, plans, func_shift)
+    out.customs, notes = rewrite_debug_sections(out.customs, amap)
+    warnings.extend(Diagnostic.warning(note, None) for note in notes)
+    return write_module(out)
+
 
 def _blame_alt(data: bytes, reason: str, defined: int, lay: Layout, matches: Matches, program: Program) -> None:
     """REWRITING.md §6.3: an ``alt`` replacement can leave its function invalid (e.g. replacing

@@ -136,7 +136,7 @@ def segments(plan: FunctionPlan, raw: bytes, instrs: Sequence[Instr]) -> list[Se
     return out
 
 
-def _input_code(module: Module, fid: int, plan: FunctionPlan) -> tuple[bytes, Sequence[Instr]]:
+def input_code(module: Module, fid: int, plan: FunctionPlan) -> tuple[bytes, Sequence[Instr]]:
     """The input body's code as splice reads it: its own bytes, or re-encoded when renumbered."""
     body = module.code[fid - module.num_imported_funcs]
     func_imports, func_shift, memory_imports, memory_shift = plan.renumbering
@@ -218,7 +218,7 @@ def _classify(module: Module, out_module: Module, fid: int, out_fid: int, plan: 
             raise InternalError(f"internal: function {fid} was rewritten, but its build kept no plan")
         pcs = iter([ins.offset for ins in in_body.instrs])
         return [_Marked(ln, next(pcs) if ln.offset is not None else None, None) for ln in lines]
-    raw, instrs = _input_code(module, fid, plan)
+    raw, instrs = input_code(module, fid, plan)
     segs = segments(plan, raw, instrs)
     out_body = out_module.code[out_fid - out_module.num_imported_funcs]
     head = encode_locals(tuple(in_body.locals) + plan.locals)

@@ -57,6 +57,21 @@ def at_func_end(fs: FunctionSites, i: int, ins: Instr) -> bool:
     return i == len(fs.instrs) - 1
 
 
+def src_file(fs: FunctionSites, i: int, ins: Instr) -> str:
+    """The source file of the instruction (ANALYSIS.md §5), ``""`` if unknown."""
+    return fs.source_location(i).file
+
+
+def src_line(fs: FunctionSites, i: int, ins: Instr) -> int:
+    """The source line of the instruction, 0 if unknown."""
+    return fs.source_location(i).line
+
+
+def src_col(fs: FunctionSites, i: int, ins: Instr) -> int:
+    """The source column of the instruction, 0 if unknown."""
+    return fs.source_location(i).col
+
+
 # -- immediates (EVENTS.md §7.4) ---------------------------------------------------------------------
 
 def _float32(bits: int) -> float:
@@ -161,7 +176,7 @@ def field_idx(fs: FunctionSites, i: int, ins: Instr) -> int:
 
 #: Variable name → its per-instruction binder (the rows' ``binder = "bindings.<name>"``).
 SITE_BINDERS: dict[str, Binder] = {f.__name__: f for f in (
-    fid, fname, pc, opidx, at_func_end, offset, align, memory, target_fn_type, target_fn_name,
+    fid, fname, pc, opidx, at_func_end, src_file, src_line, src_col, offset, align, memory, target_fn_type, target_fn_name,
     target_imp_module, resolved_fid, num_targets, default_target, targets, tid, field_idx)}
 
 #: The binders whose value depends on the function only, so site finding computes them once per function.

@@ -27,6 +27,7 @@ from compiler.wasm.control import EXIT_LABEL
 from compiler.wasm.stack import FunctionTypes, ModuleTypes
 from compiler.wasm.model import ExternKind, Instr
 from compiler.wasm.opcodes import BY_NAME
+from compiler.wasm.source_lines import SourceLoc, SourceMap, source_map
 
 if TYPE_CHECKING:
     from compiler.wasm.model import Module
@@ -174,6 +175,10 @@ _PROVIDER_BINDERS = tuple((v.name, _site_binder(v.name)) for v in CATALOG.vars
 _FUNCTION_PROVIDER = tuple((n, b) for n, b in _PROVIDER_BINDERS if n in FUNCTION_WIDE)
 _SITE_PROVIDER = tuple((n, b) for n, b in _PROVIDER_BINDERS if n not in FUNCTION_WIDE)
 
+#: The same without the source-level variables (ANALYSIS.md §5), for matching a program that reads none
+#: of them: binding them reads the module's DWARF, which a large -g module makes costly.
+_SITE_PROVIDER_NO_SOURCE = tuple((n, b) for n, b in _SITE_PROVIDER if n not in ("src_file", "src_line", "src_col"))
+
 
 # ------------------------------------------------------------------------------------------------
 
@@ -182,9 +187,9 @@ class ModuleSites:
     ``APP_MEMID`` (module-wide, but a static binding at every site the matcher folds)."""
 
     __slots__ = ("module", "types", "num_imported", "names", "imports", "proc_exit", "name_module",
-                 "app_memid", "_functions")
+                 "app_memid", "_functions", "_source", "site_provider")
 
-    def __init__(self, module: Module, types: ModuleTypes | None = None) -> None:
+    def __init__(self, module: Module, types: ModuleTypes | None = None, *, source_vars: bool = True) -> None:
         self.module = module
         self.types = types if types is not None else ModuleTypes(module)
         self.imports = [imp for imp in module.imports if imp.kind == ExternKind.FUNC]
@@ -195,6 +200,17 @@ class ModuleSites:
                                    if imp.name == "proc_exit" and imp.module in PROC_EXIT_MODULES)
         self.app_memid = app_memid(module)
         self._functions: dict[int, FunctionSites] = {}
+        self._source: SourceMap | None = None
+        #: the per-instruction provider binders: without ``src_*`` when ``source_vars`` is False (a caller
+        #: that knows no probe reads them; their sites then simply do not bind them)
+        self.site_provider = _SITE_PROVIDER if source_vars else _SITE_PROVIDER_NO_SOURCE
+
+    @property
+    def source(self) -> SourceMap:
+        """The module's line table over its instructions (read on first use: ANALYSIS.md §5)."""
+        if self._source is None:
+            self._source = source_map(self.module)
+        return self._source
 
     def fname(self, fid: int) -> str:
         """The name-section name of function ``fid``, ``""`` if it has none (EVENTS.md §2)."""
@@ -228,7 +244,7 @@ class ModuleSites:
 class FunctionSites:
     """The sites of one defined function and their static bindings."""
 
-    __slots__ = ("ms", "fid", "fname", "instrs", "_types", "_provider", "_base", "_plans")
+    __slots__ = ("ms", "fid", "fname", "instrs", "_types", "_provider", "_base", "_plans", "_locations")
 
     def __init__(self, ms: ModuleSites, fid: int) -> None:
         self.ms = ms
@@ -239,6 +255,13 @@ class FunctionSites:
         self._provider = {name: binder(self, 0, self.instrs[0]) for name, binder in _FUNCTION_PROVIDER}
         self._base: dict[object, dict[str, object]] = {}
         self._plans: dict[object, _EventPlan] = {}
+        self._locations: tuple[SourceLoc, ...] | None = None
+
+    def source_location(self, index: int) -> SourceLoc:
+        """The source location of instruction ``index`` (``src_file``/``src_line``/``src_col``)."""
+        if self._locations is None:
+            self._locations = self.ms.source.locations(self.fid)
+        return self._locations[index]
 
     @property
     def types(self) -> FunctionTypes:
@@ -268,7 +291,7 @@ class FunctionSites:
         """The provider variables at instruction ``index`` (EVENTS.md §2)."""
         out = dict(self._provider)
         ins = self.instrs[index]
-        for name, binder in _SITE_PROVIDER:
+        for name, binder in self.ms.site_provider:
             out[name] = binder(self, index, ins)
         return out
 
@@ -290,7 +313,7 @@ class FunctionSites:
             self._plans[op] = plan
         plan = self._plans[op]
         out = base.copy()
-        for name, binder in _SITE_PROVIDER:
+        for name, binder in self.ms.site_provider:
             out[name] = binder(self, index, ins)
         for k in plan.imms:
             out[f"imm{k}"] = imm(ins, k)
@@ -395,6 +418,13 @@ class FunctionSites:
                     site(k, Placement.BEFORE, end - start)
         return out
 
+    # -- wasm:source (ANALYSIS.md §5) -------------------------------------------------------------------
+
+    def line_sites(self) -> list[Site]:
+        """``wasm:source:line``: the statement starts of the line table (placed before the instruction)."""
+        return [Site("source", "line", self.fid, k, self.instrs[k].offset, Placement.BEFORE, self.provider(k))
+                for k in self.ms.source.statement_starts(self.fid)]
+
     def sites(self, package: str, event: str) -> Iterator[Site]:
         """Every candidate site of ``wasm:<package>:<event>`` in this function, in instruction order."""
         if package == "opcode":
@@ -403,6 +433,8 @@ class FunctionSites:
                     yield self.opcode_site(i)
         elif package == "block":
             yield from self.block_sites(event)
+        elif package == "source":
+            yield from self.line_sites()
         elif event == "entry":
             yield self.entry_site()
         else:

@@ -32,6 +32,7 @@ from compiler.lang.folder import FoldError, Folded, StaticCall, cannot_fail, fol
 from compiler.lang.types import Prim, WhammType, wasm_types
 from compiler.sites.bindings import FUNCTION_WIDE
 from compiler.sites.finding import FunctionSites, ModuleSites, Placement, Site, imm_count
+from compiler.sites.source_use import uses_source
 from compiler.wasm.stack import BY_IMMEDIATES, FunctionTypes, Types
 from compiler.wasm.model import FuncType, RefType
 from compiler.wasm.opcodes import BY_NAME
@@ -45,7 +46,7 @@ __all__ = ["MatchedSite", "Matches", "ProbeSummary", "SiteError", "AltConflictEr
            "order_keys", "SITE_PACKAGES"]
 
 #: The packages whose probes have sites (begin/end/report have none).
-SITE_PACKAGES = ("func", "block", "opcode")
+SITE_PACKAGES = ("func", "block", "source", "opcode")
 
 
 class SiteError(ScriptError):
@@ -370,8 +371,9 @@ def _by_key(candidate: tuple[_Plan, Site | None]) -> tuple:
 
 
 class _Matcher:
-    def __init__(self, module: Module, program: Program, static_call: StaticCall | None) -> None:
-        self.ms = ModuleSites(module)
+    def __init__(self, module: Module, program: Program, static_call: StaticCall | None,
+                 source_vars: bool = False) -> None:
+        self.ms = ModuleSites(module, source_vars=source_vars or uses_source(program))
         self.program = program
         self.static_call = static_call
         self.constants = program.constants
@@ -381,7 +383,9 @@ class _Matcher:
         self.func: dict[str, list[_Plan]] = {}
         for plan in plans:
             e = plan.probe.expansion
-            table = self.by_opcode if e.package == "opcode" else self.block if e.package == "block" else self.func
+            # wasm:source sites are anchored like wasm:block's (its one event, "line", is no block event)
+            table = self.by_opcode if e.package == "opcode" else self.block if e.package in ("block", "source") \
+                else self.func
             table.setdefault(e.event, []).append(plan)   # type: ignore[arg-type]
         for table in (self.by_opcode, self.block, self.func):
             for lst in table.values():
@@ -408,7 +412,8 @@ class _Matcher:
         by_op, block, func = self.tables(fs)
         extra: dict[int, list[tuple[_Plan, Site]]] = {}
         for event, plans in block.items():
-            for site in fs.block_sites(event):
+            sites = fs.line_sites() if event == "line" else fs.block_sites(event)
+            for site in sites:
                 extra.setdefault(site.index, []).extend((p, site) for p in plans)
         for event, plans in func.items():
             sites = [fs.entry_site()] if event == "entry" else fs.exit_sites()
@@ -636,12 +641,13 @@ class _Matcher:
 
 
 def match(module: Module, program: Program, *, static_call: StaticCall | None = None,
-          functions: Iterable[int] | None = None) -> Matches:
+          functions: Iterable[int] | None = None, source_vars: bool = False) -> Matches:
     """Match every probe with sites against the defined functions of ``module`` (all of them, or only
     ``functions``), in traversal order, folding predicates with ``static_call`` for ``@static`` calls
-    and static built-ins.  Raises :class:`SiteError` (a static computation traps at a site) or
-    :class:`AltConflictError`."""
-    matcher = _Matcher(module, program, static_call)
+    and static built-ins.  The sites bind ``src_file``/``src_line``/``src_col`` when a probe reads them
+    or ``source_vars`` asks for them (a caller folding another program at these sites).  Raises
+    :class:`SiteError` (a static computation traps at a site) or :class:`AltConflictError`."""
+    matcher = _Matcher(module, program, static_call, source_vars)
     defined = matcher.ms.defined
     fids = defined if functions is None else sorted(f for f in set(functions) if f in defined)
     sites: list[MatchedSite] = []

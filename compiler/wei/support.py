@@ -85,6 +85,9 @@ def _check_memory_ids(roots: Iterable[ast.Node], reject) -> None:
 
 def _check_probe(cp: CheckedProbe, reject) -> None:
     mode = cp.mode
+    if cp.expansion.package == "source":
+        reject("the `wasm:source` package", cp.probe.rule.span,
+               "the monitor is compiled without the application's DWARF; use the rewriting target")
     if mode in UNSUPPORTED_MODES:
         parts = cp.probe.rule.parts
         span = parts[3].span if len(parts) > 3 and parts[3].pattern == mode else cp.probe.rule.span
@@ -112,6 +115,9 @@ def _check_probe(cp: CheckedProbe, reject) -> None:
                     reject(f"`{n.id}` (application memory access)", n.span)
                 elif sym.kind is VarKind.BOUND and n.id in ("callstack", "stack_depth"):
                     reject(f"`{n.id}`", n.span, "the engine interface passes no call stack; "
+                                                 "use the rewriting target")
+                elif sym.kind is VarKind.BOUND and n.id in ("src_file", "src_line", "src_col"):
+                    reject(f"`{n.id}`", n.span, "the monitor is compiled without the application's DWARF; "
                                                  "use the rewriting target")
                 elif sym.kind is VarKind.BOUND and n.id == "targets":
                     reject("the br_table variable `targets`", n.span, "use immN, num_targets and default_target")

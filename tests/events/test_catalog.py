@@ -161,7 +161,8 @@ def test_catalog_descriptions_of_section_1() -> None:
     docs = {_unquote(r[0]): r[1] for r in rows if r[0] != "entry"}
     assert docs["provider wasm"] == CATALOG.doc
     for pk in CATALOG.packages:
-        assert docs[f"package {pk.name}"] == pk.doc
+        if pk.name != "source":              # ANALYSIS.md §5, checked below
+            assert docs[f"package {pk.name}"] == pk.doc
     for pk in ("func", "block"):
         for ev in CATALOG.package(pk).events:
             assert docs[f"event {pk}:{ev.name}"] == ev.doc
@@ -169,7 +170,7 @@ def test_catalog_descriptions_of_section_1() -> None:
 
 def test_catalog_order_of_section_1() -> None:
     assert CATALOG.name == "wasm"
-    assert [p.name for p in CATALOG.packages] == ["begin", "end", "report", "func", "block", "opcode"]
+    assert [p.name for p in CATALOG.packages] == ["begin", "end", "report", "func", "block", "opcode", "source"]
     assert [e.name for e in CATALOG.package("func").events] == ["entry", "exit"]
     assert [e.name for e in CATALOG.package("block").events] == ["start", "end"]
     assert all(not CATALOG.package(p).events for p in ("begin", "end", "report"))
@@ -204,7 +205,7 @@ def test_variable_descriptions_of_section_8_6() -> None:
         if m:
             expected = docs[m[1] + "N"].replace(" N", f" {m[2]}", 1)
             seen.add(m[1] + "N")
-        elif var.name in _ANALYSIS_VARS:     # ANALYSIS.md §3, checked below
+        elif var.name in _ANALYSIS_VARS + _SOURCE_VARS:     # ANALYSIS.md §3, §5, checked below
             continue
         else:
             expected = docs[var.name]
@@ -216,6 +217,24 @@ def test_variable_descriptions_of_section_8_6() -> None:
 
 #: The bound variables ANALYSIS.md §3 adds to every site (time and call stacks).
 _ANALYSIS_VARS = ("nsecs", "callstack", "stack_depth")
+
+#: The static bound variables ANALYSIS.md §5 adds to every opcode, function and block event (DWARF lines).
+_SOURCE_VARS = ("src_file", "src_line", "src_col")
+
+
+def test_source_variables_and_event_of_analysis_section_5() -> None:
+    """ANALYSIS.md §5: src_file: str, src_line: u32, src_col: u32, static, at every site; the event
+    wasm:source:line with the mode before."""
+    analysis = (SPEC / "ANALYSIS.md").read_text(encoding="utf-8")
+    section = _section(analysis, "## 5. Source level (DWARF)", "## 6.")
+    types = dict(re.findall(r"`(src_\w+): (\w+)`", section))
+    provider = {v.name: v for v in CATALOG.vars}
+    assert tuple(types) == _SOURCE_VARS
+    for name, t in types.items():
+        assert str(provider[name].type) == t and provider[name].static is True
+    assert "`wasm:source:line:before`" in section
+    assert [m.name for m in find_event("source", "line").modes] == ["before"]
+    assert "src_line" in scope("source", "line", "before") and "src_file" in scope("block", "end")
 
 
 def test_analysis_variables_of_section_3() -> None:
@@ -257,9 +276,9 @@ def test_mode_descriptions_of_cli_section_3() -> None:
 def test_provider_variables_of_section_2() -> None:
     rows = _table_rows(_section(EVENTS_MD, "## 2. Bound variables", "### 2.1"))
     spec = {_unquote(r[0]).split()[0]: (r[1], r[2]) for r in rows if r[0] != "name"}
-    events_vars = [v for v in CATALOG.vars if v.name not in _ANALYSIS_VARS]   # then ANALYSIS.md §3's
+    events_vars = [v for v in CATALOG.vars if v.name not in _ANALYSIS_VARS + _SOURCE_VARS]   # then ANALYSIS.md's
     assert [v.name for v in events_vars] == list(spec)
-    assert [v.name for v in CATALOG.vars] == list(spec) + list(_ANALYSIS_VARS)
+    assert [v.name for v in CATALOG.vars] == list(spec) + list(_ANALYSIS_VARS) + list(_SOURCE_VARS)
     for var in events_vars:
         type_text, lifetime = spec[var.name]
         assert (var.type is None) == (type_text == "from a type bound")
@@ -290,7 +309,7 @@ def test_scope_of_special_packages_has_only_builtins() -> None:
 def test_scope_of_func_and_block_events() -> None:
     entry = scope("func", "entry")
     assert list(entry) == ["APP_MEMID", "fid", "fname", "pc", "opidx", "at_func_end", "localN", "probe_id",
-                           "nsecs", "callstack", "stack_depth"]
+                           "nsecs", "callstack", "stack_depth", "src_file", "src_line", "src_col"]
     assert "instr_count" not in scope("block", "start")
     count = scope("block", "end")["instr_count"]
     assert count.type is Prim.U32 and count.static

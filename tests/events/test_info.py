@@ -38,11 +38,12 @@ def test_cli_md_example_byte_exact() -> None:
     marker = "$ whamm info -r 'wasm:opcode:br_if:before' -v\n"
     start = CLI_MD.index(marker) + len(marker)
     example = CLI_MD[start:CLI_MD.index("```", start)]
-    # ANALYSIS.md §3 adds nsecs, callstack and stack_depth to the provider's variables after CLI.md's
-    # (its example predates them): the rest is the example byte for byte
+    # ANALYSIS.md §3 adds nsecs, callstack and stack_depth, §5 src_file, src_line and src_col to the
+    # provider's variables after CLI.md's (its example predates them): the rest is the example byte for byte
     text = render_info("wasm:opcode:br_if:before", vars=True)
-    added = "".join(m[0] for m in re.finditer(r"        (?:nsecs|callstack|stack_depth): .*\n            .*\n", text))
-    assert added.count("\n") == 6
+    added = "".join(m[0] for m in re.finditer(
+        r"        (?:nsecs|callstack|stack_depth|src_file|src_line|src_col): .*\n            .*\n", text))
+    assert added.count("\n") == 12
     assert text.replace(added, "") == example
 
 
@@ -79,8 +80,8 @@ def test_without_flags_there_is_no_core_section_and_no_members() -> None:
 
 def test_everything() -> None:
     text = render_info("wasm", vars=True, functions=True)
-    assert text.count(" event\n") == 314 and text.count(" package\n") == 6
-    assert text.count("    before mode\n") == 310
+    assert text.count(" event\n") == 315 and text.count(" package\n") == 7   # + ANALYSIS.md §5 wasm:source:line
+    assert text.count("    before mode\n") == 311
     assert "        target_funcref: funcref\n" in text
     assert "        targets: map<u32,u32>\n" in text
 

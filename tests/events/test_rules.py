@@ -127,7 +127,8 @@ def test_three_part_rule_on_modeless_events() -> None:
     ids = _ids("wasm:*:*")
     assert ids[:4] == ["0_wasm:func:entry:<no-mode>", "1_wasm:func:exit:<no-mode>",
                        "2_wasm:block:start:<no-mode>", "3_wasm:block:end:<no-mode>"]
-    assert ids[4] == "4_wasm:opcode:unreachable:before" and len(ids) == 314
+    assert ids[4] == "4_wasm:opcode:unreachable:before" and len(ids) == 315
+    assert ids[-1] == "314_wasm:source:line:before"                 # ANALYSIS.md §5's package comes last
 
 
 def test_two_part_rules() -> None:
@@ -152,9 +153,9 @@ def test_two_part_rule_parts_must_be_present() -> None:
 
 def test_four_part_rules() -> None:
     probes = _expand(":::")
-    expected = sum(len(e.modes) for e in opcode_events())
-    assert len(probes) == expected == 300 * 3 + 5 * 5 + 3 * 4 + 2 + 2
-    assert {p.package for p in probes} == {"opcode"}
+    expected = sum(len(e.modes) for e in opcode_events()) + 1       # + wasm:source:line:before
+    assert len(probes) == expected == 300 * 3 + 5 * 5 + 3 * 4 + 2 + 2 + 1
+    assert {p.package for p in probes} == {"opcode", "source"}
     assert len(_expand("wasm:::alt")) == 309                          # every event but `end`
     assert _events("wasm:opcode:*:entry") == ["block", "loop", "if", "else", "try_table"]
 
@@ -304,8 +305,8 @@ def _info(text: str):
 
 def test_info_missing_parts_mean_star_without_d6() -> None:
     everything = _info("wasm")
-    assert [p.name for p in everything.packages] == ["begin", "end", "report", "func", "block", "opcode"]
-    assert len(everything.events) == 314
+    assert [p.name for p in everything.packages] == ["begin", "end", "report", "func", "block", "opcode", "source"]
+    assert len(everything.events) == 315
     br = _info("wasm:opcode:br*")
     assert [e.name for e, _ in br.events] == ["br", "br_if", "br_table", "br_on_cast", "br_on_cast_fail",
                                               "br_on_null", "br_on_non_null"]
@@ -319,7 +320,7 @@ def test_info_missing_parts_mean_star_without_d6() -> None:
 
 def test_info_given_parts_prune_levels_above() -> None:
     m = _info("wasm:*:*:before")
-    assert [p.name for p in m.packages] == ["opcode"] and len(m.events) == 310
+    assert [p.name for p in m.packages] == ["opcode", "source"] and len(m.events) == 311
     m = _info("wasm:*:entry")
     assert [p.name for p in m.packages] == ["func"]
     m = _info("wasm:opcode:*:at_target")

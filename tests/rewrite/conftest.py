@@ -3,7 +3,8 @@ being imported by test modules (issue 10; ``tests/test_import_tests_tree.py``): 
 helpers of ``emit_helpers`` (``instrument``, ``run``, ``report``), the wei tests'
 runners (``run_wei``, ``run_rewritten``) and ``masked``, for the tests that compare the two targets,
 the differential harness's runners on its named apps (``stdout_rewritten``, ``stdout_wei``), and the
-runtime instance class (``Runtime``).
+runtime instance class (``Runtime``), and the output-DWARF tests' independent DWARF readers
+(``dwarf_tools``).
 """
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from typing import Callable
 
 import pytest
 
-from tests.rewrite import emit_helpers, runtime_instance
+from tests.rewrite import dwarf_tools, emit_helpers, runtime_instance
 from tests.wei import wei_fixtures
 
 #: ``helper module -> the names it offers these tests``.
 OFFERED = {emit_helpers: ("instrument", "run", "report"),
            wei_fixtures: ("run_wei", "run_rewritten", "masked"),
-           runtime_instance: ("Runtime",)}
+           runtime_instance: ("Runtime",),
+           dwarf_tools: ("aligned_addresses", "symbolize", "dwarfdump", "info_addresses", "trap_frames")}
 
 
 def _offer(module: ModuleType, name: str) -> Callable[[], object]:

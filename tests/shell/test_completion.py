@@ -75,7 +75,7 @@ def test_completion_meta_is_the_summary() -> None:
 
 
 def test_rule_parts() -> None:
-    assert complete("wasm:") == ["begin", "end", "report", "func:", "block:", "opcode:"]
+    assert complete("wasm:") == ["begin", "end", "report", "func:", "block:", "opcode:", "source:"]
     assert complete("wasm:op") == ["opcode:"]
     assert complete("wasm:func:") == ["entry", "exit"]
     assert complete("wasm:block:") == ["start", "end"]
@@ -109,7 +109,7 @@ def test_rules_after_commands() -> None:
 
 
 CALL_BEFORE = ["APP_MEMID", "fid", "fname", "pc", "opidx", "at_func_end", "local", "nsecs",
-               "callstack", "stack_depth", "opname", "bytecode",
+               "callstack", "stack_depth", "src_file", "src_line", "src_col", "opname", "bytecode",
                "category_id", "category_name", "arg", "imm0", "target_fn_type", "target_fn_name",
                "target_imp_module", "count", "calls"]
 
