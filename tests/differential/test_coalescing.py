@@ -24,7 +24,7 @@ from compiler import api
 from compiler.runner import RunOptions
 from tests.corpus.catalog import C_PROGRAMS, WAT_PROGRAMS, program
 
-CHUNKS, PER_CHUNK = 3, 40
+CHUNKS, PER_CHUNK = 2, 40
 
 #: The corpus scripts: an instruction counter, and branch counters of both kinds of variable.
 ICOUNT = "report var n: u64; wasm:opcode:*:before { n++; }"

@@ -16,7 +16,7 @@ from gen.scripts import REWRITE
 from .harness import APPS, Report, run_rewritten
 from .loop import check_seeds
 
-CHUNKS, PER_CHUNK = 6, 50
+CHUNKS, PER_CHUNK = 4, 40
 APP_NAMES = sorted(APPS)
 
 

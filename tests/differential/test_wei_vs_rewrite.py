@@ -14,7 +14,7 @@ from wei.wei_fixtures import masked
 from .harness import APPS, run_rewritten, run_wei
 from .loop import check_seeds
 
-CHUNKS, PER_CHUNK = 6, 50
+CHUNKS, PER_CHUNK = 4, 40
 APP_NAMES = sorted(APPS)
 BANNER = "REPORT CSV FLUSH"
 
