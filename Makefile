@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: shell test bench corpus runtime clean
+.PHONY: shell test bench corpus runtime wasi-table clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ corpus:
 # Rebuild the committed instrumentation runtime (compiler/backend/runtime/runtime.wasm; needs clang, lld).
 runtime:
 	$(MAKE) -C compiler/backend/runtime
+
+# Regenerate the wasi:p1 function table from Debian wasi-libc's wasi/api.h (compiler/events/wasi_p1.json).
+wasi-table:
+	$(PYTHON) -m compiler.events.gen_wasi
 
 clean:
 	rm -rf $(VENV) build *.egg-info
