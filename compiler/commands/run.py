@@ -7,7 +7,9 @@ errors exit 1 before anything runs.  Ctrl-C interrupts the program (status 130).
 before its flush point (trap, limit, Ctrl-C) is followed by the report values collected so far, headed
 ``report (partial: <why>)`` (ANALYSIS.md §8).  ``--folded VAR=FILE`` then writes the profile VAR
 (ANALYSIS.md §3) from the instance's values, whole or partial, as folded stacks; VAR and FILE are
-checked before the program runs, so a typo does not cost a run.
+checked before the program runs, so a typo does not cost a run.  With ``--tool NAME[:ARG…]`` (a part of the
+script like ``-s``/``-e``, :mod:`compiler.scripts`) the report at exit is, by default, each tool's table
+(``--format table``, docs/TOOLS.md) followed by the other report variables in the human form.
 """
 from __future__ import annotations
 
@@ -17,11 +19,12 @@ import sys
 
 from compiler.cli import UsageError
 from compiler.commands.instr import add_compile_arguments, compile_inputs
-from compiler.errors import WhammError
+from compiler.errors import InternalError, WhammError
 from compiler.files import check_replaceable, write_file, write_output
 from compiler.report.human import human_report
 from compiler.report.folded import ProfileError, folded_text, profile_counts, profile_type_error
 from compiler.runner import MAX_FUEL, MAX_TIMEOUT, RunOptions
+from compiler.scripts import tool_parts
 from compiler.wei.cli import run_monitor
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
@@ -54,10 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folded", action="append", default=[], metavar="VAR=FILE",
                         help="after the run, write the profile VAR (a map<str, N> keyed by callstack) to FILE "
                              "as folded stacks for flamegraph.pl, inferno or speedscope (repeatable)")
-    parser.add_argument("--format", choices=("csv", "text"), default="csv",
-                        help="the report at exit: csv (REWRITING.md §11, printed by the module) or text "
-                             "(bpftrace's human form, printed by whamm from the instance's values; "
-                             "wasm:report bodies do not run)")
+    parser.add_argument("--format", choices=("csv", "text", "table"), default=None,
+                        help="the report at exit: csv (REWRITING.md §11, printed by the module; the default "
+                             "without --tool), text (bpftrace's human form, printed by whamm from the "
+                             "instance's values; wasm:report bodies do not run) or table (each --tool's "
+                             "table, then the other variables as text; the default with --tool)")
     parser.add_argument("-w", "--wei", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--wei-monitor", metavar="PATH",
                         help="run the application under this engine monitor module (whamm instr --wei) "
@@ -173,12 +177,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--wei is not allowed with 'whamm run'")
     env, dirs = _env(args.env), _dirs(args.dir)
     profiles = _folded(args.folded)
-    text_report = args.format == "text"
+    tools = tool_parts(args.scripts)
+    report_format = args.format or ("table" if tools and not args.no_report else "csv")
+    text_report = report_format != "csv"
     if text_report and args.no_report:
-        raise UsageError("--format text prints the report: it cannot be combined with --no-report")
+        raise UsageError(f"--format {report_format} prints the report: it cannot be combined with --no-report")
+    if report_format == "table" and not tools:
+        raise UsageError("--format table shows the tables of --tool: give at least one --tool")
     if args.wei_monitor is not None:
         if text_report:
-            raise UsageError("--format text is not supported with --wei-monitor")
+            raise UsageError(f"--format {report_format} is not supported with --wei-monitor")
         if profiles:
             raise UsageError("--folded is not supported with --wei-monitor")
         if args.unknown_imports is not None:
@@ -200,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
     if outcome.error_text:
         print(outcome.error_text, file=sys.stderr, flush=True)
     if text_report:
-        _print_text_report(result, outcome)
+        _print_text_report(result, outcome, tools if report_format == "table" else [])
     elif not args.no_report:
         _print_partial_report(result, outcome)
     if not _write_profiles(result, outcome, profiles):
@@ -208,11 +216,13 @@ def run(args: argparse.Namespace) -> int:
     return outcome.status
 
 
-def _print_text_report(result, outcome) -> None:
+def _print_text_report(result, outcome, tools: list[tuple[str, tuple[str, ...]]]) -> None:
     """``--format text``: every report variable in bpftrace's human form (ANALYSIS.md §1–§2), read
     from the instance after the run — headed ``report (partial: <why>)`` when the run stopped before
-    its flush point, as the CSV's partial report is."""
+    its flush point, as the CSV's partial report is.  ``--format table`` (``tools`` given): each tool's
+    table under its name first, then the variables no tool showed, in the human form."""
     from compiler.report.live import PARTIAL_REASONS, read_report_values
+    from compiler.tools import find_tool, tool_table
 
     if not result.layout.report:
         return
@@ -221,7 +231,17 @@ def _print_text_report(result, outcome) -> None:
     if outcome.instance is None:
         print(f"\n{heading or 'report: '}no values (the program stopped while being instantiated)", flush=True)
         return
-    sys.stdout.write("\n" + heading + human_report(read_report_values(result.layout, outcome)))
+    values = read_report_values(result.layout, outcome)
+    out = ["\n" + heading]
+    shown: set[str] = set()
+    for name, args in tools:
+        lines = tool_table(name, values)
+        if lines is None:
+            raise InternalError(f"tool {name}: its variables are missing from the report")
+        shown |= find_tool(name).report_variables
+        out.append(" ".join([name, *args]) + ":\n" + "".join(line + "\n" for line in lines) + "\n")
+    out.append(human_report([v for v in values if v.var.name not in shown]))
+    sys.stdout.write("".join(out))
     sys.stdout.flush()
 
 
