@@ -141,7 +141,11 @@ class BodyChecker(ExprChecker):
                 if not self.cp.is_alt:  # type: ignore[union-attr]
                     self.error("`return` with a value is only allowed in alt probes and functions",
                                value.span)
-                value = self.expr(value, None)
+                    value = self.expr(value, None)
+                elif self.cp.package == "p1":  # type: ignore[union-attr]  # the WASI call's errno
+                    value = self.expect(value, Prim.U16)
+                else:
+                    value = self.expr(value, None)
         return s if value is s.value else dataclasses.replace(s, value=value)
 
     def var_decl(self, d: ast.VarDecl) -> ast.VarDecl:

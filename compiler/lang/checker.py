@@ -370,7 +370,7 @@ class Checker:
         done: dict[tuple, CheckedProbe] = {}
         for i, t in enumerate(targets):
             exp = ExpandedProbe(counter + i, t.package.name, t.event.name if t.event else None,
-                                t.mode.name if t.mode else None)
+                                t.mode.name if t.mode else None, cat.provider_of(t.package.name).name)
             cp = CheckedProbe(probe, exp, t.event, dict(bounds))
             if many:
                 # Expansions that bind every name the probe uses identically check identically: share

@@ -20,6 +20,7 @@ from compiler.lang.scopes import Callee, CheckedProbe, Symbol, VarKind
 from compiler.lang.types import MapType, Prim, WhammType
 from compiler.sites.finding import slot_table
 from compiler.sites.matching import MatchedSite, SiteError
+from compiler.rewrite.wasi_env import is_wasi_var, lower_wasi
 from compiler.wasm.model import Instr, MemArg
 
 if TYPE_CHECKING:
@@ -94,7 +95,10 @@ class SiteEnv(ProbeEnv):
 
     def bound(self, code: Code, compiler: BodyCompiler, name: str, t: WhammType) -> None:
         """Push dynamic bound variable ``name``: the ``lower_*`` method its row names
-        (:mod:`compiler.events.variables`)."""
+        (:mod:`compiler.events.variables`); a ``wasi:p1`` variable: :func:`~compiler.rewrite.wasi_env.lower_wasi`."""
+        if is_wasi_var(self, name):
+            lower_wasi(self, code, name, t)
+            return
         lowering = variable(name).lowering
         if lowering is None:
             raise CodegenError(f"`{name}` is not available at this site")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, Mapping
 
 from compiler.errors import InternalError
+from compiler.events import wasi
 from compiler.events.catalog import CATALOG, Event, opcode_events
 from compiler.events.variables import variable
 from compiler.sites.bindings import FUNCTION_WIDE, SITE_BINDERS, Binder, app_memid, imm
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Placement", "Site", "ModuleSites", "FunctionSites", "PROC_EXIT_MODULES", "EXIT_INSTRUCTIONS",
-    "BLOCK_ENDING", "SLOT_TABLE_IMMEDIATE", "slot_table",
+    "BLOCK_ENDING", "SLOT_TABLE_IMMEDIATE", "slot_table", "wasi_imports",
 ]
 
 #: Import modules whose ``proc_exit`` function is a proc_exit call (EVENTS.md §5, REWRITING.md §10).
@@ -104,6 +105,14 @@ SLOT_TABLE_IMMEDIATE = {"call_indirect": 1, "return_call_indirect": 1, "table.ge
 def slot_table(ins: Instr) -> int:
     """The table whose slot ``ins`` reads (one of :data:`SLOT_TABLE_IMMEDIATE`'s instructions)."""
     return ins.imms[SLOT_TABLE_IMMEDIATE[ins.op.name]]
+
+
+def wasi_imports(module: Module) -> dict[int, str]:
+    """Imported function index → name, for the imports of a WASI preview 1 function under
+    ``wasi_snapshot_preview1`` or ``wasi_unstable`` (an import of another name there is not a site)."""
+    funcs = [imp for imp in module.imports if imp.kind == ExternKind.FUNC]
+    return {i: imp.name for i, imp in enumerate(funcs)
+            if imp.module in wasi.IMPORT_MODULES and imp.name in wasi.NAMES}
 
 
 def imm_count(ins: Instr) -> int:
@@ -182,7 +191,7 @@ class ModuleSites:
     ``APP_MEMID`` (module-wide, but a static binding at every site the matcher folds)."""
 
     __slots__ = ("module", "types", "num_imported", "names", "imports", "proc_exit", "name_module",
-                 "app_memid", "_functions")
+                 "app_memid", "wasi", "_functions")
 
     def __init__(self, module: Module, types: ModuleTypes | None = None) -> None:
         self.module = module
@@ -194,7 +203,13 @@ class ModuleSites:
         self.proc_exit = frozenset(i for i, imp in enumerate(self.imports)
                                    if imp.name == "proc_exit" and imp.module in PROC_EXIT_MODULES)
         self.app_memid = app_memid(module)
+        #: imported function index → WASI preview 1 function name, for the wasi:p1 sites (ANALYSIS.md §4)
+        self.wasi = wasi_imports(module)
         self._functions: dict[int, FunctionSites] = {}
+
+    def wasi_callee(self, ins: Instr) -> str | None:
+        """The WASI function a ``call``/``return_call`` calls, or None (another callee)."""
+        return self.wasi.get(ins.imms[0])
 
     def fname(self, fid: int) -> str:
         """The name-section name of function ``fid``, ``""`` if it has none (EVENTS.md §2)."""

@@ -45,7 +45,9 @@ __all__ = ["MatchedSite", "Matches", "ProbeSummary", "SiteError", "AltConflictEr
            "order_keys", "SITE_PACKAGES"]
 
 #: The packages whose probes have sites (begin/end/report have none).
-SITE_PACKAGES = ("func", "block", "opcode")
+SITE_PACKAGES = ("func", "block", "opcode", "p1")
+#: The instructions that are ``wasi:p1`` sites when they call a WASI import (ANALYSIS.md §4).
+WASI_CALLS = ("call", "return_call")
 
 
 class SiteError(ScriptError):
@@ -216,6 +218,8 @@ class _Plan:
     function_names: tuple[str, ...] | None = None
     #: Whether the predicate folds to ``false`` with the function-wide values, by those values.
     rules_out: dict[tuple, bool] = field(default_factory=dict)
+    #: A ``wasi:p1`` probe: the WASI function whose calls are its sites (None for wasm probes).
+    wasi: str | None = None
 
 
 def order_keys(program: Program) -> dict[int, tuple]:
@@ -253,13 +257,17 @@ def _plans(program: Program) -> list[_Plan]:
                        if (m := _INDEXED.fullmatch(v.alias_of or n)) and m[1] == "imm"), default=-1)
         arg_bounds = [n for kind, n, _ in bounds if kind in ("arg", "res")]
         save = -1 if p.is_alt else 1 + max((n for kind, n, _ in bounds if kind == "arg"), default=-1)
-        placement = Placement(e.mode) if e.package == "opcode" else None
+        wasi = e.event if e.package == "p1" else None
+        if wasi is not None:
+            save = -1                               # the call's arguments: every WASI variable reads them
+        placement = Placement(e.mode) if e.package in ("opcode", "p1") else None
         needs_stack = p.is_alt or bool(arg_bounds)
         static_names = _static_names(p)
         simple = not bounds and save == 0 and not needs_stack and max_imm < 0
         out.append(_Plan(p, key, placement, tuple(bounds), max_imm, save, needs_stack, static_names,
                          p.is_alt, simple, uniform=simple and static_names == (),
-                         reads=_values_read(p), function_names=_function_names(p, static_names)))
+                         reads=None if wasi is not None else _values_read(p),
+                         function_names=_function_names(p, static_names), wasi=wasi))
     return out
 
 
@@ -381,6 +389,10 @@ class _Matcher:
         self.func: dict[str, list[_Plan]] = {}
         for plan in plans:
             e = plan.probe.expansion
+            if plan.wasi is not None:                   # a WASI call is a call instruction's site
+                for name in WASI_CALLS:
+                    self.by_opcode.setdefault(name, []).append(plan)
+                continue
             table = self.by_opcode if e.package == "opcode" else self.block if e.package == "block" else self.func
             table.setdefault(e.event, []).append(plan)   # type: ignore[arg-type]
         for table in (self.by_opcode, self.block, self.func):
@@ -504,6 +516,8 @@ class _Matcher:
         opcode_bindings: Mapping[str, object] | None = None    # made only if a fold reads them
         for plan, site in candidates:
             if site is None:                          # an opcode site
+                if plan.wasi is not None and self.ms.wasi_callee(fs.instrs[i]) != plan.wasi:
+                    continue
                 if plan.simple:
                     operands, results = fs.types.signature(i)
                 else:

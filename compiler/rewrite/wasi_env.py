@@ -1,0 +1,188 @@
+"""Code for the dynamic bound variables of ``wasi:p1`` probes (ANALYSIS.md §4), from the saved call.
+
+A ``wasi:p1`` site is a ``call`` of a WASI import, and the probe saves every argument (and in ``after`` the
+errno result): each variable is computed from those locals as :class:`compiler.events.wasi.WasiVar` says —
+a raw argument, a string copied out of the application's memory, the total of an iovec list, a result read
+through its pointer (0 when errno != 0), the errno and its name.  The application's memory is the one
+WASI reads: the memory exported as ``memory`` (memory 0 without such an export).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from compiler.backend.instrs import Code, CodegenError
+from compiler.events import wasi
+from compiler.events.catalog import find_event
+from compiler.lang.types import WhammType
+from compiler.wasm.model import ExternKind, MemArg
+
+if TYPE_CHECKING:
+    from compiler.rewrite.site_env import SiteEnv
+
+__all__ = ["is_wasi_var", "lower_wasi"]
+
+#: How a result of each whamm type is loaded from the application's memory.
+_LOADS = {"u8": ("i32.load8_u", 0), "u16": ("i32.load16_u", 1), "u32": ("i32.load", 2),
+          "i32": ("i32.load", 2), "u64": ("i64.load", 3), "i64": ("i64.load", 3)}
+_MASKS = {"u8": 0xFF, "u16": 0xFFFF}
+
+
+def is_wasi_var(env: SiteEnv, name: str) -> bool:
+    """Whether ``name`` is one of the site's WASI variables (else it is a provider variable such as nsecs)."""
+    probe = env.probe
+    return probe.package == wasi.PACKAGE and wasi.wasi_var(probe.expansion.event, name) is not None  # type: ignore[arg-type]
+
+
+def _app_memory(env: SiteEnv) -> int:
+    """Output index of the memory WASI reads and writes (the one exported as ``memory``)."""
+    module = env.ctx.module
+    index = next((e.index for e in module.exports if e.name == "memory" and e.kind == ExternKind.MEMORY), 0)
+    if index >= len(module.memory_limits()):
+        raise CodegenError("wasi:p1 variables need the application's memory, and it has none")
+    return env.layout.out_memory(index)
+
+
+def lower_wasi(env: SiteEnv, code: Code, name: str, t: WhammType) -> None:
+    """Push WASI variable ``name`` of the site's event (it exists: the checker found it in the catalog)."""
+    event = env.probe.expansion.event
+    v = wasi.wasi_var(event, name)  # type: ignore[arg-type]
+    assert v is not None
+    how = v.how
+    if how == "arg":
+        _arg(env, code, v.index, v.type)
+    elif how == "str":
+        _string(env, code, v.index)
+    elif how == "iovec":
+        _iovec_total(env, code, v.index)
+    elif how == "result":
+        _result(env, code, v)
+    elif how == "errno":
+        env.operand("res0", t).load(code, env)
+    elif how == "errno_name":
+        _errno_name(env, code)
+    elif how == "fd_path":
+        env.lower_fd_path(code, v.index)
+    else:
+        raise CodegenError(f"`{name}` is not available at {find_event('p1', event).name}")  # type: ignore[arg-type]
+
+
+def _arg(env: SiteEnv, code: Code, n: int, type_: str) -> None:
+    """Saved argument ``argN`` as its WASI type (u8/u16 arguments keep only their low bits, as WASI reads them)."""
+    env.arg(code, n, wasi.whamm_type(wasi.WasiVar("", "arg", type_)))
+    mask = _MASKS.get(type_)
+    if mask is not None:
+        code.emit("i32.const", mask)
+        code.emit("i32.and")
+
+
+def _string(env: SiteEnv, code: Code, n: int) -> None:
+    """A (ptr = argN, len = argN-1) string of the application copied into a new instrumentation string,
+    as ``read_str(APP_MEMID, ptr, len)`` does."""
+    pool = env.pool
+    src, length, dst = pool.temp("i32"), pool.temp("i32"), pool.temp("i32")
+    env.arg(code, n)
+    code.emit("local.set", src)
+    env.arg(code, n - 1)
+    code.emit("local.tee", length)
+    code.emit("call", env.func("mem_alloc"))
+    code.emit("local.tee", dst)
+    code.emit("local.get", src)
+    code.emit("local.get", length)
+    code.emit("memory.copy", env.memory, _app_memory(env))
+    code.emit("local.get", dst)
+    code.emit("local.get", length)
+    pool.release(src, length, dst)
+
+
+def _iovec_total(env: SiteEnv, code: Code, n: int) -> None:
+    """The sum (u64) of the ``buf_len`` fields of the iovec list (ptr = argN, count = argN-1): 8-byte
+    entries ``{buf: u32, buf_len: u32}`` in the application's memory."""
+    pool = env.pool
+    mem = _app_memory(env)
+    ptr, left, total = pool.temp("i32"), pool.temp("i32"), pool.temp("i64")
+    env.arg(code, n)
+    code.emit("local.set", ptr)
+    env.arg(code, n - 1)
+    code.emit("local.set", left)
+    code.emit("i64.const", 0)
+    code.emit("local.set", total)
+    code.open("block", None)
+    code.open("loop", None)
+    code.emit("local.get", left)
+    code.emit("i32.eqz")
+    code.emit("br_if", 1)
+    code.emit("local.get", total)
+    code.emit("local.get", ptr)
+    code.emit("i64.load32_u", MemArg(2, 4, mem))
+    code.emit("i64.add")
+    code.emit("local.set", total)
+    code.emit("local.get", ptr)
+    code.emit("i32.const", 8)
+    code.emit("i32.add")
+    code.emit("local.set", ptr)
+    code.emit("local.get", left)
+    code.emit("i32.const", 1)
+    code.emit("i32.sub")
+    code.emit("local.set", left)
+    code.emit("br", 0)
+    code.end()
+    code.end()
+    code.emit("local.get", total)
+    pool.release(ptr, left, total)
+
+
+def _result(env: SiteEnv, code: Code, v: wasi.WasiVar) -> None:
+    """``after``: the value the call wrote through its result pointer (argN), or 0 when errno != 0."""
+    load, align = _LOADS[v.type]
+    wide = v.type in ("u64", "i64")
+    env.operand("res0", wasi.whamm_type(wasi.WasiVar("", "", "u16"))).load(code, env)
+    code.emit("i32.eqz")
+    code.open("if", "i64" if wide else "i32")
+    env.arg(code, v.index)
+    code.emit(load, MemArg(align, 0, _app_memory(env)))
+    code.else_()
+    code.emit("i64.const" if wide else "i32.const", 0)
+    code.end()
+
+
+def _errno_name(env: SiteEnv, code: Code) -> None:
+    """``errno_name``: one interned string of every name and a table of (offset, length) u16 pairs, both in
+    the instrumentation memory; an errno WASI does not define gives ``""``."""
+    names = b"".join(n.encode() for n, _ in wasi.ERRNO)
+    table = bytearray()
+    count = max(value for _, value in wasi.ERRNO) + 1
+    offsets = {value: n for n, value in wasi.ERRNO}
+    at = 0
+    positions = {}
+    for n, _ in wasi.ERRNO:
+        positions[n] = at
+        at += len(n)
+    for value in range(count):
+        n = offsets.get(value, "")
+        table += (positions.get(n, 0)).to_bytes(2, "little") + len(n).to_bytes(2, "little")
+    names_at, table_at = env.string(names), env.string(bytes(table))
+    pool = env.pool
+    errno, entry = pool.temp("i32"), pool.temp("i32")
+    env.operand("res0", wasi.whamm_type(wasi.WasiVar("", "", "u16"))).load(code, env)
+    code.emit("local.tee", errno)
+    code.emit("i32.const", count)
+    code.emit("i32.lt_u")
+    code.open("if", None)
+    code.emit("local.get", errno)
+    code.emit("i32.const", 2)
+    code.emit("i32.shl")
+    code.emit("i32.load", MemArg(1, table_at, env.memory))
+    code.emit("local.set", entry)
+    code.else_()
+    code.emit("i32.const", 0)
+    code.emit("local.set", entry)
+    code.end()
+    code.emit("local.get", entry)
+    code.emit("i32.const", 0xFFFF)
+    code.emit("i32.and")
+    code.emit("i32.const", names_at)
+    code.emit("i32.add")
+    code.emit("local.get", entry)
+    code.emit("i32.const", 16)
+    code.emit("i32.shr_u")
+    pool.release(errno, entry)
