@@ -35,6 +35,9 @@ that).  For it, the API also offers:
   :func:`probe_is_complete`, :func:`decode_module` and :func:`function_wat` (:class:`WatLine`\\ s),
   and an instrumented function's lines marked from the plan that rewrote it (:func:`instrumented_wat`,
   :func:`instrumented_diff`);
+* the ready-made tools (ANALYSIS.md §7, :mod:`compiler.tools`): :func:`tool_names`, :func:`find_tool`,
+  :func:`tool_script` (a tool's script with its arguments validated and substituted, or a
+  :class:`ToolError`) and :func:`tool_table` (what a tool shows after a run);
 * the public error and diagnostic types: :class:`WhammError`, :class:`ScriptError`,
   :class:`Diagnostic`, :class:`Span`, :class:`LibSpecError`, and the run's :class:`Outcome`.
 """
@@ -78,6 +81,7 @@ if TYPE_CHECKING:
     from compiler.report.values import format_map_value, format_value
     from compiler.rewrite.marks import instrumented_diff, instrumented_wat
     from compiler.site_details import BoundValue, SiteDetail, Stack, site_details
+    from compiler.tools import ToolError, find_tool, tool_names, tool_script, tool_table
     from compiler.wasm.model import Module
 
 __all__ = [
@@ -96,6 +100,8 @@ __all__ = [
     "rule_completions", "rule_scope", "KEYWORDS", "bound_variable_names", "bound_function_names",
     "instruction_names", "info_text", "ScriptItem", "script_items", "ProbeParts", "probe_parts",
     "probe_is_complete", "decode_module", "function_wat", "WatLine", "instrumented_wat", "instrumented_diff",
+    # ready-made tools
+    "tool_names", "find_tool", "tool_script", "tool_table", "ToolError",
     # errors and diagnostics
     "WhammError", "ScriptError", "Diagnostic", "Span", "LibSpecError",
 ]
@@ -115,6 +121,7 @@ _ON_FIRST_USE = {
     **dict.fromkeys(("agg_count", "agg_json", "format_agg_human"), "compiler.report.aggregates"),
     **dict.fromkeys(("ProfileError", "profile_type_error", "profile_counts", "folded_text", "flame_lines"),
                     "compiler.report.folded"),
+    **dict.fromkeys(("tool_names", "find_tool", "tool_script", "tool_table", "ToolError"), "compiler.tools"),
     "instrumented_wat": "compiler.rewrite.marks",
     "instrumented_diff": "compiler.rewrite.marks",
     **dict.fromkeys(("site_details", "SiteDetail", "Stack", "BoundValue"), "compiler.site_details"),
