@@ -129,23 +129,30 @@ def _instruction(row: ReportValue) -> str:
 
 def coverage_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list[str] | None:
     """``coverage``: per basic block its runs in code order (``#####`` for none, as gcov marks a line
-    never executed), after the blocks that ran in all and per function."""
-    rows = sorted((v for v in _rows(values, "block_runs") if v.var.fid is not None),
-                  key=lambda v: (v.var.fid, v.var.pc))
+    never executed), after the blocks that ran in all and per function.  A block is the instructions
+    whose per-site counters share one slot (coalesced: docs/COALESCING.md)."""
+    rows = [v for v in _rows(values, "block_runs") if v.var.fid is not None]
     if not rows:
         return None
-    per_function: dict[int, list[ReportValue]] = defaultdict(list)
+    blocks: dict[tuple[int, int], list[ReportValue]] = defaultdict(list)
     for v in rows:
-        per_function[v.var.fid].append(v)  # type: ignore[index]
-    ran = sum(1 for v in rows if v.value)
-    out = [f"blocks: {ran} of {len(rows)} ran ({100.0 * ran / len(rows):.1f}%)", ""]
+        blocks[(v.var.fid, v.var.location.value_address)].append(v)  # type: ignore[union-attr,index]
+    ordered = sorted((sorted(b, key=lambda v: v.var.pc) for b in blocks.values()),
+                     key=lambda b: (b[0].var.fid, b[0].var.pc))
+    per_function: dict[int, list[list[ReportValue]]] = defaultdict(list)
+    for block in ordered:
+        per_function[block[0].var.fid].append(block)  # type: ignore[index]
+    ran = sum(1 for b in ordered if b[0].value)
+    out = [f"blocks: {ran} of {len(ordered)} ran ({100.0 * ran / len(ordered):.1f}%)", ""]
     out += layout(("ran", "blocks", "fid", "function"),
-                  [(sum(1 for v in blocks if v.value), len(blocks), fid, blocks[0].var.display_fname)
-                   for fid, blocks in per_function.items()])
+                  [(sum(1 for b in fblocks if b[0].value), len(fblocks), fid, fblocks[0][0].var.display_fname)
+                   for fid, fblocks in per_function.items()])
     out.append("")
-    headers = ["runs", "fid", "pc", "function"]
-    table: list[list[object]] = [[v.value or "#####", v.var.fid, v.var.pc, v.var.display_fname] for v in rows]
-    headers, table = _with_source(headers, table, [(v.var.fid, v.var.pc) for v in rows], source_lines)  # type: ignore[misc]
+    headers = ["runs", "fid", "pc", "instrs", "function"]
+    table: list[list[object]] = [[b[0].value or "#####", b[0].var.fid, b[0].var.pc, len(b), b[0].var.display_fname]
+                                 for b in ordered]
+    sites = [(b[0].var.fid, b[0].var.pc) for b in ordered]
+    headers, table = _with_source(headers, table, sites, source_lines)  # type: ignore[arg-type]
     return out + layout(headers, table)
 
 
