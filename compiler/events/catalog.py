@@ -474,7 +474,8 @@ def _wasi_event(f: wasi.WasiFunction) -> Event:
     variables :mod:`compiler.events.wasi` derives from the function's parameters."""
     name_var = BoundVar("event_name", _STR, True, "Name of the WASI function.", definition=_literal(f.name),
                         constant=f.name)
-    dynamic = tuple(BoundVar(v.name, wasi.whamm_type(v), False, v.doc, after_only=v.after_only)
+    dynamic = tuple(BoundVar(v.name, wasi.whamm_type(v), False, v.doc + (" (after probes only)" if v.after_only else ""),
+                             after_only=v.after_only)
                     for v in wasi.event_vars(f.name).values())
     return Event(f.name, wasi.PACKAGE, f"Calls of {f.name}: {f.doc}",
                  modes=tuple(Mode(m, doc) for m, doc in _WASI_MODE_DOCS), vars=(name_var,) + dynamic)
@@ -487,7 +488,7 @@ def _build_wasi() -> Provider:
                             definition=str(value), constant=value) for name, value in wasi.ERRNO)
     site = tuple(_var(n) for n in ("fid", "fname", "pc", "nsecs", "callstack", "stack_depth"))
     p1 = Package(wasi.PACKAGE, "Calls of the imported wasi_snapshot_preview1 (or wasi_unstable) functions.",
-                 events=tuple(_wasi_event(f) for f in wasi.FUNCTIONS))
+                 events=tuple(_wasi_event(f) for f in wasi.FUNCTIONS), fns=(_BOUND_FNS["track_fd_path"],))
     return Provider("wasi", "Events of WASI calls the application makes.", packages=(p1,),
                     vars=site + errnos)
 

@@ -19,7 +19,7 @@ from compiler.wasm.model import ExternKind, MemArg
 if TYPE_CHECKING:
     from compiler.rewrite.site_env import SiteEnv
 
-__all__ = ["is_wasi_var", "lower_wasi"]
+__all__ = ["is_wasi_var", "lower_wasi", "track_fd_path"]
 
 #: How a result of each whamm type is loaded from the application's memory.
 _LOADS = {"u8": ("i32.load8_u", 0), "u16": ("i32.load16_u", 1), "u32": ("i32.load", 2),
@@ -61,7 +61,7 @@ def lower_wasi(env: SiteEnv, code: Code, name: str, t: WhammType) -> None:
     elif how == "errno_name":
         _errno_name(env, code)
     elif how == "fd_path":
-        env.lower_fd_path(code, v.index)
+        _fd_path(env, code, v.index)
     else:
         raise CodegenError(f"`{name}` is not available at {find_event('p1', event).name}")  # type: ignore[arg-type]
 
@@ -186,3 +186,52 @@ def _errno_name(env: SiteEnv, code: Code) -> None:
     code.emit("i32.const", 16)
     code.emit("i32.shr_u")
     pool.release(errno, entry)
+
+
+def _fd_path(env: SiteEnv, code: Code, n: int) -> None:
+    """``fd_path``: the runtime's table entry (runtime/fdpath.c) for the descriptor argument ``argN``,
+    whose ``len << 32 | ptr`` result is split into the ``str`` pair."""
+    env.arg(code, n)
+    code.emit("call", env.func("whamm_fd_path"))
+    _split(env, code)
+
+
+def _split(env: SiteEnv, code: Code) -> None:
+    packed = env.pool.temp("i64")
+    code.emit("local.tee", packed)
+    code.emit("i32.wrap_i64")
+    code.emit("local.get", packed)
+    code.emit("i64.const", 32)
+    code.emit("i64.shr_u")
+    code.emit("i32.wrap_i64")
+    env.pool.release(packed)
+
+
+def track_fd_path(env: SiteEnv, code: Code) -> None:
+    """``track_fd_path()`` in an ``after`` probe of a tracked function (:data:`compiler.events.wasi.TRACKED`):
+    when the call succeeded, tell the runtime's fd → path table what it did."""
+    event = env.probe.expansion.event
+    if env.probe.mode != "after" or event not in wasi.TRACKED:
+        raise CodegenError(f"track_fd_path() is only available in after probes of {', '.join(wasi.TRACKED)}")
+    vars_ = wasi.event_vars(event)  # type: ignore[arg-type]
+    env.operand("res0", wasi.whamm_type(wasi.WasiVar("", "", "u16"))).load(code, env)
+    code.emit("i32.eqz")
+    code.open("if", None)
+    fd = vars_["fd"].index
+    if event == "path_open":
+        _result(env, code, vars_["opened_fd"])
+        env.arg(code, fd)
+        _string(env, code, vars_["path"].index)
+        code.emit("call", env.func("whamm_fd_path_open"))
+    elif event == "fd_prestat_dir_name":
+        env.arg(code, fd)
+        _string(env, code, vars_["path"].index)
+        code.emit("call", env.func("whamm_fd_path_preopen"))
+    elif event == "fd_renumber":
+        env.arg(code, fd)
+        env.arg(code, vars_["to"].index)
+        code.emit("call", env.func("whamm_fd_path_renumber"))
+    else:
+        env.arg(code, fd)
+        code.emit("call", env.func("whamm_fd_path_close"))
+    code.end()
