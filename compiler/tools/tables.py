@@ -198,7 +198,8 @@ def files_table(values: Sequence[ReportValue], source_lines: SourceLines) -> lis
         return None
     ok: dict[str, int] = defaultdict(int)
     failed: dict[str, dict[str, int]] = defaultdict(dict)
-    for (path, errno_name), n in opens.items():
+    for (directory, relative, errno_name), n in opens.items():
+        path = _joined(directory, relative)
         if errno_name == "success":
             ok[path] += n
         else:
@@ -211,6 +212,14 @@ def files_table(values: Sequence[ReportValue], source_lines: SourceLines) -> lis
 
     rows = [(ok.get(p, 0), failures(p), read.get(p, 0), written.get(p, 0), p) for p in order]
     return layout(("opens", "failed", "read", "written", "path"), rows)
+
+
+def _joined(directory: str, path: str) -> str:
+    """``path`` opened relative to ``directory``, joined as ``fd_path`` joins them (runtime/fdpath.c): a
+    ``/`` between them unless ``directory`` is empty or already ends in one, or ``path`` is absolute."""
+    if not directory or path.startswith("/"):
+        return path
+    return directory + path if directory.endswith("/") else f"{directory}/{path}"
 
 
 def deny_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list[str] | None:

@@ -186,3 +186,69 @@ def test_the_engine_target_takes_a_tool_or_refuses_it(capfd, tmp_path) -> None:
     assert status == 1 and not (tmp_path / "flame.wasm").exists()
     assert err == ("error: tool flame is not accepted by the wei target: `callstack` is not supported by the wei "
                    "target (use the rewriting target: whamm instr or whamm run)\n")
+
+
+# ------------------------------------------------------------------ WASI tools on tests/corpus/wasi/files.c
+
+FILES = HERE.parent / "corpus" / "wasi" / "files.wasm"
+
+
+def _trace_model(program_out: str) -> tuple[dict[str, tuple[int, list[str]]], dict[str, int], dict[str, int]]:
+    """What files.c says it did (its ``call NAME key=value`` lines): per path the successful opens and
+    the failed opens' errno numbers, bytes read and bytes written through its own calls."""
+    fds: dict[str, str] = {"1": "<stdout>", "2": "<stderr>"}
+    opens: dict[str, tuple[int, list[str]]] = {}
+    read: dict[str, int] = {}
+    written: dict[str, int] = {}
+    for line in program_out.splitlines():
+        if not line.startswith("call "):
+            continue
+        name, *pairs = line.split()[1:]
+        kv = dict(p.split("=", 1) for p in pairs)
+        if name == "path_open":
+            path = "/sandbox/" + kv["path"]
+            ok, failed = opens.get(path, (0, []))
+            if kv["errno"] == "0":
+                fds[kv["opened_fd"]] = path
+                opens[path] = (ok + 1, failed)
+            else:
+                opens[path] = (ok, [*failed, kv["errno"]])
+        elif name == "fd_renumber":
+            fds[kv["to"]] = fds.pop(kv["fd"])
+        elif name == "fd_read":
+            read[fds[kv["fd"]]] = read.get(fds[kv["fd"]], 0) + int(kv["nread"])
+        elif name == "fd_write" and kv["fd"] not in ("1", "2"):
+            written[fds[kv["fd"]]] = written.get(fds[kv["fd"]], 0) + int(kv["nwritten"])
+    return opens, read, written
+
+
+def test_files_and_deny_against_the_programs_own_trace(capfd, tmp_path) -> None:
+    (tmp_path / "secret").mkdir()
+    status, out, err = _whamm(capfd, "run", "--tool", "files", "--tool", "deny:secret/", "-a", FILES,
+                              "--dir", f"{tmp_path}::/sandbox")
+    assert status == 0, err
+    program, _, tables = out.partition("\nfiles:\n")
+    lines = tables.splitlines()
+    rows = {r[-1]: r for r in (line.split() for line in lines[2:lines.index("")])}
+    opens, read, written = _trace_model(program)
+    assert "call path_open fd=3 path=secret/key.txt oflags=1 errno=2 opened_fd=0" in program   # 2: acces
+    errno_names = {"2": "acces", "44": "noent"}
+    for path, (ok, failed) in opens.items():
+        row = rows[path]
+        assert int(row[0]) == ok
+        assert row[1:-3] == ([f"{len(failed)}", errno_names[failed[0]]] if failed else [])
+        assert (int(row[-3]), int(row[-2])) == (read.get(path, 0), written.get(path, 0))
+    # every byte the program wrote to stdout and stderr, its libc's printf included
+    assert int(rows["<stdout>"][-2]) == len(program.encode()) and int(rows["<stderr>"][-2]) == len(err.encode())
+    assert lines[lines.index("deny secret/:") + 3].split() == ["1", "secret/key.txt"]
+    # the denied file was never created; the others were, and still work
+    assert not (tmp_path / "secret" / "key.txt").exists()
+    assert (tmp_path / "notes.txt").stat().st_size == written["/sandbox/notes.txt"] > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "other.txt", "renamed.txt", "secret"]
+
+
+def test_without_deny_the_file_is_created(capfd, tmp_path) -> None:
+    (tmp_path / "secret").mkdir()
+    status, out, err = _whamm(capfd, "run", "--tool", "files", "-a", FILES, "--dir", f"{tmp_path}::/sandbox")
+    assert status == 0, err
+    assert "path=secret/key.txt oflags=1 errno=0" in out and (tmp_path / "secret" / "key.txt").exists()
