@@ -7,7 +7,8 @@
 document holding only the arguments.  The building blocks for those per-command completers live here too:
 
 * :class:`ProbeCompleter` — probes (``probe add``, ``match``, ``info`` and typed probes): rule parts one
-  at a time (``wasm:`` → packages → the 310 opcode events → modes valid for the events the earlier
+  at a time (``wasm:``/``wasi:`` → packages → the 310 opcode events or the 45 ``wasi:p1`` WASI
+  functions → modes valid for the events the earlier
   parts match, globs allowed there), then inside ``/ predicate /`` and ``{ body }`` the bound variables
   in scope for the rule being typed plus the declared globals; inside a string literal the application's
   function names (for ``fname == "…"``);

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Placement", "Site", "ModuleSites", "FunctionSites", "PROC_EXIT_MODULES", "EXIT_INSTRUCTIONS",
-    "BLOCK_ENDING", "SLOT_TABLE_IMMEDIATE", "slot_table", "wasi_imports",
+    "BLOCK_ENDING", "SLOT_TABLE_IMMEDIATE", "slot_table", "wasi_imports", "wasi_in_tables",
 ]
 
 #: Import modules whose ``proc_exit`` function is a proc_exit call (EVENTS.md §5, REWRITING.md §10).
@@ -113,6 +113,27 @@ def wasi_imports(module: Module) -> dict[int, str]:
     funcs = [imp for imp in module.imports if imp.kind == ExternKind.FUNC]
     return {i: imp.name for i, imp in enumerate(funcs)
             if imp.module in wasi.IMPORT_MODULES and imp.name in wasi.NAMES}
+
+
+def wasi_in_tables(module: Module) -> list[str]:
+    """The WASI functions whose import an element segment places in a table (active or passive segments:
+    ``call_indirect`` may reach them, and such a call is not a ``wasi:p1`` site), sorted by name."""
+    wasi_funcs = wasi_imports(module)
+    found: set[str] = set()
+    for seg in module.elements:
+        if seg.mode == "declarative":
+            continue
+        for item in seg.items:
+            if isinstance(item, int):
+                index = item
+            else:
+                refs = [ins.imms[0] for ins in item if ins.op.name == "ref.func"]
+                if not refs:
+                    continue
+                index = refs[0]
+            if index in wasi_funcs:
+                found.add(wasi_funcs[index])
+    return sorted(found)
 
 
 def imm_count(ins: Instr) -> int:

@@ -56,7 +56,7 @@ def test_first_word_offers_commands_in_registry_order() -> None:
                             "history", "quit", "exit"]
     assert complete("", tab=False) == []               # no menu at every keystroke on an empty line
     assert complete("pr") == ["probe", "probes"]
-    assert complete("w") == ["wat", "wasm:"]            # a probe may be typed directly
+    assert complete("w") == ["wat", "wasm:", "wasi:"]   # a probe may be typed directly (either provider)
     assert complete("co") == ["count"]                  # ... and so may a global statement
     assert complete("glo") == ["global", "globals"]
 
