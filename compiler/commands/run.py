@@ -25,6 +25,7 @@ from compiler.report.human import human_report
 from compiler.report.folded import ProfileError, folded_text, profile_counts, profile_type_error
 from compiler.runner import MAX_FUEL, MAX_TIMEOUT, RunOptions
 from compiler.scripts import tool_parts
+from compiler.tools import find_tool, tool_table
 from compiler.wei.cli import run_monitor
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
@@ -222,7 +223,6 @@ def _print_text_report(result, outcome, tools: list[tuple[str, tuple[str, ...]]]
     its flush point, as the CSV's partial report is.  ``--format table`` (``tools`` given): each tool's
     table under its name first, then the variables no tool showed, in the human form."""
     from compiler.report.live import PARTIAL_REASONS, read_report_values
-    from compiler.tools import find_tool, tool_table
 
     if not result.layout.report:
         return
