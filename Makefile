@@ -18,7 +18,7 @@ shell: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-BENCHMARKS := codec frontend parse info sites instrument overhead callstack_profile output_costs shell_latency
+BENCHMARKS := codec frontend parse info sites instrument overhead callstack_profile output_costs shell_latency syscalls_overhead
 
 # Every benchmark in turn, then the figures that have a target in one table (benchmarks/targets.py).
 bench: $(STAMP)

@@ -182,11 +182,9 @@ def syscalls_table(values: Sequence[ReportValue], source_lines: SourceLines) -> 
     rows = [(share(times[n][1]), times[n][1], times[n][1] // times[n][0] if times[n][0] else 0, times[n][0],
              errors.get(n, 0) or "", n) for n in order]
     calls = sum(v[0] for v in times.values())
-    out = layout(("% time", "total ns", "mean ns", "calls", "errors", "syscall"), rows)
-    total = layout(("% time", "total ns", "mean ns", "calls", "errors", "syscall"),
-                   [*rows, ("100.00" if total_ns else "0.00", total_ns, "", calls, sum(errors.values()) or "",
-                            "total")])
-    return [*out, total[1], total[-1]]
+    out = layout(("% time", "total ns", "mean ns", "calls", "errors", "syscall"),
+                 [*rows, ("100.00" if total_ns else "0.00", total_ns, "", calls, sum(errors.values()) or "", "total")])
+    return [*out[:-1], out[1], out[-1]]          # the rule again above the total, as strace -c draws it
 
 
 def files_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list[str] | None:
