@@ -37,8 +37,11 @@ def _app_memory(env: SiteEnv) -> int:
     """Output index of the memory WASI reads and writes (the one exported as ``memory``)."""
     module = env.ctx.module
     index = next((e.index for e in module.exports if e.name == "memory" and e.kind == ExternKind.MEMORY), 0)
-    if index >= len(module.memory_limits()):
+    limits = module.memory_limits()
+    if index >= len(limits):
         raise CodegenError("wasi:p1 variables need the application's memory, and it has none")
+    if limits[index].is64:
+        raise CodegenError("memory64 is not supported: wasi:p1 variables read 32-bit WASI pointers")
     return env.layout.out_memory(index)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from compiler.errors import InternalError
 from compiler.events import wasi
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Placement", "Site", "ModuleSites", "FunctionSites", "PROC_EXIT_MODULES", "EXIT_INSTRUCTIONS",
-    "BLOCK_ENDING", "SLOT_TABLE_IMMEDIATE", "slot_table", "wasi_imports", "wasi_in_tables",
+    "BLOCK_ENDING", "SLOT_TABLE_IMMEDIATE", "slot_table", "wasi_imports", "wasi_type_mismatches", "wasi_in_tables",
 ]
 
 #: Import modules whose ``proc_exit`` function is a proc_exit call (EVENTS.md §5, REWRITING.md §10).
@@ -113,6 +113,24 @@ def wasi_imports(module: Module) -> dict[int, str]:
     funcs = [imp for imp in module.imports if imp.kind == ExternKind.FUNC]
     return {i: imp.name for i, imp in enumerate(funcs)
             if imp.module in wasi.IMPORT_MODULES and imp.name in wasi.NAMES}
+
+
+def wasi_type_mismatches(module: Module, imports: Mapping[int, str]) -> dict[int, str]:
+    """The WASI imports whose Wasm type is not the one api.h gives (a hand-written module may declare
+    anything): index → ``"(i32) -> (), not (i32) -> (i32) as WASI preview 1's fd_close"``.  Their arguments are not where the table says, so a probe on
+    them is an error rather than a decoding of the wrong values."""
+    out = {}
+    for index, name in imports.items():
+        f = wasi.function(name)
+        want = (tuple(t for p in f.params for t in p.wasm), ("i32",) if f.returns_errno else ())
+        ft = module.func_type(index)
+        if (tuple(ft.params), tuple(ft.results)) != want:
+            out[index] = f"{_signature(ft.params, ft.results)}, not {_signature(*want)} as WASI preview 1's {name}"
+    return out
+
+
+def _signature(params: Iterable[object], results: Iterable[object]) -> str:
+    return f"({' '.join(map(str, params))}) -> ({' '.join(map(str, results))})"
 
 
 def wasi_in_tables(module: Module) -> list[str]:
@@ -212,7 +230,7 @@ class ModuleSites:
     ``APP_MEMID`` (module-wide, but a static binding at every site the matcher folds)."""
 
     __slots__ = ("module", "types", "num_imported", "names", "imports", "proc_exit", "name_module",
-                 "app_memid", "wasi", "_functions")
+                 "app_memid", "wasi", "wasi_mistyped", "_functions")
 
     def __init__(self, module: Module, types: ModuleTypes | None = None) -> None:
         self.module = module
@@ -226,6 +244,7 @@ class ModuleSites:
         self.app_memid = app_memid(module)
         #: imported function index → WASI preview 1 function name, for the wasi:p1 sites (ANALYSIS.md §4)
         self.wasi = wasi_imports(module)
+        self.wasi_mistyped = wasi_type_mismatches(module, self.wasi)
         self._functions: dict[int, FunctionSites] = {}
 
     def wasi_callee(self, ins: Instr) -> str | None:

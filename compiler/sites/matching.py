@@ -516,8 +516,11 @@ class _Matcher:
         opcode_bindings: Mapping[str, object] | None = None    # made only if a fold reads them
         for plan, site in candidates:
             if site is None:                          # an opcode site
-                if plan.wasi is not None and self.ms.wasi_callee(fs.instrs[i]) != plan.wasi:
-                    continue
+                if plan.wasi is not None:
+                    if self.ms.wasi_callee(fs.instrs[i]) != plan.wasi:
+                        continue
+                    if fs.instrs[i].imms[0] in self.ms.wasi_mistyped:
+                        self.wasi_mistyped(plan, fs, i)
                 if plan.simple:
                     operands, results = fs.types.signature(i)
                 else:
@@ -550,6 +553,15 @@ class _Matcher:
                 self.check_widths(plan, fs, i, operands, results, pc)
             out.append(_new_tuple(MatchedSite, (plan.probe, fs.fid, i, placement, pc, static, operands, results,
                                                 folded)))
+
+    def wasi_mistyped(self, plan: _Plan, fs: FunctionSites, i: int) -> None:
+        """Refuse a ``wasi:p1`` site whose import does not have WASI's type (its arguments are elsewhere)."""
+        ins = fs.instrs[i]
+        imp = self.ms.imports[ins.imms[0]]
+        diag = Diagnostic.error(
+            f"import {imp.module}.{imp.name} has type {self.ms.wasi_mistyped[ins.imms[0]]}",
+            plan.probe.probe.rule.span)
+        raise self.error(SiteError, diag, fs, ins[2])
 
     def fold(self, plan: _Plan, bindings: Mapping[str, object], fs: FunctionSites, pc: int) -> Folded:
         """Fold the probe at a site, reusing an earlier fold with the same static inputs if possible."""

@@ -18,7 +18,7 @@ from compiler import api
 from compiler.events.info import render_info, render_list
 from compiler.lang.diagnostics import ScriptError
 from compiler.runner import RunOptions
-from compiler.sites.matching import match
+from compiler.sites.matching import SiteError, match
 
 FILES = Path(__file__).parents[1] / "corpus" / "wasi" / "files.wasm"
 
@@ -178,6 +178,13 @@ def test_wasi_unstable_imports_are_sites_and_a_tabled_import_warns() -> None:
         [("fd_write", 3, 4), ("fd_close", 3, 13), ("fd_close", 4, 1)]
     warnings = [d.message for d in result.diagnostics]
     assert warnings == ["WASI imports placed in a table (fd_write): calls through call_indirect are not wasi:p1 sites"]
+    mistyped = wat.replace('(func $c (param i32) (result i32))', '(func $c (param i32))').replace(
+        "(drop (call $c (i32.const 9)))", "(call $c (i32.const 9))").replace(
+        "(func $tail (result i32)", "(func $tail")
+    with pytest.raises(SiteError) as info:
+        api.instrument(mistyped.encode(), script)
+    assert "import wasi_snapshot_preview1.fd_close has type (i32) -> (), not (i32) -> (i32) as WASI preview 1's " \
+           "fd_close" in str(info.value) and "script.mm:2:1" in str(info.value)
 
 
 def test_info_documents_every_variable_and_lists_the_rules() -> None:
