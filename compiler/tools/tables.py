@@ -97,6 +97,7 @@ def calls_table(values: Sequence[ReportValue], source_lines: SourceLines) -> lis
         return None
     entered = sorted((v for v in rows if v.value), key=lambda v: (-v.value, v.var.fid))
     out = layout(("calls", "fid", "function"), [(v.value, v.var.fid, v.var.display_fname) for v in entered])
+    out.append("")
     out.append(f"{_plural(sum(v.value for v in rows), 'call')} of {_plural(len(entered), 'function')}"
                f"; {_plural(len(rows) - len(entered), 'function')} never called")
     return out
@@ -116,6 +117,7 @@ def branches_table(values: Sequence[ReportValue], source_lines: SourceLines) -> 
                                  taken[s].var.display_fname] for s in ran]
     headers, rows = _with_source(headers, rows, ran, source_lines)
     out = layout(headers, rows)
+    out.append("")
     out.append(f"{_plural(len(ran), 'branch', 'branches')} ran; "
                f"{_plural(len(sites) - len(ran), 'branch', 'branches')} never ran")
     return out
@@ -227,6 +229,7 @@ def deny_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list
         return None
     order = sorted(denied, key=lambda p: (-denied[p], p))
     out = layout(("denials", "path"), [(denied[p], p) for p in order])
+    out.append("")
     out.append(f"{_plural(sum(denied.values()), 'denial')} of {_plural(len(denied), 'path')}")
     return out
 

@@ -6,6 +6,7 @@ separately on the same program.  Each table is parsed back from the text ``whamm
 from __future__ import annotations
 
 import functools
+import os
 import re
 from pathlib import Path
 
@@ -162,7 +163,7 @@ def test_run_prints_the_table_then_the_other_variables(capfd) -> None:
                               "-a", WORK)
     assert (status, err) == (0, "")
     assert out.startswith("\ncalls:\ncalls  fid  function\n-----  ---  --------\n  177    0  fib\n")
-    assert out.endswith("183 calls of 4 functions; 2 functions never called\n\nn: 183\n")
+    assert out.endswith("  1    5  main\n\n183 calls of 4 functions; 2 functions never called\n\nn: 183\n")
     status, out, _ = _whamm(capfd, "run", "--tool", "calls", "--format", "csv", "-a", WORK)
     assert status == 0 and "REPORT CSV FLUSH" in out and "calls:" not in out
 
@@ -193,62 +194,98 @@ def test_the_engine_target_takes_a_tool_or_refuses_it(capfd, tmp_path) -> None:
 FILES = HERE.parent / "corpus" / "wasi" / "files.wasm"
 
 
-def _trace_model(program_out: str) -> tuple[dict[str, tuple[int, list[str]]], dict[str, int], dict[str, int]]:
-    """What files.c says it did (its ``call NAME key=value`` lines): per path the successful opens and
-    the failed opens' errno numbers, bytes read and bytes written through its own calls."""
-    fds: dict[str, str] = {"1": "<stdout>", "2": "<stderr>"}
-    opens: dict[str, tuple[int, list[str]]] = {}
-    read: dict[str, int] = {}
-    written: dict[str, int] = {}
+def _calls(program_out: str) -> list[tuple[str, dict[str, str]]]:
+    """files.c's own record of its WASI calls: ``call NAME key=value …`` lines (name and fields)."""
+    out = []
     for line in program_out.splitlines():
-        if not line.startswith("call "):
-            continue
-        name, *pairs = line.split()[1:]
-        kv = dict(p.split("=", 1) for p in pairs)
-        if name == "path_open":
-            path = "/sandbox/" + kv["path"]
-            ok, failed = opens.get(path, (0, []))
-            if kv["errno"] == "0":
-                fds[kv["opened_fd"]] = path
-                opens[path] = (ok + 1, failed)
-            else:
-                opens[path] = (ok, [*failed, kv["errno"]])
-        elif name == "fd_renumber":
-            fds[kv["to"]] = fds.pop(kv["fd"])
-        elif name == "fd_read":
-            read[fds[kv["fd"]]] = read.get(fds[kv["fd"]], 0) + int(kv["nread"])
-        elif name == "fd_write" and kv["fd"] not in ("1", "2"):
-            written[fds[kv["fd"]]] = written.get(fds[kv["fd"]], 0) + int(kv["nwritten"])
-    return opens, read, written
+        if line.startswith("call "):
+            name, *pairs = line.split()[1:]
+            out.append((name, dict(p.split("=", 1) for p in pairs if "=" in p)))
+    return out
 
 
-def test_files_and_deny_against_the_programs_own_trace(capfd, tmp_path) -> None:
-    (tmp_path / "secret").mkdir()
-    status, out, err = _whamm(capfd, "run", "--tool", "files", "--tool", "deny:secret/", "-a", FILES,
+def _run_files(capfd, tmp_path, *tools: str) -> tuple[str, str, list[str]]:
+    """Run files.c with ``tools`` in a fresh sandbox: (its stdout, its stderr, the lines after it)."""
+    status, out, err = _whamm(capfd, "run", *(a for tool in tools for a in ("--tool", tool)), "-a", FILES,
                               "--dir", f"{tmp_path}::/sandbox")
     assert status == 0, err
-    program, _, tables = out.partition("\nfiles:\n")
-    lines = tables.splitlines()
-    rows = {r[-1]: r for r in (line.split() for line in lines[2:lines.index("")])}
-    opens, read, written = _trace_model(program)
-    assert "call path_open fd=3 path=secret/key.txt oflags=1 errno=2 opened_fd=0" in program   # 2: acces
-    errno_names = {"2": "acces", "44": "noent"}
-    for path, (ok, failed) in opens.items():
-        row = rows[path]
-        assert int(row[0]) == ok
-        assert row[1:-3] == ([f"{len(failed)}", errno_names[failed[0]]] if failed else [])
-        assert (int(row[-3]), int(row[-2])) == (read.get(path, 0), written.get(path, 0))
-    # every byte the program wrote to stdout and stderr, its libc's printf included
+    program, _, tables = out.partition(f"\n{tools[0]}:\n")
+    return program, err, [f"{tools[0]}:", *tables.splitlines()]
+
+
+def _section(lines: list[str], heading: str) -> list[list[str]]:
+    """The rows of the table under ``heading``, cut into cells at the columns of its ``---`` rule (a
+    blank cell is ``""``), up to the blank line after it; a second rule (before ``strace -c``'s total)
+    is skipped."""
+    rule = lines[lines.index(heading) + 2]
+    spans = [m.span() for m in re.finditer(r"-+", rule)]
+    rows = []
+    for line in lines[lines.index(heading) + 3:]:
+        if not line.strip():
+            break
+        if line == rule:
+            continue
+        cells = [line[a:b].strip() for a, b in spans[:-1]] + [line[spans[-1][0]:].strip()]
+        rows.append(cells)
+    return rows
+
+
+def test_files_and_deny_against_the_programs_own_record(capfd, tmp_path) -> None:
+    program, err, lines = _run_files(capfd, tmp_path, "files", "deny:secret")
+    rows = {r[-1]: r for r in _section(lines, "files:")}
+    opens: dict[str, list[str]] = {}
+    read: dict[str, int] = {}
+    written: dict[str, int] = {}
+    for name, kv in _calls(program):
+        if name == "path_open":
+            opens.setdefault(f"{kv['fd_path']}/{kv['path']}", []).append(kv["errno_name"])
+        elif name == "fd_read":
+            read[kv["fd_path"]] = read.get(kv["fd_path"], 0) + int(kv["nread"])
+        elif name == "fd_write" and kv["fd"] not in ("1", "2"):
+            written[kv["fd_path"]] = written.get(kv["fd_path"], 0) + int(kv["nwritten"])
+    assert opens["/sandbox/secret.txt"] == ["acces"] and opens["/sandbox/missing.txt"] == ["noent"]
+    for path, results in opens.items():
+        failed = [e for e in results if e != "success"]
+        assert rows[path][0] == str(len(results) - len(failed))
+        assert rows[path][1] == (f"{len(failed)} {failed[0]}" if failed else "")     # one errno each here
+        assert (int(rows[path][-3]), int(rows[path][-2])) == (read.get(path, 0), written.get(path, 0))
+    # every byte the program wrote to stdout and stderr, its libc's included
     assert int(rows["<stdout>"][-2]) == len(program.encode()) and int(rows["<stderr>"][-2]) == len(err.encode())
-    assert lines[lines.index("deny secret/:") + 3].split() == ["1", "secret/key.txt"]
-    # the denied file was never created; the others were, and still work
-    assert not (tmp_path / "secret" / "key.txt").exists()
+    assert _section(lines, "deny secret:") == [["1", "secret.txt"]]
+    assert lines[lines.index("deny secret:") + 5] == "1 denial of 1 path"
+    # the denied file was never created; the others were, with what the program wrote
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "other.txt", "renamed.txt"]
     assert (tmp_path / "notes.txt").stat().st_size == written["/sandbox/notes.txt"] > 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "other.txt", "renamed.txt", "secret"]
 
 
 def test_without_deny_the_file_is_created(capfd, tmp_path) -> None:
-    (tmp_path / "secret").mkdir()
-    status, out, err = _whamm(capfd, "run", "--tool", "files", "-a", FILES, "--dir", f"{tmp_path}::/sandbox")
-    assert status == 0, err
-    assert "path=secret/key.txt oflags=1 errno=0" in out and (tmp_path / "secret" / "key.txt").exists()
+    program, _, _ = _run_files(capfd, tmp_path, "files")
+    assert "path=secret.txt oflags=1 opened_fd=5 errno=0" in program and (tmp_path / "secret.txt").exists()
+
+
+def test_syscalls_against_the_programs_record_and_per_site_counters(capfd, tmp_path) -> None:
+    """Calls per function equal per-site counters of every WASI call (another probe, no map, no after);
+    errors equal the failures the program recorded (its libc's calls succeed); the program's own calls
+    are among those counted; times add up."""
+    program, _, lines = _run_files(capfd, tmp_path, "syscalls")
+    rows = {r[-1]: r for r in _section(lines, "syscalls:")}
+    total = rows.pop("total")
+    (sandbox := tmp_path / "again").mkdir()
+    result = api.instrument(FILES, "wasi:p1:*:before { report var n: u64; n++; }", options=api.Options(no_report=True))
+    outcome = api.run(result, RunOptions((FILES.name,), dirs=((str(sandbox), "/sandbox"),), stdout=os.devnull))
+    per_site: dict[str, int] = {}
+    for v in read_report_values(result.layout, outcome):
+        event = v.var.probe_id.split(":")[2]
+        per_site[event] = per_site.get(event, 0) + v.value
+    assert {name: int(r[3]) for name, r in rows.items()} == {e: n for e, n in per_site.items() if n}
+    own = _calls(program)
+    for name in {n for n, _ in own}:
+        assert int(rows[name][3]) >= sum(1 for n, _ in own if n == name)
+    errors = {n: sum(1 for m, kv in own if m == n and kv["errno"] != "0") for n, _ in own}
+    assert {name: r[4] for name, r in rows.items()} == {n: str(errors[n]) if errors.get(n) else "" for n in rows}
+    assert errors["path_open"] == 1 and errors["path_unlink_file"] == 1
+    for r in rows.values():
+        assert int(r[2]) == int(r[1]) // int(r[3])                  # mean = total // calls
+    assert total == ["100.00", str(sum(int(r[1]) for r in rows.values())), "",
+                     str(sum(int(r[3]) for r in rows.values())), "2", "total"]
+    assert [int(r[1]) for r in rows.values()] == sorted((int(r[1]) for r in rows.values()), reverse=True)
