@@ -27,24 +27,15 @@ from functools import lru_cache
 from importlib import resources
 
 from compiler.errors import InternalError, WhammError
+from compiler.events.wasi import ERRNO
 from compiler.lang.printer import string_literal
 
 __all__ = ["ToolError", "Param", "Tool", "ToolScript", "tool_names", "find_tool", "tool_script",
            "parse_tool_spec", "ERRNO_NAMES"]
 
-#: The WASI preview 1 errno names (``wasi/api.h``'s ``__WASI_ERRNO_*`` in order of value), as the
-#: ``errno`` KIND accepts them.
-ERRNO_NAMES = (
-    "success", "2big", "acces", "addrinuse", "addrnotavail", "afnosupport", "again", "already", "badf",
-    "badmsg", "busy", "canceled", "child", "connaborted", "connrefused", "connreset", "deadlk",
-    "destaddrreq", "dom", "dquot", "exist", "fault", "fbig", "hostunreach", "idrm", "ilseq", "inprogress",
-    "intr", "inval", "io", "isconn", "isdir", "loop", "mfile", "mlink", "msgsize", "multihop",
-    "nametoolong", "netdown", "netreset", "netunreach", "nfile", "nobufs", "nodev", "noent", "noexec",
-    "nolck", "nolink", "nomem", "nomsg", "noprotoopt", "nospc", "nosys", "notconn", "notdir", "notempty",
-    "notrecoverable", "notsock", "notsup", "notty", "nxio", "overflow", "ownerdead", "perm", "pipe",
-    "proto", "protonosupport", "prototype", "range", "rofs", "spipe", "srch", "stale", "timedout",
-    "txtbsy", "xdev", "notcapable",
-)
+#: The WASI preview 1 errno names the ``errno`` KIND accepts (the provider's table, generated from
+#: ``wasi/api.h``), in order of value.
+ERRNO_NAMES = tuple(name for name, _ in ERRNO)
 
 _HEADER = re.compile(r"// (?P<name>[a-z_]+): (?P<summary>.+)")
 _PARAM = re.compile(r"// param (?P<name>[A-Z_]+) \((?P<kind>[a-z]+)(?:, default (?P<default>\S+))?\): "
