@@ -289,3 +289,16 @@ def test_syscalls_against_the_programs_record_and_per_site_counters(capfd, tmp_p
     assert total == ["100.00", str(sum(int(r[1]) for r in rows.values())), "",
                      str(sum(int(r[3]) for r in rows.values())), "2", "total"]
     assert [int(r[1]) for r in rows.values()] == sorted((int(r[1]) for r in rows.values()), reverse=True)
+
+
+TRAP_WAT = """(module
+  (func $f (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0)))
+  (func $main (export "_start") (drop (call $f (i32.const 1))) (drop (call $f (i32.const 0)))))"""
+
+
+def test_after_a_trap_the_tables_hold_the_values_so_far(capfd, tmp_path) -> None:
+    (app := tmp_path / "trap.wat").write_text(TRAP_WAT)
+    status, out, err = _whamm(capfd, "run", "--tool", "calls", "-a", app)
+    assert status == 134 and err.startswith("error: wasm trap: integer divide by zero")
+    assert out.startswith("\nreport (partial: trap)\ncalls:\n") and _rows(out.splitlines(), "calls fid function") == [
+        ["2", "0", "f"], ["1", "1", "main"]]
