@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from compiler.events import wasi
 from compiler.lang import ast, values
 from compiler.lang.check_exprs import AGG_UPDATE, SITE, VISIT, ExprChecker
 from compiler.lang.check_names import BOUNDABLE, NO_SITE_PACKAGES
@@ -143,7 +144,12 @@ class BodyChecker(ExprChecker):
                                value.span)
                     value = self.expr(value, None)
                 elif self.cp.package == "p1":  # type: ignore[union-attr]  # the WASI call's errno
-                    value = self.expect(value, Prim.U16)
+                    event = self.cp.expansion.event  # type: ignore[union-attr]
+                    if not wasi.function(event).returns_errno:  # type: ignore[arg-type]
+                        self.error(f"{event} returns nothing; `return` cannot have a value", value.span)
+                        value = self.expr(value, None)
+                    else:
+                        value = self.expect(value, Prim.U16)
                 else:
                     value = self.expr(value, None)
         return s if value is s.value else dataclasses.replace(s, value=value)

@@ -148,6 +148,8 @@ def test_misuse_is_rejected_with_located_diagnostics() -> None:
         ("report var n: u32;\nwasi:p1:fd_write:before { n += nwritten; }\n",
          "nwritten can only be used in after probes", "script.mm:2:32"),
         ("wasi:p1:path_open:alt { return \"no\"; }\n", "expected u16, found str", "script.mm:1:32"),
+        ("wasi:p1:proc_exit:alt { return 5; }\n", "proc_exit returns nothing; `return` cannot have a value",
+         "script.mm:1:32"),
     ]
     for script, message, where in cases:
         with pytest.raises(ScriptError) as info:
