@@ -175,6 +175,8 @@ def syscalls_table(values: Sequence[ReportValue], source_lines: SourceLines) -> 
     errors = _map(values, "syscall_errors")
     if times is None or errors is None:
         return None
+    if not times:
+        return ["no WASI calls"]
     total_ns = sum(v[1] for v in times.values())
     order = sorted(times, key=lambda name: (-times[name][1], name))
 
@@ -196,6 +198,8 @@ def files_table(values: Sequence[ReportValue], source_lines: SourceLines) -> lis
     read, written = _map(values, "file_read"), _map(values, "file_written")
     if opens is None or read is None or written is None:
         return None
+    if not (opens or read or written):
+        return ["no file opened, read or written"]
     ok: dict[str, int] = defaultdict(int)
     failed: dict[str, dict[str, int]] = defaultdict(dict)
     for (directory, relative, errno_name), n in opens.items():
@@ -227,6 +231,8 @@ def deny_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list
     denied = _map(values, "denied")
     if denied is None:
         return None
+    if not denied:
+        return ["no path denied"]
     order = sorted(denied, key=lambda p: (-denied[p], p))
     out = layout(("denials", "path"), [(denied[p], p) for p in order])
     out.append("")

@@ -302,3 +302,9 @@ def test_after_a_trap_the_tables_hold_the_values_so_far(capfd, tmp_path) -> None
     assert status == 134 and err.startswith("error: wasm trap: integer divide by zero")
     assert out.startswith("\nreport (partial: trap)\ncalls:\n") and _rows(out.splitlines(), "calls fid function") == [
         ["2", "0", "f"], ["1", "1", "main"]]
+
+
+def test_wasi_tools_on_a_program_without_wasi_calls_say_so(capfd) -> None:
+    status, out, err = _whamm(capfd, "run", "--tool", "syscalls", "--tool", "files", "--tool", "deny:x", "-a", WORK)
+    assert (status, err) == (0, "")
+    assert out == "\nsyscalls:\nno WASI calls\n\nfiles:\nno file opened, read or written\n\ndeny x:\nno path denied\n\n"
