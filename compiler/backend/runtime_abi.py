@@ -127,6 +127,12 @@ EXPORTS: tuple[RuntimeFunc, ...] = (
        "new array of whamm_map_len(id) pointers to key bytes in key order (value after key); mem_free it"),
     _f("whamm_callstack", "i32 i32 i32", "i64",
        "callstack string (len << 32 | ptr, interned) of the shadow stack (depth, ring, name table) (callstack.c)"),
+    _f("whamm_fd_path", "i32", "i64", "wasi:p1 fd_path of a descriptor (len << 32 | ptr; \"\" unknown) (fdpath.c)"),
+    _f("whamm_fd_path_preopen", "i32 i32 i32", "", "record a preopened directory's name (fd, ptr, len) (fdpath.c)"),
+    _f("whamm_fd_path_open", "i32 i32 i32 i32", "",
+       "record path_open's new fd as its directory fd's path joined with (ptr, len) (fdpath.c)"),
+    _f("whamm_fd_path_renumber", "i32 i32", "", "fd_renumber(from, to): to takes from's path, from is forgotten"),
+    _f("whamm_fd_path_close", "i32", "", "fd_close: the descriptor's path is forgotten (fdpath.c)"),
 )
 EXPORT_BY_NAME: dict[str, RuntimeFunc] = {f.name: f for f in EXPORTS}
 CORE_FUNCTIONS: dict[str, RuntimeFunc] = {f.name: f for f in EXPORTS if f.core}
