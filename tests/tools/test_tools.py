@@ -308,3 +308,22 @@ def test_wasi_tools_on_a_program_without_wasi_calls_say_so(capfd) -> None:
     status, out, err = _whamm(capfd, "run", "--tool", "syscalls", "--tool", "files", "--tool", "deny:x", "-a", WORK)
     assert (status, err) == (0, "")
     assert out == "\nsyscalls:\nno WASI calls\n\nfiles:\nno file opened, read or written\n\ndeny x:\nno path denied\n\n"
+
+
+EXIT_WAT = """(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))
+  (memory (export "memory") 1)
+  (func $main (export "_start") (drop (call $yield)) (call $exit (i32.const 3))))"""
+
+
+def test_proc_exit_is_counted_and_flame_keeps_the_instructions_before_it(capfd, tmp_path) -> None:
+    (app := tmp_path / "exit.wat").write_text(EXIT_WAT)
+    status, out, _ = _whamm(capfd, "run", "--tool", "syscalls", "--tool", "flame", "-a", app)
+    lines = out.splitlines()
+    assert status == 3
+    assert [(r[3], r[4], r[5]) for r in _section(lines, "syscalls:")] == [
+        ("1", "", "sched_yield"), ("1", "", "proc_exit"), ("2", "", "total")]
+    assert _section(lines, "syscalls:")[1][1] == "0"                      # proc_exit's time
+    # call drop i32.const call: the `end` after proc_exit never runs
+    assert "4 instructions executed in 1 call stack" in lines
