@@ -474,7 +474,7 @@ def _wasi_event(f: wasi.WasiFunction) -> Event:
     variables :mod:`compiler.events.wasi` derives from the function's parameters."""
     name_var = BoundVar("event_name", _STR, True, "Name of the WASI function.", definition=_literal(f.name),
                         constant=f.name)
-    dynamic = tuple(BoundVar(v.name, wasi.whamm_type(v), False, v.doc + (" (after probes only)" if v.after_only else ""),
+    dynamic = tuple(BoundVar(v.name, wasi.whamm_type(v.type), False, v.doc + (" (after probes only)" if v.after_only else ""),
                              after_only=v.after_only)
                     for v in wasi.event_vars(f.name).values())
     return Event(f.name, wasi.PACKAGE, f"Calls of {f.name}: {f.doc}",

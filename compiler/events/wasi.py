@@ -32,7 +32,7 @@ from pathlib import Path
 from compiler.lang.types import Prim, WhammType, parse_type
 
 __all__ = ["IMPORT_MODULES", "PACKAGE", "WasiParam", "WasiFunction", "WasiVar", "FUNCTIONS", "ERRNO",
-           "ERRNO_NAMES", "NAMES", "function", "event_vars", "wasi_var", "TRACKED", "FD_PATH_DOC"]
+           "ERRNO_NAMES", "NAMES", "function", "event_vars", "wasi_var", "whamm_type", "TRACKED", "FD_PATH_DOC"]
 
 #: Import modules whose functions are ``wasi:p1`` sites (the preview 1 names and the older ones).
 IMPORT_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
@@ -175,6 +175,6 @@ def wasi_var(event: str, name: str) -> WasiVar | None:
     return event_vars(event).get(name)
 
 
-def whamm_type(v: WasiVar) -> WhammType:
-    """The variable's type as the checker sees it."""
-    return Prim.STR if v.type == "str" else parse_type(v.type)
+def whamm_type(type_name: str) -> WhammType:
+    """A table type name (``u32``, ``str``, ``i64`` …) as the checker's type."""
+    return Prim.STR if type_name == "str" else parse_type(type_name)

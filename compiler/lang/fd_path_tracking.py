@@ -10,8 +10,6 @@ last character), so no diagnostic or session lookup can confuse it with a probe 
 """
 from __future__ import annotations
 
-import functools
-
 from compiler.events import wasi
 from compiler.lang import ast
 from compiler.lang.parser import parse_script
@@ -22,7 +20,6 @@ __all__ = ["TRACKING_RULE", "tracking_probes"]
 TRACKING_RULE = f"wasi:p1:{'|'.join(wasi.TRACKED)}:after {{ track_fd_path(); }}"
 
 
-@functools.lru_cache(maxsize=64)
 def tracking_probes(source_length: int) -> tuple[ast.Probe, ...]:
     """The tracking rule's probe, parsed at offsets past a script of ``source_length`` characters."""
     script = parse_script(" " * source_length + "\n" + TRACKING_RULE, "<fd_path tracking>")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from compiler.backend.instrs import Code, CodegenError
+from compiler.errors import InternalError
 from compiler.events import wasi
-from compiler.events.catalog import find_event
 from compiler.lang.types import WhammType
 from compiler.wasm.model import ExternKind, MemArg
 
@@ -25,6 +25,7 @@ __all__ = ["is_wasi_var", "lower_wasi", "track_fd_path"]
 _LOADS = {"u8": ("i32.load8_u", 0), "u16": ("i32.load16_u", 1), "u32": ("i32.load", 2),
           "i32": ("i32.load", 2), "u64": ("i64.load", 3), "i64": ("i64.load", 3)}
 _MASKS = {"u8": 0xFF, "u16": 0xFFFF}
+_ERRNO = wasi.whamm_type("u16")
 
 
 def is_wasi_var(env: SiteEnv, name: str) -> bool:
@@ -61,17 +62,19 @@ def lower_wasi(env: SiteEnv, code: Code, name: str, t: WhammType) -> None:
         _result(env, code, v)
     elif how == "errno":
         env.operand("res0", t).load(code, env)
+        code.emit("i32.const", 0xFFFF)    # the import returns the u16 in an i32
+        code.emit("i32.and")
     elif how == "errno_name":
         _errno_name(env, code)
     elif how == "fd_path":
         _fd_path(env, code, v.index)
     else:
-        raise CodegenError(f"`{name}` is not available at {find_event('p1', event).name}")  # type: ignore[arg-type]
+        raise InternalError(f"wasi:p1 variable {name} of {event}: no code for kind {how}")
 
 
 def _arg(env: SiteEnv, code: Code, n: int, type_: str) -> None:
     """Saved argument ``argN`` as its WASI type (u8/u16 arguments keep only their low bits, as WASI reads them)."""
-    env.arg(code, n, wasi.whamm_type(wasi.WasiVar("", "arg", type_)))
+    env.arg(code, n, wasi.whamm_type(type_))
     mask = _MASKS.get(type_)
     if mask is not None:
         code.emit("i32.const", mask)
@@ -138,7 +141,7 @@ def _result(env: SiteEnv, code: Code, v: wasi.WasiVar) -> None:
     """``after``: the value the call wrote through its result pointer (argN), or 0 when errno != 0."""
     load, align = _LOADS[v.type]
     wide = v.type in ("u64", "i64")
-    env.operand("res0", wasi.whamm_type(wasi.WasiVar("", "", "u16"))).load(code, env)
+    env.operand("res0", _ERRNO).load(code, env)
     code.emit("i32.eqz")
     code.open("if", "i64" if wide else "i32")
     env.arg(code, v.index)
@@ -148,25 +151,26 @@ def _result(env: SiteEnv, code: Code, v: wasi.WasiVar) -> None:
     code.end()
 
 
+def _errno_names() -> tuple[bytes, bytes]:
+    """Every errno name in one string, and per errno value 0..max its (offset, length) in that string as two
+    little-endian u16 (a value WASI does not define: (0, 0), the empty string)."""
+    names = b""
+    entries: dict[int, bytes] = {}
+    for name, value in wasi.ERRNO:
+        entries[value] = len(names).to_bytes(2, "little") + len(name).to_bytes(2, "little")
+        names += name.encode()
+    table = b"".join(entries.get(v, bytes(4)) for v in range(max(entries) + 1))
+    return names, table
+
+
 def _errno_name(env: SiteEnv, code: Code) -> None:
-    """``errno_name``: one interned string of every name and a table of (offset, length) u16 pairs, both in
-    the instrumentation memory; an errno WASI does not define gives ``""``."""
-    names = b"".join(n.encode() for n, _ in wasi.ERRNO)
-    table = bytearray()
-    count = max(value for _, value in wasi.ERRNO) + 1
-    offsets = {value: n for n, value in wasi.ERRNO}
-    at = 0
-    positions = {}
-    for n, _ in wasi.ERRNO:
-        positions[n] = at
-        at += len(n)
-    for value in range(count):
-        n = offsets.get(value, "")
-        table += (positions.get(n, 0)).to_bytes(2, "little") + len(n).to_bytes(2, "little")
-    names_at, table_at = env.string(names), env.string(bytes(table))
+    """``errno_name``: :func:`_errno_names`'s string and table, interned in the instrumentation memory."""
+    names, table = _errno_names()
+    count = len(table) // 4
+    names_at, table_at = env.string(names), env.string(table)
     pool = env.pool
     errno, entry = pool.temp("i32"), pool.temp("i32")
-    env.operand("res0", wasi.whamm_type(wasi.WasiVar("", "", "u16"))).load(code, env)
+    env.operand("res0", _ERRNO).load(code, env)
     code.emit("local.tee", errno)
     code.emit("i32.const", count)
     code.emit("i32.lt_u")
@@ -217,7 +221,7 @@ def track_fd_path(env: SiteEnv, code: Code) -> None:
     if env.probe.mode != "after" or event not in wasi.TRACKED:
         raise CodegenError(f"track_fd_path() is only available in after probes of {', '.join(wasi.TRACKED)}")
     vars_ = wasi.event_vars(event)  # type: ignore[arg-type]
-    env.operand("res0", wasi.whamm_type(wasi.WasiVar("", "", "u16"))).load(code, env)
+    env.operand("res0", _ERRNO).load(code, env)
     code.emit("i32.eqz")
     code.open("if", None)
     fd = vars_["fd"].index
