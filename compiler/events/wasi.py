@@ -10,7 +10,7 @@ kind        bound variables                                            value
 scalar      ``NAME`` (its WASI type)                                   the argument
 str         ``NAME: str``, ``NAME_ptr``, ``NAME_len``                  the bytes at ptr, len in app memory
 out_str     the same, ``NAME`` in ``after`` only                       what the call wrote there
-iovec       ``bytes: u64``, ``NAME_ptr``, ``NAME_len``                 the sum of the buffers' lengths
+iovec       ``bytes: u64``, ``iovs_ptr``, ``iovs_len``                 the sum of the buffers' lengths
 buffer      ``NAME``, ``NAME_len``                                     raw pointer and length
 pointer     ``NAME``                                                   raw pointer
 result      ``NAME`` (``after`` only), ``NAME_ptr``                    the value written there; 0 if errno != 0
@@ -136,11 +136,11 @@ def _vars(f: WasiFunction) -> tuple[WasiVar, ...]:
                                f"The {p.name} string ({p.name}_ptr, {p.name}_len): {what}."))
             arg(f"{p.name}_ptr", "u32", k, f"Address of {p.name} in the application's memory.")
             arg(f"{p.name}_len", "u32", k + 1, f"Length of {p.name} in bytes.")
-        elif p.kind == "iovec":
+        elif p.kind == "iovec":             # ANALYSIS.md §4 names every list's pair iovs_* (api.h: ri_data, …)
             out.append(WasiVar("bytes", "iovec", "u64", n - 1 - k, False,
-                               f"Total length of the buffers of {p.name}."))
-            arg(f"{p.name}_ptr", "u32", k, f"Address of the {p.name} list (buffer address, length pairs).")
-            arg(f"{p.name}_len", "u32", k + 1, f"Number of buffers in {p.name}.")
+                               f"Total length of the buffers of the {p.name} list."))
+            arg("iovs_ptr", "u32", k, f"Address of the {p.name} list (buffer address, length pairs).")
+            arg("iovs_len", "u32", k + 1, f"Number of buffers in the {p.name} list.")
         elif p.kind == "buffer":
             arg(p.name, "u32", k, f"Address of the {p.name} buffer.")
             arg(f"{p.name}_len", "u32", k + 1, f"Length of the {p.name} buffer.")

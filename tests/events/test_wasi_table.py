@@ -27,6 +27,7 @@ def test_argument_positions_follow_the_import_signature() -> None:
     assert wasi.wasi_var("path_open", "path_len").index == 5
     assert wasi.wasi_var("path_open", "fd").index == 8 and wasi.wasi_var("path_open", "opened_fd").index == 0
     assert wasi.wasi_var("fd_write", "bytes").how == "iovec" and wasi.wasi_var("fd_write", "iovs_len").index == 1
+    assert wasi.wasi_var("sock_recv", "iovs_ptr").index == 4 and wasi.wasi_var("sock_send", "bytes").index == 3
     assert wasi.wasi_var("fd_seek", "offset").type == "i64" and wasi.wasi_var("fd_tell", "offset").how == "result"
     results = {f.name: [p.name for p in f.params if p.kind in ("result", "struct")] for f in wasi.FUNCTIONS}
     assert results["sock_recv"] == ["ro_datalen", "ro_flags"] and results["fd_filestat_get"] == ["buf"]
