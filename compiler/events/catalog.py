@@ -9,6 +9,11 @@ lowers it — is its row in :mod:`compiler.events.variables`; the catalog says w
 Catalog order
 (the order of every tuple here) is what probe numbering (§9) and ``whamm info`` output follow.
 
+A second provider, ``wasi`` (ANALYSIS.md §4), sits beside it in :data:`PROVIDERS`: its package ``p1`` has
+one event per WASI preview 1 function, built from :mod:`compiler.events.wasi` (data generated from
+wasi-libc's ``api.h``).  Package names are unique across providers, so a package name alone finds its
+provider (:func:`provider_of`).
+
 The checker asks :func:`scope` / :func:`scope_fns` what a probe at (package, event, mode) may use and
 :func:`lookup` for a concrete name such as ``arg3`` or ``imm2``, which the catalog lists as a family
 (``argN``, ``immN``) where the count depends on the site.
@@ -474,8 +479,8 @@ def _wasi_event(f: wasi.WasiFunction) -> Event:
     variables :mod:`compiler.events.wasi` derives from the function's parameters."""
     name_var = BoundVar("event_name", _STR, True, "Name of the WASI function.", definition=_literal(f.name),
                         constant=f.name)
-    dynamic = tuple(BoundVar(v.name, wasi.whamm_type(v.type), False, v.doc + (" (after probes only)" if v.after_only else ""),
-                             after_only=v.after_only)
+    dynamic = tuple(BoundVar(v.name, wasi.whamm_type(v.type), False,
+                             v.doc + (" (after probes only)" if v.after_only else ""), after_only=v.after_only)
                     for v in wasi.event_vars(f.name).values())
     return Event(f.name, wasi.PACKAGE, f"Calls of {f.name}: {f.doc}",
                  modes=tuple(Mode(m, doc) for m, doc in _WASI_MODE_DOCS), vars=(name_var,) + dynamic)
@@ -532,7 +537,7 @@ def _resolve(package: str, event: str | None, mode: str | None) -> tuple[Package
         raise KeyError(f"no package {package}")
     if event is None:
         if pkg.events:
-            raise KeyError(f"package wasm:{package} needs an event")
+            raise KeyError(f"package {package} needs an event")
         return pkg, None
     ev = find_event(package, event)
     if mode is not None and ev.mode(mode) is None:

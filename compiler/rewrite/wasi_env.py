@@ -31,7 +31,8 @@ _ERRNO = wasi.whamm_type("u16")
 def is_wasi_var(env: SiteEnv, name: str) -> bool:
     """Whether ``name`` is one of the site's WASI variables (else it is a provider variable such as nsecs)."""
     probe = env.probe
-    return probe.package == wasi.PACKAGE and wasi.wasi_var(probe.expansion.event, name) is not None  # type: ignore[arg-type]
+    event = probe.expansion.event
+    return probe.package == wasi.PACKAGE and wasi.wasi_var(event, name) is not None  # type: ignore[arg-type]
 
 
 def _app_memory(env: SiteEnv) -> int:

@@ -117,7 +117,8 @@ def wasi_imports(module: Module) -> dict[int, str]:
 
 def wasi_type_mismatches(module: Module, imports: Mapping[int, str]) -> dict[int, str]:
     """The WASI imports whose Wasm type is not the one api.h gives (a hand-written module may declare
-    anything): index → ``"(i32) -> (), not (i32) -> (i32) as WASI preview 1's fd_close"``.  Their arguments are not where the table says, so a probe on
+    anything): index → ``"(i32) -> (), not (i32) -> (i32) as WASI preview 1's fd_close"``.  Their arguments
+    are not where the table says, so a probe on
     them is an error rather than a decoding of the wrong values."""
     out = {}
     for index, name in imports.items():

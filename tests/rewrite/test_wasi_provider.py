@@ -27,7 +27,8 @@ _COMMON = "errno, errno_name, fd_path"
 
 #: One probe per function the program traces, printing the program's own line format.
 DECODE = "\n".join([
-    f'wasi:p1:fd_prestat_dir_name:after {{ printf("wasi fd_prestat_dir_name fd=%d path=%s {_TAIL}fd, path, {_COMMON}); }}',
+    f'wasi:p1:fd_prestat_dir_name:after {{ printf("wasi fd_prestat_dir_name fd=%d path=%s {_TAIL}'
+    f'fd, path, {_COMMON}); }}',
     f'wasi:p1:path_open:after {{ printf("wasi path_open fd=%d path=%s oflags=%d opened_fd=%d {_TAIL}'
     f'fd, path, oflags, opened_fd, {_COMMON}); }}',
     f'wasi:p1:fd_write:after {{ printf("wasi fd_write fd=%d iovs_len=%d bytes=%d nwritten=%d {_TAIL}'
@@ -37,7 +38,8 @@ DECODE = "\n".join([
     f'wasi:p1:fd_read:after {{ printf("wasi fd_read fd=%d iovs_len=%d bytes=%d nread=%d {_TAIL}'
     f'fd, iovs_len, bytes, nread, {_COMMON}); }}',
     f'wasi:p1:fd_tell:after {{ printf("wasi fd_tell fd=%d offset=%d {_TAIL}fd, offset, {_COMMON}); }}',
-    f'wasi:p1:fd_filestat_get:after {{ printf("wasi fd_filestat_get fd=%d buf_ptr=%d {_TAIL}fd, buf_ptr, {_COMMON}); }}',
+    f'wasi:p1:fd_filestat_get:after {{ printf("wasi fd_filestat_get fd=%d buf_ptr=%d {_TAIL}'
+    f'fd, buf_ptr, {_COMMON}); }}',
     f'wasi:p1:fd_renumber:after {{ printf("wasi fd_renumber fd=%d to=%d {_TAIL}fd, to, {_COMMON}); }}',
     f'wasi:p1:path_rename:after {{ printf("wasi path_rename fd=%d old_path=%s new_path=%s {_TAIL}'
     f'fd, old_path, new_path, {_COMMON}); }}',
