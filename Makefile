@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: shell test bench corpus runtime clean
+.PHONY: shell test bench corpus runtime wasi-table clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ shell: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-BENCHMARKS := codec frontend parse info sites instrument overhead callstack_profile output_costs shell_latency
+BENCHMARKS := codec frontend parse info sites instrument overhead callstack_profile output_costs shell_latency syscalls_overhead
 
 # Every benchmark in turn, then the figures that have a target in one table (benchmarks/targets.py).
 bench: $(STAMP)
@@ -34,6 +34,10 @@ corpus:
 # Rebuild the committed instrumentation runtime (compiler/backend/runtime/runtime.wasm; needs clang, lld).
 runtime:
 	$(MAKE) -C compiler/backend/runtime
+
+# Regenerate the wasi:p1 function table from Debian wasi-libc's wasi/api.h (compiler/events/wasi_p1.json).
+wasi-table:
+	$(PYTHON) -m compiler.events.gen_wasi
 
 clean:
 	rm -rf $(VENV) build *.egg-info

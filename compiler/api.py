@@ -38,6 +38,9 @@ that).  For it, the API also offers:
   :func:`instrumented_diff`);
 * source level (ANALYSIS.md §5): the line table over an application's instructions (:func:`source_map`)
   and line coverage (:data:`COVERAGE_PROBE`, :func:`coverage`, :func:`lcov_text`);
+* the ready-made tools (ANALYSIS.md §7, :mod:`compiler.tools`): :func:`tool_names`, :func:`find_tool`,
+  :func:`tool_script` (a tool's script with its arguments validated and substituted, or a
+  :class:`ToolError`) and :func:`tool_table` (what a tool shows after a run);
 * the public error and diagnostic types: :class:`WhammError`, :class:`ScriptError`,
   :class:`Diagnostic`, :class:`Span`, :class:`LibSpecError`, and the run's :class:`Outcome`.
 """
@@ -89,6 +92,7 @@ if TYPE_CHECKING:
         COVERAGE_PROBE, Coverage, NoLinesError, coverage, coverage_script, lcov_text, resolve_source,
     )
     from compiler.wasm.source_lines import SourceLoc, SourceMap, source_comments, source_map
+    from compiler.tools import ToolError, find_tool, tool_names, tool_script, tool_table
     from compiler.wasm.model import Module
 
 __all__ = [
@@ -110,6 +114,8 @@ __all__ = [
     # source level (ANALYSIS.md §5): DWARF lines over instructions, line coverage
     "source_map", "SourceMap", "SourceLoc", "source_comments", "coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "coverage_script", "NoLinesError",
     "resolve_source",
+    # ready-made tools
+    "tool_names", "find_tool", "tool_script", "tool_table", "ToolError",
     # errors and diagnostics
     "WhammError", "ScriptError", "Diagnostic", "Span", "LibSpecError",
 ]
@@ -130,6 +136,7 @@ _ON_FIRST_USE = {
     **dict.fromkeys(("agg_count", "agg_json", "format_agg_human"), "compiler.report.aggregates"),
     **dict.fromkeys(("ProfileError", "profile_type_error", "profile_counts", "folded_text", "flame_lines"),
                     "compiler.report.folded"),
+    **dict.fromkeys(("tool_names", "find_tool", "tool_script", "tool_table", "ToolError"), "compiler.tools"),
     "instrumented_wat": "compiler.rewrite.marks",
     "instrumented_diff": "compiler.rewrite.marks",
     **dict.fromkeys(("site_details", "SiteDetail", "Stack", "BoundValue"), "compiler.site_details"),

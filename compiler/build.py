@@ -238,6 +238,13 @@ class Instrumenter:
                     expansions[piece.number] = hit[0]
                     parts.append(hit[1])
                 reused = [cp for piece in composition.probes for cp in expansions[piece.number]]
+                # probes the checker added (fd_path's tracking, docs/WASI.md) belong to no session probe
+                attributed = {id(cp) for cps in groups.values() for cp in cps}
+                added = [cp for cp in program.probes if id(cp) not in attributed]
+                if added:
+                    parts.append(match(self.app.module, dataclasses.replace(program, probes=added),
+                                       static_call=static))
+                    reused += added
                 program = dataclasses.replace(program, probes=reused)
                 matches = merge(program, parts)
         finally:

@@ -13,6 +13,7 @@ import sys
 from typing import Sequence
 
 from compiler.errors import WhammError
+from compiler.tools.catalog import ToolError
 
 __all__ = ["main", "EXIT_OK", "EXIT_INPUT", "EXIT_USAGE", "EXIT_INTERNAL", "UsageError",
            "print_warnings", "render_error"]
@@ -79,7 +80,7 @@ def _main(argv: list[str]) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
         return args._run(args)
-    except UsageError as exc:
+    except (UsageError, ToolError) as exc:         # a bad --tool is a bad command line too
         print(f"error: {exc}", file=sys.stderr)
         print(parser.format_usage().rstrip(), file=sys.stderr)
         return EXIT_USAGE

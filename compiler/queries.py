@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from compiler.events.catalog import CATALOG, CORE_FNS, CORE_VARS, MODES, lookup, opcode_events, scope
+from compiler.events.catalog import CORE_FNS, CORE_VARS, MODES, PROVIDERS, lookup, opcode_events, scope
 from compiler.events.info import render_info
 from compiler.events.rules import Pattern, RuleError, match_rule, split_rule
 from compiler.lang import ast
@@ -51,12 +51,9 @@ def rule_completions(rule: str) -> list[tuple[str, str, str]]:
     level = len(given)
     out: list[tuple[str, str, str]] = []
     if level == 0:
-        if CATALOG.name.startswith(low):
-            out.append((CATALOG.name + ":", CATALOG.name, CATALOG.doc))
-        return out
-    if not Pattern(given[0]).matches(CATALOG.name):
-        return []
-    packages = Pattern(given[1]).filter(CATALOG.packages) if level >= 2 else CATALOG.packages
+        return [(pv.name + ":", pv.name, pv.doc) for pv in PROVIDERS if pv.name.startswith(low)]
+    all_packages = [pk for pv in Pattern(given[0]).filter(PROVIDERS) for pk in pv.packages]
+    packages = Pattern(given[1]).filter(all_packages) if level >= 2 else all_packages
     if level == 1:
         for pk in packages:
             if pk.name.startswith(low):
@@ -100,7 +97,7 @@ def rule_scope(rule: str) -> tuple[tuple[str, str, str], ...]:
         names = scope(t.package.name, t.event.name if t.event else None, t.mode.name if t.mode else None)
         after = t.mode is not None and t.mode.name == "after"
         scopes.append({n: v for n, v in names.items()
-                       if not v.engine_only and (after or not _RES.fullmatch(n))})
+                       if not v.engine_only and (after or not (_RES.fullmatch(n) or v.after_only))})
     first, rest = scopes[0], scopes[1:]
     out: dict[str, tuple[str, str, str]] = {}
     for name, var in first.items():
@@ -118,8 +115,8 @@ def rule_scope(rule: str) -> tuple[tuple[str, str, str], ...]:
 def bound_variable_names() -> tuple[str, ...]:
     """Every concrete bound-variable name in the catalog, sorted (families such as ``argN`` are left
     out: a highlighter matches them by pattern)."""
-    names = {v.name for v in CORE_VARS} | {v.name for v in CATALOG.vars}
-    for pkg in CATALOG.packages:
+    names = {v.name for v in CORE_VARS} | {v.name for pv in PROVIDERS for v in pv.vars}
+    for pkg in (pk for pv in PROVIDERS for pk in pv.packages):
         names.update(v.name for v in pkg.vars)
         for ev in pkg.events:
             names.update(v.name for v in ev.vars)
@@ -128,8 +125,8 @@ def bound_variable_names() -> tuple[str, ...]:
 
 def bound_function_names() -> tuple[str, ...]:
     """Every bound function name in the catalog (``whamm_core`` ones included), sorted."""
-    names = {f.name for f in CORE_FNS} | {f.name for f in CATALOG.fns}
-    for pkg in CATALOG.packages:
+    names = {f.name for f in CORE_FNS} | {f.name for pv in PROVIDERS for f in pv.fns}
+    for pkg in (pk for pv in PROVIDERS for pk in pv.packages):
         names.update(f.name for f in pkg.fns)
         for ev in pkg.events:
             names.update(f.name for f in ev.fns)

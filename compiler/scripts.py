@@ -5,7 +5,8 @@ programs are one program); ``-e`` gives a part inline.  The front end sees one t
 one part are visible in later ones and the probes keep command-line order.  Diagnostics, though, must
 point into what the user wrote: :class:`ScriptSources` maps a span of the joined text back to its part
 (``b.mm:3:5``, ``<-e>:1:12``), both for errors (:meth:`ScriptSources.localize`) and for warnings
-(:meth:`ScriptSources.render`).
+(:meth:`ScriptSources.render`).  ``--tool NAME[:ARG…]`` adds a ready-made tool's script
+(ANALYSIS.md §7, :mod:`compiler.tools`) as one more part, named ``<tool NAME>``, in the same order.
 """
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from compiler.lang.diagnostics import Diagnostic, ScriptError, Span, render_many
+from compiler.tools.catalog import ToolError, parse_tool_spec, tool_names, tool_script
 
 __all__ = ["INLINE_NAME", "ScriptPart", "ScriptSources", "SourcesError", "add_script_arguments",
-           "read_sources"]
+           "read_sources", "tool_parts"]
 
 #: How diagnostics name a part given with ``-e``.
 INLINE_NAME = "<-e>"
@@ -116,10 +118,31 @@ def add_script_arguments(parser: argparse.ArgumentParser) -> None:
                              "order; at least one is required)")
     parser.add_argument("-e", "--expr", dest="scripts", action=_AppendPart, const="inline", default=[],
                         metavar="PROGRAM", help="a script part given inline, as bpftrace's -e (repeatable)")
+    parser.add_argument("--tool", dest="scripts", action=_AppendPart, const="tool", default=[],
+                        metavar="NAME[:ARG...]",
+                        help="a ready-made tool's script as one more part (repeatable; docs/TOOLS.md): "
+                             + ", ".join(tool_names()))
 
 
 def read_sources(parts: Sequence[tuple[str, str]]) -> ScriptSources:
-    """Read the ``-s`` files (``cannot read script 'x.mm': …``) and join them with the ``-e`` texts."""
+    """Read the ``-s`` files (``cannot read script 'x.mm': …``) and join them with the ``-e`` texts and the
+    ``--tool`` scripts (:class:`~compiler.tools.ToolError` for an unknown tool, a bad argument or a tool
+    given twice)."""
     from compiler.api import read_script
-    return ScriptSources([(value, read_script(value)) if kind == "file" else (INLINE_NAME, value)
-                          for kind, value in parts])
+    named = []
+    for kind, value in parts:
+        if kind == "file":
+            named.append((value, read_script(value)))
+        elif kind == "tool":
+            script = tool_script(*parse_tool_spec(value))
+            if any(name == script.label for name, _ in named):
+                raise ToolError(f"--tool {script.tool.name} is given twice")
+            named.append((script.label, script.text))
+        else:
+            named.append((INLINE_NAME, value))
+    return ScriptSources(named)
+
+
+def tool_parts(parts: Sequence[tuple[str, str]]) -> list[tuple[str, tuple[str, ...]]]:
+    """The ``--tool`` parts as (name, arguments), in order: whose tables ``whamm run`` prints."""
+    return [parse_tool_spec(value) for kind, value in parts if kind == "tool"]

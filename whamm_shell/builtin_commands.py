@@ -27,6 +27,7 @@ from whamm_shell.arguments import UsageError, parse_numbers, parse_options, pars
 from whamm_shell.render import plural, seconds
 from whamm_shell.report_rows import rows_of, sort_rows
 from whamm_shell.session import ScriptErrors, SessionError, names_note
+from whamm_shell.tool_commands import show_tool_tables, traced_variables
 from whamm_shell.ui import read_history
 
 if TYPE_CHECKING:
@@ -293,6 +294,7 @@ def do_run(shell: Shell, args: str) -> None:
     _show_outcome(shell, record)
     if timings:
         _show_timings(shell, record)
+    show_tool_tables(shell, record)
     _show_summary(shell, record)
 
 
@@ -317,8 +319,10 @@ def _show_timings(shell: Shell, record: RunRecord) -> None:
 
 def _show_summary(shell: Shell, record: RunRecord) -> None:
     """The report in a few lines: how many rows (a map's keys are rows) of which variables, then the
-    largest values (``report`` shows them all)."""
-    rows = rows_of(record.values())
+    largest values (``report`` shows them all); the traced tools' variables are left out (their tables
+    show them)."""
+    shown = traced_variables(shell.session)
+    rows = rows_of([v for v in record.values() if v.var.name not in shown])
     if not rows:
         return
     names = list(dict.fromkeys(r.source.var.name for r in rows))

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from compiler import api
 from whamm_shell import builtin_commands as bc
 from whamm_shell import inspect_commands as ic
 from whamm_shell import source_commands as sc
+from whamm_shell import tool_commands as tc
 from whamm_shell.commands import Command, Registry
 from whamm_shell.report_rows import FIXED_COLUMNS, key_columns, rows_of, stats_columns
 from whamm_shell.completion import (
-    NO_VALUE, HelpCompleter, ProbeCompleter, ProbeNumberCompleter, WordsCompleter, function_words, paths,
+    NO_VALUE, HelpCompleter, ProbeCompleter, ProbeNumberCompleter, ToolCompleter, WordsCompleter, function_words,
+    paths,
 )
 
 if TYPE_CHECKING:
@@ -40,6 +43,11 @@ def _sort_columns(session: Session) -> Callable[[], list[str]]:
         rows = rows_of(session.last_run.values())
         return [*FIXED_COLUMNS, *key_columns(rows), "value", *stats_columns(rows)]
     return columns
+
+
+def _tool_summaries() -> list[tuple[str, str]]:
+    """The tools ``trace`` completes, each with its summary."""
+    return [(name, api.find_tool(name).summary) for name in api.tool_names()]
 
 
 def build_registry(shell: Shell) -> Registry:
@@ -154,6 +162,16 @@ def build_registry(shell: Shell) -> Registry:
                 "  report var prof: map<str, u64>\n  wasm:func:entry { prof[callstack]++; }\n  run\n"
                 "  flame prof\n  flame prof --depth 3 --min 1", on(ic.do_flame),
                 WordsCompleter(ic.report_words(s), {"--depth": NO_VALUE, "--min": NO_VALUE, "--all": None})))
+    add(Command("tools", (), "tools", "the ready-made tools, one line each: usage and what they show",
+                "`trace NAME [ARG…]` adds one; docs/TOOLS.md describes each tool and its table.",
+                on(tc.do_tools), None))
+    add(Command("trace", (), "trace NAME [ARG…]",
+                "add a ready-made tool's probes (see `tools`); its table is shown after each run",
+                "The tool's script is added as a pasted script is: its globals and probes get numbers\n"
+                "(`probes` lists them, `probe rm` removes them).  After `run` the tool's table comes\n"
+                "before the summary of the other variables; `whamm run --tool NAME:ARG…` prints the same.\n\n"
+                "  trace calls\n  trace syscalls\n  trace deny secret/\n  trace deny /etc perm",
+                on(tc.do_trace), ToolCompleter(_tool_summaries)))
     add(Command("globals", (), "globals",
                 "the script-level items: name, kind, type, initialiser, where declared, value after a run",
                 "Values are read after the last run through the exported getters (`–`: not in that run).",

@@ -7,7 +7,8 @@
 document holding only the arguments.  The building blocks for those per-command completers live here too:
 
 * :class:`ProbeCompleter` — probes (``probe add``, ``match``, ``info`` and typed probes): rule parts one
-  at a time (``wasm:`` → packages → the 310 opcode events → modes valid for the events the earlier
+  at a time (``wasm:``/``wasi:`` → packages → the 310 opcode events or the 45 ``wasi:p1`` WASI
+  functions → modes valid for the events the earlier
   parts match, globs allowed there), then inside ``/ predicate /`` and ``{ body }`` the bound variables
   in scope for the rule being typed plus the declared globals; inside a string literal the application's
   function names (for ``fname == "…"``);
@@ -382,3 +383,21 @@ class ChoiceCompleter(Completer):
 def paths() -> Completer:
     """File names (``~`` expanded), for ``load``, ``save``, ``source``, ``export``, ``set stdin``."""
     return PathCompleter(expanduser=True)
+
+
+class ToolCompleter(Completer):
+    """``trace NAME [ARG…]``: the tool names (with their summaries as meta) for the first word; the
+    arguments after it are the user's (a path prefix, an errno name), so nothing is offered there."""
+
+    def __init__(self, tools: Callable[[], Iterable[tuple[str, str]]]):
+        self.tools = tools
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        """The tools whose names start with the word at the cursor, when it is the first word."""
+        text = document.text_before_cursor
+        if len(text.split()) > 1 or (text and text[-1].isspace()):
+            return
+        current = text.strip()
+        for name, summary in self.tools():
+            if name.startswith(current):
+                yield Completion(name, -len(current), display_meta=summary)

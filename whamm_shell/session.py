@@ -200,6 +200,8 @@ class Session:
         #: run starts, so only one instance is kept alive.
         self.previous_values: list[ReportValue] | None = None
         self.last_build: Build | None = None
+        #: The probes each ``trace NAME`` added, by tool name (:mod:`whamm_shell.tool_commands`).
+        self.tools: dict[str, tuple[int, ...]] = {}
         self._saved: tuple = ((), ())      # the probes and globals as last saved (:meth:`unsaved`)
         self._next = 1
         self._instrumenter: Instrumenter | None = None

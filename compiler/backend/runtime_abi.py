@@ -131,6 +131,12 @@ EXPORTS: tuple[RuntimeFunc, ...] = (
        "a new zeroed region of size bytes for an activation's frame aggregates, on top of the frame stack (frame.c)"),
     _f("whamm_frame_leave", "i32", "", "release the region and every region above it (an activation's exit)"),
     _f("whamm_frame_reset", "i32", "", "release the regions above the region (a catch landing)"),
+    _f("whamm_fd_path", "i32", "i64", "wasi:p1 fd_path of a descriptor (len << 32 | ptr; \"\" unknown) (fdpath.c)"),
+    _f("whamm_fd_path_preopen", "i32 i32 i32", "", "record a preopened directory's name (fd, ptr, len) (fdpath.c)"),
+    _f("whamm_fd_path_open", "i32 i32 i32 i32", "",
+       "record path_open's new fd as its directory fd's path joined with (ptr, len) (fdpath.c)"),
+    _f("whamm_fd_path_renumber", "i32 i32", "", "fd_renumber(from, to): to takes from's path, from is forgotten"),
+    _f("whamm_fd_path_close", "i32", "", "fd_close: the descriptor's path is forgotten (fdpath.c)"),
 )
 EXPORT_BY_NAME: dict[str, RuntimeFunc] = {f.name: f for f in EXPORTS}
 CORE_FUNCTIONS: dict[str, RuntimeFunc] = {f.name: f for f in EXPORTS if f.core}

@@ -17,6 +17,7 @@ from compiler.backend.instrs import CodegenError, LocalPool, flat
 from compiler.backend.storage import ConstStorage, GlobalStorage, LocalStorage, MemStorage, OperandStorage, Storage
 from compiler.backend.target import Env
 from compiler.errors import InternalError
+from compiler.events import wasi
 from compiler.events.variables import operand_read
 from compiler.lang import ast
 from compiler.lang.scopes import CheckedProbe, Symbol, VarKind
@@ -54,6 +55,8 @@ def probe_info(probe: CheckedProbe) -> ProbeInfo:
     ``alt`` need all operands)."""
     k = m = 0
     event = probe.event
+    if probe.package == "p1":            # wasi:p1 variables read the call's arguments and its errno
+        return _wasi_info(probe)
     addr_arg = event.mem.addr_arg if event is not None and event.mem is not None else None
     for name, var in probe.bound_used.items():
         read = None if var.static else operand_read(name, addr_arg)   # the row's `reads`
@@ -73,6 +76,15 @@ def probe_info(probe: CheckedProbe) -> ProbeInfo:
                 n.target.id.startswith("arg"):
             writes = True
     return ProbeInfo(k, m, locals_, zeroed, writes)
+
+
+def _wasi_info(probe: CheckedProbe) -> ProbeInfo:
+    """A ``wasi:p1`` probe saves every argument of the call (its variables are computed from them) and, in
+    ``after`` mode, the errno result; it never assigns them."""
+    locals_ = tuple(s for s in probe.symbols if s.kind is VarKind.PROBE_LOCAL)
+    top = {s.symbol for s in probe.body.stmts if isinstance(s, ast.VarDecl) and s.init is not None}
+    after = probe.mode == "after" and wasi.function(probe.expansion.event).returns_errno  # type: ignore[arg-type]
+    return ProbeInfo(ALL, 1 if after else 0, locals_, tuple(s for s in locals_ if s not in top), False)
 
 
 @dataclass(slots=True, eq=False)

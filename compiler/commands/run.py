@@ -7,7 +7,9 @@ errors exit 1 before anything runs.  Ctrl-C interrupts the program (status 130).
 before its flush point (trap, limit, Ctrl-C) is followed by the report values collected so far, headed
 ``report (partial: <why>)`` (ANALYSIS.md §8).  ``--folded VAR=FILE`` then writes the profile VAR
 (ANALYSIS.md §3) from the instance's values, whole or partial, as folded stacks; VAR and FILE are
-checked before the program runs, so a typo does not cost a run.
+checked before the program runs, so a typo does not cost a run.  With ``--tool NAME[:ARG…]`` (a part of the
+script like ``-s``/``-e``, :mod:`compiler.scripts`) the report at exit is, by default, each tool's table
+(``--format table``, docs/TOOLS.md) followed by the other report variables in the human form.
 """
 from __future__ import annotations
 
@@ -17,12 +19,14 @@ import sys
 
 from compiler.cli import UsageError
 from compiler.commands.instr import add_compile_arguments, compile_inputs
-from compiler.errors import WhammError
+from compiler.errors import InternalError, WhammError
 from compiler.files import check_replaceable, write_file, write_output
 from compiler.report.coverage import COVERAGE_VAR, NoLinesError, coverage, coverage_script, lcov_text
 from compiler.report.human import human_report
 from compiler.report.folded import ProfileError, folded_text, profile_counts, profile_type_error
 from compiler.runner import MAX_FUEL, MAX_TIMEOUT, RunOptions
+from compiler.scripts import tool_parts
+from compiler.tools import find_tool, tool_table
 from compiler.wei.cli import run_monitor
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
@@ -55,10 +59,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folded", action="append", default=[], metavar="VAR=FILE",
                         help="after the run, write the profile VAR (a map<str, N> keyed by callstack) to FILE "
                              "as folded stacks for flamegraph.pl, inferno or speedscope (repeatable)")
-    parser.add_argument("--format", choices=("csv", "text"), default="csv",
-                        help="the report at exit: csv (REWRITING.md §11, printed by the module) or text "
-                             "(bpftrace's human form, printed by whamm from the instance's values; "
-                             "wasm:report bodies do not run)")
+    parser.add_argument("--format", choices=("csv", "text", "table"), default=None,
+                        help="the report at exit: csv (REWRITING.md §11, printed by the module; the default "
+                             "without --tool), text (bpftrace's human form, printed by whamm from the "
+                             "instance's values; wasm:report bodies do not run) or table (each --tool's "
+                             "table, then the other variables as text; the default with --tool)")
     parser.add_argument("--coverage", metavar="FILE",
                         help="count the source lines the run reaches (DWARF line tables: build the application "
                              "with -g) and write them to FILE as an LCOV tracefile for lcov/genhtml; the "
@@ -178,12 +183,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--wei is not allowed with 'whamm run'")
     env, dirs = _env(args.env), _dirs(args.dir)
     profiles = _folded(args.folded)
-    text_report = args.format == "text"
+    tools = tool_parts(args.scripts)
+    report_format = args.format or ("table" if tools and not args.no_report else "csv")
+    text_report = report_format != "csv"
     if text_report and args.no_report:
-        raise UsageError("--format text prints the report: it cannot be combined with --no-report")
+        raise UsageError(f"--format {report_format} prints the report: it cannot be combined with --no-report")
+    if report_format == "table" and not tools:
+        raise UsageError("--format table shows the tables of --tool: give at least one --tool")
     if args.wei_monitor is not None:
         if text_report:
-            raise UsageError("--format text is not supported with --wei-monitor")
+            raise UsageError(f"--format {report_format} is not supported with --wei-monitor")
         if profiles:
             raise UsageError("--folded is not supported with --wei-monitor")
         if args.coverage is not None:
@@ -208,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
             args.scripts = [*args.scripts, ("inline", counting)]
     result = compile_inputs(args)
     if result.app.component is not None:
-        _check_component_options(text_report, profiles)
+        _check_component_options(report_format, profiles)
     _check_profiles(result.layout, profiles)
     if args.output_path is not None:
         write_output(args.output_path, result.wasm)
@@ -221,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
     if outcome.error_text:
         print(outcome.error_text, file=sys.stderr, flush=True)
     if text_report:
-        _print_text_report(result, outcome)
+        _print_text_report(result, outcome, tools if report_format == "table" else [])
     elif not args.no_report:
         _print_partial_report(result, outcome)
     if not _write_profiles(result, outcome, profiles):
@@ -231,12 +240,12 @@ def run(args: argparse.Namespace) -> int:
     return outcome.status
 
 
-def _check_component_options(text_report: bool, profiles: list[tuple[str, str]]) -> None:
+def _check_component_options(report_format: str, profiles: list[tuple[str, str]]) -> None:
     """A component's report is the CSV its module prints (ANALYSIS.md §6): what needs the instance's
     memory, which the host cannot read inside a component, is refused before the program runs."""
-    if text_report:
-        raise WhammError("--format text reads the report from the instance, which the host cannot do inside "
-                         "a component: use the CSV report the module prints (--format csv, the default)")
+    if report_format != "csv":
+        raise WhammError(f"--format {report_format} reads the report from the instance, which the host cannot "
+                         "do inside a component: use the CSV report the module prints (--format csv)")
     if profiles:
         raise WhammError("--folded reads the profile from the instance, which the host cannot do inside a "
                          "component: use the CSV report the module prints")
@@ -271,10 +280,11 @@ def _write_coverage(result, outcome, path: str, app: str) -> bool:
     return True
 
 
-def _print_text_report(result, outcome) -> None:
+def _print_text_report(result, outcome, tools: list[tuple[str, tuple[str, ...]]]) -> None:
     """``--format text``: every report variable in bpftrace's human form (ANALYSIS.md §1–§2), read
     from the instance after the run — headed ``report (partial: <why>)`` when the run stopped before
-    its flush point, as the CSV's partial report is."""
+    its flush point, as the CSV's partial report is.  ``--format table`` (``tools`` given): each tool's
+    table under its name first, then the variables no tool showed, in the human form."""
     from compiler.report.live import PARTIAL_REASONS, read_report_values
 
     if not result.layout.report:
@@ -284,10 +294,20 @@ def _print_text_report(result, outcome) -> None:
     if outcome.instance is None:
         print(f"\n{heading or 'report: '}no values (the program stopped while being instantiated)", flush=True)
         return
-    values = [v for v in read_report_values(result.layout, outcome) if v.var.name != COVERAGE_VAR]
-    if not values:                      # --coverage alone: its counters go to the tracefile only
+    values = read_report_values(result.layout, outcome)
+    out = ["\n" + heading]
+    shown = {COVERAGE_VAR}              # --coverage's counters go to the tracefile only
+    for name, args in tools:
+        lines = tool_table(name, values)
+        if lines is None:
+            raise InternalError(f"tool {name}: its variables are missing from the report")
+        shown |= find_tool(name).report_variables
+        out.append(" ".join([name, *args]) + ":\n" + "".join(line + "\n" for line in lines) + "\n")
+    rest = [v for v in values if v.var.name not in shown]
+    if not rest and not tools:          # --coverage alone
         return
-    sys.stdout.write("\n" + heading + human_report(values))
+    out.append(human_report(rest))
+    sys.stdout.write("".join(out))
     sys.stdout.flush()
 
 

@@ -9,6 +9,11 @@ lowers it — is its row in :mod:`compiler.events.variables`; the catalog says w
 Catalog order
 (the order of every tuple here) is what probe numbering (§9) and ``whamm info`` output follow.
 
+A second provider, ``wasi`` (ANALYSIS.md §4), sits beside it in :data:`PROVIDERS`: its package ``p1`` has
+one event per WASI preview 1 function, built from :mod:`compiler.events.wasi` (data generated from
+wasi-libc's ``api.h``).  Package names are unique across providers, so a package name alone finds its
+provider (:func:`provider_of`).
+
 The checker asks :func:`scope` / :func:`scope_fns` what a probe at (package, event, mode) may use and
 :func:`lookup` for a concrete name such as ``arg3`` or ``imm2``, which the catalog lists as a family
 (``argN``, ``immN``) where the count depends on the site.
@@ -19,13 +24,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from compiler.events import wasi
 from compiler.events.variables import FUNCTIONS, variable
 from compiler.lang.types import Prim, WhammType, parse_type
 
 __all__ = [
     "BoundVar", "BoundFn", "Mode", "Operand", "MemAccess", "Event", "Package", "Provider",
     "CATALOG", "CORE_VARS", "CORE_FNS", "CATEGORIES", "MODES", "ENGINE_ONLY_PREFIX",
-    "scope", "scope_fns", "lookup", "find_event", "opcode_events",
+    "scope", "scope_fns", "lookup", "find_event", "opcode_events", "PROVIDERS", "provider_of",
 ]
 
 ENGINE_ONLY_PREFIX = "(ONLY SUPPORTED IN ENGINE INTERFACE) "
@@ -50,6 +56,7 @@ class BoundVar:
     constant: object | None = None
     alias_of: str | None = None
     engine_only: bool = False
+    after_only: bool = False         # wasi:p1 results and errno: the checker refuses them in other modes
 
     @property
     def is_family(self) -> bool:
@@ -467,13 +474,54 @@ def _build() -> Provider:
     ))
 
 
+_WASI_MODE_DOCS = (
+    ("before", "Runs the probe just before the call."),
+    ("after", "Runs the probe just after the call returns (results and errno are bound)."),
+    ("alt", "Runs the probe instead of the call; `return E;` gives its errno (ERRNO_SUCCESS by default)."),
+)
+
+
+def _wasi_event(f: wasi.WasiFunction) -> Event:
+    """The event ``wasi:p1:<f>`` (ANALYSIS.md §4): the per-event constant ``event_name``, then the
+    variables :mod:`compiler.events.wasi` derives from the function's parameters."""
+    name_var = BoundVar("event_name", _STR, True, "Name of the WASI function.", definition=_literal(f.name),
+                        constant=f.name)
+    dynamic = tuple(BoundVar(v.name, wasi.whamm_type(v.type), False,
+                             v.doc + (" (after probes only)" if v.after_only else ""), after_only=v.after_only)
+                    for v in wasi.event_vars(f.name).values())
+    return Event(f.name, wasi.PACKAGE, f"Calls of {f.name}: {f.doc}",
+                 modes=tuple(Mode(m, doc) for m, doc in _WASI_MODE_DOCS), vars=(name_var,) + dynamic)
+
+
+def _build_wasi() -> Provider:
+    """The provider ``wasi`` (ANALYSIS.md §4): the call site's ``fid``/``fname``/``pc`` and the time and
+    stack variables of the wasm provider, the ``ERRNO_*`` constants, and the package ``p1``."""
+    errnos = tuple(BoundVar(f"ERRNO_{name.upper()}", Prim.U16, True, f"The WASI errno value `{name}`.",
+                            definition=str(value), constant=value) for name, value in wasi.ERRNO)
+    site = tuple(_var(n) for n in ("fid", "fname", "pc", "nsecs", "callstack", "stack_depth"))
+    p1 = Package(wasi.PACKAGE, "Calls of the imported wasi_snapshot_preview1 (or wasi_unstable) functions.",
+                 events=tuple(_wasi_event(f) for f in wasi.FUNCTIONS), fns=(_BOUND_FNS["track_fd_path"],))
+    return Provider("wasi", "Events of WASI calls the application makes.", packages=(p1,),
+                    vars=site + errnos)
+
+
 #: The whole catalog (EVENTS.md §1), in catalog order.
 CATALOG: Provider = _build()
+#: Every provider, in catalog order: ``wasm``, then ``wasi`` (ANALYSIS.md §4).
+PROVIDERS: tuple[Provider, ...] = (CATALOG, _build_wasi())
+
+#: package name → its provider (package names are unique across providers).
+_PROVIDER_OF: dict[str, Provider] = {pk.name: pv for pv in PROVIDERS for pk in pv.packages}
 
 #: package name → event name → event, for the lookups the checker does per probe.
 _EVENT_INDEX: dict[str, dict[str, Event]] = {
-    p.name: {e.name: e for e in p.events} for p in CATALOG.packages
+    p.name: {e.name: e for e in p.events} for pv in PROVIDERS for p in pv.packages
 }
+
+
+def provider_of(package: str) -> Provider:
+    """The provider of package ``package`` (``wasm`` for ``opcode``, ``wasi`` for ``p1``)."""
+    return _PROVIDER_OF[package]
 
 
 def opcode_events() -> tuple[Event, ...]:
@@ -482,20 +530,21 @@ def opcode_events() -> tuple[Event, ...]:
 
 
 def find_event(package: str, event: str) -> Event:
-    """The event ``wasm:<package>:<event>`` (exact names); ``KeyError`` if there is none."""
+    """The event ``<provider>:<package>:<event>`` (exact names); ``KeyError`` if there is none."""
     try:
         return _EVENT_INDEX[package][event]
     except KeyError:
-        raise KeyError(f"no event wasm:{package}:{event}") from None
+        raise KeyError(f"no event {package}:{event}") from None
 
 
 def _resolve(package: str, event: str | None, mode: str | None) -> tuple[Package, Event | None]:
-    pkg = CATALOG.package(package)
+    pv = _PROVIDER_OF.get(package)
+    pkg = None if pv is None else pv.package(package)
     if pkg is None:
-        raise KeyError(f"no package wasm:{package}")
+        raise KeyError(f"no package {package}")
     if event is None:
         if pkg.events:
-            raise KeyError(f"package wasm:{package} needs an event")
+            raise KeyError(f"package {package} needs an event")
         return pkg, None
     ev = find_event(package, event)
     if mode is not None and ev.mode(mode) is None:
@@ -515,7 +564,7 @@ def scope(package: str, event: str | None = None, mode: str | None = None) -> di
     pkg, ev = _resolve(package, event, mode)
     out = {v.name: v for v in CORE_VARS}
     if pkg.provider_vars:
-        out.update((v.name, v) for v in CATALOG.vars)
+        out.update((v.name, v) for v in _PROVIDER_OF[package].vars)
     out.update((v.name, v) for v in pkg.vars)
     if ev is not None:
         out.update((v.name, v) for v in ev.vars)
@@ -529,7 +578,7 @@ def scope_fns(package: str, event: str | None = None, mode: str | None = None) -
     """
     pkg, ev = _resolve(package, event, mode)
     out = {f.name: f for f in CORE_FNS}
-    out.update((f.name, f) for f in CATALOG.fns)
+    out.update((f.name, f) for f in _PROVIDER_OF[package].fns)
     out.update((f.name, f) for f in pkg.fns)
     if ev is not None:
         out.update((f.name, f) for f in ev.fns)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from compiler.errors import WhammError
-from compiler.events.catalog import CATALOG, Event, Mode, Package, Provider
+from compiler.events.catalog import PROVIDERS, Event, Mode, Package, Provider, provider_of
 from compiler.lang.diagnostics import Diagnostic, closest
 
 if TYPE_CHECKING:
@@ -287,9 +287,9 @@ def _before_index(ev: Event) -> int:
 
 
 def _providers(pattern: Pattern, spans: Sequence[Span | None] | None) -> list[Provider]:
-    providers = pattern.filter((CATALOG,))
+    providers = pattern.filter(PROVIDERS)
     if not providers:
-        raise NoMatchError(0, pattern, (CATALOG.name,), spans)
+        raise NoMatchError(0, pattern, (pv.name for pv in PROVIDERS), spans)
     return providers
 
 
@@ -302,7 +302,7 @@ def expand_rule(parts: Sequence[str], start: int = 0,
     """The probes of one script rule, numbered from ``start`` in catalog order (EVENTS.md §9)."""
     return tuple(
         ExpandedProbe(start + i, t.package.name, t.event.name if t.event else None,
-                      t.mode.name if t.mode else None)
+                      t.mode.name if t.mode else None, provider_of(t.package.name).name)
         for i, t in enumerate(match_rule(parts, spans)))
 
 

@@ -241,6 +241,12 @@ FUNCTIONS: tuple[FnRow, ...] = (
     FnRow("dup_at", (("dst_mem", "u32"), ("dst_addr", "u32")), None,
           "Repeat the bulk memory operation with its destination at dst_addr in memory dst_mem.", "call_dup_at",
           notes="memory.copy, memory.fill, memory.init; saves every operand."),
+    FnRow("track_fd_path", (), None,
+          "Update the fd -> path table fd_path reads (the compiler adds the calls when a script reads fd_path).",
+          "call_track_fd_path",
+          notes="wasi:p1 after probes of path_open, fd_close, fd_renumber, fd_prestat_dir_name (the p1 package "
+                "binds it): runtime/fdpath.c's table.  The compiler appends such probes itself "
+                "(compiler.lang.fd_path_tracking); a script calling it updates the table once more."),
     FnRow("drop_args", (), None,
           "Accepted for compatibility; does nothing (alt probes consume all operands).", "call_drop_args",
           alt_only=True, notes="Every opcode event (the opcode package binds it)."),

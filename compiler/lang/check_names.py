@@ -136,7 +136,7 @@ class NameScope:
                 self.error(f"event {self.event_name} has no {what} {name}", n.span)
                 return _FAILED
             return None
-        if name.startswith("res") and m and exp.mode != "after":
+        if ((name.startswith("res") and m) or (var is not None and var.after_only)) and exp.mode != "after":
             self.error(f"{name} can only be used in after probes", n.span)
             return _FAILED
         if var is not None and var.engine_only and not self.c.wei:

@@ -16,7 +16,7 @@ from compiler.lang.diagnostics import Span
 from compiler.lang.printf_format import FLOAT_CONVERSIONS, INT_CONVERSIONS, FormatError, parse_format, Conversion
 from compiler.lang.scopes import Callee, CalleeKind
 from compiler.lang.scopes import VarKind
-from compiler.lang.types import UNIT, AggType, MapType, Prim, WhammType, is_float, is_integer
+from compiler.lang.types import UNIT, MapType, Prim, WhammType, is_float, is_integer
 
 __all__ = ["OutputChecker", "OUTPUT_BUILTINS"]
 

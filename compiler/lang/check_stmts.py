@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from compiler.events import wasi
 from compiler.lang import ast, values
 from compiler.lang.check_exprs import AGG_UPDATE, SITE, VISIT, ExprChecker
 from compiler.lang.check_names import BOUNDABLE, NO_SITE_PACKAGES
@@ -141,7 +142,16 @@ class BodyChecker(ExprChecker):
                 if not self.cp.is_alt:  # type: ignore[union-attr]
                     self.error("`return` with a value is only allowed in alt probes and functions",
                                value.span)
-                value = self.expr(value, None)
+                    value = self.expr(value, None)
+                elif self.cp.package == "p1":  # type: ignore[union-attr]  # the WASI call's errno
+                    event = self.cp.expansion.event  # type: ignore[union-attr]
+                    if not wasi.function(event).returns_errno:  # type: ignore[arg-type]
+                        self.error(f"{event} returns nothing; `return` cannot have a value", value.span)
+                        value = self.expr(value, None)
+                    else:
+                        value = self.expect(value, Prim.U16)
+                else:
+                    value = self.expr(value, None)
         return s if value is s.value else dataclasses.replace(s, value=value)
 
     def var_decl(self, d: ast.VarDecl) -> ast.VarDecl:

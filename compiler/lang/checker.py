@@ -31,6 +31,7 @@ from compiler.lang import ast
 from compiler.lang.check_names import BOUNDABLE, CORE_FNS, NO_SITE_PACKAGES, RESERVED, bound_fns, bound_vars
 from compiler.lang.check_stmts import BodyChecker
 from compiler.lang.diagnostics import Diagnostic, ScriptError, Span
+from compiler.lang.fd_path_tracking import tracking_probes
 from compiler.lang.folder import FoldError, constant_value
 from compiler.lang.parser import structure_errors
 from compiler.lang.libraries import CORE_NAME, WHAMM_CORE, Library
@@ -124,6 +125,9 @@ class Checker:
         counter = 0
         for item in self.script.items:
             if isinstance(item, ast.Probe):
+                counter = self.check_probe(item, counter)
+        if any(cp.package == "p1" and "fd_path" in cp.bound_used for cp in prog.probes):
+            for item in tracking_probes(len(prog.source)):    # fd_path's table (ANALYSIS.md §4)
                 counter = self.check_probe(item, counter)
         self.shadow_warnings()
         self.fail_if_errors()
@@ -371,7 +375,7 @@ class Checker:
         done: dict[tuple, CheckedProbe] = {}
         for i, t in enumerate(targets):
             exp = ExpandedProbe(counter + i, t.package.name, t.event.name if t.event else None,
-                                t.mode.name if t.mode else None)
+                                t.mode.name if t.mode else None, cat.provider_of(t.package.name).name)
             cp = CheckedProbe(probe, exp, t.event, dict(bounds))
             if many:
                 # Expansions that bind every name the probe uses identically check identically: share

@@ -53,7 +53,7 @@ from compiler.backend.uses import Uses
 from compiler.backend.link import TypeTable, declare_imports, link_runtime, runtime_image, write_helper
 from compiler.sites.source_use import no_dwarf_warning
 from compiler.sites.matching import match
-from compiler.sites.finding import SLOT_TABLE_IMMEDIATE, Placement, slot_table
+from compiler.sites.finding import SLOT_TABLE_IMMEDIATE, Placement, slot_table, wasi_in_tables
 from compiler.wasm.stack import FunctionTypes, ModuleTypes
 from compiler.sites.static_calls import StaticCalls
 from compiler.wasm import ValidationError, validate
@@ -251,6 +251,11 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
         if t is None:
             t = ftypes[fid] = FunctionTypes(mtypes, fid)
         return t
+
+    if any(cp.package == "p1" for cp in program.probes) and (tabled := wasi_in_tables(module)):
+        warnings.append(Diagnostic.warning(       # once per module (ANALYSIS.md §4)
+            f"WASI imports placed in a table ({', '.join(tabled)}): calls through call_indirect are not "
+            "wasi:p1 sites", None))
 
     # ---- what the code uses
     uses = Uses()

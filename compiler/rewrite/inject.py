@@ -467,7 +467,9 @@ class FunctionRewriter:
         pred = f.predicate if not ctx.no_pred else True
         body = f.body
         empty = body is None or not body.stmts
-        if (empty or ctx.no_body) and results:
+        # wasi:p1 (ANALYSIS.md §4): a body that falls through (or none) makes the call return ERRNO_SUCCESS
+        errno_default = site.probe.package == "p1" and bool(results)
+        if (empty or ctx.no_body) and results and not errno_default:
             what = "has results" if empty else "needs a value (--no-body)"
             raise CodegenError(f"an empty alt body cannot replace an instruction that {what}"
                                if empty else f"alt probe must produce a value of type {_display(results)} "
@@ -483,7 +485,8 @@ class FunctionRewriter:
             c.expr(pred)  # type: ignore[arg-type]
             code.open("if", bt)
         if not (empty or ctx.no_body):
-            if results and not always_returns(body):  # type: ignore[arg-type]
+            falls_through = results and not always_returns(body)  # type: ignore[arg-type]
+            if falls_through and not errno_default:
                 raise CodegenError(f"alt probe must produce a value of type {_display(results)} at "
                                    f"{site.location}")
             label = code.open("block", bt)
@@ -493,9 +496,13 @@ class FunctionRewriter:
             c.zero(info.zeroed)
             for s in body.stmts:  # type: ignore[union-attr]
                 c.stmt(s)
-            if results:
+            if falls_through:
+                code.emit("i32.const", 0)   # ERRNO_SUCCESS
+            elif results:
                 code.emit("unreachable")  # every path returned (checked above)
             code.end()
+        elif errno_default:
+            code.emit("i32.const", 0)
         suffix = b""
         tail = b""
         if keep:

@@ -22,6 +22,7 @@ from compiler.lang.scopes import Callee, CheckedProbe, Symbol, VarKind
 from compiler.lang.types import AggType, MapType, Prim, WhammType
 from compiler.sites.finding import slot_table
 from compiler.sites.matching import MatchedSite, SiteError
+from compiler.rewrite.wasi_env import is_wasi_var, lower_wasi, track_fd_path
 from compiler.wasm.model import Instr, MemArg
 
 if TYPE_CHECKING:
@@ -101,7 +102,10 @@ class SiteEnv(ProbeEnv):
 
     def bound(self, code: Code, compiler: BodyCompiler, name: str, t: WhammType) -> None:
         """Push dynamic bound variable ``name``: the ``lower_*`` method its row names
-        (:mod:`compiler.events.variables`)."""
+        (:mod:`compiler.events.variables`); a ``wasi:p1`` variable: :func:`~compiler.rewrite.wasi_env.lower_wasi`."""
+        if is_wasi_var(self, name):
+            lower_wasi(self, code, name, t)
+            return
         lowering = variable(name).lowering
         if lowering is None:
             raise CodegenError(f"`{name}` is not available at this site")
@@ -253,6 +257,13 @@ class SiteEnv(ProbeEnv):
             code.emit("local.get", i)
         code.emit("call", self.layout.out_func(fid))
         code.br(self.alt_label)
+
+    def call_track_fd_path(self, code: Code, compiler: BodyCompiler, e: ast.Call, name: str) -> None:
+        """``track_fd_path()``: update the runtime's fd → path table after a tracked WASI call."""
+        try:
+            track_fd_path(self, code)
+        except CodegenError as exc:
+            raise CodegenError(exc.args[0], e.span) from None
 
     def call_resolve_funcref(self, code: Code, compiler: BodyCompiler, e: ast.Call, name: str) -> None:
         """``resolve_funcref(ref, idx)``: evaluate and drop ``ref``, then the shadow entry ``idx``."""

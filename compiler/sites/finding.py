@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from compiler.errors import InternalError
+from compiler.events import wasi
 from compiler.events.catalog import CATALOG, Event, opcode_events
 from compiler.events.variables import variable
 from compiler.sites.bindings import FUNCTION_WIDE, SITE_BINDERS, Binder, app_memid, imm
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Placement", "Site", "ModuleSites", "FunctionSites", "PROC_EXIT_MODULES", "EXIT_INSTRUCTIONS",
-    "BLOCK_ENDING", "SLOT_TABLE_IMMEDIATE", "slot_table",
+    "BLOCK_ENDING", "SLOT_TABLE_IMMEDIATE", "slot_table", "wasi_imports", "wasi_type_mismatches", "wasi_in_tables",
 ]
 
 #: Import modules whose ``proc_exit`` function is a proc_exit call (EVENTS.md §5, REWRITING.md §10).
@@ -105,6 +106,54 @@ SLOT_TABLE_IMMEDIATE = {"call_indirect": 1, "return_call_indirect": 1, "table.ge
 def slot_table(ins: Instr) -> int:
     """The table whose slot ``ins`` reads (one of :data:`SLOT_TABLE_IMMEDIATE`'s instructions)."""
     return ins.imms[SLOT_TABLE_IMMEDIATE[ins.op.name]]
+
+
+def wasi_imports(module: Module) -> dict[int, str]:
+    """Imported function index → name, for the imports of a WASI preview 1 function under
+    ``wasi_snapshot_preview1`` or ``wasi_unstable`` (an import of another name there is not a site)."""
+    funcs = [imp for imp in module.imports if imp.kind == ExternKind.FUNC]
+    return {i: imp.name for i, imp in enumerate(funcs)
+            if imp.module in wasi.IMPORT_MODULES and imp.name in wasi.NAMES}
+
+
+def wasi_type_mismatches(module: Module, imports: Mapping[int, str]) -> dict[int, str]:
+    """The WASI imports whose Wasm type is not the one api.h gives (a hand-written module may declare
+    anything): index → ``"(i32) -> (), not (i32) -> (i32) as WASI preview 1's fd_close"``.  Their arguments
+    are not where the table says, so a probe on
+    them is an error rather than a decoding of the wrong values."""
+    out = {}
+    for index, name in imports.items():
+        f = wasi.function(name)
+        want = (tuple(t for p in f.params for t in p.wasm), ("i32",) if f.returns_errno else ())
+        ft = module.func_type(index)
+        if (tuple(ft.params), tuple(ft.results)) != want:
+            out[index] = f"{_signature(ft.params, ft.results)}, not {_signature(*want)} as WASI preview 1's {name}"
+    return out
+
+
+def _signature(params: Iterable[object], results: Iterable[object]) -> str:
+    return f"({' '.join(map(str, params))}) -> ({' '.join(map(str, results))})"
+
+
+def wasi_in_tables(module: Module) -> list[str]:
+    """The WASI functions whose import an element segment places in a table (active or passive segments:
+    ``call_indirect`` may reach them, and such a call is not a ``wasi:p1`` site), sorted by name."""
+    wasi_funcs = wasi_imports(module)
+    found: set[str] = set()
+    for seg in module.elements:
+        if seg.mode == "declarative":
+            continue
+        for item in seg.items:
+            if isinstance(item, int):
+                index = item
+            else:
+                refs = [ins.imms[0] for ins in item if ins.op.name == "ref.func"]
+                if not refs:
+                    continue
+                index = refs[0]
+            if index in wasi_funcs:
+                found.add(wasi_funcs[index])
+    return sorted(found)
 
 
 def imm_count(ins: Instr) -> int:
@@ -187,7 +236,7 @@ class ModuleSites:
     ``APP_MEMID`` (module-wide, but a static binding at every site the matcher folds)."""
 
     __slots__ = ("module", "types", "num_imported", "names", "imports", "proc_exit", "name_module",
-                 "app_memid", "_functions", "_source", "site_provider")
+                 "app_memid", "wasi", "wasi_mistyped", "_functions", "_source", "site_provider")
 
     def __init__(self, module: Module, types: ModuleTypes | None = None, *, source_vars: bool = True) -> None:
         self.module = module
@@ -199,6 +248,9 @@ class ModuleSites:
         self.proc_exit = frozenset(i for i, imp in enumerate(self.imports)
                                    if imp.name == "proc_exit" and imp.module in PROC_EXIT_MODULES)
         self.app_memid = app_memid(module)
+        #: imported function index → WASI preview 1 function name, for the wasi:p1 sites (ANALYSIS.md §4)
+        self.wasi = wasi_imports(module)
+        self.wasi_mistyped = wasi_type_mismatches(module, self.wasi)
         self._functions: dict[int, FunctionSites] = {}
         self._source: SourceMap | None = None
         #: the per-instruction provider binders: without ``src_*`` when ``source_vars`` is False (a caller
@@ -211,6 +263,10 @@ class ModuleSites:
         if self._source is None:
             self._source = source_map(self.module)
         return self._source
+
+    def wasi_callee(self, ins: Instr) -> str | None:
+        """The WASI function a ``call``/``return_call`` calls, or None (another callee)."""
+        return self.wasi.get(ins.imms[0])
 
     def fname(self, fid: int) -> str:
         """The name-section name of function ``fid``, ``""`` if it has none (EVENTS.md §2)."""

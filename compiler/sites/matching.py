@@ -46,7 +46,9 @@ __all__ = ["MatchedSite", "Matches", "ProbeSummary", "SiteError", "AltConflictEr
            "order_keys", "SITE_PACKAGES"]
 
 #: The packages whose probes have sites (begin/end/report have none).
-SITE_PACKAGES = ("func", "block", "source", "opcode")
+SITE_PACKAGES = ("func", "block", "source", "opcode", "p1")
+#: The instructions that are ``wasi:p1`` sites when they call a WASI import (ANALYSIS.md §4).
+WASI_CALLS = ("call", "return_call")
 
 
 class SiteError(ScriptError):
@@ -217,6 +219,8 @@ class _Plan:
     function_names: tuple[str, ...] | None = None
     #: Whether the predicate folds to ``false`` with the function-wide values, by those values.
     rules_out: dict[tuple, bool] = field(default_factory=dict)
+    #: A ``wasi:p1`` probe: the WASI function whose calls are its sites (None for wasm probes).
+    wasi: str | None = None
 
 
 def order_keys(program: Program) -> dict[int, tuple]:
@@ -254,13 +258,17 @@ def _plans(program: Program) -> list[_Plan]:
                        if (m := _INDEXED.fullmatch(v.alias_of or n)) and m[1] == "imm"), default=-1)
         arg_bounds = [n for kind, n, _ in bounds if kind in ("arg", "res")]
         save = -1 if p.is_alt else 1 + max((n for kind, n, _ in bounds if kind == "arg"), default=-1)
-        placement = Placement(e.mode) if e.package == "opcode" else None
+        wasi = e.event if e.package == "p1" else None
+        if wasi is not None:
+            save = -1                               # the call's arguments: every WASI variable reads them
+        placement = Placement(e.mode) if e.package in ("opcode", "p1") else None
         needs_stack = p.is_alt or bool(arg_bounds)
         static_names = _static_names(p)
         simple = not bounds and save == 0 and not needs_stack and max_imm < 0
         out.append(_Plan(p, key, placement, tuple(bounds), max_imm, save, needs_stack, static_names,
                          p.is_alt, simple, uniform=simple and static_names == (),
-                         reads=_values_read(p), function_names=_function_names(p, static_names)))
+                         reads=None if wasi is not None else _values_read(p),
+                         function_names=_function_names(p, static_names), wasi=wasi))
     return out
 
 
@@ -383,6 +391,10 @@ class _Matcher:
         self.func: dict[str, list[_Plan]] = {}
         for plan in plans:
             e = plan.probe.expansion
+            if plan.wasi is not None:                   # a WASI call is a call instruction's site
+                for name in WASI_CALLS:
+                    self.by_opcode.setdefault(name, []).append(plan)
+                continue
             # wasm:source sites are anchored like wasm:block's (its one event, "line", is no block event)
             table = self.by_opcode if e.package == "opcode" else self.block if e.package in ("block", "source") \
                 else self.func
@@ -509,6 +521,11 @@ class _Matcher:
         opcode_bindings: Mapping[str, object] | None = None    # made only if a fold reads them
         for plan, site in candidates:
             if site is None:                          # an opcode site
+                if plan.wasi is not None:
+                    if self.ms.wasi_callee(fs.instrs[i]) != plan.wasi:
+                        continue
+                    if fs.instrs[i].imms[0] in self.ms.wasi_mistyped:
+                        self.wasi_mistyped(plan, fs, i)
                 if plan.simple:
                     operands, results = fs.types.signature(i)
                 else:
@@ -541,6 +558,15 @@ class _Matcher:
                 self.check_widths(plan, fs, i, operands, results, pc)
             out.append(_new_tuple(MatchedSite, (plan.probe, fs.fid, i, placement, pc, static, operands, results,
                                                 folded)))
+
+    def wasi_mistyped(self, plan: _Plan, fs: FunctionSites, i: int) -> None:
+        """Refuse a ``wasi:p1`` site whose import does not have WASI's type (its arguments are elsewhere)."""
+        ins = fs.instrs[i]
+        imp = self.ms.imports[ins.imms[0]]
+        diag = Diagnostic.error(
+            f"import {imp.module}.{imp.name} has type {self.ms.wasi_mistyped[ins.imms[0]]}",
+            plan.probe.probe.rule.span)
+        raise self.error(SiteError, diag, fs, ins[2])
 
     def fold(self, plan: _Plan, bindings: Mapping[str, object], fs: FunctionSites, pc: int) -> Folded:
         """Fold the probe at a site, reusing an earlier fold with the same static inputs if possible."""

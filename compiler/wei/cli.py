@@ -52,7 +52,8 @@ def instr_wei(args: argparse.Namespace) -> int:
     try:
         monitor = compile_monitor(sources.text, sources.name, args.user_libs, options)
     except ScriptError as exc:
-        raise sources.localize(exc) from None
+        refused = _refused_tool(exc, sources)
+        raise (refused or sources.localize(exc)) from None
     if monitor.warnings:
         color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
         print_warnings(sources.render(monitor.warnings, color))
@@ -61,6 +62,20 @@ def instr_wei(args: argparse.Namespace) -> int:
             print(f"{phase:>10}: {seconds * 1000:9.2f} ms", file=sys.stderr)
     write_output(args.output_path, monitor.wasm)
     return 0
+
+
+def _refused_tool(exc: ScriptError, sources) -> WhammError | None:
+    """When the engine target rejects a ``--tool``'s own script (not the user's parts), one line naming the
+    tool and the first reason (docs/TOOLS.md: ``tool flame is not accepted by the wei target: `callstack`
+    is not supported by the wei target``) instead of diagnostics pointing into a file the user never
+    wrote; None when some diagnostic is about the user's parts."""
+    errors = [sources.locate(d) for d in exc.diagnostics if d.severity == "error"]
+    if not errors or not all(part.name.startswith("<tool ") for _, part in errors):
+        return None
+    diag, part = errors[0]
+    name = part.name.removeprefix("<tool ").removesuffix(">")
+    return WhammError(f"tool {name} is not accepted by the wei target: {diag.message} "
+                      "(use the rewriting target: whamm instr or whamm run)")
 
 
 def run_monitor(args: argparse.Namespace, env: tuple[tuple[str, str], ...],
@@ -72,7 +87,7 @@ def run_monitor(args: argparse.Namespace, env: tuple[tuple[str, str], ...],
     from compiler.wei.emulator import emulate
 
     if args.scripts:
-        raise UsageError("--script/--expr cannot be used with --wei-monitor (the monitor is already compiled)")
+        raise UsageError("--script/--expr/--tool cannot be used with --wei-monitor (the monitor is already compiled)")
     if args.app is None:
         raise UsageError("--app is required with --wei-monitor")
     for flag in ("no_body", "no_pred", "no_report", "no_bundle", "no_coalesce"):

@@ -32,6 +32,13 @@ UNSUPPORTED_MODES = frozenset({"after", "alt", "entry", "exit", "at_target"})
 UNSUPPORTED_CALLS = frozenset({"alt_call_by_id", "alt_call_by_name", "drop_args", "dup_at", "resolve_funcref"})
 
 
+#: Why the engine interface takes no ``wasi:p1`` probe (docs/WASI.md): a monitor is compiled without the
+#: application, so it knows neither which imported function index is a WASI function (the engine's call
+#: events name callees by index) nor the memory its strings, iovecs and results live in.
+_WASI_HELP = ("a monitor is built without the application: it cannot tell which calls are WASI calls nor "
+              "read their strings and results; use the rewriting target (docs/WASI.md)")
+
+
 class UnsupportedError(ScriptError):
     """The script uses features the engine interface cannot express (rendered like script errors)."""
 
@@ -84,6 +91,9 @@ def _check_memory_ids(roots: Iterable[ast.Node], reject) -> None:
 
 
 def _check_probe(cp: CheckedProbe, reject) -> None:
+    if cp.package == "p1":
+        reject("the wasi:p1 provider", cp.probe.rule.span, _WASI_HELP)
+        return
     mode = cp.mode
     if cp.expansion.package == "source":
         reject("the `wasm:source` package", cp.probe.rule.span,

@@ -152,10 +152,12 @@ def test_two_part_rule_parts_must_be_present() -> None:
 
 
 def test_four_part_rules() -> None:
-    probes = _expand(":::")
+    probes = _expand("wasm:::")
     expected = sum(len(e.modes) for e in opcode_events()) + 1       # + wasm:source:line:before
     assert len(probes) == expected == 300 * 3 + 5 * 5 + 3 * 4 + 2 + 2 + 1
     assert {p.package for p in probes} == {"opcode", "source"}
+    everything = _expand(":::")                    # an empty provider part is `*`: wasi:p1 too (ANALYSIS.md §4)
+    assert len(everything) == expected + 45 * 3 and {p.provider for p in everything} == {"wasm", "wasi"}
     assert len(_expand("wasm:::alt")) == 309                          # every event but `end`
     assert _events("wasm:opcode:*:entry") == ["block", "loop", "if", "else", "try_table"]
 

@@ -7,7 +7,7 @@ import importlib
 import inspect
 
 from compiler.events import variables
-from compiler.events.catalog import CATALOG, CORE_VARS
+from compiler.events.catalog import CATALOG, CORE_VARS, PROVIDERS
 from compiler.events.variables import FUNCTIONS, VARIABLES, function, operand_read, variable
 from compiler.events.catalog import CORE_FNS
 from compiler.events.variables import MEMORY_ID_PARAMS
@@ -28,8 +28,9 @@ def _catalog_vars():
 
 
 def _catalog_fns():
-    for holder in (CATALOG, *CATALOG.packages, *(e for p in CATALOG.packages for e in p.events)):
-        yield from holder.fns
+    for pv in PROVIDERS:
+        for holder in (pv, *pv.packages, *(e for p in pv.packages for e in p.events)):
+            yield from holder.fns
 
 
 def _family(name: str) -> str:

@@ -32,7 +32,8 @@ def complete(shell: Shell, text: str) -> list[str]:
 def test_every_command_of_the_spec_is_registered(shell: Shell) -> None:
     names = {c.name for c in shell.registry}
     assert names == {"help", "load", "info", "match", "probe add", "probe rm", "probe enable", "probe disable",
-                     "probe edit", "probes", "global", "run", "report", "plot", "flame", "globals", "wat", "sites",
+                     "probe edit", "probes", "global", "run", "report", "plot", "flame", "tools", "trace", "globals", "wat", "sites",
+                     "modules", "coverage", "list",
                      "save", "source", "export", "set args", "set env", "set dir", "set stdin", "set timeout",
                      "set fuel", "set compiler", "set unknown-imports", "set pager", "show settings", "history",
                      "quit"}

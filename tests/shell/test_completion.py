@@ -56,7 +56,7 @@ def test_first_word_offers_commands_in_registry_order() -> None:
                             "history", "quit", "exit"]
     assert complete("", tab=False) == []               # no menu at every keystroke on an empty line
     assert complete("pr") == ["probe", "probes"]
-    assert complete("w") == ["wat", "wasm:"]            # a probe may be typed directly
+    assert complete("w") == ["wat", "wasm:", "wasi:"]   # a probe may be typed directly (either provider)
     assert complete("co") == ["count"]                  # ... and so may a global statement
     assert complete("glo") == ["global", "globals"]
 
@@ -236,3 +236,15 @@ def test_start_positions_replace_the_typed_prefix(text: str) -> None:
     shell = ShellCompleter(_registry(), _probe())
     for c in shell.get_completions(Document(text + "x"), CompleteEvent(completion_requested=True)):
         assert c.start_position == -1 or c.start_position == 0
+
+
+def test_wasi_provider_rules_and_variables() -> None:
+    assert complete("wasi:") == ["p1:"]
+    assert complete("wasi:p1:path_o") == ["path_open:"]
+    assert complete("wasi:p1:fd_w") == ["fd_write:"]
+    assert complete("wasi:p1:path_open:") == ["before", "after", "alt"]
+    # after-only variables (results, errno) are offered in after probes only
+    assert complete("wasi:p1:fd_write:after { n") == ["nsecs", "nwritten", "nwritten_ptr"]
+    assert complete("wasi:p1:fd_write:before { n") == ["nsecs", "nwritten_ptr"]
+    assert sorted(complete("wasi:p1:path_open:alt / pa")) == ["path", "path_len", "path_ptr"]
+    assert complete("wasi:p1:path_open:alt { return ERRNO_AC") == ["ERRNO_ACCES"]

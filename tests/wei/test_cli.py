@@ -73,7 +73,7 @@ def test_run_reports_traps(capfd, tmp_path):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (("-s", "x.mm"), "--script/--expr cannot be used with --wei-monitor (the monitor is already compiled)"),
+    (("-s", "x.mm"), "--script/--expr/--tool cannot be used with --wei-monitor (the monitor is already compiled)"),
     ((), "--app is required with --wei-monitor"),
     (("-a", "app.wasm", "--no-body"), "--no-body cannot be used with --wei-monitor"),
     (("-a", "app.wasm", "-o", "x.wasm"), "--output-path cannot be used with --wei-monitor"),

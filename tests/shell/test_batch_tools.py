@@ -1,0 +1,71 @@
+"""Batch mode: the ready-made tools (ANALYSIS.md §7, docs/TOOLS.md) — ``tools`` lists them, ``trace NAME
+[ARG…]`` adds one, ``run`` shows its table before the summary of the other variables; misuse is an error;
+Tab completes the tool names."""
+from __future__ import annotations
+
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+
+from compiler import api
+from whamm_shell.completion import ToolCompleter
+
+
+def _hotness(repo) -> dict[str, int]:
+    """Calls per function of the demo, from examples/hotness's committed expected report (another script)."""
+    rows = [line.split(", ") for line in (repo / "examples" / "hotness" / "expected.txt").read_text().splitlines()
+            if ", calls, " in line]
+    return {r[6]: int(r[-1]) for r in rows}
+
+
+def test_tools_lists_every_tool_on_one_line(shell) -> None:
+    r = shell("-c", "trace branches; tools")
+    assert r.status == 0, r.err
+    lines = r.out.splitlines()[-len(api.tool_names()):]
+    for name, line in zip(api.tool_names(), lines):
+        tool = api.find_tool(name)
+        assert line.split() == [*tool.usage.split(), *tool.summary.split(), *(["(traced)"] if name == "branches" else [])]
+
+
+def test_trace_shows_the_table_after_run(shell, DEMO, REPO) -> None:
+    r = shell(DEMO, "-c", "trace calls; report var n: u32; wasm:func:entry { n++; }; run")
+    assert r.status == 0, r.err
+    out = r.out.splitlines()
+    assert out[0] == "traced calls: 1 probe (1; 7 sites), 0 globals; its table is shown after `run`"
+    table = out[out.index("calls:") + 3:out.index("calls:") + 10]
+    expected = _hotness(REPO)
+    assert {row.split()[2]: int(row.split()[0]) for row in table} == expected
+    assert [int(row.split()[0]) for row in table] == sorted(expected.values(), reverse=True)
+    # the summary shows the variable no tool shows
+    assert out[-2:] == ["report: 1 row of n", f"  n = {sum(expected.values())}"]
+
+
+def test_tracing_twice_is_refused_until_its_probes_are_removed(shell, DEMO) -> None:
+    r = shell(DEMO, "-c", "trace branches; probe rm 1; trace branches")
+    assert r.status == 1
+    assert r.err.splitlines()[0] == "error: tool branches is already traced (probes 2); `probe rm` them to trace it again"
+    r = shell(DEMO, "-c", "trace branches; probe rm 1 2; trace branches; run")
+    assert r.status == 0, r.err
+    assert "traced branches: 2 probes (3, 4; 4 sites), 0 globals" in r.out and "branches:" in r.out
+
+
+def test_misuse_is_an_error(shell, DEMO) -> None:
+    for command, message in [("trace", "error: usage: trace NAME [ARG…] (tools: branches, calls, coverage, deny, "
+                                       "files, flame, syscalls)"),
+                             ("trace nope", "error: unknown tool `nope`"),
+                             ("trace deny", "error: tool deny needs PATH_PREFIX"),
+                             ("trace deny /x zz", "error: tool deny: ERRNO `zz` is not a WASI errno name"),
+                             ("trace calls; trace calls", "error: tool calls is already traced (probes 1)"),
+                             ("tools x", "error: usage: tools")]:
+        r = shell(DEMO, "-c", command)
+        assert r.status == 1 and r.err.startswith(message), (command, r.err)
+
+
+def test_completion_offers_tool_names_then_nothing() -> None:
+    completer = ToolCompleter(lambda: [(n, api.find_tool(n).summary) for n in api.tool_names()])
+
+    def complete(text: str) -> list[str]:
+        return [c.text for c in completer.get_completions(Document(text), CompleteEvent(completion_requested=True))]
+
+    assert complete("") == api.tool_names()
+    assert complete("f") == ["files", "flame"]
+    assert complete("deny ") == [] and complete("deny /e") == []
