@@ -489,8 +489,10 @@ def _wasi_event(f: wasi.WasiFunction) -> Event:
     dynamic = tuple(BoundVar(v.name, wasi.whamm_type(v.type), False,
                              v.doc + (" (after probes only)" if v.after_only else ""), after_only=v.after_only)
                     for v in wasi.event_vars(f.name).values())
-    return Event(f.name, wasi.PACKAGE, f"Calls of {f.name}: {f.doc}",
-                 modes=tuple(Mode(m, doc) for m, doc in _WASI_MODE_DOCS), vars=(name_var,) + dynamic)
+    # proc_exit, the one function without an errno, never returns: it has no `after` mode, so a probe on
+    # `wasi:p1:*:after` may read `errno` (an after probe there would never run anyway)
+    modes = tuple(Mode(m, doc) for m, doc in _WASI_MODE_DOCS if f.returns_errno or m != "after")
+    return Event(f.name, wasi.PACKAGE, f"Calls of {f.name}: {f.doc}", modes=modes, vars=(name_var,) + dynamic)
 
 
 def _build_wasi() -> Provider:

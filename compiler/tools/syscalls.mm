@@ -14,8 +14,8 @@ report var syscall_errors: map<str, u64>;
 
 wasi:p1:*:before { syscall_start = nsecs; }
 
-// every function but proc_exit (it never returns, so it has no errno): preview 1's families by name
-wasi:p1:args_*|clock_*|environ_*|fd_*|path_*|poll_*|proc_raise|random_*|sched_*|sock_*:after {
+// every function but proc_exit, which never returns and so has no after mode
+wasi:p1:*:after {
     syscall_ns[event_name].add(nsecs - syscall_start);
     if (errno != ERRNO_SUCCESS) { syscall_errors[event_name]++; }
 }

@@ -6,7 +6,7 @@ be identical and every report row of the folded build must appear, with the same
 unfolded one.  The unfolded build may have more per-site rows (sites where the predicate folds to
 ``false`` get no row when folding, LANGUAGE.md §13.2, and a probe injected nowhere has no shared
 rows either); global rows must all be the same.
-300 scripts per run, over seven applications, with every mode and variable kind."""
+160 scripts per run, over seven applications, with every mode and variable kind."""
 from __future__ import annotations
 
 import pytest

@@ -1,7 +1,7 @@
 """Rewriting vs the wei emulator on generated scripts (issue 9): for every script of the engine
 target's subset, ``whamm run`` and ``whamm run --wei-monitor`` print the same output on the same
 application, apart from the report's ``memaddr``/``global_id`` ids and the probe ids' mode suffix
-(WEI.md §7; :func:`wei.wei_fixtures.masked`).  300 scripts per run, over seven applications."""
+(WEI.md §7; :func:`wei.wei_fixtures.masked`).  160 scripts per run, over seven applications."""
 from __future__ import annotations
 
 import difflib
