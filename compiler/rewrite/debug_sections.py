@@ -3,20 +3,17 @@
 Instrumenting moves every code address, so the input's ``.debug_*`` sections copied unchanged would
 send debuggers and wasmtime's DWARF backtraces to wrong lines, silently.  With an
 :class:`~compiler.rewrite.addrmap.AddressMap` (input code address → output code address) this module
-rewrites them; the input is read with pyelftools, the output encoded here:
+rewrites them; the input is read with pyelftools, the output encoded here (the sections whose sizes
+change in the two modules named below):
 
-* ``.debug_line`` — every sequence is re-emitted over the output code, unit by unit in output order
-  (an instruction's unit starts with the code injected for it, :mod:`compiler.rewrite.addrmap`): an
-  instruction's own rows at its unit, and the row in force where that differs from the last one
-  written (after an instruction an ``alt`` removed).  The header bytes are kept; the program is
-  re-encoded (``set_address``, ``advance_pc``, ``advance_line``…, ``copy``) and the units' new offsets
-  patched into ``DW_AT_stmt_list``.  Sequences of functions the linker discarded (a tombstone
-  address) are left out.
+* ``.debug_line`` — every sequence re-emitted over the output code (:mod:`compiler.rewrite.debug_line`)
+  and the units' new offsets patched into ``DW_AT_stmt_list``.
 * ``.debug_info`` — patched in place (no form changes size): ``DW_FORM_addr`` values,
   ``DW_AT_high_pc`` lengths, section offsets into the rewritten sections.
 * ``.debug_addr`` (the entries used as code addresses), ``.debug_ranges``, ``.debug_loc`` — patched in
   place (fixed-size addresses); ``.debug_rnglists`` and ``.debug_loclists`` (ULEB offsets grow) are
-  re-encoded entry by entry and their offset tables and ``DW_AT_*_base`` / section offsets patched.
+  re-encoded entry by entry (:mod:`compiler.rewrite.debug_lists`) and their offset tables and
+  ``DW_AT_*_base`` / section offsets patched.
 * Sections without code addresses (strings, abbreviations, name indexes) are kept as they are;
   ``.debug_aranges`` is dropped (clang lists variables' memory ranges in it too, indistinguishably).
 
@@ -32,14 +29,15 @@ DWARF elsewhere that is now stale) is dropped alone, with its own note.  Never s
 """
 from __future__ import annotations
 
-import bisect
 import io
 import struct
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from compiler.rewrite.addrmap import AddressMap, Unmappable
-from compiler.wasm.binary import sleb, uleb
+from compiler.rewrite.debug_format import CompileUnit, DebugFormatError, is_tombstone, read_fixed
+from compiler.rewrite.debug_line import LineUnit, read_line_unit, rewrite_lines
+from compiler.rewrite.debug_lists import ListTable, rewrite_lists
 from compiler.wasm.model import CustomSection
 
 __all__ = ["is_debug_section", "rewrite_debug_sections"]
@@ -62,10 +60,6 @@ _LOCATION_ATTRS = frozenset({"DW_AT_location", "DW_AT_frame_base", "DW_AT_string
                              "DW_AT_call_value", "DW_AT_call_target", "DW_AT_call_data_location"})
 _DATA_SIZES = {"DW_FORM_data1": 1, "DW_FORM_data2": 2, "DW_FORM_data4": 4, "DW_FORM_data8": 8,
                "DW_FORM_sec_offset": 4}
-
-
-class DebugFormatError(Exception):
-    """DWARF this module cannot rewrite truthfully (a form, opcode or layout it does not encode)."""
 
 
 def is_debug_section(custom: CustomSection) -> bool:
@@ -140,16 +134,6 @@ def _dwarfinfo(sections: Mapping[str, bytes]):
 
 
 @dataclass(slots=True)
-class _Unit:
-    """What the list sections need to know of a compilation unit."""
-
-    version: int
-    address_size: int
-    base: int                    # DW_AT_low_pc: the base address of its lists
-    addr_base: int | None        # DW_AT_addr_base (DWARF 5)
-
-
-@dataclass(slots=True)
 class _Patches:
     """Fixed-size values to write over a copy of a section."""
 
@@ -168,32 +152,6 @@ class _Patches:
         return bytes(out)
 
 
-def _u(data: bytes, pos: int, size: int) -> int:
-    if pos + size > len(data):
-        raise DebugFormatError(f"unexpected end of section at 0x{pos:x}")
-    return int.from_bytes(data[pos:pos + size], "little")
-
-
-def _tombstone(value: int, size: int) -> bool:
-    """A linker's mark for discarded code (wasm-ld writes -1, or -2 in range and location lists)."""
-    return value >= (1 << (8 * size)) - 16
-
-
-@dataclass(slots=True)
-class _LineUnit:
-    """One unit of .debug_line as read: where it is, its header bytes (after the unit length) and what
-    the encoder needs of it, and its sequences of rows."""
-
-    offset: int
-    end: int
-    head: bytes
-    opcode_base: int
-    min_length: int
-    default_is_stmt: bool
-    address_size: int
-    sequences: list[list[_Row]]
-
-
 @dataclass(slots=True)
 class _Input:
     """What the rewrite needs of the input's DWARF, independent of the instrumentation: read once per
@@ -205,7 +163,7 @@ class _Input:
     returns: list[tuple[int, int, int]] = field(default_factory=list)             # call sites' return pcs
     return_entries: set[int] = field(default_factory=set)     # .debug_addr offsets of return pcs
     lengths: list[tuple[int, int, int, int, int]] = field(default_factory=list)   # …, size, start, length, asize
-    lines: dict[int, _LineUnit] = field(default_factory=dict)
+    lines: dict[int, LineUnit] = field(default_factory=dict)
 
 
 #: The last input read, by the identity of its sections' bytes (the shell rebuilds one input many times).
@@ -237,7 +195,7 @@ def _parse(sections: Mapping[str, bytes]) -> _Input:
             raise DebugFormatError("64-bit DWARF")
         top = cu.get_top_DIE()
         addr_base = top.attributes.get("DW_AT_addr_base")
-        unit = _Unit(version, cu["address_size"], 0, addr_base.value if addr_base is not None else None)
+        unit = CompileUnit(version, cu["address_size"], 0, addr_base.value if addr_base is not None else None)
         low = top.attributes.get("DW_AT_low_pc")
         if low is not None:
             unit.base = _address_value(low)
@@ -246,7 +204,7 @@ def _parse(sections: Mapping[str, bytes]) -> _Input:
                 _attribute(parsed, unit, die, a)
         stmt_list = top.attributes.get("DW_AT_stmt_list")
         if stmt_list is not None and stmt_list.value not in parsed.lines and ".debug_line" in sections:
-            parsed.lines[stmt_list.value] = _line_unit(di.line_program_for_CU(cu), sections[".debug_line"],
+            parsed.lines[stmt_list.value] = read_line_unit(di.line_program_for_CU(cu), sections[".debug_line"],
                                                        stmt_list.value, unit.address_size)
     return parsed
 
@@ -258,7 +216,7 @@ def _address_value(attr) -> int:
     raise DebugFormatError(f"{attr.name} in form {attr.form}")
 
 
-def _attribute(parsed: _Input, unit: _Unit, die, a) -> None:
+def _attribute(parsed: _Input, unit: CompileUnit, die, a) -> None:
     form, name = a.form, a.name
     refs = parsed.refs
     if a.indirection_length:
@@ -288,7 +246,7 @@ def _attribute(parsed: _Input, unit: _Unit, die, a) -> None:
         table.bases.setdefault(a.value, unit)
 
 
-def _list_reference(unit: _Unit, a, refs: _References, ranges: bool) -> None:
+def _list_reference(unit: CompileUnit, a, refs: _References, ranges: bool) -> None:
     """A ``DW_AT_ranges`` or location attribute: a list's offset is recorded (DWARF 2–4 lists are
     patched in place; a DWARF 5 section offset is rewritten with its list); an index into a
     rewritten offset table, an expression or a constant needs nothing."""
@@ -323,15 +281,15 @@ class _Rewriter:
         self.code_entries = set(parsed.code_entries)    # lists add theirs
 
     def addr(self, value: int, size: int) -> int:
-        return value if _tombstone(value, size) else self.amap.address(value)
+        return value if is_tombstone(value, size) else self.amap.address(value)
 
     def return_address(self, value: int, size: int) -> int:
         """A call site's return pc: where the call returns in the output (``AddressMap.return_address``)."""
-        return value if _tombstone(value, size) else self.amap.return_address(value)
+        return value if is_tombstone(value, size) else self.amap.return_address(value)
 
     def length(self, start: int, length: int, size: int) -> int:
         """A range's new length (an end is an address like any other)."""
-        if _tombstone(start, size):
+        if is_tombstone(start, size):
             return length
         return self.amap.address(start + length) - self.amap.address(start)
 
@@ -346,7 +304,7 @@ class _Rewriter:
             self.info.put(offset, size, self.length(start, length, address_size))
         out: dict[str, bytes] = {}
         if ".debug_line" in self.sections:
-            data, moved = _rewrite_lines(self.sections[".debug_line"], parsed.lines, self.amap)
+            data, moved = rewrite_lines(self.sections[".debug_line"], parsed.lines, self.amap)
             out[".debug_line"] = data
             for offset, (size, old) in refs.stmt_lists.items():
                 if old not in moved:
@@ -358,7 +316,7 @@ class _Rewriter:
             out[".debug_loc"] = self._pairs(".debug_loc", refs.locs, with_expression=True)
         for name, table in ((".debug_rnglists", refs.rnglists), (".debug_loclists", refs.loclists)):
             if name in self.sections:
-                data, moved = _rewrite_lists(self.sections[name], table, self, name == ".debug_loclists")
+                data, moved = rewrite_lists(self.sections[name], table, self, name == ".debug_loclists")
                 out[name] = data
                 for offset, (size, old) in table.offsets.items():
                     if old not in moved:
@@ -382,26 +340,26 @@ class _Rewriter:
         found = 0
         pos = 0
         while pos < len(data):
-            length = _u(data, pos, 4)
+            length = read_fixed(data, pos, 4)
             if length >= 0xFFFFFFF0:
                 raise DebugFormatError(".debug_addr: 64-bit DWARF")
             end = pos + 4 + length
-            size = _u(data, pos + 6, 1)
-            if _u(data, pos + 7, 1):
+            size = read_fixed(data, pos + 6, 1)
+            if read_fixed(data, pos + 7, 1):
                 raise DebugFormatError(".debug_addr: segment selectors")
             for at in range(pos + 8, end, size):
                 if at in self.code_entries:
-                    patches.put(at, size, self.addr(_u(data, at, size), size))
+                    patches.put(at, size, self.addr(read_fixed(data, at, size), size))
                     found += 1
                 elif at in self.parsed.return_entries:
-                    patches.put(at, size, self.return_address(_u(data, at, size), size))
+                    patches.put(at, size, self.return_address(read_fixed(data, at, size), size))
                     found += 1
             pos = end
         if found != len(self.code_entries | self.parsed.return_entries):
             raise DebugFormatError(".debug_addr: an index past its address table")
         return patches.result()
 
-    def _pairs(self, name: str, lists: Mapping[int, _Unit], with_expression: bool) -> bytes:
+    def _pairs(self, name: str, lists: Mapping[int, CompileUnit], with_expression: bool) -> bytes:
         """DWARF 2–4 range and location lists: (begin, end) pairs relative to a base address, a
         base-selection entry (begin all ones), (0, 0) ending the list; location entries then carry a
         2-byte-counted expression.  Every list a unit references is patched."""
@@ -414,7 +372,7 @@ class _Rewriter:
             new_base = self.addr(base, size)
             pos = offset
             while True:
-                begin, end = _u(data, pos, size), _u(data, pos + size, size)
+                begin, end = read_fixed(data, pos, size), read_fixed(data, pos + size, size)
                 if begin == 0 and end == 0:
                     break
                 if begin == ones:
@@ -422,23 +380,13 @@ class _Rewriter:
                     patches.put(pos + size, size, new_base)
                     pos += 2 * size
                     continue
-                if not _tombstone(begin, size) and not _tombstone(base, size):
+                if not is_tombstone(begin, size) and not is_tombstone(base, size):
                     patches.put(pos, size, self.addr(base + begin, size) - new_base)
                     patches.put(pos + size, size, self.addr(base + end, size) - new_base)
                 pos += 2 * size
                 if with_expression:
-                    pos += 2 + _u(data, pos, 2)
+                    pos += 2 + read_fixed(data, pos, 2)
         return patches.result()
-
-
-@dataclass(slots=True)
-class _ListTable:
-    """References into a DWARF 5 list section: ``.debug_info`` offsets holding a section offset
-    (size, old value), and the unit of each contribution (by offset-table start) or list."""
-
-    offsets: dict[int, tuple[int, int]] = field(default_factory=dict)
-    bases: dict[int, _Unit] = field(default_factory=dict)
-    lists: dict[int, _Unit] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -446,347 +394,7 @@ class _References:
     """What .debug_info points at, gathered in one walk."""
 
     stmt_lists: dict[int, tuple[int, int]] = field(default_factory=dict)   # info offset → (size, old)
-    ranges: dict[int, _Unit] = field(default_factory=dict)
-    locs: dict[int, _Unit] = field(default_factory=dict)
-    rnglists: _ListTable = field(default_factory=_ListTable)
-    loclists: _ListTable = field(default_factory=_ListTable)
-
-
-# ------------------------------------------------------------------------------------------------
-# .debug_line
-
-# standard opcodes
-_COPY, _ADVANCE_PC, _ADVANCE_LINE, _SET_FILE, _SET_COLUMN, _NEGATE_STMT, _SET_BASIC_BLOCK = 1, 2, 3, 4, 5, 6, 7
-_SET_PROLOGUE_END, _SET_EPILOGUE_BEGIN, _SET_ISA = 10, 11, 12
-# extended opcodes
-_END_SEQUENCE, _SET_ADDRESS, _DEFINE_FILE, _SET_DISCRIMINATOR = 1, 2, 3, 4
-
-
-@dataclass(slots=True)
-class _Row:
-    address: int
-    file: int
-    line: int
-    column: int
-    is_stmt: bool
-    basic_block: bool
-    prologue_end: bool
-    epilogue_begin: bool
-    isa: int
-    discriminator: int
-
-    @classmethod
-    def of(cls, state) -> _Row:
-        return cls(state.address, state.file, state.line, state.column, bool(state.is_stmt),
-                   bool(state.basic_block), bool(state.prologue_end), bool(state.epilogue_begin),
-                   state.isa, state.discriminator)
-
-    def where(self) -> tuple:
-        """What a row says about the code after it (the flags that mark one address excluded)."""
-        return (self.file, self.line, self.column, self.is_stmt, self.isa, self.discriminator)
-
-    def moved(self, address: int, injected: bool) -> _Row:
-        return _Row(address, self.file, self.line, self.column, self.is_stmt,
-                    self.basic_block and not injected, self.prologue_end and not injected,
-                    self.epilogue_begin and not injected, self.isa, self.discriminator)
-
-
-def _line_unit(lp, data: bytes, offset: int, address_size: int) -> _LineUnit:
-    """A .debug_line unit read with pyelftools (``lp``, starting at ``offset`` in ``data``)."""
-    header = lp.header
-    if header.get("maximum_operations_per_instruction", 1) != 1:
-        raise DebugFormatError(".debug_line: VLIW line programs")
-    if _u(data, offset, 4) >= 0xFFFFFFF0:
-        raise DebugFormatError(".debug_line: 64-bit DWARF")
-    return _LineUnit(offset, lp.program_end_offset, data[offset + 4:lp.program_start_offset],
-                     header["opcode_base"], header["minimum_instruction_length"],
-                     bool(header["default_is_stmt"]), address_size, list(_sequences(lp)))
-
-
-def _rewrite_lines(data: bytes, units: Mapping[int, _LineUnit], amap: AddressMap) -> tuple[bytes, dict[int, int]]:
-    """The new .debug_line and each unit's new offset; the units must tile the section."""
-    out = bytearray()
-    moved: dict[int, int] = {}
-    expected = 0
-    for offset in sorted(units):
-        unit = units[offset]
-        if offset != expected:
-            raise DebugFormatError(f".debug_line: bytes at 0x{expected:x} belong to no unit's line program")
-        program = bytearray()
-        for rows in unit.sequences:
-            if not _tombstone(rows[0].address, unit.address_size):   # else discarded by the linker
-                program += _encode_sequence(_remap_sequence(rows, amap), unit)
-        moved[offset] = len(out)
-        out += struct.pack("<I", len(unit.head) + len(program)) + unit.head + program
-        expected = unit.end
-    if expected != len(data):
-        raise DebugFormatError(f".debug_line: bytes at 0x{expected:x} belong to no unit's line program")
-    return bytes(out), moved
-
-
-def _sequences(lp) -> Iterable[list[_Row]]:
-    rows: list[_Row] = []
-    for entry in lp.get_entries():
-        if entry.is_extended and entry.command == _DEFINE_FILE:
-            raise DebugFormatError(".debug_line: DW_LNE_define_file")
-        if entry.state is None:
-            continue
-        rows.append(_Row.of(entry.state))
-        if entry.state.end_sequence:
-            yield rows
-            rows = []
-    if rows:
-        raise DebugFormatError(".debug_line: a sequence without an end")
-
-
-def _remap_sequence(rows: list[_Row], amap: AddressMap) -> list[_Row]:
-    """The rows of one input sequence over the output code (module doc); the last is the end."""
-    end = rows[-1]
-    body = rows[:-1]
-    addresses = [r.address for r in body]
-    out: list[_Row] = []
-    done = 0                                             # rows before this one are placed
-    start = body[0].address if body else end.address
-    for f in amap.overlapping(start, end.address):
-        lo = bisect.bisect_left(addresses, f.in_start)
-        if lo > done:
-            raise Unmappable(body[done].address)         # a row between two bodies
-        stop = min(end.address, f.in_end)
-        hi = bisect.bisect_left(addresses, stop)
-        if f.exact is None:                              # copied whole: every row shifts
-            out += [r.moved(f.out_start + r.address - f.in_start, False) for r in body[lo:hi]]
-            done = hi
-            continue
-        for r in body[lo:hi]:
-            if r.address - f.in_start not in f.boundaries and r.address != f.in_start:
-                raise Unmappable(r.address)              # a row inside an instruction
-        current = None
-        for unit_out, unit_source in f.units:            # output order
-            source = f.in_start + unit_source
-            if not start <= source < stop:
-                continue
-            here = f.out_start + unit_out
-            k = bisect.bisect_left(addresses, source)
-            if k < len(body) and body[k].address == source:     # the instruction's own rows
-                while k < len(body) and body[k].address == source:
-                    out.append(body[k].moved(here, False))
-                    k += 1
-                current = body[k - 1].where()
-            elif k > 0 and body[k - 1].where() != current:     # the row in force there
-                out.append(body[k - 1].moved(here, True))
-                current = body[k - 1].where()
-        done = hi
-    if done != len(body):
-        raise Unmappable(body[done].address)
-    out.append(end.moved(amap.address(end.address), False))
-    return out
-
-
-def _encode_sequence(rows: list[_Row], unit: _LineUnit) -> bytes:
-    """One sequence as line-program opcodes; the last row ends it."""
-    opcode_base, min_length, address_size = unit.opcode_base, unit.min_length, unit.address_size
-    out = bytearray()
-
-    def extended(opcode: int, operand: bytes) -> None:
-        out.extend(b"\x00" + uleb(1 + len(operand)) + bytes((opcode,)) + operand)
-
-    def standard(opcode: int) -> None:
-        if opcode >= opcode_base:
-            raise DebugFormatError(f".debug_line: standard opcode {opcode} missing from the header")
-        out.append(opcode)
-
-    file, line, column, is_stmt, isa = 1, 1, 0, unit.default_is_stmt, 0
-    address = rows[0].address
-    extended(_SET_ADDRESS, address.to_bytes(address_size, "little"))
-    for r in rows:
-        if r.address != address:
-            delta = r.address - address
-            if delta < 0:
-                raise DebugFormatError(".debug_line: a sequence going backwards")
-            if delta % min_length:
-                extended(_SET_ADDRESS, r.address.to_bytes(address_size, "little"))
-            else:
-                out.append(_ADVANCE_PC)
-                out += uleb(delta // min_length)
-            address = r.address
-        if r is rows[-1]:
-            extended(_END_SEQUENCE, b"")
-            break
-        if r.file != file:
-            out.append(_SET_FILE)
-            out += uleb(r.file)
-            file = r.file
-        if r.line != line:
-            out.append(_ADVANCE_LINE)
-            out += sleb(r.line - line)
-            line = r.line
-        if r.column != column:
-            out.append(_SET_COLUMN)
-            out += uleb(r.column)
-            column = r.column
-        if r.is_stmt != is_stmt:
-            out.append(_NEGATE_STMT)
-            is_stmt = r.is_stmt
-        if r.isa != isa:
-            standard(_SET_ISA)
-            out += uleb(r.isa)
-            isa = r.isa
-        if r.discriminator:
-            extended(_SET_DISCRIMINATOR, uleb(r.discriminator))
-        if r.basic_block:
-            out.append(_SET_BASIC_BLOCK)
-        if r.prologue_end:
-            standard(_SET_PROLOGUE_END)
-        if r.epilogue_begin:
-            standard(_SET_EPILOGUE_BEGIN)
-        out.append(_COPY)
-    return bytes(out)
-
-
-# ------------------------------------------------------------------------------------------------
-# DWARF 5 list sections
-
-# .debug_rnglists entry kinds
-_RLE_END, _RLE_BASEX, _RLE_STARTX_ENDX, _RLE_STARTX_LENGTH, _RLE_OFFSET_PAIR = 0, 1, 2, 3, 4
-_RLE_BASE, _RLE_START_END, _RLE_START_LENGTH = 5, 6, 7
-# .debug_loclists entry kinds
-_LLE_END, _LLE_BASEX, _LLE_STARTX_ENDX, _LLE_STARTX_LENGTH, _LLE_OFFSET_PAIR = 0, 1, 2, 3, 4
-_LLE_DEFAULT, _LLE_BASE, _LLE_START_END, _LLE_START_LENGTH = 5, 6, 7, 8
-
-
-def _read_uleb(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        if pos >= len(data):
-            raise DebugFormatError(f"unexpected end of section at 0x{pos:x}")
-        b = data[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return value, pos
-
-
-def _rewrite_lists(data: bytes, table: _ListTable, rw: _Rewriter, locations: bool) -> tuple[bytes, dict[int, int]]:
-    """A .debug_rnglists or .debug_loclists re-encoded: each contribution's header, its offset table
-    (rewritten) and its lists (entry by entry, ULEBs re-encoded).  Returns the section and the new
-    offset of every old offset-table start and list start."""
-    out = bytearray()
-    moved: dict[int, int] = {}
-    by_list = sorted(table.lists.items())
-    pos = 0
-    while pos < len(data):
-        length = _u(data, pos, 4)
-        if length >= 0xFFFFFFF0:
-            raise DebugFormatError("64-bit DWARF list section")
-        end = pos + 4 + length
-        size = _u(data, pos + 6, 1)
-        if _u(data, pos + 7, 1):
-            raise DebugFormatError("segment selectors in a list section")
-        count = _u(data, pos + 8, 4)
-        table_start = pos + 12
-        first = table_start + 4 * count
-        unit = table.bases.get(table_start)
-        if unit is None:
-            unit = next((u for off, u in by_list if table_start <= off < end), None)
-        new_start = len(out)
-        new_table = new_start + 12
-        body = bytearray()
-        lists: dict[int, int] = {}                      # old list offset → new offset in body
-        at = first
-        while at < end:
-            lists[at] = len(body)
-            at = _list(data, at, end, size, unit, rw, locations, body)
-        olds = [_u(data, table_start + 4 * k, 4) for k in range(count)]
-        offsets = bytearray()
-        for old in olds:
-            target = table_start + old
-            if target not in lists:
-                raise DebugFormatError(f"an offset table entry points inside a list (0x{target:x})")
-            offsets += struct.pack("<I", 4 * count + lists[target])
-        unit_body = data[pos + 4:pos + 12] + bytes(offsets) + bytes(body)
-        out += struct.pack("<I", len(unit_body)) + unit_body
-        moved[table_start] = new_table
-        for old, new in lists.items():
-            moved[old] = new_table + 4 * count + new
-        pos = end
-    return bytes(out), moved
-
-
-def _list(data: bytes, pos: int, end: int, size: int, unit: _Unit | None, rw: _Rewriter, locations: bool,
-          out: bytearray) -> int:
-    """Re-encode one list starting at ``pos`` into ``out``; the position after it."""
-    base = unit.base if unit is not None else None
-
-    def addrx(index: int) -> int:
-        """The code address at ``index`` of the unit's address table (which remaps it)."""
-        if unit is None or unit.addr_base is None:
-            raise DebugFormatError("an indexed address in a list no unit with DW_AT_addr_base references")
-        rw.code_entries.add(unit.addr_base + index * size)
-        return _u(rw.sections.get(".debug_addr", b""), unit.addr_base + index * size, size)
-
-    def address(value: int) -> int:
-        return rw.addr(value, size)
-
-    def expression(p: int) -> int:
-        if not locations:
-            return p
-        n, q = _read_uleb(data, p)
-        out.extend(uleb(n) + data[q:q + n])
-        return q + n
-
-    while pos < end:
-        kind = data[pos]
-        pos += 1
-        out.append(kind)
-        if kind == _RLE_END:                                  # (== _LLE_END)
-            return pos
-        if kind == _RLE_BASEX:                                # (== _LLE_BASEX)
-            index, pos = _read_uleb(data, pos)
-            base = addrx(index)
-            out += uleb(index)
-        elif kind == _RLE_STARTX_ENDX:                        # (== _LLE_STARTX_ENDX)
-            a, pos = _read_uleb(data, pos)
-            b, pos = _read_uleb(data, pos)
-            addrx(a), addrx(b)
-            out += uleb(a) + uleb(b)
-            pos = expression(pos)
-        elif kind == _RLE_STARTX_LENGTH:                      # (== _LLE_STARTX_LENGTH)
-            index, pos = _read_uleb(data, pos)
-            n, pos = _read_uleb(data, pos)
-            out += uleb(index) + uleb(rw.length(addrx(index), n, size))
-            pos = expression(pos)
-        elif kind == _RLE_OFFSET_PAIR:                        # (== _LLE_OFFSET_PAIR)
-            a, pos = _read_uleb(data, pos)
-            b, pos = _read_uleb(data, pos)
-            if base is None:
-                raise DebugFormatError("an offset pair in a list no unit references")
-            if _tombstone(base, size):
-                out += uleb(a) + uleb(b)
-            else:
-                new_base = address(base)
-                out += uleb(address(base + a) - new_base) + uleb(address(base + b) - new_base)
-            pos = expression(pos)
-        elif locations and kind == _LLE_DEFAULT:
-            pos = expression(pos)
-        elif kind == (_LLE_BASE if locations else _RLE_BASE):
-            base = _u(data, pos, size)
-            out += address(base).to_bytes(size, "little")
-            pos += size
-        elif kind == (_LLE_START_END if locations else _RLE_START_END):
-            a, b = _u(data, pos, size), _u(data, pos + size, size)
-            pos += 2 * size
-            if _tombstone(a, size):
-                out += data[pos - 2 * size:pos]
-            else:
-                out += address(a).to_bytes(size, "little") + address(b).to_bytes(size, "little")
-            pos = expression(pos)
-        elif kind == (_LLE_START_LENGTH if locations else _RLE_START_LENGTH):
-            a = _u(data, pos, size)
-            n, pos = _read_uleb(data, pos + size)
-            out += address(a).to_bytes(size, "little") + uleb(rw.length(a, n, size))
-            pos = expression(pos)
-        else:
-            raise DebugFormatError(f"list entry kind {kind}")
-    raise DebugFormatError("a list running past its contribution")
-
+    ranges: dict[int, CompileUnit] = field(default_factory=dict)
+    locs: dict[int, CompileUnit] = field(default_factory=dict)
+    rnglists: ListTable = field(default_factory=ListTable)
+    loclists: ListTable = field(default_factory=ListTable)
