@@ -9,8 +9,8 @@ with :func:`~compiler.lang.folder.fold_probe` (skipping a ``false`` predicate) a
 order of ``@static`` calls (LANGUAGE.md §13.4), and groups them per function for the emitter and the
 shell.  Everything is a pure function of (module, program, static-call results).  Before a function's
 sites are visited, the probes whose predicate folds to ``false`` with the function's ``fid``/``fname``
-alone are set aside for it — they would have no site there (:func:`_function_names` says when that is
-exact), and ``/ fname == "main" /`` no longer folds at every site of the module.
+alone are set aside for it — they would have no site there (:mod:`compiler.sites.probe_plans` says when
+that is exact), and ``/ fname == "main" /`` no longer folds at every site of the module.
 
 Order at one instruction (§8, as upstream): first the *pass-1* sites (``wasm:opcode`` probes in every
 mode, ``wasm:block`` sites), grouped by package in order of first appearance in the script, then by
@@ -20,18 +20,15 @@ instruction, a proc_exit exit site at its call.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple, Sequence
 
 from compiler.errors import WhammError
-from compiler.events.variables import operand_read
-from compiler.lang import ast
 from compiler.lang.diagnostics import Diagnostic, ScriptError
-from compiler.lang.folder import FoldError, Folded, StaticCall, cannot_fail, fold_predicate, fold_probe
+from compiler.lang.folder import FoldError, Folded, StaticCall, fold_predicate, fold_probe
 from compiler.lang.types import Prim, WhammType, wasm_types
-from compiler.sites.bindings import FUNCTION_WIDE
 from compiler.sites.finding import FunctionSites, ModuleSites, Placement, Site, imm_count
+from compiler.sites.probe_plans import SITE_PACKAGES, ProbePlan, order_keys, probe_plans
 from compiler.sites.source_use import uses_source
 from compiler.wasm.stack import BY_IMMEDIATES, FunctionTypes, Types
 from compiler.wasm.model import FuncType, RefType
@@ -44,9 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MatchedSite", "Matches", "ProbeSummary", "SiteError", "AltConflictError", "check_alt_conflicts", "match",
            "order_keys", "SITE_PACKAGES"]
+# order_keys and SITE_PACKAGES live in probe_plans; re-exported: the matcher's callers see one surface
 
-#: The packages whose probes have sites (begin/end/report have none).
-SITE_PACKAGES = ("func", "block", "source", "opcode", "p1")
 #: The instructions that are ``wasi:p1`` sites when they call a WASI import (ANALYSIS.md §4).
 WASI_CALLS = ("call", "return_call")
 
@@ -185,149 +181,11 @@ class Matches:
 
 
 # ------------------------------------------------------------------------------------------------
-# Probe facts computed once per match
+# At a site: type bounds and fold keys
 
-_INDEXED = re.compile(r"(arg|res|local|imm)(\d+)")
 _BOUND_WASM = {Prim.U8: "i32", Prim.I8: "i32", Prim.U16: "i32", Prim.I16: "i32", Prim.U32: "i32",
                Prim.I32: "i32", Prim.BOOL: "i32", Prim.U64: "i64", Prim.I64: "i64", Prim.F32: "f32",
                Prim.F64: "f64"}
-
-
-@dataclass(slots=True, eq=False)
-class _Plan:
-    """One probe's matching facts: its §8 ordering key, what its bounds require, what it uses."""
-
-    probe: CheckedProbe
-    key: tuple
-    placement: Placement | None
-    bounds: tuple[tuple[str, int, WhammType], ...]     # (arg|res|local, N, bound type)
-    max_imm: int                                        # highest immK used (-1: none)
-    save: int                                           # operands that must have known types (-1: all)
-    needs_stack: bool
-    static_names: tuple[str, ...] | None                # what folding reads; None: never reuse a fold
-    is_alt: bool = False
-    simple: bool = False                                # no bound, no operand need: the signature will do
-    #: Simple, and folding reads no site value: every site of the expansion gets the same fold, so its
-    #: opcode sites need nothing but the signature (:meth:`_Matcher.function`'s fast path).
-    uniform: bool = False
-    folds: dict[tuple, Folded] = field(default_factory=dict)
-    #: The operands (``arg``) and results (``res``) whose values the probe's code reads, each with a name
-    #: that reads it for messages; None when it takes them all (``alt``, ``dup_at``).
-    reads: tuple[tuple[str, int, str], ...] | None = ()
-    #: The function-wide names (``fid``, ``fname``) whose values decide whether the predicate rules out a
-    #: whole function (:func:`_function_names`); None: it never does, every site is folded.
-    function_names: tuple[str, ...] | None = None
-    #: Whether the predicate folds to ``false`` with the function-wide values, by those values.
-    rules_out: dict[tuple, bool] = field(default_factory=dict)
-    #: A ``wasi:p1`` probe: the WASI function whose calls are its sites (None for wasm probes).
-    wasi: str | None = None
-
-
-def order_keys(program: Program) -> dict[int, tuple]:
-    """The REWRITING.md §8 ordering key of every expansion, by probe number: pass-1 sites before
-    ``wasm:func`` sites, then package, event and mode by first appearance in the script, then script
-    order.  The one definition, shared by the matcher, the shell's merge and the wei target."""
-    first: dict[tuple, int] = {}
-    for p in program.probes:                      # probe numbers follow script order
-        e = p.expansion
-        for k in ((e.package,), (e.package, e.event), (e.package, e.event, e.mode)):
-            first.setdefault(k, len(first))
-    out = {}
-    for p in program.probes:
-        e = p.expansion
-        out[p.number] = (1 if e.package == "func" else 0, first[(e.package,)], first[(e.package, e.event)],
-                         first[(e.package, e.event, e.mode)], p.number)
-    return out
-
-
-def _plans(program: Program) -> list[_Plan]:
-    """Plans for every probe with sites, with their §8 keys."""
-    keys = order_keys(program)
-    out = []
-    for p in program.probes:
-        e = p.expansion
-        if e.package not in SITE_PACKAGES or e.event is None:
-            continue
-        key = keys[p.number]
-        bounds = []
-        for name, t in p.bounds.items():
-            m = _INDEXED.fullmatch(name)
-            if m is not None:
-                bounds.append((m[1], int(m[2]), t))
-        max_imm = max((int(m[2]) for n, v in p.bound_used.items()
-                       if (m := _INDEXED.fullmatch(v.alias_of or n)) and m[1] == "imm"), default=-1)
-        arg_bounds = [n for kind, n, _ in bounds if kind in ("arg", "res")]
-        save = -1 if p.is_alt else 1 + max((n for kind, n, _ in bounds if kind == "arg"), default=-1)
-        wasi = e.event if e.package == "p1" else None
-        if wasi is not None:
-            save = -1                               # the call's arguments: every WASI variable reads them
-        placement = Placement(e.mode) if e.package in ("opcode", "p1") else None
-        needs_stack = p.is_alt or bool(arg_bounds)
-        static_names = _static_names(p)
-        simple = not bounds and save == 0 and not needs_stack and max_imm < 0
-        out.append(_Plan(p, key, placement, tuple(bounds), max_imm, save, needs_stack, static_names,
-                         p.is_alt, simple, uniform=simple and static_names == (),
-                         reads=None if wasi is not None else _values_read(p),
-                         function_names=_function_names(p, static_names), wasi=wasi))
-    return out
-
-
-def _function_names(p: CheckedProbe, static_names: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    """:attr:`_Plan.function_names`: the function-wide static names the predicate reads, when folding it
-    with their values alone may rule out a whole function — the common ``/ fname == "main" /`` or
-    ``/ fid == 12 /`` then costs one fold per function instead of a visit of every site.
-
-    Exact only when nothing in the predicate can fail at a site: ``@static`` calls run at every site in
-    order (LANGUAGE.md §13.4; ``static_names`` is None then) and static built-ins may fail there, so no
-    call may appear; a division or remainder, or a cast from a float, may trap once a site's values
-    make it static — an error the site must report even when another operand is ``false``.
-    """
-    if p.predicate is None or static_names is None or not cannot_fail(p.predicate):
-        return None
-    return tuple(n for n in static_names if n in FUNCTION_WIDE)
-
-
-def _values_read(p: CheckedProbe) -> tuple[tuple[str, int, str], ...] | None:
-    """:attr:`_Plan.reads` of one probe: what each dynamic bound variable reads, as its row's ``reads``
-    says (``argN``/``resN`` themselves, also through aliases; the address operand behind
-    ``addr``/``effective_addr``; operand 0 behind the table-entry variables; result 0 behind ``failed``)."""
-    if p.is_alt or any(c.name == "dup_at" for c in p.callees()):
-        return None
-    event = p.event
-    addr_arg = event.mem.addr_arg if event is not None and event.mem is not None else None
-    reads = []
-    for name, var in p.bound_used.items():
-        if not var.static and (read := operand_read(var.alias_of or name, addr_arg)) is not None:
-            reads.append((*read, name))
-    return tuple(reads)
-
-
-class _FindStaticCalls(ast.NodeVisitor):
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Call(self, node: ast.Call) -> None:
-        if node.annotation == "static":
-            self.found = True
-        self.generic_visit(node)
-
-
-def _static_names(probe: CheckedProbe) -> tuple[str, ...] | None:
-    """The site-dependent static names folding this probe reads, in a fixed order — or None when the
-    probe makes ``@static`` library calls, which must run at every site (LANGUAGE.md §13.4).
-
-    Folding is a pure function of these values (plus the program's constants and the module-wide
-    ``APP_MEMID``, the same at every site; per-event constants are the same for one expansion), so
-    sites agreeing on them share one :class:`Folded`: the branch monitor folds once, not 27 000 times.
-    """
-    finder = _FindStaticCalls()
-    if probe.probe.predicate is not None:
-        finder.visit(probe.probe.predicate)
-    finder.visit(probe.probe.body)
-    if finder.found:
-        return None
-    return tuple(sorted(name for name, var in probe.bound_used.items()
-                        if var.static and var.constant is None))
 
 
 def _fold_key(names: tuple[str, ...], bindings: Mapping[str, object]) -> tuple:
@@ -374,7 +232,7 @@ def _catalog_type(entries: tuple, n: int) -> tuple[bool, object]:
 _new_tuple = tuple.__new__
 
 
-def _by_key(candidate: tuple[_Plan, Site | None]) -> tuple:
+def _by_key(candidate: tuple[ProbePlan, Site | None]) -> tuple:
     return candidate[0].key
 
 
@@ -385,10 +243,10 @@ class _Matcher:
         self.program = program
         self.static_call = static_call
         self.constants = program.constants
-        plans = _plans(program)
-        self.by_opcode: dict[str, list[_Plan]] = {}
-        self.block: dict[str, list[_Plan]] = {}
-        self.func: dict[str, list[_Plan]] = {}
+        plans = probe_plans(program)
+        self.by_opcode: dict[str, list[ProbePlan]] = {}
+        self.block: dict[str, list[ProbePlan]] = {}
+        self.func: dict[str, list[ProbePlan]] = {}
         for plan in plans:
             e = plan.probe.expansion
             if plan.wasi is not None:                   # a WASI call is a call instruction's site
@@ -403,7 +261,7 @@ class _Matcher:
             for lst in table.values():
                 lst.sort(key=lambda p: p.key)
         # per opcode row: the (plan, no site) candidates of its event, built once
-        self.by_op: dict[object, list[tuple[_Plan, Site | None]]] = {
+        self.by_op: dict[object, list[tuple[ProbePlan, Site | None]]] = {
             BY_NAME[event]: [(p, None) for p in plans] for event, plans in self.by_opcode.items()}
         self.prefiltered = [p for p in plans if p.function_names is not None]
         self.has_alt = any(p.is_alt for p in plans)     # else no two alt probes can meet at a site
@@ -412,7 +270,7 @@ class _Matcher:
         #: (operands and results None where the signature is not fixed), or () for none
         self.ready: dict[int, dict[object, tuple]] = {}
         # the tables without the plans a function's values rule out, by those plans
-        self.without: dict[frozenset[_Plan], tuple[dict, dict, dict]] = {}
+        self.without: dict[frozenset[ProbePlan], tuple[dict, dict, dict]] = {}
         self.app_memid = self.ms.app_memid
         self.memory64 = any(m.is64 for m in module.memory_limits())
         self.table64 = any(t.limits.is64 for t in module.table_types())
@@ -422,7 +280,7 @@ class _Matcher:
         fs = self.ms.function(fid)
         out: list[MatchedSite] = []
         by_op, block, func = self.tables(fs)
-        extra: dict[int, list[tuple[_Plan, Site]]] = {}
+        extra: dict[int, list[tuple[ProbePlan, Site]]] = {}
         for event, plans in block.items():
             sites = fs.line_sites() if event == "line" else fs.block_sites(event)
             for site in sites:
@@ -483,9 +341,9 @@ class _Matcher:
             check_alt_conflicts(self.program, out)
         return out, fs
 
-    def ruled_out(self, fs: FunctionSites) -> frozenset[_Plan]:
+    def ruled_out(self, fs: FunctionSites) -> frozenset[ProbePlan]:
         """The plans whose predicate folds to ``false`` with the function-wide bindings of ``fs``: they
-        have no site in it (:func:`_function_names`)."""
+        have no site in it (:attr:`ProbePlan.function_names`)."""
         values = fs.function_bindings
         out = []
         for plan in self.prefiltered:
@@ -516,7 +374,7 @@ class _Matcher:
             tables = self.without[ruled_out] = (by_op, block, func)
         return tables
 
-    def instruction(self, fs: FunctionSites, i: int, candidates: list[tuple[_Plan, Site | None]],
+    def instruction(self, fs: FunctionSites, i: int, candidates: list[tuple[ProbePlan, Site | None]],
                     out: list[MatchedSite]) -> None:
         opcode_bindings: Mapping[str, object] | None = None    # made only if a fold reads them
         for plan, site in candidates:
@@ -559,7 +417,7 @@ class _Matcher:
             out.append(_new_tuple(MatchedSite, (plan.probe, fs.fid, i, placement, pc, static, operands, results,
                                                 folded)))
 
-    def wasi_mistyped(self, plan: _Plan, fs: FunctionSites, i: int) -> None:
+    def wasi_mistyped(self, plan: ProbePlan, fs: FunctionSites, i: int) -> None:
         """Refuse a ``wasi:p1`` site whose import does not have WASI's type (its arguments are elsewhere)."""
         ins = fs.instrs[i]
         imp = self.ms.imports[ins.imms[0]]
@@ -568,7 +426,7 @@ class _Matcher:
             plan.probe.probe.rule.span)
         raise self.error(SiteError, diag, fs, ins[2])
 
-    def fold(self, plan: _Plan, bindings: Mapping[str, object], fs: FunctionSites, pc: int) -> Folded:
+    def fold(self, plan: ProbePlan, bindings: Mapping[str, object], fs: FunctionSites, pc: int) -> Folded:
         """Fold the probe at a site, reusing an earlier fold with the same static inputs if possible."""
         probe = plan.probe
         try:
@@ -588,7 +446,7 @@ class _Matcher:
         except WhammError as exc:                 # a failing @static call or static built-in
             raise self.error(SiteError, Diagnostic.error(str(exc), probe.probe.rule.span), fs, pc) from None
 
-    def check_widths(self, plan: _Plan, fs: FunctionSites, i: int, operands: Types, results: Types,
+    def check_widths(self, plan: ProbePlan, fs: FunctionSites, i: int, operands: Types, results: Types,
                      pc: int) -> None:
         """Refuse a probe that reads an operand or result wider than the catalog's type for it: on a
         memory64 (or table64) module an address, length or page count is an ``i64`` where EVENTS.md
@@ -624,7 +482,7 @@ class _Matcher:
         note = f"at {fs.fname or f'#{fs.fid}'} (fid {fs.fid}), pc {pc}"
         return cls([diag.with_note("note", note)], self.program.source, self.program.filename)
 
-    def opcode_types(self, fs: FunctionSites, i: int, plan: _Plan) -> tuple[Types, Types] | None:
+    def opcode_types(self, fs: FunctionSites, i: int, plan: ProbePlan) -> tuple[Types, Types] | None:
         """The instruction's operand/result types for this probe, or None if its bounds rule it out."""
         ft = fs.types
         if plan.needs_stack:
@@ -655,7 +513,7 @@ class _Matcher:
                 return None
         return operands, results
 
-    def locals_fit(self, fs: FunctionSites, plan: _Plan) -> bool:
+    def locals_fit(self, fs: FunctionSites, plan: ProbePlan) -> bool:
         """Bounds at ``wasm:func``/``wasm:block`` sites: only ``localN`` can exist there."""
         for kind, n, bound in plan.bounds:
             if kind != "local":

@@ -1,4 +1,4 @@
-"""The matcher's function-level prefilter (compiler/sites/matching.py): a predicate folded with a
+"""The matcher's function-level prefilter (compiler/sites/matching.py, probe_plans.py): a predicate folded with a
 function's ``fid``/``fname`` alone rules out the functions where it is ``false``, and that must change
 nothing — the same sites, folds and errors as folding at every site — while skipping exactly the
 functions without a site when the predicate reads nothing else."""
@@ -12,8 +12,8 @@ import wasmtime
 from compiler.errors import WhammError
 from compiler.lang.folder import static_folding
 from compiler.lang.frontend import check_source
-from compiler.sites import matching
-from compiler.sites.matching import _Matcher, _plans, match
+from compiler.sites import probe_plans
+from compiler.sites.matching import _Matcher, match
 from compiler.sites.static_calls import StaticCalls
 from compiler.wasm import read_module
 
@@ -88,7 +88,7 @@ def outcome(module, program) -> object:
 
 def without_prefilter(monkeypatch: pytest.MonkeyPatch, module, program) -> object:
     with monkeypatch.context() as m:
-        m.setattr(matching, "_function_names", lambda probe, static_names: None)
+        m.setattr(probe_plans, "_function_names", lambda probe, static_names: None)
         return outcome(module, program)
 
 
@@ -146,7 +146,7 @@ def _functions_by_event(sites) -> dict[tuple, set[int]]:
 ])
 def test_which_predicates_are_prefiltered(pred, names):
     program = check_source(f"wasm:opcode:call:before / {pred} / {{ }}\n")
-    (plan,) = _plans(program)
+    (plan,) = probe_plans.probe_plans(program)
     assert plan.function_names == names
 
 
