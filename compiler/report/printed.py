@@ -19,10 +19,13 @@ it, and docs/COMPONENTS.md says so; function names (``calls[fname]``, ``callstac
 from __future__ import annotations
 
 import math
+import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from compiler.lang.types import MapType, Prim, TupleType, WhammType, bit_width, is_integer
+from compiler.lang.types import AggType, MapType, Prim, TupleType, WhammType, bit_width, is_integer
 from compiler.lang.values import wrap
+from compiler.report.aggregates import bucket_labels
 from compiler.report.live import ReportValue
 from compiler.report.rows import BANNER, HEADER, row_prefix
 from compiler.report.values import format_value
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["read_printed_report", "parse_value"]
 
 _SPECIAL_FLOATS = {"NaN": math.nan, "+inf": math.inf, "-inf": -math.inf, "+0e0": 0.0, "-0e0": -0.0}
+_STATS = re.compile(r"count=([0-9]+) sum=(-?[0-9]+) min=(-?[0-9]+) max=(-?[0-9]+) avg=-?[0-9]+")
+_U64, _I64 = range(1 << 64), range(-(1 << 63), 1 << 63)
 
 
 def read_printed_report(layout: Layout, printed: str) -> list[ReportValue]:
@@ -102,6 +107,8 @@ def _parse(t: WhammType, text: str, in_map: bool) -> object:
         if text == "empty map":
             return {}
         return {_parse(t.key, k, True): _parse(t.value, v, True) for k, v in _entries(t, text)}
+    if isinstance(t, AggType):
+        return _parse_agg(t, text)
     if isinstance(t, TupleType):
         if not (text.startswith("(") and text.endswith(")")):
             raise ValueError(text)
@@ -119,3 +126,31 @@ def _parse(t: WhammType, text: str, in_map: bool) -> object:
     if t is Prim.F32 or t is Prim.F64:
         return _SPECIAL_FLOATS[text] if text in _SPECIAL_FLOATS else float(text)
     raise ValueError(f"values of type {t} are not parsed")
+
+
+def _parse_agg(t: AggType, text: str) -> tuple[int, ...]:
+    """An aggregate's cell as :func:`~compiler.backend.runtime_abi.unpack_value` reads the value from
+    memory: ``stats`` ``(count, sum, min, max)`` (``avg`` is derived: the caller's round trip checks it),
+    a histogram every bucket's count (the empty text: all zero)."""
+    if t.kind == "stats":
+        match = _STATS.fullmatch(text)
+        if match is None:
+            raise ValueError(text)
+        count, *signed = map(int, match.groups())
+        if count not in _U64 or any(w not in _I64 for w in signed):
+            raise ValueError(text)
+        return (count, *signed)
+    counts = [0] * t.words
+    index = _bucket_index(t)
+    for cell in text.split(" ") if text else ():
+        label, _, n = cell.rpartition("=")
+        counts[index[label]] = int(n)
+        if counts[index[label]] not in _U64:
+            raise ValueError(cell)
+    return tuple(counts)
+
+
+@lru_cache(maxsize=64)
+def _bucket_index(t: AggType) -> dict[str, int]:
+    """Bucket number by its printed label."""
+    return {label: i for i, label in enumerate(bucket_labels(t))}
