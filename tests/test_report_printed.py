@@ -191,3 +191,33 @@ def test_texts_that_are_not_values_are_refused():
     assert parse_value(Prim.BOOL, "yes") is None
     assert parse_value(MapType(Prim.STR, Prim.U32), "a->1;b") is None
     assert parse_value(TupleType((Prim.U32, Prim.BOOL)), "(1; true; 2)") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_strings_without_arrows_read_iff_one_parse_has_none(data):
+    """With the premise that no string holds ``->`` (``arrow_free``), the text is read iff exactly one
+    of its parses has no string holding ``->`` — and ``str``-keyed maps of many entries are read."""
+    t = data.draw(st.sampled_from([MapType(Prim.STR, Prim.U32), MapType(Prim.U32, Prim.STR),
+                                   MapType(Prim.STR, Prim.STR)]))
+    strings = PIECES.filter(lambda s: "->" not in s).map(str.encode)
+    numbers = st.integers(0, 30)
+    value = data.draw(st.dictionaries(strings if t.key is Prim.STR else numbers,
+                                      strings if t.value is Prim.STR else numbers, min_size=1, max_size=4))
+    text = format_value(t, value)
+    parses = [p for p in all_parses(t, text)
+              if not any(isinstance(x, bytes) and b"->" in x for entry in p.items() for x in entry)]
+    assert value in parses
+    got = parse_value(t, text, arrow_free=True)
+    assert got == ((parses[0],) if len(parses) == 1 else None), (text, parses)
+    if Prim.STR not in (t.key, t.value) or t.value is not Prim.STR:
+        assert got == (value,)             # one side without strings: the `;` it cannot hold decides
+
+
+def test_callstack_profiles_read_when_strings_hold_no_arrow():
+    t = MapType(Prim.STR, Prim.U64)
+    text = "main;calc->3;main;calc;calc->12;main;f-->4"
+    assert parse_value(t, text, arrow_free=True) == ({b"main;calc": 3, b"main;calc;calc": 12, b"main;f-": 4},)
+    both = MapType(Prim.STR, Prim.STR)
+    assert parse_value(both, "a->b;c->d", arrow_free=True) == ({b"a": b"b", b"c": b"d"},)
+    assert parse_value(both, "a->b;x;c->d", arrow_free=True) is None       # {a: "b;x", c: d} or {a: b, "x;c": d}

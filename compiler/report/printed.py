@@ -29,6 +29,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import chain, islice, takewhile
 from typing import TYPE_CHECKING
 
 from compiler.lang.types import AggType, MapType, Prim, TupleType, WhammType, bit_width, is_integer
@@ -109,7 +110,7 @@ class _MapParses:
     reads as the one entry ``"K1->V1;…;Kn-1->Vn-1;Kn"`` → ``Vn`` (any text is a string, and one key is
     sorted), so such a map is never read back; a text read only one way is one whose other splits fail
     (one entry whose key holds ``->`` but no ``;`` after it, keys out of order, values of the wrong type).
-    ``_BUDGET`` bounds the search: a text needing more steps is not read.
+    ``_BUDGET`` (beyond the steps of one split) bounds the search: a text needing more is not read.
 
     When no string holds ``->`` (``arrow_free``), no key or value text does, so each key ends at the
     first ``->`` after its start and each value before the next ``->`` after its own: the ``->`` are
@@ -125,6 +126,7 @@ class _MapParses:
         self.arrows = [i for i in range(len(text) - 1) if text.startswith("->", i)]
         self.semis = [i for i, c in enumerate(text) if c == ";"]
         self.steps = 0
+        self.budget = self._BUDGET + 4 * len(self.arrows)   # a forced split takes 2 steps per entry
 
     def first_two(self) -> list[list[tuple[str, str]]]:
         """Up to two parses (entry texts in order): a depth-first search without recursion, as a map
@@ -165,23 +167,25 @@ class _MapParses:
                 if _read_exactly(self.t.value, value_text, self.arrow_free) is not None:
                     yield (key_text, value_text), end, order
 
-    def _key_ends(self, start: int) -> list[int]:
+    def _key_ends(self, start: int) -> Iterator[int]:
         self._step()
-        ends = self.arrows[bisect_left(self.arrows, start):]
-        return ends[:1] if self.arrow_free or not _has_str(self.t.key) else ends
+        first = bisect_left(self.arrows, start)
+        last = first + 1 if self.arrow_free or not _has_str(self.t.key) else len(self.arrows)
+        return (self.arrows[i] for i in range(first, min(last, len(self.arrows))))
 
-    def _value_ends(self, start: int) -> list[int]:
+    def _value_ends(self, start: int) -> Iterator[int]:
         self._step()
-        ends = [*self.semis[bisect_left(self.semis, start):], len(self.text)]
+        ends = chain((self.semis[i] for i in range(bisect_left(self.semis, start), len(self.semis))),
+                     (len(self.text),))
         if self.arrow_free:
             next_arrow = bisect_left(self.arrows, start)
             beyond = self.arrows[next_arrow] if next_arrow < len(self.arrows) else len(self.text)
-            ends = [end for end in ends if end <= beyond]
-        return ends[:1] if not _has_str(self.t.value) else ends
+            ends = takewhile(lambda end: end <= beyond, ends)
+        return islice(ends, 1) if not _has_str(self.t.value) else ends
 
     def _step(self) -> None:
         self.steps += 1
-        if self.steps > self._BUDGET:
+        if self.steps > self.budget:
             raise ValueError("too many ways to try")
 
 
