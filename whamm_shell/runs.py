@@ -96,7 +96,7 @@ def read_report(build: Build, result: RunResult, printed: bytes | None = None) -
     if printed is None:
         values = api.read_report_values(build.result.layout, result)
     else:
-        values = api.read_printed_report(build.result.layout, printed.decode("utf-8", "surrogateescape"))
+        values = api.read_printed_report(build.result, printed.decode("utf-8", "surrogateescape"))
     for v in values:
         probe_id = v.var.probe_id
         if probe_id is not None and probe_id not in numbers:

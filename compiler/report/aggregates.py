@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from compiler.lang.types import AggType
 
-__all__ = ["buckets", "stats_avg", "agg_count", "agg_json", "format_agg", "format_agg_human"]
+__all__ = ["buckets", "stats_avg", "agg_count", "agg_json", "bucket_labels", "format_agg", "format_agg_human"]
 
 
 def buckets(t: AggType) -> list[tuple[int | None, int | None]]:
@@ -44,24 +44,30 @@ def agg_json(t: AggType, v: tuple) -> dict | list:
     return [{"lo": lo, "hi": hi, "count": n} for (lo, hi), n in zip(buckets(t), v) if n]
 
 
+def bucket_labels(t: AggType) -> list[str]:
+    """Each histogram bucket's name in the report's cell, ``label=n``: ``0``, ``1``, ``[2,4)``, …
+    (``hist``), ``(-inf,MIN)``, ``[lo,hi)``, …, ``[MAX,+inf)`` (``lhist``).  Distinct, so a printed
+    cell names its buckets unambiguously (:mod:`compiler.report.printed` reads it back)."""
+    labels = []
+    for i, (lo, hi) in enumerate(buckets(t)):
+        if t.kind == "hist" and i < 2:
+            labels.append(str(i))
+        elif lo is None:
+            labels.append(f"(-inf,{hi})")
+        elif hi is None:
+            labels.append(f"[{lo},+inf)")
+        else:
+            labels.append(f"[{lo},{hi})")
+    return labels
+
+
 def format_agg(t: AggType, v: tuple) -> str:
-    """The report's value cell: ``count=3 sum=30 min=5 max=15 avg=10``, or the non-empty buckets."""
+    """The report's value cell: ``count=3 sum=30 min=5 max=15 avg=10``, or the non-empty buckets
+    ``label=n`` joined by spaces (:func:`bucket_labels`); an empty histogram is the empty text."""
     if t.kind == "stats":
         count, total, lo, hi = v
         return f"count={count} sum={total} min={lo} max={hi} avg={stats_avg(count, total)}"
-    parts = []
-    for i, ((lo, hi), n) in enumerate(zip(buckets(t), v)):
-        if not n:
-            continue
-        if t.kind == "hist" and i < 2:
-            parts.append(f"{i}={n}")
-        elif lo is None:
-            parts.append(f"(-inf,{hi})={n}")
-        elif hi is None:
-            parts.append(f"[{lo},+inf)={n}")
-        else:
-            parts.append(f"[{lo},{hi})={n}")
-    return " ".join(parts)
+    return " ".join(f"{label}={n}" for label, n in zip(bucket_labels(t), v) if n)
 
 
 _SUFFIXES = ("", "K", "M", "G", "T", "P", "E")

@@ -69,3 +69,24 @@ def test_a_module_that_never_writes_is_refused_at_run(shell):
     done = shell(CORPUS / "silent.component.wasm", "-c", "report var n: u32; wasm:func:entry { n++; }; run")
     assert done.status == 1
     assert "the instrumented module imports wasi_snapshot_preview1.fd_write" in done.err
+
+
+AGGREGATES = ("report var s: stats; report var h: hist; report var l: lhist(0, 40, 8); report var empty: hist; "
+              "report var per: map<str, lhist(0, 64, 16)>; "
+              "wasm:func:entry { s.add(fid); h.add(fid); l.add(fid); per[fname].add(fid); }; "
+              "run one; report; report --json JSON; plot h; plot per")
+
+
+def test_component_aggregates_equal_the_core_modules(shell, tmp_path):
+    """Aggregates (``stats``, ``hist``, ``lhist``, empty, as map values) read from the printed report
+    show as the live instance's: the human ``report``, ``plot`` and ``--json`` are identical."""
+    runs = {}
+    for app in ("core", "component"):
+        json = tmp_path / f"{app}.json"
+        done = shell(CORPUS / f"hello.{app}.wasm", "-c", AGGREGATES.replace("JSON", str(json)))
+        assert done.status == 0, done.err
+        runs[app] = (after_run(done.out).replace(str(json), "JSON"), json.read_text(), done.out)
+    assert runs["component"][:2] == runs["core"][:2]
+    table = runs["core"][0]
+    assert "count=431 sum=13964 min=7 max=61 avg=32" in table and "@per[fib]:\n[0, 16)  " in table
+    assert "?" not in table and "REPORT CSV FLUSH" in runs["component"][2]
