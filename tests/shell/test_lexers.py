@@ -151,7 +151,10 @@ def test_wat_tokens() -> None:
     assert _errors(WatLexer(), "i32.frobnicate") == [(0, "i32.frobnicate")]
 
 
-WAT_FILES = sorted((ROOT / "tests" / "corpus").glob("**/*.wat")) + sorted((ROOT / "examples").glob("*/*.wat"))
+# Core-module WAT only: the shell's WatLexer colours what `wat` prints, a module's text; the component
+# text of tests/corpus/component/ (nested.wat) is printed by no command.
+WAT_FILES = sorted(p for p in (ROOT / "tests" / "corpus").glob("**/*.wat") if p.parent.name != "component") \
+    + sorted((ROOT / "examples").glob("*/*.wat"))
 
 
 @pytest.mark.parametrize("path", WAT_FILES, ids=lambda p: p.name)
