@@ -38,14 +38,15 @@ def do_tools(shell: Shell, args: str) -> None:
 
 def do_trace(shell: Shell, args: str) -> None:
     """``trace NAME [ARG…]``: add tool NAME's globals and probes (checked as a whole, like a pasted
-    script); its table is shown after each ``run``."""
+    script; a tool that builds its script from the application builds it from the session's, e.g.
+    ``coverage``'s line counters); its table is shown after each ``run``."""
     try:
         words = shlex.split(args)
     except ValueError as exc:
         raise UsageError(f"{exc}\nusage: trace NAME [ARG…]") from None
     if not words:
         raise UsageError(f"usage: trace NAME [ARG…] (tools: {', '.join(api.tool_names())})")
-    script = api.tool_script(words[0], words[1:])
+    script = api.tool_script(words[0], words[1:], module=shell.session.app.module)
     name = script.tool.name
     live = _live_probes(shell.session, name)
     if live:
@@ -84,7 +85,7 @@ def show_tool_tables(shell: Shell, record: RunRecord) -> None:
     for name in shell.session.tools:
         if not _live_probes(shell.session, name):
             continue
-        lines = api.tool_table(name, values)
+        lines = api.tool_table(name, values, shell.session.app)
         if lines is not None:
             shell.renderer.message(f"{name}:")
             shell.renderer.lines(lines, limit=False)
