@@ -69,3 +69,35 @@ def test_completion_offers_tool_names_then_nothing() -> None:
     assert complete("") == api.tool_names()
     assert complete("f") == ["files", "flame"]
     assert complete("deny ") == [] and complete("deny /e") == []
+
+
+def test_trace_coverage_counts_lines_of_a_g_program(REPO, shell, tmp_path) -> None:
+    """On a -g program ``trace coverage`` counts lines: after ``run`` its table gives, per source file,
+    the lines with code and hit, and the never-executed lines, which are the zero ``DA`` lines of the
+    tracefile the shell's own ``coverage --lcov`` writes (another run, another writer); ``branches``
+    gains a file:line column."""
+    info = tmp_path / "lines.info"
+    r = shell(REPO / "tests" / "corpus" / "dwarf" / "lines.wasm", "-c",
+              f"trace coverage; trace branches; run; coverage --lcov {info}")
+    assert r.status == 0, r.err
+    out = r.out.splitlines()
+    da = {}
+    for record in info.read_text().split("SF:")[1:]:
+        if record.splitlines()[0].endswith("/lines.c"):
+            da = {int(n): int(c) for n, c in (ln[3:].split(",") for ln in record.splitlines() if ln.startswith("DA:"))}
+    row = next(line.split() for line in out if line.endswith("  lines.c"))
+    assert row[:2] == [str(len(da)), str(sum(1 for c in da.values() if c))]
+    ranges = next(line for line in out if line.startswith("lines.c: ")).removeprefix("lines.c: ").split(", ")
+    spans = [(int(p.split("-")[0]), int(p.split("-")[-1])) for p in ranges]
+    assert {n for n in da if any(a <= n <= b for a, b in spans)} == {n for n, c in da.items() if not c} != set()
+    branches = out[out.index("branches:") + 1].split()
+    assert branches[-2:] == ["file:line", "function"]
+    assert any("lines.c:" in line and "collatz_steps" in line for line in out[out.index("branches:"):])
+
+
+def test_trace_coverage_counts_blocks_without_dwarf(shell, DEMO) -> None:
+    r = shell(DEMO, "-c", "trace coverage; trace branches; run")
+    assert r.status == 0, r.err
+    out = r.out.splitlines()
+    assert out[out.index("coverage:") + 1].startswith("blocks: ")
+    assert out[out.index("branches:") + 1].split() == ["taken", "not", "taken", "fid", "pc", "branch", "function"]
