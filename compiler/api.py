@@ -39,8 +39,9 @@ that).  For it, the API also offers:
 * source level (ANALYSIS.md §5): the line table over an application's instructions (:func:`source_map`)
   and line coverage (:data:`COVERAGE_PROBE`, :func:`coverage`, :func:`lcov_text`);
 * the ready-made tools (ANALYSIS.md §7, :mod:`compiler.tools`): :func:`tool_names`, :func:`find_tool`,
-  :func:`tool_script` (a tool's script with its arguments validated and substituted, or a
-  :class:`ToolError`) and :func:`tool_table` (what a tool shows after a run);
+  :func:`tool_script` (a tool's script with its arguments validated and substituted, built from the
+  application's module when given for a tool that depends on it, such as ``coverage``'s line counters;
+  or a :class:`ToolError`) and :func:`tool_table` (what a tool shows after a run of an application);
 * the public error and diagnostic types: :class:`WhammError`, :class:`ScriptError`,
   :class:`Diagnostic`, :class:`Span`, :class:`LibSpecError`, and the run's :class:`Outcome`.
 """
