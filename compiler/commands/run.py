@@ -190,6 +190,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--format {report_format} prints the report: it cannot be combined with --no-report")
     if report_format == "table" and not tools:
         raise UsageError("--format table shows the tables of --tool: give at least one --tool")
+    if tools and (args.no_body or args.no_bundle):      # the tables would show counters nothing increments
+        raise UsageError("--tool counts in probe bodies: it cannot be combined with --no-body or --no-bundle")
     if args.wei_monitor is not None:
         if text_report:
             raise UsageError(f"--format {report_format} is not supported with --wei-monitor")

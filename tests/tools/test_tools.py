@@ -176,6 +176,7 @@ def test_run_prints_the_table_then_the_other_variables(capfd) -> None:
     (("--tool", "calls", "--tool", "calls"), "error: --tool calls is given twice"),
     (("-e", "wasm:begin {}", "--format", "table"), "error: --format table shows the tables of --tool"),
     (("--tool", "calls", "--no-report", "--format", "table"), "error: --format table prints the report"),
+    (("--tool", "coverage", "--no-body", "--no-pred"), "error: --tool counts in probe bodies: it cannot be combined"),
 ])
 def test_bad_tool_command_lines_exit_2(capfd, argv, message) -> None:
     status, out, err = _whamm(capfd, "run", *argv, "-a", WORK)
