@@ -55,6 +55,8 @@ def do_trace(shell: Shell, args: str) -> None:
     before = len(shell.session.items)
     numbers = shell.session.load_script(script.text, script.label, alone=False)
     shell.session.tools[name] = tuple(numbers)
+    if script.tool.app_script is not None:
+        shell.session.tool_builds[name] = (shell.session.app, script.text)
     added = [shell.session.added(n) for n in numbers]
     for warning in (w for a in added for w in a.warnings):
         shell.renderer.warning(warning)
@@ -85,7 +87,23 @@ def show_tool_tables(shell: Shell, record: RunRecord) -> None:
     for name in shell.session.tools:
         if not _live_probes(shell.session, name):
             continue
+        stale = _stale(shell.session, name)
+        if stale is not None:
+            shell.renderer.warning(stale)
+            continue
         lines = api.tool_table(name, values, shell.session.app)
         if lines is not None:
             shell.renderer.message(f"{name}:")
             shell.renderer.lines(lines, limit=False)
+
+
+def _stale(session: Session, name: str) -> str | None:
+    """Why tool ``name``'s table cannot be shown: its script was built from an application that ``load``
+    replaced, and the current one builds another (``coverage``'s line counters sit at the old one's line
+    starts).  None when the traced script is the one the current application gives."""
+    built = session.tool_builds.get(name)
+    if built is None or built[0] is session.app or api.tool_script(name, (), module=session.app.module).text == built[1]:
+        return None
+    numbers = ", ".join(map(str, _live_probes(session, name)))
+    return (f"tool {name} was traced for {built[0].name} and builds another script for this application, so "
+            f"its table is not shown: `probe rm {numbers}` and `trace {name}` again")

@@ -101,3 +101,16 @@ def test_trace_coverage_counts_blocks_without_dwarf(shell, DEMO) -> None:
     out = r.out.splitlines()
     assert out[out.index("coverage:") + 1].startswith("blocks: ")
     assert out[out.index("branches:") + 1].split() == ["taken", "not", "taken", "fid", "pc", "branch", "function"]
+
+
+def test_a_load_that_makes_a_traced_coverage_stale_is_said(REPO, shell, DEMO) -> None:
+    """``coverage`` traced on a -g program counts that program's lines; after ``load`` of one without
+    DWARF (whose coverage script counts blocks) ``run`` says so instead of showing a table, and tracing
+    it again shows the blocks."""
+    lines_wasm = REPO / "tests" / "corpus" / "dwarf" / "lines.wasm"
+    r = shell(lines_wasm, "-c", f"trace coverage; load {DEMO}; run; probe rm 1; trace coverage; run")
+    assert r.status == 0, r.err
+    assert (f"warning: tool coverage was traced for {lines_wasm} and builds another script for this application, "
+            "so its table is not shown: `probe rm 1` and `trace coverage` again") in r.err
+    out = r.out.splitlines()
+    assert out.count("coverage:") == 1 and out[out.index("coverage:") + 1].startswith("blocks: ")
