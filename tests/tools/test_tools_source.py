@@ -184,7 +184,9 @@ def test_without_dwarf_coverage_counts_blocks_and_branches_have_no_line_column()
     app = api.load_app(WORK)
     script = tool_script("coverage", (), app.module)
     assert script.text == find_tool("coverage").template                # the .mm file's script
-    assert "wasm:source:line" in tool_script("coverage", (), api.load_app(APPS["lines"]).module).text
+    built = tool_script("coverage", (), api.load_app(APPS["lines"]).module).text
+    assert "wasm:source:line:before" in built and "block_runs" not in built
+    assert set(re.findall(r"report var (\w+)", built)) == find_tool("coverage").app_script.report_variables
     values = _values(app, script.text + tool_script("branches").text)
     coverage = tool_table("coverage", values, app)
     branches = tool_table("branches", values, app)
