@@ -90,7 +90,7 @@ if TYPE_CHECKING:
     from compiler.rewrite.marks import instrumented_diff, instrumented_wat
     from compiler.site_details import BoundValue, SiteDetail, Stack, site_details
     from compiler.report.coverage import (
-        COVERAGE_PROBE, Coverage, NoLinesError, coverage, coverage_script, lcov_text, resolve_source,
+        COVERAGE_PROBE, COVERAGE_VAR, Coverage, NoLinesError, coverage, coverage_script, lcov_text, resolve_source,
     )
     from compiler.wasm.source_lines import SourceLoc, SourceMap, source_comments, source_map
     from compiler.tools import ToolError, find_tool, tool_names, tool_script, tool_table
@@ -114,7 +114,7 @@ __all__ = [
     "probe_is_complete", "decode_module", "function_wat", "WatLine", "instrumented_wat", "instrumented_diff",
     # source level (ANALYSIS.md §5): DWARF lines over instructions, line coverage
     "source_map", "SourceMap", "SourceLoc", "source_comments", "coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "coverage_script", "NoLinesError",
-    "resolve_source",
+    "resolve_source", "COVERAGE_VAR",
     # ready-made tools
     "tool_names", "find_tool", "tool_script", "tool_table", "ToolError",
     # errors and diagnostics
@@ -142,7 +142,8 @@ _ON_FIRST_USE = {
     "instrumented_diff": "compiler.rewrite.marks",
     **dict.fromkeys(("site_details", "SiteDetail", "Stack", "BoundValue"), "compiler.site_details"),
     **dict.fromkeys(("source_map", "SourceMap", "SourceLoc", "source_comments"), "compiler.wasm.source_lines"),
-    **dict.fromkeys(("coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "coverage_script", "NoLinesError", "resolve_source"),
+    **dict.fromkeys(("coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "coverage_script", "NoLinesError", "resolve_source",
+                     "COVERAGE_VAR"),
                     "compiler.report.coverage"),
 }
 

@@ -82,7 +82,8 @@ def traced_variables(session: Session) -> frozenset[str]:
 
 
 def show_tool_tables(shell: Shell, record: RunRecord) -> None:
-    """After a run: the table of every traced tool whose variables the run's report holds."""
+    """After a run: the table of every traced tool whose variables the run's report holds.  The line
+    counts of a traced ``coverage`` also become those ``list`` shows, as after the ``coverage`` command."""
     values: list[ReportValue] = record.values()
     for name in shell.session.tools:
         if not _live_probes(shell.session, name):
@@ -92,6 +93,9 @@ def show_tool_tables(shell: Shell, record: RunRecord) -> None:
             shell.renderer.warning(stale)
             continue
         lines = api.tool_table(name, values, shell.session.app)
+        if api.COVERAGE_VAR in api.find_tool(name).report_variables and any(v.var.name == api.COVERAGE_VAR
+                                                                            for v in values):
+            shell.session.last_coverage = api.coverage(shell.session.app.module, values)   # what `list` shows
         if lines is not None:
             shell.renderer.message(f"{name}:")
             shell.renderer.lines(lines, limit=False)

@@ -74,11 +74,11 @@ def test_completion_offers_tool_names_then_nothing() -> None:
 def test_trace_coverage_counts_lines_of_a_g_program(REPO, shell, tmp_path) -> None:
     """On a -g program ``trace coverage`` counts lines: after ``run`` its table gives, per source file,
     the lines with code and hit, and the never-executed lines, which are the zero ``DA`` lines of the
-    tracefile the shell's own ``coverage --lcov`` writes (another run, another writer); ``branches``
-    gains a file:line column."""
+    tracefile the shell's own ``coverage --lcov`` writes (another run, another writer), and ``list`` shows
+    its counts; ``branches`` gains a file:line column."""
     info = tmp_path / "lines.info"
     r = shell(REPO / "tests" / "corpus" / "dwarf" / "lines.wasm", "-c",
-              f"trace coverage; trace branches; run; coverage --lcov {info}")
+              f"trace coverage; trace branches; run; list lines.c:32; coverage --lcov {info}")
     assert r.status == 0, r.err
     out = r.out.splitlines()
     da = {}
@@ -90,6 +90,10 @@ def test_trace_coverage_counts_lines_of_a_g_program(REPO, shell, tmp_path) -> No
     ranges = next(line for line in out if line.startswith("lines.c: ")).removeprefix("lines.c: ").split(", ")
     spans = [(int(p.split("-")[0]), int(p.split("-")[-1])) for p in ranges]
     assert {n for n in da if any(a <= n <= b for a, b in spans)} == {n for n, c in da.items() if not c} != set()
+    # `list` shows the traced run's counts (those of the lines around 32, as the tracefile has them)
+    listed = {int(line[10:15]): line[:9].strip() for line in out if line[9:10] == ":" and line[15:16] == ":"}
+    assert listed and {n: m for n, m in listed.items() if n in da} == {
+        n: str(da[n]) if da[n] else "#####" for n in listed if n in da} and listed[32] == "#####"
     branches = out[out.index("branches:") + 1].split()
     assert branches[-2:] == ["file:line", "function"]
     assert any("lines.c:" in line and "collatz_steps" in line for line in out[out.index("branches:"):])
