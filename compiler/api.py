@@ -39,8 +39,9 @@ that).  For it, the API also offers:
 * source level (ANALYSIS.md §5): the line table over an application's instructions (:func:`source_map`)
   and line coverage (:data:`COVERAGE_PROBE`, :func:`coverage`, :func:`lcov_text`);
 * the ready-made tools (ANALYSIS.md §7, :mod:`compiler.tools`): :func:`tool_names`, :func:`find_tool`,
-  :func:`tool_script` (a tool's script with its arguments validated and substituted, or a
-  :class:`ToolError`) and :func:`tool_table` (what a tool shows after a run);
+  :func:`tool_script` (a tool's script with its arguments validated and substituted, built from the
+  application's module when given for a tool that depends on it, such as ``coverage``'s line counters;
+  or a :class:`ToolError`) and :func:`tool_table` (what a tool shows after a run of an application);
 * the public error and diagnostic types: :class:`WhammError`, :class:`ScriptError`,
   :class:`Diagnostic`, :class:`Span`, :class:`LibSpecError`, and the run's :class:`Outcome`.
 """
@@ -89,7 +90,7 @@ if TYPE_CHECKING:
     from compiler.rewrite.marks import instrumented_diff, instrumented_wat
     from compiler.site_details import BoundValue, SiteDetail, Stack, site_details
     from compiler.report.coverage import (
-        COVERAGE_PROBE, Coverage, NoLinesError, coverage, coverage_script, lcov_text, resolve_source,
+        COVERAGE_PROBE, COVERAGE_VAR, Coverage, NoLinesError, coverage, coverage_script, lcov_text, resolve_source,
     )
     from compiler.wasm.source_lines import SourceLoc, SourceMap, source_comments, source_map
     from compiler.tools import ToolError, find_tool, tool_names, tool_script, tool_table
@@ -113,7 +114,7 @@ __all__ = [
     "probe_is_complete", "decode_module", "function_wat", "WatLine", "instrumented_wat", "instrumented_diff",
     # source level (ANALYSIS.md §5): DWARF lines over instructions, line coverage
     "source_map", "SourceMap", "SourceLoc", "source_comments", "coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "coverage_script", "NoLinesError",
-    "resolve_source",
+    "resolve_source", "COVERAGE_VAR",
     # ready-made tools
     "tool_names", "find_tool", "tool_script", "tool_table", "ToolError",
     # errors and diagnostics
@@ -141,7 +142,8 @@ _ON_FIRST_USE = {
     "instrumented_diff": "compiler.rewrite.marks",
     **dict.fromkeys(("site_details", "SiteDetail", "Stack", "BoundValue"), "compiler.site_details"),
     **dict.fromkeys(("source_map", "SourceMap", "SourceLoc", "source_comments"), "compiler.wasm.source_lines"),
-    **dict.fromkeys(("coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "coverage_script", "NoLinesError", "resolve_source"),
+    **dict.fromkeys(("coverage", "Coverage", "lcov_text", "COVERAGE_PROBE", "coverage_script", "NoLinesError", "resolve_source",
+                     "COVERAGE_VAR"),
                     "compiler.report.coverage"),
 }
 

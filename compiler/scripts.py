@@ -13,10 +13,13 @@ from __future__ import annotations
 import argparse
 import bisect
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from compiler.lang.diagnostics import Diagnostic, ScriptError, Span, render_many
-from compiler.tools.catalog import ToolError, parse_tool_spec, tool_names, tool_script
+from compiler.tools.catalog import ToolError, find_tool, parse_tool_spec, tool_names, tool_script
+
+if TYPE_CHECKING:
+    from compiler.wasm.model import Module
 
 __all__ = ["INLINE_NAME", "ScriptPart", "ScriptSources", "SourcesError", "add_script_arguments",
            "read_sources", "tool_parts"]
@@ -124,17 +127,21 @@ def add_script_arguments(parser: argparse.ArgumentParser) -> None:
                              + ", ".join(tool_names()))
 
 
-def read_sources(parts: Sequence[tuple[str, str]]) -> ScriptSources:
+def read_sources(parts: Sequence[tuple[str, str]], app_module: Callable[[], Module] | None = None) -> ScriptSources:
     """Read the ``-s`` files (``cannot read script 'x.mm': …``) and join them with the ``-e`` texts and the
     ``--tool`` scripts (:class:`~compiler.tools.ToolError` for an unknown tool, a bad argument or a tool
-    given twice)."""
+    given twice).  ``app_module`` gives the application's module to a tool that builds its script from
+    it (:mod:`compiler.tools.app_scripts`); it is called only for such a tool, so the application is
+    read first only when a script depends on it."""
     from compiler.api import read_script
     named = []
     for kind, value in parts:
         if kind == "file":
             named.append((value, read_script(value)))
         elif kind == "tool":
-            script = tool_script(*parse_tool_spec(value))
+            name, args = parse_tool_spec(value)
+            module = app_module() if app_module is not None and find_tool(name).app_script is not None else None
+            script = tool_script(name, args, module)
             if any(name == script.label for name, _ in named):
                 raise ToolError(f"--tool {script.tool.name} is given twice")
             named.append((script.label, script.text))

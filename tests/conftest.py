@@ -215,3 +215,35 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     terminalreporter.write_line(f"wasm-tools validated the {validator.checked} modules wasmtime accepted "
                                 f"({validator.distinct} distinct): {validator.seconds:.1f} s in the background, "
                                 f"{validator.waited:.1f} s of it waited for")
+
+
+# --------------------------------------------------------------------------------- the gcov oracle
+
+@pytest.fixture(scope="session")
+def gcov_verdicts(tmp_path_factory):
+    """gcov's executed / not executed verdict per line of C sources built natively with ``gcc --coverage
+    -O0`` and run (the independent oracle of line coverage, ANALYSIS.md §5): a function of the sources
+    (a tuple of paths, built into one program) and the output the program must print, giving per source
+    base name ``{line: executed}`` for every line gcov considers code.  Each program is built and run once
+    per session."""
+    @functools.cache
+    def verdicts(sources: tuple[Path, ...], stdout: str) -> dict[str, dict[int, bool]]:
+        work = tmp_path_factory.mktemp("gcov")
+        for source in sources:
+            (work / source.name).write_bytes(source.read_bytes())
+        names = [source.name for source in sources]
+        subprocess.run(["gcc", "--coverage", "-O0", "-c", *names], cwd=work, check=True)     # a.gcno beside a.c
+        subprocess.run(["gcc", "--coverage", "-o", "program", *(n[:-2] + ".o" for n in names)], cwd=work, check=True)
+        run = subprocess.run(["./program"], cwd=work, capture_output=True, text=True, check=True)
+        assert run.stdout == stdout
+        subprocess.run(["gcov", *names], cwd=work, check=True, capture_output=True)
+        out: dict[str, dict[int, bool]] = {}
+        for name in names:
+            lines = out[name] = {}
+            for line in (work / f"{name}.gcov").read_text().splitlines():
+                count, lineno, _ = (part.strip() for part in line.split(":", 2))
+                if count == "-" or int(lineno) == 0:
+                    continue
+                lines[int(lineno)] = count not in ("#####", "=====")
+        return out
+    return verdicts

@@ -9,7 +9,6 @@ clang's line tables speak of the same lines.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -97,25 +96,9 @@ def test_lcov_summary_reads_it_and_genhtml_renders_it(lines_run, tmp_path) -> No
     assert "collatz_steps" in page and (tmp_path / "html" / "index.html").exists()
 
 
-def _gcov_verdicts(tmp_path: Path) -> dict[int, bool]:
-    """lines.c built natively with gcc --coverage -O0 and run: line → executed, per gcov."""
-    shutil.copy(DWARF_DIR / "lines.c", tmp_path / "lines.c")
-    subprocess.run(["gcc", "--coverage", "-O0", "-o", "lines", "lines.c"], cwd=tmp_path, check=True)
-    run = subprocess.run(["./lines"], cwd=tmp_path, capture_output=True, text=True, check=True)
-    assert run.stdout == "total 67\nsigns 0\n"
-    subprocess.run(["gcov", "lines.c"], cwd=tmp_path, check=True, capture_output=True)
-    out = {}
-    for line in (tmp_path / "lines.c.gcov").read_text().splitlines():
-        count, lineno, _ = (part.strip() for part in line.split(":", 2))
-        if count == "-" or int(lineno) == 0:
-            continue
-        out[int(lineno)] = count not in ("#####", "=====")
-    return out
-
-
-def test_gcov_agrees_on_every_line_both_consider_code(lines_run, tmp_path) -> None:
+def test_gcov_agrees_on_every_line_both_consider_code(lines_run, gcov_verdicts) -> None:
     ours = {line: count > 0 for line, count in _ours(lines_run[1]).items()}
-    gcov = _gcov_verdicts(tmp_path)
+    gcov = gcov_verdicts((DWARF_DIR / "lines.c",), "total 67\nsigns 0\n")["lines.c"]
     common = ours.keys() & gcov.keys()
     assert len(common) >= 25 and any(gcov[k] for k in common) and not all(gcov[k] for k in common)
     assert {k: ours[k] for k in sorted(common)} == {k: gcov[k] for k in sorted(common)}

@@ -16,7 +16,7 @@ from whamm_shell import inspect_commands as ic
 from whamm_shell import source_commands as sc
 from whamm_shell import tool_commands as tc
 from whamm_shell.commands import Command, Registry
-from whamm_shell.report_rows import FIXED_COLUMNS, key_columns, rows_of, stats_columns
+from whamm_shell.report_rows import FIXED_COLUMNS, SOURCE_COLUMN, key_columns, rows_of, stats_columns
 from whamm_shell.completion import (
     NO_VALUE, HelpCompleter, ProbeCompleter, ProbeNumberCompleter, ToolCompleter, WordsCompleter, function_words,
     paths,
@@ -36,12 +36,14 @@ def _probe_numbers(session: Session) -> Callable[[], list[tuple[int, str, bool]]
 
 def _sort_columns(session: Session) -> Callable[[], list[str]]:
     """The columns ``report --sort`` can take: those of the last run's table (a map's ``key`` or
-    ``key0``, ``key1``… among them), or every column name before a run."""
+    ``key0``, ``key1``… among them, ``src`` for an application with DWARF lines), or every column name
+    before a run."""
     def columns() -> list[str]:
         if session.last_run is None:
             return list(ic.REPORT_COLUMNS)
         rows = rows_of(session.last_run.values())
-        return [*FIXED_COLUMNS, *key_columns(rows), "value", *stats_columns(rows)]
+        source = (SOURCE_COLUMN,) if api.source_map(session.app.module).has_lines else ()
+        return [*FIXED_COLUMNS, *source, *key_columns(rows), "value", *stats_columns(rows)]
     return columns
 
 

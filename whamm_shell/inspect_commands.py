@@ -17,7 +17,7 @@ from compiler import api
 from whamm_shell.arguments import UsageError, parse_options
 from whamm_shell.render import plural
 from whamm_shell.report_rows import (
-    FIXED_COLUMNS, STATS_COLUMNS, Row, csv_cells, diff_rows, key_columns, nonzero, rows_of, sort_rows,
+    FIXED_COLUMNS, SOURCE_COLUMN, STATS_COLUMNS, Row, csv_cells, diff_rows, key_columns, nonzero, rows_of, sort_rows,
     stats_columns,
 )
 from whamm_shell.session import SessionError
@@ -208,7 +208,9 @@ def do_report(shell: Shell, args: str) -> None:
     if "--folded" in opts:
         _report_folded(shell, which, opts, usage)
         return
-    rows = rows_of(_select(shell, which))
+    smap = api.source_map(shell.session.app.module)
+    lines = smap.has_lines                   # a src column after pc: the site's file:line (ANALYSIS.md §5)
+    rows = rows_of(_select(shell, which), smap if lines else None)
     if opts.get("--diff"):
         clash = [o for o in ("--sort", "--asc", "--csv", "--json") if o in opts]
         if clash:
@@ -216,7 +218,8 @@ def do_report(shell: Shell, args: str) -> None:
         _report_diff(shell, which, rows, opts)
         return
     sort = opts.get("--sort")
-    columns = (*FIXED_COLUMNS, *key_columns(rows), "value", *stats_columns(rows))
+    fixed = (*FIXED_COLUMNS, SOURCE_COLUMN) if lines else FIXED_COLUMNS
+    columns = (*fixed, *key_columns(rows), "value", *stats_columns(rows))
     if sort is not None and sort not in columns and sort not in REPORT_COLUMNS:
         raise UsageError(f"cannot sort by `{sort}`: the columns are {', '.join(columns)}")
     ascending = True if opts.get("--asc") else None
@@ -234,7 +237,7 @@ def do_report(shell: Shell, args: str) -> None:
         shell.renderer.message(f"wrote {plural(len(cells), 'row')} to {opts['--csv']}")
         return
     if "--json" in opts:
-        _write(str(opts["--json"]), json.dumps([_json_row(r) for r in rows], indent=2) + "\n")
+        _write(str(opts["--json"]), json.dumps([_json_row(r, lines) for r in rows], indent=2) + "\n")
         shell.renderer.message(f"wrote {plural(len(rows), 'row')} to {opts['--json']}")
         return
     run = shell.session.require_run()
@@ -243,14 +246,8 @@ def do_report(shell: Shell, args: str) -> None:
                                else f"no rows to show ({plural(len(every), 'row')} before --nonzero/--top)")
         return
     keys, stats = key_columns(rows), stats_columns(rows)
-    table = [(*(r.column(c) for c in FIXED_COLUMNS), *_key_cells(r, len(keys)), _cell(r),
+    table = [(*(r.column(c) for c in fixed), *_key_cells(r, len(keys)), _cell(r),
               *(r.column(c) for c in stats)) for r in rows]
-    fixed = FIXED_COLUMNS
-    smap = api.source_map(shell.session.app.module)
-    if smap.has_lines:                       # a src column after pc: the site's file:line (ANALYSIS.md §5)
-        at = len(FIXED_COLUMNS)
-        fixed = (*FIXED_COLUMNS, "src")
-        table = [(*cells[:at], _src(smap, r), *cells[at:]) for cells, r in zip(table, rows)]
     shell.renderer.table((*fixed, *keys, "value", *stats), table,
                          limit=False if opts.get("--all") else True, hint="--all")
     histograms = _histogram_lines(rows)
@@ -258,14 +255,6 @@ def do_report(shell: Shell, args: str) -> None:
         shell.renderer.lines(["", *histograms], limit=False if opts.get("--all") else True, hint="--all")
     if not run.ok:
         shell.renderer.message(f"(values so far: the run ended with {run.status})")
-
-
-def _src(smap, row: Row) -> str:
-    """``file:line`` of a report row's site, ``""`` for a row without one (globals, maps, no line)."""
-    var = row.source.var
-    if var.fid is None or var.pc is None:
-        return ""
-    return smap.location_at_pc(var.fid, var.pc).short
 
 
 def _report_folded(shell: Shell, which: str | None, opts: dict[str, object], usage: str) -> None:
@@ -374,10 +363,11 @@ def _json_value(value: object) -> object:
     return value
 
 
-def _json_row(row: Row) -> dict:
+def _json_row(row: Row, with_source: bool = False) -> dict:
     """One table row as JSON: a map row has the map's ``key`` (a list for a tuple key) and the entry's
     ``value``; other rows have ``key`` null.  An aggregate's value is structured (``stats``: an object
-    with count, sum, min, max, avg; a histogram: its non-empty buckets as ``{lo, hi, count}``)."""
+    with count, sum, min, max, avg; a histogram: its non-empty buckets as ``{lo, hi, count}``).
+    ``with_source`` (the application has DWARF lines): ``src`` too, the table's ``file:line`` cell."""
     v = row.source
     var = v.var
     if row.aggregate is not None:
@@ -390,7 +380,7 @@ def _json_row(row: Row) -> dict:
                             else None)
     return {"name": var.name, "kind": var.kind, "whamm_type": str(var.whamm_type), "probe": v.probe,
             "probe_id": var.probe_id, "fname": var.fname, "fid": var.fid, "pc": var.pc, "key": key,
-            "value": value, "text": row.text}
+            "value": value, "text": row.text, **({SOURCE_COLUMN: row.column(SOURCE_COLUMN)} if with_source else {})}
 
 
 def do_plot(shell: Shell, args: str) -> None:

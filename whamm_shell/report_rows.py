@@ -15,19 +15,25 @@ after ``run``); other columns sort ascending.
 from __future__ import annotations
 
 import math
+import posixpath
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from compiler import api
 
 if TYPE_CHECKING:
-    from compiler.api import ReportValue
+    from compiler.api import ReportValue, SourceLoc, SourceMap
 
 __all__ = ["Row", "rows_of", "key_columns", "stats_columns", "STATS_COLUMNS", "sort_rows", "nonzero", "csv_cells", "Change", "diff_rows",
-           "FIXED_COLUMNS"]
+           "FIXED_COLUMNS", "SOURCE_COLUMN"]
 
 #: The columns every report table has, in order; key columns (:func:`key_columns`) go before ``value``.
+#: An application with a DWARF line table adds :data:`SOURCE_COLUMN` after them.
 FIXED_COLUMNS = ("name", "probe", "probe_id", "fname", "fid", "pc")
+
+#: The column of a row's ``file:line`` (ANALYSIS.md §5), in tables, ``--sort`` and ``--json`` of an
+#: application with DWARF lines.
+SOURCE_COLUMN = "src"
 
 #: The columns a table with ``stats`` rows adds after ``value`` (which holds an aggregate's count).
 STATS_COLUMNS = ("sum", "min", "max", "avg")
@@ -39,7 +45,8 @@ class Row:
     key's elements (one for a scalar key; empty for a variable that is not a map, and for an empty map,
     whose one row keeps the variable visible); ``value`` the entry's value — a number stays a number, so
     it sorts and right-aligns — and ``text`` how the report prints it; ``entry`` a map row's key and
-    value as the map holds them (for the CSV's map format)."""
+    value as the map holds them (for the CSV's map format); ``loc`` the source location of the row's
+    site when the application has a DWARF line table (the ``src`` column, ANALYSIS.md §5), else None."""
 
     source: ReportValue
     key: tuple[object, ...]
@@ -47,6 +54,7 @@ class Row:
     value: object
     text: str
     entry: tuple[object, object] | None = None
+    loc: SourceLoc | None = None
 
     @property
     def number(self) -> float | None:
@@ -78,8 +86,9 @@ class Row:
         return (t, self.source.value) if isinstance(t, api.AggType) else None  # type: ignore[return-value]
 
     def column(self, name: str) -> object:
-        """The cell of a fixed, key or stats column (``key`` is the whole key, ``key0``… its elements;
-        ``sum``, ``min``, ``max``, ``avg`` of a ``stats`` row, None for other rows)."""
+        """The cell of a fixed, key, source or stats column (``key`` is the whole key, ``key0``… its
+        elements; ``src`` the site's ``file:line``, ``""`` where unknown; ``sum``, ``min``, ``max``,
+        ``avg`` of a ``stats`` row, None for other rows)."""
         var = self.source.var
         if name in STATS_COLUMNS:
             agg = self.aggregate
@@ -91,6 +100,8 @@ class Row:
         if name.startswith("key") and name[3:].isdigit():
             index = int(name[3:])
             return self.key[index] if index < len(self.key) else None
+        if name == SOURCE_COLUMN:
+            return "" if self.loc is None else self.loc.short
         return {"name": var.name, "probe": self.source.probe, "probe_id": var.probe_id,
                 "fname": var.display_fname, "fid": var.fid, "pc": var.pc}[name]
 
@@ -112,25 +123,27 @@ class Row:
         return key or site or var.name
 
 
-def rows_of(values: Iterable[ReportValue]) -> list[Row]:
+def rows_of(values: Iterable[ReportValue], smap: SourceMap | None = None) -> list[Row]:
     """The rows of report values in report order: a map gives one row per key in key order (an empty
-    map one row with no key, so it stays visible); anything else one row."""
+    map one row with no key, so it stays visible); anything else one row.  With ``smap`` (the
+    application's line table, when it has lines) each row of a site knows its source location."""
     out: list[Row] = []
     for v in values:
         t = v.var.whamm_type
+        loc = None if smap is None or v.var.fid is None or v.var.pc is None else smap.location_at_pc(v.var.fid, v.var.pc)
         if not (v.readable and isinstance(t, api.MapType)):
-            out.append(Row(v, (), (), _cell(v.var.whamm_type, v.value) if v.readable else v.text, v.text))
+            out.append(Row(v, (), (), _cell(v.var.whamm_type, v.value) if v.readable else v.text, v.text, loc=loc))
             continue
         entries = v.value
         if not entries:                                           # type: ignore[truthy-function]
-            out.append(Row(v, (), (), None, v.text))
+            out.append(Row(v, (), (), None, v.text, loc=loc))
             continue
         elems = getattr(t.key, "elems", None)
         for key, value in entries.items():                         # type: ignore[union-attr]
             parts = tuple(zip(elems, key)) if elems is not None else ((t.key, key),)
             out.append(Row(v, tuple(_cell(et, x) for et, x in parts),
                            tuple(api.format_value(et, x) for et, x in parts),
-                           _cell(t.value, value), api.format_value(t.value, value), (key, value)))
+                           _cell(t.value, value), api.format_value(t.value, value), (key, value), loc))
     return out
 
 
@@ -183,6 +196,11 @@ def sort_rows(rows: Sequence[Row], column: str = "value", ascending: bool | None
         others = [r for r in rows if r.number is None]
         numbers.sort(key=lambda r: r.number, reverse=not ascending)  # type: ignore[arg-type,return-value]
         return numbers + others
+    if column == SOURCE_COLUMN:     # by file, then line as a number (lines.c:9 before lines.c:10)
+        known = [r for r in rows if r.loc is not None and r.loc.line]
+        known.sort(key=lambda r: (posixpath.basename(r.loc.file), r.loc.line),  # type: ignore[union-attr]
+                   reverse=ascending is False)
+        return known + [r for r in rows if r.loc is None or not r.loc.line]
     present = [r for r in rows if _order(r.column(column))[0] != 2]
     empty = [r for r in rows if _order(r.column(column))[0] == 2]
     present.sort(key=lambda r: _order(r.column(column)), reverse=ascending is False)

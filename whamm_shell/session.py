@@ -136,6 +136,9 @@ class Session:
         self.last_build: Build | None = None
         #: The probes each ``trace NAME`` added, by tool name (:mod:`whamm_shell.tool_commands`).
         self.tools: dict[str, tuple[int, ...]] = {}
+        #: For a traced tool that builds its script from the application (``coverage``): the application
+        #: and script it was built for, so a ``load`` that makes it stale is noticed.
+        self.tool_builds: dict[str, tuple[api.App, str]] = {}
         self._saved: tuple = ((), ())      # the probes and globals as last saved (:meth:`unsaved`)
         self._next = 1
         self._instrumenter: Instrumenter | None = None

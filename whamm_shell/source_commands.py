@@ -106,7 +106,8 @@ def do_list(shell: Shell, args: str) -> None:
         out.append(f"{mark:>9}:{n:>5}:{text[n - 1]}")
     shell.renderer.lines(out)
     if counts is None:
-        shell.renderer.message("(no counts yet: `coverage` runs the app with line counters)")
+        shell.renderer.message("(no counts yet: `coverage`, or `trace coverage` and `run`, runs the app with line "
+                               "counters)")
 
 
 def list_words(session) -> Callable[[], list[tuple[str, str]]]:

@@ -38,14 +38,15 @@ def do_tools(shell: Shell, args: str) -> None:
 
 def do_trace(shell: Shell, args: str) -> None:
     """``trace NAME [ARG…]``: add tool NAME's globals and probes (checked as a whole, like a pasted
-    script); its table is shown after each ``run``."""
+    script; a tool that builds its script from the application builds it from the session's, e.g.
+    ``coverage``'s line counters); its table is shown after each ``run``."""
     try:
         words = shlex.split(args)
     except ValueError as exc:
         raise UsageError(f"{exc}\nusage: trace NAME [ARG…]") from None
     if not words:
         raise UsageError(f"usage: trace NAME [ARG…] (tools: {', '.join(api.tool_names())})")
-    script = api.tool_script(words[0], words[1:])
+    script = api.tool_script(words[0], words[1:], module=shell.session.app.module)
     name = script.tool.name
     live = _live_probes(shell.session, name)
     if live:
@@ -54,6 +55,8 @@ def do_trace(shell: Shell, args: str) -> None:
     before = len(shell.session.items)
     numbers = shell.session.load_script(script.text, script.label, alone=False)
     shell.session.tools[name] = tuple(numbers)
+    if script.tool.app_script is not None:
+        shell.session.tool_builds[name] = (shell.session.app, script.text)
     added = [shell.session.added(n) for n in numbers]
     for warning in (w for a in added for w in a.warnings):
         shell.renderer.warning(warning)
@@ -79,12 +82,32 @@ def traced_variables(session: Session) -> frozenset[str]:
 
 
 def show_tool_tables(shell: Shell, record: RunRecord) -> None:
-    """After a run: the table of every traced tool whose variables the run's report holds."""
+    """After a run: the table of every traced tool whose variables the run's report holds.  The line
+    counts of a traced ``coverage`` also become those ``list`` shows, as after the ``coverage`` command."""
     values: list[ReportValue] = record.values()
     for name in shell.session.tools:
         if not _live_probes(shell.session, name):
             continue
-        lines = api.tool_table(name, values)
+        stale = _stale(shell.session, name)
+        if stale is not None:
+            shell.renderer.warning(stale)
+            continue
+        lines = api.tool_table(name, values, shell.session.app)
+        if api.COVERAGE_VAR in api.find_tool(name).report_variables and any(v.var.name == api.COVERAGE_VAR
+                                                                            for v in values):
+            shell.session.last_coverage = api.coverage(shell.session.app.module, values)   # what `list` shows
         if lines is not None:
             shell.renderer.message(f"{name}:")
             shell.renderer.lines(lines, limit=False)
+
+
+def _stale(session: Session, name: str) -> str | None:
+    """Why tool ``name``'s table cannot be shown: its script was built from an application that ``load``
+    replaced, and the current one builds another (``coverage``'s line counters sit at the old one's line
+    starts).  None when the traced script is the one the current application gives."""
+    built = session.tool_builds.get(name)
+    if built is None or built[0] is session.app or api.tool_script(name, (), module=session.app.module).text == built[1]:
+        return None
+    numbers = ", ".join(map(str, _live_probes(session, name)))
+    return (f"tool {name} was traced for {built[0].name} and builds another script for this application, so "
+            f"its table is not shown: `probe rm {numbers}` and `trace {name}` again")

@@ -88,10 +88,18 @@ def compile_inputs(args: argparse.Namespace):
     except LibSpecError as exc:
         raise UsageError(str(exc)) from None
     options = api.Options(args.no_body, args.no_pred, args.no_report, args.no_bundle, args.no_coalesce)
-    sources = read_sources(args.scripts)
+    loaded: list = []
+
+    def app_module():
+        """The application, read once, for a ``--tool`` that builds its script from it."""
+        if not loaded:
+            loaded.append(api.load_app(args.app, module=args.module))
+        return loaded[0].module
+
+    sources = read_sources(args.scripts, app_module)
     libs = api.load_libraries(specs)
     try:
-        result = api.instrument(args.app, sources.text, script_name=sources.name, libs=libs, options=options,
+        result = api.instrument(loaded[0] if loaded else args.app, sources.text, script_name=sources.name, libs=libs, options=options,
                                 module=args.module)
     except ScriptError as exc:
         raise sources.localize(exc) from None

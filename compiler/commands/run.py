@@ -190,6 +190,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--format {report_format} prints the report: it cannot be combined with --no-report")
     if report_format == "table" and not tools:
         raise UsageError("--format table shows the tables of --tool: give at least one --tool")
+    if tools and (args.no_body or args.no_bundle):      # the tables would show counters nothing increments
+        raise UsageError("--tool counts in probe bodies: it cannot be combined with --no-body or --no-bundle")
     if args.wei_monitor is not None:
         if text_report:
             raise UsageError(f"--format {report_format} is not supported with --wei-monitor")
@@ -214,7 +216,8 @@ def run(args: argparse.Namespace) -> int:
                 counting = coverage_script(api.load_app(args.app).module)
             except NoLinesError as exc:
                 raise WhammError(f"--coverage {args.coverage}: {exc}") from None
-            args.scripts = [*args.scripts, ("inline", counting)]
+            if not any(COVERAGE_VAR in find_tool(name).report_variables for name, _ in tools):
+                args.scripts = [*args.scripts, ("inline", counting)]    # (--tool coverage counts them already)
     result = compile_inputs(args)
     if result.app.component is not None:
         _check_component_options(report_format, profiles)
@@ -298,7 +301,7 @@ def _print_text_report(result, outcome, tools: list[tuple[str, tuple[str, ...]]]
     out = ["\n" + heading]
     shown = {COVERAGE_VAR}              # --coverage's counters go to the tracefile only
     for name, args in tools:
-        lines = tool_table(name, values)
+        lines = tool_table(name, values, result.app)
         if lines is None:
             raise InternalError(f"tool {name}: its variables are missing from the report")
         shown |= find_tool(name).report_variables

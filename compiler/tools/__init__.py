@@ -6,7 +6,7 @@ after a run (:mod:`compiler.tools.tables`).  ``whamm run --tool NAME[:ARG…]``,
 from compiler.tools.catalog import (
     ERRNO_NAMES, Param, Tool, ToolError, ToolScript, find_tool, parse_tool_spec, tool_names, tool_script,
 )
-from compiler.tools.tables import SourceLines, tool_table
+from compiler.tools.tables import tool_table
 
 __all__ = ["ERRNO_NAMES", "Param", "Tool", "ToolError", "ToolScript", "find_tool", "parse_tool_spec",
-           "tool_names", "tool_script", "SourceLines", "tool_table"]
+           "tool_names", "tool_script", "tool_table"]

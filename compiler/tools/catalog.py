@@ -17,6 +17,11 @@ argument cannot change the script's structure (a path holding ``"`` or ``}`` is 
 * ``errno`` — a WASI errno name (``acces``, ``noent``, …, as ``errno_name`` spells them), substituted
   as the constant ``ERRNO_<NAME>``.
 
+A tool registered in :data:`compiler.tools.app_scripts.APP_SCRIPTS` builds its script from the
+application when :func:`tool_script` is given the application's module (``coverage``: line coverage
+from the DWARF line table); its ``.mm`` file is the script without a module, or when the module cannot
+give one.
+
 What a tool prints after a run is its table (:mod:`compiler.tools.tables`), keyed by the tool's name.
 """
 from __future__ import annotations
@@ -25,10 +30,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from compiler.errors import InternalError, WhammError
 from compiler.events.wasi import ERRNO
 from compiler.lang.printer import string_literal
+from compiler.tools.app_scripts import APP_SCRIPTS, AppScript
+
+if TYPE_CHECKING:
+    from compiler.wasm.model import Module
 
 __all__ = ["ToolError", "Param", "Tool", "ToolScript", "tool_names", "find_tool", "tool_script",
            "parse_tool_spec", "ERRNO_NAMES"]
@@ -66,13 +76,14 @@ class Param:
 @dataclass(frozen=True, slots=True)
 class Tool:
     """One shipped tool: its name, one-line summary, documentation (the leading comment without ``//``),
-    parameters and script template."""
+    parameters, script template, and how it builds its script from the application (None: it does not)."""
 
     name: str
     summary: str
     doc: str
     params: tuple[Param, ...]
     template: str
+    app_script: AppScript | None = None
 
     @property
     def usage(self) -> str:
@@ -81,9 +92,10 @@ class Tool:
 
     @property
     def report_variables(self) -> frozenset[str]:
-        """The names of the tool's report variables: what its table shows, so the rest of a report
-        need not repeat them."""
-        return frozenset(_REPORT_VAR.findall(self.template))
+        """The names of the tool's report variables, from its template and from the script it builds from
+        an application: what its table shows, so the rest of a report need not repeat them."""
+        built = self.app_script.report_variables if self.app_script is not None else frozenset()
+        return frozenset(_REPORT_VAR.findall(self.template)) | built
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +120,8 @@ def _tools() -> dict[str, Tool]:
         if entry.name.endswith(".mm"):
             tool = _parse(entry.name[:-3], entry.read_text(encoding="utf-8"))
             out[tool.name] = tool
+    for name in APP_SCRIPTS.keys() - out.keys():
+        raise InternalError(f"tool {name}: an application script is registered but there is no {name}.mm")
     return out
 
 
@@ -131,7 +145,10 @@ def _parse(stem: str, text: str) -> Tool:
     declared = {p.name for p in params}
     if used != declared:
         raise InternalError(f"tool {stem}.mm: placeholders {sorted(used)} differ from parameters {sorted(declared)}")
-    return Tool(stem, header["summary"], "\n".join(doc_lines).strip("\n"), tuple(params), text)
+    app_script = APP_SCRIPTS.get(stem)
+    if app_script is not None and params:
+        raise InternalError(f"tool {stem}.mm: a tool that builds its script from the application takes no parameters")
+    return Tool(stem, header["summary"], "\n".join(doc_lines).strip("\n"), tuple(params), text, app_script)
 
 
 def tool_names() -> list[str]:
@@ -154,9 +171,11 @@ def parse_tool_spec(spec: str) -> tuple[str, tuple[str, ...]]:
     return name, tuple(args)
 
 
-def tool_script(name: str, args: tuple[str, ...] | list[str] = ()) -> ToolScript:
-    """The script of tool ``name`` with ``args`` validated and substituted (defaults for those left out).
-    :class:`ToolError` for an unknown tool, a missing or surplus argument or an invalid value."""
+def tool_script(name: str, args: tuple[str, ...] | list[str] = (), module: Module | None = None) -> ToolScript:
+    """The script of tool ``name`` with ``args`` validated and substituted (defaults for those left out);
+    for a tool that builds its script from the application, the one built from ``module`` (the
+    application to instrument) when it gives one.  :class:`ToolError` for an unknown tool, a missing or
+    surplus argument or an invalid value."""
     tool = find_tool(name)
     args = tuple(args)
     if len(args) > len(tool.params):
@@ -170,6 +189,9 @@ def tool_script(name: str, args: tuple[str, ...] | list[str] = ()) -> ToolScript
             values[param.name] = _KINDS[param.kind](tool, param, param.default)
         else:
             raise ToolError(f"tool {name} needs {param.name} (usage: {tool.usage}): {param.doc}")
+    built = tool.app_script.build(module) if tool.app_script is not None and module is not None else None
+    if built is not None:
+        return ToolScript(tool, args, built)
     text = _PLACEHOLDER.sub(lambda m: values[m[1]], tool.template)
     return ToolScript(tool, args, text)
 

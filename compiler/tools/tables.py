@@ -3,38 +3,40 @@ values read out of the instance (:func:`compiler.report.live.read_report_values`
 and on the command line.
 
 One function per tool, registered in :data:`TABLES` under the tool's name; each takes the run's report
-values and returns the table's lines, or None when the run holds none of the tool's variables (the
-shell's user removed its probes).  A value that could not be read is an error, never an empty row: a
-table that silently lost rows would be a wrong answer.  Columns are right-aligned numbers with the name
-column last and left-aligned, as ``strace -c`` and ``gcov`` lay them out, so long names do not push the
-numbers around.
+values and the application that ran, and returns the table's lines, or None when the run holds none of
+the tool's variables (the shell's user removed its probes).  The application's DWARF line table (ANALYSIS.md
+§5), when it has one, names each site's ``file:line`` in the per-site tables and is what ``coverage``
+counts lines of.  A value that could not be read is an error, never an empty row: a table that silently
+lost rows would be a wrong answer.  Columns are right-aligned numbers with the name column last and
+left-aligned, as ``strace -c`` and ``gcov`` lay them out, so long names do not push the numbers around.
 """
 from __future__ import annotations
 
+import os
 from collections import defaultdict
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from compiler.errors import WhammError
+from compiler.errors import InternalError, WhammError
+from compiler.report.coverage import COVERAGE_VAR, FileCoverage, coverage, resolve_source
 from compiler.report.folded import flame_lines, profile_counts
+from compiler.wasm.source_lines import source_map
 
 if TYPE_CHECKING:
     from compiler.report.live import ReportValue
+    from compiler.results import App
 
-__all__ = ["TABLES", "tool_table", "SourceLines"]
-
-#: ``(fid, pc) -> "file:line"``: the source line of an instruction, from the application's DWARF line
-#: table (ANALYSIS.md §5) when it has one.  Given to :func:`tool_table`, it adds a ``file:line``
-#: column to the tables of per-site tools (``branches``, ``coverage``).
-SourceLines = Mapping[tuple[int, int], str]
+__all__ = ["TABLES", "tool_table", "line_ranges"]
 
 
 class ToolTableError(WhammError):
     """A tool's variable could not be read from the instance, so its table cannot be trusted."""
 
 
-def tool_table(name: str, values: Sequence[ReportValue], source_lines: SourceLines | None = None) -> list[str] | None:
-    """The table of tool ``name`` for a run's report ``values``; None when the run has none of its variables."""
-    return TABLES[name](values, source_lines or {})
+def tool_table(name: str, values: Sequence[ReportValue], app: App | None = None) -> list[str] | None:
+    """The table of tool ``name`` for a run's report ``values``; None when the run has none of its
+    variables.  ``app`` is the application that ran (its line table gives ``file:line`` columns and line
+    coverage; the ``coverage`` tool's line counters need it)."""
+    return TABLES[name](values, app)
 
 
 def _rows(values: Sequence[ReportValue], name: str) -> list[ReportValue]:
@@ -80,17 +82,24 @@ def _plural(n: int, noun: str, nouns: str | None = None) -> str:
 
 
 def _with_source(headers: list[str], rows: list[list[object]], sites: list[tuple[int, int]],
-                 source_lines: SourceLines) -> tuple[list[str], list[list[object]]]:
-    """Add a ``file:line`` column before the last one when any site has a known source line."""
-    if not any(site in source_lines for site in sites):
+                 app: App | None) -> tuple[list[str], list[list[object]]]:
+    """Add a ``file:line`` column (the site's line in the application's DWARF line table, the file by its
+    base name as listings show it; blank where the table says nothing) before the last one, when the
+    application has a line table that names any site's line."""
+    if app is None:
         return headers, rows
-    return ([*headers[:-1], "file:line", headers[-1]],
-            [[*row[:-1], source_lines.get(site, ""), row[-1]] for row, site in zip(rows, sites)])
+    smap = source_map(app.module)
+    if not smap.has_lines:
+        return headers, rows
+    where = [smap.location_at_pc(fid, pc).short for fid, pc in sites]
+    if not any(where):
+        return headers, rows
+    return ([*headers[:-1], "file:line", headers[-1]], [[*row[:-1], w, row[-1]] for row, w in zip(rows, where)])
 
 
 # ----------------------------------------------------------------------------------------------- tools
 
-def calls_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list[str] | None:
+def calls_table(values: Sequence[ReportValue], app: App | None) -> list[str] | None:
     """``calls``: entries per function, hottest first (ties in function order); never-entered ones counted below."""
     rows = [v for v in _rows(values, "calls") if v.var.fid is not None]
     if not rows:
@@ -103,7 +112,7 @@ def calls_table(values: Sequence[ReportValue], source_lines: SourceLines) -> lis
     return out
 
 
-def branches_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list[str] | None:
+def branches_table(values: Sequence[ReportValue], app: App | None) -> list[str] | None:
     """``branches``: taken / not taken per conditional branch, the most executed first (ties in code
     order); branches that never ran are counted below the table."""
     taken = {(v.var.fid, v.var.pc): v for v in _rows(values, "taken") if v.var.fid is not None}
@@ -115,7 +124,7 @@ def branches_table(values: Sequence[ReportValue], source_lines: SourceLines) -> 
     headers = ["taken", "not taken", "fid", "pc", "branch", "function"]
     rows: list[list[object]] = [[taken[s].value, not_taken[s].value, s[0], s[1], _instruction(taken[s]),
                                  taken[s].var.display_fname] for s in ran]
-    headers, rows = _with_source(headers, rows, ran, source_lines)
+    headers, rows = _with_source(headers, rows, ran, app)
     out = layout(headers, rows)
     out.append("")
     out.append(f"{_plural(len(ran), 'branch', 'branches')} ran; "
@@ -129,10 +138,77 @@ def _instruction(row: ReportValue) -> str:
     return parts[2] if len(parts) > 2 else "?"
 
 
-def coverage_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list[str] | None:
-    """``coverage``: per basic block its runs in code order (``#####`` for none, as gcov marks a line
-    never executed), after the blocks that ran in all and per function.  A block is the instructions
-    whose per-site counters share one slot (coalesced: docs/COALESCING.md)."""
+def coverage_table(values: Sequence[ReportValue], app: App | None) -> list[str] | None:
+    """``coverage``: line coverage when the run counted lines (the script built from the application's
+    line table, :mod:`compiler.tools.app_scripts`), else per basic block (the ``.mm`` file's script)."""
+    if any(v.var.name == COVERAGE_VAR for v in values):
+        if app is None:
+            raise InternalError("coverage: the line counters are read against the application's line table, "
+                                "which the table was not given")
+        return _line_table(values, app)
+    return _block_table(values, app)
+
+
+def _line_table(values: Sequence[ReportValue], app: App) -> list[str]:
+    """Line coverage as ``whamm run --coverage`` counts it (:func:`compiler.report.coverage.coverage`):
+    lines hit of the lines with code, in all and per source file — the files whose source is on this
+    machine first, as the shell's ``coverage`` orders them — then, per such file that has some, the lines
+    never executed as ranges (:func:`line_ranges`), as ``gcov`` marks them ``#####``.  The lines of files
+    whose source is not here (a libc's) are counted in the per-file rows, not listed."""
+    cov = coverage(app.module, values)
+    app_dir = os.path.dirname(os.path.abspath(app.name))
+    here = {fc.file: os.path.exists(resolve_source(fc.file, app_dir)) for fc in cov.files}
+    files = sorted(cov.files, key=lambda fc: (not here[fc.file], fc.file))
+    local = [fc for fc in files if here[fc.file]]
+    out = []
+    if local and len(local) < len(files):
+        out.append(_lines_hit(local, f"the {_plural(len(local), 'source file')} on this machine"))
+    out += [_lines_hit(files, f"{'all ' if out else ''}{_plural(len(files), 'source file')}"), ""]
+    out += layout(("lines", "hit", "%", "file"),
+                  [(len(fc.lines), fc.hit, _percent(fc.hit, len(fc.lines)), fc.file) for fc in files])
+    missed = [fc for fc in files if fc.hit < len(fc.lines)]
+    listed = [fc for fc in missed if here[fc.file]]
+    if listed:
+        out += ["", "never executed:", *(f"{fc.file}: {line_ranges(fc)}" for fc in listed)]
+    if len(listed) < len(missed):
+        out += ["", f"({_plural(len(missed) - len(listed), 'file')} whose source is not on this machine: their lines "
+                    "never executed are not listed; `whamm run --coverage FILE` and the shell's `coverage --lcov "
+                    "FILE` write every line)"]
+    return out
+
+
+def _lines_hit(files: Sequence[FileCoverage], where: str) -> str:
+    total = sum(len(fc.lines) for fc in files)
+    hit = sum(fc.hit for fc in files)
+    return f"lines: {hit} of {total} hit ({_percent(hit, total)}%) in {where}"
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.1f}" if whole else "0.0"
+
+
+def line_ranges(fc: FileCoverage) -> str:
+    """The lines of ``fc`` with code that never ran, as ``12, 15-18, 30``: a range is a run of lines
+    with code none of which ran and no line between them that ran (lines without code may lie inside
+    it), so a line with code is within a range exactly when it never ran."""
+    ranges: list[list[int]] = []
+    last_ran = True
+    for line, count in fc.lines.items():       # in line order
+        if count:
+            last_ran = True
+            continue
+        if last_ran:
+            ranges.append([line, line])
+        else:
+            ranges[-1][1] = line
+        last_ran = False
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
+
+
+def _block_table(values: Sequence[ReportValue], app: App | None) -> list[str] | None:
+    """Per basic block its runs in code order (``#####`` for none, as gcov marks a line never executed),
+    after the blocks that ran in all and per function.  A block is the instructions whose per-site
+    counters share one slot (coalesced: docs/COALESCING.md)."""
     rows = [v for v in _rows(values, "block_runs") if v.var.fid is not None]
     if not rows:
         return None
@@ -154,11 +230,11 @@ def coverage_table(values: Sequence[ReportValue], source_lines: SourceLines) -> 
     table: list[list[object]] = [[b[0].value or "#####", b[0].var.fid, b[0].var.pc, len(b), b[0].var.display_fname]
                                  for b in ordered]
     sites = [(b[0].var.fid, b[0].var.pc) for b in ordered]
-    headers, table = _with_source(headers, table, sites, source_lines)  # type: ignore[arg-type]
+    headers, table = _with_source(headers, table, sites, app)  # type: ignore[arg-type]
     return out + layout(headers, table)
 
 
-def flame_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list[str] | None:
+def flame_table(values: Sequence[ReportValue], app: App | None) -> list[str] | None:
     """``flame``: the profile as the shell's ``flame`` draws it, under the total it sums to."""
     if not _rows(values, "flame"):
         return None
@@ -168,7 +244,7 @@ def flame_table(values: Sequence[ReportValue], source_lines: SourceLines) -> lis
             "", *flame_lines(counts)]
 
 
-def syscalls_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list[str] | None:
+def syscalls_table(values: Sequence[ReportValue], app: App | None) -> list[str] | None:
     """``syscalls``: ``strace -c``'s table in nanoseconds — share of the time, total, mean, calls,
     errors (blank when none) per WASI function, most time first (ties by name), and a total line."""
     times = _map(values, "syscall_ns")
@@ -191,7 +267,7 @@ def syscalls_table(values: Sequence[ReportValue], source_lines: SourceLines) -> 
     return [*out[:-1], out[1], out[-1]]          # the rule again above the total, as strace -c draws it
 
 
-def files_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list[str] | None:
+def files_table(values: Sequence[ReportValue], app: App | None) -> list[str] | None:
     """``files``: per path the successful opens, the failed ones with their errno names, bytes read and
     written — most bytes first (ties by path)."""
     opens = _map(values, "file_opens")
@@ -226,7 +302,7 @@ def _joined(directory: str, path: str) -> str:
     return directory + path if directory.endswith("/") else f"{directory}/{path}"
 
 
-def deny_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list[str] | None:
+def deny_table(values: Sequence[ReportValue], app: App | None) -> list[str] | None:
     """``deny``: the paths denied, most denied first (ties by path), and the number of denials."""
     denied = _map(values, "denied")
     if denied is None:
@@ -241,7 +317,7 @@ def deny_table(values: Sequence[ReportValue], source_lines: SourceLines) -> list
 
 
 #: The table of each tool, by the tool's name (every ``.mm`` file of the package has one).
-TABLES: dict[str, Callable[[Sequence[ReportValue], SourceLines], list[str] | None]] = {
+TABLES: dict[str, Callable[[Sequence[ReportValue], App | None], list[str] | None]] = {
     "branches": branches_table,
     "calls": calls_table,
     "coverage": coverage_table,

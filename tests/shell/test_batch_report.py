@@ -185,3 +185,28 @@ def test_diff_errors(CALLS, shell) -> None:
     assert "error: report --diff compares the last two runs: there is only one so far (`run` again)" in r.err
     clash = shell("-s", CALLS, "-c", "run; run; report --diff --csv x.csv")
     assert "--diff cannot be combined with --csv" in clash.err
+
+
+def test_src_sorts_and_goes_to_json_for_a_g_program(REPO, shell, tmp_path) -> None:
+    """On a -g program the ``src`` column the table shows (the site's file:line) is a column like the
+    others: ``--sort src`` orders by file then line number, ``--json`` carries it, row for row."""
+    lines_wasm = REPO / "tests" / "corpus" / "dwarf" / "lines.wasm"
+    out = tmp_path / "r.json"
+    r = shell(lines_wasm, "-c", "wasm:opcode:br_if:before / fname == \"collatz_steps\" || fname == \"classify\" / "
+                                "{ report var n: u32; n++; }; run; report --sort src --all; "
+                                f"report --sort src --json {out}")
+    assert r.status == 0, r.err
+    header = next(line for line in r.out.splitlines() if line.startswith("name"))
+    assert header.split() == ["name", "probe", "probe_id", "fname", "fid", "pc", "src", "value"]
+    shown = [(row[3], int(row[5]), row[6]) for row in table(r.out) if row[0] == "n"]
+    rows = json.loads(out.read_text())
+    assert [(row["fname"], row["pc"], row["src"]) for row in rows] == shown and len(shown) >= 5
+    smap = api.source_map(api.load_app(lines_wasm).module)
+    assert [s for _, _, s in shown] == [smap.location_at_pc(row["fid"], row["pc"]).short for row in rows]
+    order = [(s.split(":")[0], int(s.split(":")[1])) for _, _, s in shown]
+    assert order == sorted(order) and len({line for _, line in order}) > 2
+    # without DWARF there is no such column to sort by, nor a src field
+    demo = tmp_path / "d.json"
+    r = shell("-c", BRANCHES + f"; report --json {demo}; report --sort src")
+    assert r.status == 1 and "cannot sort by `src`" in r.err
+    assert all("src" not in row for row in json.loads(demo.read_text()))

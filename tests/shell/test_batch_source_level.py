@@ -40,7 +40,7 @@ def test_list_shows_the_source_and_the_coverage_counts(session) -> None:
             n, count = line[3:].split(",")
             lcov[int(n)] = int(count)
     before, after = r.out.split("`list FILE` shows the counts\n")
-    assert "(no counts yet: `coverage` runs the app with line counters)" in before
+    assert "(no counts yet: `coverage`, or `trace coverage` and `run`, runs the app with line counters)" in before
     first = [line for line in before.splitlines() if line[9:10] == ":" and line[15:16] == ":"]
     assert [int(line[10:15]) for line in first] == list(range(6, 17))          # list lines.c:11: 11 ± 5
     listed = [line for line in after.splitlines() if line[9:10] == ":" and line[15:16] == ":"]

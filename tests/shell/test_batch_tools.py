@@ -69,3 +69,52 @@ def test_completion_offers_tool_names_then_nothing() -> None:
     assert complete("") == api.tool_names()
     assert complete("f") == ["files", "flame"]
     assert complete("deny ") == [] and complete("deny /e") == []
+
+
+def test_trace_coverage_counts_lines_of_a_g_program(REPO, shell, tmp_path) -> None:
+    """On a -g program ``trace coverage`` counts lines: after ``run`` its table gives, per source file,
+    the lines with code and hit, and the never-executed lines, which are the zero ``DA`` lines of the
+    tracefile the shell's own ``coverage --lcov`` writes (another run, another writer), and ``list`` shows
+    its counts; ``branches`` gains a file:line column."""
+    info = tmp_path / "lines.info"
+    r = shell(REPO / "tests" / "corpus" / "dwarf" / "lines.wasm", "-c",
+              f"trace coverage; trace branches; run; list lines.c:32; coverage --lcov {info}")
+    assert r.status == 0, r.err
+    out = r.out.splitlines()
+    da = {}
+    for record in info.read_text().split("SF:")[1:]:
+        if record.splitlines()[0].endswith("/lines.c"):
+            da = {int(n): int(c) for n, c in (ln[3:].split(",") for ln in record.splitlines() if ln.startswith("DA:"))}
+    row = next(line.split() for line in out if line.endswith("  lines.c"))
+    assert row[:2] == [str(len(da)), str(sum(1 for c in da.values() if c))]
+    ranges = next(line for line in out if line.startswith("lines.c: ")).removeprefix("lines.c: ").split(", ")
+    spans = [(int(p.split("-")[0]), int(p.split("-")[-1])) for p in ranges]
+    assert {n for n in da if any(a <= n <= b for a, b in spans)} == {n for n, c in da.items() if not c} != set()
+    # `list` shows the traced run's counts (those of the lines around 32, as the tracefile has them)
+    listed = {int(line[10:15]): line[:9].strip() for line in out if line[9:10] == ":" and line[15:16] == ":"}
+    assert listed and {n: m for n, m in listed.items() if n in da} == {
+        n: str(da[n]) if da[n] else "#####" for n in listed if n in da} and listed[32] == "#####"
+    branches = out[out.index("branches:") + 1].split()
+    assert branches[-2:] == ["file:line", "function"]
+    assert any("lines.c:" in line and "collatz_steps" in line for line in out[out.index("branches:"):])
+
+
+def test_trace_coverage_counts_blocks_without_dwarf(shell, DEMO) -> None:
+    r = shell(DEMO, "-c", "trace coverage; trace branches; run")
+    assert r.status == 0, r.err
+    out = r.out.splitlines()
+    assert out[out.index("coverage:") + 1].startswith("blocks: ")
+    assert out[out.index("branches:") + 1].split() == ["taken", "not", "taken", "fid", "pc", "branch", "function"]
+
+
+def test_a_load_that_makes_a_traced_coverage_stale_is_said(REPO, shell, DEMO) -> None:
+    """``coverage`` traced on a -g program counts that program's lines; after ``load`` of one without
+    DWARF (whose coverage script counts blocks) ``run`` says so instead of showing a table, and tracing
+    it again shows the blocks."""
+    lines_wasm = REPO / "tests" / "corpus" / "dwarf" / "lines.wasm"
+    r = shell(lines_wasm, "-c", f"trace coverage; load {DEMO}; run; probe rm 1; trace coverage; run")
+    assert r.status == 0, r.err
+    assert (f"warning: tool coverage was traced for {lines_wasm} and builds another script for this application, "
+            "so its table is not shown: `probe rm 1` and `trace coverage` again") in r.err
+    out = r.out.splitlines()
+    assert out.count("coverage:") == 1 and out[out.index("coverage:") + 1].startswith("blocks: ")

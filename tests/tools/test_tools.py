@@ -32,7 +32,9 @@ def _values(app: Path, script: str, name: str = "tool"):
 
 
 def _table(app: Path, name: str) -> list[str]:
-    lines = tool_table(name, _values(app, tool_script(name).text))
+    """Tool ``name``'s table after a run of ``app``, its script built for the app as ``whamm run --tool`` builds it."""
+    loaded = api.load_app(app)
+    lines = tool_table(name, _values(app, tool_script(name, (), loaded.module).text), loaded)
     assert lines is not None
     return lines
 
@@ -174,6 +176,7 @@ def test_run_prints_the_table_then_the_other_variables(capfd) -> None:
     (("--tool", "calls", "--tool", "calls"), "error: --tool calls is given twice"),
     (("-e", "wasm:begin {}", "--format", "table"), "error: --format table shows the tables of --tool"),
     (("--tool", "calls", "--no-report", "--format", "table"), "error: --format table prints the report"),
+    (("--tool", "coverage", "--no-body", "--no-pred"), "error: --tool counts in probe bodies: it cannot be combined"),
 ])
 def test_bad_tool_command_lines_exit_2(capfd, argv, message) -> None:
     status, out, err = _whamm(capfd, "run", *argv, "-a", WORK)
@@ -327,17 +330,3 @@ def test_proc_exit_is_counted_and_flame_keeps_the_instructions_before_it(capfd, 
     assert _section(lines, "syscalls:")[1][1] == "0"                      # proc_exit's time
     # call drop i32.const call: the `end` after proc_exit never runs
     assert "4 instructions executed in 1 call stack" in lines
-
-
-def test_source_lines_add_a_file_line_column_to_branches_and_coverage() -> None:
-    """The hook DWARF line information (ANALYSIS.md §5) will fill: given (fid, pc) -> "file:line", the
-    per-site tables show it; sites without one show an empty cell."""
-    for name, pc in (("branches", 48), ("coverage", 3)):
-        values = _values(WORK, tool_script(name).text)
-        lines = tool_table(name, values, {(4, pc): "work.c:12"})
-        assert lines is not None
-        header = next(line for line in lines if line.endswith("function") and "pc" in line).split()
-        assert header[-2:] == ["file:line", "function"]
-        row = next(line.split() for line in lines if re.search(rf"\s4\s+{pc}\s", line))
-        assert row[-2:] == ["work.c:12", "loop"]
-        assert tool_table(name, values) != lines                   # without it, no such column
