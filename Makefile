@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 shell: $(STAMP)
 	$(BIN)/whamm-shell
 
+# The suite in TEST_WORKERS pytest-xdist processes (the CI machine has 2 cores).
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 BENCHMARKS := codec frontend parse info sites instrument overhead callstack_profile output_costs shell_latency syscalls_overhead
 
