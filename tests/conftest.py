@@ -201,20 +201,48 @@ def _independently_validated(request: pytest.FixtureRequest):
         pytest.fail("\n\n".join(failures), pytrace=False)
 
 
+_WORKERS = pytest.StashKey[list[dict]]()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Rejections after the last test's teardown (session fixtures' finalisers) fail the session."""
-    failures = session.config.stash[_VALIDATOR].failures()
+    """Rejections after the last test's teardown (session fixtures' finalisers) fail the session.
+
+    Under pytest-xdist (``make test``) each worker validates what its tests hand wasmtime; it sends its
+    counts and late rejections to the controller (``workeroutput``), which reports them for all."""
+    config = session.config
+    validator = config.stash[_VALIDATOR]
+    failures = validator.failures()
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["wasm_tools"] = {"checked": validator.checked, "distinct": validator.distinct,
+                                      "seconds": validator.seconds, "waited": validator.waited,
+                                      "failures": failures}
+    for worker in config.stash.get(_WORKERS, []):
+        failures += worker["failures"]
     if failures:
-        session.config.pluginmanager.get_plugin("terminalreporter").write_line("\n" + "\n\n".join(failures))
+        config.pluginmanager.get_plugin("terminalreporter").write_line("\n" + "\n\n".join(failures))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """(pytest-xdist, on the controller) keep a finished worker's wasm-tools counts and late rejections;
+    a worker that sent none (it crashed) has its crash reported by xdist itself."""
+    output = getattr(node, "workeroutput", {}).get("wasm_tools")
+    if output is not None:
+        node.config.stash.setdefault(_WORKERS, []).append(output)
+
+
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    """What the check cost, so its share of the suite's time stays visible."""
+    """What the check cost, so its share of the suite's time stays visible (summed over xdist workers;
+    a module two workers both met counts once in each)."""
     validator = config.stash[_VALIDATOR]
-    terminalreporter.write_line(f"wasm-tools validated the {validator.checked} modules wasmtime accepted "
-                                f"({validator.distinct} distinct): {validator.seconds:.1f} s in the background, "
-                                f"{validator.waited:.1f} s of it waited for")
+    parts = [{"checked": validator.checked, "distinct": validator.distinct, "seconds": validator.seconds,
+              "waited": validator.waited}, *config.stash.get(_WORKERS, [])]
+    total = {key: sum(part[key] for part in parts) for key in ("checked", "distinct", "seconds", "waited")}
+    terminalreporter.write_line(f"wasm-tools validated the {total['checked']} modules wasmtime accepted "
+                                f"({total['distinct']} distinct): {total['seconds']:.1f} s in the background, "
+                                f"{total['waited']:.1f} s of it waited for")
 
 
 # --------------------------------------------------------------------------------- the gcov oracle
