@@ -199,13 +199,14 @@ class _SectionParser:
 
     def import_section(self, cur: Cursor) -> object:
         imports = self.module.imports
+        func_types = self._func_types()
         for _ in range(cur.count(4)):
             module_name = cur.name()
             name = cur.name()
             at = cur.pos
             kind = cur.byte()
             if kind == 0:
-                desc = cur.u32()
+                desc = self.func_typeidx(cur, func_types)
             elif kind == 1:
                 desc = self.table_type(cur)
             elif kind == 2:
@@ -221,9 +222,26 @@ class _SectionParser:
 
     def function_section(self, cur: Cursor) -> object:
         functions = self.module.functions
-        u32 = cur.u32
-        functions.extend(u32() for _ in range(cur.count()))
+        func_types = self._func_types()
+        functions.extend(self.func_typeidx(cur, func_types) for _ in range(cur.count()))
         return list(functions)
+
+    def _func_types(self) -> list[bool]:
+        """For each type index defined so far, whether it is a function type."""
+        return [isinstance(sub.composite, FuncType) for sub in self.module.defined_types()]
+
+    def func_typeidx(self, cur: Cursor, func_types: list[bool]) -> int:
+        """A function's type index, which must name a function type of the type section.  A validation
+        rule, checked while reading because everything after the reader (the WAT printer of the
+        unvalidating ``whamm wat``, the stack typer) looks a function's signature up by it."""
+        at = cur.pos
+        typeidx = cur.u32()
+        if typeidx >= len(func_types):
+            raise DecodeError(f"unknown type {typeidx} for a function (the module defines {len(func_types)} "
+                              "types)", at)
+        if not func_types[typeidx]:
+            raise DecodeError(f"type {typeidx} of a function is not a function type", at)
+        return typeidx
 
     def table_section(self, cur: Cursor) -> object:
         tables = self.module.tables

@@ -144,10 +144,26 @@ def test_huge_vector_count_is_rejected_without_allocating():
 
 
 def test_sections_out_of_order_and_function_code_mismatch():
-    data = bytes.fromhex("0061736d01000000") + bytes.fromhex("0302010001040160000000")
+    data = bytes.fromhex("0061736d01000000") + bytes.fromhex("03010001040160000000")
     assert "out of order" in _error(data).message
     only_funcs = bytes.fromhex("0061736d01000000010401600000030201000a0100")
     assert "1 functions declared but 0 bodies" in _error(only_funcs).message
+
+
+def test_a_function_type_index_must_name_a_function_type():
+    # Found by flipping the type section's id of a module inside a component to 0 (custom): `whamm wat`,
+    # which does not validate, crashed in the printer looking the signatures up.
+    data = bytearray(assemble("mvp"))
+    assert data[8] == 1
+    data[8] = 0
+    err = _error(bytes(data))
+    assert err.section in ("import", "function") and err.message.startswith("unknown type")
+    struct_type = bytes.fromhex("0061736d01000000" "010301" "5f00" "030201000a040102000b")
+    err = _error(struct_type)
+    assert (err.section, err.offset) == ("function", 16)
+    assert err.message == "type 0 of a function is not a function type"
+    imported = bytes.fromhex("0061736d01000000" "020701016101620003")
+    assert _error(imported).message == "unknown type 3 for a function (the module defines 0 types)"
 
 
 def test_overlong_leb_and_body_overrun():
