@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from compiler.rewrite.bodycache import FunctionCache
+from compiler.rewrite.frames import catching_functions
 from compiler.rewrite.inject import FunctionRewriter
 from compiler.backend.site_code import ModuleContext
 from compiler.rewrite.splice import splice
@@ -49,6 +50,8 @@ def rewrite_bodies(module: Module, out: Module, ctx: ModuleContext, matches: Mat
                 cache.callers[ctx.proc_exit] = callers
         ctx.proc_exit_callers = callers
         candidates |= callers
+    if ctx.layout.frame_aggregates:             # catchers unwind the frame stack (rewrite/frames.py)
+        candidates |= catching_functions(module)
     if ctx.layout.shadows or ctx.layout.stack_depth is not None:   # table shadows, the shadow stack
         candidates |= set(range(nimp, nimp + len(module.code)))
     moving = bool(remap.moving)

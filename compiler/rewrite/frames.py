@@ -16,6 +16,13 @@ Only those functions are rewritten, and only so:
   with frame aggregates that leaves or catches, since leaving frees every region above one's own;
 * **catch landings**: ``whamm_frame_reset(region)`` frees what the throw left above this activation's
   region;
+* **catchers without frame aggregates**: a function that has no frame aggregates but catches exceptions
+  (it has catch landings) marks the frame stack's height at its entry (``whamm_frame_mark``) and
+  unwinds to the mark at its landings and at its exit (``whamm_frame_unwind``: a catch may branch to
+  the outermost label).  Without it the regions a throw left above such a catcher are freed only by an
+  enclosing activation with frame aggregates — with none, a loop that throws from instrumented
+  functions and catches in an uninstrumented one grows the instrumentation memory without bound.
+  :func:`catching_functions` names them, so they are rewritten though no site is in them;
 * **traps** leave the regions where they are: later calls from the host allocate above them (a trap
   abandons at most one region per activation it unwinds, each never reused).
 
@@ -33,11 +40,12 @@ from compiler.errors import InternalError
 from compiler.lang.scopes import VarKind
 from compiler.lang.types import AggType, WhammType
 from compiler.rewrite.stack import leave_points
+from compiler.wasm.model import ExternKind, Module
 
 if TYPE_CHECKING:
     from compiler.rewrite.inject import FunctionRewriter
 
-__all__ = ["place_frames"]
+__all__ = ["place_frames", "catching_functions"]
 
 _THROWS = frozenset({"throw", "throw_ref", "rethrow"})
 
@@ -59,6 +67,7 @@ def place_frames(rw: FunctionRewriter) -> None:
                 offsets[key] = size
                 size += size_of(sym.type)
     if not offsets:
+        _place_unwind(rw)
         return
     region = rw.pool.new("i32")
     for (name, t), offset in offsets.items():
@@ -75,6 +84,31 @@ def place_frames(rw: FunctionRewriter) -> None:
     for i in landings:
         rw.add_post1(i, reset)
     rw.add_exit("stack", leave)
+
+
+def _place_unwind(rw: FunctionRewriter) -> None:
+    """In a function without frame aggregates that catches: mark at the entry, unwind to the mark at its
+    catch landings and its exit (module docstring)."""
+    _, landings = leave_points(rw)
+    if not landings and not any(ins.op.name == "try_table" for ins in rw.instrs):
+        return
+    mark = rw.pool.new("i32")
+    rw.add_pre1(0, [op("call", _runtime(rw, "whamm_frame_mark")), op("local.set", mark)])
+    unwind = [op("local.get", mark), op("call", _runtime(rw, "whamm_frame_unwind"))]
+    for i in landings:
+        rw.add_post1(i, unwind)
+    rw.add_exit("stack", unwind)
+
+
+def catching_functions(module: Module) -> set[int]:
+    """The defined functions (by function index) that can catch an exception: their bodies hold a
+    ``try_table`` or a legacy ``try``.  Empty without a tag in the module: without one, nothing in it
+    throws (a throw names a tag) and no exception of another module's tag is expected to pass through."""
+    if not module.tags and not any(imp.kind is ExternKind.TAG for imp in module.imports):
+        return set()
+    nimp = module.num_imported_funcs
+    return {nimp + k for k, body in enumerate(module.code)
+            if any(ins.op.name in ("try_table", "try") for ins in body.instrs)}
 
 
 def _runtime(rw: FunctionRewriter, name: str) -> int:

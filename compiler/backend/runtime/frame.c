@@ -6,6 +6,10 @@
  * The generated code keeps its region's address in a local and passes it back when it leaves, so a
  * release frees every region above its own too: regions of callees an exception unwound without running
  * their exit code are freed by the first enclosing activation that exits or catches (a reset).
+ * A function with no frame aggregates of its own that catches exceptions marks the stack's height when
+ * it is entered and unwinds to that mark where it catches and where it exits: otherwise the regions a
+ * throw left above it would only be freed by an enclosing activation with frame aggregates, and with
+ * none (an uninstrumented catcher in a loop) they would pile up without bound.
  * After a trap the abandoned regions stay linked below the regions of later calls, never reused.
  */
 #include "runtime.h"
@@ -39,3 +43,7 @@ EXPORT("whamm_frame_leave") void whamm_frame_leave(i32 region) {
 }
 
 EXPORT("whamm_frame_reset") void whamm_frame_reset(i32 region) { free_above((u32)region - 8); }
+
+EXPORT("whamm_frame_mark") i32 whamm_frame_mark(void) { return (i32)frame_top; }
+
+EXPORT("whamm_frame_unwind") void whamm_frame_unwind(i32 mark) { free_above((u32)mark); }
