@@ -21,6 +21,11 @@ literals, and no function name of the module has ``->``), the ``->`` in the text
 separators, and ``calls[fname]`` and ``callstack`` profiles are read.  Otherwise (``path``, ``read_str``,
 a literal with ``->``) such a map is read only when its text has one parse.  Maps without strings are
 always read.
+
+A row is one line (split at ``\n`` only: a string's ``\r`` or U+2028 is no row break), and a string
+holding a newline would cut its row in two: the first line might even parse, as a shorter string or a
+map of fewer entries.  So a value printing strings is read only when no string the program can hold
+contains a newline (``strings_exclude`` again), and is unreadable otherwise.
 """
 from __future__ import annotations
 
@@ -54,15 +59,18 @@ def read_printed_report(result: InstrumentResult, printed: str) -> list[ReportVa
     """The value of every report row of ``result`` as the last report in ``printed`` gives it, in
     report order; rows absent or not parsed exactly are unreadable."""
     start = printed.rfind(BANNER)
-    lines = printed[start:].splitlines()[1:] if start >= 0 else []
+    lines = printed[start:].split("\n")[1:] if start >= 0 else []
     if lines and lines[0] == HEADER:
         lines = lines[1:]
     names = result.app.module.names.functions.values() if result.app.module.names is not None else ()
     arrow_free = strings_exclude(result.program, names, "->")
+    newline_free = strings_exclude(result.program, names, "\n")
     out = []
     for var in result.layout.report:
         prefix = row_prefix(var)
         text = next((line[len(prefix):] for line in lines if line.startswith(prefix)), None)
+        if not newline_free and _prints_str(var.whamm_type):
+            text = None         # its line may be the first part of a string holding a newline
         value = None if text is None else parse_value(var.whamm_type, text, arrow_free=arrow_free)
         out.append(ReportValue(var, None, False) if value is None else ReportValue(var, value[0]))
     return out
@@ -198,6 +206,13 @@ def _read_exactly(t: WhammType, text: str, arrow_free: bool) -> tuple[object] | 
     except (ValueError, TypeError, KeyError, AssertionError, OverflowError):
         pass
     return None
+
+
+def _prints_str(t: WhammType) -> bool:
+    """Whether values of ``t`` (a map's keys or values among them) print a string."""
+    if isinstance(t, MapType):
+        return _prints_str(t.key) or _prints_str(t.value)
+    return _has_str(t)
 
 
 def _has_str(t: WhammType) -> bool:

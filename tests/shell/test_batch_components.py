@@ -90,3 +90,20 @@ def test_component_aggregates_equal_the_core_modules(shell, tmp_path):
     table = runs["core"][0]
     assert "count=431 sum=13964 min=7 max=61 avg=32" in table and "@per[fib]:\n[0, 16)  " in table
     assert "?" not in table and "REPORT CSV FLUSH" in runs["component"][2]
+
+
+def test_strings_that_may_hold_a_newline_are_unreadable(shell):
+    """A string holding a newline cuts its report row in two; its first line must not be read as the value
+    (``s`` was read as ``ab``).  A carriage return breaks no row (``t`` was read as ``ab``)."""
+    done = shell(CORPUS / "hello.component.wasm", "-c",
+                 'report var s: str; report var m: map<str, u32>; report var n: u32; '
+                 'wasm:func:entry { s = "ab\\n5"; m["\\n"] = 1; m["a"] = 2; n = 7; }; run one; report')
+    assert done.status == 0, done.err
+    assert ", s, str, (i32; i32), script0, , , , , ab\n5\n0, map_id, m, map<str,u32>, i32, script0, , , , , \n->1;a->2\n" \
+        in done.out                                                     # as the module printed them
+    summary = after_run(done.out)
+    assert "  s = ?\n" in summary and "  m = ?\n" in summary and "  n = 7\n" in summary
+    done = shell(CORPUS / "hello.component.wasm", "-c",
+                 'report var t: str; wasm:func:entry { t = "ab\\rcd"; }; run one; report')
+    assert done.status == 0, done.err
+    assert "  t = ab\rcd\n" in after_run(done.out)
