@@ -247,3 +247,13 @@ def test_unknown_imports_of_a_component(capfd, tmp_path, script):
             "implementation was not found in the linker") in err and "--trap-unknown-imports" in err
     status, _, err = whamm(capfd, "run", "--no-report", "--trap-unknown-imports", "-s", script, "-a", path)
     assert status == 0 and "error" not in err
+
+
+def test_wat_of_an_unknown_function_of_a_module_prints_nothing(capfd):
+    """The error names the core module, and no header of it is printed first (it used to be)."""
+    hello = CORPUS / "hello.component.wasm"
+    status, out, err = whamm(capfd, "wat", hello, "--module", "0", "--func", "nosuch")
+    assert (status, out) == (1, "")
+    assert err == f"error: core module 0 of component {hello} has no function named 'nosuch'\n"
+    status, out, err = whamm(capfd, "wat", hello, "--func", "fib")
+    assert status == 0 and out.startswith(";; core module 0: app, main, 29077 bytes\n(func $fib (type 3)")

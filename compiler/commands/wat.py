@@ -89,21 +89,24 @@ def _component_lines(component: Component, args: argparse.Namespace):
     else:
         chosen = list(component.modules)
     for core in chosen:
+        # the lines are made before the header is printed: an unknown --func prints nothing
+        lines = _module_lines(core.module, args, f"core module {core.index} of component {args.app}")
         yield f";; core module {core.index}: {core.role.value}, {core.name or 'unnamed'}, {core.size} bytes"
-        for line in _module_lines(core.module, args):
+        for line in lines:
             yield line.text
 
 
-def _module_lines(module, args: argparse.Namespace):
-    """The lines of ``module`` (or of its function ``--func``), with a ``;; main.c:42`` comment where the
-    source line changes (ANALYSIS.md §5)."""
+def _module_lines(module, args: argparse.Namespace, what: str):
+    """The lines of ``module`` (or of its function ``--func``, looked up now: an unknown one raises here,
+    ``what`` naming the module), with a ``;; main.c:42`` comment where the source line changes
+    (ANALYSIS.md §5)."""
     from compiler.wasm.source_lines import source_comments, source_map
     from compiler.wasm.wat import function_lines, module_lines
 
     if args.func is None:
         lines = module_lines(module)
     else:
-        lines = function_lines(module, _function_index(module, args.func, args.app))
+        lines = function_lines(module, _function_index(module, args.func, what))
     return source_comments(lines, source_map(module))
 
 
@@ -130,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.module is not None:
         raise WatInputError(f"--module {args.module}: {args.app} is a core module, not a component")
     else:
-        texts = (line.text for line in _module_lines(module, args))
+        texts = (line.text for line in _module_lines(module, args, args.app))
     out = sys.stdout
     try:
         for text in texts:
