@@ -257,3 +257,10 @@ def test_wat_of_an_unknown_function_of_a_module_prints_nothing(capfd):
     assert err == f"error: core module 0 of component {hello} has no function named 'nosuch'\n"
     status, out, err = whamm(capfd, "wat", hello, "--func", "fib")
     assert status == 0 and out.startswith(";; core module 0: app, main, 29077 bytes\n(func $fib (type 3)")
+
+
+@pytest.mark.parametrize("argv", [("--module", "²"), ("--func", "²")])
+def test_digits_that_are_no_decimals_are_bad_arguments(capfd, argv):
+    """``²`` passed ``str.isdigit`` and crashed ``int`` (exit 3 for --func, an unclear message for --module)."""
+    status, out, err = whamm(capfd, "wat", CORPUS / "hello.component.wasm", *argv)
+    assert status in (1, 2) and "internal" not in err and "'²'" in err

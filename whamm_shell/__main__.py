@@ -43,12 +43,21 @@ class _Parser(argparse.ArgumentParser):
         raise _Usage(message)
 
 
+def _module_index(text: str) -> int:
+    """``--module N``: a core module index, as ``whamm run --module`` takes it (a negative one is a bad
+    command line, not a module the component lacks)."""
+    if not text.isdecimal():
+        raise argparse.ArgumentTypeError(f"invalid --module value '{text}': expected a core module index "
+                                         "(0, 1, ...)")
+    return int(text)
+
+
 def _parser() -> _Parser:
     p = _Parser(prog="whamm-shell", description="the interactive whamm instrumentation shell",
                 usage="whamm-shell [APP] [-s SCRIPT]... [-u NAME=PATH]... [-x FILE]... [-c 'CMD; CMD']... "
                       "[-- APP ARGS...]")
     p.add_argument("app", nargs="?", metavar="APP", help="the application (.wasm or .wat); default: the demo app")
-    p.add_argument("--module", type=int, metavar="N",
+    p.add_argument("--module", type=_module_index, metavar="N",
                    help="for a component APP: the core module to instrument (default: the only app module)")
     p.add_argument("-s", "--script", action="append", default=[], metavar="SCRIPT",
                    help="load the probes and globals of a whamm script (repeatable)")

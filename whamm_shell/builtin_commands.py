@@ -551,7 +551,7 @@ def do_history(shell: Shell, args: str) -> None:
     if shell.edit_inline is None:        # batch mode does not write the history file
         entries += shell.commands
     if words:
-        if not words[0].isdigit():
+        if not words[0].isdecimal():
             raise UsageError("usage: history [N]")
         entries = entries[-int(words[0]):] if int(words[0]) else []
     width = len(str(len(entries)))

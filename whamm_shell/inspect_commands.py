@@ -103,7 +103,7 @@ def do_sites(shell: Shell, args: str) -> None:
     words, opts = parse_options(args, usage, {"--all": None, "--verbose": None}, positional=(1, 2))
     verbose = bool(opts.get("--verbose")) or "-v" in words
     words = [w for w in words if w != "-v"]
-    if len(words) != 1 or not words[0].isdigit():
+    if len(words) != 1 or not words[0].isdecimal():
         raise UsageError(f"usage: {usage}")
     number = int(words[0])
     session = shell.session
@@ -175,7 +175,7 @@ def _select(shell: Shell, which: str | None) -> list[ReportValue]:
     values = shell.session.require_run().values()
     if which is None:
         return values
-    if which.isdigit():
+    if which.isdecimal():
         number = int(which)
         shell.session.probe(number)
         return [v for v in values if v.probe == number]
@@ -321,7 +321,7 @@ def _report_diff(shell: Shell, which: str | None, rows: list[Row], opts: dict[st
         raise SessionError("report --diff compares the last two runs: there is only one so far (`run` again)")
     if which is None:
         old = rows_of(previous)
-    elif which.isdigit():
+    elif which.isdecimal():
         old = rows_of(v for v in previous if v.probe == int(which))
     else:
         old = rows_of(v for v in previous if v.var.name == which)

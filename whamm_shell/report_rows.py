@@ -97,7 +97,7 @@ class Row:
             return api.agg_json(*agg)[name]                       # type: ignore[call-overload]
         if name == "key":
             return self.key
-        if name.startswith("key") and name[3:].isdigit():
+        if name.startswith("key") and name[3:].isdecimal():
             index = int(name[3:])
             return self.key[index] if index < len(self.key) else None
         if name == SOURCE_COLUMN:

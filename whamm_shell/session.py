@@ -190,7 +190,7 @@ class Session:
         """A function by name or index (``calc``, ``$calc``, ``2``)."""
         text = ref.strip().removeprefix("$")
         funcs = self.functions()
-        if text.isdigit():
+        if text.isdecimal():
             index = int(text)
             if index < len(funcs):
                 return index

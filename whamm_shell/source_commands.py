@@ -127,7 +127,7 @@ def _where(session, smap, target: str) -> tuple[str, int, int]:
     """(file as DWARF names it, first line, last line) that ``list TARGET`` shows."""
     name, sep, line_text = target.rpartition(":")
     files = sorted({cl.file for cl in smap.code_lines()})
-    if sep and line_text.isdigit():
+    if sep and line_text.isdecimal():
         file = _file(files, name)
         line = int(line_text)
         return file, line - LIST_CONTEXT, line + LIST_CONTEXT

@@ -50,7 +50,7 @@ def add_compile_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _module_index(text: str) -> int:
     """``--module N``: a core module index of a component."""
-    if not text.isdigit():
+    if not text.isdecimal():
         raise argparse.ArgumentTypeError(f"invalid --module value '{text}': expected a core module index "
                                          "(0, 1, ...)")
     return int(text)

@@ -73,7 +73,7 @@ def load_module(path: str):
 
 def _module_index(text: str) -> int:
     """``--module N``: a core module index of a component."""
-    if not text.isdigit():
+    if not text.isdecimal():
         raise argparse.ArgumentTypeError(f"invalid --module value '{text}': expected a core module index")
     return int(text)
 
@@ -112,7 +112,7 @@ def _module_lines(module, args: argparse.Namespace, what: str):
 
 def _function_index(module, spec: str, path: str) -> int:
     total = module.num_imported_funcs + len(module.functions)
-    if spec.isdigit():
+    if spec.isdecimal():
         index = int(spec)
         if index >= total:
             raise WatInputError(f"{path} has no function {index} (it has {total} functions)")

@@ -54,3 +54,15 @@ def test_an_app_without_names_says_why_once(shell, tmp_path) -> None:
     named = tmp_path / "named.wat"
     named.write_text("(module (func $main))")
     assert "name section" not in shell(named, "-c", "probes").err
+
+
+def test_numbers_that_are_digits_but_not_decimals_are_not_internal_errors(shell) -> None:
+    """``²`` is a digit to ``str.isdigit`` but no number to ``int``: each command used to crash on it
+    (``internal error: ValueError``); now they read it as a name or refuse it."""
+    for command, message in (("history ²", "usage: history [N]"), ("sites ²", "usage: sites N"),
+                             ("wat ²", "²"), ("report ²", "²"), ("report --diff ²", "²")):
+        r = shell("-c", f"report var n: u32; wasm:func:entry {{ n++; }}; run; run; {command}")
+        assert r.status == 1, command
+        assert "internal error" not in r.err and message in r.err, (command, r.err)
+    r = shell("--module", "-1", "-c", "modules")
+    assert r.status == 2 and "invalid --module value '-1': expected a core module index (0, 1, ...)" in r.err
