@@ -57,7 +57,9 @@ def profile_counts(name: str, values: Sequence[ReportValue]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for v in chosen:
         if not v.readable:
-            raise ProfileError(f"the value of `{name}` could not be read from the instance")
+            raise ProfileError(f"the value of `{name}` could not be read (from the instance; for a component, "
+                               "from the report it printed, where a map of strings may have two readings: "
+                               "docs/COMPONENTS.md)")
         for key, count in v.value.items():  # type: ignore[union-attr]
             stack = key.decode("utf-8", "replace")
             if "\n" in stack or "\r" in stack:

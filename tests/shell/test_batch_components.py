@@ -107,3 +107,26 @@ def test_strings_that_may_hold_a_newline_are_unreadable(shell):
                  'report var t: str; wasm:func:entry { t = "ab\\rcd"; }; run one; report')
     assert done.status == 0, done.err
     assert "  t = ab\rcd\n" in after_run(done.out)
+
+
+def test_function_names_holding_separators_read_as_the_core_module_or_not_at_all(shell):
+    """``names.wat``'s functions are called ``a->b``, ``x;y``, ``p, q`` and ``a->1;b``: no map of strings
+    its report prints has a single reading, so each shows as ``?`` (never as a wrong split), ``n`` as on
+    the core module, and ``flame`` says why it cannot draw."""
+    session = ("report var calls: map<str, u32>; report var prof: map<str, u64>; report var byid: map<u32, str>; "
+               "report var n: u32; wasm:opcode:call:before { calls[fname]++; prof[callstack]++; byid[fid] = fname; "
+               "n++; }; run; report; flame prof")
+    core = shell(CORPUS / "names.core.wasm", "-c", session)
+    component = shell(CORPUS / "names.component.wasm", "-c", session)
+    assert core.status == 0, core.err
+    assert "calls                                   x;y                       2\n" in core.out
+    assert component.status == 1
+    assert "1, map_id, calls, map<str,u32>, i32, script0, , , , , _start->4;a->1;b->1;b->2;p, q->4;x;y->2\n" \
+        in component.out                                            # as the module printed it
+    summary = after_run(component.out)
+    for name in ("byid", "calls", "prof"):
+        assert f"  {name} = ?\n" in summary
+    assert "  n = 13\n" in summary and "  n = 13\n" in after_run(core.out)
+    assert component.err.startswith("error: the value of `prof` could not be read (from the instance; for a "
+                                    "component, from the report it printed, where a map of strings may have "
+                                    "two readings: docs/COMPONENTS.md)")
