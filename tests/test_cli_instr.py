@@ -183,3 +183,16 @@ def test_knobs_reach_the_emitter(capsys, tmp_path):
     result = run_module(out.read_bytes(), RunOptions(stdout=str(tmp_path / "stdout")))
     assert result.status == 0
     assert "REPORT" not in (tmp_path / "stdout").read_text()
+
+
+def test_instrumenting_whamms_own_output_again_is_refused_by_name(capsys, tmp_path):
+    """Its exports clash with the ones instrumentation adds: said so (it was a bare ``duplicate export
+    name`` from the validator), for a module and for a component."""
+    once = tmp_path / "once.wasm"
+    component = Path(__file__).resolve().parent / "corpus" / "component" / "hello.component.wasm"
+    for app in (DEMO, component):
+        assert whamm(capsys, "-s", str(CALLS), "-a", str(app), "-o", str(once))[0] == 0
+        status, _, err = whamm(capsys, "-s", str(CALLS), "-a", str(once), "-o", str(tmp_path / "twice.wasm"))
+        assert status == 1 and "already exports `whamm:" in err
+        assert "(is it whamm's output? instrument the original module)" in err
+    assert not (tmp_path / "twice.wasm").exists()

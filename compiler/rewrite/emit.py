@@ -21,6 +21,8 @@ successive calls; a function whose plan equals one spliced before reuses those b
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
@@ -117,6 +119,20 @@ class Emitted:
     def report(self):
         """The report variables in report order (the layout's), for tools reading the report of a run."""
         return self.layout.report
+
+
+def _check_export_names(module, out) -> None:
+    """Refuse an application that already exports a name the instrumentation adds (``whamm:memory``,
+    ``get_n``, ``whamm_flush``…): typically it is whamm's own output, instrumented again, which would
+    otherwise fail validation with a bare ``duplicate export name``."""
+    added = Counter(e.name for e in out.exports) - Counter(e.name for e in module.exports)
+    clashes = sorted({e.name for e in module.exports if e.name in added})
+    if clashes:
+        names = ", ".join(f"`{name}`" for name in clashes[:3]) + (" …" if len(clashes) > 3 else "")
+        hint = " (is it whamm's output? instrument the original module)" if any(
+            name.startswith("whamm") for name in clashes) else ""
+        raise EmitError(f"the application already exports {names}, which the instrumentation exports "
+                        f"too{hint}")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -460,6 +476,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
         names = out.names.functions if out.names is not None else {}
         out.customs.append(CustomSection("whamm.report", _metadata(lay, names), 0 if not out.customs else 11))
     out.types = types.groups()
+    _check_export_names(module, out)
     t2 = time.perf_counter()
 
     data = write_module(out)
