@@ -360,7 +360,7 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
     elif module.start is not None:
         flush.add(module.start)
     flush = {f for f in flush if f >= lay.func_imports}
-    if lay.needs_exit and not flush:
+    if lay.needs_exit and not flush and (lay.can_print or special.get("end")):   # --no-report: nothing to lose
         warnings.append(Diagnostic.warning(
             "no flush point: the report will not be printed unless the host calls whamm_flush", None))
     mem_export = exported.get("memory")

@@ -146,6 +146,15 @@ def test_non_memory_export_named_memory_cannot_print(instrument):
         instrument("report var n: u32; wasm:opcode:nop:before { n++; }", app)
 
 
+def test_no_flush_point_is_no_warning_without_a_report(instrument):
+    """With --no-report nothing would be printed at a flush point: no warning (it used to warn that the
+    report would not be printed, which was asked for)."""
+    app = '(module (func (export "work") (nop) (nop)))'
+    out = instrument("report var n: u32; wasm:opcode:nop:before { n++; }", app,
+                     options=Options(no_report=True))
+    assert out.warnings == ()
+
+
 def test_no_flush_point_warns_and_exports_whamm_flush(instrument, run, report):
     app = '(module (func (export "work") (nop) (nop)))'
     out = instrument("report var n: u32; wasm:opcode:nop:before { n++; }", app)
