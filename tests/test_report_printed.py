@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from compiler.lang.types import AggType, MapType, Prim, TupleType
 from compiler.lang.values import wrap
-from compiler.report.printed import parse_value
+from compiler.report.printed import _row_texts, parse_value
+from compiler.report.rows import BANNER, HEADER
 from compiler.report.values import format_map, format_value
 
 INTEGERS = (Prim.U8, Prim.I8, Prim.U16, Prim.I16, Prim.U32, Prim.I32, Prim.U64, Prim.I64)
@@ -221,3 +222,15 @@ def test_callstack_profiles_read_when_strings_hold_no_arrow():
     both = MapType(Prim.STR, Prim.STR)
     assert parse_value(both, "a->b;c->d", arrow_free=True) == ({b"a": b"b", b"c": b"d"},)
     assert parse_value(both, "a->b;x;c->d", arrow_free=True) is None       # {a: "b;x", c: d} or {a: b, "x;c": d}
+
+
+def test_rows_run_to_the_next_row_and_a_prefix_held_twice_is_not_read():
+    """A row of the printed report runs from its prefix to the next row's (its string may hold newlines);
+    a prefix the report holds twice (a string holding it) leaves that row and the one before unread."""
+    a, b = "0, global_id, a, str, i32, script0, , , , , ", "1, global_id, b, u32, i32, script0, , , , , "
+    report = f"program output\n{BANNER}\n{HEADER}\n{a}x\ny\r\n{b}5\n"
+    assert _row_texts(report, [a, b]) == ["x\ny\r", "5"]
+    assert _row_texts(f"{BANNER}\n{HEADER}\n{a}x\n{b}9\n{b}5\n", [a, b]) == [None, None]
+    assert _row_texts(f"{BANNER}\n{HEADER}\n{b}5\n{a}x\n", [a, b]) == [None, None]   # out of report order
+    assert _row_texts("no report at all\n", [a, b]) == [None, None]
+    assert _row_texts(f"{BANNER}\n{HEADER}\n{a}x\n", [a, b]) == [None, None]   # b missing: a's end unknown

@@ -22,10 +22,8 @@ separators, and ``calls[fname]`` and ``callstack`` profiles are read.  Otherwise
 a literal with ``->``) such a map is read only when its text has one parse.  Maps without strings are
 always read.
 
-A row is one line (split at ``\n`` only: a string's ``\r`` or U+2028 is no row break), and a string
-holding a newline would cut its row in two: the first line might even parse, as a shorter string or a
-map of fewer entries.  So a value printing strings is read only when no string the program can hold
-contains a newline (``strings_exclude`` again), and is unreadable otherwise.
+A string may hold a newline, so a row is not a line: it runs from its prefix to the next row's
+(:func:`_row_texts`), and a row whose prefix the report holds twice (a string holding it) is unreadable.
 """
 from __future__ import annotations
 
@@ -42,7 +40,7 @@ from compiler.lang.values import wrap
 from compiler.report.aggregates import bucket_labels
 from compiler.report.live import ReportValue
 from compiler.report.string_origins import strings_exclude
-from compiler.report.rows import BANNER, HEADER, row_prefix
+from compiler.report.rows import BANNER, row_prefix
 from compiler.report.values import format_map_value, format_value, map_key_order
 
 if TYPE_CHECKING:
@@ -58,22 +56,43 @@ _U64, _I64 = range(1 << 64), range(-(1 << 63), 1 << 63)
 def read_printed_report(result: InstrumentResult, printed: str) -> list[ReportValue]:
     """The value of every report row of ``result`` as the last report in ``printed`` gives it, in
     report order; rows absent or not parsed exactly are unreadable."""
-    start = printed.rfind(BANNER)
-    lines = printed[start:].split("\n")[1:] if start >= 0 else []
-    if lines and lines[0] == HEADER:
-        lines = lines[1:]
     names = result.app.module.names.functions.values() if result.app.module.names is not None else ()
     arrow_free = strings_exclude(result.program, names, "->")
-    newline_free = strings_exclude(result.program, names, "\n")
+    report = result.layout.report
+    texts = _row_texts(printed, [row_prefix(var) for var in report])
     out = []
-    for var in result.layout.report:
-        prefix = row_prefix(var)
-        text = next((line[len(prefix):] for line in lines if line.startswith(prefix)), None)
-        if not newline_free and _prints_str(var.whamm_type):
-            text = None         # its line may be the first part of a string holding a newline
+    for var, text in zip(report, texts):
         value = None if text is None else parse_value(var.whamm_type, text, arrow_free=arrow_free)
         out.append(ReportValue(var, None, False) if value is None else ReportValue(var, value[0]))
     return out
+
+
+def _row_texts(printed: str, prefixes: list[str]) -> list[str | None]:
+    """The value text of each row (``prefixes`` in the order the rows are printed) of the last report in
+    ``printed``, None where it cannot be told.  A row runs from its prefix to the next row's, the last
+    one to the end of the output: a string holding a newline spans lines, so lines are not rows.  A row
+    is found only where ``"\n" + prefix`` occurs exactly once in the report (a string could hold that
+    text too), and only in order."""
+    banner = printed.rfind(BANNER)
+    if banner < 0:
+        return [None] * len(prefixes)
+    text = printed[banner:]
+    starts: list[int | None] = []
+    for prefix in prefixes:
+        first = text.find("\n" + prefix)
+        unique = first >= 0 and text.find("\n" + prefix, first + 1) < 0
+        starts.append(first if unique else None)
+    found = [start for start in starts if start is not None]
+    if found != sorted(found):            # the rows are printed in report order: not this report
+        return [None] * len(prefixes)
+    ends = [*starts[1:], len(text) - 1 if text.endswith("\n") else None]
+    texts: list[str | None] = []
+    for prefix, start, end in zip(prefixes, starts, ends):
+        if start is None or end is None or end <= start:
+            texts.append(None)
+        else:
+            texts.append(text[start + 1 + len(prefix):end])
+    return texts
 
 
 def parse_value(t: WhammType, text: str, *, arrow_free: bool = False) -> tuple[object] | None:
@@ -206,13 +225,6 @@ def _read_exactly(t: WhammType, text: str, arrow_free: bool) -> tuple[object] | 
     except (ValueError, TypeError, KeyError, AssertionError, OverflowError):
         pass
     return None
-
-
-def _prints_str(t: WhammType) -> bool:
-    """Whether values of ``t`` (a map's keys or values among them) print a string."""
-    if isinstance(t, MapType):
-        return _prints_str(t.key) or _prints_str(t.value)
-    return _has_str(t)
 
 
 def _has_str(t: WhammType) -> bool:
