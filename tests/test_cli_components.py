@@ -264,3 +264,18 @@ def test_digits_that_are_no_decimals_are_bad_arguments(capfd, argv):
     """``²`` passed ``str.isdigit`` and crashed ``int`` (exit 3 for --func, an unclear message for --module)."""
     status, out, err = whamm(capfd, "wat", CORPUS / "hello.component.wasm", *argv)
     assert status in (1, 2) and "internal" not in err and "'²'" in err
+
+
+def test_wat_of_a_component_whose_module_lost_its_type_section(capfd, tmp_path):
+    """The type section id of core module 0 turned into a custom section's: its functions name types it
+    does not define.  ``whamm wat`` does not validate, and its printer crashed (exit 3)."""
+    data = bytearray((CORPUS / "hello.component.wasm").read_bytes())
+    first = read_component(bytes(data)).modules[0]
+    assert data[first.start + 8] == 1
+    data[first.start + 8] = 0
+    bad = tmp_path / "bad.wasm"
+    bad.write_bytes(data)
+    status, out, err = whamm(capfd, "wat", bad)
+    assert (status, out) == (1, "")
+    assert err.startswith(f"error: {bad}: malformed component: unknown type ") and \
+        "in core module 0: import section" in err
