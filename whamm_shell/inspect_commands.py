@@ -329,10 +329,11 @@ def _report_diff(shell: Shell, which: str | None, rows: list[Row], opts: dict[st
     if not changes:
         shell.renderer.message(f"no change since the previous run ({plural(same, 'row')})")
         return
-    kinds = {k: sum(c.delta_text == k for c in changes) for k in ("new", "gone")}
-    changed = len(changes) - kinds["new"] - kinds["gone"]
+    kinds = {k: sum(c.delta_text == k for c in changes) for k in ("new", "gone", "unknown")}
+    changed = len(changes) - kinds["new"] - kinds["gone"] - kinds["unknown"]
+    unknown = f"{kinds['unknown']} unknown (unreadable: `?`), " if kinds["unknown"] else ""
     shell.renderer.message(f"since the previous run: {changed} changed, {kinds['new']} new, {kinds['gone']} gone, "
-                           f"{same} unchanged")
+                           f"{unknown}{same} unchanged")
     if "--top" in opts:
         changes = changes[:opts["--top"]]  # type: ignore[misc]
     keys = key_columns([c.row for c in changes])

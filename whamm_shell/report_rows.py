@@ -264,11 +264,14 @@ class Change:
 
     @property
     def delta_text(self) -> str:
-        """``+5``, ``-3``, ``new``, ``gone`` or ``changed`` (a value that is not a number)."""
+        """``+5``, ``-3``, ``new``, ``gone``, ``unknown`` (unreadable in a run) or ``changed`` (a value
+        that is not a number)."""
         if self.old is None:
             return "new"
         if self.new is None:
             return "gone"
+        if not (self.old.source.readable and self.new.source.readable):
+            return "unknown"
         delta = self.delta
         if delta is None:
             return "changed"
@@ -288,7 +291,8 @@ class Change:
 def diff_rows(old: Sequence[Row], new: Sequence[Row]) -> tuple[list[Change], int]:
     """What changed from ``old`` to ``new`` (two runs' rows): rows whose value text changed, rows only
     in ``new`` and rows only in ``old``, the biggest change first (stable: report order on ties);
-    and how many rows are unchanged."""
+    and how many rows are unchanged.  A row unreadable in either run (``?``, a component's value with
+    two readings) is a change of unknown size, never unchanged."""
     before = {r.identity: r for r in old}
     changes, same = [], 0
     seen = set()
@@ -297,8 +301,8 @@ def diff_rows(old: Sequence[Row], new: Sequence[Row]) -> tuple[list[Change], int
         prior = before.get(r.identity)
         if prior is None:
             changes.append(Change(r, None, r))
-        elif prior.text != r.text:
-            changes.append(Change(r, prior, r))
+        elif prior.text != r.text or not (prior.source.readable and r.source.readable):
+            changes.append(Change(r, prior, r))     # an unreadable value may have changed: never "same"
         else:
             same += 1
     changes += [Change(r, r, None) for r in old if r.identity not in seen]

@@ -129,3 +129,13 @@ def test_function_names_holding_separators_read_as_the_core_module_or_not_at_all
     assert component.err.startswith("error: the value of `prof` could not be read (from the instance; for a "
                                     "component, from the report it printed, where a map of strings may have "
                                     "two readings: docs/COMPONENTS.md)")
+
+
+def test_report_diff_never_calls_an_unreadable_value_unchanged(shell):
+    """``calls`` reads as ``?`` in both runs of ``names``: whether it changed is unknown (it was counted
+    as unchanged, "no change since the previous run")."""
+    done = shell(CORPUS / "names.component.wasm", "-c", "report var calls: map<str, u32>; report var n: u32; "
+                 "wasm:func:entry { calls[fname]++; n++; }; run; run; report --diff")
+    assert done.status == 0, done.err
+    assert "since the previous run: 0 changed, 0 new, 0 gone, 1 unknown (unreadable: `?`), 1 unchanged\n" in done.out
+    assert done.out.endswith("calls                         ?    ?    unknown\n")
