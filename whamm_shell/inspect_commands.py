@@ -391,7 +391,11 @@ def do_plot(shell: Shell, args: str) -> None:
     value is a bar of its count."""
     usage = "plot VAR [--top K]"
     words, opts = parse_options(args, usage, {"--top": int}, positional=(1, 1))
-    rows = [r for r in rows_of(_select(shell, words[0])) if r.source.readable and r.value is not None]
+    selected = rows_of(_select(shell, words[0]))
+    if any(not r.source.readable for r in selected):     # a chart without them would look complete
+        raise SessionError(f"cannot plot `{words[0]}`: its value could not be read (`?` in `report`; a "
+                           "component's value is read from the report it printed, docs/COMPONENTS.md)")
+    rows = [r for r in selected if r.value is not None]
     for r in rows:
         if r.number is None:
             raise SessionError(f"cannot plot `{words[0]}`: its values are not numbers")

@@ -139,3 +139,12 @@ def test_report_diff_never_calls_an_unreadable_value_unchanged(shell):
     assert done.status == 0, done.err
     assert "since the previous run: 0 changed, 0 new, 0 gone, 1 unknown (unreadable: `?`), 1 unchanged\n" in done.out
     assert done.out.endswith("calls                         ?    ?    unknown\n")
+
+
+def test_plot_of_an_unreadable_value_says_so(shell):
+    """It said ``calls: nothing to plot``, as for an empty map."""
+    done = shell(CORPUS / "names.component.wasm", "-c", "report var calls: map<str, u32>; "
+                 "wasm:func:entry { calls[fname]++; }; run; plot calls")
+    assert done.status == 1
+    assert "error: cannot plot `calls`: its value could not be read (`?` in `report`; a component's value is " \
+           "read from the report it printed, docs/COMPONENTS.md)\n" in done.err
