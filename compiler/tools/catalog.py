@@ -6,15 +6,20 @@ catalog reads what it needs, so the documentation and the behaviour cannot drift
 
 * the first line is ``// NAME: SUMMARY`` (``tools`` and ``whamm run --help`` show the summary);
 * a line ``// param NAME (KIND): DOC`` declares a required parameter, ``// param NAME (KIND, default
-  VALUE): DOC`` an optional one, in the order arguments are given (``--tool deny:/etc``, ``trace deny
-  /etc``);
+  VALUE): DOC`` an optional one, in the order arguments are given (``--tool deny:etc/``, ``trace deny
+  etc/``);
 * in the script, ``{{NAME}}`` stands where the argument goes, as an expression.
 
 Arguments are never pasted as text: each KIND turns a validated argument into a whamm expression, so an
 argument cannot change the script's structure (a path holding ``"`` or ``}`` is just a string).  KINDs:
 
 * ``string`` — any non-empty text, substituted as a string literal;
-* ``errno`` — a WASI errno name (``acces``, ``noent``, …, as ``errno_name`` spells them), substituted
+* ``relpath`` — a non-empty path that does not start with ``/``: WASI's ``path_open`` receives paths
+  relative to a preopened directory (wasi-libc turns ``/sandbox/secret`` into ``secret`` under the
+  preopen ``/sandbox``), so an absolute prefix could never match and a policy built on one would deny
+  nothing; substituted as a string literal;
+* ``errno`` — a WASI error name (``acces``, ``noent``, …, as ``errno_name`` spells them; not
+  ``success``, which would make a refused call look successful with no result written), substituted
   as the constant ``ERRNO_<NAME>``.
 
 A tool registered in :data:`compiler.tools.app_scripts.APP_SCRIPTS` builds its script from the
@@ -165,7 +170,7 @@ def find_tool(name: str) -> Tool:
 
 
 def parse_tool_spec(spec: str) -> tuple[str, tuple[str, ...]]:
-    """``deny:/etc`` as ``("deny", ("/etc",))``: the command line's ``NAME[:ARG…]`` (an argument cannot
+    """``deny:etc/`` as ``("deny", ("etc/",))``: the command line's ``NAME[:ARG…]`` (an argument cannot
     hold a ``:``; the shell's ``trace NAME ARG…`` can pass one)."""
     name, *args = spec.split(":")
     return name, tuple(args)
@@ -202,13 +207,24 @@ def _string(tool: Tool, param: Param, value: str) -> str:
     return string_literal(value.encode("utf-8", "surrogateescape"))
 
 
+def _relpath(tool: Tool, param: Param, value: str) -> str:
+    if value.startswith("/"):
+        raise ToolError(f"tool {tool.name}: {param.name} `{value}` is absolute, but path_open receives paths "
+                        f"relative to a preopened directory (`/sandbox/secret` arrives as `secret` under the "
+                        f"preopen /sandbox): give it without the directory")
+    return _string(tool, param, value)
+
+
 def _errno(tool: Tool, param: Param, value: str) -> str:
     name = value.lower().removeprefix("errno_")
     if name not in ERRNO_NAMES:
         raise ToolError(f"tool {tool.name}: {param.name} `{value}` is not a WASI errno name "
                         f"(e.g. acces, perm, noent, notcapable)")
+    if name == "success":
+        raise ToolError(f"tool {tool.name}: {param.name} must be an error, not `{value}` (the call would seem "
+                        f"to succeed with no result written)")
     return f"ERRNO_{name.upper()}"
 
 
 #: How each parameter KIND turns a validated argument into a whamm expression.
-_KINDS = {"string": _string, "errno": _errno}
+_KINDS = {"string": _string, "relpath": _relpath, "errno": _errno}

@@ -146,6 +146,11 @@ def test_arguments_are_validated_and_substituted_as_literals() -> None:
                           (("deny",), "tool deny needs PATH_PREFIX (usage: deny PATH_PREFIX [ERRNO])"),
                           (("deny", "x", "zz"), "tool deny: ERRNO `zz` is not a WASI errno name"),
                           (("deny", ""), "tool deny: PATH_PREFIX must not be empty"),
+                          # path_open never receives an absolute path: the policy would deny nothing
+                          (("deny", "/etc"), "tool deny: PATH_PREFIX `/etc` is absolute, but path_open receives"),
+                          # a refused call must not look successful (its result would be garbage)
+                          (("deny", "x", "success"), "tool deny: ERRNO must be an error, not `success`"),
+                          (("deny", "x", "ERRNO_SUCCESS"), "tool deny: ERRNO must be an error"),
                           (("calls", "x"), "tool calls takes no arguments (usage: calls); got 1")]:
         with pytest.raises(ToolError) as info:
             tool_script(args[0], args[1:])
