@@ -83,6 +83,9 @@ def test_errors_and_apps_without_dwarf(shell) -> None:
     assert r.status != 0 and "error: no source file `nope.c` in the line table" in r.err
     assert "error: no source file or function `nope`" in shell(LINES, "-c", "list nope").err
     assert "usage: list FILE[:LINE] | list FUNC" in shell(LINES, "-c", "list").err
+    # whamm allows spaces around a rule's colons, but `list :5` is the command, not the rule list:5
+    spaced = shell(LINES, "-c", "list :5")
+    assert spaced.status != 0 and "error: no source file `` in the line table" in spaced.err, spaced.err
     demo = shell("-c", "coverage")
     assert demo.status != 0 and "has no DWARF line table" in demo.err
     plain = shell("-c", "probe add wasm:opcode:call:before { report var n: u32; n++; }; sites 1; wat calc")
