@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from compiler import api
+from compiler.lang.diagnostics import ScriptError
 from compiler.runner import RunOptions
 
 MORE = Path(__file__).parents[1] / "corpus" / "wasi" / "more.wasm"
@@ -88,3 +89,15 @@ def test_fd_path_read_only_where_no_site_still_tracks_without_an_internal_error(
     out: list[bytes] = []
     run = api.run(result, RunOptions(dirs=((str(tmp_path), "."),), stdout=out.append))
     assert run.status == 0 and "fd_close fd=5 - errno=8 fd_path=" in b"".join(out).decode()
+
+
+def test_an_unknown_variable_in_a_wasi_probe_gets_a_readable_hint() -> None:
+    """The 77 ERRNO_* constants stand as one entry in the list of the names in scope, and the four whose
+    name ends in N (ERRNO_AGAIN, ERRNO_ISCONN, …) are names like the others, not index families."""
+    with pytest.raises(ScriptError) as info:
+        api.check('wasi:p1:*:after { printf("%d\\n", nwritten); }')
+    text = str(info.value)
+    assert "ERRNO_SUCCESS … ERRNO_NOTCAPABLE (77 errno constants)" in text and "ERRNO_ACCES" not in text, text
+    with pytest.raises(ScriptError) as info:
+        api.check("wasi:p1:fd_read:after / errno == ERRNO_AGIAN / { }")
+    assert "did you mean `ERRNO_AGAIN`?" in str(info.value)
