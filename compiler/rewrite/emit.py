@@ -456,6 +456,11 @@ def _emit(module: Module, program: Program, matches: Matches, options: Options |
             out.exports.append(Export(f"whamm:{name}", ExternKind.FUNC, lay.runtime[name]))
     if lay.needs_exit and not flush:
         out.exports.append(Export("whamm_flush", ExternKind.FUNC, lay.functions["whamm:exit"]))
+    taken = {e.name for e in module.exports}
+    clash = next((e.name for e in out.exports[len(module.exports):] if e.name in taken), None)
+    if clash is not None:   # e.g. an input that is whamm's output already: say so, not "failed validation"
+        raise EmitError(f"the application already exports `{clash}`, a name the instrumentation adds "
+                        "(was it instrumented by whamm already? instrument the original module)")
     if lay.report or lay.has_runtime:
         names = out.names.functions if out.names is not None else {}
         out.customs.append(CustomSection("whamm.report", _metadata(lay, names), 0 if not out.customs else 11))
