@@ -172,7 +172,7 @@ def build_registry(shell: Shell) -> Registry:
                 "The tool's script is added as a pasted script is: its globals and probes get numbers\n"
                 "(`probes` lists them, `probe rm` removes them).  After `run` the tool's table comes\n"
                 "before the summary of the other variables; `whamm run --tool NAME:ARG…` prints the same.\n\n"
-                "  trace calls\n  trace syscalls\n  trace deny secret/\n  trace deny etc/ perm",
+                "  trace calls\n  trace syscalls\n  trace deny secret/\n  trace deny /etc perm",
                 on(tc.do_trace), ToolCompleter(_tool_summaries)))
     add(Command("globals", (), "globals",
                 "the script-level items: name, kind, type, initialiser, where declared, value after a run",

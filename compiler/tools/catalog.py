@@ -6,18 +6,19 @@ catalog reads what it needs, so the documentation and the behaviour cannot drift
 
 * the first line is ``// NAME: SUMMARY`` (``tools`` and ``whamm run --help`` show the summary);
 * a line ``// param NAME (KIND): DOC`` declares a required parameter, ``// param NAME (KIND, default
-  VALUE): DOC`` an optional one, in the order arguments are given (``--tool deny:etc/``, ``trace deny
-  etc/``);
+  VALUE): DOC`` an optional one, in the order arguments are given (``--tool deny:/etc``, ``trace deny
+  /etc``);
 * in the script, ``{{NAME}}`` stands where the argument goes, as an expression.
 
 Arguments are never pasted as text: each KIND turns a validated argument into a whamm expression, so an
 argument cannot change the script's structure (a path holding ``"`` or ``}`` is just a string).  KINDs:
 
 * ``string`` — any non-empty text, substituted as a string literal;
-* ``relpath`` — a non-empty path that does not start with ``/``: WASI's ``path_open`` receives paths
-  relative to a preopened directory (wasi-libc turns ``/sandbox/secret`` into ``secret`` under the
-  preopen ``/sandbox``), so an absolute prefix could never match and a policy built on one would deny
-  nothing; substituted as a string literal;
+* ``path_prefix`` — a non-empty path prefix, substituted as a condition (a ``bool`` expression of
+  string literals) that holds in a ``path_open`` probe when the path the application named starts
+  with it: the ``path`` as passed for a relative prefix; for an absolute one, ``path`` joined to its
+  directory's ``fd_path`` as ``fd_path`` joins them (wasi-libc turns ``/sandbox/secret`` into
+  ``secret`` under the preopen ``/sandbox``, so ``path`` alone never starts with ``/``);
 * ``errno`` — a WASI error name (``acces``, ``noent``, …, as ``errno_name`` spells them; not
   ``success``, which would make a refused call look successful with no result written), substituted
   as the constant ``ERRNO_<NAME>``.
@@ -53,7 +54,7 @@ __all__ = ["ToolError", "Param", "Tool", "ToolScript", "tool_names", "find_tool"
 ERRNO_NAMES = tuple(name for name, _ in ERRNO)
 
 _HEADER = re.compile(r"// (?P<name>[a-z_]+): (?P<summary>.+)")
-_PARAM = re.compile(r"// param (?P<name>[A-Z_]+) \((?P<kind>[a-z]+)(?:, default (?P<default>\S+))?\): "
+_PARAM = re.compile(r"// param (?P<name>[A-Z_]+) \((?P<kind>[a-z_]+)(?:, default (?P<default>\S+))?\): "
                     r"(?P<doc>.+)")
 _PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
 _REPORT_VAR = re.compile(r"^\s*report var (\w+)", re.M)
@@ -170,7 +171,7 @@ def find_tool(name: str) -> Tool:
 
 
 def parse_tool_spec(spec: str) -> tuple[str, tuple[str, ...]]:
-    """``deny:etc/`` as ``("deny", ("etc/",))``: the command line's ``NAME[:ARG…]`` (an argument cannot
+    """``deny:/etc`` as ``("deny", ("/etc",))``: the command line's ``NAME[:ARG…]`` (an argument cannot
     hold a ``:``; the shell's ``trace NAME ARG…`` can pass one)."""
     name, *args = spec.split(":")
     return name, tuple(args)
@@ -204,15 +205,28 @@ def tool_script(name: str, args: tuple[str, ...] | list[str] = (), module: Modul
 def _string(tool: Tool, param: Param, value: str) -> str:
     if not value:
         raise ToolError(f"tool {tool.name}: {param.name} must not be empty")
-    return string_literal(value.encode("utf-8", "surrogateescape"))
+    return _string_literal(value)
 
 
-def _relpath(tool: Tool, param: Param, value: str) -> str:
-    if value.startswith("/"):
-        raise ToolError(f"tool {tool.name}: {param.name} `{value}` is absolute, but path_open receives paths "
-                        f"relative to a preopened directory (`/sandbox/secret` arrives as `secret` under the "
-                        f"preopen /sandbox): give it without the directory")
-    return _string(tool, param, value)
+def _path_prefix(tool: Tool, param: Param, value: str) -> str:
+    """``path`` starts with ``value``; for an absolute ``value``, or ``fd_path + "/" + path`` does
+    (fdpath.c's join: no second ``/`` after a directory ending in one), written without concatenation as
+    one alternative per place the directory could end inside ``value``."""
+    lit = _string(tool, param, value)
+    if not value.startswith("/"):
+        return f"path.starts_with({lit})"
+    terms = [f"path.starts_with({lit})", f"fd_path.starts_with({lit})"]
+    for k, ch in enumerate(value):
+        if ch == "/":
+            rest = _string_literal(value[k + 1:])
+            if k:
+                terms.append(f"(fd_path == {_string_literal(value[:k])} && path.starts_with({rest}))")
+            terms.append(f"(fd_path == {_string_literal(value[:k + 1])} && path.starts_with({rest}))")
+    return "(" + " || ".join(terms) + ")"
+
+
+def _string_literal(text: str) -> str:
+    return string_literal(text.encode("utf-8", "surrogateescape"))
 
 
 def _errno(tool: Tool, param: Param, value: str) -> str:
@@ -227,4 +241,4 @@ def _errno(tool: Tool, param: Param, value: str) -> str:
 
 
 #: How each parameter KIND turns a validated argument into a whamm expression.
-_KINDS = {"string": _string, "relpath": _relpath, "errno": _errno}
+_KINDS = {"string": _string, "path_prefix": _path_prefix, "errno": _errno}
