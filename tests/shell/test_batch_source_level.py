@@ -99,3 +99,15 @@ def test_list_completes_source_files_and_functions(DEMO) -> None:
     words = dict(list_words(multi)())
     assert words["main.c"] == words["util.c"] == "source file" and words["util_square"] == "function"
     assert list_words(SimpleNamespace(app=api.load_app(DEMO)))() == []
+
+
+def test_no_output_file_overwrites_the_application(shell, tmp_path) -> None:
+    """``coverage --lcov app.wasm`` (or ``report --folded``, ``save``, ``export`` naming it) replaced the
+    application with the tracefile; now an error, and the file is untouched."""
+    app = tmp_path / "app.wasm"
+    app.write_bytes(LINES.read_bytes())
+    for command in (f"coverage --lcov {app}", f"trace flame; run; report flame --folded {tmp_path}/./app.wasm",
+                    f"trace calls; save {app}", f"trace calls; export {app}"):
+        r = shell(app, "-c", command)
+        assert r.status != 0 and "it is the application, which it would overwrite" in r.err, r.err
+    assert app.read_bytes() == LINES.read_bytes() and [p.name for p in tmp_path.iterdir()] == ["app.wasm"]
