@@ -150,3 +150,24 @@ def test_every_line_with_a_statement_row_is_a_line_with_code(lines_run) -> None:
                 expected.add((files[f], line))
     ours = {(Path(sf).name, int(v.split(",")[0])) for sf, rec in _records(lines_run[1]).items() for v in rec["DA"]}
     assert ours == expected and len(ours) > 800
+
+
+def test_an_output_over_an_input_is_refused_before_anything_is_written(tmp_path) -> None:
+    """``--coverage app.wasm`` replaced the application with the tracefile (and ``--folded`` a script,
+    ``instr -o`` the application): now a usage error, and every file stays as it was."""
+    app, script = tmp_path / "app.wasm", tmp_path / "s.mm"
+    app.write_bytes((DWARF_DIR / "lines.wasm").read_bytes())
+    script.write_text("wasm:begin { }\n")
+    for argv, message in [
+            (("--coverage", app, "-a", app), f"--coverage {app}: that is the input --app {app}, which it would overwrite"),
+            (("--tool", "flame", "--folded", f"flame={script}", "-s", script, "-a", app),
+             f"--folded flame={script}: that is the input --script {script}"),
+            (("--coverage", tmp_path / "x.info", "--tool", "flame", "--folded", f"flame={tmp_path}/./x.info", "-a", app),
+             f"that is the output of --folded flame={tmp_path}/./x.info")]:
+        done = _whamm(*argv)
+        assert done.returncode == 2 and message in done.stderr, done.stderr
+    done = subprocess.run([sys.executable, "-m", "compiler.cli", "instr", "-s", script, "-a", app, "-o", app],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and f"-o {app}: that is the input --app {app}" in done.stderr, done.stderr
+    assert app.read_bytes() == (DWARF_DIR / "lines.wasm").read_bytes() and script.read_text() == "wasm:begin { }\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.wasm", "s.mm"]

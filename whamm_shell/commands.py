@@ -225,12 +225,19 @@ class Registry:
         """
         if not line.strip():
             return False
-        if default is not None and looks_like_script(line):
+        if default is not None and looks_like_script(line) and not self._spaced_command(line):
             return bool(default(line.strip()))
         res = self.resolve(line)
         if res.command.run is None:
             raise CommandError(f"`{res.command.name}` cannot be run")
         return bool(res.command.run(res.args))
+
+    def _spaced_command(self, line: str) -> bool:
+        """Whether ``line`` starts with a command word and a space, as ``list :5`` does: whamm allows
+        spaces around a rule's colons, so it also reads as the rule ``list:5``, but no provider is named
+        like a command, so the user meant the command (whose error is then about its argument)."""
+        first, rest = re.match(r"\s*(\S*)(.*)", line).groups()  # type: ignore[union-attr]
+        return rest[:1].isspace() and rest.lstrip().startswith(":") and any(c.words[0] == first for c in self._commands)
 
     # ------------------------------------------------------------------------------------- help
 

@@ -233,11 +233,11 @@ def do_report(shell: Shell, args: str) -> None:
         rows = rows[:opts["--top"]]  # type: ignore[misc]
     if "--csv" in opts:
         cells = csv_cells(rows)
-        _write(str(opts["--csv"]), api.report_csv((v.var, text) for v, text in cells))
+        _write(shell, str(opts["--csv"]), api.report_csv((v.var, text) for v, text in cells))
         shell.renderer.message(f"wrote {plural(len(cells), 'row')} to {opts['--csv']}")
         return
     if "--json" in opts:
-        _write(str(opts["--json"]), json.dumps([_json_row(r, lines) for r in rows], indent=2) + "\n")
+        _write(shell, str(opts["--json"]), json.dumps([_json_row(r, lines) for r in rows], indent=2) + "\n")
         shell.renderer.message(f"wrote {plural(len(rows), 'row')} to {opts['--json']}")
         return
     run = shell.session.require_run()
@@ -267,7 +267,7 @@ def _report_folded(shell: Shell, which: str | None, opts: dict[str, object], usa
         raise UsageError(f"--folded needs the profile variable: report VAR --folded FILE\nusage: {usage}")
     counts = api.profile_counts(which, shell.session.require_run().values())
     text = api.folded_text(counts)
-    _write(str(opts["--folded"]), text)
+    _write(shell, str(opts["--folded"]), text)
     stacks = text.count("\n")
     shell.renderer.message(f"wrote {plural(stacks, 'stack')} ({plural(sum(counts.values()), 'sample')}) "
                            f"to {opts['--folded']}")
@@ -345,11 +345,8 @@ def _report_diff(shell: Shell, which: str | None, rows: list[Row], opts: dict[st
                          limit=False if opts.get("--all") else True, hint="--all")
 
 
-def _write(path: str, text: str) -> None:
-    try:
-        api.write_file(path, text.encode("utf-8"))
-    except OSError as exc:
-        raise SessionError(f"cannot write '{path}': {exc.strerror or exc}") from None
+def _write(shell: Shell, path: str, text: str) -> None:
+    shell.session.write_output(path, text.encode("utf-8"))
 
 
 def _json_value(value: object) -> object:

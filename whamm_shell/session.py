@@ -494,16 +494,28 @@ class Session:
         return api.instrument(self.app, self.compose().source, script_name=api.SCRIPT_NAME, libs=self.libraries,
                               options=options)
 
+    def write_output(self, path: str | os.PathLike[str], data: bytes) -> None:
+        """Write an output file (``export``, ``save``, ``coverage --lcov``, ``report --folded``), never over
+        the application or a user library the session runs (``coverage --lcov app.wasm`` replaced the
+        application with the tracefile); :class:`SessionError` otherwise, or when it cannot be written."""
+        real = os.path.realpath(path)
+        inputs = [("the application", self.app.name)]
+        inputs += [(f"the library {lib.name}", lib.path) for lib in self.libraries.linked if lib.path is not None]
+        for what, source in inputs:
+            if source and real == os.path.realpath(source):
+                raise SessionError(f"cannot write '{os.fspath(path)}': it is {what}, which it would overwrite")
+        try:
+            api.write_file(path, data)
+        except OSError as exc:
+            raise SessionError(f"cannot write '{os.fspath(path)}': {exc.strerror or exc}") from None
+
     def export(self, path: str | os.PathLike[str]) -> int:
         """Write what ``whamm instr -s SAVED`` writes for the session's saved script (the default options:
         the report is printed at the flush point, unlike the shell's own runs); returns its size."""
         if not any(p.enabled for p in self.probes.values()):
             raise SessionError("nothing to export: the session has no enabled probe (there is no script to save)")
         data = self.build(api.Options()).wasm
-        try:
-            api.write_file(path, data)
-        except OSError as exc:
-            raise SessionError(f"cannot write '{os.fspath(path)}': {exc.strerror or exc}") from None
+        self.write_output(path, data)
         return len(data)
 
     def save(self, path: str | os.PathLike[str], text: str | None = None) -> str:
@@ -511,10 +523,7 @@ class Session:
         command file); returns the text written."""
         if text is None:
             text = self.script_text()
-        try:
-            api.write_file(path, text.encode("utf-8"))
-        except OSError as exc:
-            raise SessionError(f"cannot write '{os.fspath(path)}': {exc.strerror or exc}") from None
+        self.write_output(path, text.encode("utf-8"))
         self.mark_saved()
         return text
 

@@ -56,10 +56,7 @@ def do_coverage(shell: Shell, args: str) -> None:
     session.last_coverage = cov
     app_dir = os.path.dirname(os.path.abspath(session.app.name))
     if path is not None:
-        try:
-            api.write_file(str(path), api.lcov_text(cov, app_dir=app_dir).encode("utf-8"))
-        except OSError as exc:
-            raise SessionError(f"cannot write '{path}': {exc.strerror or exc}") from None
+        session.write_output(str(path), api.lcov_text(cov, app_dir=app_dir).encode("utf-8"))
     rows = sorted(cov.files, key=lambda fc: (not os.path.exists(api.resolve_source(fc.file, app_dir)), fc.file))
     shell.renderer.table(("file", "lines", "hit", "%"),
                          [(fc.file, len(fc.lines), fc.hit, f"{100 * fc.hit / len(fc.lines):.1f}") for fc in rows],

@@ -75,7 +75,9 @@ class Uses:
                 elif kind is CalleeKind.BUILTIN or kind is CalleeKind.BOUND:
                     if kind is CalleeKind.BOUND and site_table is not None and function(name).shadow:
                         self.shadows.add(site_table)
-                    if name in ("read_str", "strcmp", "strcontains", "write_str"):
+                    # track_fd_path() copies paths into the runtime's heap (runtime/fdpath.c): it needs
+                    # the runtime even where no probe that reads fd_path has a site
+                    if name in ("read_str", "strcmp", "strcontains", "write_str", "track_fd_path"):
                         self.strings = True
                     if name in ("printf", "print"):  # formats with the runtime, which must be able to print
                         self.strings = True

@@ -110,6 +110,25 @@ def compile_inputs(args: argparse.Namespace):
     return result
 
 
+def check_outputs_spare_inputs(args: argparse.Namespace, outputs: list[tuple[str, str]]) -> None:
+    """Before anything is written: no output file (``(as given, path)``: ``("--coverage app.wasm",
+    "app.wasm")``) is one of the inputs (the
+    application, a ``-s`` script, a ``-u`` library) or another output — ``--coverage app.wasm`` used to
+    replace the application with the tracefile.  A usage error naming both options."""
+    inputs = [("--app", args.app)] if args.app is not None else []
+    inputs += [("--script", value) for kind, value in args.scripts if kind == "file"]
+    try:
+        inputs += [("--user-libs", spec.path) for spec in parse_lib_specs(args.user_libs)]
+    except LibSpecError:
+        pass                                    # compile_inputs reports it
+    seen: dict[str, str] = {os.path.realpath(path): f"the input {option} {path}" for option, path in inputs}
+    for given, path in outputs:
+        real = os.path.realpath(path)
+        if real in seen:
+            raise UsageError(f"{given}: that is {seen[real]}, which it would overwrite")
+        seen[real] = f"the output of {given}"
+
+
 def _color() -> bool:
     return sys.stderr.isatty() and "NO_COLOR" not in os.environ
 
@@ -135,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
     # compiler.gc_pause); resuming it would start a catch-up pass over every object the compilation
     # made (~0.15 s on a 1 MB module) that frees nothing the process exit does not.
     gc.disable()
+    check_outputs_spare_inputs(args, [(f"-o {args.output_path}", args.output_path)])
     result = compile_inputs(args)
     write_output(args.output_path, result.wasm)
     return 0

@@ -18,7 +18,7 @@ import os
 import sys
 
 from compiler.cli import UsageError
-from compiler.commands.instr import add_compile_arguments, compile_inputs
+from compiler.commands.instr import add_compile_arguments, check_outputs_spare_inputs, compile_inputs
 from compiler.errors import InternalError, WhammError
 from compiler.files import check_replaceable, write_file, write_output
 from compiler.report.coverage import COVERAGE_VAR, NoLinesError, coverage, coverage_script, lcov_text
@@ -183,6 +183,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--wei is not allowed with 'whamm run'")
     env, dirs = _env(args.env), _dirs(args.dir)
     profiles = _folded(args.folded)
+    outputs = [(f"--folded {name}={path}", path) for name, path in profiles]
+    for option, path in (("--coverage", args.coverage), ("-o", args.output_path)):
+        if path is not None:
+            outputs.append((f"{option} {path}", path))
+    check_outputs_spare_inputs(args, outputs)
     tools = tool_parts(args.scripts)
     report_format = args.format or ("table" if tools and not args.no_report else "csv")
     text_report = report_format != "csv"

@@ -160,7 +160,7 @@ class NameScope:
         (engine-only and ``…N`` family names left out: a user cannot write them)."""
         names = list(self.scope)
         if self.cp is not None:
-            names += [v for v in self.bound_vars if not v.endswith("N") and
+            names += [v for v in self.bound_vars if not self.bound_vars[v].is_family and
                       not self.bound_vars[v].engine_only]
         names += list(self.c.prog.globals) + list(BUILTIN_SYMBOLS)
         return list(dict.fromkeys(names))
@@ -172,8 +172,13 @@ class NameScope:
         if best is not None:
             self.error(f"unknown variable `{n.id}`", n.span, help=f"did you mean `{best}`?")
         else:
+            # the wasi:p1 provider's 77 ERRNO_* constants would drown the list: one entry stands for them
+            errnos = [v for v in pool if v.startswith("ERRNO_") and v in self.bound_vars]
+            shown = [v for v in pool if v not in errnos]
+            if errnos:
+                shown.append(f"{errnos[0]} … {errnos[-1]} ({len(errnos)} errno constants)")
             self.error(f"unknown variable `{n.id}`", n.span,
-                       note="variables in scope: " + ", ".join(pool) if pool else None)
+                       note="variables in scope: " + ", ".join(shown) if shown else None)
 
 
     def variable_type(self, name: str, span: Span) -> WhammType | None:

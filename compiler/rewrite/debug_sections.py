@@ -194,6 +194,13 @@ def _parse(sections: Mapping[str, bytes]) -> _Input:
         if cu.structs.dwarf_format != 32:
             raise DebugFormatError("64-bit DWARF")
         top = cu.get_top_DIE()
+        dwo = top.attributes.get("DW_AT_dwo_name") or top.attributes.get("DW_AT_GNU_dwo_name")
+        if dwo is not None or top.tag == "DW_TAG_skeleton_unit":
+            # the unit's DIEs are in another file, whose code addresses (indexes into .debug_addr, beside
+            # data addresses) this module does not say: remapping the skeleton alone would leave them stale
+            name = _text_value(dwo.value) if dwo is not None else "?"
+            raise DebugFormatError(f"split DWARF (-gsplit-dwarf): the code addresses of {name} are not in this "
+                                   "module")
         addr_base = top.attributes.get("DW_AT_addr_base")
         unit = CompileUnit(version, cu["address_size"], 0, addr_base.value if addr_base is not None else None)
         low = top.attributes.get("DW_AT_low_pc")
@@ -207,6 +214,10 @@ def _parse(sections: Mapping[str, bytes]) -> _Input:
             parsed.lines[stmt_list.value] = read_line_unit(di.line_program_for_CU(cu), sections[".debug_line"],
                                                        stmt_list.value, unit.address_size)
     return parsed
+
+
+def _text_value(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _address_value(attr) -> int:

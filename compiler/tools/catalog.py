@@ -14,7 +14,13 @@ Arguments are never pasted as text: each KIND turns a validated argument into a 
 argument cannot change the script's structure (a path holding ``"`` or ``}`` is just a string).  KINDs:
 
 * ``string`` — any non-empty text, substituted as a string literal;
-* ``errno`` — a WASI errno name (``acces``, ``noent``, …, as ``errno_name`` spells them), substituted
+* ``path_prefix`` — a non-empty path prefix, substituted as a condition (a ``bool`` expression of
+  string literals) that holds in a ``path_open`` probe when the path the application named starts
+  with it: the ``path`` as passed for a relative prefix; for an absolute one, ``path`` joined to its
+  directory's ``fd_path`` as ``fd_path`` joins them (wasi-libc turns ``/sandbox/secret`` into
+  ``secret`` under the preopen ``/sandbox``, so ``path`` alone never starts with ``/``);
+* ``errno`` — a WASI error name (``acces``, ``noent``, …, as ``errno_name`` spells them; not
+  ``success``, which would make a refused call look successful with no result written), substituted
   as the constant ``ERRNO_<NAME>``.
 
 A tool registered in :data:`compiler.tools.app_scripts.APP_SCRIPTS` builds its script from the
@@ -48,7 +54,7 @@ __all__ = ["ToolError", "Param", "Tool", "ToolScript", "tool_names", "find_tool"
 ERRNO_NAMES = tuple(name for name, _ in ERRNO)
 
 _HEADER = re.compile(r"// (?P<name>[a-z_]+): (?P<summary>.+)")
-_PARAM = re.compile(r"// param (?P<name>[A-Z_]+) \((?P<kind>[a-z]+)(?:, default (?P<default>\S+))?\): "
+_PARAM = re.compile(r"// param (?P<name>[A-Z_]+) \((?P<kind>[a-z_]+)(?:, default (?P<default>\S+))?\): "
                     r"(?P<doc>.+)")
 _PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
 _REPORT_VAR = re.compile(r"^\s*report var (\w+)", re.M)
@@ -199,7 +205,28 @@ def tool_script(name: str, args: tuple[str, ...] | list[str] = (), module: Modul
 def _string(tool: Tool, param: Param, value: str) -> str:
     if not value:
         raise ToolError(f"tool {tool.name}: {param.name} must not be empty")
-    return string_literal(value.encode("utf-8", "surrogateescape"))
+    return _string_literal(value)
+
+
+def _path_prefix(tool: Tool, param: Param, value: str) -> str:
+    """``path`` starts with ``value``; for an absolute ``value``, or ``fd_path + "/" + path`` does
+    (fdpath.c's join: no second ``/`` after a directory ending in one), written without concatenation as
+    one alternative per place the directory could end inside ``value``."""
+    lit = _string(tool, param, value)
+    if not value.startswith("/"):
+        return f"path.starts_with({lit})"
+    terms = [f"path.starts_with({lit})", f"fd_path.starts_with({lit})"]
+    for k, ch in enumerate(value):
+        if ch == "/":
+            rest = _string_literal(value[k + 1:])
+            if k:
+                terms.append(f"(fd_path == {_string_literal(value[:k])} && path.starts_with({rest}))")
+            terms.append(f"(fd_path == {_string_literal(value[:k + 1])} && path.starts_with({rest}))")
+    return "(" + " || ".join(terms) + ")"
+
+
+def _string_literal(text: str) -> str:
+    return string_literal(text.encode("utf-8", "surrogateescape"))
 
 
 def _errno(tool: Tool, param: Param, value: str) -> str:
@@ -207,8 +234,11 @@ def _errno(tool: Tool, param: Param, value: str) -> str:
     if name not in ERRNO_NAMES:
         raise ToolError(f"tool {tool.name}: {param.name} `{value}` is not a WASI errno name "
                         f"(e.g. acces, perm, noent, notcapable)")
+    if name == "success":
+        raise ToolError(f"tool {tool.name}: {param.name} must be an error, not `{value}` (the call would seem "
+                        f"to succeed with no result written)")
     return f"ERRNO_{name.upper()}"
 
 
 #: How each parameter KIND turns a validated argument into a whamm expression.
-_KINDS = {"string": _string, "errno": _errno}
+_KINDS = {"string": _string, "path_prefix": _path_prefix, "errno": _errno}

@@ -260,3 +260,17 @@ def test_call_sites_return_right_after_the_call(instrument, dwarfdump, program):
     assert set(before) <= after_calls(data)
     assert set(after) <= after_calls(emitted.wasm)
     assert all(a != b for a, b in zip(before, after))
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_split_dwarf_is_dropped_never_stale(instrument, version):
+    """-gsplit-dwarf leaves the unit's DIEs in a .dwo file whose code addresses go through this module's
+    .debug_addr among data addresses: remapping only the skeleton's would leave the .dwo's stale (DWARF 5),
+    and GNU's headerless DWARF 4 .debug_addr was read as a DWARF 5 table (a ValueError in the note)."""
+    data = (DWARF / "split" / f"split{version}.wasm").read_bytes()
+    debug = sorted(c.name for c in read_module(data).customs if c.name.startswith(".debug_"))
+    emitted = instrument("wasm:opcode:*:before { report var n: u32; n++; }", data)
+    assert [w.message for w in emitted.warnings if "DWARF" in w.message] == [
+        f"DWARF dropped from the output ({', '.join(debug)}): cannot remap it: split DWARF (-gsplit-dwarf): "
+        f"the code addresses of split{version}.dwo are not in this module"]
+    assert ".debug_addr" in debug and not [c for c in read_module(emitted.wasm).customs if c.name in debug]

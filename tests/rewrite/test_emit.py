@@ -155,6 +155,16 @@ def test_no_flush_point_is_no_warning_without_a_report(instrument):
     assert out.warnings == ()
 
 
+def test_an_input_instrumented_already_is_refused_clearly(instrument):
+    """whamm's output as the input: its whamm:memory export clashed with the new one, and the message
+    was the validator's (``duplicate export name``)."""
+    once = instrument("report var n: u32; wasm:opcode:nop:before { n++; }",
+                      '(module (func (export "_start") (nop)))').wasm
+    with pytest.raises(EmitError, match="the application already exports .*`whamm:memory`.* \\(is it whamm's "
+                                        "output\\? instrument the original module\\)"):
+        instrument("report var m: u32; wasm:opcode:nop:before { m++; }", once)
+
+
 def test_no_flush_point_warns_and_exports_whamm_flush(instrument, run, report):
     app = '(module (func (export "work") (nop) (nop)))'
     out = instrument("report var n: u32; wasm:opcode:nop:before { n++; }", app)

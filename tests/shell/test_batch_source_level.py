@@ -83,6 +83,9 @@ def test_errors_and_apps_without_dwarf(shell) -> None:
     assert r.status != 0 and "error: no source file `nope.c` in the line table" in r.err
     assert "error: no source file or function `nope`" in shell(LINES, "-c", "list nope").err
     assert "usage: list FILE[:LINE] | list FUNC" in shell(LINES, "-c", "list").err
+    # whamm allows spaces around a rule's colons, but `list :5` is the command, not the rule list:5
+    spaced = shell(LINES, "-c", "list :5")
+    assert spaced.status != 0 and "error: no source file `` in the line table" in spaced.err, spaced.err
     demo = shell("-c", "coverage")
     assert demo.status != 0 and "has no DWARF line table" in demo.err
     plain = shell("-c", "probe add wasm:opcode:call:before { report var n: u32; n++; }; sites 1; wat calc")
@@ -96,3 +99,15 @@ def test_list_completes_source_files_and_functions(DEMO) -> None:
     words = dict(list_words(multi)())
     assert words["main.c"] == words["util.c"] == "source file" and words["util_square"] == "function"
     assert list_words(SimpleNamespace(app=api.load_app(DEMO)))() == []
+
+
+def test_no_output_file_overwrites_the_application(shell, tmp_path) -> None:
+    """``coverage --lcov app.wasm`` (or ``report --folded``, ``save``, ``export`` naming it) replaced the
+    application with the tracefile; now an error, and the file is untouched."""
+    app = tmp_path / "app.wasm"
+    app.write_bytes(LINES.read_bytes())
+    for command in (f"coverage --lcov {app}", f"trace flame; run; report flame --folded {tmp_path}/./app.wasm",
+                    f"trace calls; save {app}", f"trace calls; export {app}"):
+        r = shell(app, "-c", command)
+        assert r.status != 0 and "it is the application, which it would overwrite" in r.err, r.err
+    assert app.read_bytes() == LINES.read_bytes() and [p.name for p in tmp_path.iterdir()] == ["app.wasm"]

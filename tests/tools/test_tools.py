@@ -146,6 +146,9 @@ def test_arguments_are_validated_and_substituted_as_literals() -> None:
                           (("deny",), "tool deny needs PATH_PREFIX (usage: deny PATH_PREFIX [ERRNO])"),
                           (("deny", "x", "zz"), "tool deny: ERRNO `zz` is not a WASI errno name"),
                           (("deny", ""), "tool deny: PATH_PREFIX must not be empty"),
+                          # a refused call must not look successful (its result would be garbage)
+                          (("deny", "x", "success"), "tool deny: ERRNO must be an error, not `success`"),
+                          (("deny", "x", "ERRNO_SUCCESS"), "tool deny: ERRNO must be an error"),
                           (("calls", "x"), "tool calls takes no arguments (usage: calls); got 1")]:
         with pytest.raises(ToolError) as info:
             tool_script(args[0], args[1:])
@@ -259,6 +262,21 @@ def test_files_and_deny_against_the_programs_own_record(capfd, tmp_path) -> None
     # the denied file was never created; the others were, with what the program wrote
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "other.txt", "renamed.txt"]
     assert (tmp_path / "notes.txt").stat().st_size == written["/sandbox/notes.txt"] > 0
+
+
+@pytest.mark.parametrize("prefix", ["/sandbox/secret", "/sandbox/s", "/sand", "/sandbox/"])
+def test_deny_an_absolute_prefix_as_the_program_names_the_path(capfd, tmp_path, prefix) -> None:
+    """path_open receives `secret.txt` under the preopen /sandbox: an absolute prefix is compared with the
+    path joined to its directory's fd_path (before, `path` alone never started with `/`: nothing was
+    denied).  `/sandbox/s` denies secret.txt only; `/sand` and `/sandbox/` every file under /sandbox."""
+    program, _, lines = _run_files(capfd, tmp_path, "files", f"deny:{prefix}")
+    denied = sorted(row[1] for row in _section(lines, f"deny {prefix}:"))
+    opened = sorted(kv["path"] for name, kv in _calls(program) if name == "path_open")
+    if prefix.startswith("/sandbox/s"):
+        assert denied == ["secret.txt"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "other.txt", "renamed.txt"]
+    else:
+        assert denied == sorted(set(opened)) and not (tmp_path / "notes.txt").exists()
 
 
 def test_without_deny_the_file_is_created(capfd, tmp_path) -> None:
