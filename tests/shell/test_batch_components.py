@@ -148,3 +148,29 @@ def test_plot_of_an_unreadable_value_says_so(shell):
     assert done.status == 1
     assert "error: cannot plot `calls`: its value could not be read (`?` in `report`; a component's value is " \
            "read from the report it printed, docs/COMPONENTS.md)\n" in done.err
+
+
+def test_run_options_reach_a_component_as_they_reach_its_core_module(shell, tmp_path):
+    """Every run option of the shell (environment, stdin, arguments, fuel) reaches a component's program
+    through WASI preview 2 as it reaches the core module through preview 1: echo prints its environment
+    variable and numbers the lines of its stdin; the same report follows."""
+    lines = tmp_path / "in.txt"
+    lines.write_text("first\nsecond line\nthird\n")
+    session = (f"set env GREETING=hello; set stdin {lines}; set args a b; set fuel 500000000; "
+               "report var reads: u32; wasm:opcode:call:before / fname == \"main\" / { reads++; }; run")
+    runs = [shell(CORPUS / f"echo.{kind}.wasm", "-c", session) for kind in ("core", "component")]
+    for done in runs:
+        assert done.status == 0, done.err
+        assert "GREETING=hello\n1: first\n2: second line\n3: third\n3 line(s)\n" in done.out
+    core, component = (after_run(done.out) for done in runs)
+    assert component == core and "  reads = " in core
+    # an empty stdin: the program exits 3, which the component's wasi:cli/exit can only say as a failure
+    (tmp_path / "empty.txt").write_text("")
+    empty = [shell(CORPUS / f"echo.{kind}.wasm", "-c", f"set stdin {tmp_path / 'empty.txt'}; run")
+             for kind in ("core", "component")]
+    assert ["GREETING=(unset)\n0 line(s)\n" in done.out for done in empty] == [True, True]
+    assert ["[exit status 3" in empty[0].out, "[exit status 1" in empty[1].out] == [True, True]
+    # a stdin file that is not there is an error, for both
+    missing = [shell(CORPUS / f"echo.{kind}.wasm", "-c", f"set stdin {tmp_path / 'none.txt'}; run")
+               for kind in ("core", "component")]
+    assert all(done.status == 1 and "cannot read stdin file" in done.err for done in missing)
