@@ -25,8 +25,8 @@ Run-time traps are generated only behind guards
 generated scripts never trap.
 
 Profiles: :data:`WEI` keeps to what the engine target expresses (WEI.md §2; one probe per event so
-that no two probes merge, §8); :data:`REWRITE` adds ``after``/``alt``/block modes, frame variables (aggregates too) and
-assignments to operands.  ``alt`` probes return exactly what the replaced instruction computes, and
+that no two probes merge, §8); :data:`REWRITE` adds ``after``/``alt``/block modes, frame variables (aggregates too),
+a ``callstack`` profile with ``stack_depth`` (§3) and assignments to operands.  ``alt`` probes return exactly what the replaced instruction computes, and
 assignments to operands store the operand's own value, so the application behaves the same.
 """
 from __future__ import annotations
@@ -237,12 +237,13 @@ class Profile:
     assign_operands: bool     # argN = argN-like stores
     one_probe_per_event: bool  # WEI.md §8: no merged exports
     whole_predicates: bool  # predicates wholly static or without per-site static values
+    call_stacks: bool = False  # callstack / stack_depth (rewriting only: the wei target refuses them)
 
 
 WEI = Profile("wei", frozenset({"before", ""}), frame=False, assign_operands=False, one_probe_per_event=True,
               whole_predicates=True)
 REWRITE = Profile("rewrite", frozenset({"before", "", "after", "alt", "entry", "exit", "at_target"}), frame=True,
-                  assign_operands=True, one_probe_per_event=False, whole_predicates=False)
+                  assign_operands=True, one_probe_per_event=False, whole_predicates=False, call_stacks=True)
 
 # -------------------------------------------------------------------------------------------- scope
 
@@ -657,6 +658,8 @@ class Generator:
             specials += self.special("wasm:end")
         if ch.chance(10):   # drawn last: the scripts of every other seed stay as they were
             top += self.aggregates(probes)
+        if self.profile.call_stacks and ch.chance(10):   # drawn last again
+            top += self.call_stacks(probes)
         head = ["use whamm_core;"] if self.prints else []
         return "\n".join(head + top + probes + specials) + "\n"
 
@@ -690,6 +693,18 @@ class Generator:
         if self.profile.frame and ch.chance(50):   # drawn last again: the script so far stays as it was
             self.frame_aggregate(probes, sc)
         return decls
+
+    def call_stacks(self, probes: list[str]) -> list[str]:
+        """A profile keyed by ``callstack`` and a sum of ``stack_depth`` (ANALYSIS.md §3): the shadow stack
+        is added, and every exit path of every function must keep it right for the counts to agree."""
+        ch = self.ch
+        profile, depths = self.fresh("cs"), self.fresh("sd")
+        predicate = f"stack_depth < {1 + ch.below(4)}" if ch.chance(50) else None
+        event = ch.pick([e for e in EVENTS if e.rule in ("wasm:opcode:call", "wasm:func:exit")])
+        mode = ch.pick(list(event.modes)) if event.modes else ""
+        probes.extend(self.probe_text(event, mode, predicate,
+                                      [f"{profile}[callstack]++;", f"{depths} = {depths} + stack_depth as u64;"]))
+        return [f"report var {profile}: map<str, u32>;", f"report var {depths}: u64;"]
 
     def frame_aggregate(self, probes: list[str], sc: Scope) -> None:
         """A ``frame`` aggregate (docs/AGGREGATES.md) added to at calls and read at ``func:exit`` into a
