@@ -277,6 +277,10 @@ def match_rule(parts: Sequence[str], spans: Sequence[Span | None] | None = None)
         if all(not ev.modes for _, ev in events):
             pk, ev = events[0]
             help = f"event `{ev.name}` has no modes; use the 3-part rule wasm:{pk.name}:{ev.name}"
+        elif len(events) == 1:      # e.g. wasi:p1:proc_exit:after (it never returns, ANALYSIS.md §4)
+            ev = events[0][1]
+            help = _did_you_mean(pats[3].text, (m.name for m in ev.modes)) or \
+                f"`{ev.name}` has the modes {', '.join(m.name for m in ev.modes)}"
         raise NoMatchError(3, pats[3], (m.name for _, ev in events for m in ev.modes), spans, help)
     return targets
 

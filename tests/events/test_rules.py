@@ -282,8 +282,11 @@ def test_did_you_mean() -> None:
         _expand("wasm:opcode:qqqqqq:before")
     assert err.value.help is None
     with pytest.raises(NoMatchError) as err:
-        _expand("wasm:opcode:br_if:entry")
-    assert err.value.help is None                      # entry is a mode, but not one of br_if's
+        _expand("wasm:opcode:br_if:entry")         # entry is a mode, but not one of br_if's: they are listed
+    assert err.value.help == "`br_if` has the modes before, after, alt, at_target"
+    with pytest.raises(NoMatchError) as err:
+        _expand("wasi:p1:proc_exit:after")         # it never returns: no after mode (ANALYSIS.md §4)
+    assert err.value.help == "`proc_exit` has the modes before, alt"
 
 
 def test_error_carries_the_span_of_the_failing_part() -> None:
