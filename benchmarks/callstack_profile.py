@@ -21,7 +21,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,18 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baselines import KERNELS  # noqa: E402
 from compiler import api  # noqa: E402
 from compiler.runner import Execution, RunOptions  # noqa: E402
+from cputime import round_ratios, run_cpu_seconds  # noqa: E402
 
 SCRIPT = "report var prof: map<str, u64>;\nwasm:func:entry { prof[callstack]++; }\n"
 
-
-def _time(execution: Execution, what: str) -> float:
-    """CPU seconds of one run (instantiation + execution) in this thread, where wasmtime runs it."""
-    start = time.thread_time()
-    result = execution.run()
-    elapsed = time.thread_time() - start
-    if result.status != 0:
-        raise SystemExit(f"{what}: the program failed: {result.error_text or result.status}")
-    return elapsed
 
 
 def prepare(kernel, small: bool, out: str) -> tuple[Execution, Execution, int, int]:
@@ -50,7 +41,7 @@ def prepare(kernel, small: bool, out: str) -> tuple[Execution, Execution, int, i
     app = kernel.path.read_bytes()
     options = RunOptions(argv=(kernel.name, *((kernel.small_size,) if small else ())), stdout=out)
     base = Execution(app, options)
-    _time(base, kernel.name)
+    run_cpu_seconds(base, kernel.name)
     expected = Path(out).read_bytes()
     instrumented = api.instrument(app, SCRIPT, script_name="profile.mm")
     profiled = api.prepare_run(instrumented, options)
@@ -81,13 +72,13 @@ def main() -> int:
         times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in prepared}
         for _ in range(args.rounds):
             for name, (base, profiled, _, _) in prepared.items():
-                times[name][0].append(_time(base, f"{name} base"))
-                times[name][1].append(_time(profiled, f"{name} profiled"))
+                times[name][0].append(run_cpu_seconds(base, f"{name} base"))
+                times[name][1].append(run_cpu_seconds(profiled, f"{name} profiled"))
     for name, (base_times, profiled_times) in times.items():
-        ratios = [p / b for p, b in zip(profiled_times, base_times)]
+        low, mid = round_ratios(profiled_times, base_times)
         _, _, calls, stacks = prepared[name]
         print(f"{name:<8}{calls:>12}{stacks:>8}{statistics.median(base_times):>9.3f}"
-              f"{statistics.median(profiled_times):>12.3f}{min(ratios):>9.2f}/{statistics.median(ratios):<6.2f}")
+              f"{statistics.median(profiled_times):>12.3f}{low:>9.2f}/{mid:<6.2f}")
     return 0
 
 

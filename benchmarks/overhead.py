@@ -23,7 +23,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baselines import KERNELS, SCRIPTS, hand_counts, hand_written, whamm_counts  # noqa: E402
 from compiler import api  # noqa: E402
 from compiler.runner import Execution, RunOptions  # noqa: E402
+from cputime import round_ratios, run_cpu_seconds  # noqa: E402
 from targets import record  # noqa: E402
 
 TARGETS = {"icount": 1.15, "branches": 1.05}
@@ -47,16 +47,6 @@ class Variant:
     times: list[float] = field(default_factory=list)
 
 
-def _time(execution: Execution, what: str) -> float:
-    """CPU seconds of one run (instantiation + execution) in this thread, where wasmtime runs the
-    program: unlike wall time it does not count other processes' turns on a busy machine."""
-    start = time.thread_time()
-    result = execution.run()
-    elapsed = time.thread_time() - start
-    if result.status != 0:
-        raise SystemExit(f"{what}: the program failed: {result.error_text or result.status}")
-    return elapsed
-
 
 def prepare(kernels: list[str], analyses: list[str], out: str) -> dict[str, dict[str, Variant]]:
     """Every variant compiled and run once, outputs and figures checked: ``{kernel: {variant: ...}}``
@@ -66,7 +56,7 @@ def prepare(kernels: list[str], analyses: list[str], out: str) -> dict[str, dict
         app = kernel.path.read_bytes()
         options = RunOptions(argv=(kernel.name,), stdout=out)
         base = Execution(app, options)
-        _time(base, kernel.name)
+        run_cpu_seconds(base, kernel.name)
         expected = Path(out).read_bytes()
         variants[kernel.name] = {"base": Variant(base)}
         for analysis in analyses:
@@ -87,11 +77,6 @@ def prepare(kernels: list[str], analyses: list[str], out: str) -> dict[str, dict
     return variants
 
 
-def _ratios(top: list[float], bottom: list[float]) -> tuple[float, float]:
-    """Min and median of the per-round ratios."""
-    ratios = [a / b for a, b in zip(top, bottom)]
-    return min(ratios), statistics.median(ratios)
-
 
 def report(variants: dict[str, dict[str, Variant]], analyses: list[str], rounds: int) -> None:
     print(f"CPU time per run, {rounds} rounds interleaved; ratios are min / median of the per-round ratios")
@@ -101,7 +86,7 @@ def report(variants: dict[str, dict[str, Variant]], analyses: list[str], rounds:
         base = by_name["base"].times
         for analysis in analyses:
             generated, hand = by_name[f"{analysis}/whamm"].times, by_name[f"{analysis}/hand"].times
-            low, mid = _ratios(generated, hand)
+            low, mid = round_ratios(generated, hand)
             target = TARGETS.get(analysis)
             target_text = f"≤{target:.2f}" if target else "—"
             met = ("yes" if mid <= target else "no") if target else ""
@@ -109,7 +94,7 @@ def report(variants: dict[str, dict[str, Variant]], analyses: list[str], rounds:
                 record(f"{kernel} + {analysis}, whamm / hand-written", low, mid, "x", target)
             print(f"{kernel:<8}{analysis:<10}{statistics.median(base):>8.3f}{statistics.median(generated):>9.3f}"
                   f"{statistics.median(hand):>8.3f}{low:>7.2f}/{mid:<6.2f}{target_text:>8}{met:>5}"
-                  "{:>7.2f}/{:<6.2f}{:>7.2f}/{:<6.2f}".format(*_ratios(generated, base), *_ratios(hand, base)))
+                  "{:>7.2f}/{:<6.2f}{:>7.2f}/{:<6.2f}".format(*round_ratios(generated, base), *round_ratios(hand, base)))
 
 
 def main() -> int:
@@ -129,7 +114,7 @@ def main() -> int:
         for _ in range(args.rounds):
             for kernel, by_name in variants.items():
                 for name, variant in by_name.items():
-                    variant.times.append(_time(variant.execution, f"{kernel} {name}"))
+                    variant.times.append(run_cpu_seconds(variant.execution, f"{kernel} {name}"))
     report(variants, analyses, args.rounds)
     return 0
 

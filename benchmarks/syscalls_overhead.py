@@ -22,25 +22,17 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from compiler import api  # noqa: E402
 from compiler.runner import Execution, RunOptions  # noqa: E402
+from cputime import round_ratios, run_cpu_seconds  # noqa: E402
 
 APP = Path(__file__).resolve().parent / "apps" / "fileio.wasm"
 
-
-def _time(execution: Execution, what: str) -> float:
-    """CPU seconds of one run (instantiation + execution) in this thread, where wasmtime runs it."""
-    start = time.thread_time()
-    result = execution.run()
-    elapsed = time.thread_time() - start
-    if result.status != 0:
-        raise SystemExit(f"{what}: the program failed: {result.error_text or result.status}")
-    return elapsed
 
 
 def prepare(files: int, data: str, out: str) -> tuple[Execution, Execution, int]:
@@ -49,7 +41,7 @@ def prepare(files: int, data: str, out: str) -> tuple[Execution, Execution, int]
     app = APP.read_bytes()
     options = RunOptions(argv=(APP.name, str(files)), dirs=((data, "/data"),), stdout=out)
     base = Execution(app, options)
-    _time(base, "uninstrumented")
+    run_cpu_seconds(base, "uninstrumented")
     expected = Path(out).read_bytes()
     script = api.tool_script("syscalls")
     instrumented = api.instrument(app, script.text, script_name=script.label, options=api.Options(no_report=True))
@@ -86,12 +78,12 @@ def main() -> int:
         base_times: list[float] = []
         traced_times: list[float] = []
         for _ in range(args.rounds):
-            base_times.append(_time(base, "uninstrumented"))
-            traced_times.append(_time(traced, "syscalls"))
-    ratios = [t / b for t, b in zip(traced_times, base_times)]
+            base_times.append(run_cpu_seconds(base, "uninstrumented"))
+            traced_times.append(run_cpu_seconds(traced, "syscalls"))
+    low, mid = round_ratios(traced_times, base_times)
     print(f"{'program':<10}{'files':>7}{'WASI calls':>12}{'base s':>9}{'syscalls s':>12}{'syscalls/base':>16}")
     print(f"{'fileio':<10}{files:>7}{calls:>12}{statistics.median(base_times):>9.3f}"
-          f"{statistics.median(traced_times):>12.3f}{min(ratios):>9.2f}/{statistics.median(ratios):<6.2f}")
+          f"{statistics.median(traced_times):>12.3f}{low:>9.2f}/{mid:<6.2f}")
     return 0
 
 

@@ -197,6 +197,11 @@ class SiteEnv(ProbeEnv):
         code.emit("i32.const", lay.stack_ring)
         code.emit("i32.const", lay.stack_names)
         code.emit("call", self.func("whamm_callstack"))
+        self.split_packed_str(code)
+
+    def split_packed_str(self, code: Code) -> None:
+        """Turn the runtime's one-value string, an i64 ``len << 32 | ptr`` on the stack, into the ``str``
+        pair (ptr, len) (``whamm_callstack``, ``whamm_fd_path``)."""
         packed = self.pool.temp("i64")
         code.emit("local.tee", packed)
         code.emit("i32.wrap_i64")

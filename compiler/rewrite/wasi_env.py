@@ -201,18 +201,7 @@ def _fd_path(env: SiteEnv, code: Code, n: int) -> None:
     whose ``len << 32 | ptr`` result is split into the ``str`` pair."""
     env.arg(code, n)
     code.emit("call", env.func("whamm_fd_path"))
-    _split(env, code)
-
-
-def _split(env: SiteEnv, code: Code) -> None:
-    packed = env.pool.temp("i64")
-    code.emit("local.tee", packed)
-    code.emit("i32.wrap_i64")
-    code.emit("local.get", packed)
-    code.emit("i64.const", 32)
-    code.emit("i64.shr_u")
-    code.emit("i32.wrap_i64")
-    env.pool.release(packed)
+    env.split_packed_str(code)
 
 
 def track_fd_path(env: SiteEnv, code: Code) -> None:
