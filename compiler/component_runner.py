@@ -21,13 +21,12 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-import threading
 import time
 from typing import MutableMapping, Sequence
 
 from compiler.runner import (
     EXIT_LIMIT, EXIT_TRAP, Execution, FunctionMap, LinkedLibrary, Outcome, RunError, RunOptions, RunResult,
-    TraceFrame, engine_for_run, error_reason, wasi_config,
+    TraceFrame, engine_for_run, error_reason,
 )
 
 __all__ = ["ComponentExecution", "RUN_INTERFACE", "EXIT_FAILURE"]
@@ -82,22 +81,9 @@ class ComponentExecution(Execution):
         import wasmtime  # on first use, as runner.py does
         import wasmtime.component
 
-        store = wasmtime.Store(self.engine)
-        store.set_epoch_deadline(1)
-        if self._stop.outcome is not None:
-            self.engine.increment_epoch()
-        if self.options.fuel is not None:
-            store.set_fuel(self.options.fuel)
-        wasi, pumps = wasi_config(self.options, self.app_name)
-        store.set_wasi(wasi)
-        for pump in pumps:
-            pump.start()
+        store, pumps, timer = self._store()
         linker = wasmtime.component.Linker(self.engine)
         linker.add_wasip2()
-        timer = None
-        if self.options.timeout is not None:
-            timer = threading.Timer(self.options.timeout, self._bump, (Outcome.TIMED_OUT,))
-            timer.daemon = True
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         start = time.perf_counter()

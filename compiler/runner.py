@@ -341,22 +341,9 @@ class Execution:
     def _run(self) -> RunResult:
         import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
 
-        store = wasmtime.Store(self.engine)
-        store.set_epoch_deadline(1)
-        if self._stop.outcome is not None:  # interrupted before the deadline existed: it must still stop
-            self.engine.increment_epoch()
-        if self.options.fuel is not None:
-            store.set_fuel(self.options.fuel)
-        wasi, pumps = wasi_config(self.options, self.app_name)
-        store.set_wasi(wasi)
-        for pump in pumps:
-            pump.start()
+        store, pumps, timer = self._store()
         linker = wasmtime.Linker(self.engine)
         linker.define_wasi()
-        timer = None
-        if self.options.timeout is not None:
-            timer = threading.Timer(self.options.timeout, self._bump, (Outcome.TIMED_OUT,))
-            timer.daemon = True
         for stream in (sys.stdout, sys.stderr):  # Python's buffered text first, then the program's
             stream.flush()
         start = time.perf_counter()
@@ -386,6 +373,27 @@ class Execution:
                 store.set_fuel(_NO_DEADLINE)
         return RunResult(outcome, status, message, code, frames, results, time.perf_counter() - start,
                          store, instance)
+
+    def _store(self) -> tuple[wasmtime.Store, list, threading.Timer | None]:
+        """A store with this run's limits (epoch deadline, fuel) and WASI configuration, the output pumps
+        (started) and the timeout's timer (not started yet) — the same for a module and a component."""
+        import wasmtime  # on first use: compiler.api imports this module at the CLI's and shell's start-up
+
+        store = wasmtime.Store(self.engine)
+        store.set_epoch_deadline(1)
+        if self._stop.outcome is not None:  # interrupted before the deadline existed: it must still stop
+            self.engine.increment_epoch()
+        if self.options.fuel is not None:
+            store.set_fuel(self.options.fuel)
+        wasi, pumps = wasi_config(self.options, self.app_name)
+        store.set_wasi(wasi)
+        for pump in pumps:
+            pump.start()
+        timer = None
+        if self.options.timeout is not None:
+            timer = threading.Timer(self.options.timeout, self._bump, (Outcome.TIMED_OUT,))
+            timer.daemon = True
+        return store, pumps, timer
 
     def _instantiate(self, linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module,
                      what: str) -> wasmtime.Instance:

@@ -141,13 +141,7 @@ def _check_profiles(layout, profiles: list[tuple[str, str]]) -> None:
         problem = profile_type_error(name, types[name])
         if problem is not None:
             raise WhammError(f"--folded {name}={path}: {problem}")
-        try:
-            check_replaceable(path)
-        except OSError as exc:
-            raise WhammError(f"--folded {name}={path}: cannot write '{path}': {exc.strerror}") from None
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise WhammError(f"--folded {name}={path}: cannot write '{path}': no such directory '{directory}'")
+        _check_writable(f"--folded {name}={path}", path)
 
 
 def _write_profiles(result, outcome, profiles: list[tuple[str, str]]) -> bool:
@@ -213,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
     if args.coverage is not None:
         if args.no_body or args.no_bundle:
             raise UsageError("--coverage counts in probe bodies: it cannot be combined with --no-body or --no-bundle")
-        _check_writable("--coverage", args.coverage)
+        _check_writable(f"--coverage {args.coverage}", args.coverage)
         if not args.scripts:            # coverage alone: no report of the counters at exit
             args.no_report = True
         if args.app is not None:        # (without, compile_inputs says --app is required)
@@ -259,16 +253,16 @@ def _check_component_options(report_format: str, profiles: list[tuple[str, str]]
                          "component: use the CSV report the module prints")
 
 
-def _check_writable(option: str, path: str) -> None:
+def _check_writable(label: str, path: str) -> None:
     """Before running: ``path`` may be written (an existing regular file or a new name in an existing
-    directory), so a typo does not cost a run."""
+    directory), so a typo does not cost a run; ``label`` (the option as given) heads the error."""
     try:
         check_replaceable(path)
     except OSError as exc:
-        raise WhammError(f"{option} {path}: cannot write '{path}': {exc.strerror}") from None
+        raise WhammError(f"{label}: cannot write '{path}': {exc.strerror}") from None
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise WhammError(f"{option} {path}: cannot write '{path}': no such directory '{directory}'")
+        raise WhammError(f"{label}: cannot write '{path}': no such directory '{directory}'")
 
 
 def _write_coverage(result, outcome, path: str, app: str) -> bool:

@@ -16,7 +16,9 @@ import struct
 from dataclasses import dataclass, field
 from typing import Mapping, Protocol
 
-from compiler.rewrite.debug_format import CompileUnit, DebugFormatError, is_tombstone, read_fixed
+from compiler.rewrite.debug_format import (
+    CompileUnit, DebugFormatError, contribution_header, is_tombstone, read_fixed,
+)
 from compiler.wasm.binary import uleb
 
 __all__ = ["ListRemapper", "ListTable", "rewrite_lists"]
@@ -79,13 +81,7 @@ def rewrite_lists(data: bytes, table: ListTable, rw: ListRemapper, locations: bo
     by_list = sorted(table.lists.items())
     pos = 0
     while pos < len(data):
-        length = read_fixed(data, pos, 4)
-        if length >= 0xFFFFFFF0:
-            raise DebugFormatError("64-bit DWARF list section")
-        end = pos + 4 + length
-        size = read_fixed(data, pos + 6, 1)
-        if read_fixed(data, pos + 7, 1):
-            raise DebugFormatError("segment selectors in a list section")
+        end, size = contribution_header(data, pos, ".debug_loclists" if locations else ".debug_rnglists")
         count = read_fixed(data, pos + 8, 4)
         table_start = pos + 12
         first = table_start + 4 * count

@@ -35,7 +35,9 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from compiler.rewrite.addrmap import AddressMap, Unmappable
-from compiler.rewrite.debug_format import CompileUnit, DebugFormatError, is_tombstone, read_fixed
+from compiler.rewrite.debug_format import (
+    CompileUnit, DebugFormatError, contribution_header, is_tombstone, read_fixed,
+)
 from compiler.rewrite.debug_line import LineUnit, read_line_unit, rewrite_lines
 from compiler.rewrite.debug_lists import ListTable, rewrite_lists
 from compiler.wasm.model import CustomSection
@@ -351,13 +353,7 @@ class _Rewriter:
         found = 0
         pos = 0
         while pos < len(data):
-            length = read_fixed(data, pos, 4)
-            if length >= 0xFFFFFFF0:
-                raise DebugFormatError(".debug_addr: 64-bit DWARF")
-            end = pos + 4 + length
-            size = read_fixed(data, pos + 6, 1)
-            if read_fixed(data, pos + 7, 1):
-                raise DebugFormatError(".debug_addr: segment selectors")
+            end, size = contribution_header(data, pos, ".debug_addr")
             for at in range(pos + 8, end, size):
                 if at in self.code_entries:
                     patches.put(at, size, self.addr(read_fixed(data, at, size), size))

@@ -46,13 +46,7 @@ _TRAMPOLINE_OPS = frozenset(("local.get", "i32.const", "call_indirect", "end"))
 class ComponentDecodeError(DecodeError):
     """The bytes are not a well-formed component (or a module inside it is not a well-formed module)."""
 
-    def __str__(self) -> str:
-        where = f"at offset 0x{self.offset:x}"
-        if self.section is not None:
-            where += f" in {self.section} section"
-        if self.func is not None:
-            where += f" (function {self.func})"
-        return f"malformed component: {self.message} {where}"
+    what = "component"
 
 
 class Role(enum.Enum):

@@ -22,6 +22,9 @@ class DecodeError(WasmError):
     for errors inside a body) are filled in by the reader as the error travels outwards.
     """
 
+    #: What the bytes should have been, as the message names it (a component's error says "component").
+    what = "module"
+
     def __init__(self, message: str, offset: int, section: str | None = None, func: int | None = None):
         super().__init__(message)
         self.message = message
@@ -35,7 +38,7 @@ class DecodeError(WasmError):
             where += f" in {self.section} section"
         if self.func is not None:
             where += f" (function {self.func})"
-        return f"malformed module: {self.message} {where}"
+        return f"malformed {self.what}: {self.message} {where}"
 
 
 class ValidationError(WasmError):
