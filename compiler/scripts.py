@@ -15,7 +15,9 @@ import bisect
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
+from compiler.errors import WhammError
 from compiler.lang.diagnostics import Diagnostic, ScriptError, Span, render_many
+from compiler.report.coverage import NoLinesError, coverage_script
 from compiler.tools.catalog import ToolError, find_tool, parse_tool_spec, tool_names, tool_script
 
 if TYPE_CHECKING:
@@ -130,14 +132,20 @@ def add_script_arguments(parser: argparse.ArgumentParser) -> None:
 def read_sources(parts: Sequence[tuple[str, str]], app_module: Callable[[], Module] | None = None) -> ScriptSources:
     """Read the ``-s`` files (``cannot read script 'x.mm': …``) and join them with the ``-e`` texts and the
     ``--tool`` scripts (:class:`~compiler.tools.ToolError` for an unknown tool, a bad argument or a tool
-    given twice).  ``app_module`` gives the application's module to a tool that builds its script from
-    it (:mod:`compiler.tools.app_scripts`); it is called only for such a tool, so the application is
-    read first only when a script depends on it."""
+    given twice) and ``--coverage``'s counters (a ``("coverage", FILE)`` part).  ``app_module`` gives
+    the application's module to a tool that builds its script from it (:mod:`compiler.tools.app_scripts`)
+    and to the coverage part; it is called only for those, so the application is read first only when a
+    script depends on it — and once, since the build reuses what it read."""
     from compiler.api import read_script
     named = []
     for kind, value in parts:
         if kind == "file":
             named.append((value, read_script(value)))
+        elif kind == "coverage":        # `whamm run --coverage FILE`: the line counters of the app's DWARF
+            try:
+                named.append((INLINE_NAME, coverage_script(app_module())))  # type: ignore[misc]
+            except NoLinesError as exc:
+                raise WhammError(f"--coverage {value}: {exc}") from None
         elif kind == "tool":
             name, args = parse_tool_spec(value)
             module = app_module() if app_module is not None and find_tool(name).app_script is not None else None

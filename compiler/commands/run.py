@@ -21,7 +21,7 @@ from compiler.cli import UsageError
 from compiler.commands.instr import add_compile_arguments, check_outputs_spare_inputs, compile_inputs
 from compiler.errors import InternalError, WhammError
 from compiler.files import check_replaceable, write_file, write_output
-from compiler.report.coverage import COVERAGE_VAR, NoLinesError, coverage, coverage_script, lcov_text
+from compiler.report.coverage import COVERAGE_VAR, coverage, lcov_text
 from compiler.report.human import human_report
 from compiler.report.folded import ProfileError, folded_text, profile_counts, profile_type_error
 from compiler.runner import MAX_FUEL, MAX_TIMEOUT, RunOptions
@@ -210,13 +210,8 @@ def run(args: argparse.Namespace) -> int:
         _check_writable(f"--coverage {args.coverage}", args.coverage)
         if not args.scripts:            # coverage alone: no report of the counters at exit
             args.no_report = True
-        if args.app is not None:        # (without, compile_inputs says --app is required)
-            try:
-                counting = coverage_script(api.load_app(args.app).module)
-            except NoLinesError as exc:
-                raise WhammError(f"--coverage {args.coverage}: {exc}") from None
-            if not any(COVERAGE_VAR in find_tool(name).report_variables for name, _ in tools):
-                args.scripts = [*args.scripts, ("inline", counting)]    # (--tool coverage counts them already)
+        if not any(COVERAGE_VAR in find_tool(name).report_variables for name, _ in tools):
+            args.scripts = [*args.scripts, ("coverage", args.coverage)]    # (--tool coverage counts them already)
     result = compile_inputs(args)
     if result.app.component is not None:
         _check_component_options(report_format, profiles)
